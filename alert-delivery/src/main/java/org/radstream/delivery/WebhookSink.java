@@ -1,0 +1,59 @@
+package org.radstream.delivery;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.radstream.avro.ProgressionAlert;
+
+/**
+ * POSTs each alert as JSON ({@link AlertText#json}) to a clinician-facing endpoint. The alert id
+ * travels as {@code Idempotency-Key}, so a receiver can drop the copy a crash between its
+ * acceptance and our offset commit may cause. 2xx is accepted; 408, 429 and 5xx, timeouts and
+ * refused connections are retriable; other 4xx mean the receiver will never take this alert.
+ */
+public final class WebhookSink implements AlertSink {
+    private final URI url;
+    private final Duration timeout;
+    private final HttpClient http;
+
+    public WebhookSink(URI url, Duration timeout) {
+        this.url = url;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    @Override
+    public String name() {
+        return "webhook";
+    }
+
+    @Override
+    public void deliver(ProgressionAlert alert) throws DeliveryException {
+        HttpRequest request = HttpRequest.newBuilder(url)
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", alert.getAlertId())
+                .POST(HttpRequest.BodyPublishers.ofString(AlertText.json(alert)))
+                .build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new DeliveryException("POST " + url + " failed: " + e, true, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeliveryException("interrupted while posting to " + url, true, e);
+        }
+        int status = response.statusCode();
+        if (status / 100 == 2) {
+            return;
+        }
+        boolean retriable = status == 408 || status == 429 || status >= 500;
+        String body = response.body() == null ? "" : response.body();
+        throw new DeliveryException("POST " + url + " answered HTTP " + status
+                + (body.isBlank() ? "" : ": " + body.substring(0, Math.min(200, body.length()))), retriable);
+    }
+}

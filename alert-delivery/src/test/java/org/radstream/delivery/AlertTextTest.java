@@ -1,0 +1,36 @@
+package org.radstream.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+class AlertTextTest {
+
+    @Test
+    void lineSaysWhoWhatAndWhy() {
+        String line = AlertText.line(Alerts.alert("a1", "P7", 60.0));
+        assertThat(line).isEqualTo("PROGRESSION DOE^JANE (P7): infected lung 100.0 mL -> 160.0 mL (+60%) in 30.0 h; "
+                + "PoIR 2.5% -> 4.0%; studies acc ACC1 (2026-03-01 08:00Z) -> acc ACC2 (2026-03-02 14:00Z). "
+                + "Rule: infected volume grew by more than 50% within 48 h.");
+    }
+
+    @Test
+    void newInfectionHasNoPercentage() {
+        assertThat(AlertText.line(Alerts.alert("a1", "P7", null))).contains("(new infection)");
+    }
+
+    @Test
+    void jsonCarriesBothStudiesAndTheRule() throws Exception {
+        JsonNode n = new ObjectMapper().readTree(AlertText.json(Alerts.alert("a1", "P7", 60.0)));
+        assertThat(n.get("alertId").asText()).isEqualTo("a1");
+        assertThat(n.get("patient").get("id").asText()).isEqualTo("P7");
+        assertThat(n.get("earlier").get("accessionNumber").asText()).isEqualTo("ACC1");
+        assertThat(n.get("later").get("infectedMl").asDouble()).isEqualTo(160.0);
+        assertThat(n.get("later").get("poirPercent").asDouble()).isEqualTo(4.0);
+        assertThat(n.get("growthPercent").asDouble()).isEqualTo(60.0);
+        assertThat(n.get("hoursApart").asDouble()).isEqualTo(30.0);
+        assertThat(n.get("rule").asText()).contains("48 h");
+    }
+}
