@@ -101,8 +101,8 @@ final class ChestPhantom {
         stomachC = new Vec3(0.45 * ai, -0.25 * bi, dome[1] - 45);
         stomachR = new Vec3(0.28 * ai, 0.30 * bi, u(r, 32, 45));
         gasLevelY = stomachC.y() - stomachR.y() * u(r, -0.1, 0.5);
-        bowelGasC = r.nextDouble() < 0.6 ? new Vec3(0.6 * ai, 0.05 * bi, dome[1] - u(r, 60, 80)) : null;
-        bowelGasR = u(r, 8, 16);
+        bowelGasC = r.nextDouble() < 0.85 ? new Vec3(u(r, 0.3, 0.65) * ai, u(r, -0.5, 0.1) * bi, dome[1] - u(r, 55, 80)) : null;
+        bowelGasR = u(r, 10, 24);
         ribPitch = u(r, 24, 30);
         ribPhase = u(r, 0, ribPitch);
         gravityHu = u(r, 40, 90);
@@ -139,13 +139,20 @@ final class ChestPhantom {
             Vec3[] roots = {new Vec3(sign * 0.45, -0.1, 1), new Vec3(sign * 0.7, -0.6, -0.3), new Vec3(sign * 0.4, 0.5, -0.8)};
             for (Vec3 d : roots) {
                 airways.addAll(airwayGrower.grow(hilum, jitter(d, r), rTrachea * 0.5, centre));
+            }
+            // segmental arteries: the lung's ~10 segments each get their own branch from the hilum
+            Vec3[] segments = {new Vec3(sign * 0.3, -0.3, 1), new Vec3(sign * 0.5, 0.4, 1), new Vec3(sign * 0.8, -0.2, 0.5),
+                new Vec3(sign * 0.7, -0.7, -0.1), new Vec3(sign * 0.9, 0.2, -0.3), new Vec3(sign * 0.4, 0.8, -0.5),
+                new Vec3(sign * 0.5, -0.3, -0.9), new Vec3(sign * 0.3, 0.6, -0.9)};
+            for (Vec3 d : segments) {
                 Vec3 art = hilum.plus(new Vec3(0, -8, 6));
-                vessels.addAll(vesselGrower.grow(art, jitter(d, r), u(r, 5, 6.5), centre));
+                vessels.addAll(vesselGrower.grow(art, jitter(d, r), u(r, 3.5, 4.5), centre));
             }
             Vec3 atrium = new Vec3(lungCx[s] + sign * -0.85 * lungRx, lungCy + 0.05 * bi, dome[0] + 35);
-            Vec3[] veins = {new Vec3(sign * 0.8, 0.2, 0.6), new Vec3(sign * 0.8, 0.3, -0.5)};
+            Vec3[] veins = {new Vec3(sign * 0.8, 0.2, 0.6), new Vec3(sign * 0.8, 0.3, -0.5), new Vec3(sign * 0.6, 0.6, 0.1),
+                new Vec3(sign * 0.6, -0.5, 0.2), new Vec3(sign * 0.6, 0.5, -0.7)};
             for (Vec3 d : veins) {
-                vessels.addAll(vesselGrower.grow(atrium, jitter(d, r), u(r, 4.5, 6), centre));
+                vessels.addAll(vesselGrower.grow(atrium, jitter(d, r), u(r, 3.5, 4.5), centre));
             }
         }
     }
@@ -159,7 +166,7 @@ final class ChestPhantom {
         int attempts = 0;
         while (placed < count && attempts++ < count * 50) {
             Vec3 centre;
-            double radius = Math.exp(u(r, Math.log(5), Math.log(28)));
+            double radius = Math.exp(u(r, Math.log(5), Math.log(35)));
             if (r.nextDouble() < 0.75) {
                 centre = subpleuralPoint(r, radius);
             } else {

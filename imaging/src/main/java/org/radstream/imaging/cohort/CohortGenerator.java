@@ -51,7 +51,7 @@ public final class CohortGenerator {
         void written(CohortManifest.Scan scan, Volume volume);
     }
 
-    static final String[] SCENARIOS = {"rapid-growth", "stable", "near-above", "near-below", "late-growth", "shrinking", "no-infection"};
+    static final String[] SCENARIOS = {"rapid-growth", "near-above", "no-infection", "stable", "near-below", "late-growth", "shrinking"};
     private static final Instant EPOCH = Instant.parse("2024-03-01T00:00:00Z");
 
     private final CohortSpec spec;
@@ -151,7 +151,7 @@ public final class CohortGenerator {
                               List<CohortManifest.Scan> scans, List<CohortManifest.Pair> pairs) throws IOException {
         long seed = random.nextLong();
         boolean infected = spec.longitudinal() ? !"no-infection".equals(scenario) : random.nextDouble() < 0.85;
-        int lesions = infected ? 2 + random.nextInt(7) : 0;
+        int lesions = infected ? 3 + random.nextInt(12) : 0; // COVID-19 pneumonia is typically bilateral and multifocal
         ChestPhantom phantom = ChestPhantom.create(seed, lesions);
         String patientId = String.format(Locale.ROOT, "RS%d-P%04d", spec.seed(), patientNo);
         String name = String.format(Locale.ROOT, "SYNTHETIC^CHEST%04d", patientNo);

@@ -20,7 +20,7 @@ final class ScannerModel {
         }
         for (int i = 0; i < hu.length; i++) {
             double v = hu[i] + (noiseSigma > 0 ? noiseSigma * random.nextGaussian() : 0);
-            v = Math.rint(v);
+            v = Math.rint(v) + 0.0; // no negative zero: HU are integers
             hu[i] = (float) Math.max(minHu, Math.min(maxHu, v));
         }
     }

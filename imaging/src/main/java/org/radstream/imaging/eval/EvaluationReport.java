@@ -1,0 +1,96 @@
+package org.radstream.imaging.eval;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.radstream.imaging.Metrics;
+
+/**
+ * Figures of one method on one cohort, in the shape of the COVID-19 paper's Table 1: mean lung
+ * and infection Dice, mean HD95, PoIR Pearson r and m-APE, per body part. Means skip NaN cases and
+ * the counts used are reported beside them.
+ */
+public record EvaluationReport(String method, String cohort, Map<String, Object> parameters, List<ScanScore> chest,
+                               String abdomenNote) {
+
+    public double lungDice() { return mean(chest.stream().mapToDouble(ScanScore::lungDice).toArray()); }
+    public double infectionDice() { return mean(chest.stream().mapToDouble(ScanScore::infectionDice).toArray()); }
+    public double lungHd95() { return mean(chest.stream().mapToDouble(ScanScore::lungHd95Mm).toArray()); }
+    public double infectionHd95() { return mean(chest.stream().mapToDouble(ScanScore::infectionHd95Mm).toArray()); }
+
+    public double poirPearson() {
+        return Metrics.pearson(chest.stream().mapToDouble(ScanScore::predPoir).toArray(),
+                chest.stream().mapToDouble(ScanScore::truthPoir).toArray());
+    }
+
+    /** m-APE over scans with truth PoIR > 0 (eq. 3 of the paper divides by the truth). */
+    public double poirMape() {
+        return Metrics.mape(chest.stream().mapToDouble(ScanScore::predPoir).toArray(),
+                chest.stream().mapToDouble(ScanScore::truthPoir).toArray());
+    }
+
+    static double mean(double[] v) {
+        double s = 0;
+        int n = 0;
+        for (double x : v) {
+            if (!Double.isNaN(x)) {
+                s += x;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : s / n;
+    }
+
+    static long finite(double[] v) {
+        return java.util.Arrays.stream(v).filter(x -> !Double.isNaN(x)).count();
+    }
+
+    /** The JSON document written by {@code radstream eval --json}. */
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("method", method);
+        m.put("cohort", cohort);
+        m.put("parameters", parameters);
+        m.put("chest_scans", chest.size());
+        m.put("infected_scans", finite(chest.stream().mapToDouble(ScanScore::infectionDice).toArray()));
+        m.put("lung_dice", lungDice());
+        m.put("infection_dice", infectionDice());
+        m.put("lung_hd95_mm", lungHd95());
+        m.put("infection_hd95_mm", infectionHd95());
+        m.put("poir_pearson", poirPearson());
+        m.put("poir_mape", poirMape());
+        m.put("abdomen", abdomenNote);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ScanScore s : chest) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("scan_id", s.scanId());
+            r.put("lung_dice", s.lungDice());
+            r.put("infection_dice", s.infectionDice());
+            r.put("lung_hd95_mm", s.lungHd95Mm());
+            r.put("infection_hd95_mm", s.infectionHd95Mm());
+            r.put("truth_poir", s.truthPoir());
+            r.put("pred_poir", s.predPoir());
+            r.put("truth_infection_ml", s.truthInfectionMl());
+            r.put("pred_infection_ml", s.predInfectionMl());
+            rows.add(r);
+        }
+        m.put("scans", rows);
+        return m;
+    }
+
+    /** A plain-text table like the paper's Table 1. */
+    public String toTable() {
+        long infected = finite(chest.stream().mapToDouble(ScanScore::infectionDice).toArray());
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "method %s on %s  %s%n", method, cohort, parameters));
+        b.append(String.format(Locale.ROOT, "%-8s %-10s %6s %10s %10s%n", "body", "region", "m-Dice", "HD95 (mm)", "scans"));
+        b.append(String.format(Locale.ROOT, "%-8s %-10s %6.3f %10.2f %10d%n", "CHEST", "lung", lungDice(), lungHd95(), chest.size()));
+        b.append(String.format(Locale.ROOT, "%-8s %-10s %6.3f %10.2f %10d%n", "CHEST", "infection", infectionDice(), infectionHd95(), infected));
+        b.append(String.format(Locale.ROOT, "PoIR: Pearson r %.3f, m-APE %.1f%% (%d scans, m-APE over %d with truth PoIR > 0)%n",
+                poirPearson(), poirMape(), chest.size(), chest.stream().filter(s -> s.truthPoir() > 0).count()));
+        b.append(String.format(Locale.ROOT, "ABDOMEN: %s%n", abdomenNote));
+        return b.toString();
+    }
+}

@@ -1,0 +1,67 @@
+package org.radstream.launcher;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.radstream.imaging.cohort.Cohort;
+import org.radstream.imaging.eval.EvaluationMethod;
+import org.radstream.imaging.eval.EvaluationReport;
+import org.radstream.imaging.eval.HuBaselineEvaluation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code radstream eval}: scores a method on a held-out cohort and prints a Table-1-like summary.
+ * Only wires: the evaluation logic lives in {@code org.radstream.imaging.eval}; methods register
+ * in {@link #METHODS}.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate a segmentation method on a cohort (lung/infection Dice, HD95, PoIR Pearson r, m-APE).")
+final class EvalCommand implements Callable<Integer> {
+    static final Map<String, EvaluationMethod> METHODS = new TreeMap<>(Map.of("hu", new HuBaselineEvaluation()));
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--cohort", required = true, description = "Held-out evaluation cohort directory.")
+    Path cohort;
+
+    @Option(names = "--method", defaultValue = "hu", description = "Method: ${COMPLETION-CANDIDATES}. Default ${DEFAULT-VALUE}.",
+            completionCandidates = MethodNames.class)
+    String method;
+
+    @Option(names = "--tune-cohort", description = "Cohort on which the method chooses its parameters (never the evaluation cohort).")
+    Path tuneCohort;
+
+    @Option(names = "--json", description = "Write the figures as JSON to this file.")
+    Path json;
+
+    static final class MethodNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() { return METHODS.keySet().iterator(); }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        EvaluationMethod m = METHODS.get(method);
+        if (m == null) {
+            throw new ParameterException(spec.commandLine(), "unknown --method '" + method + "'; known: " + METHODS.keySet());
+        }
+        if (tuneCohort != null && tuneCohort.toAbsolutePath().normalize().equals(cohort.toAbsolutePath().normalize())) {
+            throw new ParameterException(spec.commandLine(), "--tune-cohort must differ from --cohort (held-out evaluation)");
+        }
+        EvaluationReport report = m.evaluate(Cohort.open(cohort), tuneCohort == null ? null : Cohort.open(tuneCohort));
+        System.out.print(report.toTable());
+        if (json != null) {
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report.toJson());
+            System.out.println("wrote " + json);
+        }
+        return 0;
+    }
+}
