@@ -1,5 +1,7 @@
 package org.radstream.models;
 
+import ai.djl.Device;
+import ai.djl.Model;
 import ai.djl.nn.Block;
 import java.util.Map;
 import java.util.Set;
@@ -38,6 +40,35 @@ public final class Architectures {
                     + "'; known: " + names());
         }
         return builder.apply(spec);
+    }
+
+    /**
+     * A new DJL model on {@code device} holding a fresh (uninitialised) network for {@code spec};
+     * the caller owns and closes it. Training initialises it on the first batch.
+     */
+    public static Model newModel(NetworkSpec spec, Device device) {
+        Block block = build(spec);
+        Model model = Model.newInstance(spec.architecture(), device);
+        model.setBlock(block);
+        return model;
+    }
+
+    /**
+     * The spec that {@link #build} would turn back into a block of the same layout, so that a
+     * stored artifact always describes the network actually saved.
+     *
+     * @throws IllegalArgumentException for a block that no registered architecture builds
+     */
+    public static NetworkSpec specOf(Block block) {
+        if (block instanceof UNet u) {
+            return new NetworkSpec(u.variant().architecture(), u.inChannels(), u.outChannels(),
+                    u.levels(), u.baseWidth());
+        }
+        if (block instanceof ResNet18 r) {
+            return new NetworkSpec(RESNET18, r.inChannels(), r.classes(), 4, r.baseWidth());
+        }
+        throw new IllegalArgumentException("block " + (block == null ? "null"
+                : block.getClass().getName()) + " is not a registered architecture " + names());
     }
 
     public static Set<String> names() {

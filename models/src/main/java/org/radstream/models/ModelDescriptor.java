@@ -1,0 +1,44 @@
+package org.radstream.models;
+
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * What the trainer knows about a model when it saves it; the store adds version, architecture
+ * (read from the block itself), creation time and checksum.
+ *
+ * @param task task the model serves, e.g. {@code lung}, {@code infection}, {@code liver},
+ *     {@code vessel}, {@code infection-classifier}; lower case, digits and dashes (it names a
+ *     directory)
+ * @param inputHeight slice (or patch) height the model expects after resampling
+ * @param inputWidth slice (or patch) width
+ * @param windowLowHu lower bound of the HU window that maps to 0
+ * @param windowHighHu upper bound of the HU window that maps to 1
+ * @param metrics training and validation figures worth keeping with the weights (e.g. Dice)
+ */
+public record ModelDescriptor(String task, int inputHeight, int inputWidth, double windowLowHu,
+        double windowHighHu, Map<String, Double> metrics) {
+
+    static final Pattern TASK = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+
+    public ModelDescriptor {
+        requireTask(task);
+        if (inputHeight < 1 || inputWidth < 1) {
+            throw new IllegalArgumentException("input size must be positive, got "
+                    + inputHeight + "×" + inputWidth);
+        }
+        if (!(windowLowHu < windowHighHu)) {
+            throw new IllegalArgumentException("window low must be below high, got ["
+                    + windowLowHu + ", " + windowHighHu + "]");
+        }
+        metrics = Map.copyOf(metrics == null ? Map.of() : metrics);
+    }
+
+    static String requireTask(String task) {
+        if (task == null || !TASK.matcher(task).matches()) {
+            throw new IllegalArgumentException("task must match " + TASK.pattern() + ", got '"
+                    + task + "'");
+        }
+        return task;
+    }
+}

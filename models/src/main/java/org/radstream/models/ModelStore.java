@@ -1,0 +1,294 @@
+package org.radstream.models;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Versioned model artifacts on a file system:
+ *
+ * <pre>
+ * root/
+ *   lung/
+ *     v0001/  model-0000.params  metadata.json
+ *     v0002/  …
+ *   infection-classifier/
+ *     v0001/  …
+ * </pre>
+ *
+ * <p>An artifact is written into a hidden temporary directory and renamed into place in one step,
+ * so readers never see a half-written version, and a version directory that exists is complete.
+ * Versions are never overwritten. Loading recomputes the SHA-256 of the parameter file and refuses
+ * a mismatch before any weight reaches a network.
+ *
+ * <p>Thread-safe for readers; concurrent writers of the same task are safe too (the rename fails
+ * for the loser, which retries with the next version number).
+ */
+public final class ModelStore {
+
+    static final String METADATA = "metadata.json";
+    static final String PARAMS_PREFIX = "model";
+    private static final Pattern VERSION_DIR = Pattern.compile("v(\\d{4,9})");
+
+    private final Path root;
+    private final Clock clock;
+
+    public ModelStore(Path root) {
+        this(root, Clock.systemUTC());
+    }
+
+    ModelStore(Path root, Clock clock) {
+        this.root = root.toAbsolutePath().normalize();
+        this.clock = clock;
+    }
+
+    /** A store rooted at a {@code file:} URI or a plain path. */
+    public static ModelStore at(String location) {
+        return new ModelStore(toPath(location.contains(":") && !location.startsWith("/")
+                ? URI.create(location) : Path.of(location).toUri()));
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Where version {@code version} of {@code task} lives (whether or not it exists). */
+    public URI location(String task, int version) {
+        return dir(task, version).toUri();
+    }
+
+    private Path dir(String task, int version) {
+        return root.resolve(ModelDescriptor.requireTask(task)).resolve(String.format("v%04d", version));
+    }
+
+    /**
+     * Writes the model's current weights as the next version of its task.
+     *
+     * @param model a model whose block is an initialised network of a registered architecture
+     * @return the new artifact's location and metadata
+     */
+    public ModelArtifact save(Model model, ModelDescriptor descriptor) throws IOException {
+        Block block = model.getBlock();
+        NetworkSpec network = Architectures.specOf(block);
+        if (!block.isInitialized()) {
+            throw new IllegalArgumentException("cannot save an uninitialised " + network.architecture());
+        }
+        Path taskDir = root.resolve(descriptor.task());
+        Files.createDirectories(taskDir);
+        Path tmp = Files.createDirectory(taskDir.resolve(".tmp-" + UUID.randomUUID()));
+        try {
+            model.save(tmp, PARAMS_PREFIX);
+            Path params = singleParamsFile(tmp);
+            String sha = sha256(params);
+            int version = nextVersion(descriptor.task());
+            while (true) {
+                ModelMetadata metadata = new ModelMetadata(descriptor.task(), version, network,
+                        descriptor.inputHeight(), descriptor.inputWidth(), descriptor.windowLowHu(),
+                        descriptor.windowHighHu(), descriptor.metrics(), clock.instant(),
+                        params.getFileName().toString(), sha);
+                MetadataJson.write(metadata, tmp.resolve(METADATA));
+                Path target = dir(descriptor.task(), version);
+                if (!Files.exists(target)) {
+                    try {
+                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                        return new ModelArtifact(target.toUri(), metadata);
+                    } catch (FileAlreadyExistsException e) {
+                        // another writer won this version number; take the next one
+                    } catch (FileSystemException e) {
+                        if (!Files.exists(target)) {
+                            throw e;
+                        }
+                    }
+                }
+                version++;
+            }
+        } finally {
+            deleteRecursively(tmp);
+        }
+    }
+
+    /** All complete versions of {@code task}, oldest first. */
+    public List<ModelArtifact> versions(String task) throws IOException {
+        Path taskDir = root.resolve(ModelDescriptor.requireTask(task));
+        List<ModelArtifact> out = new ArrayList<>();
+        if (!Files.isDirectory(taskDir)) {
+            return out;
+        }
+        for (int version : versionNumbers(taskDir)) {
+            Path dir = dir(task, version);
+            if (Files.isRegularFile(dir.resolve(METADATA))) {
+                out.add(new ModelArtifact(dir.toUri(), MetadataJson.read(dir.resolve(METADATA))));
+            }
+        }
+        return out;
+    }
+
+    /** The newest version of {@code task}, if any was published. */
+    public Optional<ModelArtifact> latest(String task) throws IOException {
+        List<ModelArtifact> all = versions(task);
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    /** Reads an artifact's metadata without verifying or loading its weights. */
+    public static ModelMetadata readMetadata(URI location) throws IOException {
+        Path dir = toPath(location);
+        Path file = dir.resolve(METADATA);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("no model artifact at " + location + " (missing " + METADATA + ")");
+        }
+        return MetadataJson.read(file);
+    }
+
+    /**
+     * Verifies and loads an artifact on {@code device}: checks the parameter file's SHA-256
+     * against the metadata, rebuilds the block from the recorded architecture and loads the
+     * weights into it.
+     *
+     * @throws ModelIntegrityException when the checksum does not match, the metadata is invalid
+     *     or the weights do not fit the architecture
+     */
+    public static StoredModel load(URI location, Device device) throws IOException {
+        Path dir = toPath(location);
+        ModelMetadata metadata = readMetadata(location);
+        Path params = dir.resolve(metadata.parametersFile()).normalize();
+        if (!params.getParent().equals(dir.normalize()) || !Files.isRegularFile(params)) {
+            throw new ModelIntegrityException("parameter file '" + metadata.parametersFile()
+                    + "' of " + location + " is missing");
+        }
+        String actual = sha256(params);
+        if (!actual.equalsIgnoreCase(metadata.sha256())) {
+            throw new ModelIntegrityException("checksum mismatch for " + params + ": metadata says "
+                    + metadata.sha256() + ", file has " + actual + "; refusing to load "
+                    + metadata.task() + " v" + metadata.version());
+        }
+        Block block;
+        try {
+            block = Architectures.build(metadata.network());
+        } catch (IllegalArgumentException e) {
+            throw new ModelIntegrityException("artifact " + location + " names an unusable network: "
+                    + e.getMessage(), e);
+        }
+        String prefix = paramsPrefix(metadata.parametersFile());
+        Model model = Model.newInstance(metadata.task() + "-v" + metadata.version(), device);
+        try {
+            model.setBlock(block);
+            model.load(dir, prefix);
+            return new StoredModel(model, new ModelArtifact(dir.toUri(), metadata));
+        } catch (MalformedModelException | RuntimeException e) {
+            model.close();
+            throw new ModelIntegrityException("weights of " + location + " do not fit "
+                    + metadata.network() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Loads on the CPU. */
+    public static StoredModel load(URI location) throws IOException {
+        return load(location, Device.cpu());
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static String paramsPrefix(String fileName) throws ModelIntegrityException {
+        Matcher m = Pattern.compile("(.+)-\\d{4}\\.params").matcher(fileName);
+        if (!m.matches()) {
+            throw new ModelIntegrityException("unexpected parameter file name '" + fileName + "'");
+        }
+        return m.group(1);
+    }
+
+    static Path toPath(URI location) {
+        if (location.getScheme() == null || !"file".equalsIgnoreCase(location.getScheme())) {
+            throw new IllegalArgumentException("only file: model locations are supported, got "
+                    + location);
+        }
+        return Path.of(location).toAbsolutePath().normalize();
+    }
+
+    private int nextVersion(String task) throws IOException {
+        List<Integer> existing = versionNumbers(root.resolve(task));
+        return existing.isEmpty() ? 1 : existing.get(existing.size() - 1) + 1;
+    }
+
+    private static List<Integer> versionNumbers(Path taskDir) throws IOException {
+        List<Integer> out = new ArrayList<>();
+        if (!Files.isDirectory(taskDir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(taskDir, Files::isDirectory)) {
+            for (Path d : dirs) {
+                Matcher m = VERSION_DIR.matcher(d.getFileName().toString());
+                if (m.matches()) {
+                    out.add(Integer.parseInt(m.group(1)));
+                }
+            }
+        }
+        out.sort(Comparator.naturalOrder());
+        return out;
+    }
+
+    private static Path singleParamsFile(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> params = files.filter(p -> p.getFileName().toString().endsWith(".params"))
+                    .toList();
+            if (params.size() != 1) {
+                throw new IOException("expected one parameter file in " + dir + ", found " + params);
+            }
+            return params.get(0);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package org.radstream.models;
+
+import ai.djl.Device;
+import ai.djl.inference.Predictor;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.net.URI;
+
+/**
+ * A loaded candidate-region classifier: N patches in (each C×S×S, the component's minimum
+ * enclosing square resampled to the model's input size and windowed), N probabilities of "true
+ * infection" out, in one forward pass.
+ *
+ * <p><b>Thread confinement:</b> owns one DJL {@link Predictor}, which is not thread-safe; use
+ * from one thread at a time, or load one instance per thread.
+ */
+public final class PatchClassifier implements AutoCloseable {
+
+    private final StoredModel stored;
+    private final Predictor<float[][], float[]> predictor;
+    private final int channels;
+    private final int height;
+    private final int width;
+
+    private PatchClassifier(StoredModel stored) {
+        ModelMetadata m = stored.metadata();
+        if (m.network().isSegmentation()) {
+            throw new IllegalArgumentException(stored.location() + " holds a "
+                    + m.network().architecture() + ", not a classifier");
+        }
+        this.stored = stored;
+        this.channels = m.network().inChannels();
+        this.height = m.inputHeight();
+        this.width = m.inputWidth();
+        this.predictor = stored.model().newPredictor(new ClassifierTranslator(
+                channels, height, width, m.network().outChannels()));
+    }
+
+    /** Wraps a loaded artifact; takes ownership of it. */
+    public static PatchClassifier of(StoredModel stored) {
+        try {
+            return new PatchClassifier(stored);
+        } catch (RuntimeException e) {
+            stored.close();
+            throw e;
+        }
+    }
+
+    /** Verifies, loads and wraps the artifact at {@code location}. */
+    public static PatchClassifier load(URI location, Device device) throws IOException {
+        return of(ModelStore.load(location, device));
+    }
+
+    public ModelMetadata metadata() {
+        return stored.metadata();
+    }
+
+    public URI location() {
+        return stored.location();
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    /** Patch side the network expects (patches are square). */
+    public int height() {
+        return height;
+    }
+
+    public int width() {
+        return width;
+    }
+
+    /** Probability of the positive class for each patch. */
+    public float[] predict(float[][] patches) throws TranslateException {
+        Batches.pack(patches, channels, height, width);
+        return predictor.predict(patches);
+    }
+
+    /** Whether each patch is kept ({@code p >= threshold}). */
+    public boolean[] accept(float[][] patches, float threshold) throws TranslateException {
+        Probabilities.checkThreshold(threshold);
+        return Probabilities.threshold(predict(patches), threshold);
+    }
+
+    @Override
+    public void close() {
+        try {
+            predictor.close();
+        } finally {
+            stored.close();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package org.radstream.models;
+
+import ai.djl.Device;
+import ai.djl.inference.Predictor;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.net.URI;
+
+/**
+ * A loaded segmentation network ready for batched inference: N inputs of C×H×W windowed values
+ * in, N probability maps of H×W out, in one forward pass.
+ *
+ * <p><b>Thread confinement:</b> an instance owns one DJL {@link Predictor}, which is not
+ * thread-safe. Use an instance from one thread at a time (a worker thread per instance); to
+ * predict in parallel, load one instance per thread. Closing releases the predictor and the
+ * model's native memory.
+ */
+public final class SegmentationModel implements AutoCloseable {
+
+    private final StoredModel stored;
+    private final Predictor<float[][], float[][]> predictor;
+    private final int channels;
+    private final int height;
+    private final int width;
+
+    private SegmentationModel(StoredModel stored) {
+        ModelMetadata m = stored.metadata();
+        if (!m.network().isSegmentation()) {
+            throw new IllegalArgumentException(stored.location() + " holds a "
+                    + m.network().architecture() + ", not a segmentation network");
+        }
+        this.stored = stored;
+        this.channels = m.network().inChannels();
+        this.height = m.inputHeight();
+        this.width = m.inputWidth();
+        this.predictor = stored.model().newPredictor(
+                new SegmentationTranslator(channels, height, width));
+    }
+
+    /** Wraps a loaded artifact; takes ownership of it (closing this closes it). */
+    public static SegmentationModel of(StoredModel stored) {
+        try {
+            return new SegmentationModel(stored);
+        } catch (RuntimeException e) {
+            stored.close();
+            throw e;
+        }
+    }
+
+    /** Verifies, loads and wraps the artifact at {@code location}. */
+    public static SegmentationModel load(URI location, Device device) throws IOException {
+        return of(ModelStore.load(location, device));
+    }
+
+    public ModelMetadata metadata() {
+        return stored.metadata();
+    }
+
+    public URI location() {
+        return stored.location();
+    }
+
+    /** Channels of one input sample: 1 for 2D, 3 for 2.5D. */
+    public int channels() {
+        return channels;
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public int width() {
+        return width;
+    }
+
+    /**
+     * Probabilities for a batch.
+     *
+     * @param batch N samples, each C×H×W row-major (channel-major), windowed to [0, 1]
+     * @return N maps of H×W probabilities
+     * @throws IllegalArgumentException when a sample has the wrong length
+     */
+    public float[][] predict(float[][] batch) throws TranslateException {
+        Batches.pack(batch, channels, height, width); // fail fast, before any native call
+        return predictor.predict(batch);
+    }
+
+    /** Binary masks for a batch at {@code threshold} (e.g. 0.5). */
+    public boolean[][] predictMasks(float[][] batch, float threshold) throws TranslateException {
+        Probabilities.checkThreshold(threshold);
+        return Probabilities.threshold(predict(batch), threshold);
+    }
+
+    @Override
+    public void close() {
+        try {
+            predictor.close();
+        } finally {
+            stored.close();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package org.radstream.models;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+
+/**
+ * A small, reusable training loop for the segmentation networks: Adam, Dice + BCE by default,
+ * shuffled mini-batches, and a {@link TrainingResult} to assert on.
+ *
+ * <p>It is deliberately a building block. The trainer's strategies compose it: hard-sample mining
+ * calls {@link #predict} on the held-out half and {@link #fit} again with the hard slices added;
+ * SU-UNet passes soft targets (any value in [0, 1]) and its own loss; transfer learning loads a
+ * published model, calls {@link UNet#freezeEncoder} on its block and trains on. A model whose
+ * block is already initialised (e.g. loaded from the store) keeps its weights.
+ *
+ * <p>Owns a DJL {@link Trainer}; not thread-safe; close it before closing the model.
+ */
+public final class SegmentationTraining implements AutoCloseable {
+
+    private final TrainingLoop loop;
+    private final int channels;
+    private final int height;
+    private final int width;
+
+    private SegmentationTraining(TrainingLoop loop, int channels, int height, int width) {
+        this.loop = loop;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+    }
+
+    /** Dice + BCE on samples of {@code channels}×{@code height}×{@code width}. */
+    public static SegmentationTraining start(Model model, int channels, int height, int width,
+            TrainingSettings settings) {
+        return start(model, channels, height, width, settings, new DiceBceLoss());
+    }
+
+    /** With a caller-supplied loss over (targets N×1×H×W, logits N×1×H×W). */
+    public static SegmentationTraining start(Model model, int channels, int height, int width,
+            TrainingSettings settings, Loss loss) {
+        return new SegmentationTraining(
+                new TrainingLoop(model, loss, channels, height, width, settings),
+                channels, height, width);
+    }
+
+    /**
+     * One optimiser step.
+     *
+     * @param inputs N samples of C×H×W
+     * @param targets N target maps of H×W, values in [0, 1] (hard or soft labels)
+     * @return the batch loss before the update
+     */
+    public float step(float[][] inputs, float[][] targets) {
+        checkTargets(inputs, targets);
+        return loop.step(inputs, (manager, rows) -> targetArray(manager, targets), null);
+    }
+
+    /** {@code settings.epochs()} shuffled passes over all samples. */
+    public TrainingResult fit(float[][] inputs, float[][] targets) {
+        checkTargets(inputs, targets);
+        return loop.fit(inputs.length,
+                rows -> gather(inputs, rows),
+                (manager, rows) -> targetArray(manager, gather(targets, rows)));
+    }
+
+    /** Probability maps in inference mode, computed in batches of {@code settings.batchSize()}. */
+    public float[][] predict(float[][] inputs) {
+        float[][] out = new float[inputs.length][];
+        int batch = loop.settings().batchSize();
+        for (int from = 0; from < inputs.length; from += batch) {
+            int to = Math.min(inputs.length, from + batch);
+            float[][] part = java.util.Arrays.copyOfRange(inputs, from, to);
+            float[][] probabilities =
+                    SegmentationTranslator.probabilities(loop.evaluate(part), part.length);
+            System.arraycopy(probabilities, 0, out, from, part.length);
+        }
+        return out;
+    }
+
+    /** The underlying DJL trainer, for strategies that need more than this loop offers. */
+    public Trainer trainer() {
+        return loop.trainer();
+    }
+
+    private ai.djl.ndarray.NDArray targetArray(NDManager manager, float[][] targets) {
+        return manager.create(Batches.pack(targets, 1, height, width),
+                new Shape(targets.length, 1, height, width));
+    }
+
+    private void checkTargets(float[][] inputs, float[][] targets) {
+        if (inputs.length != targets.length) {
+            throw new IllegalArgumentException(inputs.length + " inputs but " + targets.length
+                    + " targets");
+        }
+        Batches.pack(inputs, channels, height, width);
+    }
+
+    static float[][] gather(float[][] data, int[] rows) {
+        float[][] out = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = data[rows[i]];
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        loop.close();
+    }
+}

@@ -1,0 +1,143 @@
+package org.radstream.models;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.BiFunction;
+
+/**
+ * The supervised step shared by segmentation and classification: Adam, one loss, one sub-manager
+ * per step so that no tensor outlives its step. Labels are produced per batch by the caller's
+ * function, which is all that differs between the two tasks.
+ */
+final class TrainingLoop implements AutoCloseable {
+
+    private final Trainer trainer;
+    private final int channels;
+    private final int height;
+    private final int width;
+    private final TrainingSettings settings;
+
+    TrainingLoop(Model model, Loss loss, int channels, int height, int width,
+            TrainingSettings settings) {
+        if (model.getBlock() == null) {
+            throw new IllegalArgumentException("model " + model.getName() + " has no block");
+        }
+        UNet.require(channels >= 1 && height >= 1 && width >= 1,
+                "sample shape must be positive, got " + channels + "×" + height + "×" + width);
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.settings = settings;
+        Device device = model.getNDManager().getDevice();
+        DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
+                .optInitializer(new XavierInitializer(), Parameter.Type.WEIGHT)
+                .optOptimizer(Optimizer.adam()
+                        .optLearningRateTracker(Tracker.fixed(settings.learningRate()))
+                        .build())
+                .optDevices(new Device[] {device});
+        boolean initialized = model.getBlock().isInitialized();
+        this.trainer = model.newTrainer(config);
+        if (!initialized) {
+            // repeatable initial weights; the engine's generator is process-wide, which is
+            // acceptable for a training process and irrelevant to inference
+            Engine.getInstance().setRandomSeed((int) settings.seed());
+            trainer.initialize(new Shape(1, channels, height, width));
+        }
+    }
+
+    Trainer trainer() {
+        return trainer;
+    }
+
+    TrainingSettings settings() {
+        return settings;
+    }
+
+    /** One optimiser step on {@code inputs}; returns the batch loss before the update. */
+    float step(float[][] inputs, BiFunction<NDManager, int[], NDArray> labels, int[] rows) {
+        try (NDManager step = trainer.getManager().newSubManager()) {
+            NDArray x = Batches.toArray(step, inputs, channels, height, width);
+            NDArray y = labels.apply(step, rows);
+            float value;
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+                NDList predictions = trainer.forward(new NDList(x));
+                NDArray loss = trainer.getLoss().evaluate(new NDList(y), predictions);
+                collector.backward(loss);
+                value = loss.getFloat();
+            }
+            trainer.step();
+            return value;
+        }
+    }
+
+    /**
+     * {@code settings.epochs()} shuffled passes over {@code n} samples; {@code select(rows)}
+     * gathers a batch's inputs.
+     */
+    TrainingResult fit(int n, java.util.function.Function<int[], float[][]> select,
+            BiFunction<NDManager, int[], NDArray> labels) {
+        UNet.require(n > 0, "no training samples");
+        Random random = new Random(settings.seed());
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        List<Double> epochLosses = new ArrayList<>();
+        int steps = 0;
+        long samples = 0;
+        long start = System.nanoTime();
+        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+            shuffle(order, random);
+            double sum = 0;
+            for (int from = 0; from < n; from += settings.batchSize()) {
+                int[] rows = java.util.Arrays.copyOfRange(order, from,
+                        Math.min(n, from + settings.batchSize()));
+                sum += (double) step(select.apply(rows), labels, rows) * rows.length;
+                steps++;
+                samples += rows.length;
+            }
+            epochLosses.add(sum / n);
+        }
+        return new TrainingResult(epochLosses, steps, samples,
+                Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** Network outputs in inference mode (batch norm uses running statistics), flattened. */
+    float[] evaluate(float[][] inputs) {
+        try (NDManager step = trainer.getManager().newSubManager()) {
+            NDArray x = Batches.toArray(step, inputs, channels, height, width);
+            return trainer.evaluate(new NDList(x)).singletonOrThrow().toFloatArray();
+        }
+    }
+
+    private static void shuffle(int[] a, Random random) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+    }
+}

@@ -1,0 +1,175 @@
+package org.radstream.models;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import java.io.RandomAccessFile;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelStoreTest {
+
+    private static final int SIZE = 32;
+    private static final Instant NOW = Instant.parse("2026-03-01T10:15:30Z");
+
+    @TempDir
+    Path root;
+
+    private final ModelDescriptor lung = new ModelDescriptor("lung", SIZE, SIZE, -1200, 600,
+            Map.of("dice", 0.91, "loss", 0.2));
+
+    private ModelStore store() {
+        return new ModelStore(root, Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    /** Trains a 2.5D U-Net for two steps so that weights and batch-norm statistics are not trivial. */
+    private float[][] trainAndSave(ModelStore store, float[][] probe, ModelArtifact[] saved)
+            throws Exception {
+        SyntheticDisks data = new SyntheticDisks(8, SIZE, 11);
+        float[][] inputs = new float[8][];
+        for (int i = 0; i < 8; i++) {
+            inputs[i] = SliceStack.stack(java.util.List.of(data.images), i, 3);
+        }
+        try (Model model = Architectures.newModel(
+                        NetworkSpec.unet(UNetVariant.SQUEEZE_EXCITATION, 3, 3, 4), Device.cpu());
+                SegmentationTraining training = SegmentationTraining.start(
+                        model, 3, SIZE, SIZE, TrainingSettings.defaults())) {
+            training.step(inputs, data.masks);
+            training.step(inputs, data.masks);
+            saved[0] = store.save(model, lung);
+            return training.predict(probe);
+        }
+    }
+
+    private static float[][] probe() {
+        SyntheticDisks d = new SyntheticDisks(3, SIZE, 12);
+        return SliceStack.stackAll(java.util.List.of(d.images), 3);
+    }
+
+    @Test
+    void roundTripGivesIdenticalPredictionsAndFullMetadata() throws Exception {
+        ModelStore store = store();
+        ModelArtifact[] saved = new ModelArtifact[1];
+        float[][] probe = probe();
+        float[][] expected = trainAndSave(store, probe, saved);
+
+        ModelMetadata m = saved[0].metadata();
+        assertThat(m.task()).isEqualTo("lung");
+        assertThat(m.version()).isEqualTo(1);
+        assertThat(m.network()).isEqualTo(new NetworkSpec("se-unet", 3, 1, 3, 4));
+        assertThat(m.created()).isEqualTo(NOW);
+        assertThat(m.sha256()).hasSize(64).isEqualTo(
+                ModelStore.sha256(Path.of(saved[0].location()).resolve(m.parametersFile())));
+        assertThat(saved[0].location()).isEqualTo(root.resolve("lung").resolve("v0001").toUri());
+        assertThat(ModelStore.readMetadata(saved[0].location())).isEqualTo(m);
+        String json = Files.readString(Path.of(saved[0].location()).resolve("metadata.json"));
+        assertThat(json).contains("\"name\" : \"se-unet\"", "\"lowHu\" : -1200.0",
+                "\"dice\" : 0.91", "\"created\" : \"2026-03-01T10:15:30Z\"");
+
+        try (SegmentationModel loaded = SegmentationModel.load(saved[0].location(), Device.cpu())) {
+            assertThat(loaded.metadata()).isEqualTo(m);
+            assertThat(loaded.channels()).isEqualTo(3);
+            float[][] actual = loaded.predict(probe);
+            assertThat(actual).hasNumberOfRows(3);
+            for (int i = 0; i < probe.length; i++) {
+                assertThat(actual[i]).hasSize(SIZE * SIZE)
+                        .containsExactly(expected[i], org.assertj.core.data.Offset.offset(1e-5f));
+            }
+            boolean[][] masks = loaded.predictMasks(probe, 0.5f);
+            assertThat(masks[0][0]).isEqualTo(actual[0][0] >= 0.5f);
+        }
+    }
+
+    @Test
+    void flippedByteInParametersIsRefused() throws Exception {
+        ModelStore store = store();
+        ModelArtifact[] saved = new ModelArtifact[1];
+        trainAndSave(store, probe(), saved);
+        Path params = Path.of(saved[0].location()).resolve(saved[0].metadata().parametersFile());
+        try (RandomAccessFile file = new RandomAccessFile(params.toFile(), "rw")) {
+            long at = file.length() / 2;
+            file.seek(at);
+            int b = file.read();
+            file.seek(at);
+            file.write(b ^ 0x01);
+        }
+
+        assertThatThrownBy(() -> SegmentationModel.load(saved[0].location(), Device.cpu()))
+                .isInstanceOf(ModelIntegrityException.class)
+                .hasMessageContaining("checksum mismatch")
+                .hasMessageContaining(saved[0].metadata().sha256())
+                .hasMessageContaining("lung v1");
+    }
+
+    @Test
+    void versionsCountUpAndLatestIsTheNewest() throws Exception {
+        ModelStore store = store();
+        assertThat(store.latest("lung")).isEmpty();
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 2), Device.cpu());
+                SegmentationTraining ignored = SegmentationTraining.start(
+                        model, 1, SIZE, SIZE, TrainingSettings.defaults())) {
+            URI first = store.save(model, lung).location();
+            URI second = store.save(model, lung).location();
+            store.save(model, new ModelDescriptor("liver", SIZE, SIZE, -150, 250, Map.of()));
+
+            assertThat(store.versions("lung")).extracting(ModelArtifact::location)
+                    .containsExactly(first, second);
+            assertThat(store.latest("lung")).get().extracting(a -> a.metadata().version())
+                    .isEqualTo(2);
+            assertThat(store.latest("liver")).get()
+                    .extracting(a -> a.metadata().windowHighHu()).isEqualTo(250.0);
+            assertThat(root.resolve("lung")).isDirectoryNotContaining("glob:**/.tmp-*");
+        }
+    }
+
+    @Test
+    void unusableArtifactsAreRefusedWithTheReason() throws Exception {
+        Path broken = Files.createDirectories(root.resolve("lung").resolve("v0001"));
+        Files.writeString(broken.resolve("metadata.json"), "{\"format\": 1, \"task\": \"lung\"}");
+
+        assertThatThrownBy(() -> ModelStore.load(broken.toUri()))
+                .isInstanceOf(ModelIntegrityException.class)
+                .hasMessageContaining("missing field 'architecture'");
+        assertThatThrownBy(() -> ModelStore.load(root.resolve("nothing").toUri()))
+                .hasMessageContaining("no model artifact");
+        assertThatThrownBy(() -> ModelStore.load(URI.create("s3://bucket/lung/v1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("file:");
+        assertThatThrownBy(() -> new ModelDescriptor("Lung/../x", 1, 1, 0, 1, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("task");
+        assertThatThrownBy(() -> new ModelDescriptor("lung", 32, 32, 600, -1200, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("window");
+    }
+
+    @Test
+    void classifierRoundTripThroughPatchClassifier() throws Exception {
+        ModelStore store = store();
+        float[][] patches = new SyntheticDisks(4, SIZE, 13).images;
+        float[] expected;
+        ModelArtifact saved;
+        try (Model model = Architectures.newModel(NetworkSpec.resnet18(1, 4), Device.cpu());
+                ClassifierTraining training = ClassifierTraining.start(
+                        model, 1, SIZE, SIZE, TrainingSettings.defaults())) {
+            training.step(patches, new int[] {0, 1, 0, 1});
+            saved = store.save(model, new ModelDescriptor("infection-classifier", SIZE, SIZE,
+                    -1200, 600, Map.of("accuracy", 0.5)));
+            expected = training.predict(patches);
+        }
+        try (PatchClassifier classifier = PatchClassifier.load(saved.location(), Device.cpu())) {
+            assertThat(classifier.predict(patches))
+                    .containsExactly(expected, org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat(classifier.accept(patches, 0.5f)[1]).isEqualTo(expected[1] >= 0.5f);
+        }
+        assertThatThrownBy(() -> SegmentationModel.load(saved.location(), Device.cpu()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a segmentation network");
+    }
+}

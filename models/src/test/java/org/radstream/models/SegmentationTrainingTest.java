@@ -1,0 +1,100 @@
+package org.radstream.models;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import org.junit.jupiter.api.Test;
+
+class SegmentationTrainingTest {
+
+    private static final int SIZE = 32;
+
+    @Test
+    void uNetLearnsDisksInNoise() {
+        SyntheticDisks train = new SyntheticDisks(64, SIZE, 1);
+        SyntheticDisks test = new SyntheticDisks(16, SIZE, 2);
+        TrainingSettings settings = new TrainingSettings(8, 8, 3e-3f, 7);
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(3, 8), Device.cpu());
+                SegmentationTraining training =
+                        SegmentationTraining.start(model, 1, SIZE, SIZE, settings)) {
+            double diceBefore = SegmentationMetrics.meanDice(
+                    Probabilities.threshold(training.predict(test.images), 0.5f), test.truth());
+
+            TrainingResult result = training.fit(train.images, train.masks);
+
+            double diceAfter = SegmentationMetrics.meanDice(
+                    Probabilities.threshold(training.predict(test.images), 0.5f), test.truth());
+            System.out.printf("disks: loss %s, %d steps, %.1f ms/step, Dice %.3f -> %.3f%n",
+                    result.epochLosses(), result.steps(), result.millisPerStep(), diceBefore,
+                    diceAfter);
+            assertThat(result.steps()).isEqualTo(8 * 8);
+            assertThat(result.samples()).isEqualTo(8 * 64);
+            assertThat(result.epochLosses()).hasSize(8);
+            assertThat(result.finalLoss()).isLessThan(0.5 * result.firstLoss());
+            assertThat(diceAfter).isGreaterThan(0.85).isGreaterThan(diceBefore);
+        }
+    }
+
+    @Test
+    void softTargetsAreAccepted() {
+        SyntheticDisks data = new SyntheticDisks(4, SIZE, 3);
+        float[][] soft = new float[4][];
+        for (int i = 0; i < 4; i++) {
+            soft[i] = data.masks[i].clone();
+            for (int p = 0; p < soft[i].length; p++) {
+                soft[i][p] *= 0.8f;
+            }
+        }
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 4), Device.cpu());
+                SegmentationTraining training = SegmentationTraining.start(
+                        model, 1, SIZE, SIZE, TrainingSettings.defaults())) {
+            float loss = training.step(data.images, soft);
+            assertThat(loss).isPositive().isFinite();
+        }
+    }
+
+    @Test
+    void frozenEncoderStageKeepsItsWeightsWhileTheRestLearns() {
+        SyntheticDisks data = new SyntheticDisks(8, SIZE, 4);
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(3, 4), Device.cpu());
+                SegmentationTraining training = SegmentationTraining.start(
+                        model, 1, SIZE, SIZE, TrainingSettings.defaults())) {
+            UNet net = (UNet) model.getBlock();
+            net.freezeEncoder(1, true);
+            float[] frozenBefore = firstWeight(net.encoderParameters(0).valueAt(0));
+            float[] trainableBefore = firstWeight(net.encoderParameters(1).valueAt(0));
+
+            training.step(data.images, data.masks);
+            training.step(data.images, data.masks);
+
+            assertThat(firstWeight(net.encoderParameters(0).valueAt(0))).containsExactly(frozenBefore);
+            assertThat(firstWeight(net.encoderParameters(1).valueAt(0)))
+                    .isNotEqualTo(trainableBefore);
+        }
+    }
+
+    private static float[] firstWeight(Parameter parameter) {
+        assertThat(parameter.getType()).isEqualTo(Parameter.Type.WEIGHT);
+        return parameter.getArray().toFloatArray();
+    }
+
+    @Test
+    void lossIsSmallForAPerfectPredictionAndLargeForTheInverse() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray target = manager.create(new float[] {1, 1, 0, 0}).reshape(1, 1, 2, 2);
+            NDArray good = manager.create(new float[] {9, 9, -9, -9}).reshape(1, 1, 2, 2);
+            NDArray bad = good.neg();
+            DiceBceLoss loss = new DiceBceLoss();
+            float perfect = loss.evaluate(new NDList(target), new NDList(good)).getFloat();
+            float inverse = loss.evaluate(new NDList(target), new NDList(bad)).getFloat();
+            assertThat(perfect).isLessThan(0.01f);
+            // BCE ≈ 9 per pixel, Dice loss ≈ 1 - 1/5
+            assertThat(inverse).isBetween(9.5f, 9.9f);
+        }
+    }
+}
