@@ -14,7 +14,6 @@ import ai.djl.training.Trainer;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +32,9 @@ final class TrainingLoop implements AutoCloseable {
     private final int height;
     private final int width;
     private final TrainingSettings settings;
+    /** Steps of the current {@code fit} (0 outside fit) and how many of them are done. */
+    private int plannedSteps;
+    private int doneSteps;
 
     TrainingLoop(Model model, Loss loss, int channels, int height, int width,
             TrainingSettings settings) {
@@ -49,7 +51,7 @@ final class TrainingLoop implements AutoCloseable {
         DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
                 .optInitializer(new XavierInitializer(), Parameter.Type.WEIGHT)
                 .optOptimizer(Optimizer.adam()
-                        .optLearningRateTracker(Tracker.fixed(settings.learningRate()))
+                        .optLearningRateTracker((parameterId, numUpdate) -> learningRate())
                         .build())
                 .optDevices(new Device[] {device});
         boolean initialized = model.getBlock().isInitialized();
@@ -60,6 +62,17 @@ final class TrainingLoop implements AutoCloseable {
             Engine.getInstance().setRandomSeed((int) settings.seed());
             trainer.initialize(new Shape(1, channels, height, width));
         }
+    }
+
+    /** Base rate outside {@code fit}; within, cosine-decayed to 1% if the settings ask for it. */
+    float learningRate() {
+        float base = settings.learningRate();
+        if (!settings.cosineDecay() || plannedSteps <= 1) {
+            return base;
+        }
+        double progress = Math.min(1.0, (double) doneSteps / (plannedSteps - 1));
+        double floor = 0.01;
+        return (float) (base * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress))));
     }
 
     Trainer trainer() {
@@ -103,17 +116,25 @@ final class TrainingLoop implements AutoCloseable {
         int steps = 0;
         long samples = 0;
         long start = System.nanoTime();
-        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
-            shuffle(order, random);
-            double sum = 0;
-            for (int from = 0; from < n; from += settings.batchSize()) {
-                int[] rows = java.util.Arrays.copyOfRange(order, from,
-                        Math.min(n, from + settings.batchSize()));
-                sum += (double) step(select.apply(rows), labels, rows) * rows.length;
-                steps++;
-                samples += rows.length;
+        int batchesPerEpoch = (n + settings.batchSize() - 1) / settings.batchSize();
+        plannedSteps = batchesPerEpoch * settings.epochs();
+        doneSteps = 0;
+        try {
+            for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+                shuffle(order, random);
+                double sum = 0;
+                for (int from = 0; from < n; from += settings.batchSize()) {
+                    int[] rows = java.util.Arrays.copyOfRange(order, from,
+                            Math.min(n, from + settings.batchSize()));
+                    sum += (double) step(select.apply(rows), labels, rows) * rows.length;
+                    steps++;
+                    doneSteps++;
+                    samples += rows.length;
+                }
+                epochLosses.add(sum / n);
             }
-            epochLosses.add(sum / n);
+        } finally {
+            plannedSteps = 0;
         }
         return new TrainingResult(epochLosses, steps, samples,
                 Duration.ofNanos(System.nanoTime() - start));
