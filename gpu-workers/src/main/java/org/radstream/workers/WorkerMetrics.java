@@ -1,0 +1,159 @@
+package org.radstream.workers;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A worker's figures, rendered in the Prometheus text exposition format. Written by the poll
+ * thread and the model watcher, read by the HTTP thread: every field is thread-safe.
+ */
+public final class WorkerMetrics {
+    private final String group;
+    private final Map<String, Long> lag = new ConcurrentHashMap<>();
+    private final LongAdder slices = new LongAdder();
+    private final LongAdder slicesSkipped = new LongAdder();
+    private final Map<String, LongAdder> results = new ConcurrentHashMap<>();
+    private final Summary seriesLatencyMs = new Summary();
+    private final Summary inferenceMsPerSlice = new Summary();
+    private final Map<String, String> modelVersions = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> modelLoadFailures = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> deadLetters = new ConcurrentHashMap<>();
+    private final LongAdder markerTimeouts = new LongAdder();
+    private final LongAdder aborted = new LongAdder();
+    private final AtomicLong bufferedBytes = new AtomicLong();
+    private final AtomicLong openSeries = new AtomicLong();
+    private final AtomicLong pausedPartitions = new AtomicLong();
+    private volatile boolean running;
+    private volatile String lastError = "";
+
+    WorkerMetrics(String group) {
+        this.group = group;
+    }
+
+    void lag(String partition, long value) { lag.put(partition, value); }
+    void forgetLag(String partition) { lag.remove(partition); }
+    void slice() { slices.increment(); }
+    void sliceSkipped() { slicesSkipped.increment(); }
+    void result(String task, String method) { results.computeIfAbsent(task + "|" + method, k -> new LongAdder()).increment(); }
+    void seriesLatency(double ms) { seriesLatencyMs.add(ms); }
+    void inferencePerSlice(double ms) { inferenceMsPerSlice.add(ms); }
+    void modelVersion(String task, String version) { modelVersions.put(task, version); }
+    void modelLoadFailed(String task) { modelLoadFailures.computeIfAbsent(task, k -> new LongAdder()).increment(); }
+    void deadLetter(String kind) { deadLetters.computeIfAbsent(kind, k -> new LongAdder()).increment(); }
+    void markerTimeout() { markerTimeouts.increment(); }
+    void aborted() { aborted.increment(); }
+    void inFlight(long bytes, long series, long paused) {
+        bufferedBytes.set(bytes);
+        openSeries.set(series);
+        pausedPartitions.set(paused);
+    }
+    void running(boolean value) { running = value; }
+    void lastError(String value) { lastError = value == null ? "" : value; }
+
+    public boolean isRunning() { return running; }
+    public String lastError() { return lastError; }
+    public long slices() { return slices.sum(); }
+    public long deadLetters(String kind) { LongAdder a = deadLetters.get(kind); return a == null ? 0 : a.sum(); }
+    public long markerTimeouts() { return markerTimeouts.sum(); }
+    public long modelLoadFailures(String task) { LongAdder a = modelLoadFailures.get(task); return a == null ? 0 : a.sum(); }
+    public long results(String task, String method) { LongAdder a = results.get(task + "|" + method); return a == null ? 0 : a.sum(); }
+    public long seriesCompleted() { return seriesLatencyMs.count(); }
+    public long bufferedBytes() { return bufferedBytes.get(); }
+    public long openSeries() { return openSeries.get(); }
+    public long transactionsAborted() { return aborted.sum(); }
+    /** The model version a task currently runs (absent: HU baseline). */
+    public String modelVersion(String task) { return modelVersions.get(task); }
+
+    /** Prometheus text format, version 0.0.4. */
+    public String render() {
+        StringBuilder b = new StringBuilder(2048);
+        String g = "group=\"" + group + "\"";
+        header(b, "radstream_worker_up", "gauge", "1 while the poll loop runs");
+        line(b, "radstream_worker_up", g, running ? 1 : 0);
+        header(b, "radstream_worker_consumer_lag", "gauge", "records behind the log end, per partition");
+        new TreeMap<>(lag).forEach((p, v) -> line(b, "radstream_worker_consumer_lag", g + ",partition=\"" + p + "\"", v));
+        header(b, "radstream_worker_slices_total", "counter", "slices buffered for assembly");
+        line(b, "radstream_worker_slices_total", g, slices.sum());
+        header(b, "radstream_worker_slices_skipped_total", "counter", "re-read slices of series already handled");
+        line(b, "radstream_worker_slices_skipped_total", g, slicesSkipped.sum());
+        header(b, "radstream_worker_results_total", "counter", "results published, per task and method");
+        new TreeMap<>(results).forEach((k, v) -> {
+            String[] parts = k.split("\\|", 2);
+            line(b, "radstream_worker_results_total", g + ",task=\"" + parts[0] + "\",method=\"" + parts[1] + "\"", v.sum());
+        });
+        seriesLatencyMs.render(b, "radstream_worker_series_latency_ms", g,
+                "first slice received to result committed, per series");
+        inferenceMsPerSlice.render(b, "radstream_worker_inference_ms_per_slice", g,
+                "segmentation and classification time per slice, all tasks of the group");
+        header(b, "radstream_worker_model_info", "gauge", "model version each task runs (1 = current)");
+        new TreeMap<>(modelVersions).forEach((t, v) ->
+                line(b, "radstream_worker_model_info", g + ",task=\"" + t + "\",version=\"" + escape(v) + "\"", 1));
+        header(b, "radstream_worker_model_load_failures_total", "counter", "announced versions refused (old model kept)");
+        new TreeMap<>(modelLoadFailures).forEach((t, v) ->
+                line(b, "radstream_worker_model_load_failures_total", g + ",task=\"" + t + "\"", v.sum()));
+        header(b, "radstream_worker_dead_letters_total", "counter", "records sent to the dead-letter topic, per kind");
+        new TreeMap<>(deadLetters).forEach((k, v) ->
+                line(b, "radstream_worker_dead_letters_total", g + ",kind=\"" + k + "\"", v.sum()));
+        header(b, "radstream_worker_marker_timeouts_total", "counter", "series dropped for a missing series-complete marker");
+        line(b, "radstream_worker_marker_timeouts_total", g, markerTimeouts.sum());
+        header(b, "radstream_worker_transactions_aborted_total", "counter", "transactions aborted and retried");
+        line(b, "radstream_worker_transactions_aborted_total", g, aborted.sum());
+        header(b, "radstream_worker_buffered_bytes", "gauge", "pixel bytes of series being assembled");
+        line(b, "radstream_worker_buffered_bytes", g, bufferedBytes.get());
+        header(b, "radstream_worker_open_series", "gauge", "series being assembled");
+        line(b, "radstream_worker_open_series", g, openSeries.get());
+        header(b, "radstream_worker_paused_partitions", "gauge", "partitions paused by the in-flight bound");
+        line(b, "radstream_worker_paused_partitions", g, pausedPartitions.get());
+        return b.toString();
+    }
+
+    private static void header(StringBuilder b, String name, String type, String help) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void line(StringBuilder b, String name, String labels, double value) {
+        b.append(name).append('{').append(labels).append("} ");
+        if (value == Math.rint(value) && !Double.isInfinite(value)) {
+            b.append((long) value);
+        } else {
+            b.append(String.format(Locale.ROOT, "%.3f", value));
+        }
+        b.append('\n');
+    }
+
+    private static String escape(String v) {
+        return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
+    /** Count, sum and maximum: a Prometheus summary without quantiles. */
+    private static final class Summary {
+        private final LongAdder count = new LongAdder();
+        private final DoubleAdder sum = new DoubleAdder();
+        private final AtomicLong maxBits = new AtomicLong(Double.doubleToLongBits(0));
+
+        void add(double v) {
+            count.increment();
+            sum.add(v);
+            maxBits.accumulateAndGet(Double.doubleToLongBits(v),
+                    (a, x) -> Double.longBitsToDouble(x) > Double.longBitsToDouble(a) ? x : a);
+        }
+
+        long count() {
+            return count.sum();
+        }
+
+        void render(StringBuilder b, String name, String labels, String help) {
+            header(b, name, "summary", help);
+            line(b, name + "_sum", labels, sum.sum());
+            line(b, name + "_count", labels, count.sum());
+            header(b, name + "_max", "gauge", "largest observation of " + name);
+            line(b, name + "_max", labels, Double.longBitsToDouble(maxBits.get()));
+        }
+    }
+}
