@@ -58,6 +58,8 @@ public final class WorkerMetrics {
     public boolean isRunning() { return running; }
     public String lastError() { return lastError; }
     public long slices() { return slices.sum(); }
+    /** Re-read slices skipped because their series was handled before the last commit. */
+    public long slicesSkipped() { return slicesSkipped.sum(); }
     public long deadLetters(String kind) { LongAdder a = deadLetters.get(kind); return a == null ? 0 : a.sum(); }
     public long markerTimeouts() { return markerTimeouts.sum(); }
     public long modelLoadFailures(String task) { LongAdder a = modelLoadFailures.get(task); return a == null ? 0 : a.sum(); }

@@ -1,0 +1,230 @@
+package org.radstream.workers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.radstream.avro.DeadLetter;
+import org.radstream.avro.InferenceResult;
+import org.radstream.avro.WindowedSlice;
+import org.radstream.schemas.Topics;
+
+/** Two chest workers in one group on the embedded broker (four partitions), crashes and bad input. */
+class WorkerIT {
+    private static final int W = 32;
+    private static final int DEPTH = 8;
+    /** Two 10×20 lungs on 8 slices of 0.8 × 0.8 × 2.5 mm voxels. */
+    private static final double LUNG_ML = 2 * 10 * 20 * DEPTH * 0.8 * 0.8 * 2.5 / 1000;
+    private static final double INFECTION_ML = 16 * 4 * 0.8 * 0.8 * 2.5 / 1000;
+
+    static TestBroker broker;
+
+    @BeforeAll
+    static void broker() throws Exception {
+        broker = TestBroker.get();
+    }
+
+    private static List<List<WindowedSlice>> series(String prefix, int n) {
+        List<List<WindowedSlice>> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(Scans.chestSlices(prefix + i, W, W, DEPTH));
+        }
+        return out;
+    }
+
+    private static void assertOneCompleteResultPerSeriesAndTask(List<InferenceResult> results, String prefix, int n) {
+        Map<String, Long> perKey = results.stream().collect(Collectors.groupingBy(
+                r -> Topics.seriesTaskKey(r.getSeriesUid(), r.getTask()), Collectors.counting()));
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            expected.add(prefix + i + ":lung");
+            expected.add(prefix + i + ":infection");
+        }
+        assertThat(perKey.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(perKey.values()).containsOnly(1L);
+        for (InferenceResult r : results) {
+            assertThat(r.getSliceCount()).isEqualTo(DEPTH);
+            assertThat(r.getMethod()).isEqualTo("hu-threshold");
+            assertThat(r.getModelVersion()).isNull();
+            assertThat(r.getTaskGroup()).isEqualTo("chest");
+            assertThat(r.getMask().getWidth()).isEqualTo(W);
+            assertThat(r.getMask().getDepth()).isEqualTo(DEPTH);
+            assertThat(r.getVolumeMl()).isCloseTo(r.getTask().equals("lung") ? LUNG_ML : INFECTION_ML,
+                    org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(r.getTimingsMs()).containsKeys("assemble", "inference", "postprocess", "total");
+        }
+    }
+
+    /** The default partitioner's choice for a key on the four-partition task topic. */
+    static int partitionOf(String key) {
+        byte[] bytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(bytes))
+                % Topics.DEFAULT_PARTITIONS;
+    }
+
+    @Test
+    void twoWorkersPublishOneResultPerSeriesAndSurviveCrashes() throws Exception {
+        broker.truncate(Topics.TASKS_CHEST);
+        String group = "it-crash-" + UUID.randomUUID();
+        try (Harness h = new Harness(broker)) {
+            InferenceWorker a = new InferenceWorker(h.settings(TaskGroup.CHEST, group, "a"), broker.topics);
+            InferenceWorker b = new InferenceWorker(h.settings(TaskGroup.CHEST, group, "b"), broker.topics);
+            // the crash: inside the transaction of the second series to complete on the partition
+            // holding the most crash- series, when the first one's result is already committed with
+            // its marker beyond the committed offset (the others are still open before it)
+            int crashSeries = 12;
+            Map<Integer, List<String>> byPartition = new java.util.TreeMap<>();
+            for (int i = 0; i < crashSeries; i++) {
+                byPartition.computeIfAbsent(partitionOf("crash-" + i), k -> new ArrayList<>()).add("crash-" + i);
+            }
+            List<String> crowded = byPartition.values().stream().max(java.util.Comparator.comparingInt(List::size)).orElseThrow();
+            assertThat(crowded.size()).isGreaterThanOrEqualTo(3);
+            String crashUid = crowded.get(1);
+            AtomicBoolean crashed = new AtomicBoolean();
+            AtomicReference<InferenceWorker> victim = new AtomicReference<>();
+            for (InferenceWorker w : List.of(a, b)) {
+                w.faultHook(uid -> {
+                    if (uid.equals(crashUid) && crashed.compareAndSet(false, true)) {
+                        victim.set(w);
+                        w.halt();
+                        throw new InferenceWorker.Halted();
+                    }
+                });
+            }
+            Harness.start(a);
+            Harness.start(b);
+            InferenceWorker c = null;
+            try {
+                // 1. a batch of interleaved series, shared by the two workers
+                h.sendInterleaved(TaskGroup.CHEST, series("ok-", 8), true);
+                List<InferenceResult> ok = h.read(broker.topics.results(), k -> k.startsWith("ok-"), 16,
+                        Duration.ofSeconds(60), Duration.ofSeconds(2));
+                assertOneCompleteResultPerSeriesAndTask(ok, "ok-", 8);
+
+                // 2. one worker dies inside the transaction of crash-3, abandoning it
+                h.sendInterleaved(TaskGroup.CHEST, series("crash-", crashSeries), true);
+                List<InferenceResult> crash = h.read(broker.topics.results(), k -> k.startsWith("crash-"),
+                        2 * crashSeries, Duration.ofSeconds(90), Duration.ofSeconds(3));
+                assertThat(crashed).isTrue();
+                assertThat(victim.get().awaitStopped(Duration.ofSeconds(30))).isTrue();
+                assertThat(victim.get().failure()).isNull();
+                assertOneCompleteResultPerSeriesAndTask(crash, "crash-", crashSeries);
+                InferenceWorker survivor = victim.get() == a ? b : a;
+                // the survivor re-read slices of the series completed before the crash (those at or
+                // beyond the committed offset) and skipped them instead of assembling them again
+                assertThat(survivor.metrics().slicesSkipped()).isBetween(1L, (long) DEPTH);
+
+                // 3. a third worker joins; the one holding half-received series is killed mid-series
+                c = new InferenceWorker(h.settings(TaskGroup.CHEST, group, "c"), broker.topics);
+                Harness.start(c);
+                Thread.sleep(3000); // let the group rebalance onto both
+                List<List<WindowedSlice>> mid = series("mid-", 4);
+                List<List<WindowedSlice>> firstHalf = mid.stream().map(s -> s.subList(0, DEPTH / 2)).toList();
+                List<List<WindowedSlice>> secondHalf = mid.stream().map(s -> s.subList(DEPTH / 2, DEPTH)).toList();
+                h.sendInterleaved(TaskGroup.CHEST, firstHalf, false);
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (survivor.metrics().openSeries() + c.metrics().openSeries() < 4 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(survivor.metrics().openSeries() + c.metrics().openSeries()).isEqualTo(4);
+                InferenceWorker killed = c.metrics().openSeries() > 0 ? c : survivor;
+                InferenceWorker remaining = killed == c ? survivor : c;
+                killed.halt();
+                assertThat(killed.awaitStopped(Duration.ofSeconds(30))).isTrue();
+                h.sendInterleaved(TaskGroup.CHEST, secondHalf, false);
+                for (List<WindowedSlice> s : mid) {
+                    h.send(TaskGroup.CHEST, Scans.event(Scans.marker(s.get(0).getSeriesUid(), DEPTH)));
+                }
+                h.producer.flush();
+                List<InferenceResult> midResults = h.read(broker.topics.results(), k -> k.startsWith("mid-"), 8,
+                        Duration.ofSeconds(90), Duration.ofSeconds(3));
+                assertOneCompleteResultPerSeriesAndTask(midResults, "mid-", 4);
+                assertThat(remaining.failure()).isNull();
+
+                // nothing was dead-lettered
+                List<DeadLetter> dead = h.read(broker.topics.inferenceDeadLetters(),
+                        k -> k.startsWith("ok-") || k.startsWith("crash-") || k.startsWith("mid-"), 0,
+                        Duration.ofSeconds(2), Duration.ZERO);
+                assertThat(dead).isEmpty();
+            } finally {
+                a.close();
+                b.close();
+                if (c != null) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void badInputIsReportedAndDoesNotBlockThePartition() throws Exception {
+        broker.truncate(Topics.TASKS_CHEST);
+        String group = "it-bad-" + UUID.randomUUID();
+        try (Harness h = new Harness(broker);
+                InferenceWorker w = new InferenceWorker(h.settings(TaskGroup.CHEST, group, "bad")
+                        .withMarkerTimeout(Duration.ofSeconds(2)), broker.topics)) {
+            Harness.start(w);
+            // slices without a marker
+            List<WindowedSlice> missing = Scans.chestSlices("bad-missing", W, W, 4);
+            h.sendInterleaved(TaskGroup.CHEST, List.of(missing), false);
+            // one slice of another size
+            List<WindowedSlice> sizes = new ArrayList<>(Scans.chestSlices("bad-sizes", W, W, 3));
+            sizes.add(Scans.slice(TaskGroup.CHEST, "bad-sizes", 4, 3, new float[16 * 16], 16, 16));
+            h.sendInterleaved(TaskGroup.CHEST, List.of(sizes), true);
+            // fewer slices than the marker announces
+            h.sendInterleaved(TaskGroup.CHEST, List.of(Scans.chestSlices("bad-count", W, W, 3)), false);
+            h.send(TaskGroup.CHEST, Scans.event(Scans.marker("bad-count", 5)));
+            // bytes that are no TaskSliceEvent
+            h.sendRaw(TaskGroup.CHEST, "bad-garbage", new byte[] {0, 0, 0, 0, 99, 1, 2});
+            // and good series behind all of it
+            h.sendInterleaved(TaskGroup.CHEST, series("good-", 4), true);
+
+            List<InferenceResult> good = h.read(broker.topics.results(), k -> k.startsWith("good-"), 8,
+                    Duration.ofSeconds(60), Duration.ofSeconds(1));
+            assertOneCompleteResultPerSeriesAndTask(good, "good-", 4);
+            List<DeadLetter> dead = h.read(broker.topics.inferenceDeadLetters(), k -> k.startsWith("bad-"), 4,
+                    Duration.ofSeconds(60), Duration.ofSeconds(1));
+            Map<String, String> reasons = dead.stream().collect(Collectors.toMap(DeadLetter::getKey, DeadLetter::getReason));
+            assertThat(reasons).hasSize(4);
+            assertThat(reasons.get("bad-missing")).startsWith("missing series-complete marker after 2 s (4 slices buffered, offsets ");
+            assertThat(reasons.get("bad-sizes")).isEqualTo("inconsistent slice sizes: bad-sizes.1 is 32x32, bad-sizes.4 is 16x16");
+            assertThat(reasons.get("bad-count")).isEqualTo("slice count mismatch: marker says 5 instances, received 3 distinct SOP instances");
+            assertThat(reasons.get("bad-garbage")).startsWith("undecodable task event at radstream.tasks.chest-");
+            assertThat(dead).allMatch(d -> d.getComponent().equals("gpu-workers/chest")
+                    && d.getSourceTopic().equals(Topics.TASKS_CHEST));
+            List<InferenceResult> noResults = h.read(broker.topics.results(), k -> k.startsWith("bad-"), 0,
+                    Duration.ofSeconds(1), Duration.ZERO);
+            assertThat(noResults).isEmpty();
+
+            assertThat(w.metrics().markerTimeouts()).isEqualTo(1);
+            assertThat(w.metrics().deadLetters("invalid-series")).isEqualTo(2);
+            assertThat(w.metrics().deadLetters("undecodable")).isEqualTo(1);
+            assertThat(w.metrics().results("lung", "hu-threshold")).isEqualTo(4);
+
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + w.httpPort() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).isEqualTo("ok\n");
+            String metrics = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + w.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("radstream_worker_dead_letters_total{group=\"chest\",kind=\"missing-marker\"} 1\n");
+            assertThat(metrics).contains("radstream_worker_results_total{group=\"chest\",task=\"infection\",method=\"hu-threshold\"} 4\n");
+            assertThat(metrics).contains("radstream_worker_series_latency_ms_count{group=\"chest\"} ");
+            assertThat(metrics).containsPattern("radstream_worker_consumer_lag\\{group=\"chest\",partition=\"radstream.tasks.chest-[0-3]\"} 0");
+        }
+    }
+}
