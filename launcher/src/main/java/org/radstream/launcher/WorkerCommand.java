@@ -1,0 +1,118 @@
+package org.radstream.launcher;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.radstream.schemas.Topics;
+import org.radstream.workers.HttpSchemaRegistry;
+import org.radstream.workers.InferenceWorker;
+import org.radstream.workers.TaskGroup;
+import org.radstream.workers.WorkerSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code radstream worker --task chest|liver}: one inference worker of a task group. Only wires:
+ * reads options (and the cluster's environment variables) into {@link WorkerSettings}, runs the
+ * worker until SIGTERM/SIGINT, then shuts it down cleanly.
+ */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "Run an inference worker of a task group (chest: lung + infection + classifier; liver: liver + vessels).")
+final class WorkerCommand implements Callable<Integer> {
+    static final String ENV_BOOTSTRAP = "RADSTREAM_BOOTSTRAP";
+    static final String ENV_REGISTRY = "RADSTREAM_REGISTRY_URL";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--task", required = true, description = "Task group: chest or liver.")
+    String task;
+
+    @Option(names = "--bootstrap", defaultValue = "${env:" + ENV_BOOTSTRAP + "}",
+            description = "Kafka bootstrap servers, host:port[,host:port] (env " + ENV_BOOTSTRAP + ").")
+    String bootstrap;
+
+    @Option(names = "--registry", defaultValue = "${env:" + ENV_REGISTRY + "}",
+            description = "Schema registry URL (env " + ENV_REGISTRY + ").")
+    String registry;
+
+    @Option(names = "--group-id", description = "Consumer group (default radstream-worker-<task>).")
+    String groupId;
+
+    @Option(names = "--instance-id", description = "Unique per worker process; makes the transactional.id (default: random).")
+    String instanceId;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu:N (a CUDA libtorch must be present). Default ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Inference engine threads, 0 = engine default.")
+    int threads;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Slices per forward pass. Default ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--max-in-flight-mb", defaultValue = "1024", description = "Pixel MiB of series being assembled before partitions are paused. Default ${DEFAULT-VALUE}.")
+    long maxInFlightMb;
+
+    @Option(names = "--marker-timeout", defaultValue = "120", description = "Seconds without a slice before a series is reported as missing its marker. Default ${DEFAULT-VALUE}.")
+    long markerTimeoutSeconds;
+
+    @Option(names = "--max-attempts", defaultValue = "3", description = "Attempts per series before it is dead-lettered. Default ${DEFAULT-VALUE}.")
+    int maxAttempts;
+
+    @Option(names = "--model-store", description = "Model store root: tasks never announced on radstream.models use its newest version.")
+    Path modelStore;
+
+    @Option(names = "--http-port", defaultValue = "9464", description = "Port of /metrics and /health, -1 = none. Default ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Override
+    public Integer call() throws Exception {
+        if (bootstrap == null || bootstrap.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "no Kafka given: pass --bootstrap or set " + ENV_BOOTSTRAP);
+        }
+        if (registry == null || registry.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "no schema registry given: pass --registry or set " + ENV_REGISTRY);
+        }
+        TaskGroup group;
+        WorkerSettings settings;
+        try {
+            group = TaskGroup.of(task);
+            settings = WorkerSettings.defaults(bootstrap, registry, group)
+                    .withDevice(device)
+                    .withThreads(threads)
+                    .withBatchSize(batchSize)
+                    .withMaxInFlightBytes(maxInFlightMb * 1024 * 1024)
+                    .withMarkerTimeout(Duration.ofSeconds(markerTimeoutSeconds))
+                    .withMaxAttempts(maxAttempts)
+                    .withModelStoreDir(modelStore)
+                    .withHttpPort(httpPort);
+            if (groupId != null) {
+                settings = settings.withGroupId(groupId);
+            }
+            if (instanceId != null) {
+                settings = settings.withInstanceId(instanceId);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Topics topics = new Topics(new HttpSchemaRegistry(registry));
+        InferenceWorker worker = new InferenceWorker(settings, topics);
+        Thread main = Thread.currentThread();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            worker.close();
+            try {
+                main.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "radstream-worker-shutdown"));
+        System.out.println("worker " + settings.instanceId() + " of " + settings.groupId() + " on " + bootstrap
+                + (worker.httpPort() > 0 ? "; metrics http://localhost:" + worker.httpPort() + "/metrics" : ""));
+        worker.run();
+        return worker.failure() == null ? 0 : 1;
+    }
+}
