@@ -1,0 +1,120 @@
+package org.radstream.trainer;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.radstream.avro.CorrectedLabel;
+import org.radstream.imaging.Mask3D;
+
+/**
+ * The label store of the trainer: validates incoming corrected labels, keeps the accepted ones
+ * (latest per series and task wins, as on the compacted topic), keeps labels for series not yet
+ * archived waiting until their images arrive, and refuses, through the {@link Sink}, what is
+ * invalid or what waited longer than the configured time. Thread-safe: the label consumer, the
+ * archive consumer and the trainer thread all call it.
+ */
+final class LabelIntake {
+
+    /** A label as read, with where it came from (for dead letters). */
+    record Incoming(String key, CorrectedLabel label, byte[] raw, String topic, int partition, long offset,
+                    Instant receivedAt) {}
+
+    /** An accepted label with its decoded mask. */
+    record Accepted(CorrectedLabel label, Mask3D mask, Instant acceptedAt) {
+        String seriesUid() { return label.getSeriesUid().toString(); }
+        String task() { return label.getTask().toString(); }
+    }
+
+    /** Where decisions go. */
+    interface Sink {
+        void refused(Incoming label, String reason);
+
+        void accepted(Accepted label);
+    }
+
+    private final Function<String, Optional<ArchivedSeries.Header>> archive;
+    private final Duration pendingTimeout;
+    private final Sink sink;
+    private final Map<String, Incoming> pending = new LinkedHashMap<>();
+    private final Map<String, Accepted> accepted = new LinkedHashMap<>();
+
+    LabelIntake(Function<String, Optional<ArchivedSeries.Header>> archive, Duration pendingTimeout, Sink sink) {
+        this.archive = archive;
+        this.pendingTimeout = pendingTimeout;
+        this.sink = sink;
+    }
+
+    /** Validates a label: accepted, kept waiting, or refused through the sink. */
+    synchronized LabelValidator.Verdict offer(Incoming in) {
+        LabelValidator.Verdict v = LabelValidator.validate(in.label(), archive.apply(in.label().getSeriesUid().toString()));
+        switch (v.kind()) {
+            case ACCEPTED -> {
+                pending.remove(in.key());
+                Accepted a = new Accepted(in.label(), v.mask(), in.receivedAt());
+                accepted.put(in.key(), a);
+                sink.accepted(a);
+            }
+            case WAITING -> pending.merge(in.key(), in, (old, neu) -> new Incoming(neu.key(), neu.label(), neu.raw(),
+                    neu.topic(), neu.partition(), neu.offset(), old.receivedAt()));
+            case REFUSED -> {
+                pending.remove(in.key());
+                sink.refused(in, v.reason());
+            }
+        }
+        return v;
+    }
+
+    /** Retries the labels waiting for {@code seriesUid}, whose images have just been archived. */
+    synchronized int seriesArchived(String seriesUid) {
+        List<Incoming> retry = new ArrayList<>();
+        for (Incoming in : pending.values()) {
+            if (in.label().getSeriesUid().toString().equals(seriesUid)) {
+                retry.add(in);
+            }
+        }
+        for (Incoming in : retry) {
+            pending.remove(in.key());
+            offer(in);
+        }
+        return retry.size();
+    }
+
+    /** Refuses, as unknown series, the labels that have waited longer than the timeout. */
+    synchronized int expire(Instant now) {
+        int n = 0;
+        for (Iterator<Incoming> it = pending.values().iterator(); it.hasNext(); ) {
+            Incoming in = it.next();
+            if (!in.receivedAt().plus(pendingTimeout).isAfter(now)) {
+                it.remove();
+                n++;
+                sink.refused(in, "unknown series " + in.label().getSeriesUid() + ": no images of it were archived within "
+                        + pendingTimeout + " of the label's arrival");
+            }
+        }
+        return n;
+    }
+
+    synchronized int pendingCount() {
+        return pending.size();
+    }
+
+    synchronized boolean isPending(String key) {
+        return pending.containsKey(key);
+    }
+
+    /** Accepted labels of a task, oldest first. */
+    synchronized List<Accepted> accepted(String task) {
+        return accepted.values().stream().filter(a -> a.task().equals(task)).toList();
+    }
+
+    /** Accepted labels of a task that arrived after {@code since}. */
+    synchronized int acceptedSince(String task, Instant since) {
+        return (int) accepted.values().stream().filter(a -> a.task().equals(task) && a.acceptedAt().isAfter(since)).count();
+    }
+}

@@ -1,0 +1,39 @@
+package org.radstream.trainer;
+
+import java.util.Locale;
+import java.util.OptionalDouble;
+
+/**
+ * The publishing rule: a challenger is published only if its score on the fixed held-out
+ * validation set is not worse than the champion's by more than a margin. Without a champion the
+ * first model of a task is published. Higher scores are better (Dice).
+ */
+public final class QualityGate {
+    private final double margin;
+
+    /** @param margin how much worse than the champion a challenger may score and still pass (≥ 0) */
+    public QualityGate(double margin) {
+        if (!(margin >= 0) || Double.isInfinite(margin)) {
+            throw new IllegalArgumentException("gate margin must be a finite number >= 0, got " + margin);
+        }
+        this.margin = margin;
+    }
+
+    /** The decision, both scores and a sentence that says why. */
+    public record Decision(boolean publish, double challenger, OptionalDouble champion, double margin, String reason) {}
+
+    public Decision decide(double challenger, OptionalDouble champion) {
+        if (Double.isNaN(challenger)) {
+            return new Decision(false, challenger, champion, margin, "challenger has no validation score");
+        }
+        if (champion.isEmpty()) {
+            return new Decision(true, challenger, champion, margin, String.format(Locale.ROOT,
+                    "published: no champion; challenger validation Dice %.4f", challenger));
+        }
+        double c = champion.getAsDouble();
+        boolean pass = challenger >= c - margin;
+        return new Decision(pass, challenger, champion, margin, String.format(Locale.ROOT,
+                "%s: challenger validation Dice %.4f %s champion %.4f - margin %.4f",
+                pass ? "published" : "refused", challenger, pass ? ">=" : "<", c, margin));
+    }
+}

@@ -1,0 +1,50 @@
+package org.radstream.trainer;
+
+import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Resample;
+import org.radstream.imaging.Volume;
+import org.radstream.imaging.Window;
+
+/**
+ * One labelled scan at its native grid: the HU volume (from the archive, or a cohort's DICOM), the
+ * label being learnt and, for vessels, the region the task is restricted to (the dilated liver).
+ *
+ * @param region null when the task is not restricted
+ * @param truth  exact truth where it is known (cohorts), for reporting only; never trained on
+ */
+public record ScanData(String id, Volume hu, Mask3D label, Mask3D region, Mask3D truth) {
+
+    public ScanData {
+        if (label.width() != hu.width() || label.height() != hu.height() || label.depth() != hu.depth()) {
+            throw new IllegalArgumentException("label " + label + " does not fit the volume " + hu);
+        }
+    }
+
+    public int depth() {
+        return hu.depth();
+    }
+
+    /** Slice {@code z} in {@code window}, resized to {@code size}². */
+    public float[] input(int z, Window window, int size) {
+        float[] w = window.apply(hu.slice(z));
+        return hu.width() == size && hu.height() == size ? w : Resample.bilinear(w, hu.width(), hu.height(), size, size);
+    }
+
+    /** The label of slice {@code z} (restricted to the region), resized to {@code size}², as 0/1. */
+    public float[] target(int z, int size) {
+        boolean[] s = label.slice(z);
+        if (region != null) {
+            boolean[] r = region.slice(z);
+            for (int i = 0; i < s.length; i++) {
+                s[i] &= r[i];
+            }
+        }
+        boolean[] resized = hu.width() == size && hu.height() == size ? s
+                : Resample.nearest(s, hu.width(), hu.height(), size, size);
+        float[] out = new float[resized.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = resized[i] ? 1f : 0f;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,177 @@
+package org.radstream.trainer;
+
+import ai.djl.Model;
+import ai.djl.training.loss.Loss;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.radstream.imaging.Window;
+import org.radstream.models.DiceBceLoss;
+import org.radstream.models.SegmentationTraining;
+import org.radstream.models.SliceStack;
+import org.radstream.models.TrainingSettings;
+
+/**
+ * One supervised segmentation training run on labelled scans: slices windowed and resized to the
+ * recipe's input, 2D or 2.5D stacks, Dice + cross-entropy, SU-UNet augmentation redrawn every
+ * epoch, optional hard-sample mining, validation Dice after every epoch and a progress line with
+ * an ETA. The model may arrive initialised (transfer) and keeps its weights then.
+ */
+final class SegmentationRun {
+
+    /** What a run did, per epoch. */
+    record Result(List<Double> epochLosses, List<Double> validationDice, int steps, int trainingSlices,
+                  int hardSlices, Duration elapsed) {
+        double firstLoss() { return epochLosses.get(0); }
+        double finalLoss() { return epochLosses.get(epochLosses.size() - 1); }
+        double finalDice() { return validationDice.isEmpty() ? Double.NaN : validationDice.get(validationDice.size() - 1); }
+    }
+
+    /** Inputs and targets of training slices. */
+    record Samples(List<float[]> inputs, List<float[]> targets) {
+        int size() { return inputs.size(); }
+    }
+
+    private SegmentationRun() {}
+
+    static Samples samples(List<ScanData> scans, Window window, TrainingRecipe r) {
+        List<float[]> in = new ArrayList<>();
+        List<float[]> out = new ArrayList<>();
+        for (ScanData s : scans) {
+            List<float[]> slices = new ArrayList<>(s.depth());
+            for (int z = 0; z < s.depth(); z++) {
+                slices.add(s.input(z, window, r.inputSize()));
+            }
+            for (int z = 0; z < s.depth(); z += r.sliceStride()) {
+                in.add(SliceStack.stack(slices, z, r.sliceChannels()));
+                out.add(s.target(z, r.inputSize()));
+            }
+        }
+        return new Samples(in, out);
+    }
+
+    static Result run(Model model, Window window, List<ScanData> train, List<ScanData> validation, TrainingRecipe r,
+                      String name, Consumer<String> progress) throws Exception {
+        return run(model, window, samples(train, window, r), validation, r, new DiceBceLoss(), name, progress);
+    }
+
+    static Result run(Model model, Window window, Samples data, List<ScanData> validation, TrainingRecipe r, Loss loss,
+                      String name, Consumer<String> progress) throws Exception {
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("no training slices for " + name);
+        }
+        long start = System.nanoTime();
+        TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
+        Augmentation aug = Augmentation.paper(r.inputSize());
+        List<Double> losses = new ArrayList<>();
+        List<Double> dices = new ArrayList<>();
+        int steps = 0;
+        int hardAdded = 0;
+        try (SegmentationTraining training = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
+                r.inputSize(), settings, loss)) {
+            SliceModel live = liveModel(training, window, r);
+            List<float[]> poolIn = new ArrayList<>(data.inputs());
+            List<float[]> poolOut = new ArrayList<>(data.targets());
+            HardSampleMining.Split split = null;
+            int mineAfter = -1;
+            if (r.hardMining() && r.epochs() >= 2 && data.size() >= 4) {
+                split = HardSampleMining.split(data.size(), r.seed());
+                poolIn = pick(data.inputs(), split.train());
+                poolOut = pick(data.targets(), split.train());
+                mineAfter = r.epochs() / 2;
+            }
+            Random random = new Random(r.seed());
+            for (int epoch = 0; epoch < r.epochs(); epoch++) {
+                if (epoch == mineAfter) {
+                    List<float[]> scoredIn = pick(data.inputs(), split.scored());
+                    List<float[]> scoredOut = pick(data.targets(), split.scored());
+                    float[][] p = training.predict(scoredIn.toArray(new float[0][]));
+                    double[] dice = new double[p.length];
+                    for (int i = 0; i < p.length; i++) {
+                        boolean[] m = new boolean[p[i].length];
+                        for (int k = 0; k < m.length; k++) {
+                            m[k] = p[i][k] >= 0.5f;
+                        }
+                        dice[i] = HardSampleMining.dice(m, scoredOut.get(i));
+                    }
+                    for (int i : HardSampleMining.hard(dice, r.hardDiceThreshold())) {
+                        poolIn.add(scoredIn.get(i));
+                        poolOut.add(scoredOut.get(i));
+                        poolIn.add(aug.flipX(scoredIn.get(i)));
+                        poolOut.add(aug.flipX(scoredOut.get(i)));
+                        hardAdded++;
+                    }
+                    progress.accept(String.format(Locale.ROOT, "%s hard-sample mining: %d of %d scored slices below Dice %.2f added with flips",
+                            name, hardAdded, dice.length, r.hardDiceThreshold()));
+                }
+                int[] order = shuffled(poolIn.size(), random);
+                double sum = 0;
+                for (int from = 0; from < order.length; from += r.batchSize()) {
+                    int n = Math.min(r.batchSize(), order.length - from);
+                    float[][] x = new float[n][];
+                    float[][] y = new float[n][];
+                    for (int i = 0; i < n; i++) {
+                        int k = order[from + i];
+                        if (r.augment()) {
+                            Augmentation.Transform t = aug.draw(random);
+                            x[i] = aug.apply(poolIn.get(k), t);
+                            y[i] = aug.apply(poolOut.get(k), t);
+                        } else {
+                            x[i] = poolIn.get(k);
+                            y[i] = poolOut.get(k);
+                        }
+                    }
+                    sum += (double) training.step(x, y) * n;
+                    steps++;
+                }
+                losses.add(sum / order.length);
+                double dice = validation.isEmpty() ? Double.NaN : Evaluator.meanDice(live, validation);
+                dices.add(dice);
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                double eta = elapsed / (epoch + 1) * (r.epochs() - epoch - 1);
+                progress.accept(String.format(Locale.ROOT, "%s epoch %d/%d loss %.4f validation Dice %.4f ETA %s",
+                        name, epoch + 1, r.epochs(), losses.get(epoch), dice, eta(eta)));
+            }
+            return new Result(losses, dices, steps, poolIn.size(), hardAdded, Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    static SliceModel liveModel(SegmentationTraining training, Window window, TrainingRecipe r) {
+        return new SliceModel() {
+            @Override public Window window() { return window; }
+            @Override public int size() { return r.inputSize(); }
+            @Override public int channels() { return r.sliceChannels(); }
+            @Override public float[][] predict(float[][] batch) { return training.predict(batch); }
+        };
+    }
+
+    static String eta(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 60 ? (s / 60) + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s" : s + "s";
+    }
+
+    static <T> List<T> pick(List<T> all, int[] rows) {
+        List<T> out = new ArrayList<>(rows.length);
+        for (int i : rows) {
+            out.add(all.get(i));
+        }
+        return out;
+    }
+
+    static int[] shuffled(int n, Random random) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        return a;
+    }
+}

@@ -1,0 +1,19 @@
+package org.radstream.trainer;
+
+import org.radstream.imaging.Window;
+
+/**
+ * A segmentation network as the evaluator sees it: what it reads (window, input size, slices
+ * stacked as channels) and a batched prediction. Both a network in training and a published
+ * champion are scored through this, on the same scans, so the gate compares like with like.
+ */
+interface SliceModel {
+    Window window();
+
+    int size();
+
+    int channels();
+
+    /** Probability maps, one per sample of channels × size × size. */
+    float[][] predict(float[][] batch) throws Exception;
+}

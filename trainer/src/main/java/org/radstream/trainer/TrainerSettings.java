@@ -1,0 +1,96 @@
+package org.radstream.trainer;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything the trainer service is configured with; the launcher reads the environment and the
+ * command line into one of these, nothing else does.
+ *
+ * @param bootstrapServers  Kafka bootstrap servers
+ * @param groupId           consumer group of the image-archive consumer (labels are re-read from the start of the compacted topic)
+ * @param workDir           the trainer's directory: image archive ({@code archive/}) and state
+ * @param modelStore        model-store root the trainer publishes into (the workers read the same one)
+ * @param deidSecret        secret of the keyed hash that replaces patient ids in the archive (≥ 16 bytes)
+ * @param httpPort          port of POST /labels; 0 picks a free one; -1 disables the server
+ * @param labelsPerTraining train a task after this many newly accepted labels of it; 0 disables
+ * @param trainingInterval  also train every task with new labels this often; zero disables
+ * @param pendingTimeout    how long a label may wait for its series' images before it is refused as unknown series
+ * @param gateMargin        how much lower than the champion's validation Dice a challenger may score and still be published
+ * @param recipe            networks, input size and schedule of each training run
+ */
+public record TrainerSettings(String bootstrapServers, String groupId, Path workDir, Path modelStore, String deidSecret,
+                              int httpPort, int labelsPerTraining, Duration trainingInterval, Duration pendingTimeout,
+                              double gateMargin, TrainingRecipe recipe) {
+
+    public TrainerSettings {
+        Objects.requireNonNull(workDir, "workDir");
+        Objects.requireNonNull(modelStore, "modelStore");
+        if (groupId == null || groupId.isBlank()) {
+            throw new IllegalArgumentException("groupId must be set");
+        }
+        if (deidSecret == null || deidSecret.length() < 16) {
+            throw new IllegalArgumentException("deidSecret must have at least 16 characters (RADSTREAM_DEID_SECRET)");
+        }
+        if (httpPort < -1 || httpPort > 65535) {
+            throw new IllegalArgumentException("httpPort must be -1 (off), 0 (any) or a port, got " + httpPort);
+        }
+        if (labelsPerTraining < 0) {
+            throw new IllegalArgumentException("labelsPerTraining must be >= 0, got " + labelsPerTraining);
+        }
+        if (trainingInterval == null || trainingInterval.isNegative()) {
+            throw new IllegalArgumentException("trainingInterval must be zero (off) or positive");
+        }
+        if (pendingTimeout == null || pendingTimeout.isNegative() || pendingTimeout.isZero()) {
+            throw new IllegalArgumentException("pendingTimeout must be positive");
+        }
+        new QualityGate(gateMargin);
+        Objects.requireNonNull(recipe, "recipe");
+    }
+
+    /** Defaults: group radstream-trainer, HTTP 8086, every 20 labels or 24 h, labels wait 1 h, margin 0.005. */
+    public static TrainerSettings defaults(String bootstrapServers, Path workDir, Path modelStore, String deidSecret) {
+        return new TrainerSettings(bootstrapServers, "radstream-trainer", workDir, modelStore, deidSecret, 8086, 20,
+                Duration.ofHours(24), Duration.ofHours(1), 0.005, TrainingRecipe.defaults());
+    }
+
+    public Path archiveDir() {
+        return workDir.resolve("archive");
+    }
+
+    public TrainerSettings withHttpPort(int v) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, v, labelsPerTraining,
+                trainingInterval, pendingTimeout, gateMargin, recipe);
+    }
+
+    public TrainerSettings withLabelsPerTraining(int v) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, v,
+                trainingInterval, pendingTimeout, gateMargin, recipe);
+    }
+
+    public TrainerSettings withTrainingInterval(Duration v) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                v, pendingTimeout, gateMargin, recipe);
+    }
+
+    public TrainerSettings withPendingTimeout(Duration v) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, v, gateMargin, recipe);
+    }
+
+    public TrainerSettings withGateMargin(double v) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, pendingTimeout, v, recipe);
+    }
+
+    public TrainerSettings withGroupId(String v) {
+        return new TrainerSettings(bootstrapServers, v, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, pendingTimeout, gateMargin, recipe);
+    }
+
+    public TrainerSettings withRecipe(TrainingRecipe v) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, pendingTimeout, gateMargin, v);
+    }
+}

@@ -1,0 +1,126 @@
+package org.radstream.trainer;
+
+/**
+ * How one training run is done: network size, input size, schedule and strategies.
+ *
+ * @param inputSize         slices are resampled to inputSize² (a multiple of 2^(levels-1))
+ * @param sliceChannels     3 = 2.5D U-Net (previous, current, next slice), 1 = 2D
+ * @param levels            U-Net resolutions including the bottleneck
+ * @param baseWidth         channels of the first U-Net stage
+ * @param epochs            passes over the (augmented) training slices
+ * @param batchSize         slices per optimiser step
+ * @param learningRate      Adam's learning rate
+ * @param seed              seed of splits, augmentation, shuffling and initial weights
+ * @param augment           SU-UNet augmentation: random scale (±25 px margins at 256²), rotation ±10°, flips
+ * @param hardMining        data-balancing hard-sample mining (train on half, add the hard slices with flips)
+ * @param hardDiceThreshold slices scoring below this Dice are hard
+ * @param transfer          start from the task's current published version instead of random weights
+ * @param freezeStages      with transfer, encoder stages kept frozen (0 = none)
+ * @param sliceStride       use every n-th slice of a series for training (1 = all)
+ * @param classifierPatch   side of the classifier's patches
+ * @param classifierEpochs  epochs of the ResNet-18 candidate classifier
+ * @param device            cpu, gpu or gpu:N
+ */
+public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int baseWidth, int epochs, int batchSize,
+                             float learningRate, long seed, boolean augment, boolean hardMining,
+                             double hardDiceThreshold, boolean transfer, int freezeStages, int sliceStride,
+                             int classifierPatch, int classifierEpochs, String device) {
+
+    public TrainingRecipe {
+        if (levels < 2 || levels > 6) {
+            throw new IllegalArgumentException("levels must be 2..6, got " + levels);
+        }
+        if (inputSize < 8 || inputSize % (1 << (levels - 1)) != 0) {
+            throw new IllegalArgumentException("inputSize " + inputSize + " must be a multiple of " + (1 << (levels - 1)));
+        }
+        if (sliceChannels != 1 && sliceChannels != 3) {
+            throw new IllegalArgumentException("sliceChannels must be 1 (2D) or 3 (2.5D), got " + sliceChannels);
+        }
+        if (baseWidth < 1 || epochs < 1 || batchSize < 1 || sliceStride < 1 || classifierPatch < 8
+                || classifierEpochs < 1) {
+            throw new IllegalArgumentException("baseWidth, epochs, batchSize, sliceStride, classifierEpochs must be "
+                    + "positive and classifierPatch >= 8");
+        }
+        if (!(learningRate > 0 && learningRate < 1)) {
+            throw new IllegalArgumentException("learningRate must lie in (0, 1), got " + learningRate);
+        }
+        if (freezeStages < 0 || freezeStages > levels) {
+            throw new IllegalArgumentException("freezeStages must be 0.." + levels + ", got " + freezeStages);
+        }
+        if (!(hardDiceThreshold > 0 && hardDiceThreshold <= 1)) {
+            throw new IllegalArgumentException("hardDiceThreshold must lie in (0, 1], got " + hardDiceThreshold);
+        }
+    }
+
+    /** 2.5D U-Net, 4 levels, width 8, 128² inputs, 6 epochs, batch 8, lr 2e-3, augmentation on, hard mining on. */
+    public static TrainingRecipe defaults() {
+        return new TrainingRecipe(128, 3, 4, 8, 6, 8, 2e-3f, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu");
+    }
+
+    public TrainingRecipe withInputSize(int v) {
+        return new TrainingRecipe(v, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+    }
+
+    public TrainingRecipe withSliceChannels(int v) {
+        return new TrainingRecipe(inputSize, v, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+    }
+
+    public TrainingRecipe withNetwork(int newLevels, int newBaseWidth) {
+        return new TrainingRecipe(inputSize, sliceChannels, newLevels, newBaseWidth, epochs, batchSize, learningRate, seed,
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch,
+                classifierEpochs, device);
+    }
+
+    public TrainingRecipe withEpochs(int v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, v, batchSize, learningRate, seed, augment,
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+    }
+
+    public TrainingRecipe withBatchSize(int v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, v, learningRate, seed, augment,
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+    }
+
+    public TrainingRecipe withLearningRate(float v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, v, seed, augment,
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+    }
+
+    public TrainingRecipe withSeed(long v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, v, augment,
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+    }
+
+    public TrainingRecipe withAugment(boolean v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, v,
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+    }
+
+    public TrainingRecipe withHardMining(boolean v, double threshold) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
+                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+    }
+
+    public TrainingRecipe withTransfer(boolean v, int frozenStages) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
+                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device);
+    }
+
+    public TrainingRecipe withSliceStride(int v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device);
+    }
+
+    public TrainingRecipe withClassifier(int patch, int classifierEpochsValue) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, patch, classifierEpochsValue,
+                device);
+    }
+
+    public TrainingRecipe withDevice(String v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v);
+    }
+}
