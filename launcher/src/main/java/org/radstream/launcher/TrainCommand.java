@@ -1,0 +1,109 @@
+package org.radstream.launcher;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.radstream.models.ModelStore;
+import org.radstream.trainer.CohortTraining;
+import org.radstream.trainer.QualityGate;
+import org.radstream.trainer.TaskTrainer;
+import org.radstream.trainer.TrainingRecipe;
+import org.radstream.trainer.TrainingTask;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code radstream train}: on demand, asks a running trainer to train a task now (POST /train);
+ * with {@code --cohort}, trains the task straight from a generated cohort into a model store
+ * (how the shipped default models are built). Only wires: the work is in org.radstream.trainer.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a task now: on a running trainer, or from a cohort (--cohort) into a model store.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--task", required = true, description = "lung, infection, infection-classifier, liver or vessel.")
+    String task;
+
+    @Option(names = "--cohort", description = "Train from this generated cohort instead of the trainer's labels.")
+    Path cohort;
+
+    @Option(names = "--store", defaultValue = "models-default", description = "Model store to publish into (with --cohort). Default ${DEFAULT-VALUE}.")
+    Path store;
+
+    @Option(names = "--trainer-url", defaultValue = "${env:RADSTREAM_TRAINER_URL:-http://localhost:8086}",
+            description = "Running trainer's HTTP address (without --cohort). Default ${DEFAULT-VALUE}.")
+    String trainerUrl;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of splits, augmentation and initial weights. Default ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "Epochs. Default ${DEFAULT-VALUE}.")
+    int epochs;
+
+    @Option(names = "--input-size", defaultValue = "128", description = "Network input side. Default ${DEFAULT-VALUE}.")
+    int inputSize;
+
+    @Option(names = "--slices", defaultValue = "3", description = "3 = 2.5D U-Net, 1 = 2D. Default ${DEFAULT-VALUE}.")
+    int slices;
+
+    @Option(names = "--width", defaultValue = "8", description = "U-Net base width. Default ${DEFAULT-VALUE}.")
+    int width;
+
+    @Option(names = "--levels", defaultValue = "4", description = "U-Net levels. Default ${DEFAULT-VALUE}.")
+    int levels;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Batch size. Default ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "0.002", description = "Adam learning rate. Default ${DEFAULT-VALUE}.")
+    float learningRate;
+
+    @Option(names = "--slice-stride", defaultValue = "1", description = "Train on every n-th slice. Default ${DEFAULT-VALUE}.")
+    int sliceStride;
+
+    @Option(names = "--no-augment", description = "Switch off the SU-UNet augmentation.")
+    boolean noAugment;
+
+    @Option(names = "--no-hard-mining", description = "Switch off hard-sample mining.")
+    boolean noHardMining;
+
+    @Option(names = "--transfer", description = "Start from the store's current version of the task.")
+    boolean transfer;
+
+    @Option(names = "--freeze", defaultValue = "0", description = "With --transfer: encoder stages to freeze. Default ${DEFAULT-VALUE}.")
+    int freeze;
+
+    @Option(names = "--vessel-method", defaultValue = "SUM", description = "vessel only: SUM or SINGLE. Default ${DEFAULT-VALUE}.")
+    TaskTrainer.VesselMethod vesselMethod;
+
+    @Option(names = "--classifier-epochs", defaultValue = "8", description = "Epochs of the infection classifier. Default ${DEFAULT-VALUE}.")
+    int classifierEpochs;
+
+    @Option(names = "--gate-margin", defaultValue = "0.005", description = "Quality-gate margin. Default ${DEFAULT-VALUE}.")
+    double gateMargin;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu[:N]. Default ${DEFAULT-VALUE}.")
+    String device;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainingTask t = TrainingTask.of(task);
+        if (cohort == null) {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(trainerUrl + "/train?task=" + t.id()))
+                            .POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            System.out.println(r.body());
+            return r.statusCode() / 100 == 2 ? 0 : 1;
+        }
+        TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
+                !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device);
+        TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
+                new QualityGate(gateMargin), vesselMethod, System.out::println);
+        System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());
+        return 0;
+    }
+}

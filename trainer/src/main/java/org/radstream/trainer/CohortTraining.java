@@ -1,0 +1,70 @@
+package org.radstream.trainer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Morphology;
+import org.radstream.imaging.Volume;
+import org.radstream.imaging.cohort.Cohort;
+import org.radstream.imaging.cohort.CohortManifest;
+import org.radstream.models.ModelStore;
+
+/**
+ * Training straight from a generated cohort (how the shipped default models are built): the
+ * cohort's truth masks play the radiologists' labels, except for vessels, which learn from the
+ * cohort's noisy vessel labels ({@code vessel-noisy}) inside the dilated liver, as SU-UNet does;
+ * the exact vessel truth is kept for reporting only. Every fifth scan of the task's kind is held
+ * out as the fixed validation set of the quality gate.
+ */
+public final class CohortTraining {
+    /** Face-neighbour dilation of the liver that bounds the vessel search (the workers use the same). */
+    public static final int LIVER_DILATION = 3;
+
+    private CohortTraining() {}
+
+    /** Labelled scans of the cohort for {@code task}; {@code validation} picks the held-out fifth. */
+    public static List<ScanData> scans(Cohort cohort, TrainingTask task, boolean validation) throws IOException {
+        String kind = task.group().equals("chest") ? "chest" : "abdomen";
+        List<CohortManifest.Scan> all = cohort.scans(kind);
+        List<ScanData> out = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            boolean held = all.size() >= 2 && i % 5 == 4 || all.size() >= 2 && all.size() < 5 && i == all.size() - 1;
+            if (held != validation) {
+                continue;
+            }
+            out.add(scan(cohort, all.get(i), task));
+        }
+        return out;
+    }
+
+    /** One scan with its label for {@code task}. */
+    public static ScanData scan(Cohort cohort, CohortManifest.Scan s, TrainingTask task) throws IOException {
+        Volume v = cohort.series(s).volume();
+        return switch (task) {
+            case LUNG -> new ScanData(s.scanId(), v, cohort.truth(s, "lung"), null, null);
+            case INFECTION, INFECTION_CLASSIFIER -> new ScanData(s.scanId(), v, cohort.truth(s, "infection"), null, null);
+            case LIVER -> new ScanData(s.scanId(), v, cohort.truth(s, "liver"), null, null);
+            case VESSEL -> {
+                Mask3D region = Morphology.dilate3D(cohort.truth(s, "liver"), LIVER_DILATION);
+                yield new ScanData(s.scanId(), v, cohort.truth(s, "vessel-noisy"), region, cohort.truth(s, "vessel"));
+            }
+        };
+    }
+
+    /** Trains {@code task} on the cohort and publishes through the gate into {@code store}. */
+    public static TaskTrainer.Outcome train(Path cohortDir, TrainingTask task, TrainingRecipe recipe, ModelStore store,
+                                            QualityGate gate, TaskTrainer.VesselMethod vesselMethod,
+                                            Consumer<String> progress) throws Exception {
+        Cohort cohort = Cohort.open(cohortDir);
+        List<ScanData> train = scans(cohort, task, false);
+        List<ScanData> validation = scans(cohort, task, true);
+        progress.accept(String.format(Locale.ROOT, "%s: cohort %s (seed %d), %d training and %d validation scans",
+                task.id(), cohortDir, cohort.manifest().seed(), train.size(), validation.size()));
+        TaskTrainer trainer = new TaskTrainer(store, gate, p -> { }, progress);
+        return trainer.train(task, train, validation, recipe, vesselMethod);
+    }
+}

@@ -1,0 +1,68 @@
+package org.radstream.trainer;
+
+import ai.djl.Model;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.radstream.avro.ModelPublished;
+import org.radstream.models.ModelArtifact;
+import org.radstream.models.ModelDescriptor;
+import org.radstream.models.ModelStore;
+
+/**
+ * Writes a model that passed the gate to the model store, keeps the gate's decision and both
+ * scores beside it ({@code gate.json} in the artifact directory; the parameter file and its
+ * checksum are untouched), and announces it on radstream.models through {@code announcer}.
+ */
+final class Publisher {
+    static final String GATE_FILE = "gate.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final ModelStore store;
+    private final Consumer<ModelPublished> announcer;
+
+    Publisher(ModelStore store, Consumer<ModelPublished> announcer) {
+        this.store = store;
+        this.announcer = announcer;
+    }
+
+    ModelStore store() {
+        return store;
+    }
+
+    ModelPublished publish(Model model, ModelDescriptor descriptor, QualityGate.Decision decision,
+                           Map<String, Double> championMetrics, Optional<ModelArtifact> champion) throws IOException {
+        ModelArtifact artifact = store.save(model, descriptor);
+        Map<String, Object> gate = new LinkedHashMap<>();
+        gate.put("decision", decision.reason());
+        gate.put("published", decision.publish());
+        gate.put("challenger", descriptor.metrics());
+        gate.put("champion", championMetrics);
+        gate.put("championVersion", champion.map(c -> c.metadata().version()).orElse(null));
+        gate.put("margin", decision.margin());
+        JSON.writeValue(Path.of(artifact.location()).resolve(GATE_FILE).toFile(), gate);
+        ModelPublished published = ModelPublished.newBuilder()
+                .setTask(descriptor.task())
+                .setVersion(String.valueOf(artifact.metadata().version()))
+                .setArchitecture(artifact.metadata().network().architecture())
+                .setInputSize(descriptor.inputWidth())
+                .setWindowLowHu(descriptor.windowLowHu())
+                .setWindowHighHu(descriptor.windowHighHu())
+                .setLocation(artifact.location().toString())
+                .setSha256(artifact.metadata().sha256())
+                .setMetrics(new LinkedHashMap<>(descriptor.metrics()))
+                .setChampionMetrics(new LinkedHashMap<>(championMetrics))
+                .setGateDecision(decision.reason())
+                .setPreviousVersion(champion.map(c -> String.valueOf(c.metadata().version())).orElse(null))
+                .setPublishedAt(Instant.now())
+                .build();
+        announcer.accept(published);
+        return published;
+    }
+}

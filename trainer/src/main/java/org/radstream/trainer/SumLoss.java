@@ -1,0 +1,56 @@
+package org.radstream.trainer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Activation;
+import ai.djl.training.loss.Loss;
+
+/**
+ * SU-UNet's loss for one of its two networks: soft Dice + focal loss against the self-updated soft
+ * labels, plus {@code peerWeight} (0.01 in the paper) × the Dice loss between this network's
+ * output and the other network's (given, detached, as the second label), which keeps the two
+ * networks from drifting apart on pixels the labels are unsure about.
+ *
+ * <p>Labels: {@code [soft target N×1×H×W, peer probabilities N×1×H×W]} (the peer is optional).
+ */
+final class SumLoss extends Loss {
+    private final float gamma;
+    private final float peerWeight;
+
+    SumLoss(float gamma, float peerWeight) {
+        super("SumLoss");
+        this.gamma = gamma;
+        this.peerWeight = peerWeight;
+    }
+
+    static SumLoss paper() {
+        return new SumLoss(2f, 0.01f);
+    }
+
+    @Override
+    public NDArray evaluate(NDList labels, NDList predictions) {
+        NDArray logits = predictions.singletonOrThrow();
+        NDArray target = labels.get(0).reshape(logits.getShape());
+        NDArray p = Activation.sigmoid(logits);
+        // log p = -softplus(-x), log(1-p) = -softplus(x); softplus(x) = max(x,0) + log(1+e^-|x|)
+        NDArray tail = logits.abs().neg().exp().add(1f).log();
+        NDArray logP = logits.neg().maximum(0f).add(tail).neg();
+        NDArray logNotP = logits.maximum(0f).add(tail).neg();
+        NDArray focal = target.mul(p.neg().add(1f).pow(gamma)).mul(logP)
+                .add(target.neg().add(1f).mul(p.pow(gamma)).mul(logNotP)).neg().mean();
+        NDArray loss = diceLoss(p, target).add(focal);
+        if (labels.size() > 1 && peerWeight > 0) {
+            loss = loss.add(diceLoss(p, labels.get(1).reshape(logits.getShape())).mul(peerWeight));
+        }
+        return loss;
+    }
+
+    private static NDArray diceLoss(NDArray p, NDArray t) {
+        long n = p.getShape().get(0);
+        NDArray pf = p.reshape(n, -1);
+        NDArray tf = t.reshape(n, -1);
+        NDArray inter = pf.mul(tf).sum(new int[] {1});
+        NDArray total = pf.sum(new int[] {1}).add(tf.sum(new int[] {1}));
+        return inter.mul(2f).add(1f).div(total.add(1f)).neg().add(1f).mean();
+    }
+}

@@ -1,0 +1,135 @@
+package org.radstream.trainer;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.radstream.imaging.Window;
+import org.radstream.models.SegmentationTraining;
+import org.radstream.models.TrainingSettings;
+
+/**
+ * SU-UNet (self-updating U-Nets) for noisy labels: an SE-UNet and a Res-UNet learn side by side.
+ * The first epoch trains both on the noisy labels; before every later epoch each training slice's
+ * target is recomputed by {@link SoftLabels} from the noisy label and both networks' current
+ * masks (1 / 0.8 / 0.6 / 0.4 / 0), and each network is trained with {@link SumLoss} (Dice + focal
+ * + 0.01 × Dice to the other network's output). Augmentation is a random flip pair, applied to
+ * inputs, soft targets and the peer's output alike.
+ */
+final class SumTraining {
+
+    /** Per-epoch losses and validation Dice of both networks, and how far the soft labels moved. */
+    record Result(List<Double> lossA, List<Double> lossB, List<Double> diceA, List<Double> diceB,
+                  List<Double> softLabelChange, int steps, Duration elapsed) {
+        double finalDiceA() { return diceA.isEmpty() ? Double.NaN : diceA.get(diceA.size() - 1); }
+        double finalDiceB() { return diceB.isEmpty() ? Double.NaN : diceB.get(diceB.size() - 1); }
+    }
+
+    private SumTraining() {}
+
+    static Result run(Model a, Model b, Window window, SegmentationRun.Samples data, List<boolean[]> noisy,
+                      List<ScanData> validation, TrainingRecipe r, Consumer<String> progress) throws Exception {
+        long start = System.nanoTime();
+        int n = data.size();
+        TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
+        SumLoss loss = SumLoss.paper();
+        List<Double> lossA = new ArrayList<>();
+        List<Double> lossB = new ArrayList<>();
+        List<Double> diceA = new ArrayList<>();
+        List<Double> diceB = new ArrayList<>();
+        List<Double> change = new ArrayList<>();
+        int steps = 0;
+        Augmentation aug = Augmentation.paper(r.inputSize());
+        try (SegmentationTraining ta = SegmentationTraining.start(a, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss);
+             SegmentationTraining tb = SegmentationTraining.start(b, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss)) {
+            float[][] inputs = data.inputs().toArray(new float[0][]);
+            float[][] soft = data.targets().toArray(new float[0][]);
+            Random random = new Random(r.seed());
+            for (int epoch = 0; epoch < r.epochs(); epoch++) {
+                float[][] pa = ta.predict(inputs);
+                float[][] pb = tb.predict(inputs);
+                if (epoch > 0) {
+                    double moved = 0;
+                    for (int i = 0; i < n; i++) {
+                        float[] updated = SoftLabels.update(noisy.get(i), pa[i], pb[i]);
+                        for (int k = 0; k < updated.length; k++) {
+                            moved += Math.abs(updated[k] - soft[i][k]);
+                        }
+                        soft[i] = updated;
+                    }
+                    change.add(moved / ((double) n * soft[0].length));
+                }
+                int[] order = SegmentationRun.shuffled(n, random);
+                double sumA = 0;
+                double sumB = 0;
+                for (int from = 0; from < n; from += r.batchSize()) {
+                    int m = Math.min(r.batchSize(), n - from);
+                    float[][] x = new float[m][];
+                    float[][] y = new float[m][];
+                    float[][] peerOfA = new float[m][];
+                    float[][] peerOfB = new float[m][];
+                    for (int i = 0; i < m; i++) {
+                        int k = order[from + i];
+                        boolean flip = r.augment() && random.nextBoolean();
+                        x[i] = flip ? aug.flipX(inputs[k]) : inputs[k];
+                        y[i] = flip ? aug.flipX(soft[k]) : soft[k];
+                        peerOfA[i] = flip ? aug.flipX(pb[k]) : pb[k];
+                        peerOfB[i] = flip ? aug.flipX(pa[k]) : pa[k];
+                    }
+                    sumA += step(ta.trainer(), x, y, epoch == 0 ? null : peerOfA, r) * m;
+                    sumB += step(tb.trainer(), x, y, epoch == 0 ? null : peerOfB, r) * m;
+                    steps++;
+                }
+                lossA.add(sumA / n);
+                lossB.add(sumB / n);
+                diceA.add(validation.isEmpty() ? Double.NaN : Evaluator.meanDice(SegmentationRun.liveModel(ta, window, r), validation));
+                diceB.add(validation.isEmpty() ? Double.NaN : Evaluator.meanDice(SegmentationRun.liveModel(tb, window, r), validation));
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                progress.accept(String.format(Locale.ROOT,
+                        "vessel SUM epoch %d/%d loss se-unet %.4f res-unet %.4f validation Dice se-unet %.4f res-unet %.4f%s ETA %s",
+                        epoch + 1, r.epochs(), lossA.get(epoch), lossB.get(epoch), diceA.get(epoch), diceB.get(epoch),
+                        epoch > 0 ? String.format(Locale.ROOT, " soft-label change %.5f", change.get(epoch - 1)) : "",
+                        SegmentationRun.eta(elapsed / (epoch + 1) * (r.epochs() - epoch - 1))));
+            }
+        }
+        return new Result(lossA, lossB, diceA, diceB, change, steps, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private static float step(Trainer trainer, float[][] x, float[][] y, float[][] peer, TrainingRecipe r) {
+        int s = r.inputSize();
+        try (NDManager m = trainer.getManager().newSubManager()) {
+            NDArray in = m.create(flat(x), new Shape(x.length, r.sliceChannels(), s, s));
+            NDList labels = new NDList(m.create(flat(y), new Shape(y.length, 1, s, s)));
+            if (peer != null) {
+                labels.add(m.create(flat(peer), new Shape(peer.length, 1, s, s)));
+            }
+            float value;
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+                NDList out = trainer.forward(new NDList(in));
+                NDArray l = trainer.getLoss().evaluate(labels, out);
+                collector.backward(l);
+                value = l.getFloat();
+            }
+            trainer.step();
+            return value;
+        }
+    }
+
+    private static float[] flat(float[][] rows) {
+        int per = rows[0].length;
+        float[] out = new float[rows.length * per];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, out, i * per, per);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,257 @@
+package org.radstream.trainer;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.function.Consumer;
+import org.radstream.avro.ModelPublished;
+import org.radstream.imaging.Window;
+import org.radstream.models.Architectures;
+import org.radstream.models.Devices;
+import org.radstream.models.ModelArtifact;
+import org.radstream.models.ModelDescriptor;
+import org.radstream.models.ModelStore;
+import org.radstream.models.NetworkSpec;
+import org.radstream.models.PatchClassifier;
+import org.radstream.models.SegmentationModel;
+import org.radstream.models.StoredModel;
+import org.radstream.models.UNet;
+import org.radstream.models.UNetVariant;
+
+/**
+ * Trains one task on labelled scans, scores challenger and champion on the same held-out
+ * validation scans, and publishes the challenger if the gate lets it through. Lung, infection and
+ * liver: one U-Net (2.5D or 2D). Vessel: SU-UNet (SE-UNet + Res-UNet with self-updating labels;
+ * the better of the two on validation is published) or, for comparison, a single U-Net.
+ * Infection classifier: ResNet-18 on candidate patches.
+ */
+public final class TaskTrainer {
+
+    /** How vessels are learnt from noisy labels. */
+    public enum VesselMethod { SUM, SINGLE }
+
+    /**
+     * What a training run ended in.
+     *
+     * @param metrics   challenger's figures (validation score, losses, sizes)
+     * @param published the announcement, if the gate let the model through
+     */
+    public record Outcome(String task, QualityGate.Decision decision, Map<String, Double> metrics,
+                          Map<String, Double> championMetrics, Optional<ModelPublished> published,
+                          List<Double> epochLosses) {}
+
+    private final Publisher publisher;
+    private final QualityGate gate;
+    private final Consumer<String> progress;
+
+    public TaskTrainer(ModelStore store, QualityGate gate, Consumer<ModelPublished> announcer, Consumer<String> progress) {
+        this.publisher = new Publisher(store, announcer);
+        this.gate = gate;
+        this.progress = progress;
+    }
+
+    public Outcome train(TrainingTask task, List<ScanData> train, List<ScanData> validation, TrainingRecipe r)
+            throws Exception {
+        return train(task, train, validation, r, VesselMethod.SUM);
+    }
+
+    public Outcome train(TrainingTask task, List<ScanData> train, List<ScanData> validation, TrainingRecipe r,
+                         VesselMethod vesselMethod) throws Exception {
+        if (train.isEmpty()) {
+            throw new IllegalArgumentException("no training scans for " + task.id());
+        }
+        progress.accept(String.format(Locale.ROOT, "%s: training on %d scans, validating on %d (%s, %d², %s)",
+                task.id(), train.size(), validation.size(), task == TrainingTask.INFECTION_CLASSIFIER ? "resnet18"
+                        : (r.sliceChannels() == 3 ? "2.5D" : "2D"), r.inputSize(), r.device()));
+        if (task == TrainingTask.INFECTION_CLASSIFIER) {
+            return trainClassifier(train, validation, r);
+        }
+        if (task == TrainingTask.VESSEL && vesselMethod == VesselMethod.SUM) {
+            return trainSum(train, validation, r);
+        }
+        return trainUNet(task, UNetVariant.PLAIN, train, validation, r);
+    }
+
+    private Outcome trainUNet(TrainingTask task, UNetVariant variant, List<ScanData> train, List<ScanData> validation,
+                              TrainingRecipe r) throws Exception {
+        NetworkSpec spec = NetworkSpec.unet(variant, r.sliceChannels(), r.levels(), r.baseWidth());
+        Optional<ModelArtifact> champion = publisher.store().latest(task.id());
+        Device device = Devices.requireAvailable(Devices.parse(r.device()));
+        try (Holder holder = start(task, spec, champion, r, device)) {
+            SegmentationRun.Result result = SegmentationRun.run(holder.model(), task.window(), train, validation, r,
+                    task.id(), progress);
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put("validation_dice", result.finalDice());
+            metrics.put("first_loss", result.firstLoss());
+            metrics.put("final_loss", result.finalLoss());
+            metrics.put("train_scans", (double) train.size());
+            metrics.put("validation_scans", (double) validation.size());
+            metrics.put("training_slices", (double) result.trainingSlices());
+            metrics.put("hard_slices", (double) result.hardSlices());
+            metrics.put("transfer", holder.transferred() ? 1.0 : 0.0);
+            return gateAndPublish(task, holder.model(), task.window(), r.inputSize(), result.finalDice(), metrics,
+                    champion, validation, result.epochLosses());
+        }
+    }
+
+    private Outcome trainSum(List<ScanData> train, List<ScanData> validation, TrainingRecipe r) throws Exception {
+        TrainingTask task = TrainingTask.VESSEL;
+        Optional<ModelArtifact> champion = publisher.store().latest(task.id());
+        Device device = Devices.requireAvailable(Devices.parse(r.device()));
+        SegmentationRun.Samples data = SegmentationRun.samples(train, task.window(), r);
+        List<boolean[]> noisy = new ArrayList<>();
+        for (float[] t : data.targets()) {
+            boolean[] b = new boolean[t.length];
+            for (int i = 0; i < t.length; i++) {
+                b[i] = t[i] >= 0.5f;
+            }
+            noisy.add(b);
+        }
+        try (Model a = Architectures.newModel(NetworkSpec.unet(UNetVariant.SQUEEZE_EXCITATION, r.sliceChannels(),
+                r.levels(), r.baseWidth()), device);
+             Model b = Architectures.newModel(NetworkSpec.unet(UNetVariant.RESIDUAL, r.sliceChannels(),
+                     r.levels(), r.baseWidth()), device)) {
+            SumTraining.Result result = SumTraining.run(a, b, task.window(), data, noisy, validation, r, progress);
+            boolean pickA = !(result.finalDiceB() > result.finalDiceA());
+            Model best = pickA ? a : b;
+            double dice = pickA ? result.finalDiceA() : result.finalDiceB();
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put("validation_dice", dice);
+            metrics.put("validation_dice_se_unet", result.finalDiceA());
+            metrics.put("validation_dice_res_unet", result.finalDiceB());
+            metrics.put("final_loss", (pickA ? result.lossA() : result.lossB()).get(result.lossA().size() - 1));
+            metrics.put("train_scans", (double) train.size());
+            metrics.put("validation_scans", (double) validation.size());
+            metrics.put("training_slices", (double) data.size());
+            if (!result.softLabelChange().isEmpty()) {
+                metrics.put("final_soft_label_change", result.softLabelChange().get(result.softLabelChange().size() - 1));
+            }
+            return gateAndPublish(task, best, task.window(), r.inputSize(), dice, metrics, champion, validation,
+                    pickA ? result.lossA() : result.lossB());
+        }
+    }
+
+    private Outcome trainClassifier(List<ScanData> train, List<ScanData> validation, TrainingRecipe r) throws Exception {
+        TrainingTask task = TrainingTask.INFECTION_CLASSIFIER;
+        Optional<ModelArtifact> champion = publisher.store().latest(task.id());
+        Device device = Devices.requireAvailable(Devices.parse(r.device()));
+        int patch = r.classifierPatch();
+        Candidates.Patches trainPatches = Candidates.from(train, patch, 4, 200, r.seed());
+        Candidates.Patches valPatches = Candidates.from(validation, patch, 4, 200, r.seed() + 1);
+        progress.accept(String.format(Locale.ROOT, "infection-classifier: %d training patches (%d positive), %d validation (%d positive)",
+                trainPatches.size(), trainPatches.positives(), valPatches.size(), valPatches.positives()));
+        try (Model model = Architectures.newModel(NetworkSpec.resnet18(1, Math.max(8, r.baseWidth())), device)) {
+            ClassifierRun.Result result = ClassifierRun.run(model, trainPatches, valPatches, r, progress);
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put("validation_balanced_accuracy", result.finalAccuracy());
+            metrics.put("final_loss", result.epochLosses().get(result.epochLosses().size() - 1));
+            metrics.put("patches", (double) result.patches());
+            metrics.put("positive_patches", (double) result.positives());
+            OptionalDouble championScore = OptionalDouble.empty();
+            Map<String, Double> championMetrics = new LinkedHashMap<>();
+            if (champion.isPresent()) {
+                try (PatchClassifier c = PatchClassifier.load(champion.get().location(), device)) {
+                    Candidates.Patches forChampion = c.height() == patch ? valPatches
+                            : Candidates.from(validation, c.height(), 4, 200, r.seed() + 1);
+                    double s = ClassifierRun.balancedAccuracy(c::predict, forChampion);
+                    championScore = Double.isNaN(s) ? OptionalDouble.empty() : OptionalDouble.of(s);
+                    championMetrics.put("validation_balanced_accuracy", s);
+                }
+            }
+            QualityGate.Decision decision = gate.decide(result.finalAccuracy(), championScore);
+            return finish(task, model, Window.LUNG, patch, decision, metrics, championMetrics, champion, result.epochLosses());
+        }
+    }
+
+    private Outcome gateAndPublish(TrainingTask task, Model model, Window window, int size, double score,
+                                   Map<String, Double> metrics, Optional<ModelArtifact> champion,
+                                   List<ScanData> validation, List<Double> losses) throws Exception {
+        OptionalDouble championScore = OptionalDouble.empty();
+        Map<String, Double> championMetrics = new LinkedHashMap<>();
+        if (champion.isPresent()) {
+            double s = championDice(champion.get(), validation, Devices.parse("cpu"));
+            championMetrics.put("validation_dice", s);
+            championScore = Double.isNaN(s) ? OptionalDouble.empty() : OptionalDouble.of(s);
+        }
+        QualityGate.Decision decision = gate.decide(score, championScore);
+        return finish(task, model, window, size, decision, metrics, championMetrics, champion, losses);
+    }
+
+    private Outcome finish(TrainingTask task, Model model, Window window, int size, QualityGate.Decision decision,
+                           Map<String, Double> metrics, Map<String, Double> championMetrics,
+                           Optional<ModelArtifact> champion, List<Double> losses) throws IOException {
+        progress.accept(task.id() + " quality gate: " + decision.reason());
+        Optional<ModelPublished> published = Optional.empty();
+        if (decision.publish()) {
+            Map<String, Double> clean = new LinkedHashMap<>();
+            metrics.forEach((k, v) -> {
+                if (v != null && !v.isNaN()) {
+                    clean.put(k, v);
+                }
+            });
+            published = Optional.of(publisher.publish(model,
+                    new ModelDescriptor(task.id(), size, size, window.lower(), window.upper(), clean),
+                    decision, championMetrics, champion));
+            progress.accept(task.id() + " published version " + published.get().getVersion() + " at "
+                    + published.get().getLocation());
+        }
+        return new Outcome(task.id(), decision, metrics, championMetrics, published, losses);
+    }
+
+    /** The champion's mean Dice on the validation scans, through the same evaluator as the challenger. */
+    static double championDice(ModelArtifact champion, List<ScanData> validation, Device device) throws Exception {
+        if (validation.isEmpty()) {
+            return Double.NaN;
+        }
+        try (SegmentationModel m = SegmentationModel.load(champion.location(), device)) {
+            return Evaluator.meanDice(sliceModel(m), validation);
+        }
+    }
+
+    static SliceModel sliceModel(SegmentationModel m) {
+        Window w = new Window(m.metadata().task(), m.metadata().windowLowHu(), m.metadata().windowHighHu());
+        return new SliceModel() {
+            @Override public Window window() { return w; }
+            @Override public int size() { return m.width(); }
+            @Override public int channels() { return m.channels(); }
+            @Override public float[][] predict(float[][] batch) throws Exception { return m.predict(batch); }
+        };
+    }
+
+    /** A fresh model, or (transfer) the champion's weights with the first encoder stages frozen. */
+    private Holder start(TrainingTask task, NetworkSpec spec, Optional<ModelArtifact> champion, TrainingRecipe r,
+                         Device device) throws IOException {
+        if (r.transfer() && champion.isPresent() && champion.get().metadata().network().equals(spec)
+                && champion.get().metadata().inputWidth() == r.inputSize()) {
+            StoredModel stored = ModelStore.load(champion.get().location(), device);
+            if (r.freezeStages() > 0) {
+                ((UNet) stored.model().getBlock()).freezeEncoder(r.freezeStages(), true);
+            }
+            progress.accept(String.format(Locale.ROOT, "%s: transfer from version %d, %d encoder stage(s) frozen",
+                    task.id(), champion.get().metadata().version(), r.freezeStages()));
+            return new Holder(stored.model(), stored, true);
+        }
+        if (r.transfer()) {
+            progress.accept(task.id() + ": no compatible published version to transfer from; training from scratch");
+        }
+        return new Holder(Architectures.newModel(spec, device), null, false);
+    }
+
+    private record Holder(Model model, StoredModel stored, boolean transferred) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (stored != null) {
+                stored.close();
+            } else {
+                model.close();
+            }
+        }
+    }
+}

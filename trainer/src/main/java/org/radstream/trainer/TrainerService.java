@@ -1,0 +1,478 @@
+package org.radstream.trainer;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.radstream.avro.CorrectedLabel;
+import org.radstream.avro.DeadLetter;
+import org.radstream.avro.ModelPublished;
+import org.radstream.avro.TaskSliceEvent;
+import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Morphology;
+import org.radstream.imaging.Rle;
+import org.radstream.models.ModelStore;
+import org.radstream.schemas.AvroSerde;
+import org.radstream.schemas.Topic;
+import org.radstream.schemas.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The trainer as a service: archives the windowed task topics (de-identified), keeps the label
+ * store from radstream.labels.corrected (re-read from the start of the compacted topic at every
+ * start), refuses bad labels onto radstream.labels.rejected, trains a task after every N new
+ * labels or every T hours (and on demand), and publishes what passes the quality gate to the
+ * model store and radstream.models. HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
+ * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
+ * {@code GET /health}.
+ */
+public final class TrainerService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
+    static final String COMPONENT = "trainer";
+
+    private final TrainerSettings settings;
+    private final Topics topics;
+    private final ImageArchive archive;
+    private final LabelIntake intake;
+    private final KafkaProducer<String, byte[]> producer;
+    private final TaskTrainer taskTrainer;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<KafkaConsumer<String, byte[]>> consumers = new CopyOnWriteArrayList<>();
+    private final ExecutorService training = Executors.newSingleThreadExecutor(r -> new Thread(r, "trainer-training"));
+    private final ScheduledExecutorService triggers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "trainer-triggers"));
+    private final Map<String, Instant> lastTrained = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
+    private final List<TaskTrainer.Outcome> outcomes = new CopyOnWriteArrayList<>();
+    private final Map<String, ArchivedSeries.Header> headers = new ConcurrentHashMap<>();
+    private final HttpServer http;
+
+    private TrainerService(TrainerSettings settings, Topics topics) throws IOException {
+        this.settings = settings;
+        this.topics = topics;
+        this.archive = new ImageArchive(settings.archiveDir());
+        this.intake = new LabelIntake(this::header, settings.pendingTimeout(), new LabelIntake.Sink() {
+            @Override
+            public void refused(LabelIntake.Incoming label, String reason) {
+                deadLetter(label, reason);
+            }
+
+            @Override
+            public void accepted(LabelIntake.Accepted label) {
+                log.info("label accepted: series {} task {} by {} ({})", label.seriesUid(), label.task(),
+                        label.label().getAnnotator(), label.label().getSource());
+            }
+        });
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        this.taskTrainer = new TaskTrainer(new ModelStore(settings.modelStore()), new QualityGate(settings.gateMargin()),
+                this::announce, line -> log.info("{}", line));
+        this.http = settings.httpPort() < 0 ? null : HttpServer.create(new InetSocketAddress(settings.httpPort()), 0);
+    }
+
+    /** Starts consumers, triggers and the HTTP endpoint. */
+    public static TrainerService start(TrainerSettings settings, Topics topics) throws IOException {
+        TrainerService s = new TrainerService(settings, topics);
+        s.startThreads();
+        return s;
+    }
+
+    private void startThreads() {
+        Thread archiver = new Thread(this::archiveLoop, "trainer-archive");
+        Thread labels = new Thread(this::labelLoop, "trainer-labels");
+        threads.add(archiver);
+        threads.add(labels);
+        archiver.start();
+        labels.start();
+        Instant now = Instant.now();
+        for (TrainingTask t : TrainingTask.labelled()) {
+            lastTrained.put(t.id(), Instant.EPOCH);
+        }
+        triggers.scheduleWithFixedDelay(() -> checkTriggers(now), 1, 1, TimeUnit.SECONDS);
+        if (http != null) {
+            http.createContext("/labels", this::postLabel);
+            http.createContext("/train", this::postTrain);
+            http.createContext("/health", ex -> respond(ex, 200, "ok\n"));
+            http.start();
+        }
+        log.info("trainer started: archive {}, model store {}, HTTP port {}", archive.dir(), settings.modelStore(), httpPort());
+    }
+
+    /** The HTTP port, or -1 when the endpoint is off. */
+    public int httpPort() {
+        return http == null ? -1 : http.getAddress().getPort();
+    }
+
+    public ImageArchive archive() {
+        return archive;
+    }
+
+    /** Labels waiting for their series' images. */
+    public int pendingLabels() {
+        return intake.pendingCount();
+    }
+
+    /** Accepted labels of a task. */
+    public int acceptedLabels(String task) {
+        return intake.accepted(task).size();
+    }
+
+    /** Every training run's outcome so far, in order. */
+    public List<TaskTrainer.Outcome> outcomes() {
+        return List.copyOf(outcomes);
+    }
+
+    /** Trains a task now, on the training thread (after any run in progress). */
+    public Future<TaskTrainer.Outcome> trainNow(String task) {
+        TrainingTask t = TrainingTask.of(task);
+        return training.submit(() -> runTraining(t));
+    }
+
+    private Optional<ArchivedSeries.Header> header(String seriesUid) {
+        ArchivedSeries.Header h = headers.get(seriesUid);
+        if (h != null) {
+            return Optional.of(h);
+        }
+        try {
+            Optional<ArchivedSeries.Header> read = archive.header(seriesUid);
+            read.ifPresent(x -> headers.put(seriesUid, x));
+            return read;
+        } catch (IOException | IllegalArgumentException e) {
+            log.warn("archive header of series {} unreadable: {}", seriesUid, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private KafkaConsumer<String, byte[]> consumer(String group) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        if (group != null) {
+            c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        }
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES * 2);
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        consumers.add(consumer);
+        return consumer;
+    }
+
+    private void archiveLoop() {
+        SeriesCollector collector = new SeriesCollector(Deidentifier.of(settings.deidSecret()));
+        AvroSerde<TaskSliceEvent> serde = (AvroSerde<TaskSliceEvent>) topics.tasksChest().valueSerde();
+        try (KafkaConsumer<String, byte[]> consumer = consumer(settings.groupId() + "-archive")) {
+            consumer.subscribe(List.of(topics.tasksChest().name(), topics.tasksLiver().name()));
+            while (running.get()) {
+                var records = consumer.poll(Duration.ofMillis(500));
+                for (ConsumerRecord<String, byte[]> r : records) {
+                    try {
+                        TaskSliceEvent e = serde.decode(r.topic(), r.partition(), r.offset(), r.value());
+                        if (e == null) {
+                            continue;
+                        }
+                        Optional<ArchivedSeries> done = collector.accept(e);
+                        if (done.isPresent()) {
+                            ArchivedSeries s = done.get();
+                            archive.store(s);
+                            headers.put(s.seriesUid(), s.header());
+                            log.info("archived series {} ({}×{}×{}, {}) from {}-{}@{}", s.seriesUid(), s.width(), s.height(),
+                                    s.depth(), s.header().group(), r.topic(), r.partition(), r.offset());
+                            intake.seriesArchived(s.seriesUid());
+                        }
+                    } catch (RuntimeException | IOException ex) {
+                        log.warn("task event not archived ({}-{}@{}, key {}): {}", r.topic(), r.partition(), r.offset(),
+                                r.key(), ex.toString());
+                    }
+                }
+                if (!records.isEmpty()) {
+                    consumer.commitSync();
+                }
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            log.error("archive consumer stopped", e);
+        }
+    }
+
+    private void labelLoop() {
+        Topic<String, CorrectedLabel> labels = topics.labels();
+        AvroSerde<CorrectedLabel> serde = (AvroSerde<CorrectedLabel>) labels.valueSerde();
+        try (KafkaConsumer<String, byte[]> consumer = consumer(null)) {
+            List<TopicPartition> parts = consumer.partitionsFor(labels.name()).stream()
+                    .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            while (running.get()) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+                    if (r.value() == null) {
+                        continue; // tombstone: a deleted label
+                    }
+                    LabelIntake.Incoming in;
+                    try {
+                        CorrectedLabel label = serde.decode(r.topic(), r.partition(), r.offset(), r.value());
+                        in = new LabelIntake.Incoming(r.key(), label, r.value(), r.topic(), r.partition(), r.offset(), Instant.now());
+                    } catch (RuntimeException e) {
+                        deadLetter(new LabelIntake.Incoming(r.key(), null, r.value(), r.topic(), r.partition(), r.offset(),
+                                Instant.now()), "undecodable label: " + e.getMessage());
+                        continue;
+                    }
+                    try {
+                        intake.offer(in);
+                    } catch (RuntimeException e) {
+                        deadLetter(in, "label could not be processed: " + e);
+                    }
+                }
+                intake.expire(Instant.now());
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            log.error("label consumer stopped", e);
+        }
+    }
+
+    private void deadLetter(LabelIntake.Incoming in, String reason) {
+        log.warn("label refused ({}-{}@{}, key {}): {}", in.topic(), in.partition(), in.offset(), in.key(), reason);
+        DeadLetter d = DeadLetter.newBuilder()
+                .setComponent(COMPONENT)
+                .setSourceTopic(in.topic())
+                .setPartition(in.partition())
+                .setOffset(in.offset())
+                .setKey(in.key())
+                .setReason(reason)
+                .setAttempts(1)
+                .setFailedAt(Instant.now())
+                .setValue(in.raw() == null ? null : java.nio.ByteBuffer.wrap(in.raw()))
+                .build();
+        Topic<String, DeadLetter> t = topics.labelsRejected();
+        producer.send(new ProducerRecord<>(t.name(), in.key(), t.valueSerde().serializer().serialize(t.name(), d)));
+        producer.flush();
+    }
+
+    private void announce(ModelPublished published) {
+        Topic<String, ModelPublished> t = topics.models();
+        try {
+            producer.send(new ProducerRecord<>(t.name(), published.getTask(),
+                    t.valueSerde().serializer().serialize(t.name(), published))).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while announcing " + published.getTask(), e);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not announce " + published.getTask() + " v" + published.getVersion(), e);
+        }
+    }
+
+    private void checkTriggers(Instant started) {
+        try {
+            Instant now = Instant.now();
+            for (TrainingTask t : TrainingTask.labelled()) {
+                Instant last = lastTrained.get(t.id());
+                int fresh = intake.acceptedSince(t.id(), last);
+                boolean byCount = settings.labelsPerTraining() > 0 && fresh >= settings.labelsPerTraining();
+                boolean byTime = !settings.trainingInterval().isZero() && fresh > 0
+                        && !(last.equals(Instant.EPOCH) ? started : last).plus(settings.trainingInterval()).isAfter(now);
+                if ((byCount || byTime) && queued.putIfAbsent(t.id(), Boolean.TRUE) == null) {
+                    lastTrained.put(t.id(), now);
+                    log.info("training {} triggered: {} new labels ({})", t.id(), fresh, byCount ? "count" : "interval");
+                    training.submit(() -> {
+                        try {
+                            return runTraining(t);
+                        } finally {
+                            queued.remove(t.id());
+                        }
+                    });
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("training trigger check failed", e);
+        }
+    }
+
+    private TaskTrainer.Outcome runTraining(TrainingTask task) throws Exception {
+        String labelTask = task == TrainingTask.INFECTION_CLASSIFIER ? "infection" : task.id();
+        List<LabelIntake.Accepted> labels = new ArrayList<>(intake.accepted(labelTask));
+        labels.sort(Comparator.comparing(LabelIntake.Accepted::seriesUid));
+        List<ScanData> train = new ArrayList<>();
+        List<ScanData> validation = new ArrayList<>();
+        for (LabelIntake.Accepted a : labels) {
+            Optional<ArchivedSeries> s = archive.read(a.seriesUid());
+            if (s.isEmpty()) {
+                continue;
+            }
+            Mask3D region = null;
+            if (task == TrainingTask.VESSEL) {
+                region = intake.accepted("liver").stream().filter(l -> l.seriesUid().equals(a.seriesUid())).findFirst()
+                        .map(l -> Morphology.dilate3D(l.mask(), CohortTraining.LIVER_DILATION)).orElse(null);
+            }
+            ScanData scan = new ScanData(a.seriesUid(), s.get().huVolume(task.window()), a.mask(), region, null);
+            (isValidation(a.seriesUid()) ? validation : train).add(scan);
+        }
+        if (validation.isEmpty() && train.size() >= 2) {
+            validation.add(train.remove(train.size() - 1));
+        } else if (train.isEmpty() && !validation.isEmpty()) {
+            train.add(validation.remove(0));
+        }
+        if (validation.isEmpty()) {
+            // a single labelled series: scored on itself, and the gate decision says so
+            validation.addAll(train);
+        }
+        TaskTrainer.Outcome outcome = taskTrainer.train(task, train, validation, settings.recipe());
+        outcomes.add(outcome);
+        return outcome;
+    }
+
+    /** The fixed validation set: series whose UID hashes into bucket 0 of 5. */
+    static boolean isValidation(String seriesUid) {
+        return Math.floorMod(seriesUid.hashCode(), 5) == 0;
+    }
+
+    private void postLabel(HttpExchange ex) throws IOException {
+        try {
+            if (!"POST".equals(ex.getRequestMethod())) {
+                respond(ex, 405, "POST a .rle mask file to /labels?series=UID&task=T[&annotator=NAME]\n");
+                return;
+            }
+            Map<String, String> q = query(ex);
+            String series = q.get("series");
+            String task = q.get("task");
+            if (series == null || task == null) {
+                respond(ex, 400, "series and task are required query parameters\n");
+                return;
+            }
+            byte[] body = ex.getRequestBody().readAllBytes();
+            Mask3D mask;
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
+                int w = in.readInt();
+                int h = in.readInt();
+                int d = in.readInt();
+                mask = Rle.decode(in.readAllBytes(), w, h, d);
+            } catch (IOException | IllegalArgumentException e) {
+                respond(ex, 400, "body is not a .rle mask file (3 big-endian int32 width, height, depth + RLE): " + e.getMessage() + "\n");
+                return;
+            }
+            CorrectedLabel label = LabelMaker.label(series, task, mask, q.getOrDefault("annotator", "http"), "radiologist",
+                    "submitted over HTTP");
+            Topic<String, CorrectedLabel> t = topics.labels();
+            String key = Topics.seriesTaskKey(series, task);
+            producer.send(new ProducerRecord<>(t.name(), key, t.valueSerde().serializer().serialize(t.name(), label)))
+                    .get(30, TimeUnit.SECONDS);
+            respond(ex, 202, "label " + key + " submitted to " + t.name() + "\n");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            respond(ex, 503, "interrupted\n");
+        } catch (Exception e) {
+            respond(ex, 500, "could not submit the label: " + e + "\n");
+        }
+    }
+
+    private void postTrain(HttpExchange ex) throws IOException {
+        String task = query(ex).get("task");
+        try {
+            TrainingTask t = TrainingTask.of(task);
+            trainNow(t.id());
+            respond(ex, 202, "training of " + t.id() + " queued\n");
+        } catch (IllegalArgumentException e) {
+            respond(ex, 400, e.getMessage() + "\n");
+        }
+    }
+
+    private static Map<String, String> query(HttpExchange ex) {
+        Map<String, String> out = new HashMap<>();
+        String raw = ex.getRequestURI().getRawQuery();
+        if (raw == null) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    private static void respond(HttpExchange ex, int status, String text) throws IOException {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
+        ex.sendResponseHeaders(status, b.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(b);
+        }
+    }
+
+    /** The archive directory a settings object points at (for label bootstrap from the same archive). */
+    public static Path archiveDir(TrainerSettings settings) {
+        return settings.archiveDir();
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        consumers.forEach(KafkaConsumer::wakeup);
+        if (http != null) {
+            http.stop(0);
+        }
+        triggers.shutdownNow();
+        training.shutdownNow();
+        for (Thread t : threads) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            training.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+    }
+}
