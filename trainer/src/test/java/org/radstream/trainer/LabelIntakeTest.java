@@ -1,0 +1,98 @@
+package org.radstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.avro.CorrectedLabel;
+import org.radstream.imaging.Mask3D;
+
+class LabelIntakeTest {
+    @TempDir
+    Path dir;
+    ImageArchive archive;
+    LabelIntake intake;
+    final List<String> refused = new ArrayList<>();
+    final List<String> accepted = new ArrayList<>();
+    final Instant t0 = Instant.parse("2024-01-01T00:00:00Z");
+
+    @BeforeEach
+    void setUp() throws Exception {
+        archive = new ImageArchive(dir);
+        intake = new LabelIntake(uid -> {
+            try {
+                return archive.header(uid);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, Duration.ofMinutes(10), new LabelIntake.Sink() {
+            @Override public void refused(LabelIntake.Incoming label, String reason) { refused.add(label.key() + ": " + reason); }
+            @Override public void accepted(LabelIntake.Accepted label) { accepted.add(label.seriesUid() + ":" + label.task()); }
+        });
+    }
+
+    private LabelIntake.Incoming in(CorrectedLabel l, Instant at) {
+        return new LabelIntake.Incoming(l.getSeriesUid() + ":" + l.getTask(), l, new byte[] {1}, "t", 0, 0, at);
+    }
+
+    @Test
+    void labelWaitsForItsImagesAndIsUsedWhenTheyArrive() throws Exception {
+        Mask3D truth = Fixtures.truth(16, 4);
+        LabelValidator.Verdict v = intake.offer(in(LabelMaker.label("7.7", "lung", truth, "dr", "radiologist", null), t0));
+        assertThat(v.isWaiting()).isTrue();
+        assertThat(intake.pendingCount()).isEqualTo(1);
+        assertThat(intake.accepted("lung")).isEmpty();
+
+        archive.store(Fixtures.assemble("7.7", "chest", 16, 4));
+        assertThat(intake.seriesArchived("7.7")).isEqualTo(1);
+        assertThat(intake.pendingCount()).isZero();
+        assertThat(accepted).containsExactly("7.7:lung");
+        assertThat(intake.accepted("lung")).singleElement().satisfies(a -> assertThat(a.mask()).isEqualTo(truth));
+        assertThat(refused).isEmpty();
+    }
+
+    @Test
+    void labelForASeriesThatNeverArrivesIsRefusedAfterTheTimeout() {
+        intake.offer(in(LabelMaker.label("8.8", "liver", new Mask3D(4, 4, 2), "dr", "radiologist", null), t0));
+        assertThat(intake.expire(t0.plus(Duration.ofMinutes(9)))).isZero();
+        assertThat(intake.expire(t0.plus(Duration.ofMinutes(10)))).isEqualTo(1);
+        assertThat(refused).containsExactly("8.8:liver: unknown series 8.8: no images of it were archived within PT10M of the label's arrival");
+    }
+
+    @Test
+    void unknownTaskIsRefused() {
+        intake.offer(in(LabelMaker.label("7.7", "spleen", new Mask3D(4, 4, 2), "dr", "radiologist", null), t0));
+        assertThat(refused).containsExactly("7.7:spleen: unknown task 'spleen' (a label names one of lung, infection, liver, vessel)");
+    }
+
+    @Test
+    void maskOfTheWrongSizeIsRefused() throws Exception {
+        archive.store(Fixtures.assemble("7.8", "chest", 16, 4));
+        intake.offer(in(LabelMaker.label("7.8", "lung", new Mask3D(16, 16, 5), "dr", "radiologist", null), t0));
+        assertThat(refused).containsExactly("7.8:lung: mask size 16×16×5 does not match series 7.8 (16×16×4)");
+        assertThat(intake.accepted("lung")).isEmpty();
+    }
+
+    @Test
+    void taskOfTheWrongBodyPartIsRefused() throws Exception {
+        archive.store(Fixtures.assemble("7.9", "chest", 16, 4));
+        intake.offer(in(LabelMaker.label("7.9", "liver", new Mask3D(16, 16, 4), "dr", "radiologist", null), t0));
+        assertThat(refused).containsExactly("7.9:liver: task liver needs a liver series, but series 7.9 arrived on the chest task topic");
+    }
+
+    @Test
+    void laterLabelOfTheSameSeriesAndTaskReplacesTheEarlier() throws Exception {
+        archive.store(Fixtures.assemble("7.6", "chest", 16, 4));
+        intake.offer(in(LabelMaker.label("7.6", "lung", new Mask3D(16, 16, 4), "dr", "hu-bootstrap", null), t0));
+        intake.offer(in(LabelMaker.label("7.6", "lung", Fixtures.truth(16, 4), "dr", "radiologist", null), t0.plusSeconds(5)));
+        assertThat(intake.accepted("lung")).singleElement()
+                .satisfies(a -> assertThat(a.label().getSource()).isEqualTo("radiologist"));
+        assertThat(intake.acceptedSince("lung", t0)).isEqualTo(1);
+    }
+}
