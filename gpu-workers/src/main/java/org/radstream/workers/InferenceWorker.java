@@ -34,6 +34,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -115,6 +116,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
     private volatile Throwable failure;
     private volatile FaultHook faultHook = seriesUid -> { };
     private boolean rewound;
+    private boolean inTransaction;
     private KafkaException lastTransactionError;
     private volatile Thread pollThread;
 
@@ -424,6 +426,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
                 }
                 double inferMs = published.stream().mapToDouble(o -> o.inferenceMs() + o.postprocessMs()).sum();
                 metrics.inferencePerSlice(inferMs / Math.max(1, slices));
+                metrics.forward(published.stream().mapToDouble(TaskOutput::forwardMs).sum());
             }
             metrics.seriesLatency(System.currentTimeMillis() - buffer.firstArrivalMs());
         });
@@ -557,6 +560,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
     private boolean transact(List<ProducerRecord<String, byte[]>> out, String seriesUid, Runnable onCommit) {
         try {
             producer.beginTransaction();
+            inTransaction = true;
             for (ProducerRecord<String, byte[]> r : out) {
                 producer.send(r);
             }
@@ -566,6 +570,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
             }
             faultHook.beforeCommit(seriesUid);
             producer.commitTransaction();
+            inTransaction = false;
             onCommit.run();
             return true;
         } catch (KafkaException e) {
@@ -594,6 +599,13 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
 
     /** Fatal errors stop the worker; anything else aborts, rewinds to the committed offsets and goes on. */
     private void recover(KafkaException e, String what) {
+        if (e instanceof WakeupException) {
+            throw e; // close() was called: the loop ends, the open transaction is aborted on close
+        }
+        if (e instanceof InterruptException) {
+            Thread.currentThread().interrupt();
+            throw e;
+        }
         if (isFatal(e)) {
             throw e;
         }
@@ -601,9 +613,10 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
                 what, e.toString());
         metrics.aborted();
         try {
-            producer.abortTransaction();
-        } catch (IllegalStateException notInTransaction) {
-            // nothing was begun
+            if (inTransaction) {
+                producer.abortTransaction();
+                inTransaction = false;
+            }
         } catch (KafkaException abortFailed) {
             if (isFatal(abortFailed)) {
                 throw abortFailed;
@@ -693,6 +706,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
         timings.put("assemble", assembleMs);
         timings.put("inference", o.inferenceMs());
         timings.put("postprocess", o.postprocessMs());
+        timings.put("forward", o.forwardMs());
         timings.put("total", totalMs);
         InferenceResult result = InferenceResult.newBuilder()
                 .setSeriesUid(s.seriesUid())

@@ -23,6 +23,8 @@ final class SeriesInference {
 
     private final TaskGroup group;
     private final int batchSize;
+    /** Nanoseconds spent in forward passes since the last {@link #takeForwardNanos()}. */
+    private long forwardNanos;
 
     SeriesInference(TaskGroup group, int batchSize) {
         this.group = group;
@@ -30,6 +32,7 @@ final class SeriesInference {
     }
 
     List<TaskOutput> run(AssembledSeries series, ModelSet models) throws Exception {
+        forwardNanos = 0;
         return switch (group) {
             case CHEST -> chest(series, models);
             case LIVER -> liver(series, models);
@@ -117,7 +120,9 @@ final class SeriesInference {
             for (int i = 0; i < n; i++) {
                 batch[i] = SliceStack.stack(inputs, start + i, model.channels());
             }
+            long f0 = System.nanoTime();
             boolean[][] predicted = model.predictMasks(batch, 0.5f);
+            forwardNanos += System.nanoTime() - f0;
             for (int i = 0; i < n; i++) {
                 boolean[] back = w == mw && h == mh ? predicted[i] : Resample.nearest(predicted[i], mw, mh, w, h);
                 mask.setSlice(start + i, back);
@@ -126,13 +131,19 @@ final class SeriesInference {
         return mask;
     }
 
-    private static TaskOutput output(String task, Mask3D mask, LoadedModel model, LoadedModel classifier,
+    private long takeForwardNanos() {
+        long n = forwardNanos;
+        forwardNanos = 0;
+        return n;
+    }
+
+    private TaskOutput output(String task, Mask3D mask, LoadedModel model, LoadedModel classifier,
             int removed, long inferenceNanos, long postNanos) {
         return new TaskOutput(task, mask,
                 model != null ? TaskOutput.METHOD_MODEL : TaskOutput.METHOD_HU_THRESHOLD,
                 model != null ? model.version() : null,
                 classifier != null ? classifier.version() : null,
-                removed, inferenceNanos / 1e6, postNanos / 1e6);
+                removed, inferenceNanos / 1e6, postNanos / 1e6, takeForwardNanos() / 1e6);
     }
 
     private static Volume huOnce(AssembledSeries s, Volume[] cache, String plane) {

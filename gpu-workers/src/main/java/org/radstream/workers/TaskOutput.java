@@ -13,9 +13,10 @@ import org.radstream.imaging.Mask3D;
  * @param componentsRemoved candidate regions the classifier dropped
  * @param inferenceMs       time spent producing the raw mask
  * @param postprocessMs     time spent in post-processing
+ * @param forwardMs         of inferenceMs, the time inside the network's forward passes (0 for the baseline)
  */
 record TaskOutput(String task, Mask3D mask, String method, String modelVersion, String classifierVersion,
-        int componentsRemoved, double inferenceMs, double postprocessMs) {
+        int componentsRemoved, double inferenceMs, double postprocessMs, double forwardMs) {
     static final String METHOD_MODEL = "model";
     static final String METHOD_HU_THRESHOLD = "hu-threshold";
 }

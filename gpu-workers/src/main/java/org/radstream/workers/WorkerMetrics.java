@@ -20,6 +20,7 @@ public final class WorkerMetrics {
     private final Map<String, LongAdder> results = new ConcurrentHashMap<>();
     private final Summary seriesLatencyMs = new Summary();
     private final Summary inferenceMsPerSlice = new Summary();
+    private final DoubleAdder forwardMs = new DoubleAdder();
     private final Map<String, String> modelVersions = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> modelLoadFailures = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> deadLetters = new ConcurrentHashMap<>();
@@ -42,6 +43,9 @@ public final class WorkerMetrics {
     void result(String task, String method) { results.computeIfAbsent(task + "|" + method, k -> new LongAdder()).increment(); }
     void seriesLatency(double ms) { seriesLatencyMs.add(ms); }
     void inferencePerSlice(double ms) { inferenceMsPerSlice.add(ms); }
+    void forward(double ms) { forwardMs.add(ms); }
+    /** Milliseconds spent inside network forward passes, all series. */
+    public double forwardMs() { return forwardMs.sum(); }
     void modelVersion(String task, String version) { modelVersions.put(task, version); }
     void modelLoadFailed(String task) { modelLoadFailures.computeIfAbsent(task, k -> new LongAdder()).increment(); }
     void deadLetter(String kind) { deadLetters.computeIfAbsent(kind, k -> new LongAdder()).increment(); }
@@ -92,6 +96,8 @@ public final class WorkerMetrics {
                 "first slice received to result committed, per series");
         inferenceMsPerSlice.render(b, "radstream_worker_inference_ms_per_slice", g,
                 "segmentation and classification time per slice, all tasks of the group");
+        header(b, "radstream_worker_forward_ms_total", "counter", "time inside network forward passes");
+        line(b, "radstream_worker_forward_ms_total", g, forwardMs.sum());
         header(b, "radstream_worker_model_info", "gauge", "model version each task runs (1 = current)");
         new TreeMap<>(modelVersions).forEach((t, v) ->
                 line(b, "radstream_worker_model_info", g + ",task=\"" + t + "\",version=\"" + escape(v) + "\"", 1));
