@@ -1,0 +1,132 @@
+package org.radstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.avro.CorrectedLabel;
+import org.radstream.avro.DeadLetter;
+import org.radstream.avro.ModelPublished;
+import org.radstream.avro.TaskSliceEvent;
+import org.radstream.imaging.Mask3D;
+import org.radstream.models.ModelStore;
+import org.radstream.schemas.Topic;
+import org.radstream.schemas.Topics;
+
+/**
+ * On the embedded broker: labels submitted before their images wait, the images arrive on the
+ * chest task topic and are archived, the second accepted label triggers training, a version is
+ * published on radstream.models and the model store holds it; a mask of the wrong size, an
+ * unknown task and a label for a series that never arrives are each refused on the dead-letter
+ * topic with their reason, and the trainer keeps working.
+ */
+class TrainerIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void labelsInModelOutBadLabelsDeadLettered() throws Exception {
+        TestBroker broker = TestBroker.get();
+        Topics topics = broker.topics;
+        TrainingRecipe recipe = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(3)
+                .withBatchSize(4).withLearningRate(0.01f).withAugment(false).withHardMining(false, 0.7);
+        TrainerSettings settings = TrainerSettings.defaults(broker.bootstrap, dir.resolve("work"), dir.resolve("store"),
+                        "integration-test-secret-0123456789")
+                .withHttpPort(0).withLabelsPerTraining(2).withTrainingInterval(Duration.ZERO)
+                .withPendingTimeout(Duration.ofSeconds(4)).withGroupId("trainer-it").withRecipe(recipe);
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap);
+        try (TrainerService service = TrainerService.start(settings, topics);
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+                     new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            Mask3D truth = Fixtures.truth(32, 6);
+            // labels first: they wait for their images
+            send(producer, topics.labels(), "2.1:lung", LabelMaker.label("2.1", "lung", truth, "dr-a", "radiologist", null));
+            send(producer, topics.labels(), "2.2:lung", LabelMaker.label("2.2", "lung", truth, "dr-a", "radiologist", null));
+            // bad input
+            send(producer, topics.labels(), "2.1:infection", LabelMaker.label("2.1", "infection", new Mask3D(32, 32, 7), "dr-b", "radiologist", null));
+            send(producer, topics.labels(), "2.1:spleen", LabelMaker.label("2.1", "spleen", truth, "dr-b", "radiologist", null));
+            send(producer, topics.labels(), "9.9:lung", LabelMaker.label("9.9", "lung", truth, "dr-b", "radiologist", null));
+            producer.flush();
+            waitFor(() -> service.pendingLabels() == 4, Duration.ofSeconds(30));
+            // images arrive
+            for (String uid : List.of("2.1", "2.2")) {
+                for (TaskSliceEvent e : Fixtures.series(uid, "chest", 32, 6)) {
+                    send(producer, topics.tasksChest(), uid, e);
+                }
+            }
+            producer.flush();
+
+            List<ModelPublished> published = new ArrayList<>();
+            List<DeadLetter> rejected = new ArrayList<>();
+            try (KafkaConsumer<String, byte[]> consumer = consumer(broker.bootstrap)) {
+                consumer.subscribe(List.of(topics.models().name(), topics.labelsRejected().name()));
+                long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+                while ((published.isEmpty() || rejected.size() < 3) && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                        if (r.topic().equals(topics.models().name())) {
+                            published.add(topics.models().valueSerde().deserializer().deserialize(r.topic(), r.value()));
+                        } else {
+                            rejected.add(topics.labelsRejected().valueSerde().deserializer().deserialize(r.topic(), r.value()));
+                        }
+                    }
+                }
+            }
+            assertThat(published).singleElement().satisfies(m -> {
+                assertThat(m.getTask()).isEqualTo("lung");
+                assertThat(m.getVersion()).isEqualTo("1");
+                assertThat(m.getGateDecision()).contains("published: no champion");
+            });
+            assertThat(new ModelStore(dir.resolve("store")).latest("lung"))
+                    .hasValueSatisfying(a -> assertThat(a.metadata().sha256()).isEqualTo(published.get(0).getSha256()));
+            assertThat(rejected).extracting(d -> d.getKey() + " | " + d.getReason()).containsExactlyInAnyOrder(
+                    "2.1:infection | mask size 32×32×7 does not match series 2.1 (32×32×6)",
+                    "2.1:spleen | unknown task 'spleen' (a label names one of lung, infection, liver, vessel)",
+                    "9.9:lung | unknown series 9.9: no images of it were archived within PT4S of the label's arrival");
+            assertThat(rejected).allSatisfy(d -> {
+                assertThat(d.getComponent()).isEqualTo("trainer");
+                assertThat(d.getSourceTopic()).isEqualTo(Topics.LABELS);
+                assertThat(d.getValue()).isNotNull();
+            });
+            assertThat(service.acceptedLabels("lung")).isEqualTo(2);
+            assertThat(service.archive().contains("2.1")).isTrue();
+            assertThat(service.outcomes()).singleElement().satisfies(o -> assertThat(o.decision().publish()).isTrue());
+        }
+    }
+
+    private static <V> void send(KafkaProducer<String, byte[]> producer, Topic<String, V> topic, String key, V value) {
+        producer.send(new ProducerRecord<>(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value)));
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer(String bootstrap) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "trainer-it-check");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return new KafkaConsumer<>(c, new StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + timeout);
+            }
+            Thread.sleep(100);
+        }
+    }
+}
