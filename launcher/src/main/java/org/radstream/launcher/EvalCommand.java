@@ -24,7 +24,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate a segmentation method on a cohort (lung/infection Dice, HD95, PoIR Pearson r, m-APE).")
 final class EvalCommand implements Callable<Integer> {
-    static final Map<String, EvaluationMethod> METHODS = new TreeMap<>(Map.of("hu", new HuBaselineEvaluation()));
+    static final Map<String, EvaluationMethod> METHODS = new TreeMap<>(Map.of("hu", new HuBaselineEvaluation(),
+            "models", new org.radstream.trainer.ModelEvaluation("models", java.nio.file.Path.of(
+                    System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), true),
+            "models-no-classifier", new org.radstream.trainer.ModelEvaluation("models-no-classifier", java.nio.file.Path.of(
+                    System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), false)));
 
     @Spec
     CommandSpec spec;

@@ -1,0 +1,176 @@
+package org.radstream.trainer;
+
+import ai.djl.Device;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.radstream.imaging.BoundingSquare;
+import org.radstream.imaging.ComponentLabels;
+import org.radstream.imaging.Components;
+import org.radstream.imaging.Connectivity;
+import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Metrics;
+import org.radstream.imaging.Morphology;
+import org.radstream.imaging.Volume;
+import org.radstream.imaging.Window;
+import org.radstream.imaging.cohort.Cohort;
+import org.radstream.imaging.cohort.CohortManifest;
+import org.radstream.imaging.eval.EvaluationMethod;
+import org.radstream.imaging.eval.EvaluationReport;
+import org.radstream.imaging.eval.ScanScore;
+import org.radstream.models.ModelArtifact;
+import org.radstream.models.ModelStore;
+import org.radstream.models.PatchClassifier;
+import org.radstream.models.SegmentationModel;
+
+/**
+ * {@code radstream eval --method models}: the published models of a model store, run as the
+ * workers run them (lung: two largest components; infection: inside the lung, optionally filtered
+ * by the candidate classifier; liver: largest component; vessels inside the dilated liver), scored
+ * against the cohort's exact truth. Abdominal figures (liver Dice, vessel Dice and HD95 against the
+ * exact vessel truth) go into the report's abdomen note.
+ */
+public final class ModelEvaluation implements EvaluationMethod {
+    private final String name;
+    private final Path store;
+    private final boolean classifier;
+
+    public ModelEvaluation(String name, Path store, boolean classifier) {
+        this.name = name;
+        this.store = store;
+        this.classifier = classifier;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public EvaluationReport evaluate(Cohort evaluation, Cohort tuning) throws IOException {
+        ModelStore s = new ModelStore(store);
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("store", store.toString());
+        params.put("classifier", classifier);
+        try {
+            List<ScanScore> chest = new ArrayList<>();
+            Optional<ModelArtifact> lungA = s.latest("lung");
+            Optional<ModelArtifact> infA = s.latest("infection");
+            if (lungA.isPresent() && infA.isPresent()) {
+                params.put("lung", describe(lungA.get()));
+                params.put("infection", describe(infA.get()));
+                Optional<ModelArtifact> clfA = classifier ? s.latest("infection-classifier") : Optional.empty();
+                clfA.ifPresent(a -> params.put("infection-classifier", describe(a)));
+                try (SegmentationModel lungM = SegmentationModel.load(lungA.get().location(), Device.cpu());
+                     SegmentationModel infM = SegmentationModel.load(infA.get().location(), Device.cpu());
+                     PatchClassifier clf = clfA.isPresent() ? PatchClassifier.load(clfA.get().location(), Device.cpu()) : null) {
+                    for (CohortManifest.Scan scan : evaluation.scans("chest")) {
+                        chest.add(scoreChest(evaluation, scan, lungM, infM, clf));
+                    }
+                }
+            }
+            return new EvaluationReport(name, evaluation.dir().toString(), params, chest, abdomen(evaluation, s));
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("model evaluation failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static String describe(ModelArtifact a) {
+        return "v" + a.metadata().version() + " " + a.metadata().network().architecture() + " "
+                + a.metadata().network().inChannels() + "ch " + a.metadata().inputWidth() + "²";
+    }
+
+    private static ScanScore scoreChest(Cohort c, CohortManifest.Scan scan, SegmentationModel lungM,
+                                        SegmentationModel infM, PatchClassifier clf) throws Exception {
+        Volume v = c.series(scan).volume();
+        Mask3D lungTruth = c.truth(scan, "lung");
+        Mask3D infTruth = c.truth(scan, "infection");
+        ScanData data = new ScanData(scan.scanId(), v, lungTruth, null, null);
+        Mask3D lung = Components.keepLargest(Evaluator.segment(TaskTrainer.sliceModel(lungM), data), 2, Connectivity.FACE);
+        Mask3D inf = Evaluator.segment(TaskTrainer.sliceModel(infM), data).and(lung);
+        if (clf != null) {
+            inf = filter(inf, v, clf);
+        }
+        double sx = v.spacingX();
+        double sy = v.spacingY();
+        double sz = v.spacingZ();
+        boolean infected = !infTruth.isEmpty();
+        double tl = lungTruth.volumeMl(sx, sy, sz);
+        double ti = infTruth.volumeMl(sx, sy, sz);
+        double pl = lung.volumeMl(sx, sy, sz);
+        double pi = inf.volumeMl(sx, sy, sz);
+        return new ScanScore(scan.scanId(), Metrics.dice(lung, lungTruth), infected ? Metrics.dice(inf, infTruth) : Double.NaN,
+                Metrics.hausdorff95Mm(lung, lungTruth, sx, sy, sz),
+                infected ? Metrics.hausdorff95Mm(inf, infTruth, sx, sy, sz) : Double.NaN,
+                tl, ti, pl, pi, Metrics.poir(ti, tl), Metrics.poir(pi, pl));
+    }
+
+    /** Drops the 2D components the classifier rejects (as the workers do). */
+    static Mask3D filter(Mask3D candidates, Volume v, PatchClassifier clf) throws Exception {
+        int w = candidates.width();
+        int h = candidates.height();
+        Mask3D out = candidates.copy();
+        for (int z = 0; z < candidates.depth(); z++) {
+            ComponentLabels comps = Components.label2D(candidates.slice(z), w, h, Connectivity.FULL);
+            if (comps.count() == 0) {
+                continue;
+            }
+            float[] image = Window.LUNG.apply(v.slice(z));
+            float[][] patches = new float[comps.count()][];
+            for (int c = 1; c <= comps.count(); c++) {
+                patches[c - 1] = Candidates.crop(image, w, h, BoundingSquare.of(comps.labels(), w, h, c), clf.height());
+            }
+            boolean[] keep = clf.accept(patches, 0.5f);
+            int[] lab = comps.labels();
+            for (int i = 0; i < lab.length; i++) {
+                if (lab[i] > 0 && !keep[lab[i] - 1]) {
+                    out.set(z * w * h + i, false);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String abdomen(Cohort c, ModelStore s) throws Exception {
+        List<CohortManifest.Scan> scans = c.scans("abdomen");
+        Optional<ModelArtifact> liverA = s.latest("liver");
+        Optional<ModelArtifact> vesselA = s.latest("vessel");
+        if (scans.isEmpty() || liverA.isEmpty() || vesselA.isEmpty()) {
+            return "no abdominal scans or no liver/vessel model";
+        }
+        double liverDice = 0;
+        double vesselDice = 0;
+        double vesselHd = 0;
+        int hdN = 0;
+        try (SegmentationModel liverM = SegmentationModel.load(liverA.get().location(), Device.cpu());
+             SegmentationModel vesselM = SegmentationModel.load(vesselA.get().location(), Device.cpu())) {
+            for (CohortManifest.Scan scan : scans) {
+                Volume v = c.series(scan).volume();
+                Mask3D liverTruth = c.truth(scan, "liver");
+                Mask3D vesselTruth = c.truth(scan, "vessel");
+                Mask3D liver = Components.keepLargest(Evaluator.segment(TaskTrainer.sliceModel(liverM),
+                        new ScanData(scan.scanId(), v, liverTruth, null, null)), 1, Connectivity.FACE);
+                Mask3D region = Morphology.dilate3D(liver, CohortTraining.LIVER_DILATION);
+                Mask3D vessels = Evaluator.segment(TaskTrainer.sliceModel(vesselM),
+                        new ScanData(scan.scanId(), v, vesselTruth, region, null));
+                liverDice += Metrics.dice(liver, liverTruth);
+                vesselDice += Metrics.dice(vessels, vesselTruth);
+                double hd = Metrics.hausdorff95Mm(vessels, vesselTruth, v.spacingX(), v.spacingY(), v.spacingZ());
+                if (!Double.isNaN(hd)) {
+                    vesselHd += hd;
+                    hdN++;
+                }
+            }
+        }
+        return String.format(Locale.ROOT, "%d scans: liver Dice %.3f (%s); vessel Dice %.3f, HD95 %.2f mm against the exact vessel truth (%s)",
+                scans.size(), liverDice / scans.size(), describe(liverA.get()), vesselDice / scans.size(),
+                hdN == 0 ? Double.NaN : vesselHd / hdN, describe(vesselA.get()));
+    }
+}
