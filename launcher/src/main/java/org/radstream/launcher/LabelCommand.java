@@ -1,0 +1,123 @@
+package org.radstream.launcher;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.radstream.avro.CorrectedLabel;
+import org.radstream.imaging.HuThresholdBaseline;
+import org.radstream.imaging.cohort.Cohort;
+import org.radstream.imaging.cohort.CohortManifest;
+import org.radstream.schemas.Topic;
+import org.radstream.schemas.Topics;
+import org.radstream.trainer.ArchivedSeries;
+import org.radstream.trainer.ImageArchive;
+import org.radstream.trainer.LabelMaker;
+import org.radstream.workers.HttpSchemaRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code radstream label submit|bootstrap|simulate}: puts corrected labels on
+ * radstream.labels.corrected; the trainer validates them. Only wires: the labels are made by
+ * org.radstream.trainer.LabelMaker.
+ */
+@Command(name = "label", mixinStandardHelpOptions = true, description = "Submit corrected labels to the trainer.",
+        subcommands = {LabelCommand.Submit.class, LabelCommand.Bootstrap.class, LabelCommand.Simulate.class})
+final class LabelCommand {
+
+    static void send(ClusterOptions cluster, Iterable<CorrectedLabel> labels) throws Exception {
+        Topics topics = new Topics(new HttpSchemaRegistry(cluster.registry()));
+        Topic<String, CorrectedLabel> t = topics.labels();
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            for (CorrectedLabel l : labels) {
+                String key = Topics.seriesTaskKey(l.getSeriesUid(), l.getTask());
+                producer.send(new ProducerRecord<>(t.name(), key, t.valueSerde().serializer().serialize(t.name(), l))).get();
+                System.out.println("submitted " + key + " (" + l.getSource() + ", " + l.getAnnotator() + ")");
+            }
+        }
+    }
+
+    @Command(name = "submit", mixinStandardHelpOptions = true,
+            description = "Submit a radiologist's mask (.rle truth format: 3 big-endian int32 width, height, depth, then the RLE).")
+    static final class Submit implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Option(names = "--series", required = true) String series;
+        @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
+        @Option(names = "--mask", required = true) Path mask;
+        @Option(names = "--annotator", defaultValue = "${env:USER:-radiologist}") String annotator;
+
+        @Override
+        public Integer call() throws Exception {
+            send(cluster, java.util.List.of(LabelMaker.fromFile(series, task, mask, annotator)));
+            return 0;
+        }
+    }
+
+    @Command(name = "bootstrap", mixinStandardHelpOptions = true,
+            description = "HU-threshold \"dirty\" lung and infection labels for every archived chest series (source hu-bootstrap).")
+    static final class Bootstrap implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Option(names = "--archive", required = true, description = "The trainer's archive directory (<work dir>/archive).") Path archiveDir;
+        @Option(names = "--lung-hu", defaultValue = "-200") double lungHu;
+        @Option(names = "--infection-low-hu", defaultValue = "-750") double infectionLowHu;
+
+        @Override
+        public Integer call() throws Exception {
+            ImageArchive archive = new ImageArchive(archiveDir);
+            HuThresholdBaseline.Thresholds t = new HuThresholdBaseline.Thresholds(lungHu, infectionLowHu);
+            java.util.List<CorrectedLabel> labels = new java.util.ArrayList<>();
+            try (var files = java.nio.file.Files.list(archiveDir)) {
+                for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".rsa.gz")).sorted().toList()) {
+                    String uid = f.getFileName().toString().replace(".rsa.gz", "");
+                    ArchivedSeries s = archive.read(uid).orElseThrow();
+                    if (s.header().group().equals("chest")) {
+                        labels.add(LabelMaker.bootstrap(s, "lung", t));
+                        labels.add(LabelMaker.bootstrap(s, "infection", t));
+                    }
+                }
+            }
+            send(cluster, labels);
+            return 0;
+        }
+    }
+
+    @Command(name = "simulate", mixinStandardHelpOptions = true,
+            description = "A simulated radiologist: submits a cohort's truth (vessels: its noisy labels), optionally with annotator noise.")
+    static final class Simulate implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Option(names = "--cohort", required = true) Path cohort;
+        @Option(names = "--boundary", defaultValue = "0", description = "Per-slice boundary change in pixels (negative erodes).") int boundary;
+        @Option(names = "--miss-below", defaultValue = "0", description = "Components smaller than this many voxels may be missed.") int missBelow;
+        @Option(names = "--miss-probability", defaultValue = "0") double missProbability;
+        @Option(names = "--seed", defaultValue = "1") long seed;
+
+        @Override
+        public Integer call() throws Exception {
+            Cohort c = Cohort.open(cohort);
+            LabelMaker.Noise noise = new LabelMaker.Noise(boundary, missBelow, missProbability);
+            Random random = new Random(seed);
+            java.util.List<CorrectedLabel> labels = new java.util.ArrayList<>();
+            for (CohortManifest.Scan s : c.scans()) {
+                boolean chest = s.kind().equals("chest");
+                for (String task : chest ? new String[] {"lung", "infection"} : new String[] {"liver", "vessel"}) {
+                    String truth = task.equals("vessel") ? "vessel-noisy" : task;
+                    labels.add(LabelMaker.label(s.seriesUid(), task, LabelMaker.withNoise(c.truth(s, truth), noise, random),
+                            "simulated-radiologist", "simulated", "cohort " + c.manifest().seed() + " " + s.scanId()));
+                }
+            }
+            send(cluster, labels);
+            return 0;
+        }
+    }
+}
