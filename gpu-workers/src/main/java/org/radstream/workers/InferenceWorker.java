@@ -92,6 +92,8 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
     public static final String COMPONENT = "gpu-workers";
 
     private static final Logger log = LoggerFactory.getLogger(InferenceWorker.class);
+    /** Largest result record the producer may send (its max.request.size, less headers). */
+    static final int MAX_RESULT_BYTES = Topics.PIXEL_MAX_MESSAGE_BYTES - 16 * 1024;
 
     private final WorkerSettings settings;
     private final Topics topics;
@@ -414,6 +416,11 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
             out = List.of(deadLetterRecord(markerRecord, uid, e.getMessage(), attempts));
             kind = publishFailed ? "publish-failed" : inferenceFailed ? "inference-failed" : "invalid-series";
         }
+        // the poll loop was busy with this series: that time is not a sender's silence
+        long busyMs = (System.nanoTime() - start) / 1_000_000;
+        for (PartitionState other : partitions.values()) {
+            other.postponeAll(busyMs);
+        }
         List<TaskOutput> published = outputs;
         String deadKind = kind;
         int slices = depth;
@@ -435,7 +442,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
             lastPublishError.remove(attemptKey);
         } else {
             publishFailures.merge(attemptKey, 1, Integer::sum);
-            lastPublishError.put(attemptKey, String.valueOf(lastTransactionError));
+            lastPublishError.put(attemptKey, lastTransactionError == null ? "unknown" : rootCause(lastTransactionError));
         }
     }
 
@@ -610,7 +617,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
             throw e;
         }
         log.warn("transient Kafka error while {} ({}): aborting and re-reading from the committed offsets",
-                what, e.toString());
+                what, rootCause(e));
         metrics.aborted();
         try {
             if (inTransaction) {
@@ -645,6 +652,15 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
             consumer.resume(paused);
             paused.clear();
         }
+    }
+
+    /** The exception and, when it wraps one, the innermost cause: "error state" alone says nothing. */
+    static String rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? e.toString() : e + ", caused by " + root;
     }
 
     static boolean isFatal(Throwable e) {
@@ -699,7 +715,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
     // ---------------------------------------------------------------- records out
 
     private ProducerRecord<String, byte[]> resultRecord(AssembledSeries s, TaskOutput o, double assembleMs,
-            double totalMs) {
+            double totalMs) throws PoisonedSeriesException {
         WindowedSlice first = s.first();
         double voxelMm3 = s.voxelVolumeMm3();
         Map<String, Double> timings = new LinkedHashMap<>();
@@ -730,7 +746,14 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
                 .setProducedAt(Instant.now())
                 .build();
         String key = Topics.seriesTaskKey(s.seriesUid(), o.task());
-        return new ProducerRecord<>(topics.results().name(), key, encode(topics.results(), result));
+        byte[] value = encode(topics.results(), result);
+        if (value.length > MAX_RESULT_BYTES) {
+            // deterministic: retrying would fail the same way, so it is poison, not a transient error
+            throw new PoisonedSeriesException("the " + o.task() + " result is " + value.length + " bytes (mask RLE "
+                    + result.getMask().getRle().remaining() + " bytes), above the " + MAX_RESULT_BYTES
+                    + "-byte record limit: the mask is too fragmented to publish");
+        }
+        return new ProducerRecord<>(topics.results().name(), key, value);
     }
 
     private ProducerRecord<String, byte[]> deadLetterRecord(ConsumerRecord<String, byte[]> r, String key, String reason,

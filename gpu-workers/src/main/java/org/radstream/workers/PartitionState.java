@@ -135,6 +135,11 @@ final class PartitionState {
         return out;
     }
 
+    /** Excludes {@code ms} of the worker's own busy time from every open series' idle time. */
+    void postponeAll(long ms) {
+        open.values().forEach(b -> b.postpone(ms));
+    }
+
     /** Restarts every open series' idle clock. */
     void touchAll(long nowMs) {
         open.values().forEach(b -> b.touch(nowMs));

@@ -40,6 +40,11 @@ final class SeriesBuffer {
         lastActivityMs = nowMs;
     }
 
+    /** Moves the idle clock forward by time the worker spent on other series (not the sender's delay). */
+    void postpone(long ms) {
+        lastActivityMs += ms;
+    }
+
     String seriesUid() { return seriesUid; }
     long firstOffset() { return firstOffset; }
     long lastOffset() { return lastOffset; }

@@ -122,6 +122,15 @@ class PartitionStateTest {
     }
 
     @Test
+    void theWorkersOwnBusyTimeDoesNotCountAgainstTheMarkerTimeout() {
+        PartitionState s = new PartitionState(TP, 0, Map.of());
+        s.offerSlice(0, "A", slice("A", 1), 1_000);
+        s.postponeAll(8_000); // eight seconds inferring another series
+        assertThat(s.expire(15_000, 10_000)).isEmpty();
+        assertThat(s.expire(19_001, 10_000)).extracting(SeriesBuffer::seriesUid).containsExactly("A");
+    }
+
+    @Test
     void positionBeyondTheLastRecordCountsWhenNothingIsOpen() {
         PartitionState s = new PartitionState(TP, -1, Map.of());
         s.offerSlice(3, "A", slice("A", 1), 0);

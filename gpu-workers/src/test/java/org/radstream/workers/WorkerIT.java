@@ -227,4 +227,43 @@ class WorkerIT {
             assertThat(metrics).containsPattern("radstream_worker_consumer_lag\\{group=\"chest\",partition=\"radstream.tasks.chest-[0-3]\"} 0");
         }
     }
+
+    @Test
+    void aResultTooLargeToPublishIsDeadLetteredAtOnce() throws Exception {
+        broker.truncate(Topics.TASKS_CHEST);
+        int n = 512;
+        int depth = 24;
+        List<WindowedSlice> slices = new ArrayList<>();
+        for (int z = 0; z < depth; z++) {
+            float[] hu = new float[n * n];
+            for (int y = 0; y < n; y++) {
+                for (int x = 0; x < n; x++) {
+                    boolean lung = x >= 8 && y >= 8 && x < n - 8 && y < n - 8;
+                    // a checkerboard of ground glass and aerated lung: an infection mask of single voxels
+                    hu[y * n + x] = x < 2 || y < 2 || x >= n - 2 || y >= n - 2 ? -1000
+                            : !lung ? 40 : (x + y + z) % 2 == 0 ? -500 : -860;
+                }
+            }
+            slices.add(Scans.slice(TaskGroup.CHEST, "huge-0", z + 1, z, hu, n, n));
+        }
+        try (Harness h = new Harness(broker);
+                InferenceWorker w = new InferenceWorker(h.settings(TaskGroup.CHEST, "it-huge-" + UUID.randomUUID(), "huge"),
+                        broker.topics)) {
+            Harness.start(w);
+            h.sendInterleaved(TaskGroup.CHEST, List.of(slices), true);
+            h.sendInterleaved(TaskGroup.CHEST, series("after-huge-", 1), true);
+            List<DeadLetter> dead = h.read(broker.topics.inferenceDeadLetters(), k -> k.equals("huge-0"), 1,
+                    Duration.ofSeconds(120), Duration.ofSeconds(1));
+            assertThat(dead).hasSize(1);
+            assertThat(dead.get(0).getReason()).startsWith("the infection result is ")
+                    .endsWith("-byte record limit: the mask is too fragmented to publish");
+            assertThat(dead.get(0).getAttempts()).isEqualTo(1);
+            List<InferenceResult> after = h.read(broker.topics.results(), k -> k.startsWith("after-huge-"), 2,
+                    Duration.ofSeconds(60), Duration.ofMillis(500));
+            assertOneCompleteResultPerSeriesAndTask(after, "after-huge-", 1);
+            assertThat(w.metrics().transactionsAborted()).isZero();
+            assertThat(h.read(broker.topics.results(), k -> k.startsWith("huge-"), 0, Duration.ofSeconds(1),
+                    Duration.ZERO)).isEmpty();
+        }
+    }
 }

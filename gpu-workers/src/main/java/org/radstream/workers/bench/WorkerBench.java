@@ -278,10 +278,9 @@ public final class WorkerBench {
         return first;
     }
 
-    /** A chest-like series: noisy lung-window planes (body, two dark lungs), 2.5 mm apart. */
+    /** A chest-like series: lung-window planes (body, two dark lungs), 2.5 mm apart. */
     private static void sendSeries(KafkaProducer<String, byte[]> producer, Topics topics, String uid, int n, int depth) {
         Topic<String, TaskSliceEvent> t = topics.tasksChest();
-        Random r = new Random(uid.hashCode());
         for (int z = 0; z < depth; z++) {
             ByteBuffer b = ByteBuffer.allocate(n * n * 2).order(ByteOrder.LITTLE_ENDIAN);
             for (int y = 0; y < n; y++) {
@@ -292,7 +291,7 @@ public final class WorkerBench {
                     if ((Math.abs(dx) > 0.15 && Math.abs(dx) < 0.65) && Math.abs(dy) < 0.55) {
                         hu = -860;
                     }
-                    hu += 20 * r.nextGaussian();
+                    // no noise: random weights turn noise into speckle, whose RLE no real mask has
                     double v = Math.max(0, Math.min(1, (hu + 1200) / 1800));
                     b.putShort((short) Math.round(v * 65535));
                 }
