@@ -11,9 +11,10 @@ import org.radstream.imaging.ProgressionRule;
  * <p>A pair (earlier, later) of one patient's scans alerts when the later acquisition is more
  * than 0 and at most {@code window} after the earlier one, the later infected volume exceeds
  * {@code growthFactor} × the earlier one, and the later volume is at least {@code minInfectedMl}.
- * When the earlier volume is below {@code minInfectedMl} (0 included) a ratio means nothing; such
- * an alert is a <em>new infection</em> and carries no growth percentage. When both are below the
- * minimum there is no alert: that is noise, not progression.
+ * When the earlier volume is below {@code minInfectedMl} (0 included) a ratio means nothing: such
+ * an alert (the later volume still ≥ the minimum and above the factor) is a <em>new infection</em>
+ * and carries no growth percentage; from 0 mL, any later volume of at least the minimum alerts.
+ * When the later volume is below the minimum there is no alert: that is noise, not progression.
  *
  * @param growthFactor     factor the later infected volume must exceed (1.5 = +50%)
  * @param window           largest acquisition gap of a compared pair (48 h)
