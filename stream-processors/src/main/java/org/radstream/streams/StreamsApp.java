@@ -44,9 +44,17 @@ public final class StreamsApp implements AutoCloseable {
     private TimelineServer server;
     private boolean started;
 
+    private final Map<String, Object> overrides;
+
     public StreamsApp(StreamsSettings settings, Topics topics) {
+        this(settings, topics, Map.of());
+    }
+
+    /** With extra Kafka Streams configuration (tests and benchmarks: session timeouts, commit intervals). */
+    StreamsApp(StreamsSettings settings, Topics topics, Map<String, Object> overrides) {
         this.settings = settings;
         this.topics = topics;
+        this.overrides = Map.copyOf(overrides);
     }
 
     /** The topology of one part of the service. */
@@ -102,8 +110,10 @@ public final class StreamsApp implements AutoCloseable {
             if (!settings.topologies().contains(which)) {
                 continue;
             }
-            KafkaStreams ks = new KafkaStreams(topology(which, topics, settings), properties(settings, which, topics,
-                    which == TopologyName.PROGRESSION_ALERTS ? applicationServer : null));
+            Properties props = properties(settings, which, topics,
+                    which == TopologyName.PROGRESSION_ALERTS ? applicationServer : null);
+            props.putAll(overrides);
+            KafkaStreams ks = new KafkaStreams(topology(which, topics, settings), props);
             ks.setUncaughtExceptionHandler(e -> {
                 LOG.error("Stream thread of {} died; replacing it", settings.applicationId(which), e);
                 return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

@@ -1,0 +1,285 @@
+package org.radstream.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.radstream.avro.DeadLetter;
+import org.radstream.avro.InferenceResult;
+import org.radstream.avro.ProgressionAlert;
+import org.radstream.avro.TaskSliceEvent;
+import org.radstream.schemas.Topics;
+import org.radstream.streams.StreamsSettings.TopologyName;
+
+/** The stream processors on an embedded KRaft broker: hard kill and restart, dead letters under EOS, the HTTP API. */
+class StreamsAppIT {
+    /** Short session and commit interval so a killed member leaves the group fast. */
+    static final Map<String, Object> OVERRIDES = Map.of(
+            StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 3000,
+            StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 500,
+            StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    private static final Instant T0 = Instant.parse("2024-02-20T06:00:00Z");
+    private static final int PATIENTS = 6;
+
+    private static EmbeddedBroker broker;
+    private final Topics topics = new Topics(EmbeddedBroker.registry());
+
+    @BeforeAll
+    static void broker() throws Exception {
+        broker = EmbeddedBroker.get();
+    }
+
+    private static InferenceResult result(String patient, String scan, String task, double ml, Instant acquired) {
+        return InferenceResult.newBuilder(PoirJoinTest.result(patient + "-" + scan, task, ml,
+                        task.equals("lung") ? "lung-v1" : "inf-v1", acquired.plus(Duration.ofHours(1)))).setPatientId(patient).setPatientName("Name^" + patient)
+                .setStudyUid("st-" + patient).setAccessionNumber("A-" + patient + "-" + scan).setAcquisitionTime(acquired).build();
+    }
+
+    /** Per patient: s1 40 mL, s2 +30 h 64 mL (alert s1→s2), s3 +40 h 100 mL (alerts s1→s3, s2→s3). */
+    private static List<InferenceResult> scan(String patient, int scan) {
+        double[] infected = {40, 64, 100};
+        long[] hours = {0, 30, 40};
+        Instant at = T0.plus(Duration.ofHours(hours[scan - 1]));
+        return List.of(result(patient, "s" + scan, "lung", 1000, at),
+                result(patient, "s" + scan, "infection", infected[scan - 1], at));
+    }
+
+    private static Set<String> expectedAlertIds() {
+        Set<String> ids = new TreeSet<>();
+        for (int p = 1; p <= PATIENTS; p++) {
+            String patient = "P" + p;
+            ids.add(ProgressionAlerts.alertId(patient, patient + "-s1", patient + "-s2"));
+            ids.add(ProgressionAlerts.alertId(patient, patient + "-s1", patient + "-s3"));
+            ids.add(ProgressionAlerts.alertId(patient, patient + "-s2", patient + "-s3"));
+        }
+        return ids;
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap);
+        c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
+        return new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private void send(KafkaProducer<String, byte[]> producer, List<InferenceResult> results) {
+        for (InferenceResult r : results) {
+            producer.send(new ProducerRecord<>(Topics.RESULTS, Topics.seriesTaskKey(r.getSeriesUid(), r.getTask()),
+                    topics.results().valueSerde().serializer().serialize(Topics.RESULTS, r)));
+        }
+        producer.flush();
+    }
+
+    private static KafkaConsumer<String, byte[]> committedReader(String topic) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString().toLowerCase());
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + UUID.randomUUID());
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(topic));
+        return consumer;
+    }
+
+    /** Reads until {@code atLeast} records arrived, then keeps reading for {@code quiet} to catch any extra. */
+    private static List<ConsumerRecord<String, byte[]>> read(KafkaConsumer<String, byte[]> consumer, int atLeast,
+                                                            Duration timeout, Duration quiet) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (out.size() < atLeast && System.nanoTime() < deadline) {
+            consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+        }
+        long quietEnd = System.nanoTime() + quiet.toNanos();
+        while (System.nanoTime() < quietEnd) {
+            consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+        }
+        return out;
+    }
+
+    @Test
+    void killedMidStreamAndRestartedLosesAndDuplicatesNoAlertAndServesTheTimeline() throws Exception {
+        String appId = "it-restart-" + UUID.randomUUID().toString().substring(0, 8);
+        Path stateDir = Files.createTempDirectory("sp-it-state");
+        StreamsSettings settings = StreamsSettings.defaults(broker.bootstrap, "http://unused", stateDir)
+                .withApplicationId(appId)
+                .withTopologies(EnumSet.of(TopologyName.POIR_JOIN, TopologyName.PROGRESSION_ALERTS))
+                .withHttp("localhost", 0);
+        // topics exist before the child starts (StreamsApp creates missing ones)
+        try (StreamsApp creator = new StreamsApp(settings.withTopologies(EnumSet.of(TopologyName.WINDOW_AND_ROUTE))
+                .withHttp("localhost", -1), topics, OVERRIDES)) {
+            creator.start();
+        }
+        Path log = Files.createTempFile("sp-it-child", ".log");
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"), StreamsAppProcess.class.getName(),
+                broker.bootstrap, appId, stateDir.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try (KafkaProducer<String, byte[]> producer = producer();
+             KafkaConsumer<String, byte[]> alerts = committedReader(Topics.ALERTS)) {
+            for (int p = 1; p <= PATIENTS; p++) {
+                send(producer, scan("P" + p, 1));
+                send(producer, scan("P" + p, 2));
+            }
+            List<ConsumerRecord<String, byte[]>> before = read(alerts, 3, Duration.ofSeconds(90), Duration.ZERO);
+            assertThat(before).as("child log: %s", log).isNotEmpty();
+            for (int p = 1; p <= PATIENTS; p++) {
+                send(producer, scan("P" + p, 3));
+            }
+            child.destroyForcibly().waitFor(); // SIGKILL mid-stream: no close, no commit
+            List<ConsumerRecord<String, byte[]>> all = new ArrayList<>(before);
+
+            try (StreamsApp app = new StreamsApp(settings, topics, OVERRIDES)) {
+                app.start();
+                // duplicates of a whole patient's results after the restart
+                send(producer, scan("P1", 1));
+                send(producer, scan("P1", 2));
+                send(producer, scan("P1", 3));
+                all.addAll(read(alerts, expectedAlertIds().size() - before.size(), Duration.ofSeconds(120),
+                        Duration.ofSeconds(4)));
+
+                List<String> ids = all.stream().map(r -> topics.alerts().valueSerde().deserializer()
+                        .deserialize(Topics.ALERTS, r.value()).getAlertId()).toList();
+                assertThat(ids).hasSize(expectedAlertIds().size());
+                assertThat(new TreeSet<>(ids)).isEqualTo(expectedAlertIds());
+                ProgressionAlert first = topics.alerts().valueSerde().deserializer().deserialize(Topics.ALERTS, all.get(0).value());
+                assertThat(all.get(0).key()).isEqualTo(first.getPatientId());
+
+                checkApi(app);
+            }
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    private void checkApi(StreamsApp app) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://localhost:" + app.httpPort().orElseThrow();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        HttpResponse<String> health;
+        do {
+            health = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+            Thread.sleep(200);
+        } while (health.statusCode() != 200 && System.nanoTime() < deadline);
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(JsonSerde.MAPPER.readTree(health.body()).get("topologies").toString())
+                .isEqualTo("{\"poir\":\"RUNNING\",\"progression\":\"RUNNING\"}");
+
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/patients/P2/timeline")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode timeline = JsonSerde.MAPPER.readTree(r.body());
+        assertThat(timeline.get("patientId").asText()).isEqualTo("P2");
+        assertThat(timeline.get("patientName").asText()).isEqualTo("Name^P2");
+        assertThat(timeline.get("measurements")).hasSize(3);
+        assertThat(timeline.get("measurements").get(0)).isEqualTo(JsonSerde.MAPPER.readTree("""
+                {"seriesUid":"P2-s1","studyUid":"st-P2","accessionNumber":"A-P2-s1",
+                 "acquisitionTime":"2024-02-20T06:00:00Z","lungMl":1000.0,"infectedMl":40.0,"poir":4.0,
+                 "lungMethod":"model","infectionMethod":"model","lungModelVersion":"lung-v1",
+                 "infectionModelVersion":"inf-v1","measuredAt":"2024-02-20T07:00:00Z"}"""));
+        assertThat(timeline.get("measurements").get(2).get("poir").asDouble()).isEqualTo(10.0);
+        JsonNode alerts = timeline.get("alerts");
+        assertThat(alerts).hasSize(3);
+        ObjectNode firstAlert = (ObjectNode) alerts.get(0).deepCopy();
+        Instant raisedAt = Instant.parse(firstAlert.remove("raisedAt").asText());
+        assertThat(raisedAt).isAfter(Instant.now().minus(Duration.ofMinutes(5)));
+        String rule = ProgressionThresholds.DEFAULT.describe();
+        assertThat(firstAlert).isEqualTo(JsonSerde.MAPPER.readTree("""
+                {"alertId":"%s","patientId":"P2","patientName":"Name^P2","earlierSeriesUid":"P2-s1",
+                 "laterSeriesUid":"P2-s2","earlierAcquisitionTime":"2024-02-20T06:00:00Z",
+                 "laterAcquisitionTime":"2024-02-21T12:00:00Z","earlierInfectedMl":40.0,"laterInfectedMl":64.0,
+                 "earlierPoir":4.0,"laterPoir":6.4,"growthPercent":60.0,"hoursApart":30.0,"rule":"%s",
+                 "message":"PROGRESSION Name^P2 (patient P2): infected 40.0 → 64.0 mL (+60%%), PoIR 4.0%% → 6.4%%, 30.0 h apart. Rule: %s"}"""
+                .formatted(ProgressionAlerts.alertId("P2", "P2-s1", "P2-s2"), rule, rule)));
+
+        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(base + "/patients/NOBODY/timeline")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(missing.statusCode()).isEqualTo(404);
+
+        HttpResponse<String> all = http.send(HttpRequest.newBuilder(URI.create(base + "/alerts?since=0")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode allAlerts = JsonSerde.MAPPER.readTree(all.body());
+        assertThat(allAlerts.get("since").asText()).isEqualTo("1970-01-01T00:00:00Z");
+        assertThat(allAlerts.get("alerts")).hasSize(expectedAlertIds().size());
+        HttpResponse<String> future = http.send(HttpRequest.newBuilder(URI.create(base + "/alerts?since=2999-01-01T00:00:00Z")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(JsonSerde.MAPPER.readTree(future.body()).get("alerts")).isEmpty();
+        HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(base + "/alerts?since=yesterday")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
+
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("radstream_streams_running{topology=\"progression\"} 1");
+        assertThat(metrics).contains("# TYPE radstream_alerts_raised_total counter");
+    }
+
+    @Test
+    void badInputIsDeadLetteredUnderExactlyOnceAndRoutingGoesOn() throws Exception {
+        String appId = "it-dlq-" + UUID.randomUUID().toString().substring(0, 8);
+        StreamsSettings settings = StreamsSettings.defaults(broker.bootstrap, "http://unused",
+                        Files.createTempDirectory("sp-it-dlq"))
+                .withApplicationId(appId).withTopologies(EnumSet.of(TopologyName.WINDOW_AND_ROUTE)).withHttp("localhost", -1);
+        String series = "1.9.it." + appId;
+        try (StreamsApp app = new StreamsApp(settings, topics, OVERRIDES);
+             KafkaProducer<String, byte[]> producer = producer();
+             KafkaConsumer<String, byte[]> dead = committedReader(Topics.STREAMS_DEAD_LETTERS);
+             KafkaConsumer<String, byte[]> chest = committedReader(Topics.TASKS_CHEST)) {
+            app.start();
+            byte[] garbage = {0, 0, 0, 0, 99, 1, 2, 3};
+            byte[] badGeometry = topics.slices().valueSerde().serializer().serialize(Topics.SLICES,
+                    TestData.event(TestData.slice(series, 1, "CHEST", TestData.words(0, 0, 0, 0, 0, 0)).setRows(0).build()));
+            byte[] good = topics.slices().valueSerde().serializer().serialize(Topics.SLICES,
+                    TestData.event(TestData.slice(series, 2, "CHEST", TestData.words(0, 0, 0, 0, 0, 0)).build()));
+            producer.send(new ProducerRecord<>(Topics.SLICES, series, garbage));
+            producer.send(new ProducerRecord<>(Topics.SLICES, series, badGeometry));
+            producer.send(new ProducerRecord<>(Topics.SLICES, series, good));
+            producer.flush();
+
+            List<DeadLetter> letters = read(dead, 2, Duration.ofSeconds(60), Duration.ofSeconds(1)).stream()
+                    .filter(r -> series.equals(r.key()))
+                    .map(r -> topics.streamsDeadLetters().valueSerde().deserializer().deserialize(Topics.STREAMS_DEAD_LETTERS, r.value()))
+                    .toList();
+            assertThat(letters).extracting(DeadLetter::getComponent)
+                    .containsExactly("stream-processors/deserialization", "stream-processors/" + WindowAndRoute.PROCESSOR);
+            assertThat(letters.get(1).getReason()).isEqualTo("slice " + series + ".1 of series " + series
+                    + ": impossible size 0x3");
+            List<TaskSliceEvent> routed = read(chest, 1, Duration.ofSeconds(30), Duration.ZERO).stream()
+                    .filter(r -> series.equals(r.key()))
+                    .map(r -> topics.tasksChest().valueSerde().deserializer().deserialize(Topics.TASKS_CHEST, r.value()))
+                    .toList();
+            assertThat(routed).hasSize(1);
+            assertThat(app.isRunning()).isTrue();
+        }
+    }
+}
