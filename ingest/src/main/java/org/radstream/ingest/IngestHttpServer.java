@@ -1,0 +1,141 @@
+package org.radstream.ingest;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP side: DICOMweb STOW-RS ({@code POST /studies}, {@code POST /studies/{StudyInstanceUID}}),
+ * {@code GET /metrics} (Prometheus text) and {@code GET /health}. Each STOW part goes through
+ * the same {@link InstanceIngest} as a C-STORE, one after the other, so the response is sent
+ * once every stored instance is acknowledged by Kafka.
+ */
+final class IngestHttpServer implements AutoCloseable {
+    static final String STOW_CALLER = "STOW-RS";
+    private static final Logger log = LoggerFactory.getLogger(IngestHttpServer.class);
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final InstanceIngest ingest;
+    private final IngestMetrics metrics;
+    private final BooleanSupplier healthy;
+
+    IngestHttpServer(int port, InstanceIngest ingest, IngestMetrics metrics, BooleanSupplier healthy) throws IOException {
+        this.ingest = ingest;
+        this.metrics = metrics;
+        this.healthy = healthy;
+        this.server = HttpServer.create(new InetSocketAddress(port), 64);
+        this.executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "ingest-http");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/studies", this::stow);
+        server.createContext("/metrics", this::metrics);
+        server.createContext("/health", this::health);
+        server.start();
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void stow(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (!"POST".equals(ex.getRequestMethod())) {
+                ex.getResponseHeaders().add("Allow", "POST");
+                send(ex, 405, "text/plain", "STOW-RS takes POST");
+                return;
+            }
+            String path = ex.getRequestURI().getPath();
+            String study = path.length() > "/studies/".length() ? path.substring("/studies/".length()) : null;
+            if (study != null && (study.contains("/") || study.isBlank())) {
+                send(ex, 404, "text/plain", "no such resource: " + path);
+                return;
+            }
+            byte[] body;
+            try (InputStream in = ex.getRequestBody()) {
+                body = in.readAllBytes();
+            }
+            List<MultipartRelated.Part> parts;
+            try {
+                parts = MultipartRelated.parse(ex.getRequestHeaders().getFirst("Content-Type"), body);
+            } catch (MultipartRelated.MalformedException e) {
+                log.info("STOW-RS from {} refused with HTTP {}: {}", ex.getRemoteAddress(), e.httpStatus, e.getMessage());
+                send(ex, e.httpStatus, "text/plain", e.getMessage());
+                return;
+            }
+            List<Outcome> outcomes = new ArrayList<>(parts.size());
+            for (MultipartRelated.Part part : parts) {
+                outcomes.add(ingest(part, study));
+            }
+            send(ex, StowResponse.httpStatus(outcomes), "application/dicom+json", StowResponse.json(outcomes));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.info("STOW-RS from {} interrupted by shutdown", ex.getRemoteAddress());
+        }
+    }
+
+    private Outcome ingest(MultipartRelated.Part part, String study) throws InterruptedException {
+        String type = MultipartRelated.MediaType.parse(part.contentType()).type();
+        if (part.contentType() != null && !type.equals("application/dicom")) {
+            // still dead-lettered with its bytes: the reader refuses what is not a Part 10 file
+            log.info("STOW-RS part of type {} is not application/dicom", type);
+        }
+        Outcome outcome = ingest.ingest(part.body(), STOW_CALLER, Channel.STOW_RS);
+        if (study != null && outcome.stored() && !study.equals(outcome.studyUid())) {
+            // PS3.18: instances of another study than the URL's fail; this one is already published
+            // (harmless: it is a valid slice of its own study), so report it, do not hide it
+            return new Outcome(DimseStatus.DATA_SET_DOES_NOT_MATCH, "StudyInstanceUID " + outcome.studyUid()
+                    + " differs from the request's " + study + " (the slice was stored under its own study)",
+                    outcome.sopClassUid(), outcome.sopInstanceUid(), outcome.seriesUid(), outcome.studyUid(), false);
+        }
+        return outcome;
+    }
+
+    private void metrics(HttpExchange ex) throws IOException {
+        try (ex) {
+            send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
+        }
+    }
+
+    private void health(HttpExchange ex) throws IOException {
+        try (ex) {
+            boolean ok = healthy.getAsBoolean();
+            send(ex, ok ? 200 : 503, "application/json", ok ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+        }
+    }
+
+    private static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", contentType);
+        ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(1);
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

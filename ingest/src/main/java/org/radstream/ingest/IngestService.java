@@ -1,0 +1,142 @@
+package org.radstream.ingest;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.radstream.schemas.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest service: the C-STORE/C-ECHO SCP, the HTTP server (STOW-RS, /metrics, /health), the
+ * folder importer and the series sweeper over one Kafka producer. {@link #start} opens the ports;
+ * {@link #close} stops receiving, sends the markers of open series and closes the producer.
+ */
+public final class IngestService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+
+    private final IngestSettings settings;
+    private final Publisher publisher;
+    private final IngestMetrics metrics = new IngestMetrics();
+    private final SeriesTracker tracker;
+    private final InstanceIngest ingest;
+    private final FolderImporter importer;
+    private final ScheduledExecutorService sweeper;
+    private StoreScp scp;
+    private IngestHttpServer http;
+    private boolean closed;
+
+    private IngestService(IngestSettings settings, Publisher publisher) {
+        this.settings = settings;
+        this.publisher = publisher;
+        this.tracker = new SeriesTracker(publisher, settings.stabilityTime(), settings.seriesRetention(), System::nanoTime);
+        this.ingest = new InstanceIngest(tracker, publisher, metrics);
+        this.importer = new FolderImporter(ingest);
+        this.metrics.openSeriesGauge(tracker::openSeries);
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ingest-series-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts the receivers configured in {@code settings} (port -1 = that receiver off). */
+    public static IngestService start(IngestSettings settings, Topics topics) throws IOException {
+        IngestService service = new IngestService(settings, new KafkaPublisher(settings, topics));
+        try {
+            service.open();
+        } catch (IOException | RuntimeException e) {
+            service.close();
+            throw e;
+        }
+        return service;
+    }
+
+    private void open() throws IOException {
+        long period = Math.max(50, Math.min(1000, settings.stabilityTime().toMillis() / 4));
+        sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+        if (settings.dicomPort() >= 0) {
+            scp = new StoreScp(settings, ingest, metrics);
+        }
+        if (settings.httpPort() >= 0) {
+            http = new IngestHttpServer(settings.httpPort(), ingest, metrics, () -> !ingest.kafkaFailing());
+        }
+        log.info("ingest started: {} (DICOM port {}, HTTP port {})", settings, dicomPort(), httpPort());
+    }
+
+    private void sweep() {
+        try {
+            metrics.markers(tracker.sweep(false).size());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("series sweep failed; retrying on the next one", e);
+        }
+    }
+
+    /** The DICOM port in use (the free port chosen for 0), -1 when the SCP is off. */
+    public int dicomPort() {
+        return scp == null ? -1 : scp.port();
+    }
+
+    /** The HTTP port in use, -1 when off. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    public IngestSettings settings() {
+        return settings;
+    }
+
+    public IngestMetrics metrics() {
+        return metrics;
+    }
+
+    /** Imports every file below {@code dir}; see {@link FolderImporter}. */
+    public ImportReport importFolder(java.nio.file.Path dir) throws IOException, InterruptedException {
+        return importer.importFolder(dir);
+    }
+
+    /** Sends the marker of every open series now, without waiting for the stability time. */
+    public List<String> completeOpenSeries() throws InterruptedException {
+        List<String> done = tracker.sweep(true);
+        metrics.markers(done.size());
+        return done;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (scp != null) {
+            scp.close();
+        }
+        if (http != null) {
+            http.close();
+        }
+        sweeper.shutdownNow();
+        try {
+            sweeper.awaitTermination(10, TimeUnit.SECONDS);
+            List<String> done = tracker.sweep(true);
+            if (!done.isEmpty()) {
+                log.info("closing: sent markers of {} open series", done.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.warn("interrupted while sending the markers of open series at shutdown");
+        } finally {
+            publisher.close();
+        }
+        log.info("ingest stopped");
+    }
+
+    /** The stability time after which a quiet series is complete. */
+    public Duration stabilityTime() {
+        return settings.stabilityTime();
+    }
+}

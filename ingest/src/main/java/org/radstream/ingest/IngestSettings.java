@@ -1,0 +1,136 @@
+package org.radstream.ingest;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Everything the ingest service needs, validated once. The launcher builds one from the command
+ * line and environment; nothing else reads either.
+ *
+ * @param aeTitle          our AE title; associations calling another title are rejected by PixelMed
+ * @param dicomPort        C-STORE/C-ECHO port; 0 = any free port, -1 = no DICOM receiver
+ * @param httpPort         STOW-RS, /metrics and /health port; 0 = any free port, -1 = no HTTP server
+ * @param allowedAes       calling AE titles allowed to associate; empty = every caller
+ * @param stabilityTime    a series is complete when no instance has arrived for this long
+ * @param bootstrap        Kafka bootstrap servers, host:port[,host:port]
+ * @param registryUrl      schema registry URL (informational here: the service receives built
+ *                         {@code Topics}); may be null in embedded setups
+ * @param deliveryTimeout  how long a record may take to be acknowledged before the sender is told
+ *                         to retry (producer {@code delivery.timeout.ms})
+ * @param maxBlock         how long a send may wait for metadata or buffer space (producer
+ *                         {@code max.block.ms}); part of the same bound
+ * @param seriesRetention  how long a completed series' SOP instance UIDs are kept to recognise a
+ *                         late duplicate (a new instance after that still reopens the series)
+ */
+public record IngestSettings(
+        String aeTitle,
+        int dicomPort,
+        int httpPort,
+        Set<String> allowedAes,
+        Duration stabilityTime,
+        String bootstrap,
+        String registryUrl,
+        Duration deliveryTimeout,
+        Duration maxBlock,
+        Duration seriesRetention) {
+
+    public static final String DEFAULT_AE_TITLE = "RADSTREAM";
+    public static final int DEFAULT_DICOM_PORT = 11112;
+    public static final int DEFAULT_HTTP_PORT = 8042;
+    public static final Duration DEFAULT_STABILITY_TIME = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_DELIVERY_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(3);
+    public static final Duration DEFAULT_SERIES_RETENTION = Duration.ofHours(1);
+
+    public IngestSettings {
+        requireAe(aeTitle, "aeTitle");
+        require(dicomPort >= -1 && dicomPort <= 65535, "dicomPort must be -1, 0 or a port, got " + dicomPort);
+        require(httpPort >= -1 && httpPort <= 65535, "httpPort must be -1, 0 or a port, got " + httpPort);
+        Objects.requireNonNull(allowedAes, "allowedAes");
+        TreeSet<String> aes = new TreeSet<>();
+        for (String ae : allowedAes) {
+            requireAe(ae, "allowed AE title");
+            aes.add(ae.trim());
+        }
+        allowedAes = Set.copyOf(aes);
+        requirePositive(stabilityTime, "stabilityTime");
+        require(bootstrap != null && !bootstrap.isBlank(), "bootstrap must be given");
+        requirePositive(deliveryTimeout, "deliveryTimeout");
+        requirePositive(maxBlock, "maxBlock");
+        requirePositive(seriesRetention, "seriesRetention");
+    }
+
+    /** Defaults: AE RADSTREAM on 11112, HTTP on 8042, every caller allowed, 10 s stability. */
+    public static IngestSettings defaults(String bootstrap, String registryUrl) {
+        return new IngestSettings(DEFAULT_AE_TITLE, DEFAULT_DICOM_PORT, DEFAULT_HTTP_PORT, Set.of(),
+                DEFAULT_STABILITY_TIME, bootstrap, registryUrl, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_MAX_BLOCK,
+                DEFAULT_SERIES_RETENTION);
+    }
+
+    public IngestSettings withAeTitle(String v) {
+        return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention);
+    }
+
+    public IngestSettings withDicomPort(int v) {
+        return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention);
+    }
+
+    public IngestSettings withHttpPort(int v) {
+        return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention);
+    }
+
+    public IngestSettings withAllowedAes(Set<String> v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention);
+    }
+
+    public IngestSettings withStabilityTime(Duration v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention);
+    }
+
+    public IngestSettings withDeliveryTimeout(Duration v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, v, maxBlock, seriesRetention);
+    }
+
+    public IngestSettings withMaxBlock(Duration v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, v, seriesRetention);
+    }
+
+    public IngestSettings withSeriesRetention(Duration v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, v);
+    }
+
+    /** Whether {@code callingAe} may associate (trailing blanks of the PDU field ignored). */
+    public boolean allows(String callingAe) {
+        return allowedAes.isEmpty() || (callingAe != null && allowedAes.contains(callingAe.trim()));
+    }
+
+    /** Upper bound of one synchronous publish: waiting for metadata, then for the acknowledgement. */
+    public Duration publishTimeout() {
+        return deliveryTimeout.plus(maxBlock).plusSeconds(1);
+    }
+
+    private static void requireAe(String ae, String what) {
+        require(ae != null && !ae.isBlank() && ae.trim().length() <= 16 && !ae.contains("\\")
+                        && ae.chars().allMatch(c -> c >= 0x20 && c < 0x7f),
+                what + " must be 1-16 printable ASCII characters without backslash, got '" + ae + "'");
+    }
+
+    private static void requirePositive(Duration d, String what) {
+        require(d != null && !d.isNegative() && !d.isZero(), what + " must be positive, got " + d);
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d httpPort=%d allowed=%s stability=%s bootstrap=%s]",
+                aeTitle, dicomPort, httpPort, allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap);
+    }
+}

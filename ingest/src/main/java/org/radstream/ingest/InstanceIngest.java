@@ -1,0 +1,140 @@
+package org.radstream.ingest;
+
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.DicomInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import org.radstream.avro.DicomSlice;
+import org.radstream.avro.RejectedInstance;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest step every receiver shares (C-STORE, STOW-RS, folder import): validate one Part 10
+ * instance, publish its slice, and decide what the sender is told. Returns only after Kafka has
+ * acknowledged the slice (status 0), or with a failure status: 0xA700 when Kafka did not acknowledge
+ * in time (the sender keeps the instance and retries; not a dead letter, since nothing is refused),
+ * or the validation's status for an instance that can never be a slice, which is dead-lettered on
+ * the rejected topic with its reason and original bytes. A duplicate SOP instance is answered 0 and
+ * recorded on the rejected topic with status 0 and reason "duplicate: ...". When the rejected topic
+ * cannot be written either, the instance is logged at ERROR with its SOP UID and calling AE.
+ */
+public final class InstanceIngest {
+    private static final Logger log = LoggerFactory.getLogger(InstanceIngest.class);
+    private static final AttributeTag SOP_CLASS = new AttributeTag(0x0008, 0x0016);
+    private static final AttributeTag SOP_INSTANCE = new AttributeTag(0x0008, 0x0018);
+    private static final AttributeTag STUDY_UID = new AttributeTag(0x0020, 0x000D);
+    private static final AttributeTag SERIES_UID = new AttributeTag(0x0020, 0x000E);
+    private static final AttributeTag PIXEL_DATA = new AttributeTag(0x7FE0, 0x0010);
+
+    private final CtInstanceReader reader = new CtInstanceReader();
+    private final SeriesTracker tracker;
+    private final Publisher publisher;
+    private final IngestMetrics metrics;
+    private volatile boolean kafkaFailing;
+
+    InstanceIngest(SeriesTracker tracker, Publisher publisher, IngestMetrics metrics) {
+        this.tracker = tracker;
+        this.publisher = publisher;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Ingests one instance.
+     *
+     * @param part10    the instance as a DICOM file (preamble, meta header, data set)
+     * @param callingAe the sender: calling AE title, or the channel's name for STOW-RS and import
+     */
+    public Outcome ingest(byte[] part10, String callingAe, Channel via) throws InterruptedException {
+        long start = System.nanoTime();
+        Instant receivedAt = Instant.now();
+        metrics.received(callingAe);
+        DicomSlice slice;
+        try {
+            slice = reader.read(part10, callingAe, receivedAt);
+        } catch (InstanceRejectedException e) {
+            return refuse(e, part10, callingAe, via);
+        }
+        String sop = slice.getSopInstanceUid();
+        try {
+            SeriesTracker.Result result = tracker.publish(slice);
+            if (result == SeriesTracker.Result.DUPLICATE) {
+                metrics.duplicate(callingAe);
+                String reason = "duplicate: SOP instance " + sop + " of series " + slice.getSeriesUid()
+                        + " was already published; answered as stored, not published again";
+                deadLetter(sop, slice.getSeriesUid(), reason, DimseStatus.SUCCESS, callingAe, via,
+                        slice.getTransferSyntaxUid(), part10);
+                return new Outcome(DimseStatus.SUCCESS, null, slice.getSopClassUid(), sop, slice.getSeriesUid(),
+                        slice.getStudyUid(), true);
+            }
+            kafkaFailing = false;
+            metrics.published(callingAe, System.nanoTime() - start);
+            return new Outcome(DimseStatus.SUCCESS, null, slice.getSopClassUid(), sop, slice.getSeriesUid(),
+                    slice.getStudyUid(), false);
+        } catch (Publisher.PublishException e) {
+            kafkaFailing = true;
+            metrics.failed(callingAe);
+            log.warn("SOP instance {} from {} via {} not acknowledged by Kafka, answered {} so the sender retries: {}",
+                    sop, callingAe, via.wireName(), DimseStatus.hex(DimseStatus.OUT_OF_RESOURCES), e.getMessage());
+            return new Outcome(DimseStatus.OUT_OF_RESOURCES, "Kafka did not acknowledge the slice: " + e.getMessage(),
+                    slice.getSopClassUid(), sop, slice.getSeriesUid(), slice.getStudyUid(), false);
+        }
+    }
+
+    /** Whether the latest publish failed (cleared by the next acknowledged one): /health reports it. */
+    boolean kafkaFailing() {
+        return kafkaFailing;
+    }
+
+    private Outcome refuse(InstanceRejectedException e, byte[] part10, String callingAe, Channel via)
+            throws InterruptedException {
+        metrics.rejected(callingAe);
+        AttributeList ids = identity(part10);
+        String sop = e.sopInstanceUid() != null ? e.sopInstanceUid() : CtInstanceReader.text(ids, SOP_INSTANCE);
+        String series = e.seriesUid() != null ? e.seriesUid() : CtInstanceReader.text(ids, SERIES_UID);
+        log.info("refused SOP instance {} of series {} from {} via {} with {}: {}", sop, series, callingAe,
+                via.wireName(), DimseStatus.hex(e.status()), e.reason());
+        deadLetter(sop, series, e.reason(), e.status(), callingAe, via, e.transferSyntaxUid(), part10);
+        return new Outcome(e.status(), e.reason(), CtInstanceReader.text(ids, SOP_CLASS), sop, series,
+                CtInstanceReader.text(ids, STUDY_UID), false);
+    }
+
+    private void deadLetter(String sop, String series, String reason, int status, String callingAe, Channel via,
+                            String ts, byte[] original) throws InterruptedException {
+        RejectedInstance record = RejectedInstance.newBuilder()
+                .setSopInstanceUid(sop)
+                .setSeriesUid(series)
+                .setReason(reason)
+                .setDicomStatus(status)
+                .setCallingAe(callingAe)
+                .setReceivedVia(via.wireName())
+                .setTransferSyntaxUid(ts)
+                .setRejectedAt(Instant.now())
+                .setOriginal(ByteBuffer.wrap(original))
+                .build();
+        try {
+            publisher.publishRejected(record);
+        } catch (Publisher.PublishException e) {
+            log.error("dead letter for SOP instance {} of series {} from {} via {} could not be written ({}); reason was: {}",
+                    sop, series, callingAe, via.wireName(), e.getMessage(), reason);
+        }
+    }
+
+    /** Whatever identifying attributes can be read from the header, for failure reports; empty when none. */
+    private static AttributeList identity(byte[] part10) {
+        AttributeList list = new AttributeList();
+        if (part10.length < 132 || part10[128] != 'D' || part10[129] != 'I' || part10[130] != 'C' || part10[131] != 'M') {
+            return list; // not DICOM: do not let a parser size arrays from garbage lengths
+        }
+        try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
+            list.read(in, PIXEL_DATA);
+        } catch (IOException | DicomException | RuntimeException e) {
+            // garbage: the list keeps what was read before the failure, possibly nothing
+        }
+        return list;
+    }
+}

@@ -1,0 +1,24 @@
+package org.radstream.ingest;
+
+import org.radstream.avro.DicomSliceEvent;
+import org.radstream.avro.RejectedInstance;
+
+/** Where ingest writes: synchronous, so a caller knows the record is acknowledged when it returns. */
+interface Publisher extends AutoCloseable {
+
+    /** Publishes one event of the slices topic keyed by its series UID; returns once acknowledged. */
+    void publishSlice(DicomSliceEvent event) throws PublishException, InterruptedException;
+
+    /** Publishes a dead letter keyed by SOP instance UID (or a placeholder when unknown). */
+    void publishRejected(RejectedInstance rejected) throws PublishException, InterruptedException;
+
+    @Override
+    void close();
+
+    /** The record was not acknowledged within the bound: the sender must be told to retry. */
+    final class PublishException extends Exception {
+        PublishException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
