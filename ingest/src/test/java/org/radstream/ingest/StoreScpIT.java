@@ -1,0 +1,208 @@
+package org.radstream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.pixelmed.dicom.AttributeList;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.avro.DicomSlice;
+import org.radstream.avro.DicomSliceEvent;
+import org.radstream.avro.RejectedInstance;
+import org.radstream.avro.SeriesComplete;
+import org.radstream.imaging.HuConversion;
+
+/** storescu and echoscu against the SCP on the embedded broker. */
+class StoreScpIT {
+    @TempDir
+    static Path dir;
+    static TestKafka kafka;
+    static IngestService service;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = TestKafka.shared();
+        service = IngestService.start(kafka.settings().withAeTitle("RADSTREAM")
+                .withAllowedAes(Set.of("MODALITY1", "ROUTER2")), kafka.topics);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    @Test
+    void seriesPushedWithStorescuArrivesInOrderWithIdenticalPixelsThenOneMarker() throws Exception {
+        TestDicom.Series s = TestDicom.series(dir.resolve("a"), 12, 64, 11);
+        try (KafkaConsumer<String, DicomSliceEvent> slices = kafka.consumerAtEnd(kafka.topics.slices())) {
+            Dcmtk.Result r = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), s.files());
+            assertThat(r.exitCode()).as(r.output()).isZero();
+            assertThat(Dcmtk.storeResponses(r.output())).hasSize(12).containsOnly("(Success)");
+
+            List<DicomSliceEvent> events = ofSeries(TestKafka.poll(slices, Duration.ofSeconds(20),
+                    l -> ofSeries(l, s.seriesUid()).size() >= 13), s.seriesUid());
+            assertThat(events).hasSize(13);
+            for (int i = 0; i < 12; i++) {
+                DicomSlice slice = (DicomSlice) events.get(i).getBody();
+                Path source = s.files().get(i);
+                assertThat(slice.getSopInstanceUid()).isEqualTo(TestDicom.sopUid(source));
+                assertThat(slice.getCallingAe()).isEqualTo("MODALITY1");
+                short[] expected = TestDicom.storedPixels(source);
+                short[] actual = pixels(slice);
+                assertThat(actual).containsExactly(expected);
+                boolean signed = slice.getPixelRepresentation() == 1;
+                assertThat(HuConversion.toHu(actual, signed, slice.getRescaleSlope(), slice.getRescaleIntercept()))
+                        .containsExactly(HuConversion.toHu(expected, true, 1, -1024));
+            }
+            SeriesComplete marker = (SeriesComplete) events.get(12).getBody();
+            assertThat(marker.getInstanceCount()).isEqualTo(12);
+            assertThat(marker.getStudyUid()).isEqualTo(s.studyUid());
+            assertThat(marker.getBodyPartExamined()).isEqualTo("CHEST");
+            // nothing more for this series: exactly one marker
+            assertThat(ofSeries(TestKafka.poll(slices, Duration.ofMillis(2500), l -> false), s.seriesUid())).isEmpty();
+        }
+        assertThat(service.metrics().render()).contains("radstream_ingest_instances_published_total{calling_ae=\"MODALITY1\"}");
+    }
+
+    @Test
+    void echoSucceedsAndCallersOffTheAllowListAreRefusedAtAssociation() throws Exception {
+        Dcmtk.Result echo = Dcmtk.echoscu("ROUTER2", "RADSTREAM", service.dicomPort());
+        assertThat(echo.exitCode()).as(echo.output()).isZero();
+        assertThat(echo.output()).contains("Received Echo Response (Success)");
+
+        Dcmtk.Result refusedEcho = Dcmtk.echoscu("INTRUDER", "RADSTREAM", service.dicomPort());
+        assertThat(refusedEcho.exitCode()).isNotZero();
+        assertThat(refusedEcho.output()).contains("Association Rejected").contains("Calling AE Title Not Recognized");
+
+        TestDicom.Series s = TestDicom.series(dir.resolve("intruder"), 1, 64, 12);
+        Dcmtk.Result refusedStore = Dcmtk.storescu("INTRUDER", "RADSTREAM", service.dicomPort(), s.files());
+        assertThat(refusedStore.exitCode()).isNotZero();
+        assertThat(refusedStore.output()).contains("Association Rejected");
+        assertThat(Dcmtk.storeResponses(refusedStore.output())).isEmpty();
+        assertThat(service.metrics().render()).containsPattern("radstream_ingest_associations_rejected_total [1-9]");
+    }
+
+    @Test
+    void badInstancesGetFailureStatusesAndDeadLettersWhileValidOnesOfTheSameAssociationArePublished() throws Exception {
+        TestDicom.Series s = TestDicom.series(dir.resolve("b"), 3, 64, 13);
+        Path good = s.files().get(0);
+        AttributeList base = TestDicom.read(good);
+        Path bad = Files.createDirectories(dir.resolve("bad"));
+
+        AttributeList nonCt = TestDicom.read(good);
+        TestDicom.setCs(nonCt, TestDicom.MODALITY, "MR");
+        Path nonCtFile = TestDicom.writeVariant(nonCt, bad.resolve("nonct.dcm"));
+        AttributeList noPixels = TestDicom.read(good);
+        noPixels.remove(TestDicom.PIXEL_DATA);
+        Path noPixelsFile = TestDicom.writeVariant(noPixels, bad.resolve("nopixels.dcm"));
+        AttributeList mismatch = TestDicom.read(good);
+        TestDicom.setUs(mismatch, TestDicom.COLUMNS, 32);
+        Path mismatchFile = TestDicom.writeVariant(mismatch, bad.resolve("mismatch.dcm"));
+        TestDicom.writeVariant(base, bad.resolve("for-jpls.dcm"));
+        Path jpls = TestDicom.dcmtk("dcmcjpls", bad.resolve("for-jpls.dcm"), bad.resolve("jpls.dcm"));
+
+        // good0, non-CT, good1, no pixels, mismatch, JPEG-LS, duplicate of good0, good2
+        List<Path> sent = List.of(good, nonCtFile, s.files().get(1), noPixelsFile, mismatchFile, jpls, good, s.files().get(2));
+        try (KafkaConsumer<String, DicomSliceEvent> slices = kafka.consumerAtEnd(kafka.topics.slices());
+             KafkaConsumer<String, RejectedInstance> rejected = kafka.consumerAtEnd(kafka.topics.rejected())) {
+            Dcmtk.Result r = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), sent, "-xt", "--no-halt");
+            List<String> responses = Dcmtk.storeResponses(r.output());
+            assertThat(responses).as(r.output()).hasSize(8);
+            assertThat(responses.get(0)).isEqualTo("(Success)");
+            assertThat(responses.get(1)).isEqualTo("(Error: DataSetDoesNotMatchSOPClass)");
+            assertThat(responses.get(2)).isEqualTo("(Success)");
+            assertThat(responses.get(3)).startsWith("(Error: CannotUnderstand");
+            assertThat(responses.get(4)).startsWith("(Error: CannotUnderstand");
+            assertThat(responses.get(5)).startsWith("(Error: CannotUnderstand");
+            assertThat(responses.get(6)).isEqualTo("(Success)");
+            assertThat(responses.get(7)).isEqualTo("(Success)");
+
+            List<DicomSliceEvent> events = ofSeries(TestKafka.poll(slices, Duration.ofSeconds(20),
+                    l -> ofSeries(l, s.seriesUid()).size() >= 4), s.seriesUid());
+            assertThat(events).hasSize(4);
+            assertThat(events.subList(0, 3).stream().map(e -> ((DicomSlice) e.getBody()).getSopInstanceUid()).toList())
+                    .containsExactly(TestDicom.sopUid(good), TestDicom.sopUid(s.files().get(1)), TestDicom.sopUid(s.files().get(2)));
+            assertThat(((SeriesComplete) events.get(3).getBody()).getInstanceCount()).isEqualTo(3);
+
+            Map<String, RejectedInstance> letters = TestKafka.poll(rejected, Duration.ofSeconds(20), l -> l.size() >= 5)
+                    .stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value, (a, b) -> b));
+            assertThat(letters).hasSize(5);
+            assertLetter(letters.get(TestDicom.sopUid(nonCtFile)), DimseStatus.DATA_SET_DOES_NOT_MATCH, "Modality is MR, only CT is accepted");
+            assertLetter(letters.get(TestDicom.sopUid(noPixelsFile)), DimseStatus.BAD_PIXEL_DATA, "no PixelData (7FE0,0010)");
+            assertLetter(letters.get(TestDicom.sopUid(mismatchFile)), DimseStatus.BAD_PIXEL_DATA,
+                    "PixelData holds 8192 bytes, Rows × Columns × BitsAllocated/8 = 64 × 32 × 2 = 4096");
+            assertLetter(letters.get(TestDicom.sopUid(jpls)), DimseStatus.UNSUPPORTED_TRANSFER_SYNTAX,
+                    "unsupported transfer syntax 1.2.840.10008.1.2.4.80 (JPEG-LS lossless)");
+            RejectedInstance duplicate = letters.get(TestDicom.sopUid(good));
+            assertLetter(duplicate, DimseStatus.SUCCESS, "duplicate: SOP instance " + TestDicom.sopUid(good));
+            assertThat(letters.get(TestDicom.sopUid(jpls)).getTransferSyntaxUid()).isEqualTo("1.2.840.10008.1.2.4.80");
+        }
+    }
+
+    @Test
+    void interleavedSeriesInOneAssociationAndOneSeriesOverTwoAssociations() throws Exception {
+        TestDicom.Series a = TestDicom.series(dir.resolve("i1"), 4, 64, 21);
+        TestDicom.Series b = TestDicom.series(dir.resolve("i2"), 4, 64, 22);
+        List<Path> interleaved = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            interleaved.add(a.files().get(i));
+            interleaved.add(b.files().get(i));
+        }
+        try (KafkaConsumer<String, DicomSliceEvent> slices = kafka.consumerAtEnd(kafka.topics.slices())) {
+            // a: all four in one association interleaved with b's first two; b's last two in a second association
+            List<Path> first = new ArrayList<>(interleaved.subList(0, 6));
+            first.add(a.files().get(3));
+            assertThat(Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), first).exitCode()).isZero();
+            assertThat(Dcmtk.storescu("ROUTER2", "RADSTREAM", service.dicomPort(), b.files().subList(2, 4)).exitCode()).isZero();
+            List<ConsumerRecord<String, DicomSliceEvent>> got = TestKafka.poll(slices, Duration.ofSeconds(20),
+                    l -> ofSeries(l, a.seriesUid()).size() >= 5 && ofSeries(l, b.seriesUid()).size() >= 5);
+            for (TestDicom.Series s : List.of(a, b)) {
+                List<DicomSliceEvent> events = ofSeries(got, s.seriesUid());
+                assertThat(events).hasSize(5);
+                assertThat(events.subList(0, 4)).allMatch(e -> e.getBody() instanceof DicomSlice);
+                assertThat(events.subList(0, 4).stream().map(e -> ((DicomSlice) e.getBody()).getInstanceNumber()).sorted().toList())
+                        .containsExactly(1, 2, 3, 4);
+                assertThat(((SeriesComplete) events.get(4).getBody()).getInstanceCount()).isEqualTo(4);
+            }
+        }
+    }
+
+    private static void assertLetter(RejectedInstance letter, int status, String reasonStart) throws Exception {
+        assertThat(letter).isNotNull();
+        assertThat(letter.getDicomStatus()).isEqualTo(status);
+        assertThat(letter.getReason()).startsWith(reasonStart);
+        assertThat(letter.getCallingAe()).isEqualTo("MODALITY1");
+        assertThat(letter.getReceivedVia()).isEqualTo("c-store");
+        byte[] original = new byte[letter.getOriginal().remaining()];
+        letter.getOriginal().duplicate().get(original);
+        // the original is the received data set as a Part 10 file: it names the same instance
+        Path f = Files.write(Files.createTempFile(dir, "letter", ".dcm"), original);
+        assertThat(TestDicom.sopUid(f)).isEqualTo(letter.getSopInstanceUid());
+    }
+
+    static List<DicomSliceEvent> ofSeries(List<ConsumerRecord<String, DicomSliceEvent>> records, String seriesUid) {
+        return records.stream().filter(r -> r.key().equals(seriesUid)).map(ConsumerRecord::value).toList();
+    }
+
+    static short[] pixels(DicomSlice slice) {
+        short[] out = new short[slice.getRows() * slice.getColumns()];
+        slice.getPixels().duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(out);
+        return out;
+    }
+
+}
