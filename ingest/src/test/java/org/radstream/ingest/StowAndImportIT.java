@@ -1,0 +1,161 @@
+package org.radstream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.avro.DicomSlice;
+import org.radstream.avro.DicomSliceEvent;
+import org.radstream.avro.RejectedInstance;
+import org.radstream.avro.SeriesComplete;
+
+/** STOW-RS with java.net.http and folder import, on the shared embedded broker. */
+class StowAndImportIT {
+    @TempDir
+    static Path dir;
+    static TestKafka kafka;
+    static IngestService service;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = TestKafka.shared();
+        service = IngestService.start(kafka.settings(), kafka.topics);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    private HttpResponse<String> post(String contentType, byte[] body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + "/studies"))
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void stowSeriesIsStoredInOrderWithPixelsThenMarker() throws Exception {
+        TestDicom.Series s = TestDicom.series(dir.resolve("stow"), 5, 64, 41);
+        List<byte[]> parts = new ArrayList<>();
+        for (Path f : s.files()) {
+            parts.add(Files.readAllBytes(f));
+        }
+        try (KafkaConsumer<String, DicomSliceEvent> slices = kafka.consumerAtEnd(kafka.topics.slices())) {
+            HttpResponse<String> r = post("multipart/related; type=\"application/dicom\"; boundary=b0undary",
+                    TestDicom.multipart("b0undary", parts));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Type")).hasValue("application/dicom+json");
+            assertThat(r.body()).contains("\"00081199\"").doesNotContain("\"00081198\"")
+                    .contains("\"" + TestDicom.sopUid(s.files().get(4)) + "\"");
+            List<DicomSliceEvent> events = StoreScpIT.ofSeries(TestKafka.poll(slices, Duration.ofSeconds(20),
+                    l -> StoreScpIT.ofSeries(l, s.seriesUid()).size() >= 6), s.seriesUid());
+            assertThat(events).hasSize(6);
+            for (int i = 0; i < 5; i++) {
+                DicomSlice slice = (DicomSlice) events.get(i).getBody();
+                assertThat(slice.getSopInstanceUid()).isEqualTo(TestDicom.sopUid(s.files().get(i)));
+                assertThat(slice.getCallingAe()).isEqualTo("STOW-RS");
+                assertThat(StoreScpIT.pixels(slice)).containsExactly(TestDicom.storedPixels(s.files().get(i)));
+            }
+            assertThat(((SeriesComplete) events.get(5).getBody()).getInstanceCount()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void stowWithGarbageAndTruncatedPartsAnswers202WithFailedSopSequenceAndDeadLetters() throws Exception {
+        TestDicom.Series s = TestDicom.series(dir.resolve("stow-bad"), 2, 64, 42);
+        byte[] good = Files.readAllBytes(s.files().get(0));
+        byte[] truncatedSource = Files.readAllBytes(s.files().get(1));
+        byte[] truncated = Arrays.copyOf(truncatedSource, truncatedSource.length - 3000);
+        byte[] garbage = "this is not DICOM at all, just text posing as a part".getBytes();
+        try (KafkaConsumer<String, RejectedInstance> rejected = kafka.consumerAtEnd(kafka.topics.rejected())) {
+            HttpResponse<String> r = post("multipart/related; type=\"application/dicom\"; boundary=xyz",
+                    TestDicom.multipart("xyz", List.of(good, truncated, garbage)));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+            String truncatedSop = TestDicom.sopUid(s.files().get(1));
+            assertThat(r.body()).contains("\"00081198\":{\"vr\":\"SQ\",\"Value\":[{\"00081150\":{\"vr\":\"UI\",\"Value\":[\"1.2.840.10008.5.1.4.1.1.2\"]},"
+                    + "\"00081155\":{\"vr\":\"UI\",\"Value\":[\"" + truncatedSop + "\"]},\"00081197\":{\"vr\":\"US\",\"Value\":[49154]}},"
+                    + "{\"00081197\":{\"vr\":\"US\",\"Value\":[49152]}}]}");
+            assertThat(r.body()).contains("\"00081199\":{\"vr\":\"SQ\",\"Value\":[{\"00081150\":{\"vr\":\"UI\",\"Value\":[\"1.2.840.10008.5.1.4.1.1.2\"]},"
+                    + "\"00081155\":{\"vr\":\"UI\",\"Value\":[\"" + TestDicom.sopUid(s.files().get(0)) + "\"]}}]}");
+            Map<String, RejectedInstance> letters = TestKafka.poll(rejected, Duration.ofSeconds(20), l -> l.size() >= 2)
+                    .stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+            assertThat(letters.get(truncatedSop).getReason()).startsWith("no PixelData (7FE0,0010)");
+            assertThat(letters.get(truncatedSop).getReceivedVia()).isEqualTo("stow-rs");
+            RejectedInstance junk = letters.get("unidentified");
+            assertThat(junk.getReason()).startsWith("not a DICOM Part 10 file");
+            assertThat(junk.getDicomStatus()).isEqualTo(DimseStatus.CANNOT_UNDERSTAND);
+            assertThat(junk.getOriginal()).isEqualTo(java.nio.ByteBuffer.wrap(garbage));
+        }
+        HttpResponse<String> allFailed = post("multipart/related; type=\"application/dicom\"; boundary=q",
+                TestDicom.multipart("q", List.of(garbage)));
+        assertThat(allFailed.statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void malformedStowRequestsAre400Or415() throws Exception {
+        assertThat(post("application/json", "{}".getBytes()).statusCode()).isEqualTo(415);
+        assertThat(post("multipart/related; type=\"application/dicom+xml\"; boundary=a", "--a--".getBytes()).statusCode()).isEqualTo(415);
+        assertThat(post("multipart/related; type=\"application/dicom\"", "--a--".getBytes()).statusCode()).isEqualTo(400);
+        assertThat(post("multipart/related; type=\"application/dicom\"; boundary=a", "no boundary here".getBytes()).statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void healthAndMetrics() throws Exception {
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).contains("# TYPE radstream_ingest_publish_latency_seconds histogram")
+                .contains("radstream_ingest_publish_latency_seconds_bucket{le=\"+Inf\"}");
+    }
+
+    @Test
+    void folderImportPublishesEveryDicomFileAndReportsTheRest() throws Exception {
+        Path root = dir.resolve("import");
+        TestDicom.Series s = TestDicom.series(root.resolve("nested/deeper"), 4, 64, 43);
+        // any file names: rename one, add a non-DICOM file and a duplicate copy
+        Files.move(s.files().get(2), root.resolve("nested/slice-without-extension"));
+        Files.writeString(root.resolve("README.txt"), "not an image");
+        Files.copy(s.files().get(0), root.resolve("copy-of-first.dcm"));
+        try (KafkaConsumer<String, DicomSliceEvent> slices = kafka.consumerAtEnd(kafka.topics.slices());
+             KafkaConsumer<String, RejectedInstance> rejected = kafka.consumerAtEnd(kafka.topics.rejected())) {
+            ImportReport report = service.importFolder(root);
+            assertThat(report.files()).hasSize(6);
+            assertThat(report.published()).isEqualTo(4);
+            assertThat(report.duplicates()).isEqualTo(1);
+            assertThat(report.notDicom()).extracting(ImportReport.FileOutcome::file).containsExactly(root.resolve("README.txt"));
+            assertThat(service.completeOpenSeries()).contains(s.seriesUid());
+            List<DicomSliceEvent> events = StoreScpIT.ofSeries(TestKafka.poll(slices, Duration.ofSeconds(20),
+                    l -> StoreScpIT.ofSeries(l, s.seriesUid()).size() >= 5), s.seriesUid());
+            assertThat(events).hasSize(5);
+            assertThat(events.subList(0, 4)).allMatch(e -> ((DicomSlice) e.getBody()).getCallingAe().equals("IMPORT"));
+            assertThat(((SeriesComplete) events.get(4).getBody()).getInstanceCount()).isEqualTo(4);
+            List<RejectedInstance> letters = TestKafka.poll(rejected, Duration.ofSeconds(20), l -> l.size() >= 2)
+                    .stream().map(ConsumerRecord::value).toList();
+            assertThat(letters).extracting(RejectedInstance::getReceivedVia).containsOnly("import");
+            assertThat(letters).extracting(RejectedInstance::getDicomStatus)
+                    .containsExactlyInAnyOrder(DimseStatus.SUCCESS, DimseStatus.CANNOT_UNDERSTAND);
+        }
+    }
+}
