@@ -1,0 +1,95 @@
+package org.radstream.launcher;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.radstream.ingest.ImportReport;
+import org.radstream.ingest.IngestService;
+import org.radstream.ingest.IngestSettings;
+import org.radstream.schemas.Topics;
+import org.radstream.workers.HttpSchemaRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code radstream ingest}: the DICOM receiver (C-STORE/C-ECHO), STOW-RS and /metrics until
+ * SIGTERM; with {@code --import DIR}, imports the folder, sends the markers of its series and exits
+ * (status 1 when a file was refused). Only wires options into {@link IngestSettings}.
+ */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = "Receive CT over DICOM C-STORE and STOW-RS (or import a folder) and publish slices to Kafka.")
+final class IngestCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--import", paramLabel = "DIR", description = "Import every file below DIR (recursive, any names), then exit.")
+    Path importDir;
+
+    @Option(names = "--ae-title", defaultValue = IngestSettings.DEFAULT_AE_TITLE, description = "Our AE title. Default ${DEFAULT-VALUE}.")
+    String aeTitle;
+
+    @Option(names = "--port", defaultValue = "" + IngestSettings.DEFAULT_DICOM_PORT, description = "DICOM port, 0 = any free, -1 = none. Default ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--http-port", defaultValue = "" + IngestSettings.DEFAULT_HTTP_PORT, description = "STOW-RS, /metrics and /health port, 0 = any free, -1 = none. Default ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Option(names = "--allow", split = ",", paramLabel = "AE", description = "Calling AE titles allowed to associate (default: any).")
+    List<String> allow;
+
+    @Option(names = "--stability", defaultValue = "10", description = "Seconds without an instance after which a series is complete. Default ${DEFAULT-VALUE}.")
+    double stabilitySeconds;
+
+    @Option(names = "--delivery-timeout", defaultValue = "5", description = "Seconds Kafka may take to acknowledge a slice before the sender is told to retry. Default ${DEFAULT-VALUE}.")
+    double deliverySeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        IngestSettings settings;
+        try {
+            settings = IngestSettings.defaults(cluster.bootstrap(), cluster.registry())
+                    .withAeTitle(aeTitle)
+                    .withDicomPort(importDir != null ? -1 : port)
+                    .withHttpPort(importDir != null ? -1 : httpPort)
+                    .withAllowedAes(allow == null ? Set.of() : new LinkedHashSet<>(allow))
+                    .withStabilityTime(Duration.ofMillis(Math.round(stabilitySeconds * 1000)))
+                    .withDeliveryTimeout(Duration.ofMillis(Math.round(deliverySeconds * 1000)));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Topics topics = new Topics(new HttpSchemaRegistry(settings.registryUrl()));
+        if (importDir != null) {
+            try (IngestService service = IngestService.start(settings, topics)) {
+                ImportReport report = service.importFolder(importDir);
+                List<String> completed = service.completeOpenSeries();
+                System.out.printf("imported %d files from %s: %d published, %d duplicates, %d refused, %d series completed%n",
+                        report.files().size(), importDir, report.published(), report.duplicates(), report.refused().size(),
+                        completed.size());
+                report.refused().forEach(f -> System.out.printf("  refused %s: 0x%04X %s%n",
+                        f.file(), f.outcome().status(), f.outcome().reason()));
+                return report.refused().isEmpty() ? 0 : 1;
+            }
+        }
+        IngestService service = IngestService.start(settings, topics);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.close();
+            stopped.countDown();
+        }, "radstream-ingest-shutdown"));
+        System.out.println("ingest " + settings.aeTitle() + " on DICOM port " + service.dicomPort()
+                + (service.httpPort() > 0 ? "; STOW-RS http://localhost:" + service.httpPort() + "/studies, metrics /metrics" : ""));
+        stopped.await();
+        return 0;
+    }
+}
