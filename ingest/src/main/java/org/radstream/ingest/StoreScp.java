@@ -48,6 +48,9 @@ final class StoreScp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StoreScp.class);
     private static final int A_ASSOCIATE_RQ = 0x01;
     private static final int MAX_ASSOCIATE_RQ_BYTES = 1 << 20;
+    /** Largest P-DATA PDU we offer to receive: a 512² slice in a few PDUs instead of PixelMed's 16 KiB default's 32. */
+    private static final int MAX_PDU_LENGTH = 256 * 1024;
+    private static final int SOCKET_BUFFER_BYTES = 1024 * 1024;
     /** A-ASSOCIATE-RJ (PS3.8 §9.3.4): result 1 rejected-permanent, source 1 service-user, reason 3 calling AE not recognized. */
     private static final byte[] ASSOCIATE_RJ_CALLING_AE_NOT_RECOGNIZED = {0x03, 0, 0, 0, 0, 4, 0, 1, 1, 3};
     private static final AttributeTag AFFECTED_SOP_CLASS = new AttributeTag(0x0000, 0x0002);
@@ -120,7 +123,8 @@ final class StoreScp implements AutoCloseable {
                 return;
             }
             Association association = AssociationFactory.createNewAssociation(
-                    new ReplaySocket(socket, request), settings.aeTitle(), policy);
+                    new ReplaySocket(socket, request), settings.aeTitle(), MAX_PDU_LENGTH, SOCKET_BUFFER_BYTES,
+                    SOCKET_BUFFER_BYTES, policy);
             log.debug("association {} from {} at {}", association.getAssociationNumber(), callingAe, peer);
             while (!closing) {
                 DimseRequestReceiver receiver = new DimseRequestReceiver(600 * 1024);
