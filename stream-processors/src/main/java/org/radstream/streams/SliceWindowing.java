@@ -44,17 +44,25 @@ final class SliceWindowing {
 
     /** The windowed planes of a validated slice, one per window, in the given order. */
     List<WindowedPlane> planes(DicomSlice s, List<Window> windows) {
-        ByteBuffer pixels = s.getPixels().duplicate();
+        ByteBuffer pixels = s.getPixels();
         int n = s.getRows() * s.getColumns();
-        byte[] stored = new byte[pixels.remaining()];
-        pixels.get(stored);
+        byte[] stored;
+        int base;
+        if (pixels.hasArray()) { // Avro decodes bytes into a heap buffer: read it in place, no 512 KiB copy
+            stored = pixels.array();
+            base = pixels.arrayOffset() + pixels.position();
+        } else {
+            stored = new byte[pixels.remaining()];
+            pixels.duplicate().get(stored);
+            base = 0;
+        }
         List<WindowedPlane> out = new ArrayList<>(windows.size());
         for (Window w : windows) {
             TableKey key = new TableKey(s.getBitsAllocated(), s.getPixelRepresentation() == 1, s.getRescaleSlope(),
                     s.getRescaleIntercept(), w, outputBits);
             Object table = tables.computeIfAbsent(key, SliceWindowing::table);
             byte[] values = outputBits == 8 ? new byte[n] : new byte[2 * n];
-            apply(stored, s.getBitsAllocated(), table, values, n);
+            apply(stored, base, s.getBitsAllocated(), table, values, n);
             out.add(WindowedPlane.newBuilder().setName(w.name()).setLowHu(w.lower()).setHighHu(w.upper())
                     .setBits(outputBits).setValues(ByteBuffer.wrap(values)).build());
         }
@@ -67,21 +75,22 @@ final class SliceWindowing {
         return (int) Math.round(w.apply(hu) * max);
     }
 
-    private static void apply(byte[] stored, int bitsAllocated, Object table, byte[] values, int n) {
+    private static void apply(byte[] stored, int base, int bitsAllocated, Object table, byte[] values, int n) {
         if (table instanceof byte[] t8) {
             if (bitsAllocated == 16) {
-                for (int i = 0, j = 0; i < n; i++, j += 2) {
+                for (int i = 0, j = base; i < n; i++, j += 2) {
                     values[i] = t8[(stored[j] & 0xFF) | (stored[j + 1] & 0xFF) << 8];
                 }
             } else {
                 for (int i = 0; i < n; i++) {
-                    values[i] = t8[stored[i] & 0xFF];
+                    values[i] = t8[stored[base + i] & 0xFF];
                 }
             }
         } else {
             char[] t16 = (char[]) table;
             for (int i = 0, o = 0; i < n; i++, o += 2) {
-                int index = bitsAllocated == 16 ? (stored[2 * i] & 0xFF) | (stored[2 * i + 1] & 0xFF) << 8 : stored[i] & 0xFF;
+                int index = bitsAllocated == 16 ? (stored[base + 2 * i] & 0xFF) | (stored[base + 2 * i + 1] & 0xFF) << 8
+                        : stored[base + i] & 0xFF;
                 char v = t16[index];
                 values[o] = (byte) v;
                 values[o + 1] = (byte) (v >>> 8);

@@ -142,7 +142,7 @@ class StreamsAppIT {
         }
         Path log = Files.createTempFile("sp-it-child", ".log");
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), StreamsAppProcess.class.getName(),
+                "-Xmx512m", "-Dslf4j.provider=ch.qos.logback.classic.spi.LogbackServiceProvider", "-cp", System.getProperty("java.class.path"), StreamsAppProcess.class.getName(),
                 broker.bootstrap, appId, stateDir.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try (KafkaProducer<String, byte[]> producer = producer();
