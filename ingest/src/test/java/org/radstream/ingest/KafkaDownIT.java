@@ -42,12 +42,15 @@ class KafkaDownIT {
                 assertThat(Dcmtk.storeResponses(resend.output())).as(resend.output())
                         .containsExactly("(Success)", "(Success)", "(Success)");
                 List<DicomSliceEvent> events = TestKafka.poll(slices, Duration.ofSeconds(30),
-                                l -> l.stream().anyMatch(r -> r.value().getBody() instanceof SeriesComplete))
+                                l -> l.stream().anyMatch(r -> r.value().getBody() instanceof SeriesComplete m
+                                        && m.getInstanceCount() == 3))
                         .stream().filter(r -> r.key().equals(s.seriesUid())).map(ConsumerRecord::value).toList();
                 List<String> sops = events.stream().filter(e -> e.getBody() instanceof DicomSlice)
                         .map(e -> ((DicomSlice) e.getBody()).getSopInstanceUid()).toList();
                 assertThat(sops).containsExactly(TestDicom.sopUid(s.files().get(0)), TestDicom.sopUid(s.files().get(1)),
                         TestDicom.sopUid(s.files().get(2)));
+                // the first slice stood alone for longer than the 1 s stability time while the broker was down,
+                // so it may have had a marker of its own; the series reopened and its last marker counts all three
                 assertThat(events.get(events.size() - 1).getBody()).isInstanceOfSatisfying(SeriesComplete.class,
                         m -> assertThat(m.getInstanceCount()).isEqualTo(3));
             }
