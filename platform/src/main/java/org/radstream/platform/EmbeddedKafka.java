@@ -1,0 +1,143 @@
+package org.radstream.platform;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.radstream.schemas.TopicSpec;
+import org.radstream.schemas.Topics;
+
+/**
+ * A single-node Apache Kafka (KRaft, combined broker and controller) in this JVM: the embedded
+ * default. Storage is formatted with {@link Formatter} before {@link KafkaRaftServer} starts, as
+ * {@code kafka-storage.sh format} would. Both listeners take free ports, so several platforms can
+ * run on one machine.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    private final KafkaRaftServer server;
+    private final String bootstrap;
+    private final Path logDir;
+
+    private EmbeddedKafka(KafkaRaftServer server, String bootstrap, Path logDir) {
+        this.server = server;
+        this.bootstrap = bootstrap;
+        this.logDir = logDir;
+    }
+
+    /** Formats {@code logDir} (a fresh directory) and starts a broker on free loopback ports. */
+    public static EmbeddedKafka start(Path logDir) throws IOException {
+        Files.createDirectories(logDir);
+        int port = freePort();
+        int controllerPort = freePort();
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("log.dirs", logDir.toString());
+        p.put("num.partitions", Integer.toString(Topics.DEFAULT_PARTITIONS));
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("group.min.session.timeout.ms", "1000");
+        p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "500");
+        p.put("message.max.bytes", Integer.toString(Topics.PIXEL_MAX_MESSAGE_BYTES + 1024));
+        KafkaConfig config = new KafkaConfig(p, false);
+        try {
+            new Formatter()
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                .setNodeId(1)
+                .setClusterId(Uuid.randomUuid().toString())
+                .setDirectories(List.of(logDir.toString()))
+                .setMetadataLogDirectory(logDir.toString())
+                .setControllerListenerName("CONTROLLER")
+                .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                .setHasDynamicQuorum(false)
+                .run();
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("could not format the KRaft storage in " + logDir + ": " + e.getMessage(), e);
+        }
+        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
+        return new EmbeddedKafka(server, "127.0.0.1:" + port, logDir);
+    }
+
+    /** host:port for clients. */
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    /** Where the broker keeps its log. */
+    public Path logDir() {
+        return logDir;
+    }
+
+    /** Creates each topic of {@code specs} that does not exist yet, with its partitions and config. */
+    public void createTopics(List<TopicSpec> specs) throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = new ArrayList<>();
+            for (TopicSpec s : specs) {
+                if (!existing.contains(s.name())) {
+                    missing.add(new NewTopic(s.name(), s.partitions(), (short) 1).configs(s.configs()));
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get();
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not create topics on " + bootstrap + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        }
+    }
+
+    /** Names of the topics on the broker, internal ones excluded. */
+    public Set<String> topicNames() throws InterruptedException, ExecutionException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            return admin.listTopics().names().get().stream().collect(Collectors.toUnmodifiableSet());
+        }
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
