@@ -37,10 +37,11 @@ final class PlatformCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         System.out.println("kafka.bootstrap=" + platform.bootstrap());
         System.out.println("schema.registry.url=" + platform.registryUrl());
-        System.out.println("topics=" + platform.topics().all().size() + " created; data in " + platform.dataDir());
-        System.out.println("ready (services: --bootstrap " + platform.bootstrap() + " --registry "
-                + platform.registryUrl() + "); stop with Ctrl-C or SIGTERM");
         System.out.flush();
+        // stdout carries exactly the two lines above, for scripts; the rest is for people
+        System.err.println("platform: " + platform.topics().all().size() + " topics created, data in "
+                + platform.dataDir() + (dataDir == null ? " (removed on exit)" : "") + "; services join with --bootstrap "
+                + platform.bootstrap() + " --registry " + platform.registryUrl() + "; stop with Ctrl-C or SIGTERM");
         stopped.await();
         return 0;
     }

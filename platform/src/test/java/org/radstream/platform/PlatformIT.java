@@ -25,14 +25,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.radstream.avro.DeadLetter;
 import org.radstream.schemas.SchemaRegistryClient;
 import org.radstream.schemas.Topic;
 
+@ExtendWith(PlatformExtension.class)
 class PlatformIT {
     /** Debian's interpreter: its python3-confluent-kafka and python3-avro, not another one on PATH. */
     private static final String DEBIAN_PYTHON = "/usr/bin/python3";
@@ -40,13 +41,8 @@ class PlatformIT {
     private static Platform platform;
 
     @BeforeAll
-    static void start() throws Exception {
-        platform = Platform.start(null, 0);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        platform.close();
+    static void shared(Platform shared) {
+        platform = shared;
     }
 
     @Test
