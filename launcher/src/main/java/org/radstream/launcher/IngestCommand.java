@@ -11,7 +11,7 @@ import org.radstream.ingest.ImportReport;
 import org.radstream.ingest.IngestService;
 import org.radstream.ingest.IngestSettings;
 import org.radstream.schemas.Topics;
-import org.radstream.workers.HttpSchemaRegistry;
+import org.radstream.schemas.RestSchemaRegistryClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -68,7 +68,7 @@ final class IngestCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        Topics topics = new Topics(new HttpSchemaRegistry(settings.registryUrl()));
+        Topics topics = new Topics(new RestSchemaRegistryClient(settings.registryUrl()));
         if (importDir != null) {
             try (IngestService service = IngestService.start(settings, topics)) {
                 ImportReport report = service.importFolder(importDir);

@@ -19,7 +19,7 @@ import org.radstream.schemas.Topics;
 import org.radstream.trainer.ArchivedSeries;
 import org.radstream.trainer.ImageArchive;
 import org.radstream.trainer.LabelMaker;
-import org.radstream.workers.HttpSchemaRegistry;
+import org.radstream.schemas.RestSchemaRegistryClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 final class LabelCommand {
 
     static void send(ClusterOptions cluster, Iterable<CorrectedLabel> labels) throws Exception {
-        Topics topics = new Topics(new HttpSchemaRegistry(cluster.registry()));
+        Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
         Topic<String, CorrectedLabel> t = topics.labels();
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());

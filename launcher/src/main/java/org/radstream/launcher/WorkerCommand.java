@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.radstream.schemas.Topics;
-import org.radstream.workers.HttpSchemaRegistry;
+import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.workers.InferenceWorker;
 import org.radstream.workers.TaskGroup;
 import org.radstream.workers.WorkerSettings;
@@ -99,7 +99,7 @@ final class WorkerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        Topics topics = new Topics(new HttpSchemaRegistry(registry));
+        Topics topics = new Topics(new RestSchemaRegistryClient(registry));
         InferenceWorker worker = new InferenceWorker(settings, topics);
         Thread main = Thread.currentThread();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

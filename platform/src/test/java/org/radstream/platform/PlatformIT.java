@@ -1,6 +1,7 @@
 package org.radstream.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
 import java.net.URI;
@@ -30,7 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.radstream.avro.DeadLetter;
+import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.SchemaRegistryClient;
+import org.radstream.schemas.SchemaRegistryException;
 import org.radstream.schemas.Topic;
 
 @ExtendWith(PlatformExtension.class)
@@ -92,6 +95,24 @@ class PlatformIT {
         assertThat(missing.body()).contains("\"error_code\":40401");
         assertThat(get("/schemas/ids/99999").body()).contains("\"error_code\":40403");
         assertThat(post("/subjects/probe-value/versions", "{\"type\":\"recrod\"}").statusCode()).isEqualTo(422);
+    }
+
+    @Test
+    void ourRestClientSpeaksToTheEmbeddedRegistry() {
+        RestSchemaRegistryClient client = new RestSchemaRegistryClient(platform.registryUrl());
+        org.apache.avro.Schema v1 = new org.apache.avro.Schema.Parser().parse(
+                "{\"type\":\"record\",\"name\":\"Rest\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}");
+        org.apache.avro.Schema bad = new org.apache.avro.Schema.Parser().parse(
+                "{\"type\":\"record\",\"name\":\"Rest\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
+        int id = client.register("rest-value", v1);
+        assertThat(new RestSchemaRegistryClient(platform.registryUrl()).schemaById(id)).isEqualTo(v1);
+        assertThat(client.latest("rest-value")).hasValueSatisfying(r -> assertThat(r.id()).isEqualTo(id));
+        assertThat(client.versions("rest-value")).containsExactly(1);
+        assertThat(client.subjects()).contains("rest-value", SchemaRegistryClient.valueSubject(platform.topics().slices().name()));
+        assertThat(client.isCompatible("rest-value", bad)).isFalse();
+        assertThatThrownBy(() -> client.register("rest-value", bad)).isInstanceOf(SchemaRegistryException.class)
+                .satisfies(e -> assertThat(((SchemaRegistryException) e).errorCode()).isEqualTo(409));
+        assertThat(client.latest("nobody-value")).isEmpty();
     }
 
     @Test

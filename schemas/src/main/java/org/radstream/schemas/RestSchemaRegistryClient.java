@@ -1,4 +1,4 @@
-package org.radstream.workers;
+package org.radstream.schemas;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,17 +16,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
-import org.radstream.schemas.RegisteredSchema;
-import org.radstream.schemas.SchemaRegistryClient;
-import org.radstream.schemas.SchemaRegistryException;
 
 /**
- * The Confluent Schema Registry REST subset over HTTP, for a worker started on its own against
- * a registry URL. An adapter kept in this module until {@code schemas} provides its
- * {@code RestSchemaRegistryClient}; it speaks the same endpoints (register, id lookup, latest,
- * versions, subjects, compatibility) and caches ids both ways.
+ * The Confluent Schema Registry REST subset over HTTP, for a service started on its own against a
+ * registry URL (the embedded registry of {@code ./radstream platform}, or a real Confluent one):
+ * register, id lookup, latest, versions, subjects, compatibility; ids are cached both ways, so
+ * steady-state serialization makes no HTTP call.
  */
-public final class HttpSchemaRegistry implements SchemaRegistryClient {
+public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -35,7 +32,7 @@ public final class HttpSchemaRegistry implements SchemaRegistryClient {
     private final Map<Integer, Schema> byId = new ConcurrentHashMap<>();
     private final Map<String, Integer> idBySubjectAndSchema = new ConcurrentHashMap<>();
 
-    public HttpSchemaRegistry(String url) {
+    public RestSchemaRegistryClient(String url) {
         this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
