@@ -116,6 +116,16 @@ public final class EmbeddedKafka implements AutoCloseable {
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get();
             }
+            // a new topic takes a moment to get its partition leaders; clients that start at once would log and retry
+            List<String> names = specs.stream().map(TopicSpec::name).toList();
+            for (int i = 0; i < 100; i++) {
+                boolean ready = admin.describeTopics(names).allTopicNames().get().values().stream()
+                        .allMatch(d -> d.partitions().stream().allMatch(pi -> pi.leader() != null));
+                if (ready) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
         } catch (ExecutionException e) {
             throw new IllegalStateException("could not create topics on " + bootstrap + ": " + e.getCause().getMessage(),
                     e.getCause());
