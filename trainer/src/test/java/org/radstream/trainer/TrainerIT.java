@@ -50,6 +50,11 @@ class TrainerIT {
                 .withPendingTimeout(Duration.ofSeconds(4)).withGroupId("trainer-it").withRecipe(recipe);
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap);
+        // One request in flight: a write refused with NOT_LEADER_OR_FOLLOWER by a just-created partition
+        // is retried before the next one goes, instead of the idempotent producer looping on
+        // OUT_OF_ORDER_SEQUENCE_NUMBER (seen here on a fresh KRaft broker).
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
         try (TrainerService service = TrainerService.start(settings, topics);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
                      new org.apache.kafka.common.serialization.ByteArraySerializer())) {
@@ -109,7 +114,15 @@ class TrainerIT {
     }
 
     private static <V> void send(KafkaProducer<String, byte[]> producer, Topic<String, V> topic, String key, V value) {
-        producer.send(new ProducerRecord<>(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value)));
+        try {
+            producer.send(new ProducerRecord<>(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value)))
+                    .get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("could not produce " + key + " to " + topic.name(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted producing " + key, e);
+        }
     }
 
     private static KafkaConsumer<String, byte[]> consumer(String bootstrap) {
