@@ -9,6 +9,7 @@ import org.radstream.workers.InferenceWorker;
 import org.radstream.workers.TaskGroup;
 import org.radstream.workers.WorkerSettings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -22,8 +23,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "worker", mixinStandardHelpOptions = true,
         description = "Run an inference worker of a task group (chest: lung + infection + classifier; liver: liver + vessels).")
 final class WorkerCommand implements Callable<Integer> {
-    static final String ENV_BOOTSTRAP = "RADSTREAM_BOOTSTRAP";
-    static final String ENV_REGISTRY = "RADSTREAM_REGISTRY_URL";
 
     @Spec
     CommandSpec spec;
@@ -31,14 +30,8 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--task", required = true, description = "Task group: chest or liver.")
     String task;
 
-    @Option(names = "--bootstrap", defaultValue = "${env:" + ENV_BOOTSTRAP + "}",
-            description = "Kafka bootstrap servers, host:port[,host:port] (env " + ENV_BOOTSTRAP + ").")
-    String bootstrap;
-
-    @Option(names = "--registry", defaultValue = "${env:" + ENV_REGISTRY + "}",
-            description = "Schema registry URL (env " + ENV_REGISTRY + ").")
-    String registry;
-
+    @Mixin
+    ClusterOptions cluster;
     @Option(names = "--group-id", description = "Consumer group (default radstream-worker-<task>).")
     String groupId;
 
@@ -71,12 +64,8 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (bootstrap == null || bootstrap.isBlank()) {
-            throw new ParameterException(spec.commandLine(), "no Kafka given: pass --bootstrap or set " + ENV_BOOTSTRAP);
-        }
-        if (registry == null || registry.isBlank()) {
-            throw new ParameterException(spec.commandLine(), "no schema registry given: pass --registry or set " + ENV_REGISTRY);
-        }
+        String bootstrap = cluster.bootstrap();
+        String registry = cluster.registry();
         TaskGroup group;
         WorkerSettings settings;
         try {
