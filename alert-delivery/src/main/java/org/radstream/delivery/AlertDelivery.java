@@ -59,6 +59,7 @@ public final class AlertDelivery implements AutoCloseable {
     private final AtomicLong redelivered = new AtomicLong();
     private volatile KafkaConsumer<String, byte[]> liveConsumer;
     private volatile KafkaConsumer<String, byte[]> retryConsumer;
+    private volatile String failure;
     private Thread liveThread;
     private Thread retryThread;
 
@@ -103,6 +104,20 @@ public final class AlertDelivery implements AutoCloseable {
         return redelivered.get();
     }
 
+    /** True while both loops run; false once either stopped on an error or the service was closed. */
+    public boolean isRunning() {
+        return running.get() && failure == null && alive(liveThread) && alive(retryThread);
+    }
+
+    /** Why a loop stopped, if one stopped on an error. */
+    public java.util.Optional<String> failure() {
+        return java.util.Optional.ofNullable(failure);
+    }
+
+    private static boolean alive(Thread t) {
+        return t != null && t.isAlive();
+    }
+
     private void runLive() {
         try (KafkaConsumer<String, byte[]> consumer = consumer(settings.groupId())) {
             liveConsumer = consumer;
@@ -120,6 +135,7 @@ public final class AlertDelivery implements AutoCloseable {
                 throw e;
             }
         } catch (RuntimeException e) {
+            failure = "live loop: " + e;
             log.error("alert delivery stopped: {}", e.toString(), e);
         }
     }
@@ -166,6 +182,7 @@ public final class AlertDelivery implements AutoCloseable {
                 throw e;
             }
         } catch (RuntimeException e) {
+            failure = "retry loop: " + e;
             log.error("alert redelivery stopped: {}", e.toString(), e);
         }
     }
