@@ -95,6 +95,12 @@ final class TrainingLoop implements AutoCloseable {
                 collector.backward(loss);
                 value = loss.getFloat();
             }
+            if (!Float.isFinite(value)) {
+                // an update from a non-finite loss turns every weight into NaN: stop before it
+                throw new IllegalStateException("training loss is " + value + " (non-finite inputs, or an earlier update made the weights non-finite);"
+                        + " on AVX-512 CPUs libtorch's oneDNN kernels are known to do this here:"
+                        + " run with DNNL_MAX_CPU_ISA=AVX2 (./radstream sets it)");
+            }
             trainer.step();
             return value;
         }

@@ -1,6 +1,7 @@
 package org.radstream.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.Model;
@@ -55,6 +56,22 @@ class SegmentationTrainingTest {
                         model, 1, SIZE, SIZE, TrainingSettings.defaults())) {
             float loss = training.step(data.images, soft);
             assertThat(loss).isPositive().isFinite();
+        }
+    }
+
+    @Test
+    void aNonFiniteLossStopsTrainingBeforeTheUpdate() {
+        SyntheticDisks data = new SyntheticDisks(4, SIZE, 5);
+        data.images[2][17] = Float.NaN;
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 4), Device.cpu());
+                SegmentationTraining training = SegmentationTraining.start(
+                        model, 1, SIZE, SIZE, TrainingSettings.defaults())) {
+            UNet net = (UNet) model.getBlock();
+            float[] before = firstWeight(net.encoderParameters(0).valueAt(0));
+            assertThatThrownBy(() -> training.step(data.images, data.masks))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("training loss is NaN");
+            assertThat(firstWeight(net.encoderParameters(0).valueAt(0))).containsExactly(before);
         }
     }
 
