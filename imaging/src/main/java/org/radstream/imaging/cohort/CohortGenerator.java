@@ -52,6 +52,8 @@ public final class CohortGenerator {
     }
 
     static final String[] SCENARIOS = {"rapid-growth", "near-above", "no-infection", "stable", "near-below", "late-growth", "shrinking"};
+    /** Every scenario a longitudinal patient can follow. */
+    public static final List<String> SCENARIO_NAMES = List.of(SCENARIOS);
     private static final Instant EPOCH = Instant.parse("2024-03-01T00:00:00Z");
 
     private final CohortSpec spec;
@@ -88,14 +90,17 @@ public final class CohortGenerator {
         while (remaining > 0) {
             patientNo++;
             int count = 1;
-            if (spec.longitudinal()) {
+            if (spec.longitudinal() && spec.scansPerPatient() > 0) {
+                count = Math.min(remaining, spec.scansPerPatient());
+            } else if (spec.longitudinal()) {
                 count = remaining <= 5 ? remaining : 2 + random.nextInt(4);
                 if (remaining - count == 1) {
                     count = count == 5 ? 4 : count + 1;
                 }
             }
             remaining -= count;
-            String scenario = spec.longitudinal() ? SCENARIOS[(patientNo - 1) % SCENARIOS.length] : "single";
+            List<String> rotation = spec.scenarios().isEmpty() ? SCENARIO_NAMES : spec.scenarios();
+            String scenario = spec.longitudinal() ? rotation.get((patientNo - 1) % rotation.size()) : "single";
             chestPatient(patientNo, scenario, count, patients, scans, pairs);
         }
         for (int a = 0; a < spec.abdomenScans(); a++) {

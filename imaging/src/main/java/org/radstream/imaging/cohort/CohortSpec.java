@@ -1,5 +1,7 @@
 package org.radstream.imaging.cohort;
 
+import java.util.List;
+
 /**
  * What to generate.
  *
@@ -10,8 +12,12 @@ package org.radstream.imaging.cohort;
  *             (40–80 slices), 512 full (60–120 slices)
  * @param longitudinal group chest scans into patients of 2–5 scans over 1–7 days
  * @param noiseSigmaHu standard deviation of the quantum noise
+ * @param scenarios longitudinal patients' scenarios, in rotation; empty = every scenario of
+ *                  {@link CohortGenerator#SCENARIOS} (a demo picks clear-cut ones, an evaluation keeps all)
+ * @param scansPerPatient longitudinal scans per patient; 0 = drawn from 2–5
  */
-public record CohortSpec(long seed, int chestScans, int abdomenScans, int size, boolean longitudinal, double noiseSigmaHu) {
+public record CohortSpec(long seed, int chestScans, int abdomenScans, int size, boolean longitudinal, double noiseSigmaHu,
+                         List<String> scenarios, int scansPerPatient) {
     public static final double DEFAULT_NOISE_SIGMA_HU = 15;
 
     public CohortSpec {
@@ -24,10 +30,32 @@ public record CohortSpec(long seed, int chestScans, int abdomenScans, int size, 
         if (noiseSigmaHu < 0) {
             throw new IllegalArgumentException("noise sigma must not be negative: " + noiseSigmaHu);
         }
+        scenarios = List.copyOf(scenarios);
+        for (String s : scenarios) {
+            if (!CohortGenerator.SCENARIO_NAMES.contains(s)) {
+                throw new IllegalArgumentException("unknown scenario '" + s + "'; known: " + CohortGenerator.SCENARIO_NAMES);
+            }
+        }
+        if (scansPerPatient != 0 && (scansPerPatient < 2 || scansPerPatient > 5)) {
+            throw new IllegalArgumentException("scansPerPatient must be 0 (drawn) or 2..5: " + scansPerPatient);
+        }
+    }
+
+    public CohortSpec(long seed, int chestScans, int abdomenScans, int size, boolean longitudinal, double noiseSigmaHu) {
+        this(seed, chestScans, abdomenScans, size, longitudinal, noiseSigmaHu, List.of(), 0);
     }
 
     public CohortSpec(long seed, int chestScans, int abdomenScans, int size, boolean longitudinal) {
         this(seed, chestScans, abdomenScans, size, longitudinal, DEFAULT_NOISE_SIGMA_HU);
+    }
+
+    /** Longitudinal patients of these scenarios (one patient each, in order), {@code scans} scans each. */
+    public static CohortSpec patients(long seed, List<String> scenarios, int scans, int abdomenScans, int size) {
+        if (scenarios.isEmpty()) {
+            throw new IllegalArgumentException("at least one patient scenario is needed");
+        }
+        return new CohortSpec(seed, scenarios.size() * scans, abdomenScans, size, true, DEFAULT_NOISE_SIGMA_HU,
+                scenarios, scans);
     }
 
     int minSlices() { return size <= 96 ? 16 : (size <= 384 ? 40 : 60); }

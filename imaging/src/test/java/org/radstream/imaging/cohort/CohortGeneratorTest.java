@@ -97,4 +97,26 @@ class CohortGeneratorTest {
         Path f = Path.of(again.scans().get(1).dicomDir(), "IM00005.dcm");
         assertThat(Files.readAllBytes(tmp.resolve("c").resolve(f))).isEqualTo(Files.readAllBytes(tmp.resolve("b").resolve(f)));
     }
+
+    @Test
+    void chosenScenariosGiveOnePatientEachWithTheAskedScans() throws Exception {
+        CohortManifest m = CohortGenerator.generate(
+                CohortSpec.patients(5, java.util.List.of("rapid-growth", "no-infection", "late-growth"), 2, 0, 64),
+                tmp.resolve("d"));
+        assertThat(m.patients()).extracting(CohortManifest.Patient::scenario)
+                .containsExactly("rapid-growth", "no-infection", "late-growth");
+        assertThat(m.patients()).allSatisfy(p -> assertThat(p.scanIds()).hasSize(2));
+        assertThat(m.alertPairs()).singleElement()
+                .satisfies(p -> assertThat(p.patientId()).isEqualTo(m.patients().get(0).patientId()));
+    }
+
+    @Test
+    void unknownScenarioOrScanCountIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> CohortSpec.patients(5, java.util.List.of("exploding"), 2, 0, 64))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown scenario 'exploding'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> CohortSpec.patients(5, java.util.List.of("stable"), 6, 0, 64))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2..5");
+    }
 }
