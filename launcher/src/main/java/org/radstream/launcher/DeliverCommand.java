@@ -1,0 +1,121 @@
+package org.radstream.launcher;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.radstream.delivery.AlertDelivery;
+import org.radstream.delivery.AlertSink;
+import org.radstream.delivery.ConsoleSink;
+import org.radstream.delivery.DeliveryHttpServer;
+import org.radstream.delivery.DeliverySettings;
+import org.radstream.delivery.WebhookSink;
+import org.radstream.schemas.RestSchemaRegistryClient;
+import org.radstream.schemas.Topics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code radstream deliver}: delivers progression alerts to clinicians (webhook and/or console)
+ * until SIGTERM, with /health and /metrics. Only wires options into {@link DeliverySettings};
+ * retries, backoff and the undelivered topic live in {@link AlertDelivery}.
+ */
+@Command(name = "deliver", mixinStandardHelpOptions = true,
+        description = "Deliver progression alerts to a webhook (JSON POST, retries, undelivered topic) and/or the console.")
+final class DeliverCommand implements Callable<Integer> {
+    static final String ENV_WEBHOOK = "RADSTREAM_WEBHOOK_URL";
+    static final int DEFAULT_HTTP_PORT = 8088;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--webhook", paramLabel = "URL", defaultValue = "${env:" + ENV_WEBHOOK + "}",
+            description = "POST each alert as JSON to this http(s) URL (env " + ENV_WEBHOOK + "). Default: none.")
+    String webhook;
+
+    @Option(names = "--console", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Print each alert's one-line text on stdout (--no-console: webhook only). Default ${DEFAULT-VALUE}.")
+    boolean console;
+
+    @Option(names = "--group-id", defaultValue = DeliverySettings.DEFAULT_GROUP,
+            description = "Consumer group; alerts are delivered once per group. Default ${DEFAULT-VALUE}.")
+    String groupId;
+
+    @Option(names = "--max-attempts", defaultValue = "5",
+            description = "Attempts per alert and sink before it goes to radstream.alerts.undelivered. Default ${DEFAULT-VALUE}.")
+    int maxAttempts;
+
+    @Option(names = "--initial-backoff", defaultValue = "0.5",
+            description = "Seconds to wait after the first failed attempt; doubles each attempt. Default ${DEFAULT-VALUE}.")
+    double initialBackoffSeconds;
+
+    @Option(names = "--max-backoff", defaultValue = "8",
+            description = "Upper bound in seconds of the wait between attempts. Default ${DEFAULT-VALUE}.")
+    double maxBackoffSeconds;
+
+    @Option(names = "--request-timeout", defaultValue = "10",
+            description = "Seconds one webhook request may take. Default ${DEFAULT-VALUE}.")
+    double requestTimeoutSeconds;
+
+    @Option(names = "--retry-later", defaultValue = "60",
+            description = "Seconds an undelivered alert waits before it is tried again. Default ${DEFAULT-VALUE}.")
+    double retryLaterSeconds;
+
+    @Option(names = "--http-port", defaultValue = "" + DEFAULT_HTTP_PORT,
+            description = "Port of /health and /metrics; 0 = any free, -1 = none. Default ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Override
+    public Integer call() throws Exception {
+        DeliverySettings settings;
+        try {
+            URI url = webhook == null || webhook.isBlank() ? null : URI.create(webhook);
+            if (url == null && !console) {
+                throw new IllegalArgumentException("nowhere to deliver: pass --webhook URL (or set " + ENV_WEBHOOK
+                        + ") or leave --console on");
+            }
+            settings = new DeliverySettings(cluster.bootstrap(), groupId, url, maxAttempts, seconds(initialBackoffSeconds),
+                    seconds(maxBackoffSeconds), seconds(requestTimeoutSeconds), seconds(retryLaterSeconds));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        List<AlertSink> sinks = new ArrayList<>();
+        if (settings.webhook() != null) {
+            sinks.add(new WebhookSink(settings.webhook(), settings.requestTimeout()));
+        }
+        if (console) {
+            sinks.add(new ConsoleSink(System.out));
+        }
+        Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
+        AlertDelivery delivery = new AlertDelivery(settings, topics, sinks);
+        DeliveryHttpServer http = httpPort < 0 ? null : DeliveryHttpServer.start(httpPort, delivery);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (http != null) {
+                http.close();
+            }
+            delivery.close();
+            stopped.countDown();
+        }, "radstream-deliver-shutdown"));
+        delivery.start();
+        System.err.println("deliver: group " + settings.groupId() + " to "
+                + String.join(" and ", sinks.stream().map(AlertSink::name).toList())
+                + (settings.webhook() != null ? " (" + settings.webhook() + ")" : "")
+                + (http != null ? "; health and metrics on http://localhost:" + http.port() + "/metrics" : ""));
+        stopped.await();
+        return 0;
+    }
+
+    private static Duration seconds(double s) {
+        return Duration.ofMillis(Math.round(s * 1000));
+    }
+}

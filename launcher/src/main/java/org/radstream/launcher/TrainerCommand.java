@@ -1,0 +1,97 @@
+package org.radstream.launcher;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.radstream.schemas.RestSchemaRegistryClient;
+import org.radstream.schemas.Topics;
+import org.radstream.trainer.TrainerService;
+import org.radstream.trainer.TrainerSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code radstream trainer}: the trainer service (image archive, label intake, training on N new
+ * labels or every T hours, quality gate, publishing) with its HTTP endpoint until SIGTERM. Only
+ * wires options into {@link TrainerSettings}; {@code radstream train} asks it to train now.
+ */
+@Command(name = "trainer", mixinStandardHelpOptions = true,
+        description = "Run the trainer service: archive task images, take corrected labels, retrain and publish models.")
+final class TrainerCommand implements Callable<Integer> {
+    static final String ENV_DEID_SECRET = "RADSTREAM_DEID_SECRET";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--work-dir", defaultValue = "trainer-work",
+            description = "Image archive and state directory. Default ${DEFAULT-VALUE}.")
+    Path workDir;
+
+    @Option(names = "--model-store", defaultValue = "models-default",
+            description = "Model store the trainer publishes into; workers must see the same path. Default ${DEFAULT-VALUE}.")
+    Path modelStore;
+
+    @Option(names = "--deid-secret", defaultValue = "${env:" + ENV_DEID_SECRET + "}",
+            description = "Secret (>= 16 characters) of the keyed hash that replaces patient ids in the archive (env "
+                    + ENV_DEID_SECRET + ").")
+    String deidSecret;
+
+    @Option(names = "--http-port", defaultValue = "8086",
+            description = "Port of POST /labels, POST /train and /health; 0 = any free, -1 = none. Default ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Option(names = "--group-id", defaultValue = "radstream-trainer",
+            description = "Consumer group of the image archive. Default ${DEFAULT-VALUE}.")
+    String groupId;
+
+    @Option(names = "--labels-per-training", defaultValue = "20",
+            description = "Train a task after this many new labels of it; 0 = off. Default ${DEFAULT-VALUE}.")
+    int labelsPerTraining;
+
+    @Option(names = "--training-interval", defaultValue = "24",
+            description = "Also train tasks with new labels every this many hours; 0 = off. Default ${DEFAULT-VALUE}.")
+    double trainingIntervalHours;
+
+    @Option(names = "--pending-timeout", defaultValue = "3600",
+            description = "Seconds a label waits for its series' images before it is refused. Default ${DEFAULT-VALUE}.")
+    double pendingTimeoutSeconds;
+
+    @Option(names = "--gate-margin", defaultValue = "0.005",
+            description = "How much lower than the champion's validation Dice a new version may score. Default ${DEFAULT-VALUE}.")
+    double gateMargin;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainerSettings settings;
+        try {
+            settings = TrainerSettings.defaults(cluster.bootstrap(), workDir, modelStore, deidSecret)
+                    .withGroupId(groupId)
+                    .withHttpPort(httpPort)
+                    .withLabelsPerTraining(labelsPerTraining)
+                    .withTrainingInterval(Duration.ofSeconds(Math.round(trainingIntervalHours * 3600)))
+                    .withPendingTimeout(Duration.ofMillis(Math.round(pendingTimeoutSeconds * 1000)))
+                    .withGateMargin(gateMargin);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
+        TrainerService service = TrainerService.start(settings, topics);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.close();
+            stopped.countDown();
+        }, "radstream-trainer-shutdown"));
+        System.out.println("trainer on " + settings.bootstrapServers() + ", model store " + modelStore
+                + (service.httpPort() > 0 ? "; labels http://localhost:" + service.httpPort() + "/labels" : ""));
+        stopped.await();
+        return 0;
+    }
+}
