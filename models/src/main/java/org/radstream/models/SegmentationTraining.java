@@ -80,6 +80,14 @@ public final class SegmentationTraining implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Scales the learning rate of the following {@link #step}s (a caller's schedule, e.g. cosine
+     * over epochs); 1 = the settings' rate.
+     */
+    public void setLearningRateScale(float scale) {
+        loop.setRateScale(scale);
+    }
+
     /** The underlying DJL trainer, for strategies that need more than this loop offers. */
     public Trainer trainer() {
         return loop.trainer();

@@ -35,6 +35,8 @@ final class TrainingLoop implements AutoCloseable {
     /** Steps of the current {@code fit} (0 outside fit) and how many of them are done. */
     private int plannedSteps;
     private int doneSteps;
+    /** Multiplies the base rate outside {@code fit}: schedules of callers that drive {@link #step}. */
+    private float rateScale = 1f;
 
     TrainingLoop(Model model, Loss loss, int channels, int height, int width,
             TrainingSettings settings) {
@@ -66,7 +68,7 @@ final class TrainingLoop implements AutoCloseable {
 
     /** Base rate outside {@code fit}; within, cosine-decayed to 1% if the settings ask for it. */
     float learningRate() {
-        float base = settings.learningRate();
+        float base = settings.learningRate() * rateScale;
         if (!settings.cosineDecay() || plannedSteps <= 1) {
             return base;
         }
@@ -77,6 +79,11 @@ final class TrainingLoop implements AutoCloseable {
 
     Trainer trainer() {
         return trainer;
+    }
+
+    void setRateScale(float scale) {
+        UNet.require(scale > 0 && scale <= 1, "learning-rate scale must be in (0, 1], got " + scale);
+        rateScale = scale;
     }
 
     TrainingSettings settings() {
@@ -98,8 +105,8 @@ final class TrainingLoop implements AutoCloseable {
             if (!Float.isFinite(value)) {
                 // an update from a non-finite loss turns every weight into NaN: stop before it
                 throw new IllegalStateException("training loss is " + value + " (non-finite inputs, or an earlier update made the weights non-finite);"
-                        + " on AVX-512 CPUs libtorch's oneDNN kernels are known to do this here:"
-                        + " run with DNNL_MAX_CPU_ISA=AVX2 (./radstream sets it)");
+                        + " libtorch's oneDNN AVX2/AVX-512 kernels are known to do this on some CPUs:"
+                        + " run with DNNL_MAX_CPU_ISA=AVX (./radstream sets it)");
             }
             trainer.step();
             return value;

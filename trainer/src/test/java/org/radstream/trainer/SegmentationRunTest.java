@@ -1,0 +1,55 @@
+package org.radstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.radstream.imaging.Window;
+import org.radstream.models.Architectures;
+import org.radstream.models.NetworkSpec;
+import org.radstream.models.SegmentationTraining;
+import org.radstream.models.TrainingSettings;
+import org.radstream.models.UNetVariant;
+
+/** The run ends on the weights of its best validation epoch, and reports that epoch's Dice. */
+class SegmentationRunTest {
+
+    @Test
+    void endsOnTheBestEpochsWeightsAndItsDice() throws Exception {
+        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(6).withBatchSize(4)
+                .withLearningRate(0.01f).withAugment(false).withHardMining(false, 0.7);
+        List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6), TaskTrainerTest.disks("b", 32, 6));
+        List<ScanData> validation = List.of(TaskTrainerTest.disks("c", 32, 6));
+        List<String> progress = new ArrayList<>();
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            SegmentationRun.Result result = SegmentationRun.run(model, Window.LUNG, train, validation, r, "disks", progress::add);
+
+            double best = result.validationDice().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+            assertThat(result.keptEpoch()).isBetween(1, 6);
+            assertThat(result.validationDice().get(result.keptEpoch() - 1)).isEqualTo(best);
+            assertThat(result.finalDice()).isEqualTo(best);
+            // the model now scores what the run says it kept, not what the last epoch scored
+            try (SegmentationTraining t = SegmentationTraining.start(model, 3, 32, 32, new TrainingSettings(1, 4, 0.01f, 1))) {
+                double now = Evaluator.meanDice(SegmentationRun.liveModel(t, Window.LUNG, r), validation);
+                assertThat(now).isCloseTo(best, within(1e-6));
+            }
+            if (result.keptEpoch() < 6) {
+                assertThat(progress).anyMatch(l -> l.startsWith("disks keeps the weights of epoch " + result.keptEpoch()));
+            }
+        }
+    }
+
+    @Test
+    void learningRateFallsAlongAHalfCosineToFivePercent() {
+        assertThat(SegmentationRun.cosineScale(0, 10)).isEqualTo(1f);
+        assertThat(SegmentationRun.cosineScale(9, 10)).isCloseTo(0.05f, within(1e-6f));
+        assertThat(SegmentationRun.cosineScale(0, 1)).isEqualTo(1f);
+        for (int e = 1; e < 10; e++) {
+            assertThat(SegmentationRun.cosineScale(e, 10)).isLessThan(SegmentationRun.cosineScale(e - 1, 10));
+        }
+    }
+}
