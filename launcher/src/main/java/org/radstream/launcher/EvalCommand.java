@@ -28,7 +28,9 @@ final class EvalCommand implements Callable<Integer> {
             "models", new org.radstream.trainer.ModelEvaluation("models", java.nio.file.Path.of(
                     System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), true),
             "models-no-classifier", new org.radstream.trainer.ModelEvaluation("models-no-classifier", java.nio.file.Path.of(
-                    System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), false)));
+                    System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), false),
+            "pipeline", new org.radstream.launcher.pipeline.PipelineEvaluation(java.nio.file.Path.of(
+                    System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), java.time.Duration.ofHours(2))));
 
     @Spec
     CommandSpec spec;

@@ -1,0 +1,143 @@
+package org.radstream.launcher.pipeline;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.radstream.avro.InferenceResult;
+import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Metrics;
+import org.radstream.imaging.Rle;
+import org.radstream.imaging.cohort.Cohort;
+import org.radstream.imaging.cohort.CohortManifest;
+import org.radstream.imaging.eval.EvaluationMethod;
+import org.radstream.imaging.eval.EvaluationReport;
+import org.radstream.imaging.eval.ScanScore;
+import org.radstream.platform.Platform;
+import org.radstream.schemas.RestSchemaRegistryClient;
+import org.radstream.schemas.Topics;
+import org.radstream.trainer.ModelEvaluation;
+
+/**
+ * {@code radstream eval --method pipeline}: the held-out cohort goes through the real pipeline
+ * (DICOM C-STORE into ingest, Kafka, stream processors, workers) on an embedded Kafka, and what
+ * comes out (the masks of {@code radstream.inference.results}, the alerts) is scored against the
+ * truth exactly as {@code --method models} scores the models run directly. Any difference between
+ * the two on the same models and cohort is the pipeline's doing. Alerts are scored against the
+ * manifest's alert pairs (sensitivity, precision).
+ */
+public final class PipelineEvaluation implements EvaluationMethod {
+    private final Path modelStore;
+    private final Duration timeout;
+
+    public PipelineEvaluation(Path modelStore, Duration timeout) {
+        this.modelStore = modelStore;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public String name() {
+        return "pipeline";
+    }
+
+    @Override
+    public EvaluationReport evaluate(Cohort cohort, Cohort tuning) throws IOException {
+        Path dir = Files.createTempDirectory("radstream-eval-pipeline-");
+        try (Platform platform = Platform.start(dir.resolve("kafka"), 0)) {
+            Topics topics = new Topics(new RestSchemaRegistryClient(platform.registryUrl()));
+            try (LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Options(platform.bootstrap(),
+                    platform.registryUrl(), dir.resolve("services"), modelStore, Duration.ofSeconds(2), false, null));
+                 PipelineWatch watch = new PipelineWatch(platform.bootstrap(), topics, e -> { }).start()) {
+                CohortPush.send(cohort, "localhost", pipeline.ingest().dicomPort(), pipeline.ingest().settings().aeTitle(),
+                        s -> System.err.println("eval pipeline: sent " + s.scanId()));
+                if (!CohortPush.awaitAll(watch, cohort, timeout)) {
+                    long done = cohort.scans().stream().filter(s -> CohortPush.finished(watch, s)).count();
+                    throw new IOException("pipeline finished " + done + " of " + cohort.scans().size()
+                            + " scans within " + timeout + "; dead letters: " + watch.deadLetters());
+                }
+                watch.await(() -> false, Duration.ofSeconds(3));
+                return report(cohort, watch);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private EvaluationReport report(Cohort cohort, PipelineWatch watch) throws IOException {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("store", modelStore.toString());
+        List<ScanScore> chest = new ArrayList<>();
+        for (CohortManifest.Scan s : cohort.scans("chest")) {
+            PipelineWatch.SeriesTrack t = watch.series(s.seriesUid());
+            InferenceResult lung = t.results.get("lung");
+            InferenceResult inf = t.results.get("infection");
+            params.putIfAbsent("lung", lung.getMethod() + " " + (lung.getModelVersion() == null ? "" : "v" + lung.getModelVersion()));
+            params.putIfAbsent("infection", inf.getMethod() + " " + (inf.getModelVersion() == null ? "" : "v" + inf.getModelVersion())
+                    + (inf.getClassifierVersion() == null ? "" : ", classifier v" + inf.getClassifierVersion()));
+            chest.add(ModelEvaluation.chestScore(s.scanId(), s.spacingX(), s.spacingY(), s.spacingZ(), mask(lung),
+                    mask(inf), cohort.truth(s, "lung"), cohort.truth(s, "infection")));
+        }
+        AlertScore alerts = AlertScore.of(cohort.manifest(), watch.alerts());
+        params.put("alert_sensitivity", alerts.sensitivity());
+        params.put("alert_precision", alerts.precision());
+        params.put("alerts_correct", alerts.correct().size());
+        params.put("alerts_false", alerts.falseAlerts().size());
+        params.put("alerts_missed", alerts.missed().size());
+        params.put("alerts_repeated", alerts.duplicates());
+        return new EvaluationReport(name(), cohort.dir().toString(), params, chest, abdomen(cohort, watch));
+    }
+
+    private static String abdomen(Cohort cohort, PipelineWatch watch) throws IOException {
+        List<CohortManifest.Scan> scans = cohort.scans("abdomen");
+        if (scans.isEmpty()) {
+            return "no abdominal scans";
+        }
+        double liverDice = 0;
+        double vesselDice = 0;
+        double vesselHd = 0;
+        int hdN = 0;
+        String method = "";
+        for (CohortManifest.Scan s : scans) {
+            PipelineWatch.SeriesTrack t = watch.series(s.seriesUid());
+            InferenceResult liver = t.results.get("liver");
+            InferenceResult vessel = t.results.get("vessel");
+            method = liver.getMethod() + "/" + vessel.getMethod();
+            Mask3D vesselTruth = cohort.truth(s, "vessel");
+            Mask3D v = mask(vessel);
+            liverDice += Metrics.dice(mask(liver), cohort.truth(s, "liver"));
+            vesselDice += Metrics.dice(v, vesselTruth);
+            double hd = Metrics.hausdorff95Mm(v, vesselTruth, s.spacingX(), s.spacingY(), s.spacingZ());
+            if (!Double.isNaN(hd)) {
+                vesselHd += hd;
+                hdN++;
+            }
+        }
+        return String.format(Locale.ROOT, "%d scans: liver Dice %.3f; vessel Dice %.3f, HD95 %.2f mm against the exact vessel truth (%s)",
+                scans.size(), liverDice / scans.size(), vesselDice / scans.size(), hdN == 0 ? Double.NaN : vesselHd / hdN, method);
+    }
+
+    private static Mask3D mask(InferenceResult r) {
+        java.nio.ByteBuffer b = r.getMask().getRle().duplicate();
+        byte[] rle = new byte[b.remaining()];
+        b.get(rle);
+        return Rle.decode(rle, r.getMask().getWidth(), r.getMask().getHeight(), r.getMask().getDepth());
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("eval pipeline: could not remove " + dir + ": " + e.getMessage());
+        }
+    }
+}
