@@ -94,7 +94,7 @@ final class DemoCommand implements Callable<Integer> {
             return run(dir);
         } finally {
             if (temporary && !keepRunning) {
-                deleteTree(dir);
+                LocalPipeline.deleteTree(dir);
             }
         }
     }
@@ -263,14 +263,6 @@ final class DemoCommand implements Callable<Integer> {
         synchronized (out) {
             out.println(line);
             out.flush();
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            System.err.println("demo: could not remove " + dir + ": " + e.getMessage());
         }
     }
 }

@@ -145,6 +145,15 @@ public final class LocalPipeline implements AutoCloseable {
         }
     }
 
+    /** Removes a work directory and everything below it (best effort, says what it could not remove). */
+    public static void deleteTree(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("could not remove " + dir + ": " + e.getMessage());
+        }
+    }
+
     /** Closes in reverse start order: ingest first, so nothing new comes in while the rest drains. */
     @Override
     public void close() {

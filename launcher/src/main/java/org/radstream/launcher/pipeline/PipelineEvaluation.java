@@ -69,7 +69,7 @@ public final class PipelineEvaluation implements EvaluationMethod {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } finally {
-            deleteTree(dir);
+            LocalPipeline.deleteTree(dir);
         }
     }
 
@@ -131,13 +131,5 @@ public final class PipelineEvaluation implements EvaluationMethod {
         byte[] rle = new byte[b.remaining()];
         b.get(rle);
         return Rle.decode(rle, r.getMask().getWidth(), r.getMask().getHeight(), r.getMask().getDepth());
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            System.err.println("eval pipeline: could not remove " + dir + ": " + e.getMessage());
-        }
     }
 }
