@@ -17,7 +17,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.radstream.avro.InferenceResult;
 import org.radstream.imaging.cohort.Cohort;
 import org.radstream.imaging.cohort.CohortGenerator;

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.radstream.avro.InferenceResult;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Metrics;
