@@ -29,8 +29,10 @@ final class EvalCommand implements Callable<Integer> {
                     System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), true),
             "models-no-classifier", new org.radstream.trainer.ModelEvaluation("models-no-classifier", java.nio.file.Path.of(
                     System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), false),
-            "pipeline", new org.radstream.launcher.pipeline.PipelineEvaluation(java.nio.file.Path.of(
-                    System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), java.time.Duration.ofHours(2))));
+            "pipeline", new org.radstream.launcher.pipeline.PipelineEvaluation("pipeline", java.nio.file.Path.of(
+                    System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), java.time.Duration.ofHours(2), 8),
+            "pipeline-16bit", new org.radstream.launcher.pipeline.PipelineEvaluation("pipeline-16bit", java.nio.file.Path.of(
+                    System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), java.time.Duration.ofHours(2), 16)));
 
     @Spec
     CommandSpec spec;

@@ -38,9 +38,15 @@ public final class LocalPipeline implements AutoCloseable {
      * @param stability  ingest's series stability time
      * @param trainer    run the trainer too
      * @param alerts     where alert delivery writes each alert; null = no delivery service
+     * @param windowBits bits per windowed value on the task topics (8, the default, or 16)
      */
     public record Options(String bootstrap, String registryUrl, Path workDir, Path modelStore, Duration stability,
-                          boolean trainer, PrintStream alerts) {}
+                          boolean trainer, PrintStream alerts, int windowBits) {
+        public Options(String bootstrap, String registryUrl, Path workDir, Path modelStore, Duration stability,
+                       boolean trainer, PrintStream alerts) {
+            this(bootstrap, registryUrl, workDir, modelStore, stability, trainer, alerts, 8);
+        }
+    }
 
     private final Options options;
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -73,7 +79,7 @@ public final class LocalPipeline implements AutoCloseable {
         copyTree(options.modelStore(), models);
 
         streams = new StreamsApp(StreamsSettings.defaults(options.bootstrap(), options.registryUrl(),
-                options.workDir().resolve("streams")).withHttp("localhost", 0), topics);
+                options.workDir().resolve("streams")).withHttp("localhost", 0).withWindowBits(options.windowBits()), topics);
         started.add(streams);
         streams.start();
 

@@ -33,17 +33,22 @@ import org.radstream.trainer.ModelEvaluation;
  * manifest's alert pairs (sensitivity, precision).
  */
 public final class PipelineEvaluation implements EvaluationMethod {
+    private final String name;
     private final Path modelStore;
     private final Duration timeout;
+    private final int windowBits;
 
-    public PipelineEvaluation(Path modelStore, Duration timeout) {
+    /** @param windowBits bits per windowed value on the task topics: 8 as deployed, 16 to see what 8 costs */
+    public PipelineEvaluation(String name, Path modelStore, Duration timeout, int windowBits) {
+        this.name = name;
         this.modelStore = modelStore;
         this.timeout = timeout;
+        this.windowBits = windowBits;
     }
 
     @Override
     public String name() {
-        return "pipeline";
+        return name;
     }
 
     @Override
@@ -52,7 +57,7 @@ public final class PipelineEvaluation implements EvaluationMethod {
         try (Platform platform = Platform.start(dir.resolve("kafka"), 0)) {
             Topics topics = new Topics(new RestSchemaRegistryClient(platform.registryUrl()));
             try (LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Options(platform.bootstrap(),
-                    platform.registryUrl(), dir.resolve("services"), modelStore, Duration.ofSeconds(2), false, null));
+                    platform.registryUrl(), dir.resolve("services"), modelStore, Duration.ofSeconds(2), false, null, windowBits));
                  PipelineWatch watch = new PipelineWatch(platform.bootstrap(), topics, e -> { }).start()) {
                 CohortPush.send(cohort, "localhost", pipeline.ingest().dicomPort(), pipeline.ingest().settings().aeTitle(),
                         s -> System.err.println("eval pipeline: sent " + s.scanId()));
@@ -75,6 +80,7 @@ public final class PipelineEvaluation implements EvaluationMethod {
     private EvaluationReport report(Cohort cohort, PipelineWatch watch) throws IOException {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("store", modelStore.toString());
+        params.put("window_bits", windowBits);
         List<ScanScore> chest = new ArrayList<>();
         for (CohortManifest.Scan s : cohort.scans("chest")) {
             PipelineWatch.SeriesTrack t = watch.series(s.seriesUid());
