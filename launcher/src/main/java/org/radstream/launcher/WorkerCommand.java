@@ -90,11 +90,14 @@ final class WorkerCommand implements Callable<Integer> {
         }
         Topics topics = new Topics(new RestSchemaRegistryClient(registry));
         InferenceWorker worker = new InferenceWorker(settings, topics);
-        Thread main = Thread.currentThread();
+        // the hook waits for the poll loop (its transaction aborted or committed, consumer closed),
+        // not for the main thread: main ends in System.exit, which blocks while hooks run
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();
             try {
-                main.join(30_000);
+                if (!worker.awaitStopped(Duration.ofSeconds(30))) {
+                    System.err.println("worker " + worker.settings().instanceId() + ": poll loop still running 30 s after SIGTERM; exiting anyway");
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
