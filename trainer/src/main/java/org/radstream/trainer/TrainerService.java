@@ -81,6 +81,7 @@ public final class TrainerService implements AutoCloseable {
     private final List<TaskTrainer.Outcome> outcomes = new CopyOnWriteArrayList<>();
     private final Map<String, ArchivedSeries.Header> headers = new ConcurrentHashMap<>();
     private final HttpServer http;
+    private final java.util.concurrent.atomic.AtomicLong labelsRefused = new java.util.concurrent.atomic.AtomicLong();
 
     private TrainerService(TrainerSettings settings, Topics topics) throws IOException {
         this.settings = settings;
@@ -89,6 +90,7 @@ public final class TrainerService implements AutoCloseable {
         this.intake = new LabelIntake(this::header, settings.pendingTimeout(), new LabelIntake.Sink() {
             @Override
             public void refused(LabelIntake.Incoming label, String reason) {
+                labelsRefused.incrementAndGet();
                 deadLetter(label, reason);
             }
 
@@ -133,6 +135,7 @@ public final class TrainerService implements AutoCloseable {
             http.createContext("/labels", this::postLabel);
             http.createContext("/train", this::postTrain);
             http.createContext("/health", ex -> respond(ex, 200, "ok\n"));
+            http.createContext("/metrics", ex -> respond(ex, 200, metricsText()));
             http.start();
         }
         log.info("trainer started: archive {}, model store {}, HTTP port {}", archive.dir(), settings.modelStore(), httpPort());
@@ -145,6 +148,31 @@ public final class TrainerService implements AutoCloseable {
 
     public ImageArchive archive() {
         return archive;
+    }
+
+    /** Prometheus text exposition: labels, training runs and gate decisions, per task. */
+    String metricsText() {
+        StringBuilder b = new StringBuilder();
+        b.append("# HELP radstream_trainer_labels_pending labels waiting for their series' images\n")
+                .append("# TYPE radstream_trainer_labels_pending gauge\n")
+                .append("radstream_trainer_labels_pending ").append(pendingLabels()).append('\n');
+        b.append("# HELP radstream_trainer_labels_refused_total labels dead-lettered with a reason\n")
+                .append("# TYPE radstream_trainer_labels_refused_total counter\n")
+                .append("radstream_trainer_labels_refused_total ").append(labelsRefused.get()).append('\n');
+        b.append("# HELP radstream_trainer_labels_accepted labels accepted, per task\n")
+                .append("# TYPE radstream_trainer_labels_accepted gauge\n");
+        for (TrainingTask t : TrainingTask.labelled()) {
+            b.append("radstream_trainer_labels_accepted{task=\"").append(t.id()).append("\"} ")
+                    .append(acceptedLabels(t.id())).append('\n');
+        }
+        b.append("# HELP radstream_trainer_runs_total training runs, per task and gate decision\n")
+                .append("# TYPE radstream_trainer_runs_total counter\n");
+        Map<String, Long> runs = new java.util.TreeMap<>();
+        for (TaskTrainer.Outcome o : outcomes) {
+            runs.merge("task=\"" + o.task() + "\",decision=\"" + (o.decision().publish() ? "published" : "refused") + "\"", 1L, Long::sum);
+        }
+        runs.forEach((k, v) -> b.append("radstream_trainer_runs_total{").append(k).append("} ").append(v).append('\n'));
+        return b.toString();
     }
 
     /** Labels waiting for their series' images. */

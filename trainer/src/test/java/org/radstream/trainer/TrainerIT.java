@@ -110,6 +110,14 @@ class TrainerIT {
             assertThat(service.acceptedLabels("lung")).isEqualTo(2);
             assertThat(service.archive().contains("2.1")).isTrue();
             assertThat(service.outcomes()).singleElement().satisfies(o -> assertThat(o.decision().publish()).isTrue());
+            java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + service.httpPort() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.body()).contains("radstream_trainer_labels_refused_total 3\n",
+                    "radstream_trainer_labels_accepted{task=\"lung\"} 2\n",
+                    "radstream_trainer_runs_total{task=\"lung\",decision=\"published\"} 1\n",
+                    "radstream_trainer_labels_pending 0\n");
         }
     }
 
