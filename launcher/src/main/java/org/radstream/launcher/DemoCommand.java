@@ -77,6 +77,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep-running", description = "Keep every service up after the summary, until Ctrl-C.")
     boolean keepRunning;
 
+    @Option(names = "--log", description = "The services' log file (default: radstream-demo.log in the system's temporary directory); "
+            + "the console shows the demo's own view only.")
+    Path logFile;
+
     private final PrintStream out = System.out;
     private final long t0 = System.nanoTime();
     private final Map<String, CohortManifest.Scan> scanBySeries = new HashMap<>();
@@ -103,7 +107,9 @@ final class DemoCommand implements Callable<Integer> {
         for (int i = 0; i < patients; i++) {
             scenarios.add(DEMO_SCENARIOS.get(i % DEMO_SCENARIOS.size()));
         }
-        say("radstream demo: every service in this process on an embedded Kafka; work directory %s", dir);
+        Path log = logFile != null ? logFile : Path.of(System.getProperty("java.io.tmpdir"), "radstream-demo.log");
+        logTo(log);
+        say("radstream demo: every service in this process on an embedded Kafka; work directory %s; service logs %s", dir, log);
         CohortManifest manifest = CohortGenerator.generate(CohortSpec.patients(seed, scenarios, scansPerPatient, abdomen, size),
                 dir.resolve("cohort"));
         Cohort cohort = Cohort.open(dir.resolve("cohort"));
@@ -150,6 +156,31 @@ final class DemoCommand implements Callable<Integer> {
                 return finished ? 0 : 2;
             }
         }
+    }
+
+    /** Sends every service's log to {@code file} instead of stderr, so the console shows the demo's view. */
+    static void logTo(Path file) throws IOException {
+        if (!(org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx)) {
+            return;
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        ch.qos.logback.classic.encoder.PatternLayoutEncoder encoder = new ch.qos.logback.classic.encoder.PatternLayoutEncoder();
+        encoder.setContext(ctx);
+        encoder.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36} - %msg%n");
+        encoder.start();
+        ch.qos.logback.core.FileAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender = new ch.qos.logback.core.FileAppender<>();
+        appender.setContext(ctx);
+        appender.setName("DEMO_FILE");
+        appender.setFile(file.toString());
+        appender.setAppend(false);
+        appender.setEncoder(encoder);
+        appender.start();
+        ch.qos.logback.classic.Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.detachAndStopAllAppenders();
+        root.addAppender(appender);
     }
 
     private String describeModels() {
