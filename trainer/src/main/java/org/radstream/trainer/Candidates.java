@@ -40,11 +40,22 @@ final class Candidates {
      *     noise specks of the threshold band do not swamp the positives
      */
     static Patches from(List<ScanData> scans, int patch, int minPixels, int maxNegativesPerScan, long seed) {
+        List<Mask3D> hu = new ArrayList<>();
+        for (ScanData s : scans) {
+            hu.add(huCandidates(s));
+        }
+        return from(scans, hu, patch, minPixels, maxNegativesPerScan, seed);
+    }
+
+    /** Patches of the components of {@code candidateMasks} (one per scan, on its grid). */
+    static Patches from(List<ScanData> scans, List<Mask3D> candidateMasks, int patch, int minPixels,
+                        int maxNegativesPerScan, long seed) {
         List<float[]> out = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         Random random = new Random(seed);
-        for (ScanData s : scans) {
-            Mask3D candidates = huCandidates(s);
+        for (int si = 0; si < scans.size(); si++) {
+            ScanData s = scans.get(si);
+            Mask3D candidates = candidateMasks.get(si);
             int w = s.hu().width();
             int h = s.hu().height();
             List<float[]> negatives = new ArrayList<>();
@@ -95,6 +106,15 @@ final class Candidates {
             }
         }
         return new Patches(out, labels);
+    }
+
+    /** Both sets, one after the other. */
+    static Patches concat(Patches a, Patches b) {
+        List<float[]> p = new ArrayList<>(a.patches());
+        p.addAll(b.patches());
+        List<Integer> l = new ArrayList<>(a.labels());
+        l.addAll(b.labels());
+        return new Patches(p, l);
     }
 
     static float[] crop(float[] image, int w, int h, BoundingSquare square, int patch) {

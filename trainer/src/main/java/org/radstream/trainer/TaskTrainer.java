@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.Consumer;
 import org.radstream.avro.ModelPublished;
+import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Window;
 import org.radstream.models.Architectures;
 import org.radstream.models.Devices;
@@ -145,8 +146,21 @@ public final class TaskTrainer {
         int patch = r.classifierPatch();
         Candidates.Patches trainPatches = Candidates.from(train, patch, 4, 200, r.seed());
         Candidates.Patches valPatches = Candidates.from(validation, patch, 4, 200, r.seed() + 1);
-        progress.accept(String.format(Locale.ROOT, "infection-classifier: %d training patches (%d positive), %d validation (%d positive)",
-                trainPatches.size(), trainPatches.positives(), valPatches.size(), valPatches.positives()));
+        Optional<ModelArtifact> segmenter = publisher.store().latest(TrainingTask.INFECTION.id());
+        if (segmenter.isPresent()) {
+            // the classifier judges the segmentation network's components in the workers, which look
+            // unlike the HU band's: learn from both kinds
+            try (SegmentationModel m = SegmentationModel.load(segmenter.get().location(), device)) {
+                trainPatches = Candidates.concat(trainPatches,
+                        Candidates.from(train, segmentAll(m, train), patch, 4, 200, r.seed() + 2));
+                valPatches = Candidates.concat(valPatches,
+                        Candidates.from(validation, segmentAll(m, validation), patch, 4, 200, r.seed() + 3));
+            }
+        }
+        progress.accept(String.format(Locale.ROOT, "infection-classifier: %d training patches (%d positive), %d validation (%d positive); "
+                        + "candidates from the HU band%s",
+                trainPatches.size(), trainPatches.positives(), valPatches.size(), valPatches.positives(),
+                segmenter.map(a -> " and infection model v" + a.metadata().version()).orElse(" only (no infection model yet)")));
         try (Model model = Architectures.newModel(NetworkSpec.resnet18(1, Math.max(8, r.baseWidth())), device)) {
             ClassifierRun.Result result = ClassifierRun.run(model, trainPatches, valPatches, r, progress);
             Map<String, Double> metrics = new LinkedHashMap<>();
@@ -168,6 +182,14 @@ public final class TaskTrainer {
             QualityGate.Decision decision = gate.decide(result.finalAccuracy(), championScore);
             return finish(task, model, Window.LUNG, patch, decision, metrics, championMetrics, champion, result.epochLosses());
         }
+    }
+
+    private static List<Mask3D> segmentAll(SegmentationModel m, List<ScanData> scans) throws Exception {
+        List<Mask3D> out = new ArrayList<>();
+        for (ScanData s : scans) {
+            out.add(Evaluator.segment(sliceModel(m), s));
+        }
+        return out;
     }
 
     private Outcome gateAndPublish(TrainingTask task, Model model, Window window, int size, double score,
