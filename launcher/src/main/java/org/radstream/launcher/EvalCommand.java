@@ -24,15 +24,16 @@ import picocli.CommandLine.Spec;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate a segmentation method on a cohort (lung/infection Dice, HD95, PoIR Pearson r, m-APE).")
 final class EvalCommand implements Callable<Integer> {
+    /** The model store of the model-based methods: RADSTREAM_MODEL_STORE, else the shipped one. */
+    static final Path MODEL_STORE = Path.of(System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default"));
+    private static final java.time.Duration PIPELINE_TIMEOUT = java.time.Duration.ofHours(2);
+
     static final Map<String, EvaluationMethod> METHODS = new TreeMap<>(Map.of("hu", new HuBaselineEvaluation(),
-            "models", new org.radstream.trainer.ModelEvaluation("models", java.nio.file.Path.of(
-                    System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), true),
-            "models-no-classifier", new org.radstream.trainer.ModelEvaluation("models-no-classifier", java.nio.file.Path.of(
-                    System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), false),
-            "pipeline", new org.radstream.launcher.pipeline.PipelineEvaluation("pipeline", java.nio.file.Path.of(
-                    System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), java.time.Duration.ofHours(2), 8),
-            "pipeline-16bit", new org.radstream.launcher.pipeline.PipelineEvaluation("pipeline-16bit", java.nio.file.Path.of(
-                    System.getenv().getOrDefault("RADSTREAM_MODEL_STORE", "models-default")), java.time.Duration.ofHours(2), 16)));
+            "models", new org.radstream.trainer.ModelEvaluation("models", MODEL_STORE, true),
+            "models-no-classifier", new org.radstream.trainer.ModelEvaluation("models-no-classifier", MODEL_STORE, false),
+            "pipeline", new org.radstream.launcher.pipeline.PipelineEvaluation("pipeline", MODEL_STORE, PIPELINE_TIMEOUT, 8),
+            "pipeline-16bit", new org.radstream.launcher.pipeline.PipelineEvaluation("pipeline-16bit", MODEL_STORE,
+                    PIPELINE_TIMEOUT, 16)));
 
     @Spec
     CommandSpec spec;

@@ -79,7 +79,6 @@ public final class PipelineWatch implements AutoCloseable {
         public volatile SeriesComplete marker;
     }
 
-    private final String bootstrap;
     private final Topics topics;
     private final Consumer<Event> listener;
     private final Map<String, SeriesTrack> series = new ConcurrentHashMap<>();
@@ -91,7 +90,6 @@ public final class PipelineWatch implements AutoCloseable {
     private final Thread thread;
 
     public PipelineWatch(String bootstrap, Topics topics, Consumer<Event> listener) {
-        this.bootstrap = bootstrap;
         this.topics = topics;
         this.listener = listener;
         Properties p = new Properties();
@@ -289,10 +287,6 @@ public final class PipelineWatch implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    public String bootstrap() {
-        return bootstrap;
     }
 
     @Override
