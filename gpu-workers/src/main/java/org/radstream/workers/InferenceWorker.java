@@ -361,6 +361,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
         if (body instanceof WindowedSlice slice) {
             if (state.offerSlice(r.offset(), uid, slice, now)) {
                 metrics.slice();
+                prefetch(state.open(uid));
             } else {
                 metrics.sliceSkipped();
             }
@@ -378,6 +379,31 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
             }
         } else {
             state.skip(r.offset());
+        }
+    }
+
+    /**
+     * Runs the networks on the slices of a series received so far, once a batch's worth has
+     * arrived since the last time: the work is done while the sender and the ingest's stability
+     * wait would otherwise leave the worker idle. Any failure is left to completion, which runs
+     * (and retries, and reports) whatever is still missing.
+     */
+    private void prefetch(SeriesBuffer buffer) {
+        if (buffer == null || !buffer.readyToPrefetch(settings.batchSize())) {
+            return;
+        }
+        buffer.prefetched();
+        long start = System.nanoTime();
+        try {
+            inference.prefetch(buffer.seriesUid(), buffer.slices(), models.forNextSeries(), buffer.early());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.debug("early inference of series {} failed, left to completion: {}", buffer.seriesUid(), e.toString());
+        }
+        long busyMs = (System.nanoTime() - start) / 1_000_000;
+        for (PartitionState other : partitions.values()) {
+            other.postponeAll(busyMs);
         }
     }
 
@@ -400,7 +426,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
             AssembledSeries series = SeriesAssembly.assemble(uid, buffer.slices(), marker);
             double assembleMs = (System.nanoTime() - start) / 1e6;
             ModelSet set = models.forNextSeries();
-            outputs = inferWithRetries(series, set, uid);
+            outputs = inferWithRetries(series, set, uid, buffer.early());
             double totalMs = (System.nanoTime() - start) / 1e6;
             out = new ArrayList<>(outputs.size());
             for (TaskOutput o : outputs) {
@@ -446,12 +472,12 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
         }
     }
 
-    private List<TaskOutput> inferWithRetries(AssembledSeries series, ModelSet set, String uid)
+    private List<TaskOutput> inferWithRetries(AssembledSeries series, ModelSet set, String uid, SliceResults early)
             throws PoisonedSeriesException {
         Exception last = null;
         for (int attempt = 1; attempt <= settings.maxAttempts(); attempt++) {
             try {
-                return inference.run(series, set);
+                return inference.run(series, set, early);
             } catch (PoisonedSeriesException e) {
                 throw e;
             } catch (InterruptedException e) {

@@ -101,6 +101,11 @@ final class PartitionState {
         return MarkerOutcome.COMPLETE;
     }
 
+    /** The series in flight with this UID, or null. */
+    SeriesBuffer open(String seriesUid) {
+        return open.get(seriesUid);
+    }
+
     /** The series completed by the last {@link #offerMarker} that returned COMPLETE. */
     SeriesBuffer completed() {
         return completed;

@@ -19,6 +19,8 @@ final class SeriesBuffer {
     private long lastOffset;
     private long bytes;
     private long lastActivityMs;
+    private final SliceResults early = new SliceResults();
+    private int prefetchedAt;
 
     SeriesBuffer(String seriesUid, long firstOffset, long nowMs) {
         this.seriesUid = seriesUid;
@@ -52,6 +54,13 @@ final class SeriesBuffer {
     long firstArrivalMs() { return firstArrivalMs; }
     long lastActivityMs() { return lastActivityMs; }
     List<BufferedSlice> slices() { return slices; }
+    /** Network outputs computed before the series completed. */
+    SliceResults early() { return early; }
+
+    /** Whether {@code batch} slices arrived since the last {@link #prefetched()}. */
+    boolean readyToPrefetch(int batch) { return slices.size() >= prefetchedAt + batch; }
+
+    void prefetched() { prefetchedAt = slices.size(); }
 
     /** Pixel bytes a slice holds in memory (all its windowed planes). */
     static long bytesOf(WindowedSlice slice) {

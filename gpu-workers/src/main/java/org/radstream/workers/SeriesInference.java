@@ -1,7 +1,11 @@
 package org.radstream.workers;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.radstream.avro.WindowedSlice;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Resample;
 import org.radstream.imaging.Volume;
@@ -14,6 +18,12 @@ import org.radstream.workers.TaskGroup.Tasks;
  * model is loaded (slices re-windowed to the model's window, resampled bilinearly to its input
  * size, masks resampled back by nearest neighbour), the HU-threshold baseline otherwise, then
  * the papers' post-processing. Each output says which of the two made it.
+ *
+ * <p>Networks see one slice with its neighbours at a time, so most of a series' forward passes
+ * need not wait for its series-complete marker: {@link #prefetch} runs them on the slices received
+ * so far (during the sender's transfer and the ingest's stability wait), and {@link #run} computes
+ * only what is missing when the series completes. Both go through {@link SliceResults}, keyed by
+ * the exact input, so the masks are those a single pass at completion would give.
  */
 final class SeriesInference {
     /** Plane (window) each task reads: lung and infection share the lung window. */
@@ -32,19 +42,75 @@ final class SeriesInference {
     }
 
     List<TaskOutput> run(AssembledSeries series, ModelSet models) throws Exception {
+        return run(series, models, new SliceResults());
+    }
+
+    /** Runs the group's tasks on a complete series, reusing the slices {@code early} already holds. */
+    List<TaskOutput> run(AssembledSeries series, ModelSet models, SliceResults early) throws Exception {
         forwardNanos = 0;
         return switch (group) {
-            case CHEST -> chest(series, models);
-            case LIVER -> liver(series, models);
+            case CHEST -> chest(series, models, early);
+            case LIVER -> liver(series, models, early);
         };
     }
 
-    private List<TaskOutput> chest(AssembledSeries s, ModelSet models) throws Exception {
+    /**
+     * Forward passes ahead of the series-complete marker, on the slices of {@code seriesUid}
+     * received so far, into {@code early}: for every segmentation model of the group, each slice
+     * whose whole neighbourhood (the model's channels) has arrived, in full batches only. Slices at
+     * the current ends wait for completion, since their stacks replicate an edge that may not be
+     * final. Slices that cannot be assembled yet (inconsistent sizes or windows) are left to
+     * completion, which reports them.
+     *
+     * @return slices forwarded by this call (over all models)
+     */
+    int prefetch(String seriesUid, List<SeriesBuffer.BufferedSlice> buffered, ModelSet models, SliceResults early)
+            throws Exception {
+        Map<String, WindowedSlice> bySop = new LinkedHashMap<>();
+        for (SeriesBuffer.BufferedSlice b : buffered) {
+            bySop.put(b.slice().getSopInstanceUid(), b.slice());
+        }
+        List<WindowedSlice> slices = new ArrayList<>(bySop.values());
+        if (slices.size() < batchSize) {
+            return 0;
+        }
+        try {
+            SeriesAssembly.checkConsistent(slices);
+        } catch (PoisonedSeriesException e) {
+            return 0;
+        }
+        SeriesAssembly.sort(slices);
+        WindowedSlice first = slices.get(0);
+        AssembledSeries partial = new AssembledSeries(seriesUid, slices, first.getColumns(), first.getRows(),
+                first.getPixelSpacingColumn(), first.getPixelSpacingRow(), 1.0);
+        int forwarded = 0;
+        for (String task : group.resultTasks()) {
+            LoadedModel m = models.get(task);
+            String plane = plane(partial, task);
+            if (m == null || m.segmentation() == null || !partial.hasPlane(plane)) {
+                continue;
+            }
+            int half = m.segmentation().channels() / 2;
+            forwarded += forward(partial, m.segmentation(), plane, early, half, partial.depth() - half, true);
+        }
+        return forwarded;
+    }
+
+    /** The plane a task's network reads. */
+    private static String plane(AssembledSeries s, String task) {
+        return switch (task) {
+            case Tasks.LIVER -> LIVER_PLANE;
+            case Tasks.VESSEL -> s.hasPlane(VESSEL_PLANE) ? VESSEL_PLANE : LIVER_PLANE;
+            default -> LUNG_PLANE;
+        };
+    }
+
+    private List<TaskOutput> chest(AssembledSeries s, ModelSet models, SliceResults early) throws Exception {
         requirePlane(s, LUNG_PLANE);
         Volume[] hu = new Volume[1];
         LoadedModel lungModel = models.get(Tasks.LUNG);
         long t0 = System.nanoTime();
-        Mask3D lungRaw = lungModel != null ? segment(s, lungModel.segmentation(), LUNG_PLANE)
+        Mask3D lungRaw = lungModel != null ? segment(s, lungModel.segmentation(), LUNG_PLANE, early)
                 : Baselines.lung(huOnce(s, hu, LUNG_PLANE));
         long t1 = System.nanoTime();
         Mask3D lung = PostProcessing.lung(lungRaw);
@@ -54,7 +120,7 @@ final class SeriesInference {
 
         LoadedModel infModel = models.get(Tasks.INFECTION);
         long t3 = System.nanoTime();
-        Mask3D infRaw = infModel != null ? segment(s, infModel.segmentation(), LUNG_PLANE)
+        Mask3D infRaw = infModel != null ? segment(s, infModel.segmentation(), LUNG_PLANE, early)
                 : Baselines.infection(huOnce(s, hu, LUNG_PLANE));
         long t4 = System.nanoTime();
         LoadedModel clfModel = models.get(Tasks.INFECTION_CLASSIFIER);
@@ -66,12 +132,12 @@ final class SeriesInference {
         return out;
     }
 
-    private List<TaskOutput> liver(AssembledSeries s, ModelSet models) throws Exception {
+    private List<TaskOutput> liver(AssembledSeries s, ModelSet models, SliceResults early) throws Exception {
         requirePlane(s, LIVER_PLANE);
         Volume[] hu = new Volume[1];
         LoadedModel liverModel = models.get(Tasks.LIVER);
         long t0 = System.nanoTime();
-        Mask3D liverRaw = liverModel != null ? segment(s, liverModel.segmentation(), LIVER_PLANE)
+        Mask3D liverRaw = liverModel != null ? segment(s, liverModel.segmentation(), LIVER_PLANE, early)
                 : Baselines.liver(huOnce(s, hu, LIVER_PLANE));
         long t1 = System.nanoTime();
         Mask3D liver = PostProcessing.liver(liverRaw);
@@ -84,7 +150,7 @@ final class SeriesInference {
         long t3 = System.nanoTime();
         Mask3D vesselRaw;
         if (vesselModel != null) {
-            vesselRaw = segment(s, vesselModel.segmentation(), s.hasPlane(VESSEL_PLANE) ? VESSEL_PLANE : LIVER_PLANE);
+            vesselRaw = segment(s, vesselModel.segmentation(), plane(s, Tasks.VESSEL), early);
         } else {
             // the liver plane: the vessel window ([-150, 150]) clips contrast-filled vessels
             vesselRaw = Baselines.vessel(huOnce(s, hu, LIVER_PLANE));
@@ -99,36 +165,89 @@ final class SeriesInference {
     /**
      * Batched inference of one network over the series, on the series grid: every slice is
      * re-windowed to the model's window and resized to its input (bilinear); 2.5D models get the
-     * neighbouring slices as channels; masks come back by nearest neighbour.
+     * neighbouring slices as channels; masks come back by nearest neighbour. Slices {@code early}
+     * already holds are not forwarded again.
      */
-    Mask3D segment(AssembledSeries s, SegmentationModel model, String plane) throws Exception {
+    Mask3D segment(AssembledSeries s, SegmentationModel model, String plane, SliceResults early) throws Exception {
         int w = s.width();
         int h = s.height();
         int mw = model.width();
         int mh = model.height();
+        forward(s, model, plane, early, 0, s.depth(), false);
+        Mask3D mask = new Mask3D(w, h, s.depth());
+        for (int z = 0; z < s.depth(); z++) {
+            SliceResults.Entry e = early.get(model, inputKey(s, z, plane, model.channels()));
+            forwardNanos += e.forwardNanos();
+            mask.setSlice(z, w == mw && h == mh ? e.mask() : Resample.nearest(e.mask(), mw, mh, w, h));
+        }
+        return mask;
+    }
+
+    /**
+     * Forwards the slices {@code from} ≤ z &lt; {@code to} that {@code results} lacks, in batches;
+     * with {@code fullBatchesOnly} a last, partial batch is left for later.
+     *
+     * @return slices forwarded
+     */
+    private int forward(AssembledSeries s, SegmentationModel model, String plane, SliceResults results,
+            int from, int to, boolean fullBatchesOnly) throws Exception {
+        int channels = model.channels();
+        List<Integer> missing = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        for (int z = Math.max(0, from); z < Math.min(to, s.depth()); z++) {
+            String key = inputKey(s, z, plane, channels);
+            if (results.get(model, key) == null) {
+                missing.add(z);
+                keys.add(key);
+            }
+        }
+        int n = fullBatchesOnly ? missing.size() - missing.size() % batchSize : missing.size();
+        if (n == 0) {
+            return 0;
+        }
+        float[][] inputs = new float[s.depth()][];
         double low = model.metadata().windowLowHu();
         double high = model.metadata().windowHighHu();
-        List<float[]> inputs = new ArrayList<>(s.depth());
-        for (int z = 0; z < s.depth(); z++) {
-            float[] windowed = s.windowed(z, plane, low, high);
-            inputs.add(w == mw && h == mh ? windowed : Resample.bilinear(windowed, w, h, mw, mh));
-        }
-        Mask3D mask = new Mask3D(w, h, s.depth());
-        for (int start = 0; start < s.depth(); start += batchSize) {
-            int n = Math.min(batchSize, s.depth() - start);
-            float[][] batch = new float[n][];
-            for (int i = 0; i < n; i++) {
-                batch[i] = SliceStack.stack(inputs, start + i, model.channels());
+        int half = channels / 2;
+        for (int start = 0; start < n; start += batchSize) {
+            int m = Math.min(batchSize, n - start);
+            float[][] batch = new float[m][];
+            for (int i = 0; i < m; i++) {
+                int z = missing.get(start + i);
+                for (int c = Math.max(0, z - half); c <= Math.min(s.depth() - 1, z + half); c++) {
+                    input(s, model, plane, low, high, inputs, c);
+                }
+                input(s, model, plane, low, high, inputs, 0); // SliceStack reads slice 0's length
+                batch[i] = SliceStack.stack(Arrays.asList(inputs), z, channels);
             }
             long f0 = System.nanoTime();
             boolean[][] predicted = model.predictMasks(batch, 0.5f);
-            forwardNanos += System.nanoTime() - f0;
-            for (int i = 0; i < n; i++) {
-                boolean[] back = w == mw && h == mh ? predicted[i] : Resample.nearest(predicted[i], mw, mh, w, h);
-                mask.setSlice(start + i, back);
+            long each = (System.nanoTime() - f0) / m;
+            for (int i = 0; i < m; i++) {
+                results.put(model, keys.get(start + i), new SliceResults.Entry(predicted[i], each));
             }
         }
-        return mask;
+        return n;
+    }
+
+    private static void input(AssembledSeries s, SegmentationModel model, String plane, double low, double high,
+            float[][] inputs, int z) {
+        if (inputs[z] == null) {
+            float[] windowed = s.windowed(z, plane, low, high);
+            inputs[z] = s.width() == model.width() && s.height() == model.height() ? windowed
+                    : Resample.bilinear(windowed, s.width(), s.height(), model.width(), model.height());
+        }
+    }
+
+    /** What a slice's network input is made of: the plane and the SOP instances stacked as its channels. */
+    private static String inputKey(AssembledSeries s, int z, String plane, int channels) {
+        StringBuilder key = new StringBuilder(plane);
+        int half = channels / 2;
+        for (int c = 0; c < channels; c++) {
+            int source = Math.min(s.depth() - 1, Math.max(0, z - half + c));
+            key.append('|').append(s.slices().get(source).getSopInstanceUid());
+        }
+        return key.toString();
     }
 
     private long takeForwardNanos() {

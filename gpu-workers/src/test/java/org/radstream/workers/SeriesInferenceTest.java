@@ -2,10 +2,24 @@ package org.radstream.workers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.initializer.NormalInitializer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.radstream.avro.WindowedSlice;
+import org.radstream.imaging.Mask3D;
+import org.radstream.models.Architectures;
+import org.radstream.models.ModelDescriptor;
+import org.radstream.models.ModelStore;
+import org.radstream.models.NetworkSpec;
+import org.radstream.models.SegmentationModel;
+import org.radstream.workers.TaskGroup.Tasks;
 
 class SeriesInferenceTest {
 
@@ -84,5 +98,91 @@ class SeriesInferenceTest {
                 () -> new SeriesInference(TaskGroup.CHEST, 4).run(s, ModelSet.NONE))
                 .isInstanceOf(PoisonedSeriesException.class)
                 .hasMessageContaining("no 'lung' window");
+    }
+
+    @TempDir
+    Path storeDir;
+
+    /** An untrained 2.5D U-Net on 16² inputs: its masks are arbitrary but deterministic. */
+    private LoadedModel untrained(String task) throws Exception {
+        try (Model model = Architectures.newModel(NetworkSpec.unet25d(2, 4), ai.djl.Device.cpu())) {
+            model.getBlock().setInitializer(new NormalInitializer(0.5f), ai.djl.nn.Parameter.Type.WEIGHT);
+            model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 16, 16));
+            var artifact = new ModelStore(storeDir.resolve(task)).save(model,
+                    new ModelDescriptor(task, 16, 16, -1200, 600, Map.of("dice", 0.5)));
+            return LoadedModel.of(task, "1", artifact.location(), SegmentationModel.load(artifact.location(), ai.djl.Device.cpu()));
+        }
+    }
+
+    private static List<SeriesBuffer.BufferedSlice> buffered(List<WindowedSlice> slices) {
+        List<SeriesBuffer.BufferedSlice> out = new ArrayList<>();
+        for (int i = 0; i < slices.size(); i++) {
+            out.add(new SeriesBuffer.BufferedSlice(i, slices.get(i)));
+        }
+        return out;
+    }
+
+    private static void assertSameMasks(List<TaskOutput> actual, List<TaskOutput> expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int t = 0; t < expected.size(); t++) {
+            Mask3D a = actual.get(t).mask();
+            Mask3D e = expected.get(t).mask();
+            assertThat(a.data()).as(expected.get(t).task()).isEqualTo(e.data());
+        }
+    }
+
+    @Test
+    void slicesForwardedBeforeCompletionAreNotForwardedAgainAndGiveTheSameMasks() throws Exception {
+        List<WindowedSlice> slices = Scans.chestSlices("E", 32, 32, 12);
+        try (LoadedModel lung = untrained(Tasks.LUNG); LoadedModel infection = untrained(Tasks.INFECTION)) {
+            ModelSet models = new ModelSet(Map.of(Tasks.LUNG, lung, Tasks.INFECTION, infection));
+            SeriesInference inference = new SeriesInference(TaskGroup.CHEST, 4);
+            List<TaskOutput> reference = inference.run(assemble(slices), models);
+            assertThat(reference.get(0).mask().count()).as("the untrained net marks some voxels").isPositive();
+
+            SliceResults early = new SliceResults();
+            // 8 of 12 arrived: slices 1..6 have both neighbours, one full batch of 4 per model
+            assertThat(inference.prefetch("E", buffered(slices.subList(0, 8)), models, early)).isEqualTo(8);
+            // all 12: slices 1..10 eligible, 4 of them new per model
+            assertThat(inference.prefetch("E", buffered(slices), models, early)).isEqualTo(8);
+            List<TaskOutput> out = inference.run(assemble(slices), models, early);
+            assertSameMasks(out, reference);
+            assertThat(early.computed()).as("each slice forwarded once per model").isEqualTo(2 * 12);
+            assertThat(out.get(0).forwardMs()).isPositive();
+        }
+    }
+
+    @Test
+    void aSliceArrivingBetweenOthersChangesItsNeighboursInputsAndTheyAreForwardedAgain() throws Exception {
+        List<WindowedSlice> slices = Scans.chestSlices("F", 32, 32, 12);
+        try (LoadedModel lung = untrained(Tasks.LUNG); LoadedModel infection = untrained(Tasks.INFECTION)) {
+            ModelSet models = new ModelSet(Map.of(Tasks.LUNG, lung, Tasks.INFECTION, infection));
+            SeriesInference inference = new SeriesInference(TaskGroup.CHEST, 4);
+            List<TaskOutput> reference = inference.run(assemble(slices), models);
+
+            List<WindowedSlice> withoutSixth = new ArrayList<>(slices);
+            WindowedSlice late = withoutSixth.remove(5);
+            SliceResults early = new SliceResults();
+            inference.prefetch("F", buffered(withoutSixth), models, early);
+            List<WindowedSlice> arrived = new ArrayList<>(withoutSixth);
+            arrived.add(late);
+            List<TaskOutput> out = inference.run(assemble(arrived), models, early);
+            assertSameMasks(out, reference);
+            assertThat(early.computed()).as("slices 4 and 6 (neighbours of the late one) computed twice")
+                    .isGreaterThan(2 * 12);
+        }
+    }
+
+    @Test
+    void prefetchLeavesASeriesWithInconsistentSlicesToCompletion() throws Exception {
+        List<WindowedSlice> slices = new ArrayList<>(Scans.chestSlices("G", 32, 32, 6));
+        slices.addAll(Scans.chestSlices("G", 16, 16, 6).subList(0, 2));
+        try (LoadedModel lung = untrained(Tasks.LUNG)) {
+            SliceResults early = new SliceResults();
+            int n = new SeriesInference(TaskGroup.CHEST, 4).prefetch("G", buffered(slices),
+                    new ModelSet(Map.of(Tasks.LUNG, lung)), early);
+            assertThat(n).isZero();
+            assertThat(early.computed()).isZero();
+        }
     }
 }
