@@ -121,6 +121,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
     private boolean inTransaction;
     private KafkaException lastTransactionError;
     private volatile Thread pollThread;
+    private boolean earlyWork;
 
     /** Test seam: called inside each result transaction just before it commits. */
     interface FaultHook {
@@ -225,9 +226,10 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
             log.info("worker {} of group {} consuming {} (device {}, batch {})", settings.instanceId(),
                     settings.groupId(), taskTopic, device, settings.batchSize());
             while (running.get()) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(settings.pollTimeout());
+                ConsumerRecords<String, byte[]> records = consumer.poll(earlyWork ? Duration.ZERO : settings.pollTimeout());
                 try {
                     handle(records);
+                    earlyWork = inferEarly();
                     expireStale();
                     publishRefusals();
                     backpressure();
@@ -361,7 +363,6 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
         if (body instanceof WindowedSlice slice) {
             if (state.offerSlice(r.offset(), uid, slice, now)) {
                 metrics.slice();
-                prefetch(state.open(uid));
             } else {
                 metrics.sliceSkipped();
             }
@@ -383,28 +384,41 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
     }
 
     /**
-     * Runs the networks on the slices of a series received so far, once a batch's worth has
-     * arrived since the last time: the work is done while the sender and the ingest's stability
-     * wait would otherwise leave the worker idle. Any failure is left to completion, which runs
-     * (and retries, and reports) whatever is still missing.
+     * One batch of forward passes on the slices of an open series received so far (see
+     * {@link SeriesInference#prefetch}), between polls: work done while the sender is still sending
+     * and during the ingest's stability wait, when the worker would otherwise be idle. Any failure is
+     * left to completion, which runs (and retries, and reports) whatever is still missing.
+     *
+     * @return whether more may be done before the next series completes (poll without waiting)
      */
-    private void prefetch(SeriesBuffer buffer) {
-        if (buffer == null || !buffer.readyToPrefetch(settings.batchSize())) {
-            return;
+    private boolean inferEarly() {
+        for (PartitionState state : partitions.values()) {
+            for (SeriesBuffer buffer : state.openSeries()) {
+                if (!buffer.earlyWorkLeft()) {
+                    continue;
+                }
+                long start = System.nanoTime();
+                int forwarded = 0;
+                try {
+                    forwarded = inference.prefetch(buffer.seriesUid(), buffer.slices(), models.forNextSeries(),
+                            buffer.early(), settings.batchSize());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    log.debug("early inference of series {} failed, left to completion: {}", buffer.seriesUid(), e.toString());
+                }
+                if (forwarded == 0) {
+                    buffer.noEarlyWorkLeft();
+                    continue;
+                }
+                long busyMs = (System.nanoTime() - start) / 1_000_000;
+                for (PartitionState p : partitions.values()) {
+                    p.postponeAll(busyMs);
+                }
+                return true;
+            }
         }
-        buffer.prefetched();
-        long start = System.nanoTime();
-        try {
-            inference.prefetch(buffer.seriesUid(), buffer.slices(), models.forNextSeries(), buffer.early());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            log.debug("early inference of series {} failed, left to completion: {}", buffer.seriesUid(), e.toString());
-        }
-        long busyMs = (System.nanoTime() - start) / 1_000_000;
-        for (PartitionState other : partitions.values()) {
-            other.postponeAll(busyMs);
-        }
+        return false;
     }
 
     /** Assembles, infers and publishes one complete series, or dead-letters it. */
@@ -426,7 +440,11 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
             AssembledSeries series = SeriesAssembly.assemble(uid, buffer.slices(), marker);
             double assembleMs = (System.nanoTime() - start) / 1e6;
             ModelSet set = models.forNextSeries();
+            int early = buffer.early().computed();
             outputs = inferWithRetries(series, set, uid, buffer.early());
+            log.info("series {}: {} slices, {} slice forward passes before its marker, {} after, {} ms from marker to results",
+                    uid, series.depth(), early, buffer.early().computed() - early,
+                    Math.round((System.nanoTime() - start) / 1e6));
             double totalMs = (System.nanoTime() - start) / 1e6;
             out = new ArrayList<>(outputs.size());
             for (TaskOutput o : outputs) {

@@ -101,9 +101,9 @@ final class PartitionState {
         return MarkerOutcome.COMPLETE;
     }
 
-    /** The series in flight with this UID, or null. */
-    SeriesBuffer open(String seriesUid) {
-        return open.get(seriesUid);
+    /** The series in flight, oldest first. */
+    Collection<SeriesBuffer> openSeries() {
+        return open.values();
     }
 
     /** The series completed by the last {@link #offerMarker} that returned COMPLETE. */

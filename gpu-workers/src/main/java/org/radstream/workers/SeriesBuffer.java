@@ -20,7 +20,7 @@ final class SeriesBuffer {
     private long bytes;
     private long lastActivityMs;
     private final SliceResults early = new SliceResults();
-    private int prefetchedAt;
+    private boolean earlyWorkLeft;
 
     SeriesBuffer(String seriesUid, long firstOffset, long nowMs) {
         this.seriesUid = seriesUid;
@@ -35,6 +35,7 @@ final class SeriesBuffer {
         lastOffset = Math.max(lastOffset, offset);
         bytes += sliceBytes;
         lastActivityMs = nowMs;
+        earlyWorkLeft = true;
     }
 
     /** Restarts the idle clock (after the partition was paused: the wait was ours, not the sender's). */
@@ -57,10 +58,10 @@ final class SeriesBuffer {
     /** Network outputs computed before the series completed. */
     SliceResults early() { return early; }
 
-    /** Whether {@code batch} slices arrived since the last {@link #prefetched()}. */
-    boolean readyToPrefetch(int batch) { return slices.size() >= prefetchedAt + batch; }
+    /** Whether early inference may have something to do (a slice arrived since it last found nothing). */
+    boolean earlyWorkLeft() { return earlyWorkLeft; }
 
-    void prefetched() { prefetchedAt = slices.size(); }
+    void noEarlyWorkLeft() { earlyWorkLeft = false; }
 
     /** Pixel bytes a slice holds in memory (all its windowed planes). */
     static long bytesOf(WindowedSlice slice) {

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import org.radstream.avro.WindowedSlice;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Resample;
@@ -56,22 +57,26 @@ final class SeriesInference {
 
     /**
      * Forward passes ahead of the series-complete marker, on the slices of {@code seriesUid}
-     * received so far, into {@code early}: for every segmentation model of the group, each slice
-     * whose whole neighbourhood (the model's channels) has arrived, in full batches only. Slices at
-     * the current ends wait for completion, since their stacks replicate an edge that may not be
-     * final. Slices that cannot be assembled yet (inconsistent sizes or windows) are left to
-     * completion, which reports them.
+     * received so far, into {@code early}: at most {@code maxSlices} slices (over the group's
+     * segmentation models, in batches) whose whole neighbourhood has arrived. A neighbourhood is
+     * taken as complete when the slices stacked with it, in position order, have consecutive
+     * InstanceNumbers and none is at the current ends of the series: a slice still missing in
+     * between would show as a gap. When that does not hold (slices numbered otherwise, or a gap),
+     * the slice waits for completion; a wrong guess only costs a second forward pass, never a
+     * different result, since {@link SliceResults} is keyed by the exact input. Slices that
+     * cannot be assembled yet (inconsistent sizes or windows) are left to completion, which
+     * reports them.
      *
-     * @return slices forwarded by this call (over all models)
+     * @return slices forwarded by this call (0: nothing can be done before completion)
      */
-    int prefetch(String seriesUid, List<SeriesBuffer.BufferedSlice> buffered, ModelSet models, SliceResults early)
-            throws Exception {
+    int prefetch(String seriesUid, List<SeriesBuffer.BufferedSlice> buffered, ModelSet models, SliceResults early,
+            int maxSlices) throws Exception {
         Map<String, WindowedSlice> bySop = new LinkedHashMap<>();
         for (SeriesBuffer.BufferedSlice b : buffered) {
             bySop.put(b.slice().getSopInstanceUid(), b.slice());
         }
         List<WindowedSlice> slices = new ArrayList<>(bySop.values());
-        if (slices.size() < batchSize) {
+        if (slices.size() < 3) {
             return 0;
         }
         try {
@@ -87,13 +92,27 @@ final class SeriesInference {
         for (String task : group.resultTasks()) {
             LoadedModel m = models.get(task);
             String plane = plane(partial, task);
-            if (m == null || m.segmentation() == null || !partial.hasPlane(plane)) {
+            if (m == null || m.segmentation() == null || !partial.hasPlane(plane) || forwarded >= maxSlices) {
                 continue;
             }
             int half = m.segmentation().channels() / 2;
-            forwarded += forward(partial, m.segmentation(), plane, early, half, partial.depth() - half, true);
+            forwarded += forward(partial, m.segmentation(), plane, early, z -> settled(slices, z, half),
+                    maxSlices - forwarded);
         }
         return forwarded;
+    }
+
+    /** Whether slice {@code z}'s stack is away from the ends and numbered without gaps. */
+    private static boolean settled(List<WindowedSlice> sorted, int z, int half) {
+        if (z - half < 1 || z + half > sorted.size() - 2) {
+            return false;
+        }
+        for (int c = z - half; c < z + half; c++) {
+            if (Math.abs(sorted.get(c + 1).getInstanceNumber() - sorted.get(c).getInstanceNumber()) != 1) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The plane a task's network reads. */
@@ -173,7 +192,7 @@ final class SeriesInference {
         int h = s.height();
         int mw = model.width();
         int mh = model.height();
-        forward(s, model, plane, early, 0, s.depth(), false);
+        forward(s, model, plane, early, z -> true, Integer.MAX_VALUE);
         Mask3D mask = new Mask3D(w, h, s.depth());
         for (int z = 0; z < s.depth(); z++) {
             SliceResults.Entry e = early.get(model, inputKey(s, z, plane, model.channels()));
@@ -184,24 +203,27 @@ final class SeriesInference {
     }
 
     /**
-     * Forwards the slices {@code from} ≤ z &lt; {@code to} that {@code results} lacks, in batches;
-     * with {@code fullBatchesOnly} a last, partial batch is left for later.
+     * Forwards up to {@code maxSlices} of the slices accepted by {@code which} that {@code results}
+     * lacks, in batches.
      *
      * @return slices forwarded
      */
     private int forward(AssembledSeries s, SegmentationModel model, String plane, SliceResults results,
-            int from, int to, boolean fullBatchesOnly) throws Exception {
+            IntPredicate which, int maxSlices) throws Exception {
         int channels = model.channels();
         List<Integer> missing = new ArrayList<>();
         List<String> keys = new ArrayList<>();
-        for (int z = Math.max(0, from); z < Math.min(to, s.depth()); z++) {
+        for (int z = 0; z < s.depth() && missing.size() < maxSlices; z++) {
+            if (!which.test(z)) {
+                continue;
+            }
             String key = inputKey(s, z, plane, channels);
             if (results.get(model, key) == null) {
                 missing.add(z);
                 keys.add(key);
             }
         }
-        int n = fullBatchesOnly ? missing.size() - missing.size() % batchSize : missing.size();
+        int n = missing.size();
         if (n == 0) {
             return 0;
         }

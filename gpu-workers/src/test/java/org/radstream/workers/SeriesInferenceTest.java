@@ -141,10 +141,12 @@ class SeriesInferenceTest {
             assertThat(reference.get(0).mask().count()).as("the untrained net marks some voxels").isPositive();
 
             SliceResults early = new SliceResults();
-            // 8 of 12 arrived: slices 1..6 have both neighbours, one full batch of 4 per model
-            assertThat(inference.prefetch("E", buffered(slices.subList(0, 8)), models, early)).isEqualTo(8);
-            // all 12: slices 1..10 eligible, 4 of them new per model
-            assertThat(inference.prefetch("E", buffered(slices), models, early)).isEqualTo(8);
+            // 8 of 12 arrived: slices 2..5 have both neighbours and are away from the current ends
+            assertThat(inference.prefetch("E", buffered(slices.subList(0, 8)), models, early, 100)).isEqualTo(8);
+            // all 12: slices 2..9, 4 of them new per model; a limit of 3 is kept
+            assertThat(inference.prefetch("E", buffered(slices), models, early, 3)).isEqualTo(3);
+            assertThat(inference.prefetch("E", buffered(slices), models, early, 100)).isEqualTo(5);
+            assertThat(inference.prefetch("E", buffered(slices), models, early, 100)).isZero();
             List<TaskOutput> out = inference.run(assemble(slices), models, early);
             assertSameMasks(out, reference);
             assertThat(early.computed()).as("each slice forwarded once per model").isEqualTo(2 * 12);
@@ -153,23 +155,50 @@ class SeriesInferenceTest {
     }
 
     @Test
-    void aSliceArrivingBetweenOthersChangesItsNeighboursInputsAndTheyAreForwardedAgain() throws Exception {
+    void aGapInTheInstanceNumbersKeepsItsNeighboursForCompletion() throws Exception {
         List<WindowedSlice> slices = Scans.chestSlices("F", 32, 32, 12);
         try (LoadedModel lung = untrained(Tasks.LUNG); LoadedModel infection = untrained(Tasks.INFECTION)) {
             ModelSet models = new ModelSet(Map.of(Tasks.LUNG, lung, Tasks.INFECTION, infection));
             SeriesInference inference = new SeriesInference(TaskGroup.CHEST, 4);
             List<TaskOutput> reference = inference.run(assemble(slices), models);
 
-            List<WindowedSlice> withoutSixth = new ArrayList<>(slices);
-            WindowedSlice late = withoutSixth.remove(5);
+            List<WindowedSlice> arrived = new ArrayList<>(slices);
+            WindowedSlice late = arrived.remove(5); // instance 6: a gap between 5 and 7
             SliceResults early = new SliceResults();
-            inference.prefetch("F", buffered(withoutSixth), models, early);
-            List<WindowedSlice> arrived = new ArrayList<>(withoutSixth);
+            while (inference.prefetch("F", buffered(arrived), models, early, 4) > 0) {
+                // as a worker does between polls
+            }
+            assertThat(early.computed()).as("slices 2..8 except those stacked across the gap, per model")
+                    .isEqualTo(2 * 5);
             arrived.add(late);
-            List<TaskOutput> out = inference.run(assemble(arrived), models, early);
-            assertSameMasks(out, reference);
-            assertThat(early.computed()).as("slices 4 and 6 (neighbours of the late one) computed twice")
-                    .isGreaterThan(2 * 12);
+            assertSameMasks(inference.run(assemble(arrived), models, early), reference);
+            assertThat(early.computed()).as("no slice forwarded twice").isEqualTo(2 * 12);
+        }
+    }
+
+    @Test
+    void slicesNumberedOutOfPositionOrderAreForwardedAgainWhereTheGuessWasWrong() throws Exception {
+        List<WindowedSlice> slices = Scans.chestSlices("H", 32, 32, 12);
+        try (LoadedModel lung = untrained(Tasks.LUNG); LoadedModel infection = untrained(Tasks.INFECTION)) {
+            ModelSet models = new ModelSet(Map.of(Tasks.LUNG, lung, Tasks.INFECTION, infection));
+            SeriesInference inference = new SeriesInference(TaskGroup.CHEST, 4);
+            List<TaskOutput> reference = inference.run(assemble(slices), models);
+
+            // the slice at position 5 arrives last and carries instance 12; the others are renumbered
+            // 1..11 in position order, so nothing shows that one is missing between 5 and 6
+            List<WindowedSlice> arrived = new ArrayList<>();
+            for (int z = 0; z < 12; z++) {
+                if (z != 5) {
+                    arrived.add(WindowedSlice.newBuilder(slices.get(z)).setInstanceNumber(arrived.size() + 1).build());
+                }
+            }
+            WindowedSlice late = WindowedSlice.newBuilder(slices.get(5)).setInstanceNumber(12).build();
+            SliceResults early = new SliceResults();
+            inference.prefetch("H", buffered(arrived), models, early, 100);
+            arrived.add(late);
+            assertSameMasks(inference.run(assemble(arrived), models, early), reference);
+            assertThat(early.computed()).as("the late slice's two neighbours forwarded twice, per model")
+                    .isEqualTo(2 * (12 + 2));
         }
     }
 
@@ -180,7 +209,7 @@ class SeriesInferenceTest {
         try (LoadedModel lung = untrained(Tasks.LUNG)) {
             SliceResults early = new SliceResults();
             int n = new SeriesInference(TaskGroup.CHEST, 4).prefetch("G", buffered(slices),
-                    new ModelSet(Map.of(Tasks.LUNG, lung)), early);
+                    new ModelSet(Map.of(Tasks.LUNG, lung)), early, 100);
             assertThat(n).isZero();
             assertThat(early.computed()).isZero();
         }
