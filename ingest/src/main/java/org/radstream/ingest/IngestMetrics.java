@@ -64,6 +64,12 @@ public final class IngestMetrics {
     void openSeriesGauge(IntSupplier supplier) { this.openSeries = supplier; }
 
     /** Instances published for {@code callingAe} so far. */
+    /** Mean time from an instance's arrival in {@link InstanceIngest} to Kafka's acknowledgement, ms. */
+    public double meanPublishMs() {
+        long n = latencyCount.get();
+        return n == 0 ? Double.NaN : latencySumNanos.get() / 1e6 / n;
+    }
+
     public long publishedCount(String callingAe) {
         PerAe p = byAe.get(callingAe);
         return p == null ? 0 : p.published.get();

@@ -86,6 +86,7 @@ final class TestKafka implements AutoCloseable {
         p.put("share.coordinator.state.topic.replication.factor", "1");
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("socket.receive.buffer.bytes", Integer.toString(1 << 20));
         p.put("message.max.bytes", Integer.toString(Topics.PIXEL_MAX_MESSAGE_BYTES + 1024));
         config = new KafkaConfig(p, false);
         new Formatter()

@@ -69,6 +69,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("group.min.session.timeout.ms", "1000");
         p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "500");
+        p.put("socket.receive.buffer.bytes", Integer.toString(1 << 20)); // a 512² slice per read, not 100 KB
         p.put("message.max.bytes", Integer.toString(Topics.PIXEL_MAX_MESSAGE_BYTES + 1024));
         KafkaConfig config = new KafkaConfig(p, false);
         try {

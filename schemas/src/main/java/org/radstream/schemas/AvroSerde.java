@@ -45,6 +45,13 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final SpecificDatumWriter<T> writer;
     private final Map<String, Integer> idByTopic = new ConcurrentHashMap<>();
     private final Map<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
+    /**
+     * Encoding buffer kept per thread: a slice record is half a megabyte, and growing a fresh
+     * buffer to that size for every record copied it several times over.
+     */
+    private static final ThreadLocal<ReusableBuffer> BUFFER = ThreadLocal.withInitial(ReusableBuffer::new);
+    /** Larger buffers are not kept between records. */
+    private static final int MAX_KEPT_BUFFER_BYTES = 8 << 20;
 
     public AvroSerde(SchemaRegistryClient registry, Class<T> type, boolean isKey) {
         this.registry = registry;
@@ -65,7 +72,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             return null;
         }
         int id = idByTopic.computeIfAbsent(topic, t -> registry.register(subject(t), readerSchema));
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        ReusableBuffer out = BUFFER.get();
+        out.reset();
         out.write(MAGIC_BYTE);
         out.write(id >>> 24);
         out.write(id >>> 16);
@@ -78,8 +86,23 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("Cannot serialize " + type.getSimpleName() + " for topic "
                     + topic + ": " + e.getMessage(), e);
+        } finally {
+            if (out.capacity() > MAX_KEPT_BUFFER_BYTES) {
+                BUFFER.remove();
+            }
         }
         return out.toByteArray();
+    }
+
+    /** A byte stream whose capacity survives {@link #reset()}. */
+    private static final class ReusableBuffer extends ByteArrayOutputStream {
+        ReusableBuffer() {
+            super(4096);
+        }
+
+        int capacity() {
+            return buf.length;
+        }
     }
 
     /** Decodes wire-format bytes read from {@code topic}; null bytes (a tombstone) decode to null. */
