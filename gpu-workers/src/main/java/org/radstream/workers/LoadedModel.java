@@ -26,7 +26,7 @@ record LoadedModel(String task, String version, URI location, SegmentationModel 
         return new LoadedModel(task, version, location, null, classifier);
     }
 
-    /** The classifier as post-processing sees it (accepts at probability ≥ 0.5). */
+    /** The classifier as post-processing sees it (accepts from the threshold its trainer chose). */
     RegionClassifier regionClassifier() {
         PatchClassifier c = classifier;
         return new RegionClassifier() {
@@ -47,7 +47,7 @@ record LoadedModel(String task, String version, URI location, SegmentationModel 
 
             @Override
             public boolean[] accept(float[][] patches) throws Exception {
-                return c.accept(patches, 0.5f);
+                return c.accept(patches, c.acceptThreshold());
             }
         };
     }

@@ -78,6 +78,18 @@ public final class PatchClassifier implements AutoCloseable {
         return predictor.predict(patches);
     }
 
+    /** Metadata metric holding the acceptance threshold the trainer chose on validation. */
+    public static final String ACCEPT_THRESHOLD_METRIC = "accept_threshold";
+
+    /**
+     * The probability from which a component is kept: the threshold the trainer chose on
+     * validation for the best infection Dice, or 0.5 for a version trained before it did.
+     */
+    public float acceptThreshold() {
+        Double t = stored.metadata().metrics().get(ACCEPT_THRESHOLD_METRIC);
+        return t == null ? 0.5f : t.floatValue();
+    }
+
     /** Whether each patch is kept ({@code p >= threshold}). */
     public boolean[] accept(float[][] patches, float threshold) throws TranslateException {
         Probabilities.checkThreshold(threshold);

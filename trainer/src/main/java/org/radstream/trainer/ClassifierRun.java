@@ -16,18 +16,36 @@ import org.radstream.models.TrainingSettings;
  */
 final class ClassifierRun {
 
+    /**
+     * @param effects   per epoch, the classifier's effect on validation infection Dice (empty when not measured)
+     * @param keptEpoch the epoch whose weights the model ends with (1-based): the best effect, or the last
+     */
     record Result(List<Double> epochLosses, List<Double> validationBalancedAccuracy, int steps, int patches,
-                  int positives, Duration elapsed) {
+                  int positives, Duration elapsed, List<ClassifierEffect.Effect> effects, int keptEpoch) {
         double finalAccuracy() {
-            return validationBalancedAccuracy.isEmpty() ? Double.NaN
-                    : validationBalancedAccuracy.get(validationBalancedAccuracy.size() - 1);
+            return validationBalancedAccuracy.isEmpty() ? Double.NaN : validationBalancedAccuracy.get(keptEpoch - 1);
+        }
+
+        /** The kept epoch's effect; null when not measured. */
+        ClassifierEffect.Effect finalEffect() {
+            return effects.isEmpty() ? null : effects.get(keptEpoch - 1);
         }
     }
 
     private ClassifierRun() {}
 
     static Result run(Model model, Candidates.Patches train, Candidates.Patches validation, TrainingRecipe r,
-                      Consumer<String> progress) {
+                      Consumer<String> progress) throws Exception {
+        return run(model, train, validation, r, progress, null);
+    }
+
+    /**
+     * Trains, and with {@code effect} measures each epoch's effect on validation infection Dice
+     * and ends on the weights of the epoch with the best one (balanced accuracy swung between
+     * 0.57 and 0.96 from one epoch to the next in earlier runs).
+     */
+    static Result run(Model model, Candidates.Patches train, Candidates.Patches validation, TrainingRecipe r,
+                      Consumer<String> progress, ClassifierEffect effect) throws Exception {
         if (train.size() == 0 || train.positives() == 0 || train.positives() == train.size()) {
             throw new IllegalArgumentException("classifier needs positive and negative patches, got "
                     + train.positives() + " positives of " + train.size());
@@ -38,6 +56,10 @@ final class ClassifierRun {
         TrainingSettings settings = new TrainingSettings(1, Math.max(16, r.batchSize()), r.learningRate(), r.seed());
         List<Double> losses = new ArrayList<>();
         List<Double> accuracy = new ArrayList<>();
+        List<ClassifierEffect.Effect> effects = new ArrayList<>();
+        byte[] best = null;
+        int bestEpoch = r.classifierEpochs();
+        double bestDice = Double.NEGATIVE_INFINITY;
         int steps = 0;
         // balance classes by repeating the minority
         List<Integer> rows = new ArrayList<>();
@@ -70,14 +92,32 @@ final class ClassifierRun {
                 }
                 losses.add(sum / order.length);
                 accuracy.add(balancedAccuracy(training, validation));
+                String effectText = "";
+                if (effect != null) {
+                    ClassifierEffect.Effect e = effect.of(training::predict);
+                    effects.add(e);
+                    effectText = String.format(Locale.ROOT, ", validation infection Dice %.4f at threshold %.2f (%.4f without)",
+                            e.dice(), e.threshold(), e.withoutClassifier());
+                    if (e.dice() > bestDice) {
+                        bestDice = e.dice();
+                        bestEpoch = epoch + 1;
+                        best = epoch == r.classifierEpochs() - 1 ? null : SegmentationRun.snapshot(model);
+                    }
+                }
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 progress.accept(String.format(Locale.ROOT,
-                        "infection-classifier epoch %d/%d loss %.4f validation balanced accuracy %.4f ETA %s",
-                        epoch + 1, r.classifierEpochs(), losses.get(epoch), accuracy.get(epoch),
+                        "infection-classifier epoch %d/%d loss %.4f validation balanced accuracy %.4f%s ETA %s",
+                        epoch + 1, r.classifierEpochs(), losses.get(epoch), accuracy.get(epoch), effectText,
                         SegmentationRun.eta(elapsed / (epoch + 1) * (r.classifierEpochs() - epoch - 1))));
             }
         }
-        return new Result(losses, accuracy, steps, train.size(), train.positives(), Duration.ofNanos(System.nanoTime() - start));
+        if (best != null && bestEpoch != r.classifierEpochs()) {
+            SegmentationRun.restore(model, best);
+            progress.accept(String.format(Locale.ROOT, "infection-classifier keeps the weights of epoch %d"
+                    + " (best validation infection Dice %.4f)", bestEpoch, bestDice));
+        }
+        return new Result(losses, accuracy, steps, train.size(), train.positives(),
+                Duration.ofNanos(System.nanoTime() - start), effects, bestEpoch);
     }
 
     interface PatchScorer {

@@ -134,7 +134,7 @@ public final class ModelEvaluation implements EvaluationMethod {
             for (int c = 1; c <= comps.count(); c++) {
                 patches[c - 1] = Candidates.crop(image, w, h, BoundingSquare.of(comps.labels(), w, h, c), clf.height());
             }
-            boolean[] keep = clf.accept(patches, 0.5f);
+            boolean[] keep = clf.accept(patches, clf.acceptThreshold());
             int[] lab = comps.labels();
             for (int i = 0; i < lab.length; i++) {
                 if (lab[i] > 0 && !keep[lab[i] - 1]) {

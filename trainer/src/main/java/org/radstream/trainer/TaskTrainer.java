@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.Consumer;
 import org.radstream.avro.ModelPublished;
+import org.radstream.imaging.Components;
+import org.radstream.imaging.Connectivity;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Window;
 import org.radstream.models.Architectures;
@@ -147,41 +149,89 @@ public final class TaskTrainer {
         Candidates.Patches trainPatches = Candidates.from(train, patch, 4, 200, r.seed());
         Candidates.Patches valPatches = Candidates.from(validation, patch, 4, 200, r.seed() + 1);
         Optional<ModelArtifact> segmenter = publisher.store().latest(TrainingTask.INFECTION.id());
+        List<Mask3D> valCandidates = new ArrayList<>();
         if (segmenter.isPresent()) {
             // the classifier judges the segmentation network's components in the workers, which look
             // unlike the HU band's: learn from both kinds
             try (SegmentationModel m = SegmentationModel.load(segmenter.get().location(), device)) {
                 trainPatches = Candidates.concat(trainPatches,
                         Candidates.from(train, segmentAll(m, train), patch, 4, 200, r.seed() + 2));
+                valCandidates = segmentAll(m, validation);
                 valPatches = Candidates.concat(valPatches,
-                        Candidates.from(validation, segmentAll(m, validation), patch, 4, 200, r.seed() + 3));
+                        Candidates.from(validation, valCandidates, patch, 4, 200, r.seed() + 3));
+            }
+        } else {
+            for (ScanData s : validation) {
+                valCandidates.add(Candidates.huCandidates(s));
             }
         }
+        ClassifierEffect effect = new ClassifierEffect(validation, insideLung(validation, valCandidates, device), patch);
         progress.accept(String.format(Locale.ROOT, "infection-classifier: %d training patches (%d positive), %d validation (%d positive); "
-                        + "candidates from the HU band%s",
+                        + "candidates from the HU band%s; %d validation components judged for the effect on infection Dice",
                 trainPatches.size(), trainPatches.positives(), valPatches.size(), valPatches.positives(),
-                segmenter.map(a -> " and infection model v" + a.metadata().version()).orElse(" only (no infection model yet)")));
+                segmenter.map(a -> " and infection model v" + a.metadata().version()).orElse(" only (no infection model yet)"),
+                effect.components()));
         try (Model model = Architectures.newModel(NetworkSpec.resnet18(1, Math.max(8, r.baseWidth())), device)) {
-            ClassifierRun.Result result = ClassifierRun.run(model, trainPatches, valPatches, r, progress);
+            ClassifierRun.Result result = ClassifierRun.run(model, trainPatches, valPatches, r, progress, effect);
             Map<String, Double> metrics = new LinkedHashMap<>();
             metrics.put("validation_balanced_accuracy", result.finalAccuracy());
             metrics.put("final_loss", result.epochLosses().get(result.epochLosses().size() - 1));
             metrics.put("patches", (double) result.patches());
             metrics.put("positive_patches", (double) result.positives());
-            OptionalDouble championScore = OptionalDouble.empty();
+            ClassifierEffect.Effect e = result.finalEffect();
             Map<String, Double> championMetrics = new LinkedHashMap<>();
-            if (champion.isPresent()) {
-                try (PatchClassifier c = PatchClassifier.load(champion.get().location(), device)) {
-                    Candidates.Patches forChampion = c.height() == patch ? valPatches
-                            : Candidates.from(validation, c.height(), 4, 200, r.seed() + 1);
-                    double s = ClassifierRun.balancedAccuracy(c::predict, forChampion);
-                    championScore = Double.isNaN(s) ? OptionalDouble.empty() : OptionalDouble.of(s);
-                    championMetrics.put("validation_balanced_accuracy", s);
+            QualityGate.Decision decision;
+            if (e == null || Double.isNaN(e.dice())) {
+                // no infected validation scan: only the patch accuracy can be compared
+                OptionalDouble championScore = OptionalDouble.empty();
+                if (champion.isPresent()) {
+                    try (PatchClassifier c = PatchClassifier.load(champion.get().location(), device)) {
+                        Candidates.Patches forChampion = c.height() == patch ? valPatches
+                                : Candidates.from(validation, c.height(), 4, 200, r.seed() + 1);
+                        double s = ClassifierRun.balancedAccuracy(c::predict, forChampion);
+                        championScore = Double.isNaN(s) ? OptionalDouble.empty() : OptionalDouble.of(s);
+                        championMetrics.put("validation_balanced_accuracy", s);
+                    }
                 }
+                decision = gate.decide(result.finalAccuracy(), championScore);
+            } else {
+                metrics.put("validation_infection_dice", e.dice());
+                metrics.put("validation_infection_dice_without_classifier", e.withoutClassifier());
+                metrics.put(PatchClassifier.ACCEPT_THRESHOLD_METRIC, (double) e.threshold());
+                OptionalDouble championScore = OptionalDouble.empty();
+                if (champion.isPresent()) {
+                    try (PatchClassifier c = PatchClassifier.load(champion.get().location(), device)) {
+                        ClassifierEffect forChampion = c.height() == patch ? effect
+                                : new ClassifierEffect(validation, insideLung(validation, valCandidates, device), c.height());
+                        double s = forChampion.at(c::predict, c.acceptThreshold());
+                        championScore = Double.isNaN(s) ? OptionalDouble.empty() : OptionalDouble.of(s);
+                        championMetrics.put("validation_infection_dice", s);
+                    }
+                }
+                decision = e.adds() ? gate.decide(e.dice(), championScore)
+                        : new QualityGate.Decision(false, e.dice(), championScore, 0, String.format(Locale.ROOT,
+                                "refused: the classifier does not add to validation infection Dice (%.4f at its best"
+                                        + " threshold %.2f, %.4f keeping every component)", e.dice(), e.threshold(),
+                                e.withoutClassifier()));
             }
-            QualityGate.Decision decision = gate.decide(result.finalAccuracy(), championScore);
             return finish(task, model, Window.LUNG, patch, decision, metrics, championMetrics, champion, result.epochLosses());
         }
+    }
+
+    /** The candidates as the workers filter them: inside the published lung model's lungs, when there is one. */
+    private List<Mask3D> insideLung(List<ScanData> scans, List<Mask3D> candidates, Device device) throws Exception {
+        Optional<ModelArtifact> lungModel = publisher.store().latest(TrainingTask.LUNG.id());
+        if (lungModel.isEmpty()) {
+            return candidates;
+        }
+        List<Mask3D> out = new ArrayList<>();
+        try (SegmentationModel m = SegmentationModel.load(lungModel.get().location(), device)) {
+            for (int i = 0; i < scans.size(); i++) {
+                Mask3D lung = Components.keepLargest(Evaluator.segment(sliceModel(m), scans.get(i)), 2, Connectivity.FACE);
+                out.add(candidates.get(i).and(lung));
+            }
+        }
+        return out;
     }
 
     private static List<Mask3D> segmentAll(SegmentationModel m, List<ScanData> scans) throws Exception {
