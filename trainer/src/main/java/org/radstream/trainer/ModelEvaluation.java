@@ -149,25 +149,29 @@ public final class ModelEvaluation implements EvaluationMethod {
         List<CohortManifest.Scan> scans = c.scans("abdomen");
         Optional<ModelArtifact> liverA = s.latest("liver");
         Optional<ModelArtifact> vesselA = s.latest("vessel");
-        if (scans.isEmpty() || liverA.isEmpty() || vesselA.isEmpty()) {
-            return "no abdominal scans or no liver/vessel model";
+        if (scans.isEmpty() || liverA.isEmpty()) {
+            return "no abdominal scans or no liver model";
         }
         double liverDice = 0;
         double vesselDice = 0;
         double vesselHd = 0;
         int hdN = 0;
         try (SegmentationModel liverM = SegmentationModel.load(liverA.get().location(), Device.cpu());
-             SegmentationModel vesselM = SegmentationModel.load(vesselA.get().location(), Device.cpu())) {
+             SegmentationModel vesselM = vesselA.isPresent()
+                     ? SegmentationModel.load(vesselA.get().location(), Device.cpu()) : null) {
             for (CohortManifest.Scan scan : scans) {
                 Volume v = c.series(scan).volume();
                 Mask3D liverTruth = c.truth(scan, "liver");
-                Mask3D vesselTruth = c.truth(scan, "vessel");
                 Mask3D liver = Components.keepLargest(Evaluator.segment(TaskTrainer.sliceModel(liverM),
                         new ScanData(scan.scanId(), v, liverTruth, null, null)), 1, Connectivity.FACE);
+                liverDice += Metrics.dice(liver, liverTruth);
+                if (vesselM == null) {
+                    continue;
+                }
+                Mask3D vesselTruth = c.truth(scan, "vessel");
                 Mask3D region = Morphology.dilate3D(liver, CohortTraining.LIVER_DILATION);
                 Mask3D vessels = Evaluator.segment(TaskTrainer.sliceModel(vesselM),
                         new ScanData(scan.scanId(), v, vesselTruth, region, null));
-                liverDice += Metrics.dice(liver, liverTruth);
                 vesselDice += Metrics.dice(vessels, vesselTruth);
                 double hd = Metrics.hausdorff95Mm(vessels, vesselTruth, v.spacingX(), v.spacingY(), v.spacingZ());
                 if (!Double.isNaN(hd)) {
@@ -176,8 +180,12 @@ public final class ModelEvaluation implements EvaluationMethod {
                 }
             }
         }
-        return String.format(Locale.ROOT, "%d scans: liver Dice %.3f (%s); vessel Dice %.3f, HD95 %.2f mm against the exact vessel truth (%s)",
-                scans.size(), liverDice / scans.size(), describe(liverA.get()), vesselDice / scans.size(),
-                hdN == 0 ? Double.NaN : vesselHd / hdN, describe(vesselA.get()));
+        String liverText = String.format(Locale.ROOT, "%d scans: liver Dice %.3f (%s)", scans.size(),
+                liverDice / scans.size(), describe(liverA.get()));
+        if (vesselA.isEmpty()) {
+            return liverText + "; no vessel model";
+        }
+        return liverText + String.format(Locale.ROOT, "; vessel Dice %.3f, HD95 %.2f mm against the exact vessel truth (%s)",
+                vesselDice / scans.size(), hdN == 0 ? Double.NaN : vesselHd / hdN, describe(vesselA.get()));
     }
 }
