@@ -442,9 +442,10 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
             ModelSet set = models.forNextSeries();
             int early = buffer.early().computed();
             outputs = inferWithRetries(series, set, uid, buffer.early());
+            int late = buffer.early().computed() - early;
+            metrics.forwardPasses(early, late);
             log.info("series {}: {} slices, {} slice forward passes before its marker, {} after, {} ms from marker to results",
-                    uid, series.depth(), early, buffer.early().computed() - early,
-                    Math.round((System.nanoTime() - start) / 1e6));
+                    uid, series.depth(), early, late, Math.round((System.nanoTime() - start) / 1e6));
             double totalMs = (System.nanoTime() - start) / 1e6;
             out = new ArrayList<>(outputs.size());
             for (TaskOutput o : outputs) {

@@ -21,6 +21,8 @@ public final class WorkerMetrics {
     private final Summary seriesLatencyMs = new Summary();
     private final Summary inferenceMsPerSlice = new Summary();
     private final DoubleAdder forwardMs = new DoubleAdder();
+    private final LongAdder forwardEarly = new LongAdder();
+    private final LongAdder forwardAtCompletion = new LongAdder();
     private final Map<String, String> modelVersions = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> modelLoadFailures = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> deadLetters = new ConcurrentHashMap<>();
@@ -44,6 +46,11 @@ public final class WorkerMetrics {
     void seriesLatency(double ms) { seriesLatencyMs.add(ms); }
     void inferencePerSlice(double ms) { inferenceMsPerSlice.add(ms); }
     void forward(double ms) { forwardMs.add(ms); }
+    /** Slice forward passes of a completed series: before its marker arrived, and after. */
+    void forwardPasses(long early, long atCompletion) {
+        forwardEarly.add(early);
+        forwardAtCompletion.add(atCompletion);
+    }
     /** Milliseconds spent inside network forward passes, all series. */
     public double forwardMs() { return forwardMs.sum(); }
     void modelVersion(String task, String version) { modelVersions.put(task, version); }
@@ -98,6 +105,10 @@ public final class WorkerMetrics {
                 "segmentation and classification time per slice, all tasks of the group");
         header(b, "radstream_worker_forward_ms_total", "counter", "time inside network forward passes");
         line(b, "radstream_worker_forward_ms_total", g, forwardMs.sum());
+        header(b, "radstream_worker_slice_forward_passes_total", "counter",
+                "slice forward passes of completed series, before (early) and after (completion) the series-complete marker");
+        line(b, "radstream_worker_slice_forward_passes_total", g + ",when=\"early\"", forwardEarly.sum());
+        line(b, "radstream_worker_slice_forward_passes_total", g + ",when=\"completion\"", forwardAtCompletion.sum());
         header(b, "radstream_worker_model_info", "gauge", "model version each task runs (1 = current)");
         new TreeMap<>(modelVersions).forEach((t, v) ->
                 line(b, "radstream_worker_model_info", g + ",task=\"" + t + "\",version=\"" + escape(v) + "\"", 1));
