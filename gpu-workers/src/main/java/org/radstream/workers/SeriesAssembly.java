@@ -24,11 +24,7 @@ final class SeriesAssembly {
 
     static AssembledSeries assemble(String seriesUid, List<SeriesBuffer.BufferedSlice> buffered,
             SeriesComplete marker) throws PoisonedSeriesException {
-        Map<String, WindowedSlice> bySop = new LinkedHashMap<>();
-        for (SeriesBuffer.BufferedSlice b : buffered) {
-            bySop.put(b.slice().getSopInstanceUid(), b.slice());
-        }
-        List<WindowedSlice> slices = new ArrayList<>(bySop.values());
+        List<WindowedSlice> slices = distinct(buffered);
         if (slices.size() != marker.getInstanceCount()) {
             throw new PoisonedSeriesException("slice count mismatch: marker says " + marker.getInstanceCount()
                     + " instances, received " + slices.size() + " distinct SOP instances");
@@ -41,6 +37,33 @@ final class SeriesAssembly {
         WindowedSlice first = slices.get(0);
         return new AssembledSeries(seriesUid, List.copyOf(slices), first.getColumns(), first.getRows(),
                 first.getPixelSpacingColumn(), first.getPixelSpacingRow(), sliceSpacing(slices));
+    }
+
+    /**
+     * The slices received so far, de-duplicated, checked and sorted as {@link #assemble} does, for
+     * work that starts before the marker; the slice spacing is not measured (1 mm). Throws when
+     * they are inconsistent, which completion will report.
+     */
+    static AssembledSeries partial(String seriesUid, List<SeriesBuffer.BufferedSlice> buffered)
+            throws PoisonedSeriesException {
+        List<WindowedSlice> slices = distinct(buffered);
+        if (slices.isEmpty()) {
+            throw new PoisonedSeriesException("series has no slices");
+        }
+        checkConsistent(slices);
+        sort(slices);
+        WindowedSlice first = slices.get(0);
+        return new AssembledSeries(seriesUid, List.copyOf(slices), first.getColumns(), first.getRows(),
+                first.getPixelSpacingColumn(), first.getPixelSpacingRow(), 1.0);
+    }
+
+    /** One slice per SOP instance UID, the later one winning, in arrival order. */
+    private static List<WindowedSlice> distinct(List<SeriesBuffer.BufferedSlice> buffered) {
+        Map<String, WindowedSlice> bySop = new LinkedHashMap<>();
+        for (SeriesBuffer.BufferedSlice b : buffered) {
+            bySop.put(b.slice().getSopInstanceUid(), b.slice());
+        }
+        return new ArrayList<>(bySop.values());
     }
 
     /** Every slice the same rows, columns, pixel spacing and windows, and every plane the right length. */

@@ -2,9 +2,7 @@ package org.radstream.workers;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.IntPredicate;
 import org.radstream.avro.WindowedSlice;
 import org.radstream.imaging.Mask3D;
@@ -71,23 +69,16 @@ final class SeriesInference {
      */
     int prefetch(String seriesUid, List<SeriesBuffer.BufferedSlice> buffered, ModelSet models, SliceResults early,
             int maxSlices) throws Exception {
-        Map<String, WindowedSlice> bySop = new LinkedHashMap<>();
-        for (SeriesBuffer.BufferedSlice b : buffered) {
-            bySop.put(b.slice().getSopInstanceUid(), b.slice());
-        }
-        List<WindowedSlice> slices = new ArrayList<>(bySop.values());
-        if (slices.size() < 3) {
+        if (buffered.size() < 3) {
             return 0;
         }
+        AssembledSeries partial;
         try {
-            SeriesAssembly.checkConsistent(slices);
+            partial = SeriesAssembly.partial(seriesUid, buffered);
         } catch (PoisonedSeriesException e) {
             return 0;
         }
-        SeriesAssembly.sort(slices);
-        WindowedSlice first = slices.get(0);
-        AssembledSeries partial = new AssembledSeries(seriesUid, slices, first.getColumns(), first.getRows(),
-                first.getPixelSpacingColumn(), first.getPixelSpacingRow(), 1.0);
+        List<WindowedSlice> slices = partial.slices();
         int forwarded = 0;
         for (String task : group.resultTasks()) {
             LoadedModel m = models.get(task);

@@ -24,12 +24,8 @@ import org.radstream.workers.TaskGroup.Tasks;
 class SeriesInferenceTest {
 
     static AssembledSeries assemble(List<WindowedSlice> slices) throws Exception {
-        List<SeriesBuffer.BufferedSlice> b = new ArrayList<>();
-        for (int i = 0; i < slices.size(); i++) {
-            b.add(new SeriesBuffer.BufferedSlice(i, slices.get(i)));
-        }
         String uid = slices.get(0).getSeriesUid();
-        return SeriesAssembly.assemble(uid, b, Scans.marker(uid, slices.size()));
+        return SeriesAssembly.assemble(uid, buffered(slices), Scans.marker(uid, slices.size()));
     }
 
     @Test
@@ -114,6 +110,23 @@ class SeriesInferenceTest {
         }
     }
 
+    /** Untrained lung and infection networks, closed together. */
+    private record ChestModels(LoadedModel lung, LoadedModel infection) implements AutoCloseable {
+        ModelSet models() {
+            return new ModelSet(Map.of(Tasks.LUNG, lung, Tasks.INFECTION, infection));
+        }
+
+        @Override
+        public void close() {
+            lung.close();
+            infection.close();
+        }
+    }
+
+    private ChestModels chestModels() throws Exception {
+        return new ChestModels(untrained(Tasks.LUNG), untrained(Tasks.INFECTION));
+    }
+
     private static List<SeriesBuffer.BufferedSlice> buffered(List<WindowedSlice> slices) {
         List<SeriesBuffer.BufferedSlice> out = new ArrayList<>();
         for (int i = 0; i < slices.size(); i++) {
@@ -134,8 +147,8 @@ class SeriesInferenceTest {
     @Test
     void slicesForwardedBeforeCompletionAreNotForwardedAgainAndGiveTheSameMasks() throws Exception {
         List<WindowedSlice> slices = Scans.chestSlices("E", 32, 32, 12);
-        try (LoadedModel lung = untrained(Tasks.LUNG); LoadedModel infection = untrained(Tasks.INFECTION)) {
-            ModelSet models = new ModelSet(Map.of(Tasks.LUNG, lung, Tasks.INFECTION, infection));
+        try (ChestModels c = chestModels()) {
+            ModelSet models = c.models();
             SeriesInference inference = new SeriesInference(TaskGroup.CHEST, 4);
             List<TaskOutput> reference = inference.run(assemble(slices), models);
             assertThat(reference.get(0).mask().count()).as("the untrained net marks some voxels").isPositive();
@@ -157,8 +170,8 @@ class SeriesInferenceTest {
     @Test
     void aGapInTheInstanceNumbersKeepsItsNeighboursForCompletion() throws Exception {
         List<WindowedSlice> slices = Scans.chestSlices("F", 32, 32, 12);
-        try (LoadedModel lung = untrained(Tasks.LUNG); LoadedModel infection = untrained(Tasks.INFECTION)) {
-            ModelSet models = new ModelSet(Map.of(Tasks.LUNG, lung, Tasks.INFECTION, infection));
+        try (ChestModels c = chestModels()) {
+            ModelSet models = c.models();
             SeriesInference inference = new SeriesInference(TaskGroup.CHEST, 4);
             List<TaskOutput> reference = inference.run(assemble(slices), models);
 
@@ -179,8 +192,8 @@ class SeriesInferenceTest {
     @Test
     void slicesNumberedOutOfPositionOrderAreForwardedAgainWhereTheGuessWasWrong() throws Exception {
         List<WindowedSlice> slices = Scans.chestSlices("H", 32, 32, 12);
-        try (LoadedModel lung = untrained(Tasks.LUNG); LoadedModel infection = untrained(Tasks.INFECTION)) {
-            ModelSet models = new ModelSet(Map.of(Tasks.LUNG, lung, Tasks.INFECTION, infection));
+        try (ChestModels c = chestModels()) {
+            ModelSet models = c.models();
             SeriesInference inference = new SeriesInference(TaskGroup.CHEST, 4);
             List<TaskOutput> reference = inference.run(assemble(slices), models);
 

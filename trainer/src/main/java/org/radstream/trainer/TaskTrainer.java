@@ -165,7 +165,8 @@ public final class TaskTrainer {
                 valCandidates.add(Candidates.huCandidates(s));
             }
         }
-        ClassifierEffect effect = new ClassifierEffect(validation, insideLung(validation, valCandidates, device), patch);
+        List<Mask3D> judged = insideLung(validation, valCandidates, device);
+        ClassifierEffect effect = new ClassifierEffect(validation, judged, patch);
         progress.accept(String.format(Locale.ROOT, "infection-classifier: %d training patches (%d positive), %d validation (%d positive); "
                         + "candidates from the HU band%s; %d validation components judged for the effect on infection Dice",
                 trainPatches.size(), trainPatches.positives(), valPatches.size(), valPatches.positives(),
@@ -202,7 +203,7 @@ public final class TaskTrainer {
                 if (champion.isPresent()) {
                     try (PatchClassifier c = PatchClassifier.load(champion.get().location(), device)) {
                         ClassifierEffect forChampion = c.height() == patch ? effect
-                                : new ClassifierEffect(validation, insideLung(validation, valCandidates, device), c.height());
+                                : new ClassifierEffect(validation, judged, c.height());
                         double s = forChampion.at(c::predict, c.acceptThreshold());
                         championScore = Double.isNaN(s) ? OptionalDouble.empty() : OptionalDouble.of(s);
                         championMetrics.put("validation_infection_dice", s);
