@@ -393,7 +393,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
      */
     private boolean inferEarly() {
         for (PartitionState state : partitions.values()) {
-            for (SeriesBuffer buffer : state.openSeries()) {
+            for (SeriesBuffer buffer : state.open()) {
                 if (!buffer.earlyWorkLeft()) {
                     continue;
                 }
@@ -738,6 +738,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
             for (TopicPartition tp : assigned) {
                 PartitionState state = PartitionState.restore(tp, committed.get(tp));
                 partitions.put(tp, state);
+                metrics.assignedPartitions(partitions.size());
                 log.info("worker {} assigned {} at {} ({} handled series beyond it)", settings.instanceId(), tp,
                         committed.get(tp) == null ? "the beginning" : committed.get(tp).offset(), state.handled().size());
             }
@@ -746,6 +747,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
         private void drop(Collection<TopicPartition> gone, String how) {
             for (TopicPartition tp : gone) {
                 PartitionState state = partitions.remove(tp);
+                metrics.assignedPartitions(partitions.size());
                 paused.remove(tp);
                 metrics.forgetLag(tp.toString());
                 publishFailures.keySet().removeIf(k -> k.startsWith(tp + "@"));

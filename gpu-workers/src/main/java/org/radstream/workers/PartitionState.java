@@ -101,11 +101,6 @@ final class PartitionState {
         return MarkerOutcome.COMPLETE;
     }
 
-    /** The series in flight, oldest first. */
-    Collection<SeriesBuffer> openSeries() {
-        return open.values();
-    }
-
     /** The series completed by the last {@link #offerMarker} that returned COMPLETE. */
     SeriesBuffer completed() {
         return completed;

@@ -69,8 +69,9 @@ final class SeriesInference {
      */
     int prefetch(String seriesUid, List<SeriesBuffer.BufferedSlice> buffered, ModelSet models, SliceResults early,
             int maxSlices) throws Exception {
-        if (buffered.size() < 3) {
-            return 0;
+        if (buffered.size() < 3 || group.resultTasks().stream().map(models::get)
+                .noneMatch(m -> m != null && m.segmentation() != null)) {
+            return 0; // nothing to forward: the HU-threshold fallback runs at completion
         }
         AssembledSeries partial;
         try {

@@ -30,6 +30,7 @@ public final class WorkerMetrics {
     private final LongAdder aborted = new LongAdder();
     private final AtomicLong bufferedBytes = new AtomicLong();
     private final AtomicLong openSeries = new AtomicLong();
+    private final AtomicLong assignedPartitions = new AtomicLong();
     private final AtomicLong pausedPartitions = new AtomicLong();
     private volatile boolean running;
     private volatile String lastError = "";
@@ -78,6 +79,11 @@ public final class WorkerMetrics {
     public long seriesCompleted() { return seriesLatencyMs.count(); }
     public long bufferedBytes() { return bufferedBytes.get(); }
     public long openSeries() { return openSeries.get(); }
+
+    void assignedPartitions(int n) { assignedPartitions.set(n); }
+
+    /** Partitions of the task topic this worker owns now. */
+    public long assignedPartitions() { return assignedPartitions.get(); }
     public long transactionsAborted() { return aborted.sum(); }
     /** The model version a task currently runs (absent: HU baseline). */
     public String modelVersion(String task) { return modelVersions.get(task); }
@@ -90,6 +96,8 @@ public final class WorkerMetrics {
         line(b, "radstream_worker_up", g, running ? 1 : 0);
         header(b, "radstream_worker_consumer_lag", "gauge", "records behind the log end, per partition");
         new TreeMap<>(lag).forEach((p, v) -> line(b, "radstream_worker_consumer_lag", g + ",partition=\"" + p + "\"", v));
+        header(b, "radstream_worker_assigned_partitions", "gauge", "partitions of the task topic this worker owns");
+        line(b, "radstream_worker_assigned_partitions", g, assignedPartitions.get());
         header(b, "radstream_worker_slices_total", "counter", "slices buffered for assembly");
         line(b, "radstream_worker_slices_total", g, slices.sum());
         header(b, "radstream_worker_slices_skipped_total", "counter", "re-read slices of series already handled");

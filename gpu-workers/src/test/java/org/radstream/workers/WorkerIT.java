@@ -108,6 +108,15 @@ class WorkerIT {
             Harness.start(b);
             InferenceWorker c = null;
             try {
+                // the crash scenario needs both workers in the group: one must survive with half the partitions
+                long joinDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while ((a.metrics().assignedPartitions() == 0 || b.metrics().assignedPartitions() == 0
+                        || a.metrics().assignedPartitions() + b.metrics().assignedPartitions() != Topics.DEFAULT_PARTITIONS)
+                        && System.nanoTime() < joinDeadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(List.of(a.metrics().assignedPartitions(), b.metrics().assignedPartitions()))
+                        .as("partitions owned by each of the two workers").doesNotContain(0L);
                 // 1. a batch of interleaved series, shared by the two workers
                 h.sendInterleaved(TaskGroup.CHEST, series("ok-", 8), true);
                 List<InferenceResult> ok = h.read(broker.topics.results(), k -> k.startsWith("ok-"), 16,
