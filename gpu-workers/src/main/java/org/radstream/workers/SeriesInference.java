@@ -84,8 +84,9 @@ final class SeriesInference {
         for (String task : group.resultTasks()) {
             LoadedModel m = models.get(task);
             String plane = plane(partial, task);
-            if (m == null || m.segmentation() == null || !partial.hasPlane(plane) || forwarded >= maxSlices) {
-                continue;
+            if (m == null || m.segmentation() == null || !partial.hasPlane(plane) || forwarded >= maxSlices
+                    || m.segmentation().metadata().inputRegion() != null) {
+                continue; // a network trained inside the dilated liver waits for the whole liver
             }
             int half = m.segmentation().channels() / 2;
             forwarded += forward(partial, m.segmentation(), plane, early, z -> settled(slices, z, half),
@@ -161,7 +162,9 @@ final class SeriesInference {
         long t3 = System.nanoTime();
         Mask3D vesselRaw;
         if (vesselModel != null) {
-            vesselRaw = segment(s, vesselModel.segmentation(), plane(s, Tasks.VESSEL), early);
+            SegmentationModel net = vesselModel.segmentation();
+            vesselRaw = net.metadata().inputRegion() == null ? segment(s, net, plane(s, Tasks.VESSEL), early)
+                    : segmentInside(s, net, plane(s, Tasks.VESSEL), region);
         } else {
             // the liver plane: the vessel window ([-150, 150]) clips contrast-filled vessels
             vesselRaw = Baselines.vessel(huOnce(s, hu, LIVER_PLANE));
@@ -195,12 +198,40 @@ final class SeriesInference {
     }
 
     /**
+     * Inference of a network trained inside {@code region} (the dilated liver): its input is zero
+     * outside the region, and slices without region are not forwarded (empty masks). Nothing is
+     * computed ahead of completion, since the region needs the whole liver.
+     */
+    Mask3D segmentInside(AssembledSeries s, SegmentationModel model, String plane, Mask3D region) throws Exception {
+        int w = s.width();
+        int h = s.height();
+        SliceResults results = new SliceResults();
+        forward(s, model, plane, region, results, z -> !region.isSliceEmpty(z), Integer.MAX_VALUE);
+        Mask3D mask = new Mask3D(w, h, s.depth());
+        for (int z = 0; z < s.depth(); z++) {
+            SliceResults.Entry e = results.get(model, inputKey(s, z, plane, model.channels()));
+            if (e == null) {
+                continue;
+            }
+            forwardNanos += e.forwardNanos();
+            mask.setSlice(z, w == model.width() && h == model.height() ? e.mask()
+                    : Resample.nearest(e.mask(), model.width(), model.height(), w, h));
+        }
+        return mask;
+    }
+
+    private int forward(AssembledSeries s, SegmentationModel model, String plane, SliceResults results,
+            IntPredicate which, int maxSlices) throws Exception {
+        return forward(s, model, plane, null, results, which, maxSlices);
+    }
+
+    /**
      * Forwards up to {@code maxSlices} of the slices accepted by {@code which} that {@code results}
-     * lacks, in batches.
+     * lacks, in batches; with a {@code region}, the input is zero outside it.
      *
      * @return slices forwarded
      */
-    private int forward(AssembledSeries s, SegmentationModel model, String plane, SliceResults results,
+    private int forward(AssembledSeries s, SegmentationModel model, String plane, Mask3D region, SliceResults results,
             IntPredicate which, int maxSlices) throws Exception {
         int channels = model.channels();
         List<Integer> missing = new ArrayList<>();
@@ -229,9 +260,9 @@ final class SeriesInference {
             for (int i = 0; i < m; i++) {
                 int z = missing.get(start + i);
                 for (int c = Math.max(0, z - half); c <= Math.min(s.depth() - 1, z + half); c++) {
-                    input(s, model, plane, low, high, inputs, c);
+                    input(s, model, plane, low, high, region, inputs, c);
                 }
-                input(s, model, plane, low, high, inputs, 0); // SliceStack reads slice 0's length
+                input(s, model, plane, low, high, region, inputs, 0); // SliceStack reads slice 0's length
                 batch[i] = SliceStack.stack(Arrays.asList(inputs), z, channels);
             }
             long f0 = System.nanoTime();
@@ -245,9 +276,17 @@ final class SeriesInference {
     }
 
     private static void input(AssembledSeries s, SegmentationModel model, String plane, double low, double high,
-            float[][] inputs, int z) {
+            Mask3D region, float[][] inputs, int z) {
         if (inputs[z] == null) {
             float[] windowed = s.windowed(z, plane, low, high);
+            if (region != null) {
+                int offset = z * s.width() * s.height();
+                for (int i = 0; i < windowed.length; i++) {
+                    if (!region.get(offset + i)) {
+                        windowed[i] = 0f;
+                    }
+                }
+            }
             inputs[z] = s.width() == model.width() && s.height() == model.height() ? windowed
                     : Resample.bilinear(windowed, s.width(), s.height(), model.width(), model.height());
         }

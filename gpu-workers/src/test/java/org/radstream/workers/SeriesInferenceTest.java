@@ -85,6 +85,61 @@ class SeriesInferenceTest {
         assertThat(out.get(1).mask().count()).isEqualTo(8 * d);
     }
 
+    /** A 32² liver series: a 16×16 liver (110 HU) on slices 0..3 of 8 with a vessel, bright things far outside. */
+    private static List<WindowedSlice> liverSeries(String uid, float farHu) {
+        int w = 32;
+        int h = 32;
+        List<WindowedSlice> slices = new ArrayList<>();
+        for (int z = 0; z < 8; z++) {
+            float[] hu = new float[w * h];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    float v = 40;
+                    if (z < 4 && x >= 4 && x < 20 && y >= 4 && y < 20) {
+                        v = y == 10 && x >= 6 && x < 14 ? 190 : 110;
+                    }
+                    if (x >= 25 || y >= 25 || z == 7) {
+                        v = farHu; // beyond the dilated liver (3 steps)
+                    }
+                    hu[y * w + x] = v;
+                }
+            }
+            slices.add(Scans.slice(TaskGroup.LIVER, uid, z + 1, z, hu, w, h));
+        }
+        return slices;
+    }
+
+    @Test
+    void aVesselNetworkTrainedInsideTheDilatedLiverSeesNothingOutsideIt() throws Exception {
+        LoadedModel vessel = untrained(Tasks.VESSEL, new ModelDescriptor(Tasks.VESSEL, 16, 16, -150, 150,
+                Map.of(), ModelDescriptor.DILATED_LIVER));
+        try (vessel) {
+            ModelSet models = new ModelSet(Map.of(Tasks.VESSEL, vessel));
+            SeriesInference inference = new SeriesInference(TaskGroup.LIVER, 4);
+            AssembledSeries bright = assemble(liverSeries("VB", 300));
+            AssembledSeries dark = assemble(liverSeries("VD", -1000));
+            List<TaskOutput> a = inference.run(bright, models);
+            List<TaskOutput> b = inference.run(dark, models);
+            assertThat(a.get(0).mask()).isEqualTo(b.get(0).mask()); // the same liver (HU baseline)
+            assertThat(a.get(1).method()).isEqualTo("model");
+            assertThat(a.get(1).mask()).isEqualTo(b.get(1).mask());
+
+            Mask3D region = PostProcessing.vesselRegion(a.get(0).mask());
+            assertThat(region.isSliceEmpty(7)).isTrue();
+            Mask3D raw = inference.segmentInside(bright, vessel.segmentation(), SeriesInference.VESSEL_PLANE, region);
+            assertThat(raw.isSliceEmpty(7)).isTrue(); // not forwarded
+            // a whole-slice network with the same weights is not blind there
+            try (LoadedModel whole = untrained("vessel-whole", new ModelDescriptor("vessel-whole", 16, 16, -150, 150, Map.of()))) {
+                Mask3D rawWhole = inference.segment(bright, whole.segmentation(), SeriesInference.VESSEL_PLANE,
+                        new SliceResults());
+                assertThat(rawWhole.isSliceEmpty(7)).isFalse();
+            }
+            // and prefetch leaves the region network to completion
+            assertThat(inference.prefetch("VB", buffered(liverSeries("VB", 300)), models, new SliceResults(), 100))
+                    .isZero();
+        }
+    }
+
     @Test
     void seriesWithoutTheGroupsWindowIsPoison() throws Exception {
         List<WindowedSlice> slices = new ArrayList<>();
@@ -101,11 +156,14 @@ class SeriesInferenceTest {
 
     /** An untrained 2.5D U-Net on 16² inputs: its masks are arbitrary but deterministic. */
     private LoadedModel untrained(String task) throws Exception {
+        return untrained(task, new ModelDescriptor(task, 16, 16, -1200, 600, Map.of("dice", 0.5)));
+    }
+
+    private LoadedModel untrained(String task, ModelDescriptor descriptor) throws Exception {
         try (Model model = Architectures.newModel(NetworkSpec.unet25d(2, 4), ai.djl.Device.cpu())) {
             model.getBlock().setInitializer(new NormalInitializer(0.5f), ai.djl.nn.Parameter.Type.WEIGHT);
             model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 16, 16));
-            var artifact = new ModelStore(storeDir.resolve(task)).save(model,
-                    new ModelDescriptor(task, 16, 16, -1200, 600, Map.of("dice", 0.5)));
+            var artifact = new ModelStore(storeDir.resolve(task)).save(model, descriptor);
             return LoadedModel.of(task, "1", artifact.location(), SegmentationModel.load(artifact.location(), ai.djl.Device.cpu()));
         }
     }

@@ -88,6 +88,17 @@ public final class Mask3D {
         return s;
     }
 
+    /** Whether slice {@code z} has no voxel set. */
+    public boolean isSliceEmpty(int z) {
+        int from = z * width * height;
+        for (int i = from; i < from + width * height; i++) {
+            if (data[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public void setSlice(int z, boolean[] slice) {
         if (slice.length != width * height) {
             throw new IllegalArgumentException("slice has " + slice.length + " pixels, expected " + width * height);

@@ -37,6 +37,9 @@ final class MetadataJson {
         ObjectNode input = root.putObject("input");
         input.put("height", m.inputHeight());
         input.put("width", m.inputWidth());
+        if (m.inputRegion() != null) {
+            input.put("region", m.inputRegion());
+        }
         ObjectNode window = root.putObject("window");
         window.put("lowHu", m.windowLowHu());
         window.put("highHu", m.windowHighHu());
@@ -77,7 +80,7 @@ final class MetadataJson {
                     integer(input, "height"), integer(input, "width"),
                     number(window, "lowHu"), number(window, "highHu"), metrics,
                     Instant.parse(text(root, "created")), text(params, "file"),
-                    text(params, "sha256"));
+                    text(params, "sha256"), input.has("region") ? text(input, "region") : null);
         } catch (IllegalArgumentException | DateTimeParseException e) {
             throw new ModelIntegrityException("invalid model metadata " + file + ": "
                     + e.getMessage(), e);

@@ -15,13 +15,28 @@ import java.util.regex.Pattern;
  * @param windowLowHu lower bound of the HU window that maps to 0
  * @param windowHighHu upper bound of the HU window that maps to 1
  * @param metrics training and validation figures worth keeping with the weights (e.g. Dice)
+ * @param inputRegion null for a network that reads whole slices, or the region its input is
+ *     restricted to ({@link #DILATED_LIVER})
  */
 public record ModelDescriptor(String task, int inputHeight, int inputWidth, double windowLowHu,
-        double windowHighHu, Map<String, Double> metrics) {
+        double windowHighHu, Map<String, Double> metrics, String inputRegion) {
+
+    /**
+     * Input region of the hepatic vessel networks (SU-UNet): the liver mask dilated by the
+     * workers' vessel-region steps; the input is zero outside it.
+     */
+    public static final String DILATED_LIVER = "dilated-liver";
 
     static final Pattern TASK = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
+    /** A network that reads whole slices. */
+    public ModelDescriptor(String task, int inputHeight, int inputWidth, double windowLowHu,
+            double windowHighHu, Map<String, Double> metrics) {
+        this(task, inputHeight, inputWidth, windowLowHu, windowHighHu, metrics, null);
+    }
+
     public ModelDescriptor {
+        requireRegion(inputRegion);
         requireTask(task);
         if (inputHeight < 1 || inputWidth < 1) {
             throw new IllegalArgumentException("input size must be positive, got "
@@ -32,6 +47,14 @@ public record ModelDescriptor(String task, int inputHeight, int inputWidth, doub
                     + windowLowHu + ", " + windowHighHu + "]");
         }
         metrics = Map.copyOf(metrics == null ? Map.of() : metrics);
+    }
+
+    static String requireRegion(String region) {
+        if (region != null && !region.equals(DILATED_LIVER)) {
+            throw new IllegalArgumentException("unknown input region '" + region + "' (known: "
+                    + DILATED_LIVER + ")");
+        }
+        return region;
     }
 
     static String requireTask(String task) {

@@ -18,13 +18,17 @@ import java.util.Map;
  * @param created when the artifact was written
  * @param parametersFile name of the DJL parameter file inside the artifact directory
  * @param sha256 lower-case hex SHA-256 of that file
+ * @param inputRegion null when the network reads whole slices; otherwise the region it was
+ *     trained inside (see {@link ModelDescriptor#DILATED_LIVER}): its input is zero outside that
+ *     region and slices without region are not forwarded (their mask is empty)
  */
 public record ModelMetadata(String task, int version, NetworkSpec network, int inputHeight,
         int inputWidth, double windowLowHu, double windowHighHu, Map<String, Double> metrics,
-        Instant created, String parametersFile, String sha256) {
+        Instant created, String parametersFile, String sha256, String inputRegion) {
 
     public ModelMetadata {
         metrics = Map.copyOf(metrics);
+        ModelDescriptor.requireRegion(inputRegion);
     }
 
     /** Channels × height × width of one input sample. */

@@ -109,7 +109,7 @@ public final class ModelStore {
                 ModelMetadata metadata = new ModelMetadata(descriptor.task(), version, network,
                         descriptor.inputHeight(), descriptor.inputWidth(), descriptor.windowLowHu(),
                         descriptor.windowHighHu(), descriptor.metrics(), clock.instant(),
-                        params.getFileName().toString(), sha);
+                        params.getFileName().toString(), sha, descriptor.inputRegion());
                 MetadataJson.write(metadata, tmp.resolve(METADATA));
                 Path target = dir(descriptor.task(), version);
                 if (!Files.exists(target)) {

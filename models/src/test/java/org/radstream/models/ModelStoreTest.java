@@ -120,6 +120,8 @@ class ModelStoreTest {
             URI first = store.save(model, lung).location();
             URI second = store.save(model, lung).location();
             store.save(model, new ModelDescriptor("liver", SIZE, SIZE, -150, 250, Map.of()));
+            ModelArtifact vessel = store.save(model, new ModelDescriptor("vessel", SIZE, SIZE, -150, 150, Map.of(),
+                    ModelDescriptor.DILATED_LIVER));
 
             assertThat(store.versions("lung")).extracting(ModelArtifact::location)
                     .containsExactly(first, second);
@@ -128,6 +130,11 @@ class ModelStoreTest {
             assertThat(store.latest("liver")).get()
                     .extracting(a -> a.metadata().windowHighHu()).isEqualTo(250.0);
             assertThat(root.resolve("lung")).isDirectoryNotContaining("glob:**/.tmp-*");
+            // the input region travels in metadata.json; a model without one reads whole slices
+            assertThat(ModelStore.readMetadata(vessel.location()).inputRegion()).isEqualTo("dilated-liver");
+            assertThat(store.latest("liver")).get().extracting(a -> a.metadata().inputRegion()).isNull();
+            assertThatThrownBy(() -> new ModelDescriptor("vessel", SIZE, SIZE, -150, 150, Map.of(), "whole-abdomen"))
+                    .hasMessageContaining("unknown input region 'whole-abdomen'");
         }
     }
 

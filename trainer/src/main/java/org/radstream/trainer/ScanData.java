@@ -26,8 +26,29 @@ public record ScanData(String id, Volume hu, Mask3D label, Mask3D region, Mask3D
 
     /** Slice {@code z} in {@code window}, resized to {@code size}². */
     public float[] input(int z, Window window, int size) {
+        return input(z, window, size, false);
+    }
+
+    /**
+     * Slice {@code z} in {@code window}, with {@code inRegion} zero outside the region (how networks
+     * trained inside the dilated liver read it), resized to {@code size}².
+     */
+    public float[] input(int z, Window window, int size, boolean inRegion) {
         float[] w = window.apply(hu.slice(z));
+        if (inRegion && region != null) {
+            boolean[] r = region.slice(z);
+            for (int i = 0; i < w.length; i++) {
+                if (!r[i]) {
+                    w[i] = 0f;
+                }
+            }
+        }
         return hu.width() == size && hu.height() == size ? w : Resample.bilinear(w, hu.width(), hu.height(), size, size);
+    }
+
+    /** Whether slice {@code z} has any of the region (always, for a task without one). */
+    public boolean inRegion(int z) {
+        return region == null || !region.isSliceEmpty(z);
     }
 
     /** The label of slice {@code z} (restricted to the region), resized to {@code size}², as 0/1. */

@@ -38,15 +38,24 @@ final class SegmentationRun {
 
     private SegmentationRun() {}
 
-    static Samples samples(List<ScanData> scans, Window window, TrainingRecipe r) {
+    /**
+     * Training slices: every {@code sliceStride}-th slice; with {@code inRegion} (networks trained
+     * inside their task's region), inputs are zero outside the region and only slices with region count.
+     */
+    static Samples samples(List<ScanData> scans, Window window, TrainingRecipe r, boolean inRegion) {
         List<float[]> in = new ArrayList<>();
         List<float[]> out = new ArrayList<>();
         for (ScanData s : scans) {
             List<float[]> slices = new ArrayList<>(s.depth());
+            List<Integer> eligible = new ArrayList<>();
             for (int z = 0; z < s.depth(); z++) {
-                slices.add(s.input(z, window, r.inputSize()));
+                slices.add(s.input(z, window, r.inputSize(), inRegion));
+                if (!inRegion || s.inRegion(z)) {
+                    eligible.add(z);
+                }
             }
-            for (int z = 0; z < s.depth(); z += r.sliceStride()) {
+            for (int i = 0; i < eligible.size(); i += r.sliceStride()) {
+                int z = eligible.get(i);
                 in.add(SliceStack.stack(slices, z, r.sliceChannels()));
                 out.add(s.target(z, r.inputSize()));
             }
@@ -54,13 +63,14 @@ final class SegmentationRun {
         return new Samples(in, out);
     }
 
-    static Result run(Model model, Window window, List<ScanData> train, List<ScanData> validation, TrainingRecipe r,
-                      String name, Consumer<String> progress) throws Exception {
-        return run(model, window, samples(train, window, r), validation, r, new DiceBceLoss(), name, progress);
+    static Result run(Model model, Window window, boolean inRegion, List<ScanData> train, List<ScanData> validation,
+                      TrainingRecipe r, String name, Consumer<String> progress) throws Exception {
+        return run(model, window, inRegion, samples(train, window, r, inRegion), validation, r, new DiceBceLoss(), name,
+                progress);
     }
 
-    static Result run(Model model, Window window, Samples data, List<ScanData> validation, TrainingRecipe r, Loss loss,
-                      String name, Consumer<String> progress) throws Exception {
+    static Result run(Model model, Window window, boolean inRegion, Samples data, List<ScanData> validation,
+                      TrainingRecipe r, Loss loss, String name, Consumer<String> progress) throws Exception {
         if (data.size() == 0) {
             throw new IllegalArgumentException("no training slices for " + name);
         }
@@ -73,7 +83,7 @@ final class SegmentationRun {
         int hardAdded = 0;
         try (SegmentationTraining training = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
                 r.inputSize(), settings, loss)) {
-            SliceModel live = liveModel(training, window, r);
+            SliceModel live = liveModel(training, window, r, inRegion);
             List<float[]> poolIn = new ArrayList<>(data.inputs());
             List<float[]> poolOut = new ArrayList<>(data.targets());
             HardSampleMining.Split split = null;
@@ -155,11 +165,12 @@ final class SegmentationRun {
         }
     }
 
-    static SliceModel liveModel(SegmentationTraining training, Window window, TrainingRecipe r) {
+    static SliceModel liveModel(SegmentationTraining training, Window window, TrainingRecipe r, boolean inRegion) {
         return new SliceModel() {
             @Override public Window window() { return window; }
             @Override public int size() { return r.inputSize(); }
             @Override public int channels() { return r.sliceChannels(); }
+            @Override public boolean regionInput() { return inRegion; }
             @Override public float[][] predict(float[][] batch) { return training.predict(batch); }
         };
     }

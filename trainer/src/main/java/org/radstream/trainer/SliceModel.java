@@ -14,6 +14,12 @@ interface SliceModel {
 
     int channels();
 
+    /**
+     * Whether the network was trained inside its task's region (the dilated liver for vessels): its
+     * input is zero outside the region and slices without region are not forwarded.
+     */
+    boolean regionInput();
+
     /** Probability maps, one per sample of channels × size × size. */
     float[][] predict(float[][] batch) throws Exception;
 }

@@ -91,8 +91,8 @@ final class SumTraining {
                 }
                 lossA.add(sumA / n);
                 lossB.add(sumB / n);
-                diceA.add(validation.isEmpty() ? Double.NaN : Evaluator.meanDice(SegmentationRun.liveModel(ta, window, r), validation));
-                diceB.add(validation.isEmpty() ? Double.NaN : Evaluator.meanDice(SegmentationRun.liveModel(tb, window, r), validation));
+                diceA.add(validation.isEmpty() ? Double.NaN : Evaluator.meanDice(SegmentationRun.liveModel(ta, window, r, true), validation));
+                diceB.add(validation.isEmpty() ? Double.NaN : Evaluator.meanDice(SegmentationRun.liveModel(tb, window, r, true), validation));
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 progress.accept(String.format(Locale.ROOT,
                         "vessel SUM epoch %d/%d loss se-unet %.4f res-unet %.4f validation Dice se-unet %.4f res-unet %.4f%s ETA %s",

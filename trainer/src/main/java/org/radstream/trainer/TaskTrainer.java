@@ -88,7 +88,7 @@ public final class TaskTrainer {
         Optional<ModelArtifact> champion = publisher.store().latest(task.id());
         Device device = Devices.requireAvailable(Devices.parse(r.device()));
         try (Holder holder = start(task, spec, champion, r, device)) {
-            SegmentationRun.Result result = SegmentationRun.run(holder.model(), task.window(), train, validation, r,
+            SegmentationRun.Result result = SegmentationRun.run(holder.model(), task.window(), task.regionInput(), train, validation, r,
                     task.id(), progress);
             Map<String, Double> metrics = new LinkedHashMap<>();
             metrics.put("validation_dice", result.finalDice());
@@ -108,7 +108,7 @@ public final class TaskTrainer {
         TrainingTask task = TrainingTask.VESSEL;
         Optional<ModelArtifact> champion = publisher.store().latest(task.id());
         Device device = Devices.requireAvailable(Devices.parse(r.device()));
-        SegmentationRun.Samples data = SegmentationRun.samples(train, task.window(), r);
+        SegmentationRun.Samples data = SegmentationRun.samples(train, task.window(), r, task.regionInput());
         List<boolean[]> noisy = new ArrayList<>();
         for (float[] t : data.targets()) {
             boolean[] b = new boolean[t.length];
@@ -270,7 +270,8 @@ public final class TaskTrainer {
                 }
             });
             published = Optional.of(publisher.publish(model,
-                    new ModelDescriptor(task.id(), size, size, window.lower(), window.upper(), clean),
+                    new ModelDescriptor(task.id(), size, size, window.lower(), window.upper(), clean,
+                            task.regionInput() ? ModelDescriptor.DILATED_LIVER : null),
                     decision, championMetrics, champion));
             progress.accept(task.id() + " published version " + published.get().getVersion() + " at "
                     + published.get().getLocation());
@@ -294,6 +295,7 @@ public final class TaskTrainer {
             @Override public Window window() { return w; }
             @Override public int size() { return m.width(); }
             @Override public int channels() { return m.channels(); }
+            @Override public boolean regionInput() { return m.metadata().inputRegion() != null; }
             @Override public float[][] predict(float[][] batch) throws Exception { return m.predict(batch); }
         };
     }

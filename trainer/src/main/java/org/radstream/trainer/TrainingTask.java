@@ -43,6 +43,14 @@ public enum TrainingTask {
         return window;
     }
 
+    /**
+     * Whether the task's networks learn and infer inside its region only (vessels: the dilated
+     * liver, as SU-UNet does), their input zero outside it.
+     */
+    public boolean regionInput() {
+        return this == VESSEL;
+    }
+
     /** Tasks a label may name. */
     public static List<TrainingTask> labelled() {
         return List.of(LUNG, INFECTION, LIVER, VESSEL);

@@ -26,7 +26,7 @@ class SegmentationRunTest {
         List<ScanData> validation = List.of(TaskTrainerTest.disks("c", 32, 6));
         List<String> progress = new ArrayList<>();
         try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
-            SegmentationRun.Result result = SegmentationRun.run(model, Window.LUNG, train, validation, r, "disks", progress::add);
+            SegmentationRun.Result result = SegmentationRun.run(model, Window.LUNG, false, train, validation, r, "disks", progress::add);
 
             double best = result.validationDice().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
             assertThat(result.keptEpoch()).isBetween(1, 6);
@@ -34,7 +34,7 @@ class SegmentationRunTest {
             assertThat(result.finalDice()).isEqualTo(best);
             // the model now scores what the run says it kept, not what the last epoch scored
             try (SegmentationTraining t = SegmentationTraining.start(model, 3, 32, 32, new TrainingSettings(1, 4, 0.01f, 1))) {
-                double now = Evaluator.meanDice(SegmentationRun.liveModel(t, Window.LUNG, r), validation);
+                double now = Evaluator.meanDice(SegmentationRun.liveModel(t, Window.LUNG, r, false), validation);
                 assertThat(now).isCloseTo(best, within(1e-6));
             }
             if (result.keptEpoch() < 6) {
