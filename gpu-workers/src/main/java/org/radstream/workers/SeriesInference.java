@@ -15,7 +15,7 @@ import org.radstream.workers.TaskGroup.Tasks;
 /**
  * Runs a task group's segmentations on one assembled series: batched model inference where a
  * model is loaded (slices re-windowed to the model's window, resampled bilinearly to its input
- * size, masks resampled back by nearest neighbour), the HU-threshold baseline otherwise, then
+ * size, thresholded at the model's mask threshold, masks resampled back by nearest neighbour), the HU-threshold baseline otherwise, then
  * the papers' post-processing. Each output says which of the two made it.
  *
  * <p>Networks see one slice with its neighbours at a time, so most of a series' forward passes
@@ -266,7 +266,7 @@ final class SeriesInference {
                 batch[i] = SliceStack.stack(Arrays.asList(inputs), z, channels);
             }
             long f0 = System.nanoTime();
-            boolean[][] predicted = model.predictMasks(batch, 0.5f);
+            boolean[][] predicted = model.predictMasks(batch, model.maskThreshold());
             long each = (System.nanoTime() - f0) / m;
             for (int i = 0; i < m; i++) {
                 results.put(model, keys.get(start + i), new SliceResults.Entry(predicted[i], each));

@@ -141,6 +141,32 @@ class SeriesInferenceTest {
     }
 
     @Test
+    void networksAreCutAtTheirOwnMaskThreshold() throws Exception {
+        AssembledSeries s = assemble(Scans.chestSlices("T", 32, 32, 6));
+        SeriesInference inference = new SeriesInference(TaskGroup.CHEST, 4);
+        // the same weights published twice: once without a threshold (0.5), once cut at 0.05
+        java.net.URI half;
+        java.net.URI low;
+        try (Model model = Architectures.newModel(NetworkSpec.unet25d(2, 4), ai.djl.Device.cpu())) {
+            model.getBlock().setInitializer(new NormalInitializer(0.5f), ai.djl.nn.Parameter.Type.WEIGHT);
+            model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 16, 16));
+            ModelStore store = new ModelStore(storeDir.resolve("thresholds"));
+            half = store.save(model, new ModelDescriptor(Tasks.LUNG, 16, 16, -1200, 600, Map.of())).location();
+            low = store.save(model, new ModelDescriptor(Tasks.LUNG, 16, 16, -1200, 600,
+                    Map.of(SegmentationModel.MASK_THRESHOLD_METRIC, 0.05))).location();
+        }
+        try (SegmentationModel a = SegmentationModel.load(half, ai.djl.Device.cpu());
+             SegmentationModel b = SegmentationModel.load(low, ai.djl.Device.cpu())) {
+            assertThat(a.maskThreshold()).isEqualTo(0.5f);
+            assertThat(b.maskThreshold()).isEqualTo(0.05f);
+            Mask3D atHalf = inference.segment(s, a, SeriesInference.LUNG_PLANE, new SliceResults());
+            Mask3D atLow = inference.segment(s, b, SeriesInference.LUNG_PLANE, new SliceResults());
+            assertThat(atLow.and(atHalf)).isEqualTo(atHalf); // a lower cut only adds
+            assertThat(atLow.count()).isGreaterThan(atHalf.count());
+        }
+    }
+
+    @Test
     void seriesWithoutTheGroupsWindowIsPoison() throws Exception {
         List<WindowedSlice> slices = new ArrayList<>();
         slices.add(Scans.slice(TaskGroup.LIVER, "X", 1, 0, new float[4], 2, 2));

@@ -16,6 +16,8 @@ import java.net.URI;
  * model's native memory.
  */
 public final class SegmentationModel implements AutoCloseable {
+    /** Metric that carries the trainer's mask threshold. */
+    public static final String MASK_THRESHOLD_METRIC = "mask_threshold";
 
     private final StoredModel stored;
     private final Predictor<float[][], float[][]> predictor;
@@ -83,6 +85,16 @@ public final class SegmentationModel implements AutoCloseable {
     public float[][] predict(float[][] batch) throws TranslateException {
         Batches.pack(batch, channels, height, width); // fail fast, before any native call
         return predictor.predict(batch);
+    }
+
+    /**
+     * The probability from which a pixel belongs to the mask: the threshold the trainer chose on
+     * its validation scans for the best Dice ({@value #MASK_THRESHOLD_METRIC} in the metrics), or
+     * 0.5 for a version trained before it did.
+     */
+    public float maskThreshold() {
+        Double t = stored.metadata().metrics().get(MASK_THRESHOLD_METRIC);
+        return t == null ? 0.5f : t.floatValue();
     }
 
     /** Binary masks for a batch at {@code threshold} (e.g. 0.5). */

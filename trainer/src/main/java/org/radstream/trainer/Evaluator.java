@@ -9,7 +9,7 @@ import org.radstream.models.SliceStack;
 
 /**
  * Runs a {@link SliceModel} over whole scans the way the inference workers do (window, resize to
- * the model's input, stack neighbours, threshold at 0.5, resize back by nearest neighbour,
+ * the model's input, stack neighbours, threshold at the model's threshold, resize back by nearest neighbour,
  * restrict to the task's region; a network trained inside the region reads only the region's
  * slices, zero outside it) and scores the masks by Dice on the scans' native grid.
  */
@@ -18,10 +18,16 @@ final class Evaluator {
 
     private Evaluator() {}
 
-    /** The model's mask of a scan, on the scan's grid. */
+    /** The model's mask of a scan at its threshold, on the scan's grid. */
     static Mask3D segment(SliceModel model, ScanData scan) throws Exception {
-        int w = scan.hu().width();
-        int h = scan.hu().height();
+        return mask(probabilities(model, scan), model.threshold(), scan);
+    }
+
+    /**
+     * The model's probability maps of a scan, per slice on the model's input grid; null for the
+     * slices a network trained inside its region is not given (no region there).
+     */
+    static float[][] probabilities(SliceModel model, ScanData scan) throws Exception {
         int s = model.size();
         boolean inRegion = model.regionInput() && scan.region() != null;
         List<float[]> inputs = new ArrayList<>(scan.depth());
@@ -32,7 +38,7 @@ final class Evaluator {
                 forwarded.add(z);
             }
         }
-        Mask3D out = new Mask3D(w, h, scan.depth());
+        float[][] out = new float[scan.depth()][];
         for (int start = 0; start < forwarded.size(); start += BATCH) {
             int n = Math.min(BATCH, forwarded.size() - start);
             float[][] batch = new float[n][];
@@ -41,12 +47,28 @@ final class Evaluator {
             }
             float[][] p = model.predict(batch);
             for (int i = 0; i < n; i++) {
-                boolean[] m = new boolean[p[i].length];
-                for (int k = 0; k < m.length; k++) {
-                    m[k] = p[i][k] >= 0.5f;
-                }
-                out.setSlice(forwarded.get(start + i), w == s && h == s ? m : Resample.nearest(m, s, s, w, h));
+                out[forwarded.get(start + i)] = p[i];
             }
+        }
+        return out;
+    }
+
+    /** Probability maps (model grid, square) thresholded, resized back to the scan's grid, restricted to its region. */
+    static Mask3D mask(float[][] probabilities, float threshold, ScanData scan) {
+        int w = scan.hu().width();
+        int h = scan.hu().height();
+        Mask3D out = new Mask3D(w, h, scan.depth());
+        for (int z = 0; z < probabilities.length; z++) {
+            float[] p = probabilities[z];
+            if (p == null) {
+                continue;
+            }
+            int s = (int) Math.round(Math.sqrt(p.length));
+            boolean[] m = new boolean[p.length];
+            for (int k = 0; k < m.length; k++) {
+                m[k] = p[k] >= threshold;
+            }
+            out.setSlice(z, w == s && h == s ? m : Resample.nearest(m, s, s, w, h));
         }
         return scan.region() == null ? out : out.and(scan.region());
     }

@@ -24,11 +24,19 @@ final class SegmentationRun {
 
     /** What a run did, per epoch. */
     record Result(List<Double> epochLosses, List<Double> validationDice, int steps, int trainingSlices,
-                  int hardSlices, Duration elapsed, int keptEpoch) {
+                  int hardSlices, Duration elapsed, int keptEpoch, MaskThreshold.Choice threshold) {
         double firstLoss() { return epochLosses.get(0); }
         double finalLoss() { return epochLosses.get(epochLosses.size() - 1); }
-        /** Validation Dice of the weights the run ends with (those of {@link #keptEpoch}). */
-        double finalDice() { return validationDice.isEmpty() ? Double.NaN : validationDice.get(keptEpoch - 1); }
+        /**
+         * Validation Dice of the weights the run ends with (those of {@link #keptEpoch}) at the
+         * chosen mask threshold.
+         */
+        double finalDice() {
+            if (threshold != null && !Double.isNaN(threshold.dice())) {
+                return threshold.dice();
+            }
+            return validationDice.isEmpty() ? Double.NaN : validationDice.get(keptEpoch - 1);
+        }
     }
 
     /** Inputs and targets of training slices. */
@@ -160,8 +168,13 @@ final class SegmentationRun {
                 progress.accept(String.format(Locale.ROOT, "%s keeps the weights of epoch %d (best validation Dice %.4f)",
                         name, bestEpoch, bestDice));
             }
+            MaskThreshold.Choice threshold = MaskThreshold.choose(live, validation);
+            if (!validation.isEmpty()) {
+                progress.accept(String.format(Locale.ROOT, "%s mask threshold %.1f: validation Dice %.4f (at 0.5: %.4f)",
+                        name, threshold.threshold(), threshold.dice(), threshold.diceAtHalf()));
+            }
             return new Result(losses, dices, steps, poolIn.size(), hardAdded, Duration.ofNanos(System.nanoTime() - start),
-                    bestEpoch);
+                    bestEpoch, threshold);
         }
     }
 
@@ -171,6 +184,7 @@ final class SegmentationRun {
             @Override public int size() { return r.inputSize(); }
             @Override public int channels() { return r.sliceChannels(); }
             @Override public boolean regionInput() { return inRegion; }
+            @Override public float threshold() { return 0.5f; }
             @Override public float[][] predict(float[][] batch) { return training.predict(batch); }
         };
     }

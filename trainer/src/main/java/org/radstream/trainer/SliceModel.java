@@ -20,6 +20,9 @@ interface SliceModel {
      */
     boolean regionInput();
 
+    /** Probability from which a pixel is in the mask (0.5 while training). */
+    float threshold();
+
     /** Probability maps, one per sample of channels × size × size. */
     float[][] predict(float[][] batch) throws Exception;
 }

@@ -29,9 +29,15 @@ final class SumTraining {
 
     /** Per-epoch losses and validation Dice of both networks, and how far the soft labels moved. */
     record Result(List<Double> lossA, List<Double> lossB, List<Double> diceA, List<Double> diceB,
-                  List<Double> softLabelChange, int steps, Duration elapsed) {
-        double finalDiceA() { return diceA.isEmpty() ? Double.NaN : diceA.get(diceA.size() - 1); }
-        double finalDiceB() { return diceB.isEmpty() ? Double.NaN : diceB.get(diceB.size() - 1); }
+                  List<Double> softLabelChange, int steps, Duration elapsed, MaskThreshold.Choice thresholdA,
+                  MaskThreshold.Choice thresholdB) {
+        /** Validation Dice of the SE-UNet at its chosen threshold (the last epoch's at 0.5 without one). */
+        double finalDiceA() { return atThreshold(thresholdA, diceA); }
+        double finalDiceB() { return atThreshold(thresholdB, diceB); }
+
+        private static double atThreshold(MaskThreshold.Choice c, List<Double> dice) {
+            return c != null && !Double.isNaN(c.dice()) ? c.dice() : dice.isEmpty() ? Double.NaN : dice.get(dice.size() - 1);
+        }
     }
 
     private SumTraining() {}
@@ -100,8 +106,13 @@ final class SumTraining {
                         epoch > 0 ? String.format(Locale.ROOT, " soft-label change %.5f", change.get(epoch - 1)) : "",
                         SegmentationRun.eta(elapsed / (epoch + 1) * (r.epochs() - epoch - 1))));
             }
+            MaskThreshold.Choice thresholdA = MaskThreshold.choose(SegmentationRun.liveModel(ta, window, r, true), validation);
+            MaskThreshold.Choice thresholdB = MaskThreshold.choose(SegmentationRun.liveModel(tb, window, r, true), validation);
+            progress.accept(String.format(Locale.ROOT, "vessel SUM mask threshold: se-unet %.1f (validation Dice %.4f), res-unet %.1f (%.4f)",
+                    thresholdA.threshold(), thresholdA.dice(), thresholdB.threshold(), thresholdB.dice()));
+            return new Result(lossA, lossB, diceA, diceB, change, steps, Duration.ofNanos(System.nanoTime() - start),
+                    thresholdA, thresholdB);
         }
-        return new Result(lossA, lossB, diceA, diceB, change, steps, Duration.ofNanos(System.nanoTime() - start));
     }
 
     private static float step(Trainer trainer, float[][] x, float[][] y, float[][] peer, TrainingRecipe r) {

@@ -92,6 +92,8 @@ public final class TaskTrainer {
                     task.id(), progress);
             Map<String, Double> metrics = new LinkedHashMap<>();
             metrics.put("validation_dice", result.finalDice());
+            metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) result.threshold().threshold());
+            metrics.put("validation_dice_at_0_5", result.threshold().diceAtHalf());
             metrics.put("first_loss", result.firstLoss());
             metrics.put("final_loss", result.finalLoss());
             metrics.put("train_scans", (double) train.size());
@@ -129,6 +131,9 @@ public final class TaskTrainer {
             metrics.put("validation_dice", dice);
             metrics.put("validation_dice_se_unet", result.finalDiceA());
             metrics.put("validation_dice_res_unet", result.finalDiceB());
+            MaskThreshold.Choice threshold = pickA ? result.thresholdA() : result.thresholdB();
+            metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) threshold.threshold());
+            metrics.put("validation_dice_at_0_5", threshold.diceAtHalf());
             metrics.put("final_loss", (pickA ? result.lossA() : result.lossB()).get(result.lossA().size() - 1));
             metrics.put("train_scans", (double) train.size());
             metrics.put("validation_scans", (double) validation.size());
@@ -296,6 +301,7 @@ public final class TaskTrainer {
             @Override public int size() { return m.width(); }
             @Override public int channels() { return m.channels(); }
             @Override public boolean regionInput() { return m.metadata().inputRegion() != null; }
+            @Override public float threshold() { return m.maskThreshold(); }
             @Override public float[][] predict(float[][] batch) throws Exception { return m.predict(batch); }
         };
     }

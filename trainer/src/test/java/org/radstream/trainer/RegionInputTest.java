@@ -67,6 +67,7 @@ class RegionInputTest {
             @Override public int size() { return SIZE; }
             @Override public int channels() { return 1; }
             @Override public boolean regionInput() { return true; }
+            @Override public float threshold() { return 0.5f; }
             @Override public float[][] predict(float[][] batch) {
                 float[][] out = new float[batch.length][];
                 for (int i = 0; i < batch.length; i++) {
