@@ -168,7 +168,12 @@ final class SegmentationRun {
                 progress.accept(String.format(Locale.ROOT, "%s keeps the weights of epoch %d (best validation Dice %.4f)",
                         name, bestEpoch, bestDice));
             }
-            MaskThreshold.Choice threshold = MaskThreshold.choose(live, validation);
+            // a new session: the training one keeps reading the arrays it started with, not the restored ones
+            MaskThreshold.Choice threshold;
+            try (SegmentationTraining kept = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
+                    r.inputSize(), settings, loss)) {
+                threshold = MaskThreshold.choose(liveModel(kept, window, r, inRegion), validation);
+            }
             if (!validation.isEmpty()) {
                 progress.accept(String.format(Locale.ROOT, "%s mask threshold %.1f: validation Dice %.4f (at 0.5: %.4f)",
                         name, threshold.threshold(), threshold.dice(), threshold.diceAtHalf()));

@@ -47,6 +47,31 @@ class SegmentationRunTest {
     }
 
     @Test
+    void restoredWeightsAreWhatANewSessionPredictsNotTheTrainingSession() throws Exception {
+        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4);
+        ScanData scan = TaskTrainerTest.disks("a", 32, 6);
+        float[][] x = SegmentationRun.samples(List.of(scan), Window.LUNG, r, false).inputs().toArray(new float[0][]);
+        float[][] y = SegmentationRun.samples(List.of(scan), Window.LUNG, r, false).targets().toArray(new float[0][]);
+        TrainingSettings settings = new TrainingSettings(1, 4, 0.01f, 1);
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu());
+             SegmentationTraining training = SegmentationTraining.start(model, 3, 32, 32, settings)) {
+            training.step(x, y);
+            byte[] snapshot = SegmentationRun.snapshot(model);
+            float[] kept = training.predict(x)[0];
+            for (int i = 0; i < 5; i++) {
+                training.step(x, y);
+            }
+            float[] moved = training.predict(x)[0];
+            SegmentationRun.restore(model, snapshot);
+            // DJL's trainer keeps the parameter arrays it started with: it still predicts the moved weights
+            assertThat(training.predict(x)[0]).containsExactly(moved, org.assertj.core.data.Offset.offset(1e-6f));
+            try (SegmentationTraining fresh = SegmentationTraining.start(model, 3, 32, 32, settings)) {
+                assertThat(fresh.predict(x)[0]).containsExactly(kept, org.assertj.core.data.Offset.offset(1e-5f));
+            }
+        }
+    }
+
+    @Test
     void learningRateFallsAlongAHalfCosineToFivePercent() {
         assertThat(SegmentationRun.cosineScale(0, 10)).isEqualTo(1f);
         assertThat(SegmentationRun.cosineScale(9, 10)).isCloseTo(0.05f, within(1e-6f));
