@@ -19,11 +19,12 @@ import org.radstream.models.TrainingSettings;
 
 /**
  * SU-UNet (self-updating U-Nets) for noisy labels: an SE-UNet and a Res-UNet learn side by side.
- * The first epoch trains both on the noisy labels; before every later epoch each training slice's
- * target is recomputed by {@link SoftLabels} from the noisy label and both networks' current
- * masks (1 / 0.8 / 0.6 / 0.4 / 0), and each network is trained with {@link SumLoss} (Dice + focal
- * + 0.01 × Dice to the other network's output). Augmentation is a random flip pair, applied to
- * inputs, soft targets and the peer's output alike.
+ * The first half of the epochs trains both on the noisy labels ({@link #warmupEpochs}); before
+ * every later epoch each training slice's target is recomputed by {@link SoftLabels} from the
+ * noisy label and both networks' current masks (1 / 0.8 / 0.6 / 0.4 / 0), and each network is
+ * trained with {@link SumLoss} (Dice + focal + 0.01 × Dice to the other network's output). The
+ * learning rate follows the same half cosine as single-network runs. Augmentation is a random
+ * flip pair, applied to inputs, soft targets and the peer's output alike.
  */
 final class SumTraining {
 
@@ -41,6 +42,16 @@ final class SumTraining {
     }
 
     private SumTraining() {}
+
+    /**
+     * Epochs on the noisy labels before the labels start to self-update: half of the run. SU-UNet
+     * updates the labels once the two networks have converged on the noisy ones; updating from
+     * the first epoch, when neither network has found a vessel yet, turned the labels into "the
+     * whole region" (both networks agreeing on it scores 0.8) and the networks followed.
+     */
+    static int warmupEpochs(int epochs) {
+        return epochs / 2;
+    }
 
     static Result run(Model a, Model b, Window window, SegmentationRun.Samples data, List<boolean[]> noisy,
                       List<ScanData> validation, TrainingRecipe r, Consumer<String> progress) throws Exception {
@@ -60,10 +71,17 @@ final class SumTraining {
             float[][] inputs = data.inputs().toArray(new float[0][]);
             float[][] soft = data.targets().toArray(new float[0][]);
             Random random = new Random(r.seed());
+            int warmup = warmupEpochs(r.epochs());
             for (int epoch = 0; epoch < r.epochs(); epoch++) {
-                float[][] pa = ta.predict(inputs);
-                float[][] pb = tb.predict(inputs);
-                if (epoch > 0) {
+                float scale = SegmentationRun.cosineScale(epoch, r.epochs());
+                ta.setLearningRateScale(scale);
+                tb.setLearningRateScale(scale);
+                boolean updating = epoch >= warmup;
+                float[][] pa = null;
+                float[][] pb = null;
+                if (updating) {
+                    pa = ta.predict(inputs);
+                    pb = tb.predict(inputs);
                     double moved = 0;
                     for (int i = 0; i < n; i++) {
                         float[] updated = SoftLabels.update(noisy.get(i), pa[i], pb[i]);
@@ -88,11 +106,13 @@ final class SumTraining {
                         boolean flip = r.augment() && random.nextBoolean();
                         x[i] = flip ? aug.flipX(inputs[k]) : inputs[k];
                         y[i] = flip ? aug.flipX(soft[k]) : soft[k];
-                        peerOfA[i] = flip ? aug.flipX(pb[k]) : pb[k];
-                        peerOfB[i] = flip ? aug.flipX(pa[k]) : pa[k];
+                        if (updating) {
+                            peerOfA[i] = flip ? aug.flipX(pb[k]) : pb[k];
+                            peerOfB[i] = flip ? aug.flipX(pa[k]) : pa[k];
+                        }
                     }
-                    sumA += step(ta.trainer(), x, y, epoch == 0 ? null : peerOfA, r) * m;
-                    sumB += step(tb.trainer(), x, y, epoch == 0 ? null : peerOfB, r) * m;
+                    sumA += step(ta.trainer(), x, y, updating ? peerOfA : null, r) * m;
+                    sumB += step(tb.trainer(), x, y, updating ? peerOfB : null, r) * m;
                     steps++;
                 }
                 lossA.add(sumA / n);
@@ -103,7 +123,8 @@ final class SumTraining {
                 progress.accept(String.format(Locale.ROOT,
                         "vessel SUM epoch %d/%d loss se-unet %.4f res-unet %.4f validation Dice se-unet %.4f res-unet %.4f%s ETA %s",
                         epoch + 1, r.epochs(), lossA.get(epoch), lossB.get(epoch), diceA.get(epoch), diceB.get(epoch),
-                        epoch > 0 ? String.format(Locale.ROOT, " soft-label change %.5f", change.get(epoch - 1)) : "",
+                        updating ? String.format(Locale.ROOT, " soft-label change %.5f", change.get(change.size() - 1))
+                                : " (warm-up on the noisy labels)",
                         SegmentationRun.eta(elapsed / (epoch + 1) * (r.epochs() - epoch - 1))));
             }
             MaskThreshold.Choice thresholdA = MaskThreshold.choose(SegmentationRun.liveModel(ta, window, r, true), validation);

@@ -1,0 +1,45 @@
+package org.radstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.radstream.imaging.Window;
+import org.radstream.models.Architectures;
+import org.radstream.models.NetworkSpec;
+import org.radstream.models.UNetVariant;
+
+/** SU-UNet's self-loop starts once both networks have learnt from the noisy labels. */
+class SumTrainingTest {
+
+    @Test
+    void labelsSelfUpdateOnlyAfterTheWarmUpHalf() throws Exception {
+        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(4).withBatchSize(4)
+                .withAugment(false);
+        List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6));
+        SegmentationRun.Samples data = SegmentationRun.samples(train, Window.VESSEL, r, true);
+        List<boolean[]> noisy = new ArrayList<>();
+        for (float[] t : data.targets()) {
+            boolean[] b = new boolean[t.length];
+            for (int i = 0; i < t.length; i++) {
+                b[i] = t[i] >= 0.5f;
+            }
+            noisy.add(b);
+        }
+        List<String> progress = new ArrayList<>();
+        try (Model a = Architectures.newModel(NetworkSpec.unet(UNetVariant.SQUEEZE_EXCITATION, 3, 3, 4), Device.cpu());
+             Model b = Architectures.newModel(NetworkSpec.unet(UNetVariant.RESIDUAL, 3, 3, 4), Device.cpu())) {
+            SumTraining.Result result = SumTraining.run(a, b, Window.VESSEL, data, noisy,
+                    List.of(TaskTrainerTest.disks("v", 32, 6)), r, progress::add);
+            assertThat(SumTraining.warmupEpochs(4)).isEqualTo(2);
+            assertThat(result.lossA()).hasSize(4);
+            assertThat(result.softLabelChange()).hasSize(2); // epochs 3 and 4 only
+            assertThat(progress.get(0)).contains("epoch 1/4").contains("warm-up on the noisy labels");
+            assertThat(progress.get(1)).contains("epoch 2/4").contains("warm-up");
+            assertThat(progress.get(2)).contains("epoch 3/4").contains("soft-label change");
+        }
+    }
+}
