@@ -9,6 +9,25 @@ import java.util.Arrays;
 public final class Metrics {
     private Metrics() {}
 
+    /**
+     * Share of the truth voxels whose HU lies in [{@code lowHu}, {@code highHu}) that the prediction
+     * contains; NaN when the truth has no such voxel.
+     */
+    public static double recallInBand(Mask3D predicted, Mask3D truth, Volume hu, double lowHu, double highHu) {
+        float[] v = hu.hu();
+        long in = 0;
+        long found = 0;
+        for (int i = 0; i < v.length; i++) {
+            if (truth.get(i) && v[i] >= lowHu && v[i] < highHu) {
+                in++;
+                if (predicted.get(i)) {
+                    found++;
+                }
+            }
+        }
+        return in == 0 ? Double.NaN : (double) found / in;
+    }
+
     /** Dice = 2|A∩B| / (|A|+|B|); 1.0 when both masks are empty (perfect agreement on "nothing"). */
     public static double dice(Mask3D a, Mask3D b) {
         a.requireSameShape(b);

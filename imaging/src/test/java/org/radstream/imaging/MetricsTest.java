@@ -22,6 +22,33 @@ class MetricsTest {
     }
 
     @Test
+    void infectionFoundIsSplitIntoConsolidationAndGroundGlass() {
+        // 10 voxels of truth infection: 4 consolidation (0 HU), 6 ground glass (-500 HU)
+        float[] hu = new float[20];
+        java.util.Arrays.fill(hu, -850f);
+        Mask3D truth = new Mask3D(20, 1, 1);
+        Mask3D predicted = new Mask3D(20, 1, 1);
+        for (int i = 0; i < 10; i++) {
+            truth.set(i, true);
+            hu[i] = i < 4 ? 0f : -500f;
+        }
+        predicted.set(0, true);          // 1 of 4 consolidation voxels
+        for (int i = 4; i < 10; i++) {   // every ground-glass voxel, and one false positive
+            predicted.set(i, true);
+        }
+        predicted.set(15, true);
+        Volume v = new Volume(hu, 20, 1, 1, 1, 1, 1);
+        assertThat(Metrics.recallInBand(predicted, truth, v, -250, Double.POSITIVE_INFINITY)).isEqualTo(0.25);
+        assertThat(Metrics.recallInBand(predicted, truth, v, Double.NEGATIVE_INFINITY, -250)).isEqualTo(1.0);
+        assertThat(Metrics.recallInBand(predicted, truth, v, 100, 200)).isNaN();
+
+        org.radstream.imaging.eval.ScanScore s = org.radstream.imaging.eval.ScanScore.of("s", v, truth, predicted, truth, truth);
+        assertThat(s.consolidationFound()).isEqualTo(0.25);
+        assertThat(s.ggoFound()).isEqualTo(1.0);
+        assertThat(s.infectionDice()).isEqualTo(2.0 * 7 / (10 + 8));
+    }
+
+    @Test
     void sphereVolumeAtAnisotropicSpacing() {
         double r = 20;
         Mask3D s = sphere(80, 80, 30, 0.7, 0.7, 2.5, 28, 28, 37.5, r);

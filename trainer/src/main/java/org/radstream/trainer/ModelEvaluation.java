@@ -98,25 +98,7 @@ public final class ModelEvaluation implements EvaluationMethod {
         if (clf != null) {
             inf = filter(inf, v, clf);
         }
-        return chestScore(scan.scanId(), v.spacingX(), v.spacingY(), v.spacingZ(), lung, inf, lungTruth, infTruth);
-    }
-
-    /**
-     * The scores of one chest scan from predicted and truth masks on the scan's grid; also how
-     * {@code eval --method pipeline} scores the masks the workers published, so both methods
-     * measure the same way.
-     */
-    public static ScanScore chestScore(String scanId, double sx, double sy, double sz, Mask3D lung, Mask3D inf,
-                                       Mask3D lungTruth, Mask3D infTruth) {
-        boolean infected = !infTruth.isEmpty();
-        double tl = lungTruth.volumeMl(sx, sy, sz);
-        double ti = infTruth.volumeMl(sx, sy, sz);
-        double pl = lung.volumeMl(sx, sy, sz);
-        double pi = inf.volumeMl(sx, sy, sz);
-        return new ScanScore(scanId, Metrics.dice(lung, lungTruth), infected ? Metrics.dice(inf, infTruth) : Double.NaN,
-                Metrics.hausdorff95Mm(lung, lungTruth, sx, sy, sz),
-                infected ? Metrics.hausdorff95Mm(inf, infTruth, sx, sy, sz) : Double.NaN,
-                tl, ti, pl, pi, Metrics.poir(ti, tl), Metrics.poir(pi, pl));
+        return ScanScore.of(scan.scanId(), v, lung, inf, lungTruth, infTruth);
     }
 
     /** Drops the 2D components the classifier rejects (as the workers do). */

@@ -31,6 +31,10 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
                 chest.stream().mapToDouble(ScanScore::truthPoir).toArray());
     }
 
+    /** Mean share of the truth consolidation the predicted infection contains (scans that have some). */
+    public double consolidationFound() { return mean(chest.stream().mapToDouble(ScanScore::consolidationFound).toArray()); }
+    public double ggoFound() { return mean(chest.stream().mapToDouble(ScanScore::ggoFound).toArray()); }
+
     static double mean(double[] v) {
         double s = 0;
         int n = 0;
@@ -61,6 +65,8 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
         m.put("infection_hd95_mm", infectionHd95());
         m.put("poir_pearson", poirPearson());
         m.put("poir_mape", poirMape());
+        m.put("consolidation_found", consolidationFound());
+        m.put("ggo_found", ggoFound());
         m.put("abdomen", abdomenNote);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ScanScore s : chest) {
@@ -74,6 +80,8 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
             r.put("pred_poir", s.predPoir());
             r.put("truth_infection_ml", s.truthInfectionMl());
             r.put("pred_infection_ml", s.predInfectionMl());
+            r.put("consolidation_found", s.consolidationFound());
+            r.put("ggo_found", s.ggoFound());
             rows.add(r);
         }
         m.put("scans", rows);
@@ -90,6 +98,8 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
         b.append(String.format(Locale.ROOT, "%-8s %-10s %6.3f %10.2f %10d%n", "CHEST", "infection", infectionDice(), infectionHd95(), infected));
         b.append(String.format(Locale.ROOT, "PoIR: Pearson r %.3f, m-APE %.1f%% (%d scans, m-APE over %d with truth PoIR > 0)%n",
                 poirPearson(), poirMape(), chest.size(), chest.stream().filter(s -> s.truthPoir() > 0).count()));
+        b.append(String.format(Locale.ROOT, "infection found: consolidation (truth > %.0f HU) %.1f%%, ground glass %.1f%%%n",
+                ScanScore.DENSE_HU, 100 * consolidationFound(), 100 * ggoFound()));
         b.append(String.format(Locale.ROOT, "ABDOMEN: %s%n", abdomenNote));
         return b.toString();
     }

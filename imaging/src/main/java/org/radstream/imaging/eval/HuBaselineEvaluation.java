@@ -8,7 +8,6 @@ import java.util.Map;
 import org.radstream.imaging.HuThresholdBaseline;
 import org.radstream.imaging.HuThresholdBaseline.Thresholds;
 import org.radstream.imaging.Mask3D;
-import org.radstream.imaging.Metrics;
 import org.radstream.imaging.Volume;
 import org.radstream.imaging.cohort.Cohort;
 import org.radstream.imaging.cohort.CohortManifest;
@@ -138,19 +137,7 @@ public final class HuBaselineEvaluation implements EvaluationMethod {
             Mask3D infTruth = cohort.truth(s, "infection");
             Mask3D lung = HuThresholdBaseline.lungMask(v, t);
             Mask3D inf = HuThresholdBaseline.infectionMask(v, t);
-            double sx = v.spacingX();
-            double sy = v.spacingY();
-            double sz = v.spacingZ();
-            boolean infected = !infTruth.isEmpty();
-            double tl = lungTruth.volumeMl(sx, sy, sz);
-            double ti = infTruth.volumeMl(sx, sy, sz);
-            double pl = lung.volumeMl(sx, sy, sz);
-            double pi = inf.volumeMl(sx, sy, sz);
-            rows.add(new ScanScore(s.scanId(), Metrics.dice(lung, lungTruth),
-                    infected ? Metrics.dice(inf, infTruth) : Double.NaN,
-                    Metrics.hausdorff95Mm(lung, lungTruth, sx, sy, sz),
-                    infected ? Metrics.hausdorff95Mm(inf, infTruth, sx, sy, sz) : Double.NaN,
-                    tl, ti, pl, pi, Metrics.poir(ti, tl), Metrics.poir(pi, pl)));
+            rows.add(ScanScore.of(s.scanId(), v, lung, inf, lungTruth, infTruth));
         }
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("lung_threshold_hu", t.lungHu());

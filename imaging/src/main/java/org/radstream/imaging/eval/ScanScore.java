@@ -1,9 +1,39 @@
 package org.radstream.imaging.eval;
 
+import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Metrics;
+import org.radstream.imaging.Volume;
+
 /**
  * Scores of one chest scan. Infection Dice and HD95 are NaN for scans without truth infection
  * (Dice of "nothing" is not informative about segmentation); HD95 is NaN when one mask is empty.
+ *
+ * @param consolidationFound share of the truth infection denser than {@link #DENSE_HU} (consolidation,
+ *     as dense as the chest wall it touches) that the predicted infection contains; NaN without any
+ * @param ggoFound           the same for the rest of the truth infection (ground glass)
  */
 public record ScanScore(String scanId, double lungDice, double infectionDice, double lungHd95Mm, double infectionHd95Mm,
                         double truthLungMl, double truthInfectionMl, double predLungMl, double predInfectionMl,
-                        double truthPoir, double predPoir) {}
+                        double truthPoir, double predPoir, double consolidationFound, double ggoFound) {
+
+    /** HU from which infection counts as consolidation here: the HU baseline's lung threshold. */
+    public static final double DENSE_HU = -250;
+
+    /** Every score of a chest scan from its predicted and truth masks on the scan's grid. */
+    public static ScanScore of(String scanId, Volume hu, Mask3D lung, Mask3D inf, Mask3D lungTruth, Mask3D infTruth) {
+        double sx = hu.spacingX();
+        double sy = hu.spacingY();
+        double sz = hu.spacingZ();
+        boolean infected = !infTruth.isEmpty();
+        double tl = lungTruth.volumeMl(sx, sy, sz);
+        double ti = infTruth.volumeMl(sx, sy, sz);
+        double pl = lung.volumeMl(sx, sy, sz);
+        double pi = inf.volumeMl(sx, sy, sz);
+        return new ScanScore(scanId, Metrics.dice(lung, lungTruth), infected ? Metrics.dice(inf, infTruth) : Double.NaN,
+                Metrics.hausdorff95Mm(lung, lungTruth, sx, sy, sz),
+                infected ? Metrics.hausdorff95Mm(inf, infTruth, sx, sy, sz) : Double.NaN,
+                tl, ti, pl, pi, Metrics.poir(ti, tl), Metrics.poir(pi, pl),
+                Metrics.recallInBand(inf, infTruth, hu, DENSE_HU, Double.POSITIVE_INFINITY),
+                Metrics.recallInBand(inf, infTruth, hu, Double.NEGATIVE_INFINITY, DENSE_HU));
+    }
+}

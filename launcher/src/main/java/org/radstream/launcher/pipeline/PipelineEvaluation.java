@@ -22,7 +22,6 @@ import org.radstream.imaging.eval.ScanScore;
 import org.radstream.platform.Platform;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
-import org.radstream.trainer.ModelEvaluation;
 
 /**
  * {@code radstream eval --method pipeline}: the held-out cohort goes through the real pipeline
@@ -89,8 +88,9 @@ public final class PipelineEvaluation implements EvaluationMethod {
             params.putIfAbsent("lung", lung.getMethod() + " " + (lung.getModelVersion() == null ? "" : "v" + lung.getModelVersion()));
             params.putIfAbsent("infection", inf.getMethod() + " " + (inf.getModelVersion() == null ? "" : "v" + inf.getModelVersion())
                     + (inf.getClassifierVersion() == null ? "" : ", classifier v" + inf.getClassifierVersion()));
-            chest.add(ModelEvaluation.chestScore(s.scanId(), s.spacingX(), s.spacingY(), s.spacingZ(), mask(lung),
-                    mask(inf), cohort.truth(s, "lung"), cohort.truth(s, "infection")));
+            // scored as eval --method models scores the models run directly
+            chest.add(ScanScore.of(s.scanId(), cohort.series(s).volume(), mask(lung), mask(inf),
+                    cohort.truth(s, "lung"), cohort.truth(s, "infection")));
         }
         AlertScore alerts = AlertScore.of(cohort.manifest(), watch.alerts());
         params.put("alert_sensitivity", alerts.sensitivity());
