@@ -7,6 +7,7 @@ import org.radstream.imaging.BoundingSquare;
 import org.radstream.imaging.ComponentLabels;
 import org.radstream.imaging.Components;
 import org.radstream.imaging.Connectivity;
+import org.radstream.imaging.InfectedLung;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Morphology;
 import org.radstream.imaging.Resample;
@@ -15,9 +16,12 @@ import org.radstream.imaging.Resample;
  * Post-processing of the source papers, applied to every raw mask whatever produced it.
  * <ul>
  *   <li>lung: keep the two largest 3D components (the lungs; drops stomach gas, specks);</li>
- *   <li>infection: restrict to the lung, split into connected components (per slice: the
- *       classifier sees 2D patches), crop each to its minimum enclosing square, resize to the
- *       classifier's patch size and drop the components it rejects;</li>
+ *   <li>infection: keep the 3D components that reach into the lung, whole (dense subpleural
+ *       consolidation is what a lung network leaves out of the lung), split them into connected
+ *       components per slice (the classifier sees 2D patches), crop each to its minimum enclosing
+ *       square, resize to the classifier's patch size and drop the components it rejects; the
+ *       published lung then includes the infection, as the lung label does
+ *       ({@link InfectedLung});</li>
  *   <li>liver: keep the largest 3D component; the dilated liver bounds the vessel search;</li>
  *   <li>vessels: only inside the dilated liver.</li>
  * </ul>
@@ -48,14 +52,15 @@ final class PostProcessing {
     record Filtered(Mask3D mask, int removed) {}
 
     /**
-     * Restricts candidates to the lung and, with a classifier, drops the regions it rejects.
+     * Keeps the candidates that reach into the lung and, with a classifier, drops the regions it
+     * rejects.
      *
      * @param image     slice z as values in the classifier's window, row-major
      * @param batchSize patches per classifier call
      */
     static Filtered infection(Mask3D candidates, Mask3D lung, RegionClassifier classifier,
             IntFunction<float[]> image, int batchSize) throws Exception {
-        Mask3D restricted = candidates.and(lung);
+        Mask3D restricted = InfectedLung.reaching(lung, candidates);
         if (classifier == null) {
             return new Filtered(restricted, 0);
         }

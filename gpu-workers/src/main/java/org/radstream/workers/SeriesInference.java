@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntPredicate;
 import org.radstream.avro.WindowedSlice;
+import org.radstream.imaging.InfectedLung;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Resample;
 import org.radstream.imaging.Volume;
@@ -127,8 +128,6 @@ final class SeriesInference {
         long t1 = System.nanoTime();
         Mask3D lung = PostProcessing.lung(lungRaw);
         long t2 = System.nanoTime();
-        List<TaskOutput> out = new ArrayList<>(2);
-        out.add(output(Tasks.LUNG, lung, lungModel, null, 0, t1 - t0, t2 - t1));
 
         LoadedModel infModel = models.get(Tasks.INFECTION);
         long t3 = System.nanoTime();
@@ -139,8 +138,11 @@ final class SeriesInference {
         RegionClassifier clf = clfModel == null ? null : clfModel.regionClassifier();
         PostProcessing.Filtered filtered = PostProcessing.infection(infRaw, lung, clf,
                 z -> s.windowed(z, LUNG_PLANE, clf.windowLowHu(), clf.windowHighHu()), batchSize);
+        InfectedLung result = InfectedLung.of(lung, filtered.mask());
         long t5 = System.nanoTime();
-        out.add(output(Tasks.INFECTION, filtered.mask(), infModel, clfModel, filtered.removed(), t4 - t3, t5 - t4));
+        List<TaskOutput> out = new ArrayList<>(2);
+        out.add(output(Tasks.LUNG, result.lung(), lungModel, null, 0, t1 - t0, t2 - t1));
+        out.add(output(Tasks.INFECTION, result.infection(), infModel, clfModel, filtered.removed(), t4 - t3, t5 - t4));
         return out;
     }
 

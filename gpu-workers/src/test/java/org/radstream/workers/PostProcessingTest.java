@@ -74,7 +74,7 @@ class PostProcessingTest {
     }
 
     @Test
-    void infectionIsRestrictedToTheLungAndRejectedRegionsAreDropped() throws Exception {
+    void infectionKeepsTheComponentsReachingIntoTheLungWholeAndDropsRejectedOnes() throws Exception {
         int w = 24;
         int h = 24;
         Mask3D lung = new Mask3D(w, h, 2);
@@ -84,6 +84,7 @@ class PostProcessingTest {
         box(candidates, 14, 4, 0, 15, 12, 1);  // line: 8 voxels on a dark patch
         box(candidates, 4, 14, 1, 7, 17, 2);   // lesion on slice 1: 9 voxels, bright
         box(candidates, 0, 0, 1, 2, 2, 2);     // outside the lung: 4 voxels, never classified
+        box(candidates, 0, 18, 0, 4, 21, 1);   // subpleural, half outside the lung: 12 voxels, bright
         float[][] image = new float[2][w * h];
         for (int z = 0; z < 2; z++) {
             for (int y = 0; y < h; y++) {
@@ -95,13 +96,14 @@ class PostProcessingTest {
         MeanClassifier clf = new MeanClassifier();
         PostProcessing.Filtered f = PostProcessing.infection(candidates, lung, clf, z -> image[z], 2);
         assertThat(f.removed()).isEqualTo(1);
-        assertThat(f.mask().count()).isEqualTo(16 + 9);
+        assertThat(f.mask().count()).isEqualTo(16 + 9 + 12);
         assertThat(f.mask().get(14, 5, 0)).isFalse();
         assertThat(f.mask().get(0, 0, 1)).isFalse();
-        assertThat(clf.seen).hasSize(3).allMatch(p -> p.length == 64);
+        assertThat(f.mask().get(0, 18, 0)).as("the part outside the lung stays").isTrue();
+        assertThat(clf.seen).hasSize(4).allMatch(p -> p.length == 64);
 
         PostProcessing.Filtered unfiltered = PostProcessing.infection(candidates, lung, null, z -> image[z], 2);
         assertThat(unfiltered.removed()).isZero();
-        assertThat(unfiltered.mask().count()).isEqualTo(16 + 8 + 9);
+        assertThat(unfiltered.mask().count()).isEqualTo(16 + 8 + 9 + 12);
     }
 }

@@ -55,6 +55,26 @@ public final class ComponentLabels {
         return new Mask3D(out, width, height, depth);
     }
 
+    /** Mask of the components that share at least one voxel with {@code other}. */
+    public Mask3D touching(Mask3D other) {
+        if (other.size() != labels.length) {
+            throw new IllegalArgumentException("mask of " + other.size() + " voxels for components of " + labels.length);
+        }
+        boolean[] hit = new boolean[sizes.length + 1];
+        boolean[] o = other.data();
+        for (int i = 0; i < labels.length; i++) {
+            if (o[i]) {
+                hit[labels[i]] = true;
+            }
+        }
+        boolean[] out = new boolean[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            int l = labels[i];
+            out[i] = l > 0 && hit[l];
+        }
+        return new Mask3D(out, width, height, depth);
+    }
+
     /** Mask of the components with at least {@code minVoxels} voxels. */
     public Mask3D atLeast(long minVoxels) {
         boolean[] out = new boolean[labels.length];

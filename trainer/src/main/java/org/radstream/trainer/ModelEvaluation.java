@@ -13,6 +13,7 @@ import org.radstream.imaging.BoundingSquare;
 import org.radstream.imaging.ComponentLabels;
 import org.radstream.imaging.Components;
 import org.radstream.imaging.Connectivity;
+import org.radstream.imaging.InfectedLung;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Metrics;
 import org.radstream.imaging.Morphology;
@@ -30,8 +31,8 @@ import org.radstream.models.SegmentationModel;
 
 /**
  * {@code radstream eval --method models}: the published models of a model store, run as the
- * workers run them (lung: two largest components; infection: inside the lung, optionally filtered
- * by the candidate classifier; liver: largest component; vessels inside the dilated liver), scored
+ * workers run them (lung: two largest components; infection: the components reaching into the lung, optionally filtered
+ * by the candidate classifier, the lung grown by them; liver: largest component; vessels inside the dilated liver), scored
  * against the cohort's exact truth. Abdominal figures (liver Dice, vessel Dice and HD95 against the
  * exact vessel truth) go into the report's abdomen note.
  */
@@ -94,11 +95,12 @@ public final class ModelEvaluation implements EvaluationMethod {
         Mask3D infTruth = c.truth(scan, "infection");
         ScanData data = new ScanData(scan.scanId(), v, lungTruth, null, null);
         Mask3D lung = Components.keepLargest(Evaluator.segment(TaskTrainer.sliceModel(lungM), data), 2, Connectivity.FACE);
-        Mask3D inf = Evaluator.segment(TaskTrainer.sliceModel(infM), data).and(lung);
+        Mask3D inf = InfectedLung.reaching(lung, Evaluator.segment(TaskTrainer.sliceModel(infM), data));
         if (clf != null) {
             inf = filter(inf, v, clf);
         }
-        return ScanScore.of(scan.scanId(), v, lung, inf, lungTruth, infTruth);
+        InfectedLung out = InfectedLung.of(lung, inf);
+        return ScanScore.of(scan.scanId(), v, out.lung(), out.infection(), lungTruth, infTruth);
     }
 
     /** Drops the 2D components the classifier rejects (as the workers do). */

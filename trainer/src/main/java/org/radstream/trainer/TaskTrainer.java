@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import org.radstream.avro.ModelPublished;
 import org.radstream.imaging.Components;
 import org.radstream.imaging.Connectivity;
+import org.radstream.imaging.InfectedLung;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Window;
 import org.radstream.models.Architectures;
@@ -224,7 +225,10 @@ public final class TaskTrainer {
         }
     }
 
-    /** The candidates as the workers filter them: inside the published lung model's lungs, when there is one. */
+    /**
+     * The candidates as the workers filter them: the components reaching into the published lung
+     * model's lungs, when there is one.
+     */
     private List<Mask3D> insideLung(List<ScanData> scans, List<Mask3D> candidates, Device device) throws Exception {
         Optional<ModelArtifact> lungModel = publisher.store().latest(TrainingTask.LUNG.id());
         if (lungModel.isEmpty()) {
@@ -234,7 +238,7 @@ public final class TaskTrainer {
         try (SegmentationModel m = SegmentationModel.load(lungModel.get().location(), device)) {
             for (int i = 0; i < scans.size(); i++) {
                 Mask3D lung = Components.keepLargest(Evaluator.segment(sliceModel(m), scans.get(i)), 2, Connectivity.FACE);
-                out.add(candidates.get(i).and(lung));
+                out.add(InfectedLung.reaching(lung, candidates.get(i)));
             }
         }
         return out;
