@@ -16,9 +16,7 @@ package org.radstream.imaging;
 public record InfectedLung(Mask3D lung, Mask3D infection) {
 
     public InfectedLung {
-        if (!lung.sameShape(infection)) {
-            throw new IllegalArgumentException("lung " + lung + " and infection " + infection + " differ in shape");
-        }
+        requireSameShape(lung, infection);
     }
 
     /**
@@ -26,17 +24,19 @@ public record InfectedLung(Mask3D lung, Mask3D infection) {
      * kept whole, including its voxels outside the lung.
      */
     public static Mask3D reaching(Mask3D lung, Mask3D candidates) {
-        if (!lung.sameShape(candidates)) {
-            throw new IllegalArgumentException("lung " + lung + " and infection " + candidates + " differ in shape");
-        }
+        requireSameShape(lung, candidates);
         return Components.label3D(candidates, Connectivity.FACE).touching(lung);
     }
 
     /** The lung grown by the infection (the final one, after any classifier) and that infection. */
     public static InfectedLung of(Mask3D lung, Mask3D infection) {
+        requireSameShape(lung, infection);
+        return new InfectedLung(lung.or(infection), infection);
+    }
+
+    private static void requireSameShape(Mask3D lung, Mask3D infection) {
         if (!lung.sameShape(infection)) {
             throw new IllegalArgumentException("lung " + lung + " and infection " + infection + " differ in shape");
         }
-        return new InfectedLung(lung.or(infection), infection);
     }
 }

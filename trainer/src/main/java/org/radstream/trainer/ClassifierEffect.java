@@ -12,8 +12,8 @@ import org.radstream.imaging.Window;
 /**
  * What a candidate classifier does to infection Dice, which is what the workers' filtering is
  * for: on validation scans, the candidate infection mask (what the workers would filter: the
- * infection network's components that reach into the lung) is split into 2D components as the workers split
- * it; a classifier scores every component's patch, and the mask keeps the components scoring at
+ * infection network's components that reach into the lung) is split into 2D components as the
+ * workers split it; a classifier scores every component's patch, and the mask keeps the components scoring at
  * least a threshold. The threshold is chosen here, on validation, as the one that gives the best
  * mean infection Dice; the patch-level balanced accuracy at 0.5 did not predict that effect (two
  * classifiers with 0.90 accuracy each lowered held-out Dice).

@@ -31,10 +31,11 @@ import org.radstream.models.SegmentationModel;
 
 /**
  * {@code radstream eval --method models}: the published models of a model store, run as the
- * workers run them (lung: two largest components; infection: the components reaching into the lung, optionally filtered
- * by the candidate classifier, the lung grown by them; liver: largest component; vessels inside the dilated liver), scored
- * against the cohort's exact truth. Abdominal figures (liver Dice, vessel Dice and HD95 against the
- * exact vessel truth) go into the report's abdomen note.
+ * workers run them (lung: two largest components; infection: the components reaching into the
+ * lung, optionally filtered by the candidate classifier, the lung grown by them; liver: largest
+ * component; vessels inside the dilated liver), scored against the cohort's exact truth. Abdominal
+ * figures (liver Dice, vessel Dice and HD95 against the exact vessel truth) go into the report's
+ * abdomen note.
  */
 public final class ModelEvaluation implements EvaluationMethod {
     private final String name;
