@@ -12,6 +12,7 @@ import org.radstream.trainer.QualityGate;
 import org.radstream.trainer.TaskTrainer;
 import org.radstream.trainer.TrainingRecipe;
 import org.radstream.trainer.TrainingTask;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,6 +55,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--levels", defaultValue = "4", description = "U-Net levels. Default ${DEFAULT-VALUE}.")
     int levels;
+
+    @Option(names = "--norm", defaultValue = "batch",
+            description = "Normalisation of the single U-Nets: batch or group (unet-gn). Default ${DEFAULT-VALUE}.")
+    String norm;
 
     @Option(names = "--batch", defaultValue = "8", description = "Batch size. Default ${DEFAULT-VALUE}.")
     int batch;
@@ -99,8 +104,13 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println(r.body());
             return r.statusCode() / 100 == 2 ? 0 : 1;
         }
+        if (!norm.equals("batch") && !norm.equals("group")) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--norm must be batch or group, got '" + norm + "'");
+        }
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
-                !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device);
+                !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
+                norm.equals("group"));
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
                 new QualityGate(gateMargin), vesselMethod, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());

@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * Building blocks shared by the U-Nets and the ResNet classifier.
  *
- * <p>Everything here uses only convolutions, batch norm, element-wise ops, reshape and transpose,
+ * <p>Everything here uses only convolutions, batch norm, element-wise ops, means, reshape and transpose,
  * because those are what the PyTorch engine of DJL 0.35 implements on every device
  * ({@code Conv2dTranspose} and {@code prelu} are not).
  */
@@ -46,6 +46,17 @@ final class Layers {
                 .add(Activation.reluBlock())
                 .add(conv(filters, 3, 1, false))
                 .add(batchNorm())
+                .add(Activation.reluBlock());
+    }
+
+    /** The classic U-Net stage with {@link GroupNorm} in place of batch norm. */
+    static SequentialBlock doubleConvGroupNorm(int filters) {
+        return new SequentialBlock()
+                .add(conv(filters, 3, 1, false))
+                .add(new GroupNorm(1e-5f))
+                .add(Activation.reluBlock())
+                .add(conv(filters, 3, 1, false))
+                .add(new GroupNorm(1e-5f))
                 .add(Activation.reluBlock());
     }
 

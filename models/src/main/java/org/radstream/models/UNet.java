@@ -76,6 +76,8 @@ public final class UNet extends AbstractBlock {
                 return Layers.doubleConv(out).add(Layers.squeezeExcitation(out, seReduction));
             case RESIDUAL:
                 return Layers.residual(in, out, 1);
+            case GROUP_NORM:
+                return Layers.doubleConvGroupNorm(out);
             case PLAIN:
             default:
                 return Layers.doubleConv(out);

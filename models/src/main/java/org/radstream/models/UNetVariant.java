@@ -14,7 +14,13 @@ public enum UNetVariant {
     /** A plain stage followed by a squeeze-and-excitation channel gate (SE-UNet). */
     SQUEEZE_EXCITATION("se-unet"),
     /** Two 3×3 convolutions around an identity or 1×1 projection shortcut (Res-UNet). */
-    RESIDUAL("res-unet");
+    RESIDUAL("res-unet"),
+    /**
+     * A plain stage with group norm in place of batch norm: what a slice's output is does not
+     * depend on the other slices of its batch or on running statistics, so the network infers
+     * exactly as it trained.
+     */
+    GROUP_NORM("unet-gn");
 
     private final String architecture;
 

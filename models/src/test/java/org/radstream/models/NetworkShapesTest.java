@@ -109,6 +109,8 @@ class NetworkShapesTest {
         assertThat(Architectures.build(NetworkSpec.unet(UNetVariant.RESIDUAL, 1, 3, 8)))
                 .hasToString("res-unet(in=1, out=1, levels=3, width=8)");
         assertThat(Architectures.build(NetworkSpec.resnet18(1, 8))).isInstanceOf(ResNet18.class);
-        assertThat(Architectures.names()).containsExactly("res-unet", "resnet18", "se-unet", "unet");
+        assertThat(Architectures.names()).containsExactly("res-unet", "resnet18", "se-unet", "unet", "unet-gn");
+        assertThat(Architectures.specOf(Architectures.build(NetworkSpec.unet(UNetVariant.GROUP_NORM, 3, 4, 8))))
+                .isEqualTo(new NetworkSpec("unet-gn", 3, 1, 4, 8));
     }
 }

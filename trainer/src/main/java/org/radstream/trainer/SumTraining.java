@@ -23,21 +23,26 @@ import org.radstream.models.TrainingSettings;
  * every later epoch each training slice's target is recomputed by {@link SoftLabels} from the
  * noisy label and both networks' current masks (1 / 0.8 / 0.6 / 0.4 / 0), and each network is
  * trained with {@link SumLoss} (Dice + focal + 0.01 × Dice to the other network's output). The
- * learning rate follows the same half cosine as single-network runs. Augmentation is a random
- * flip pair, applied to inputs, soft targets and the peer's output alike.
+ * learning rate follows the same half cosine as single-network runs. Augmentation is SU-UNet's
+ * (scale, rotation, flips), one transform per slice applied to its inputs, its soft target and the
+ * peer's output alike. Each network ends with the weights of its best self-updating epoch on the
+ * validation scans, as single-network runs keep their best epoch.
  */
 final class SumTraining {
 
     /** Per-epoch losses and validation Dice of both networks, and how far the soft labels moved. */
     record Result(List<Double> lossA, List<Double> lossB, List<Double> diceA, List<Double> diceB,
                   List<Double> softLabelChange, int steps, Duration elapsed, MaskThreshold.Choice thresholdA,
-                  MaskThreshold.Choice thresholdB) {
-        /** Validation Dice of the SE-UNet at its chosen threshold (the last epoch's at 0.5 without one). */
-        double finalDiceA() { return atThreshold(thresholdA, diceA); }
-        double finalDiceB() { return atThreshold(thresholdB, diceB); }
+                  MaskThreshold.Choice thresholdB, int keptEpochA, int keptEpochB) {
+        /** Validation Dice of the SE-UNet's kept weights at its chosen threshold (the last epoch's at 0.5 without one). */
+        double finalDiceA() { return atThreshold(thresholdA, diceA, keptEpochA); }
+        double finalDiceB() { return atThreshold(thresholdB, diceB, keptEpochB); }
 
-        private static double atThreshold(MaskThreshold.Choice c, List<Double> dice) {
-            return c != null && !Double.isNaN(c.dice()) ? c.dice() : dice.isEmpty() ? Double.NaN : dice.get(dice.size() - 1);
+        private static double atThreshold(MaskThreshold.Choice c, List<Double> dice, int kept) {
+            if (c != null && !Double.isNaN(c.dice())) {
+                return c.dice();
+            }
+            return dice.isEmpty() ? Double.NaN : dice.get((kept > 0 ? kept : dice.size()) - 1);
         }
     }
 
@@ -72,6 +77,8 @@ final class SumTraining {
             float[][] soft = data.targets().toArray(new float[0][]);
             Random random = new Random(r.seed());
             int warmup = warmupEpochs(r.epochs());
+            BestEpoch keptA = new BestEpoch();
+            BestEpoch keptB = new BestEpoch();
             for (int epoch = 0; epoch < r.epochs(); epoch++) {
                 float scale = SegmentationRun.cosineScale(epoch, r.epochs());
                 ta.setLearningRateScale(scale);
@@ -103,12 +110,12 @@ final class SumTraining {
                     float[][] peerOfB = new float[m][];
                     for (int i = 0; i < m; i++) {
                         int k = order[from + i];
-                        boolean flip = r.augment() && random.nextBoolean();
-                        x[i] = flip ? aug.flipX(inputs[k]) : inputs[k];
-                        y[i] = flip ? aug.flipX(soft[k]) : soft[k];
+                        Augmentation.Transform t = r.augment() ? aug.draw(random) : null;
+                        x[i] = t == null ? inputs[k] : aug.apply(inputs[k], t);
+                        y[i] = t == null ? soft[k] : aug.apply(soft[k], t);
                         if (updating) {
-                            peerOfA[i] = flip ? aug.flipX(pb[k]) : pb[k];
-                            peerOfB[i] = flip ? aug.flipX(pa[k]) : pa[k];
+                            peerOfA[i] = t == null ? pb[k] : aug.apply(pb[k], t);
+                            peerOfB[i] = t == null ? pa[k] : aug.apply(pa[k], t);
                         }
                     }
                     sumA += step(ta.trainer(), x, y, updating ? peerOfA : null, r) * m;
@@ -119,6 +126,10 @@ final class SumTraining {
                 lossB.add(sumB / n);
                 diceA.add(validation.isEmpty() ? Double.NaN : Evaluator.meanDice(SegmentationRun.liveModel(ta, window, r, true), validation));
                 diceB.add(validation.isEmpty() ? Double.NaN : Evaluator.meanDice(SegmentationRun.liveModel(tb, window, r, true), validation));
+                if (updating) {
+                    keptA.offer(epoch + 1, diceA.get(epoch), a, epoch == r.epochs() - 1);
+                    keptB.offer(epoch + 1, diceB.get(epoch), b, epoch == r.epochs() - 1);
+                }
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 progress.accept(String.format(Locale.ROOT,
                         "vessel SUM epoch %d/%d loss se-unet %.4f res-unet %.4f validation Dice se-unet %.4f res-unet %.4f%s ETA %s",
@@ -127,12 +138,51 @@ final class SumTraining {
                                 : " (warm-up on the noisy labels)",
                         SegmentationRun.eta(elapsed / (epoch + 1) * (r.epochs() - epoch - 1))));
             }
-            MaskThreshold.Choice thresholdA = MaskThreshold.choose(SegmentationRun.liveModel(ta, window, r, true), validation);
-            MaskThreshold.Choice thresholdB = MaskThreshold.choose(SegmentationRun.liveModel(tb, window, r, true), validation);
+            keptA.restoreInto(a, "se-unet", progress);
+            keptB.restoreInto(b, "res-unet", progress);
+            // new sessions: a training session keeps reading the arrays it started with, not the restored ones
+            MaskThreshold.Choice thresholdA;
+            MaskThreshold.Choice thresholdB;
+            try (SegmentationTraining ka = SegmentationTraining.start(a, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss);
+                 SegmentationTraining kb = SegmentationTraining.start(b, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss)) {
+                thresholdA = MaskThreshold.choose(SegmentationRun.liveModel(ka, window, r, true), validation);
+                thresholdB = MaskThreshold.choose(SegmentationRun.liveModel(kb, window, r, true), validation);
+            }
             progress.accept(String.format(Locale.ROOT, "vessel SUM mask threshold: se-unet %.1f (validation Dice %.4f), res-unet %.1f (%.4f)",
                     thresholdA.threshold(), thresholdA.dice(), thresholdB.threshold(), thresholdB.dice()));
             return new Result(lossA, lossB, diceA, diceB, change, steps, Duration.ofNanos(System.nanoTime() - start),
-                    thresholdA, thresholdB);
+                    thresholdA, thresholdB, keptA.epoch, keptB.epoch);
+        }
+    }
+
+    /**
+     * The best validation epoch of one network among the self-updating epochs (a warm-up epoch
+     * would be a network trained on the noisy labels alone, not SU-UNet), as a parameter snapshot;
+     * the last epoch needs none, its weights are the network's.
+     */
+    static final class BestEpoch {
+        private int epoch;
+        private double dice = Double.NEGATIVE_INFINITY;
+        private byte[] snapshot;
+
+        void offer(int epochNumber, double validationDice, Model model, boolean last) throws java.io.IOException {
+            if (epoch == 0 || validationDice > dice) {
+                epoch = epochNumber;
+                dice = validationDice;
+                snapshot = last ? null : SegmentationRun.snapshot(model);
+            }
+        }
+
+        int epoch() {
+            return epoch;
+        }
+
+        void restoreInto(Model model, String name, Consumer<String> progress) throws Exception {
+            if (snapshot != null) {
+                SegmentationRun.restore(model, snapshot);
+                progress.accept(String.format(Locale.ROOT, "vessel SUM %s keeps the weights of epoch %d (best self-updating validation Dice %.4f)",
+                        name, epoch, dice));
+            }
         }
     }
 

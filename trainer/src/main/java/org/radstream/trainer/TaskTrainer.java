@@ -80,7 +80,7 @@ public final class TaskTrainer {
         if (task == TrainingTask.VESSEL && vesselMethod == VesselMethod.SUM) {
             return trainSum(train, validation, r);
         }
-        return trainUNet(task, UNetVariant.PLAIN, train, validation, r);
+        return trainUNet(task, r.unetVariant(), train, validation, r);
     }
 
     private Outcome trainUNet(TrainingTask task, UNetVariant variant, List<ScanData> train, List<ScanData> validation,
@@ -132,6 +132,7 @@ public final class TaskTrainer {
             metrics.put("validation_dice", dice);
             metrics.put("validation_dice_se_unet", result.finalDiceA());
             metrics.put("validation_dice_res_unet", result.finalDiceB());
+            metrics.put("kept_epoch", (double) (pickA ? result.keptEpochA() : result.keptEpochB()));
             MaskThreshold.Choice threshold = pickA ? result.thresholdA() : result.thresholdB();
             metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) threshold.threshold());
             metrics.put("validation_dice_at_0_5", threshold.diceAtHalf());

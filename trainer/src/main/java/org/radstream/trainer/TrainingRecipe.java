@@ -1,5 +1,7 @@
 package org.radstream.trainer;
 
+import org.radstream.models.UNetVariant;
+
 /**
  * How one training run is done: network size, input size, schedule and strategies.
  *
@@ -20,11 +22,13 @@ package org.radstream.trainer;
  * @param classifierPatch   side of the classifier's patches
  * @param classifierEpochs  epochs of the ResNet-18 candidate classifier
  * @param device            cpu, gpu or gpu:N
+ * @param groupNorm         U-Nets normalise with group norm ({@code unet-gn}) instead of batch norm; the SUM pair keeps
+ *                          its SE/Res batch-norm variants
  */
 public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int baseWidth, int epochs, int batchSize,
                              float learningRate, long seed, boolean augment, boolean hardMining,
                              double hardDiceThreshold, boolean transfer, int freezeStages, int sliceStride,
-                             int classifierPatch, int classifierEpochs, String device) {
+                             int classifierPatch, int classifierEpochs, String device, boolean groupNorm) {
 
     public TrainingRecipe {
         if (levels < 2 || levels > 6) {
@@ -54,73 +58,84 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
 
     /** 2.5D U-Net, 4 levels, width 8, 128² inputs, 6 epochs, batch 8, lr 2e-3, augmentation on, hard mining on. */
     public static TrainingRecipe defaults() {
-        return new TrainingRecipe(128, 3, 4, 8, 6, 8, 2e-3f, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu");
+        return new TrainingRecipe(128, 3, 4, 8, 6, 8, 2e-3f, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu", false);
     }
 
     public TrainingRecipe withInputSize(int v) {
         return new TrainingRecipe(v, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm);
     }
 
     public TrainingRecipe withSliceChannels(int v) {
         return new TrainingRecipe(inputSize, v, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm);
     }
 
     public TrainingRecipe withNetwork(int newLevels, int newBaseWidth) {
         return new TrainingRecipe(inputSize, sliceChannels, newLevels, newBaseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch,
-                classifierEpochs, device);
+                classifierEpochs, device, groupNorm);
     }
 
     public TrainingRecipe withEpochs(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, v, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm);
     }
 
     public TrainingRecipe withBatchSize(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, v, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm);
     }
 
     public TrainingRecipe withLearningRate(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, v, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm);
     }
 
     public TrainingRecipe withSeed(long v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, v, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm);
     }
 
     public TrainingRecipe withAugment(boolean v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, v,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm);
     }
 
     public TrainingRecipe withHardMining(boolean v, double threshold) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device);
+                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm);
     }
 
     public TrainingRecipe withTransfer(boolean v, int frozenStages) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device);
+                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm);
     }
 
     public TrainingRecipe withSliceStride(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, groupNorm);
     }
 
     public TrainingRecipe withClassifier(int patch, int classifierEpochsValue) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, patch, classifierEpochsValue,
-                device);
+                device, groupNorm);
     }
 
     public TrainingRecipe withDevice(String v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, groupNorm);
+    }
+
+    public TrainingRecipe withGroupNorm(boolean v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
+                device, v);
+    }
+
+    /** The variant of the single U-Nets (lung, infection, liver, single vessel network) this recipe trains. */
+    public UNetVariant unetVariant() {
+        return groupNorm ? UNetVariant.GROUP_NORM : UNetVariant.PLAIN;
     }
 }

@@ -12,13 +12,15 @@ import org.radstream.models.Architectures;
 import org.radstream.models.NetworkSpec;
 import org.radstream.models.UNetVariant;
 
-/** SU-UNet's self-loop starts once both networks have learnt from the noisy labels. */
+/**
+ * SU-UNet's self-loop starts once both networks have learnt from the noisy labels, and each network
+ * ends with the weights of its best self-updating epoch.
+ */
 class SumTrainingTest {
 
     @Test
     void labelsSelfUpdateOnlyAfterTheWarmUpHalf() throws Exception {
-        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(4).withBatchSize(4)
-                .withAugment(false);
+        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(4).withBatchSize(4);
         List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6));
         SegmentationRun.Samples data = SegmentationRun.samples(train, Window.VESSEL, r, true);
         List<boolean[]> noisy = new ArrayList<>();
@@ -40,6 +42,25 @@ class SumTrainingTest {
             assertThat(progress.get(0)).contains("epoch 1/4").contains("warm-up on the noisy labels");
             assertThat(progress.get(1)).contains("epoch 2/4").contains("warm-up");
             assertThat(progress.get(2)).contains("epoch 3/4").contains("soft-label change");
+
+            // kept: the best of the self-updating epochs 3 and 4, and what a fresh session predicts
+            // with the kept weights is what that epoch scored
+            assertThat(result.keptEpochA()).isEqualTo(bestOf(result.diceA(), 3));
+            assertThat(result.keptEpochB()).isEqualTo(bestOf(result.diceB(), 3));
+            assertThat(result.thresholdA().diceAtHalf()).isCloseTo(result.diceA().get(result.keptEpochA() - 1),
+                    org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(result.thresholdB().diceAtHalf()).isCloseTo(result.diceB().get(result.keptEpochB() - 1),
+                    org.assertj.core.data.Offset.offset(1e-6));
         }
+    }
+
+    private static int bestOf(List<Double> dice, int fromEpoch) {
+        int best = fromEpoch;
+        for (int e = fromEpoch + 1; e <= dice.size(); e++) {
+            if (dice.get(e - 1) > dice.get(best - 1)) {
+                best = e;
+            }
+        }
+        return best;
     }
 }
