@@ -87,6 +87,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--classifier-epochs", defaultValue = "8", description = "Epochs of the infection classifier. Default ${DEFAULT-VALUE}.")
     int classifierEpochs;
 
+    @Option(names = "--gate-cohort", description = "With --cohort: a cohort of another seed whose scans of the task's kind "
+            + "the quality gate scores challenger and champion on (default: the training cohort's validation fifth).")
+    Path gateCohort;
+
     @Option(names = "--gate-margin", defaultValue = "0.005", description = "Quality-gate margin. Default ${DEFAULT-VALUE}.")
     double gateMargin;
 
@@ -112,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
                 norm.equals("group"));
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
-                new QualityGate(gateMargin), vesselMethod, System.out::println);
+                new QualityGate(gateMargin), vesselMethod, gateCohort, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());
         return 0;
     }

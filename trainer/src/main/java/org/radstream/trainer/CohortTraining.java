@@ -18,7 +18,8 @@ import org.radstream.models.ModelStore;
  * cohort's truth masks play the radiologists' labels, except for vessels, which learn from the
  * cohort's noisy vessel labels ({@code vessel-noisy}) inside the dilated liver, as SU-UNet does;
  * the exact vessel truth is kept for reporting only. Every fifth scan of the task's kind is held
- * out as the fixed validation set of the quality gate.
+ * out as the validation set (kept epoch, mask threshold) and, unless a gate cohort is given, as the
+ * fixed set on which the quality gate compares challenger and champion.
  */
 public final class CohortTraining {
     /** Face-neighbour dilation of the liver that bounds the vessel search (the workers use the same). */
@@ -59,12 +60,50 @@ public final class CohortTraining {
     public static TaskTrainer.Outcome train(Path cohortDir, TrainingTask task, TrainingRecipe recipe, ModelStore store,
                                             QualityGate gate, TaskTrainer.VesselMethod vesselMethod,
                                             Consumer<String> progress) throws Exception {
+        return train(cohortDir, task, recipe, store, gate, vesselMethod, null, progress);
+    }
+
+    /**
+     * The same, with the quality gate scoring challenger and champion on every scan of the task's
+     * kind in {@code gateCohortDir} (a cohort generated with another seed) when it is not null.
+     *
+     * @throws IllegalArgumentException when the gate cohort is the training cohort (same seed) or
+     *     holds no scan of the task's kind
+     */
+    public static TaskTrainer.Outcome train(Path cohortDir, TrainingTask task, TrainingRecipe recipe, ModelStore store,
+                                            QualityGate gate, TaskTrainer.VesselMethod vesselMethod, Path gateCohortDir,
+                                            Consumer<String> progress) throws Exception {
         Cohort cohort = Cohort.open(cohortDir);
+        List<ScanData> gateScans = List.of();
+        if (gateCohortDir != null) {
+            Cohort gateCohort = Cohort.open(gateCohortDir);
+            if (gateCohort.manifest().seed() == cohort.manifest().seed()) {
+                throw new IllegalArgumentException("gate cohort " + gateCohortDir + " has the training cohort's seed "
+                        + cohort.manifest().seed() + "; generate it with another seed");
+            }
+            gateScans = gateScans(gateCohort, task);
+            if (gateScans.isEmpty()) {
+                throw new IllegalArgumentException("gate cohort " + gateCohortDir + " has no "
+                        + (task.group().equals("chest") ? "chest" : "abdominal") + " scans for " + task.id());
+            }
+            progress.accept(String.format(Locale.ROOT, "%s: quality gate on %d scans of cohort %s (seed %d)",
+                    task.id(), gateScans.size(), gateCohortDir, gateCohort.manifest().seed()));
+        }
         List<ScanData> train = scans(cohort, task, false);
         List<ScanData> validation = scans(cohort, task, true);
         progress.accept(String.format(Locale.ROOT, "%s: cohort %s (seed %d), %d training and %d validation scans",
                 task.id(), cohortDir, cohort.manifest().seed(), train.size(), validation.size()));
         TaskTrainer trainer = new TaskTrainer(store, gate, p -> { }, progress);
-        return trainer.train(task, train, validation, recipe, vesselMethod);
+        return trainer.train(task, train, validation, recipe, vesselMethod, gateScans);
+    }
+
+    /** Every scan of the task's kind in {@code cohort}, labelled as for training. */
+    static List<ScanData> gateScans(Cohort cohort, TrainingTask task) throws IOException {
+        String kind = task.group().equals("chest") ? "chest" : "abdomen";
+        List<ScanData> out = new ArrayList<>();
+        for (CohortManifest.Scan s : cohort.scans(kind)) {
+            out.add(scan(cohort, s, task));
+        }
+        return out;
     }
 }

@@ -183,6 +183,27 @@ final class SegmentationRun {
         }
     }
 
+    /**
+     * Mean Dice of {@code model}'s current weights on {@code scans}, cut at {@code threshold}, read
+     * in a new session (a training session keeps reading the arrays it started with).
+     */
+    static double meanDice(Model model, Window window, boolean inRegion, TrainingRecipe r, float threshold,
+                           List<ScanData> scans) throws Exception {
+        TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
+        try (SegmentationTraining session = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
+                r.inputSize(), settings)) {
+            SliceModel live = liveModel(session, window, r, inRegion);
+            return Evaluator.meanDice(new SliceModel() {
+                @Override public Window window() { return window; }
+                @Override public int size() { return r.inputSize(); }
+                @Override public int channels() { return r.sliceChannels(); }
+                @Override public boolean regionInput() { return inRegion; }
+                @Override public float threshold() { return threshold; }
+                @Override public float[][] predict(float[][] batch) throws Exception { return live.predict(batch); }
+            }, scans);
+        }
+    }
+
     static SliceModel liveModel(SegmentationTraining training, Window window, TrainingRecipe r, boolean inRegion) {
         return new SliceModel() {
             @Override public Window window() { return window; }

@@ -61,6 +61,8 @@ public final class TaskTrainer {
         this.progress = progress;
     }
 
+    private List<ScanData> gateScans = List.of();
+
     public Outcome train(TrainingTask task, List<ScanData> train, List<ScanData> validation, TrainingRecipe r)
             throws Exception {
         return train(task, train, validation, r, VesselMethod.SUM);
@@ -68,6 +70,18 @@ public final class TaskTrainer {
 
     public Outcome train(TrainingTask task, List<ScanData> train, List<ScanData> validation, TrainingRecipe r,
                          VesselMethod vesselMethod) throws Exception {
+        return train(task, train, validation, r, vesselMethod, List.of());
+    }
+
+    /**
+     * Trains {@code task}; with a non-empty {@code gateScans}, the quality gate scores challenger and
+     * champion on those scans instead of the validation scans (which still choose the kept epoch and
+     * the mask threshold). A separate, larger gate set keeps a handful of validation scans from
+     * deciding what ships: six of them can miss a whole kind of lesion.
+     */
+    public Outcome train(TrainingTask task, List<ScanData> train, List<ScanData> validation, TrainingRecipe r,
+                         VesselMethod vesselMethod, List<ScanData> gateScans) throws Exception {
+        this.gateScans = List.copyOf(gateScans);
         if (train.isEmpty()) {
             throw new IllegalArgumentException("no training scans for " + task.id());
         }
@@ -75,6 +89,10 @@ public final class TaskTrainer {
                 task.id(), train.size(), validation.size(), task == TrainingTask.INFECTION_CLASSIFIER ? "resnet18"
                         : (r.sliceChannels() == 3 ? "2.5D" : "2D"), r.inputSize(), r.device()));
         if (task == TrainingTask.INFECTION_CLASSIFIER) {
+            if (!this.gateScans.isEmpty()) {
+                progress.accept("infection-classifier: the classifier's gate is its effect on validation infection Dice; "
+                        + "the gate scans are not used");
+            }
             return trainClassifier(train, validation, r);
         }
         if (task == TrainingTask.VESSEL && vesselMethod == VesselMethod.SUM) {
@@ -102,8 +120,9 @@ public final class TaskTrainer {
             metrics.put("training_slices", (double) result.trainingSlices());
             metrics.put("hard_slices", (double) result.hardSlices());
             metrics.put("transfer", holder.transferred() ? 1.0 : 0.0);
-            return gateAndPublish(task, holder.model(), task.window(), r.inputSize(), result.finalDice(), metrics,
-                    champion, validation, result.epochLosses());
+            double score = gateScore(task, holder.model(), r, result.threshold(), result.finalDice(), metrics);
+            return gateAndPublish(task, holder.model(), task.window(), r.inputSize(), score, metrics,
+                    champion, gateSet(validation), result.epochLosses());
         }
     }
 
@@ -143,7 +162,8 @@ public final class TaskTrainer {
             if (!result.softLabelChange().isEmpty()) {
                 metrics.put("final_soft_label_change", result.softLabelChange().get(result.softLabelChange().size() - 1));
             }
-            return gateAndPublish(task, best, task.window(), r.inputSize(), dice, metrics, champion, validation,
+            double score = gateScore(task, best, r, threshold, dice, metrics);
+            return gateAndPublish(task, best, task.window(), r.inputSize(), score, metrics, champion, gateSet(validation),
                     pickA ? result.lossA() : result.lossB());
         }
     }
@@ -253,6 +273,28 @@ public final class TaskTrainer {
         return out;
     }
 
+    private List<ScanData> gateSet(List<ScanData> validation) {
+        return gateScans.isEmpty() ? validation : gateScans;
+    }
+
+    /**
+     * The challenger's gate score: its validation Dice, or with gate scans its mean Dice there at
+     * its chosen mask threshold (recorded as {@code gate_dice} and {@code gate_scans}).
+     */
+    private double gateScore(TrainingTask task, Model model, TrainingRecipe r, MaskThreshold.Choice threshold,
+                             double validationDice, Map<String, Double> metrics) throws Exception {
+        if (gateScans.isEmpty()) {
+            return validationDice;
+        }
+        float cut = threshold == null ? 0.5f : threshold.threshold();
+        double dice = SegmentationRun.meanDice(model, task.window(), task.regionInput(), r, cut, gateScans);
+        metrics.put("gate_dice", dice);
+        metrics.put("gate_scans", (double) gateScans.size());
+        progress.accept(String.format(Locale.ROOT, "%s: challenger Dice on the %d gate scans %.4f (validation %.4f)",
+                task.id(), gateScans.size(), dice, validationDice));
+        return dice;
+    }
+
     private Outcome gateAndPublish(TrainingTask task, Model model, Window window, int size, double score,
                                    Map<String, Double> metrics, Optional<ModelArtifact> champion,
                                    List<ScanData> validation, List<Double> losses) throws Exception {
@@ -260,7 +302,7 @@ public final class TaskTrainer {
         Map<String, Double> championMetrics = new LinkedHashMap<>();
         if (champion.isPresent()) {
             double s = championDice(champion.get(), validation, Devices.parse("cpu"));
-            championMetrics.put("validation_dice", s);
+            championMetrics.put(gateScans.isEmpty() ? "validation_dice" : "gate_dice", s);
             championScore = Double.isNaN(s) ? OptionalDouble.empty() : OptionalDouble.of(s);
         }
         QualityGate.Decision decision = gate.decide(score, championScore);

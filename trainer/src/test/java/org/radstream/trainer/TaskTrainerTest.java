@@ -28,12 +28,18 @@ class TaskTrainerTest {
         return new ScanData(id, new Volume(hu, size, size, depth, 1, 1, 2), truth, null, null);
     }
 
+    private final List<ScanData> train = List.of(disks("a", 32, 6), disks("b", 32, 6));
+    private final List<ScanData> validation = List.of(disks("c", 32, 6));
+
+    /** A 3-level, width-4 U-Net at 32², batch 4, lr 0.01, no augmentation or mining: a few dozen steps a run. */
+    private static TrainingRecipe smallRecipe(int epochs) {
+        return TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(epochs).withBatchSize(4)
+                .withLearningRate(0.01f).withAugment(false).withHardMining(false, 0.7);
+    }
+
     @Test
     void shortRunLossFallsAndGatePublishesThenJudgesAgainstTheChampion() throws Exception {
-        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(6).withBatchSize(4)
-                .withLearningRate(0.01f).withAugment(false).withHardMining(false, 0.7);
-        List<ScanData> train = List.of(disks("a", 32, 6), disks("b", 32, 6));
-        List<ScanData> validation = List.of(disks("c", 32, 6));
+        TrainingRecipe r = smallRecipe(6);
         ModelStore store = new ModelStore(dir.resolve("store"));
         List<ModelPublished> announced = new ArrayList<>();
         List<String> progress = new ArrayList<>();
@@ -73,5 +79,32 @@ class TaskTrainerTest {
         assertThat(second.decision().publish()).isFalse();
         assertThat(store.versions("lung")).hasSize(1);
         assertThat(announced).hasSize(1);
+    }
+
+    @Test
+    void withGateScansTheGateComparesChallengerAndChampionThere() throws Exception {
+        TrainingRecipe r = smallRecipe(4);
+        List<ScanData> gateScans = List.of(disks("g1", 32, 6), disks("g2", 32, 6));
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<String> progress = new ArrayList<>();
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(0.0), p -> { }, progress::add);
+
+        TaskTrainer.Outcome first = trainer.train(TrainingTask.LUNG, train, validation, r, TaskTrainer.VesselMethod.SINGLE,
+                gateScans);
+        assertThat(first.decision().publish()).isTrue();
+        assertThat(first.metrics()).containsEntry("gate_scans", 2.0).containsKey("validation_dice");
+        double gateDice = first.metrics().get("gate_dice");
+        // what the trainer measured in memory is what the published artifact scores on the gate scans
+        assertThat(TaskTrainer.championDice(store.latest("lung").orElseThrow(), gateScans, ai.djl.Device.cpu()))
+                .isCloseTo(gateDice, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(progress).anyMatch(l -> l.startsWith("lung: challenger Dice on the 2 gate scans"));
+
+        TaskTrainer.Outcome second = trainer.train(TrainingTask.LUNG, train, validation,
+                r.withEpochs(1).withLearningRate(1e-5f).withSeed(7), TaskTrainer.VesselMethod.SINGLE, gateScans);
+        assertThat(second.championMetrics()).containsOnlyKeys("gate_dice");
+        assertThat(second.championMetrics().get("gate_dice")).isCloseTo(gateDice, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(second.decision().publish()).isEqualTo(second.metrics().get("gate_dice") >= gateDice);
+        assertThat(second.decision().publish()).isFalse();
+        assertThat(store.versions("lung")).hasSize(1);
     }
 }
