@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntPredicate;
 import org.radstream.avro.WindowedSlice;
+import org.radstream.imaging.Components;
+import org.radstream.imaging.Connectivity;
 import org.radstream.imaging.InfectedLung;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Resample;
@@ -16,7 +18,8 @@ import org.radstream.workers.TaskGroup.Tasks;
 /**
  * Runs a task group's segmentations on one assembled series: batched model inference where a
  * model is loaded (slices re-windowed to the model's window, resampled bilinearly to its input
- * size, thresholded at the model's mask threshold, masks resampled back by nearest neighbour), the HU-threshold baseline otherwise, then
+ * size, thresholded at the model's mask threshold, masks resampled back by nearest neighbour, 3D
+ * components below the model's minimum volume dropped), the HU-threshold baseline otherwise, then
  * the papers' post-processing. Each output says which of the two made it.
  *
  * <p>Networks see one slice with its neighbours at a time, so most of a series' forward passes
@@ -196,7 +199,7 @@ final class SeriesInference {
             forwardNanos += e.forwardNanos();
             mask.setSlice(z, w == mw && h == mh ? e.mask() : Resample.nearest(e.mask(), mw, mh, w, h));
         }
-        return mask;
+        return keptComponents(mask, model, s);
     }
 
     /**
@@ -219,7 +222,13 @@ final class SeriesInference {
             mask.setSlice(z, w == model.width() && h == model.height() ? e.mask()
                     : Resample.nearest(e.mask(), model.width(), model.height(), w, h));
         }
-        return mask;
+        return keptComponents(mask, model, s);
+    }
+
+    /** The mask without the 3D components smaller than the model's minimum (none for most models). */
+    private static Mask3D keptComponents(Mask3D mask, SegmentationModel model, AssembledSeries s) {
+        return Components.withoutSmallerThan(mask, model.minComponentMl(), s.voxelVolumeMm3() / 1000.0,
+                Connectivity.FACE);
     }
 
     private int forward(AssembledSeries s, SegmentationModel model, String plane, SliceResults results,

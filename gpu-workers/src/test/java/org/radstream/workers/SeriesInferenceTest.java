@@ -149,6 +149,7 @@ class SeriesInferenceTest {
         java.net.URI low;
         try (Model model = Architectures.newModel(NetworkSpec.unet25d(2, 4), ai.djl.Device.cpu())) {
             model.getBlock().setInitializer(new NormalInitializer(0.5f), ai.djl.nn.Parameter.Type.WEIGHT);
+            ai.djl.engine.Engine.getInstance().setRandomSeed(7); // the same untrained network every run
             model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 16, 16));
             ModelStore store = new ModelStore(storeDir.resolve("thresholds"));
             half = store.save(model, new ModelDescriptor(Tasks.LUNG, 16, 16, -1200, 600, Map.of())).location();
@@ -164,6 +165,49 @@ class SeriesInferenceTest {
             assertThat(atLow.and(atHalf)).isEqualTo(atHalf); // a lower cut only adds
             assertThat(atLow.count()).isGreaterThan(atHalf.count());
         }
+    }
+
+    @Test
+    void networksDropTheComponentsBelowTheirOwnMinimumVolume() throws Exception {
+        AssembledSeries s = assemble(Scans.chestSlices("M", 32, 32, 6));
+        SeriesInference inference = new SeriesInference(TaskGroup.CHEST, 4);
+        double voxelMl = s.voxelVolumeMm3() / 1000.0;
+        Map<String, java.net.URI> versions = new java.util.HashMap<>();
+        org.radstream.imaging.ComponentLabels c;
+        Mask3D every;
+        try (Model model = Architectures.newModel(NetworkSpec.unet25d(2, 4), ai.djl.Device.cpu())) {
+            model.getBlock().setInitializer(new NormalInitializer(0.5f), ai.djl.nn.Parameter.Type.WEIGHT);
+            ai.djl.engine.Engine.getInstance().setRandomSeed(7); // the same untrained network every run
+            model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 16, 16));
+            ModelStore store = new ModelStore(storeDir.resolve("min-component"));
+            java.net.URI all = store.save(model, new ModelDescriptor(Tasks.INFECTION, 16, 16, -1200, 600,
+                    Map.of())).location();
+            try (SegmentationModel m = SegmentationModel.load(all, ai.djl.Device.cpu())) {
+                assertThat(m.minComponentMl()).isZero(); // a version without one keeps every component
+                every = inference.segment(s, m, SeriesInference.LUNG_PLANE, new SliceResults());
+            }
+            c = org.radstream.imaging.Components.label3D(every, org.radstream.imaging.Connectivity.FACE);
+            assertThat(c.count()).isPositive();
+            // the largest component's own volume as the minimum, and one voxel more
+            versions.put("at", store.save(model, new ModelDescriptor(Tasks.INFECTION, 16, 16, -1200, 600,
+                    Map.of(SegmentationModel.MIN_COMPONENT_ML_METRIC, c.size(1) * voxelMl))).location());
+            versions.put("above", store.save(model, new ModelDescriptor(Tasks.INFECTION, 16, 16, -1200, 600,
+                    Map.of(SegmentationModel.MIN_COMPONENT_ML_METRIC, (c.size(1) + 1) * voxelMl))).location());
+            versions.put("negative", store.save(model, new ModelDescriptor(Tasks.INFECTION, 16, 16, -1200, 600,
+                    Map.of(SegmentationModel.MIN_COMPONENT_ML_METRIC, -1.0))).location());
+        }
+        try (SegmentationModel at = SegmentationModel.load(versions.get("at"), ai.djl.Device.cpu());
+             SegmentationModel above = SegmentationModel.load(versions.get("above"), ai.djl.Device.cpu())) {
+            Mask3D kept = inference.segment(s, at, SeriesInference.LUNG_PLANE, new SliceResults());
+            assertThat(kept).isEqualTo(c.atLeast(c.size(1))); // a component of exactly the minimum stays
+            assertThat(kept.isEmpty()).isFalse();
+            Mask3D none = inference.segment(s, above, SeriesInference.LUNG_PLANE, new SliceResults());
+            assertThat(none.isEmpty()).isTrue(); // every component is below the minimum now
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> SegmentationModel.load(versions.get("negative"), ai.djl.Device.cpu()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("min_component_ml must be finite and >= 0");
     }
 
     @Test

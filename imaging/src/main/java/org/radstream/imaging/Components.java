@@ -28,6 +28,26 @@ public final class Components {
         return label3D(mask, connectivity).largest(n);
     }
 
+    /**
+     * The mask without its 3D components smaller than {@code minMl} millilitres, each voxel being
+     * {@code voxelMl}; the mask itself (not a copy) when {@code minMl} is 0. A component of exactly
+     * {@code minMl} stays.
+     */
+    public static Mask3D withoutSmallerThan(Mask3D mask, double minMl, double voxelMl, Connectivity connectivity) {
+        if (!(minMl >= 0) || Double.isInfinite(minMl)) {
+            throw new IllegalArgumentException("minimum component volume must be finite and >= 0 ml: " + minMl);
+        }
+        if (minMl == 0) {
+            return mask;
+        }
+        if (!(voxelMl > 0) || Double.isInfinite(voxelMl)) {
+            throw new IllegalArgumentException("voxel volume must be finite and > 0 ml: " + voxelMl);
+        }
+        // size × voxelMl >= minMl, without a component of exactly minMl falling to rounding
+        long minVoxels = (long) Math.ceil(minMl / voxelMl - 1e-9);
+        return label3D(mask, connectivity).atLeast(minVoxels);
+    }
+
     private static int[][] offsets(int depth, Connectivity c) {
         java.util.List<int[]> list = new java.util.ArrayList<>();
         int zr = depth > 1 ? 1 : 0;

@@ -34,6 +34,30 @@ class ComponentsMorphologyTest {
     }
 
     @Test
+    void dropsComponentsBelowAVolumeAndKeepsOneOfExactlyIt() {
+        // voxels of 0.1 ml: a 3-voxel speck (0.3 ml) across two slices and a 5-voxel lesion (0.5 ml)
+        Mask3D m = new Mask3D(6, 4, 2);
+        m.set(0, 0, 0, true);
+        m.set(1, 0, 0, true);
+        m.set(1, 0, 1, true);
+        for (int x = 1; x < 6; x++) {
+            m.set(x, 3, 1, true);
+        }
+        Mask3D lesion = new Mask3D(6, 4, 2);
+        for (int x = 1; x < 6; x++) {
+            lesion.set(x, 3, 1, true);
+        }
+        assertThat(Components.withoutSmallerThan(m, 0.5, 0.1, Connectivity.FACE)).isEqualTo(lesion);
+        assertThat(Components.withoutSmallerThan(m, 0.3, 0.1, Connectivity.FACE)).isEqualTo(m);
+        assertThat(Components.withoutSmallerThan(m, 0.51, 0.1, Connectivity.FACE).isEmpty()).isTrue();
+        assertThat(Components.withoutSmallerThan(m, 0, 0.1, Connectivity.FACE)).isSameAs(m);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Components.withoutSmallerThan(m, -1, 0.1, Connectivity.FACE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minimum component volume");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Components.withoutSmallerThan(m, 0.5, 0, Connectivity.FACE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("voxel volume");
+    }
+
+    @Test
     void keepsLargest3D() {
         Mask3D m = new Mask3D(5, 5, 3);
         m.set(0, 0, 0, true);

@@ -18,6 +18,8 @@ import java.net.URI;
 public final class SegmentationModel implements AutoCloseable {
     /** Metric that carries the trainer's mask threshold. */
     public static final String MASK_THRESHOLD_METRIC = "mask_threshold";
+    /** Metric holding the smallest 3D component (ml) the mask keeps. */
+    public static final String MIN_COMPONENT_ML_METRIC = "min_component_ml";
 
     private final StoredModel stored;
     private final Predictor<float[][], float[][]> predictor;
@@ -30,6 +32,11 @@ public final class SegmentationModel implements AutoCloseable {
         if (!m.network().isSegmentation()) {
             throw new IllegalArgumentException(stored.location() + " holds a "
                     + m.network().architecture() + ", not a segmentation network");
+        }
+        Double minMl = m.metrics().get(MIN_COMPONENT_ML_METRIC);
+        if (minMl != null && (!(minMl >= 0) || minMl.isInfinite())) {
+            throw new IllegalArgumentException(stored.location() + ": " + MIN_COMPONENT_ML_METRIC
+                    + " must be finite and >= 0, not " + minMl);
         }
         this.stored = stored;
         this.channels = m.network().inChannels();
@@ -95,6 +102,16 @@ public final class SegmentationModel implements AutoCloseable {
     public float maskThreshold() {
         Double t = stored.metadata().metrics().get(MASK_THRESHOLD_METRIC);
         return t == null ? 0.5f : t.floatValue();
+    }
+
+    /**
+     * The volume below which a 3D component of the mask is dropped: chosen by the trainer on its
+     * validation scans ({@value #MIN_COMPONENT_ML_METRIC} in the metrics), 0 (keep every
+     * component) for a version that has none.
+     */
+    public double minComponentMl() {
+        Double v = stored.metadata().metrics().get(MIN_COMPONENT_ML_METRIC);
+        return v == null ? 0 : v;
     }
 
     /** Binary masks for a batch at {@code threshold} (e.g. 0.5). */

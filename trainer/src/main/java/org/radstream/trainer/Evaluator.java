@@ -2,6 +2,8 @@ package org.radstream.trainer;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.radstream.imaging.Components;
+import org.radstream.imaging.Connectivity;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Metrics;
 import org.radstream.imaging.Resample;
@@ -9,18 +11,22 @@ import org.radstream.models.SliceStack;
 
 /**
  * Runs a {@link SliceModel} over whole scans the way the inference workers do (window, resize to
- * the model's input, stack neighbours, threshold at the model's threshold, resize back by nearest neighbour,
- * restrict to the task's region; a network trained inside the region reads only the region's
- * slices, zero outside it) and scores the masks by Dice on the scans' native grid.
+ * the model's input, stack neighbours, threshold at the model's threshold, resize back by nearest
+ * neighbour, restrict to the task's region, drop the 3D components below the model's minimum
+ * volume; a network trained inside the region reads only the region's slices, zero outside it) and
+ * scores the masks by Dice on the scans' native grid.
  */
 final class Evaluator {
     private static final int BATCH = 8;
 
     private Evaluator() {}
 
-    /** The model's mask of a scan at its threshold, on the scan's grid. */
+    /**
+     * The model's mask of a scan at its threshold, on the scan's grid, without the 3D components
+     * below the model's minimum volume.
+     */
     static Mask3D segment(SliceModel model, ScanData scan) throws Exception {
-        return mask(probabilities(model, scan), model.threshold(), scan);
+        return mask(probabilities(model, scan), model.threshold(), model.minComponentMl(), scan);
     }
 
     /**
@@ -71,6 +77,12 @@ final class Evaluator {
             out.setSlice(z, w == s && h == s ? m : Resample.nearest(m, s, s, w, h));
         }
         return scan.region() == null ? out : out.and(scan.region());
+    }
+
+    /** {@link #mask(float[][], float, ScanData)} without the 3D components smaller than {@code minMl}. */
+    static Mask3D mask(float[][] probabilities, float threshold, double minMl, ScanData scan) {
+        return Components.withoutSmallerThan(mask(probabilities, threshold, scan), minMl,
+                scan.hu().voxelVolumeMl(), Connectivity.FACE);
     }
 
     /** Mean over scans of the Dice against each scan's label (restricted to its region). */

@@ -24,14 +24,20 @@ final class SegmentationRun {
 
     /** What a run did, per epoch. */
     record Result(List<Double> epochLosses, List<Double> validationDice, int steps, int trainingSlices,
-                  int hardSlices, Duration elapsed, int keptEpoch, MaskThreshold.Choice threshold) {
+                  int hardSlices, Duration elapsed, int keptEpoch, MaskThreshold.Choice threshold,
+                  MinComponentVolume.Choice minComponent) {
         double firstLoss() { return epochLosses.get(0); }
         double finalLoss() { return epochLosses.get(epochLosses.size() - 1); }
+        /** The smallest component the masks keep (ml); 0 when the run did not choose one. */
+        double minComponentMl() { return minComponent == null ? 0 : minComponent.minMl(); }
         /**
          * Validation Dice of the weights the run ends with (those of {@link #keptEpoch}) at the
-         * chosen mask threshold.
+         * chosen mask threshold and minimum component volume.
          */
         double finalDice() {
+            if (minComponent != null && !Double.isNaN(minComponent.dice())) {
+                return minComponent.dice();
+            }
             if (threshold != null && !Double.isNaN(threshold.dice())) {
                 return threshold.dice();
             }
@@ -73,12 +79,23 @@ final class SegmentationRun {
 
     static Result run(Model model, Window window, boolean inRegion, List<ScanData> train, List<ScanData> validation,
                       TrainingRecipe r, String name, Consumer<String> progress) throws Exception {
-        return run(model, window, inRegion, samples(train, window, r, inRegion), validation, r, new DiceBceLoss(), name,
-                progress);
+        return run(model, window, inRegion, false, train, validation, r, name, progress);
     }
 
-    static Result run(Model model, Window window, boolean inRegion, Samples data, List<ScanData> validation,
-                      TrainingRecipe r, Loss loss, String name, Consumer<String> progress) throws Exception {
+    /**
+     * A run on {@code train}; with {@code pruneComponents}, a minimum component volume is chosen on
+     * the validation scans after the mask threshold.
+     */
+    static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, List<ScanData> train,
+                      List<ScanData> validation, TrainingRecipe r, String name, Consumer<String> progress)
+            throws Exception {
+        return run(model, window, inRegion, pruneComponents, samples(train, window, r, inRegion), validation, r,
+                new DiceBceLoss(), name, progress);
+    }
+
+    static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, Samples data,
+                      List<ScanData> validation, TrainingRecipe r, Loss loss, String name, Consumer<String> progress)
+            throws Exception {
         if (data.size() == 0) {
             throw new IllegalArgumentException("no training slices for " + name);
         }
@@ -170,47 +187,62 @@ final class SegmentationRun {
             }
             // a new session: the training one keeps reading the arrays it started with, not the restored ones
             MaskThreshold.Choice threshold;
+            MinComponentVolume.Choice minComponent = null;
             try (SegmentationTraining kept = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
                     r.inputSize(), settings, loss)) {
-                threshold = MaskThreshold.choose(liveModel(kept, window, r, inRegion), validation);
+                SliceModel keptModel = liveModel(kept, window, r, inRegion);
+                List<float[][]> probabilities = new ArrayList<>(validation.size());
+                for (ScanData s : validation) {
+                    probabilities.add(Evaluator.probabilities(keptModel, s));
+                }
+                threshold = validation.isEmpty() ? MaskThreshold.choose(keptModel, validation)
+                        : MaskThreshold.choose(probabilities, validation);
+                if (pruneComponents) {
+                    minComponent = MinComponentVolume.choose(probabilities, threshold.threshold(), validation);
+                }
             }
             if (!validation.isEmpty()) {
                 progress.accept(String.format(Locale.ROOT, "%s mask threshold %.1f: validation Dice %.4f (at 0.5: %.4f)",
                         name, threshold.threshold(), threshold.dice(), threshold.diceAtHalf()));
+                if (minComponent != null) {
+                    progress.accept(String.format(Locale.ROOT,
+                            "%s minimum component %.2f ml: validation Dice %.4f (keeping every component: %.4f)",
+                            name, minComponent.minMl(), minComponent.dice(), minComponent.diceKeepingAll()));
+                }
             }
             return new Result(losses, dices, steps, poolIn.size(), hardAdded, Duration.ofNanos(System.nanoTime() - start),
-                    bestEpoch, threshold);
+                    bestEpoch, threshold, minComponent);
         }
     }
 
     /**
-     * Mean Dice of {@code model}'s current weights on {@code scans}, cut at {@code threshold}, read
-     * in a new session (a training session keeps reading the arrays it started with).
+     * Mean Dice of {@code model}'s current weights on {@code scans}, cut at {@code threshold} and
+     * without the components below {@code minComponentMl}, read in a new session (a training
+     * session keeps reading the arrays it started with).
      */
     static double meanDice(Model model, Window window, boolean inRegion, TrainingRecipe r, float threshold,
-                           List<ScanData> scans) throws Exception {
+                           double minComponentMl, List<ScanData> scans) throws Exception {
         TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
         try (SegmentationTraining session = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
                 r.inputSize(), settings)) {
-            SliceModel live = liveModel(session, window, r, inRegion);
-            return Evaluator.meanDice(new SliceModel() {
-                @Override public Window window() { return window; }
-                @Override public int size() { return r.inputSize(); }
-                @Override public int channels() { return r.sliceChannels(); }
-                @Override public boolean regionInput() { return inRegion; }
-                @Override public float threshold() { return threshold; }
-                @Override public float[][] predict(float[][] batch) throws Exception { return live.predict(batch); }
-            }, scans);
+            return Evaluator.meanDice(liveModel(session, window, r, inRegion, threshold, minComponentMl), scans);
         }
     }
 
+    /** A network in training as the evaluator sees it, cut at 0.5 keeping every component. */
     static SliceModel liveModel(SegmentationTraining training, Window window, TrainingRecipe r, boolean inRegion) {
+        return liveModel(training, window, r, inRegion, 0.5f, 0);
+    }
+
+    static SliceModel liveModel(SegmentationTraining training, Window window, TrainingRecipe r, boolean inRegion,
+                                float threshold, double minComponentMl) {
         return new SliceModel() {
             @Override public Window window() { return window; }
             @Override public int size() { return r.inputSize(); }
             @Override public int channels() { return r.sliceChannels(); }
             @Override public boolean regionInput() { return inRegion; }
-            @Override public float threshold() { return 0.5f; }
+            @Override public float threshold() { return threshold; }
+            @Override public double minComponentMl() { return minComponentMl; }
             @Override public float[][] predict(float[][] batch) { return training.predict(batch); }
         };
     }

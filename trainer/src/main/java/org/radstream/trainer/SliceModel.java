@@ -23,6 +23,11 @@ interface SliceModel {
     /** Probability from which a pixel is in the mask (0.5 while training). */
     float threshold();
 
+    /** Smallest 3D component (ml) the mask keeps; 0 keeps every component. */
+    default double minComponentMl() {
+        return 0;
+    }
+
     /** Probability maps, one per sample of channels × size × size. */
     float[][] predict(float[][] batch) throws Exception;
 }

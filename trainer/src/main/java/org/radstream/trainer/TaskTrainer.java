@@ -107,12 +107,16 @@ public final class TaskTrainer {
         Optional<ModelArtifact> champion = publisher.store().latest(task.id());
         Device device = Devices.requireAvailable(Devices.parse(r.device()));
         try (Holder holder = start(task, spec, champion, r, device)) {
-            SegmentationRun.Result result = SegmentationRun.run(holder.model(), task.window(), task.regionInput(), train, validation, r,
-                    task.id(), progress);
+            SegmentationRun.Result result = SegmentationRun.run(holder.model(), task.window(), task.regionInput(),
+                    task.prunesComponents(), train, validation, r, task.id(), progress);
             Map<String, Double> metrics = new LinkedHashMap<>();
             metrics.put("validation_dice", result.finalDice());
             metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) result.threshold().threshold());
             metrics.put("validation_dice_at_0_5", result.threshold().diceAtHalf());
+            if (result.minComponent() != null) {
+                metrics.put(SegmentationModel.MIN_COMPONENT_ML_METRIC, result.minComponentMl());
+                metrics.put("validation_dice_keeping_all_components", result.minComponent().diceKeepingAll());
+            }
             metrics.put("first_loss", result.firstLoss());
             metrics.put("final_loss", result.finalLoss());
             metrics.put("train_scans", (double) train.size());
@@ -120,7 +124,8 @@ public final class TaskTrainer {
             metrics.put("training_slices", (double) result.trainingSlices());
             metrics.put("hard_slices", (double) result.hardSlices());
             metrics.put("transfer", holder.transferred() ? 1.0 : 0.0);
-            double score = gateScore(task, holder.model(), r, result.threshold(), result.finalDice(), metrics);
+            double score = gateScore(task, holder.model(), r, result.threshold(), result.minComponentMl(),
+                    result.finalDice(), metrics);
             return gateAndPublish(task, holder.model(), task.window(), r.inputSize(), score, metrics,
                     champion, gateSet(validation), result.epochLosses());
         }
@@ -162,7 +167,7 @@ public final class TaskTrainer {
             if (!result.softLabelChange().isEmpty()) {
                 metrics.put("final_soft_label_change", result.softLabelChange().get(result.softLabelChange().size() - 1));
             }
-            double score = gateScore(task, best, r, threshold, dice, metrics);
+            double score = gateScore(task, best, r, threshold, 0, dice, metrics);
             return gateAndPublish(task, best, task.window(), r.inputSize(), score, metrics, champion, gateSet(validation),
                     pickA ? result.lossA() : result.lossB());
         }
@@ -279,15 +284,18 @@ public final class TaskTrainer {
 
     /**
      * The challenger's gate score: its validation Dice, or with gate scans its mean Dice there at
-     * its chosen mask threshold (recorded as {@code gate_dice} and {@code gate_scans}).
+     * its chosen mask threshold and minimum component volume (recorded as {@code gate_dice} and
+     * {@code gate_scans}).
      */
     private double gateScore(TrainingTask task, Model model, TrainingRecipe r, MaskThreshold.Choice threshold,
-                             double validationDice, Map<String, Double> metrics) throws Exception {
+                             double minComponentMl, double validationDice, Map<String, Double> metrics)
+            throws Exception {
         if (gateScans.isEmpty()) {
             return validationDice;
         }
         float cut = threshold == null ? 0.5f : threshold.threshold();
-        double dice = SegmentationRun.meanDice(model, task.window(), task.regionInput(), r, cut, gateScans);
+        double dice = SegmentationRun.meanDice(model, task.window(), task.regionInput(), r, cut, minComponentMl,
+                gateScans);
         metrics.put("gate_dice", dice);
         metrics.put("gate_scans", (double) gateScans.size());
         progress.accept(String.format(Locale.ROOT, "%s: challenger Dice on the %d gate scans %.4f (validation %.4f)",
@@ -349,6 +357,7 @@ public final class TaskTrainer {
             @Override public int channels() { return m.channels(); }
             @Override public boolean regionInput() { return m.metadata().inputRegion() != null; }
             @Override public float threshold() { return m.maskThreshold(); }
+            @Override public double minComponentMl() { return m.minComponentMl(); }
             @Override public float[][] predict(float[][] batch) throws Exception { return m.predict(batch); }
         };
     }

@@ -51,6 +51,15 @@ public enum TrainingTask {
         return this == VESSEL;
     }
 
+    /**
+     * Whether the trainer chooses a minimum component volume for the task's masks on validation
+     * ({@link MinComponentVolume}): infection, whose lesions are many and of any size. Lung and liver
+     * keep their largest components anyway; vessel fragments inside the liver are vessel.
+     */
+    public boolean prunesComponents() {
+        return this == INFECTION;
+    }
+
     /** Tasks a label may name. */
     public static List<TrainingTask> labelled() {
         return List.of(LUNG, INFECTION, LIVER, VESSEL);

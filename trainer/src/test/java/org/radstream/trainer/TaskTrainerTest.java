@@ -11,7 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.radstream.avro.ModelPublished;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Volume;
+import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
+import org.radstream.models.SegmentationModel;
 
 /** A short real training run on disks (32², a few dozen steps): loss falls, the gate decides, the store sees it. */
 class TaskTrainerTest {
@@ -106,5 +108,53 @@ class TaskTrainerTest {
         assertThat(second.decision().publish()).isEqualTo(second.metrics().get("gate_dice") >= gateDice);
         assertThat(second.decision().publish()).isFalse();
         assertThat(store.versions("lung")).hasSize(1);
+    }
+    @Test
+    void infectionSpecksInAHealthyValidationScanSetAMinimumComponentVolumeThatTravelsWithTheModel() throws Exception {
+        TrainingRecipe r = smallRecipe(6);
+        // a healthy scan whose only finding-like thing is a 5×5×2 speck (50 voxels of 0.002 ml = 0.1 ml;
+        // the lesions are 2.4 ml)
+        int size = 32;
+        int depth = 6;
+        float[] hu = new float[size * size * depth];
+        java.util.Random noise = new java.util.Random(11);
+        for (int i = 0; i < hu.length; i++) {
+            hu[i] = -900f + (float) noise.nextGaussian() * 30f;
+        }
+        for (int z = 2; z < 4; z++) {
+            for (int y = 1; y < 6; y++) {
+                for (int x = 1; x < 6; x++) {
+                    hu[(z * size + y) * size + x] = -100f;
+                }
+            }
+        }
+        ScanData healthy = new ScanData("healthy", new Volume(hu, size, size, depth, 1, 1, 2),
+                new Mask3D(size, size, depth), null, null);
+        List<ScanData> withHealthy = List.of(validation.get(0), healthy);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<String> progress = new ArrayList<>();
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(0.0), p -> { }, progress::add);
+
+        TaskTrainer.Outcome out = trainer.train(TrainingTask.INFECTION, train, withHealthy, r);
+        assertThat(out.decision().publish()).isTrue();
+        double minMl = out.metrics().get(SegmentationModel.MIN_COMPONENT_ML_METRIC);
+        // a minimum that drops what the network marks of the speck and keeps the lesions
+        assertThat(minMl).isPositive().isLessThanOrEqualTo(0.1);
+        assertThat(out.metrics().get("validation_dice_keeping_all_components"))
+                .isLessThan(out.metrics().get("validation_dice"));
+        assertThat(progress).anyMatch(l -> l.startsWith(String.format(java.util.Locale.ROOT,
+                "infection minimum component %.2f ml: validation Dice", minMl)));
+        // the published model carries it: scored as the workers run it, the healthy scan is clean
+        ModelArtifact published = store.latest("infection").orElseThrow();
+        try (SegmentationModel m = SegmentationModel.load(published.location(), ai.djl.Device.cpu())) {
+            assertThat(m.minComponentMl()).isEqualTo(minMl);
+            assertThat(Evaluator.segment(TaskTrainer.sliceModel(m), healthy).isEmpty()).isTrue();
+        }
+        assertThat(TaskTrainer.championDice(published, withHealthy, ai.djl.Device.cpu()))
+                .isCloseTo(out.metrics().get("validation_dice"), org.assertj.core.data.Offset.offset(1e-9));
+
+        // lung keeps its largest components anyway: no minimum is chosen for it
+        TaskTrainer.Outcome lung = trainer.train(TrainingTask.LUNG, train, withHealthy, r);
+        assertThat(lung.metrics()).doesNotContainKey(SegmentationModel.MIN_COMPONENT_ML_METRIC);
     }
 }

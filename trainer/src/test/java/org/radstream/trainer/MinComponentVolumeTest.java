@@ -1,0 +1,129 @@
+package org.radstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Volume;
+import org.radstream.imaging.Window;
+
+class MinComponentVolumeTest {
+    private static final int SIZE = 8;
+    private static final int DEPTH = 4;
+
+    /** A scan of 0.01 ml voxels (2 × 2 × 2.5 mm) that is bright where {@code bright} is set, its label {@code label}. */
+    private static ScanData scan(String id, Mask3D bright, Mask3D label) {
+        float[] hu = new float[SIZE * SIZE * DEPTH];
+        Arrays.fill(hu, -1000f);
+        for (int i = 0; i < hu.length; i++) {
+            if (bright.data()[i]) {
+                hu[i] = 500f;
+            }
+        }
+        return new ScanData(id, new Volume(hu, SIZE, SIZE, DEPTH, 2, 2, 2.5), label, null, null);
+    }
+
+    /** A 2×2 lesion on every slice: 16 voxels, 0.16 ml. */
+    private static Mask3D lesion() {
+        Mask3D m = new Mask3D(SIZE, SIZE, DEPTH);
+        for (int z = 0; z < DEPTH; z++) {
+            for (int y = 3; y < 5; y++) {
+                for (int x = 3; x < 5; x++) {
+                    m.set(x, y, z, true);
+                }
+            }
+        }
+        return m;
+    }
+
+    /** A 2×2 speck on one slice: 4 voxels, 0.04 ml. */
+    private static Mask3D speck() {
+        Mask3D m = new Mask3D(SIZE, SIZE, DEPTH);
+        for (int y = 0; y < 2; y++) {
+            for (int x = 0; x < 2; x++) {
+                m.set(x, y, 1, true);
+            }
+        }
+        return m;
+    }
+
+    /** A "network" that marks every bright pixel, cut at 0.5 with {@code minMl}. */
+    private static SliceModel brightness(double minMl) {
+        return new SliceModel() {
+            @Override public Window window() { return Window.LUNG; }
+            @Override public int size() { return SIZE; }
+            @Override public int channels() { return 1; }
+            @Override public boolean regionInput() { return false; }
+            @Override public float threshold() { return 0.5f; }
+            @Override public double minComponentMl() { return minMl; }
+            @Override public float[][] predict(float[][] batch) {
+                float[][] out = new float[batch.length][];
+                for (int i = 0; i < batch.length; i++) {
+                    out[i] = new float[batch[i].length];
+                    for (int k = 0; k < out[i].length; k++) {
+                        out[i][k] = batch[i][k] > 0.5f ? 0.9f : 0.1f;
+                    }
+                }
+                return out;
+            }
+        };
+    }
+
+    private static MinComponentVolume.Choice choose(List<ScanData> validation) throws Exception {
+        List<float[][]> p = new ArrayList<>();
+        for (ScanData s : validation) {
+            p.add(Evaluator.probabilities(brightness(0), s));
+        }
+        return MinComponentVolume.choose(p, 0.5f, validation);
+    }
+
+    @Test
+    void aSpeckInAHealthyScanGetsTheSmallestMinimumThatDropsItAndKeepsTheLesion() throws Exception {
+        Mask3D empty = new Mask3D(SIZE, SIZE, DEPTH);
+        ScanData healthy = scan("healthy", speck(), empty);
+        ScanData infected = scan("infected", lesion(), lesion());
+        MinComponentVolume.Choice c = choose(List.of(healthy, infected));
+        assertThat(c.minMl()).isEqualTo(0.05); // 0.1 does as well; the smaller one is kept
+        assertThat(c.dice()).isEqualTo(1.0);
+        assertThat(c.diceKeepingAll()).isEqualTo(0.5); // the healthy scan reported infected: Dice 0
+        // the evaluator (like the workers) drops what is below the model's minimum, nothing else
+        assertThat(Evaluator.segment(brightness(c.minMl()), healthy).isEmpty()).isTrue();
+        assertThat(Evaluator.segment(brightness(c.minMl()), infected)).isEqualTo(lesion());
+        assertThat(Evaluator.segment(brightness(0), healthy)).isEqualTo(speck());
+    }
+
+    @Test
+    void withoutSpecksEveryComponentIsKept() throws Exception {
+        MinComponentVolume.Choice c = choose(List.of(scan("infected", lesion(), lesion())));
+        assertThat(c.minMl()).isEqualTo(0.0);
+        assertThat(c.dice()).isEqualTo(c.diceKeepingAll()).isEqualTo(1.0);
+    }
+
+    @Test
+    void aLesionAsSmallAsTheSpecksIsNotDroppedWithThem() throws Exception {
+        // the lesion to find is itself 0.04 ml: dropping specks would cost it, so nothing is dropped
+        Mask3D empty = new Mask3D(SIZE, SIZE, DEPTH);
+        ScanData healthy = scan("healthy", speck(), empty);
+        Mask3D small = new Mask3D(SIZE, SIZE, DEPTH);
+        for (int y = 5; y < 7; y++) {
+            for (int x = 5; x < 7; x++) {
+                small.set(x, y, 2, true);
+            }
+        }
+        ScanData a = scan("a", small, small);
+        ScanData b = scan("b", small, small);
+        MinComponentVolume.Choice c = choose(List.of(healthy, a, b));
+        assertThat(c.minMl()).isEqualTo(0.0);
+        assertThat(c.dice()).isCloseTo(2 / 3.0, org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    @Test
+    void withoutValidationScansNothingIsChosen() {
+        MinComponentVolume.Choice c = MinComponentVolume.choose(List.of(), 0.5f, List.of());
+        assertThat(c.minMl()).isEqualTo(0.0);
+        assertThat(c.dice()).isNaN();
+    }
+}
