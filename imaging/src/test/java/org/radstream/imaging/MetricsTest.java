@@ -46,6 +46,19 @@ class MetricsTest {
         assertThat(s.consolidationFound()).isEqualTo(0.25);
         assertThat(s.ggoFound()).isEqualTo(1.0);
         assertThat(s.infectionDice()).isEqualTo(2.0 * 7 / (10 + 8));
+
+        // a healthy scan with a false finding and one without: one patient of two told "infected"
+        Mask3D none = new Mask3D(truth.width(), truth.height(), truth.depth());
+        org.radstream.imaging.eval.ScanScore falseFinding = org.radstream.imaging.eval.ScanScore.of("h1", v, truth, predicted, truth, none);
+        org.radstream.imaging.eval.ScanScore clean = org.radstream.imaging.eval.ScanScore.of("h2", v, truth, none, truth, none);
+        org.radstream.imaging.eval.EvaluationReport r = new org.radstream.imaging.eval.EvaluationReport("m", "c",
+                java.util.Map.of(), java.util.List.of(s, falseFinding, clean), "");
+        assertThat(r.healthyScans()).isEqualTo(2);
+        assertThat(r.healthyReportedInfected()).isEqualTo(1);
+        assertThat(r.largestHealthyFindingMl()).isEqualTo(falseFinding.predInfectionMl()).isPositive();
+        assertThat(falseFinding.infectionDice()).isNaN(); // the Dice mean does not see it
+        assertThat(r.toTable()).contains("healthy scans reported infected: 1 of 2");
+        assertThat(r.toJson()).containsEntry("healthy_reported_infected", 1L);
     }
 
     @Test

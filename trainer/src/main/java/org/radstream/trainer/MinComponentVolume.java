@@ -12,43 +12,54 @@ import org.radstream.imaging.Metrics;
  * <p>A network with a wide receptive field marks specks of a few tenths of a millilitre in healthy
  * lungs; in a scan without infection each one turns the reported finding from "none" into
  * "infected", and an alert can follow. True lesions are mostly larger, but not always: whether a
- * minimum helps, and which, is the validation Dice's to say, not a fixed rule. The largest
- * candidate is the alert rule's floor ({@link org.radstream.imaging.ProgressionRule#MIN_LATER_ML}),
- * the volume below which the product already calls infection unmeasurable.
+ * minimum helps is the validation Dice's to say, not a fixed rule. The largest candidate is the
+ * alert rule's floor ({@link org.radstream.imaging.ProgressionRule#MIN_LATER_ML}), the volume below
+ * which the product already calls infection unmeasurable.
+ *
+ * <p>The errors are not symmetric: in an infected scan a dropped sub-millilitre fragment barely
+ * moves the Dice or the PoIR, and the scan is still reported infected; in a healthy scan a kept
+ * one is a false finding. So among the minimums whose validation Dice is within {@link #TIE} of
+ * the best (a handful of validation scans cannot tell such differences apart), the largest is
+ * chosen.
  */
 final class MinComponentVolume {
-    /** Minimums tried (ml), 0 first: a minimum is chosen only when strictly better than keeping all. */
+    /** Minimums tried (ml), ascending; 0 keeps every component. */
     static final double[] CANDIDATES = {0, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0};
+    /** Validation Dice differences up to this are a tie, which the larger minimum wins. */
+    static final double TIE = 0.001;
 
     /** The chosen minimum, its mean validation Dice, and the Dice keeping every component. */
     record Choice(double minMl, double dice, double diceKeepingAll) {}
 
     private MinComponentVolume() {}
 
-    /** The best of {@link #CANDIDATES} for probability maps already computed, one per scan, cut at {@code threshold}. */
+    /**
+     * The largest of {@link #CANDIDATES} whose mean validation Dice is within {@link #TIE} of the
+     * best, for probability maps already computed, one per scan, cut at {@code threshold}.
+     */
     static Choice choose(List<float[][]> probabilities, float threshold, List<ScanData> validation) {
         if (validation.isEmpty()) {
             return new Choice(0, Double.NaN, Double.NaN);
         }
-        double best = 0;
+        double[] dice = new double[CANDIDATES.length];
         double bestDice = Double.NEGATIVE_INFINITY;
-        double keepingAll = Double.NaN;
-        for (double minMl : CANDIDATES) {
+        for (int c = 0; c < CANDIDATES.length; c++) {
             double sum = 0;
             for (int i = 0; i < validation.size(); i++) {
                 ScanData s = validation.get(i);
                 Mask3D label = s.region() == null ? s.label() : s.label().and(s.region());
-                sum += Metrics.dice(Evaluator.mask(probabilities.get(i), threshold, minMl, s), label);
+                sum += Metrics.dice(Evaluator.mask(probabilities.get(i), threshold, CANDIDATES[c], s), label);
             }
-            double dice = sum / validation.size();
-            if (minMl == 0) {
-                keepingAll = dice;
-            }
-            if (dice > bestDice) {
-                bestDice = dice;
-                best = minMl;
+            dice[c] = sum / validation.size();
+            bestDice = Math.max(bestDice, dice[c]);
+        }
+        int chosen = 0;
+        for (int c = CANDIDATES.length - 1; c >= 0; c--) {
+            if (dice[c] >= bestDice - TIE) {
+                chosen = c;
+                break;
             }
         }
-        return new Choice(best, bestDice, keepingAll);
+        return new Choice(CANDIDATES[chosen], dice[chosen], dice[0]);
     }
 }

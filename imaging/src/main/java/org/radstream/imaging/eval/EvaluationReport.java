@@ -35,6 +35,25 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
     public double consolidationFound() { return mean(chest.stream().mapToDouble(ScanScore::consolidationFound).toArray()); }
     public double ggoFound() { return mean(chest.stream().mapToDouble(ScanScore::ggoFound).toArray()); }
 
+    /** Chest scans without truth infection. */
+    public long healthyScans() {
+        return chest.stream().filter(s -> s.truthInfectionMl() == 0).count();
+    }
+
+    /**
+     * Healthy chest scans (no truth infection) in which the method reports infection: each is a
+     * patient told "infected" who is not, whatever the Dice of the infected scans says.
+     */
+    public long healthyReportedInfected() {
+        return chest.stream().filter(s -> s.truthInfectionMl() == 0 && s.predInfectionMl() > 0).count();
+    }
+
+    /** The largest infected volume (ml) reported in a healthy scan; 0 when none is reported. */
+    public double largestHealthyFindingMl() {
+        return chest.stream().filter(s -> s.truthInfectionMl() == 0).mapToDouble(ScanScore::predInfectionMl)
+                .max().orElse(0);
+    }
+
     static double mean(double[] v) {
         double s = 0;
         int n = 0;
@@ -67,6 +86,9 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
         m.put("poir_mape", poirMape());
         m.put("consolidation_found", consolidationFound());
         m.put("ggo_found", ggoFound());
+        m.put("healthy_scans", healthyScans());
+        m.put("healthy_reported_infected", healthyReportedInfected());
+        m.put("largest_healthy_finding_ml", largestHealthyFindingMl());
         m.put("abdomen", abdomenNote);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ScanScore s : chest) {
@@ -100,6 +122,8 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
                 poirPearson(), poirMape(), chest.size(), chest.stream().filter(s -> s.truthPoir() > 0).count()));
         b.append(String.format(Locale.ROOT, "infection found: consolidation (truth > %.0f HU) %.1f%%, ground glass %.1f%%%n",
                 ScanScore.DENSE_HU, 100 * consolidationFound(), 100 * ggoFound()));
+        b.append(String.format(Locale.ROOT, "healthy scans reported infected: %d of %d (largest finding %.2f ml)%n",
+                healthyReportedInfected(), healthyScans(), largestHealthyFindingMl()));
         b.append(String.format(Locale.ROOT, "ABDOMEN: %s%n", abdomenNote));
         return b.toString();
     }
