@@ -1,0 +1,48 @@
+package org.radstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.imaging.cohort.CohortGenerator;
+import org.radstream.imaging.cohort.CohortSpec;
+import org.radstream.models.ModelStore;
+
+/** {@code train --gate-cohort}: a gate cohort that could not judge the challenger is refused before training. */
+class CohortTrainingGateTest {
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void cohorts() throws Exception {
+        CohortGenerator.generate(new CohortSpec(11, 2, 0, 64, false), dir.resolve("train-s11"));
+        CohortGenerator.generate(new CohortSpec(11, 2, 0, 64, false), dir.resolve("gate-s11"));
+        CohortGenerator.generate(new CohortSpec(12, 0, 1, 64, false), dir.resolve("abdomen-s12"));
+    }
+
+    @Test
+    void aGateCohortWithTheTrainingSeedIsRefused() {
+        List<String> progress = new ArrayList<>();
+        assertThatThrownBy(() -> CohortTraining.train(dir.resolve("train-s11"), TrainingTask.INFECTION,
+                TrainingRecipe.defaults().withEpochs(1), new ModelStore(dir.resolve("store")), new QualityGate(0),
+                TaskTrainer.VesselMethod.SUM, dir.resolve("gate-s11"), progress::add))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("has the training cohort's seed 11; generate it with another seed");
+        assertThat(progress).noneMatch(l -> l.contains("epoch"));
+        assertThat(dir.resolve("store").resolve("infection")).doesNotExist();
+    }
+
+    @Test
+    void aGateCohortWithoutScansOfTheTasksKindIsRefused() {
+        assertThatThrownBy(() -> CohortTraining.train(dir.resolve("train-s11"), TrainingTask.INFECTION,
+                TrainingRecipe.defaults().withEpochs(1), new ModelStore(dir.resolve("store")), new QualityGate(0),
+                TaskTrainer.VesselMethod.SUM, dir.resolve("abdomen-s12"), p -> { }))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("has no chest scans for infection");
+    }
+}
