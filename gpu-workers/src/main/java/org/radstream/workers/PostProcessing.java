@@ -16,11 +16,12 @@ import org.radstream.imaging.Resample;
  * Post-processing of the source papers, applied to every raw mask whatever produced it.
  * <ul>
  *   <li>lung: keep the two largest 3D components (the lungs; drops stomach gas, specks);</li>
- *   <li>infection: keep the 3D components that reach into the lung, whole (dense subpleural
- *       consolidation is what a lung network leaves out of the lung), split them into connected
- *       components per slice (the classifier sees 2D patches), crop each to its minimum enclosing
- *       square, resize to the classifier's patch size and drop the components it rejects; the
- *       published lung then includes the infection, as the lung label does
+ *   <li>infection (the network's mask already lacks the 3D components below the model's minimum
+ *       volume, see {@link SeriesInference}): keep the 3D components that reach into the lung,
+ *       whole (dense subpleural consolidation is what a lung network leaves out of the lung), split
+ *       them into connected components per slice (the classifier sees 2D patches), crop each to its
+ *       minimum enclosing square, resize to the classifier's patch size and drop the components it
+ *       rejects; the published lung then includes the infection, as the lung label does
  *       ({@link InfectedLung});</li>
  *   <li>liver: keep the largest 3D component; the dilated liver bounds the vessel search;</li>
  *   <li>vessels: only inside the dilated liver.</li>
