@@ -45,6 +45,7 @@ import org.radstream.avro.TaskSliceEvent;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Morphology;
 import org.radstream.imaging.Rle;
+import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
 import org.radstream.schemas.AvroSerde;
 import org.radstream.schemas.Topic;
@@ -390,9 +391,25 @@ public final class TrainerService implements AutoCloseable {
             // a single labelled series: scored on itself, and the gate decision says so
             validation.addAll(train);
         }
-        TaskTrainer.Outcome outcome = taskTrainer.train(task, train, validation, settings.recipe());
+        TrainingRecipe recipe = recipeFor(settings.recipe(), new ModelStore(settings.modelStore()).latest(task.id()));
+        if (!recipe.equals(settings.recipe())) {
+            log.info("training {} shaped like its champion: {}² input, {} slice(s) in, {} levels, width {}{}", task.id(),
+                    recipe.inputSize(), recipe.sliceChannels(), recipe.levels(), recipe.baseWidth(),
+                    recipe.groupNorm() ? ", group norm" : "");
+        }
+        TaskTrainer.Outcome outcome = taskTrainer.train(task, train, validation, recipe);
         outcomes.add(outcome);
         return outcome;
+    }
+
+    /**
+     * The recipe of a retraining run: the configured one, shaped like the task's published champion
+     * when there is one (its input size, slices in, levels, width, normalisation). Retraining then
+     * trains the kind of network that ships (the shipped models are not the default recipe's 128²,
+     * 4 levels), which the gate compares like with like and transfer can start from.
+     */
+    static TrainingRecipe recipeFor(TrainingRecipe configured, Optional<ModelArtifact> champion) {
+        return champion.map(c -> configured.following(c.metadata())).orElse(configured);
     }
 
     /** The fixed validation set: series whose UID hashes into bucket 0 of 5. */

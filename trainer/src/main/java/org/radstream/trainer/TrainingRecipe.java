@@ -1,5 +1,8 @@
 package org.radstream.trainer;
 
+import org.radstream.models.Architectures;
+import org.radstream.models.ModelMetadata;
+import org.radstream.models.NetworkSpec;
 import org.radstream.models.UNetVariant;
 
 /**
@@ -132,6 +135,22 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
                 device, v);
+    }
+
+    /**
+     * This recipe with the network shape of a published segmentation model: its input size, slices
+     * in, levels, base width and normalisation (schedule, seed and the rest stay). A retraining
+     * challenger is then the champion's kind of network, comparable at the gate and able to start
+     * from the champion's weights (transfer). A classifier's metadata changes nothing.
+     */
+    public TrainingRecipe following(ModelMetadata champion) {
+        NetworkSpec n = champion.network();
+        if (!n.isSegmentation()) {
+            return this;
+        }
+        return withInputSize(champion.inputWidth()).withSliceChannels(n.inChannels())
+                .withNetwork(n.levels(), n.baseWidth())
+                .withGroupNorm(Architectures.UNET_GROUP_NORM.equals(n.architecture()));
     }
 
     /** The variant of the single U-Nets (lung, infection, liver, single vessel network) this recipe trains. */
