@@ -23,17 +23,25 @@ public final class QualityGate {
     public record Decision(boolean publish, double challenger, OptionalDouble champion, double margin, String reason) {}
 
     public Decision decide(double challenger, OptionalDouble champion) {
+        return decide(challenger, champion, "validation Dice");
+    }
+
+    /**
+     * The same, the reason naming what both scores are ({@code measure}, e.g. "Dice on the 24 gate
+     * scans"), so that whoever reads the decision knows which scans judged.
+     */
+    public Decision decide(double challenger, OptionalDouble champion, String measure) {
         if (Double.isNaN(challenger)) {
-            return new Decision(false, challenger, champion, margin, "challenger has no validation score");
+            return new Decision(false, challenger, champion, margin, "challenger has no " + measure);
         }
         if (champion.isEmpty()) {
             return new Decision(true, challenger, champion, margin, String.format(Locale.ROOT,
-                    "published: no champion; challenger validation Dice %.4f", challenger));
+                    "published: no champion; challenger %s %.4f", measure, challenger));
         }
         double c = champion.getAsDouble();
         boolean pass = challenger >= c - margin;
         return new Decision(pass, challenger, champion, margin, String.format(Locale.ROOT,
-                "%s: challenger validation Dice %.4f %s champion %.4f - margin %.4f",
-                pass ? "published" : "refused", challenger, pass ? ">=" : "<", c, margin));
+                "%s: challenger %s %.4f %s champion %.4f - margin %.4f",
+                pass ? "published" : "refused", measure, challenger, pass ? ">=" : "<", c, margin));
     }
 }

@@ -313,7 +313,8 @@ public final class TaskTrainer {
             championMetrics.put(gateScans.isEmpty() ? "validation_dice" : "gate_dice", s);
             championScore = Double.isNaN(s) ? OptionalDouble.empty() : OptionalDouble.of(s);
         }
-        QualityGate.Decision decision = gate.decide(score, championScore);
+        QualityGate.Decision decision = gate.decide(score, championScore, gateScans.isEmpty() ? "validation Dice"
+                : String.format(Locale.ROOT, "Dice on the %d gate scans", gateScans.size()));
         return finish(task, model, window, size, decision, metrics, championMetrics, champion, losses);
     }
 

@@ -100,6 +100,8 @@ class TaskTrainerTest {
         assertThat(TaskTrainer.championDice(store.latest("lung").orElseThrow(), gateScans, ai.djl.Device.cpu()))
                 .isCloseTo(gateDice, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(progress).anyMatch(l -> l.startsWith("lung: challenger Dice on the 2 gate scans"));
+        assertThat(first.decision().reason()).isEqualTo(String.format(java.util.Locale.ROOT,
+                "published: no champion; challenger Dice on the 2 gate scans %.4f", gateDice));
 
         TaskTrainer.Outcome second = trainer.train(TrainingTask.LUNG, train, validation,
                 r.withEpochs(1).withLearningRate(1e-5f).withSeed(7), TaskTrainer.VesselMethod.SINGLE, gateScans);
@@ -107,6 +109,7 @@ class TaskTrainerTest {
         assertThat(second.championMetrics().get("gate_dice")).isCloseTo(gateDice, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(second.decision().publish()).isEqualTo(second.metrics().get("gate_dice") >= gateDice);
         assertThat(second.decision().publish()).isFalse();
+        assertThat(second.decision().reason()).startsWith("refused: challenger Dice on the 2 gate scans ");
         assertThat(store.versions("lung")).hasSize(1);
     }
     @Test
