@@ -92,7 +92,7 @@ final class Evaluator {
         }
         double sum = 0;
         for (ScanData s : scans) {
-            Mask3D label = s.region() == null ? s.label() : s.label().and(s.region());
+            Mask3D label = s.scoredLabel();
             sum += Metrics.dice(segment(model, s), label);
         }
         return sum / scans.size();

@@ -22,9 +22,6 @@ final class MaskThreshold {
     private MaskThreshold() {}
 
     static Choice choose(SliceModel model, List<ScanData> validation) throws Exception {
-        if (validation.isEmpty()) {
-            return new Choice(0.5f, Double.NaN, Double.NaN);
-        }
         List<float[][]> probabilities = new ArrayList<>(validation.size());
         for (ScanData s : validation) {
             probabilities.add(Evaluator.probabilities(model, s));
@@ -34,6 +31,9 @@ final class MaskThreshold {
 
     /** The best of {@link #CANDIDATES} for probability maps already computed, one per scan. */
     static Choice choose(List<float[][]> probabilities, List<ScanData> validation) {
+        if (validation.isEmpty()) {
+            return new Choice(0.5f, Double.NaN, Double.NaN);
+        }
         float best = CANDIDATES[0];
         double bestDice = Double.NEGATIVE_INFINITY;
         double atHalf = Double.NaN;
@@ -41,7 +41,7 @@ final class MaskThreshold {
             double sum = 0;
             for (int i = 0; i < validation.size(); i++) {
                 ScanData s = validation.get(i);
-                Mask3D label = s.region() == null ? s.label() : s.label().and(s.region());
+                Mask3D label = s.scoredLabel();
                 sum += Metrics.dice(Evaluator.mask(probabilities.get(i), t, s), label);
             }
             double dice = sum / validation.size();

@@ -1,6 +1,9 @@
 package org.radstream.trainer;
 
+import java.util.ArrayList;
 import java.util.List;
+import org.radstream.imaging.Components;
+import org.radstream.imaging.Connectivity;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Metrics;
 
@@ -41,14 +44,20 @@ final class MinComponentVolume {
         if (validation.isEmpty()) {
             return new Choice(0, Double.NaN, Double.NaN);
         }
+        List<Mask3D> cut = new ArrayList<>(validation.size());
+        List<Mask3D> labels = new ArrayList<>(validation.size());
+        for (int i = 0; i < validation.size(); i++) {
+            cut.add(Evaluator.mask(probabilities.get(i), threshold, validation.get(i)));
+            labels.add(validation.get(i).scoredLabel());
+        }
         double[] dice = new double[CANDIDATES.length];
         double bestDice = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < CANDIDATES.length; c++) {
             double sum = 0;
             for (int i = 0; i < validation.size(); i++) {
-                ScanData s = validation.get(i);
-                Mask3D label = s.region() == null ? s.label() : s.label().and(s.region());
-                sum += Metrics.dice(Evaluator.mask(probabilities.get(i), threshold, CANDIDATES[c], s), label);
+                Mask3D kept = Components.withoutSmallerThan(cut.get(i), CANDIDATES[c],
+                        validation.get(i).hu().voxelVolumeMl(), Connectivity.FACE);
+                sum += Metrics.dice(kept, labels.get(i));
             }
             dice[c] = sum / validation.size();
             bestDice = Math.max(bestDice, dice[c]);

@@ -24,6 +24,11 @@ public record ScanData(String id, Volume hu, Mask3D label, Mask3D region, Mask3D
         return hu.depth();
     }
 
+    /** The label inside the task's region (the whole label when the task has none): what masks are scored against. */
+    public Mask3D scoredLabel() {
+        return region == null ? label : label.and(region);
+    }
+
     /** Slice {@code z} in {@code window}, resized to {@code size}². */
     public float[] input(int z, Window window, int size) {
         return input(z, window, size, false);

@@ -195,8 +195,7 @@ final class SegmentationRun {
                 for (ScanData s : validation) {
                     probabilities.add(Evaluator.probabilities(keptModel, s));
                 }
-                threshold = validation.isEmpty() ? MaskThreshold.choose(keptModel, validation)
-                        : MaskThreshold.choose(probabilities, validation);
+                threshold = MaskThreshold.choose(probabilities, validation);
                 if (pruneComponents) {
                     minComponent = MinComponentVolume.choose(probabilities, threshold.threshold(), validation);
                 }
