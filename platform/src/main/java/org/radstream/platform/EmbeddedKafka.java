@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.LeaderNotAvailableException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
@@ -33,6 +36,8 @@ import org.radstream.schemas.Topics;
  * run on one machine.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+    private static final Duration LEADER_WAIT = Duration.ofSeconds(30);
+
     private final KafkaRaftServer server;
     private final String bootstrap;
     private final Path logDir;
@@ -117,19 +122,42 @@ public final class EmbeddedKafka implements AutoCloseable {
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get();
             }
-            // a new topic takes a moment to get its partition leaders; clients that start at once would log and retry
-            List<String> names = specs.stream().map(TopicSpec::name).toList();
-            for (int i = 0; i < 100; i++) {
-                boolean ready = admin.describeTopics(names).allTopicNames().get().values().stream()
-                        .allMatch(d -> d.partitions().stream().allMatch(pi -> pi.leader() != null));
-                if (ready) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
+            awaitLeaders(admin, specs.stream().map(TopicSpec::name).toList());
         } catch (ExecutionException e) {
             throw new IllegalStateException("could not create topics on " + bootstrap + ": " + e.getCause().getMessage(),
                     e.getCause());
+        }
+    }
+
+    /**
+     * Waits until every partition of {@code names} has a leader: a new topic takes a moment to get
+     * its leaders, and until the broker has applied the controller's record it answers "does not host
+     * this topic-partition" for a topic the controller has already created. Clients that started at
+     * once would log and retry; a topic that never gets its leaders is an error.
+     */
+    private void awaitLeaders(Admin admin, List<String> names) throws InterruptedException, ExecutionException {
+        long deadline = System.nanoTime() + LEADER_WAIT.toNanos();
+        while (true) {
+            try {
+                boolean ready = admin.describeTopics(names).allTopicNames().get().values().stream()
+                        .allMatch(d -> d.partitions().stream().allMatch(pi -> pi.leader() != null));
+                if (ready) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException
+                        || e.getCause() instanceof LeaderNotAvailableException)) {
+                    throw e;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topics on " + bootstrap + " have no partition leader after "
+                        + LEADER_WAIT.toSeconds() + " s: " + names);
+            }
+            Thread.sleep(100);
         }
     }
 
