@@ -26,14 +26,16 @@ import org.radstream.models.TrainingSettings;
  * learning rate follows the same half cosine as single-network runs. Augmentation is SU-UNet's
  * (scale, rotation, flips), one transform per slice applied to its inputs, its soft target and the
  * peer's output alike. Each network ends with the weights of its best self-updating epoch on the
- * validation scans, as single-network runs keep their best epoch.
+ * validation scans, as single-network runs keep their best epoch. With the recipe's hard-sample
+ * mining the warm-up trains on one half of the slices and its end adds the other half's hard slices
+ * with their flips ({@link #addHardSlices}), as single-network runs do half-way.
  */
 final class SumTraining {
 
     /** Per-epoch losses and validation Dice of both networks, and how far the soft labels moved. */
     record Result(List<Double> lossA, List<Double> lossB, List<Double> diceA, List<Double> diceB,
                   List<Double> softLabelChange, int steps, Duration elapsed, MaskThreshold.Choice thresholdA,
-                  MaskThreshold.Choice thresholdB, int keptEpochA, int keptEpochB) {
+                  MaskThreshold.Choice thresholdB, int keptEpochA, int keptEpochB, int hardSlices) {
         /** Validation Dice of the SE-UNet's kept weights at its chosen threshold (the last epoch's at 0.5 without one). */
         double finalDiceA() { return atThreshold(thresholdA, diceA, keptEpochA); }
         double finalDiceB() { return atThreshold(thresholdB, diceB, keptEpochB); }
@@ -61,7 +63,6 @@ final class SumTraining {
     static Result run(Model a, Model b, Window window, SegmentationRun.Samples data, List<boolean[]> noisy,
                       List<ScanData> validation, TrainingRecipe r, Consumer<String> progress) throws Exception {
         long start = System.nanoTime();
-        int n = data.size();
         TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
         SumLoss loss = SumLoss.paper();
         List<Double> lossA = new ArrayList<>();
@@ -70,13 +71,23 @@ final class SumTraining {
         List<Double> diceB = new ArrayList<>();
         List<Double> change = new ArrayList<>();
         int steps = 0;
+        int hardAdded = 0;
         Augmentation aug = Augmentation.paper(r.inputSize());
         try (SegmentationTraining ta = SegmentationTraining.start(a, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss);
              SegmentationTraining tb = SegmentationTraining.start(b, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss)) {
-            float[][] inputs = data.inputs().toArray(new float[0][]);
-            float[][] soft = data.targets().toArray(new float[0][]);
-            Random random = new Random(r.seed());
             int warmup = warmupEpochs(r.epochs());
+            // the pool: the slices trained on, each with its noisy label and its current soft label
+            List<float[]> poolIn = new ArrayList<>(data.inputs());
+            List<boolean[]> poolNoisy = new ArrayList<>(noisy);
+            List<float[]> poolSoft = new ArrayList<>(data.targets());
+            HardSampleMining.Split split = null;
+            if (minesHardSlices(r, data.size())) {
+                split = HardSampleMining.split(data.size(), r.seed());
+                poolIn = SegmentationRun.pick(data.inputs(), split.train());
+                poolNoisy = SegmentationRun.pick(noisy, split.train());
+                poolSoft = SegmentationRun.pick(data.targets(), split.train());
+            }
+            Random random = new Random(r.seed());
             BestEpoch keptA = new BestEpoch();
             BestEpoch keptB = new BestEpoch();
             for (int epoch = 0; epoch < r.epochs(); epoch++) {
@@ -84,6 +95,12 @@ final class SumTraining {
                 ta.setLearningRateScale(scale);
                 tb.setLearningRateScale(scale);
                 boolean updating = epoch >= warmup;
+                if (split != null && epoch == warmup) {
+                    hardAdded = addHardSlices(ta, tb, data, noisy, split, r, aug, poolIn, poolNoisy, poolSoft, progress);
+                }
+                int n = poolIn.size();
+                float[][] inputs = poolIn.toArray(new float[0][]);
+                float[][] soft = poolSoft.toArray(new float[0][]);
                 float[][] pa = null;
                 float[][] pb = null;
                 if (updating) {
@@ -91,11 +108,12 @@ final class SumTraining {
                     pb = tb.predict(inputs);
                     double moved = 0;
                     for (int i = 0; i < n; i++) {
-                        float[] updated = SoftLabels.update(noisy.get(i), pa[i], pb[i]);
+                        float[] updated = SoftLabels.update(poolNoisy.get(i), pa[i], pb[i]);
                         for (int k = 0; k < updated.length; k++) {
                             moved += Math.abs(updated[k] - soft[i][k]);
                         }
                         soft[i] = updated;
+                        poolSoft.set(i, updated);
                     }
                     change.add(moved / ((double) n * soft[0].length));
                 }
@@ -151,8 +169,62 @@ final class SumTraining {
             progress.accept(String.format(Locale.ROOT, "vessel SUM mask threshold: se-unet %.1f (validation Dice %.4f), res-unet %.1f (%.4f)",
                     thresholdA.threshold(), thresholdA.dice(), thresholdB.threshold(), thresholdB.dice()));
             return new Result(lossA, lossB, diceA, diceB, change, steps, Duration.ofNanos(System.nanoTime() - start),
-                    thresholdA, thresholdB, keptA.epoch, keptB.epoch);
+                    thresholdA, thresholdB, keptA.epoch, keptB.epoch, hardAdded);
         }
+    }
+
+    /** Whether a run mines hard slices: asked for, with a warm-up to score after and slices to split. */
+    static boolean minesHardSlices(TrainingRecipe r, int slices) {
+        return r.hardMining() && warmupEpochs(r.epochs()) >= 1 && slices >= 4;
+    }
+
+    /**
+     * Hard-sample mining at the end of the warm-up, as single-network runs do half-way: both networks
+     * have learnt from one half of the slices; each slice of the other half is scored by the mean of
+     * the two networks' Dice against its noisy label, and those below the recipe's threshold join the
+     * pool with their flipped copies (label and input flipped alike). Their soft labels start as the
+     * noisy ones and self-update with the rest from this epoch on.
+     *
+     * @return how many scored slices were added (each with its flip)
+     */
+    private static int addHardSlices(SegmentationTraining ta, SegmentationTraining tb, SegmentationRun.Samples data,
+                                     List<boolean[]> noisy, HardSampleMining.Split split, TrainingRecipe r,
+                                     Augmentation aug, List<float[]> poolIn, List<boolean[]> poolNoisy,
+                                     List<float[]> poolSoft, Consumer<String> progress) {
+        List<float[]> scoredIn = SegmentationRun.pick(data.inputs(), split.scored());
+        List<float[]> scoredOut = SegmentationRun.pick(data.targets(), split.scored());
+        List<boolean[]> scoredNoisy = SegmentationRun.pick(noisy, split.scored());
+        float[][] x = scoredIn.toArray(new float[0][]);
+        float[][] pa = ta.predict(x);
+        float[][] pb = tb.predict(x);
+        double[] dice = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            dice[i] = (HardSampleMining.dice(atHalf(pa[i]), scoredOut.get(i))
+                    + HardSampleMining.dice(atHalf(pb[i]), scoredOut.get(i))) / 2;
+        }
+        int added = 0;
+        for (int i : HardSampleMining.hard(dice, r.hardDiceThreshold())) {
+            float[] flippedLabel = aug.flipX(scoredOut.get(i));
+            poolIn.add(scoredIn.get(i));
+            poolNoisy.add(scoredNoisy.get(i));
+            poolSoft.add(scoredOut.get(i));
+            poolIn.add(aug.flipX(scoredIn.get(i)));
+            poolNoisy.add(atHalf(flippedLabel));
+            poolSoft.add(flippedLabel);
+            added++;
+        }
+        progress.accept(String.format(Locale.ROOT,
+                "vessel SUM hard-sample mining: %d of %d scored slices below mean Dice %.2f added with flips",
+                added, x.length, r.hardDiceThreshold()));
+        return added;
+    }
+
+    private static boolean[] atHalf(float[] p) {
+        boolean[] m = new boolean[p.length];
+        for (int k = 0; k < m.length; k++) {
+            m[k] = p[k] >= 0.5f;
+        }
+        return m;
     }
 
     /**

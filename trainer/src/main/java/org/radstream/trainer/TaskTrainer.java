@@ -164,6 +164,7 @@ public final class TaskTrainer {
             metrics.put("train_scans", (double) train.size());
             metrics.put("validation_scans", (double) validation.size());
             metrics.put("training_slices", (double) data.size());
+            metrics.put("hard_slices", (double) result.hardSlices());
             if (!result.softLabelChange().isEmpty()) {
                 metrics.put("final_soft_label_change", result.softLabelChange().get(result.softLabelChange().size() - 1));
             }

@@ -14,13 +14,15 @@ import org.radstream.models.UNetVariant;
 
 /**
  * SU-UNet's self-loop starts once both networks have learnt from the noisy labels, and each network
- * ends with the weights of its best self-updating epoch.
+ * ends with the weights of its best self-updating epoch; with hard-sample mining the warm-up learns
+ * from half of the slices and the hard ones of the other half join, with their flips, when it ends.
  */
 class SumTrainingTest {
 
     @Test
     void labelsSelfUpdateOnlyAfterTheWarmUpHalf() throws Exception {
-        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(4).withBatchSize(4);
+        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(4).withBatchSize(4)
+                .withHardMining(false, 0.7);
         List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6));
         SegmentationRun.Samples data = SegmentationRun.samples(train, Window.VESSEL, r, true);
         List<boolean[]> noisy = new ArrayList<>();
@@ -51,6 +53,38 @@ class SumTrainingTest {
                     org.assertj.core.data.Offset.offset(1e-6));
             assertThat(result.thresholdB().diceAtHalf()).isCloseTo(result.diceB().get(result.keptEpochB() - 1),
                     org.assertj.core.data.Offset.offset(1e-6));
+        }
+    }
+
+    @Test
+    void hardSlicesOfTheScoredHalfJoinWithTheirFlipsWhenTheWarmUpEnds() throws Exception {
+        // threshold 1: every scored slice the two young networks do not get exactly right is hard
+        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(4).withBatchSize(4)
+                .withHardMining(true, 1.0);
+        List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6));
+        SegmentationRun.Samples data = SegmentationRun.samples(train, Window.VESSEL, r, true);
+        assertThat(data.size()).isEqualTo(6);
+        List<boolean[]> noisy = new ArrayList<>();
+        for (float[] t : data.targets()) {
+            boolean[] b = new boolean[t.length];
+            for (int i = 0; i < t.length; i++) {
+                b[i] = t[i] >= 0.5f;
+            }
+            noisy.add(b);
+        }
+        assertThat(SumTraining.minesHardSlices(r, data.size())).isTrue();
+        assertThat(SumTraining.minesHardSlices(r, 3)).isFalse();
+        assertThat(SumTraining.minesHardSlices(r.withEpochs(1), data.size())).isFalse(); // no warm-up to score after
+        List<String> progress = new ArrayList<>();
+        try (Model a = Architectures.newModel(NetworkSpec.unet(UNetVariant.SQUEEZE_EXCITATION, 3, 3, 4), Device.cpu());
+             Model b = Architectures.newModel(NetworkSpec.unet(UNetVariant.RESIDUAL, 3, 3, 4), Device.cpu())) {
+            SumTraining.Result result = SumTraining.run(a, b, Window.VESSEL, data, noisy,
+                    List.of(TaskTrainerTest.disks("v", 32, 6)), r, progress::add);
+            assertThat(result.hardSlices()).isEqualTo(3);
+            // warm-up: 3 slices, one batch an epoch; then 3 + 3 hard + 3 flips = 9 slices, three batches
+            assertThat(result.steps()).isEqualTo(2 * 1 + 2 * 3);
+            assertThat(progress.get(2)).contains("hard-sample mining: 3 of 3 scored slices");
+            assertThat(progress.get(3)).contains("epoch 3/4").contains("soft-label change");
         }
     }
 
