@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.radstream.models.ModelStore;
+import org.radstream.models.TestTimeFlips;
 import org.radstream.trainer.CohortTraining;
 import org.radstream.trainer.QualityGate;
 import org.radstream.trainer.TaskTrainer;
@@ -94,6 +95,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--gate-margin", defaultValue = "0.005", description = "Quality-gate margin. Default ${DEFAULT-VALUE}.")
     double gateMargin;
 
+    @Option(names = "--test-time-flips", defaultValue = "BOTH",
+            description = "The most test-time flip averaging the run may choose on its validation scans: NONE (one pass "
+                    + "per slice), LEFT_RIGHT (two) or BOTH (four). Default ${DEFAULT-VALUE}.")
+    TestTimeFlips maxFlips;
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu[:N]. Default ${DEFAULT-VALUE}.")
     String device;
 
@@ -114,7 +120,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
-                norm.equals("group"));
+                norm.equals("group"), maxFlips);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
                 new QualityGate(gateMargin), vesselMethod, gateCohort, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());

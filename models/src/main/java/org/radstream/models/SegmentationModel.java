@@ -20,12 +20,15 @@ public final class SegmentationModel implements AutoCloseable {
     public static final String MASK_THRESHOLD_METRIC = "mask_threshold";
     /** Metric holding the smallest 3D component (ml) the mask keeps. */
     public static final String MIN_COMPONENT_ML_METRIC = "min_component_ml";
+    /** Metric holding the model's test-time flips ({@link TestTimeFlips#code()}). */
+    public static final String TEST_TIME_FLIPS_METRIC = "test_time_flips";
 
     private final StoredModel stored;
     private final Predictor<float[][], float[][]> predictor;
     private final int channels;
     private final int height;
     private final int width;
+    private final TestTimeFlips flips;
 
     private SegmentationModel(StoredModel stored) {
         ModelMetadata m = stored.metadata();
@@ -37,6 +40,12 @@ public final class SegmentationModel implements AutoCloseable {
         if (minMl != null && (!(minMl >= 0) || minMl.isInfinite())) {
             throw new IllegalArgumentException(stored.location() + ": " + MIN_COMPONENT_ML_METRIC
                     + " must be finite and >= 0, not " + minMl);
+        }
+        Double flipCode = m.metrics().get(TEST_TIME_FLIPS_METRIC);
+        try {
+            this.flips = flipCode == null ? TestTimeFlips.NONE : TestTimeFlips.ofCode(flipCode);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(stored.location() + ": " + e.getMessage(), e);
         }
         this.stored = stored;
         this.channels = m.network().inChannels();
@@ -83,7 +92,8 @@ public final class SegmentationModel implements AutoCloseable {
     }
 
     /**
-     * Probabilities for a batch.
+     * Probabilities for a batch, averaged over the model's {@linkplain #testTimeFlips() test-time
+     * flips}.
      *
      * @param batch N samples, each C×H×W row-major (channel-major), windowed to [0, 1]
      * @return N maps of H×W probabilities
@@ -91,7 +101,15 @@ public final class SegmentationModel implements AutoCloseable {
      */
     public float[][] predict(float[][] batch) throws TranslateException {
         Batches.pack(batch, channels, height, width); // fail fast, before any native call
-        return predictor.predict(batch);
+        return flips.predict(predictor::predict, batch, height, width);
+    }
+
+    /**
+     * The views averaged per slice ({@value #TEST_TIME_FLIPS_METRIC} in the metrics; none for a
+     * version that has no such metric): each costs one forward pass.
+     */
+    public TestTimeFlips testTimeFlips() {
+        return flips;
     }
 
     /**

@@ -12,6 +12,7 @@ import org.radstream.imaging.Window;
 import org.radstream.models.DiceBceLoss;
 import org.radstream.models.SegmentationTraining;
 import org.radstream.models.SliceStack;
+import org.radstream.models.TestTimeFlips;
 import org.radstream.models.TrainingSettings;
 
 /**
@@ -25,14 +26,14 @@ final class SegmentationRun {
     /** What a run did, per epoch. */
     record Result(List<Double> epochLosses, List<Double> validationDice, int steps, int trainingSlices,
                   int hardSlices, Duration elapsed, int keptEpoch, MaskThreshold.Choice threshold,
-                  MinComponentVolume.Choice minComponent) {
+                  MinComponentVolume.Choice minComponent, TestTimeFlips flips) {
         double firstLoss() { return epochLosses.get(0); }
         double finalLoss() { return epochLosses.get(epochLosses.size() - 1); }
         /** The smallest component the masks keep (ml); 0 when the run did not choose one. */
         double minComponentMl() { return minComponent == null ? 0 : minComponent.minMl(); }
         /**
-         * Validation Dice of the weights the run ends with (those of {@link #keptEpoch}) at the
-         * chosen mask threshold and minimum component volume.
+         * Validation Dice of the weights the run ends with (those of {@link #keptEpoch}) with the
+         * chosen test-time flips, mask threshold and minimum component volume.
          */
         double finalDice() {
             if (minComponent != null && !Double.isNaN(minComponent.dice())) {
@@ -186,32 +187,60 @@ final class SegmentationRun {
                         name, bestEpoch, bestDice));
             }
             // a new session: the training one keeps reading the arrays it started with, not the restored ones
-            MaskThreshold.Choice threshold;
-            MinComponentVolume.Choice minComponent = null;
+            TestTimeFlipChoice.Option inference;
             try (SegmentationTraining kept = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
                     r.inputSize(), settings, loss)) {
-                SliceModel keptModel = liveModel(kept, window, r, inRegion);
-                List<float[][]> probabilities = new ArrayList<>(validation.size());
-                for (ScanData s : validation) {
-                    probabilities.add(Evaluator.probabilities(keptModel, s));
-                }
-                threshold = MaskThreshold.choose(probabilities, validation);
-                if (pruneComponents) {
-                    minComponent = MinComponentVolume.choose(probabilities, threshold.threshold(), validation);
-                }
-            }
-            if (!validation.isEmpty()) {
-                progress.accept(String.format(Locale.ROOT, "%s mask threshold %.1f: validation Dice %.4f (at 0.5: %.4f)",
-                        name, threshold.threshold(), threshold.dice(), threshold.diceAtHalf()));
-                if (minComponent != null) {
-                    progress.accept(String.format(Locale.ROOT,
-                            "%s minimum component %.2f ml: validation Dice %.4f (keeping every component: %.4f)",
-                            name, minComponent.minMl(), minComponent.dice(), minComponent.diceKeepingAll()));
-                }
+                inference = chooseInference(kept, window, r, inRegion, pruneComponents, validation, name, progress);
             }
             return new Result(losses, dices, steps, poolIn.size(), hardAdded, Duration.ofNanos(System.nanoTime() - start),
-                    bestEpoch, threshold, minComponent);
+                    bestEpoch, inference.threshold(), inference.minComponent(), inference.flips());
         }
+    }
+
+    /**
+     * How the kept weights are to be read, chosen on the validation scans: for each test-time flip
+     * option up to the recipe's (only none without validation scans), the mask threshold and (with
+     * {@code pruneComponents}) the minimum component volume on its averaged maps; then the option
+     * by {@link TestTimeFlipChoice}.
+     */
+    static TestTimeFlipChoice.Option chooseInference(SegmentationTraining kept, Window window, TrainingRecipe r,
+                                                     boolean inRegion, boolean pruneComponents,
+                                                     List<ScanData> validation, String name,
+                                                     Consumer<String> progress) throws Exception {
+        List<TestTimeFlipChoice.Option> options = new ArrayList<>();
+        for (TestTimeFlips flips : TestTimeFlipChoice.candidates(validation.isEmpty() ? TestTimeFlips.NONE : r.maxFlips())) {
+            SliceModel keptModel = liveModel(kept, window, r, inRegion, 0.5f, 0, flips);
+            List<float[][]> probabilities = new ArrayList<>(validation.size());
+            for (ScanData s : validation) {
+                probabilities.add(Evaluator.probabilities(keptModel, s));
+            }
+            MaskThreshold.Choice threshold = MaskThreshold.choose(probabilities, validation);
+            MinComponentVolume.Choice minComponent = pruneComponents
+                    ? MinComponentVolume.choose(probabilities, threshold.threshold(), validation) : null;
+            options.add(new TestTimeFlipChoice.Option(flips, threshold, minComponent));
+        }
+        TestTimeFlipChoice.Option chosen = TestTimeFlipChoice.choose(options);
+        if (!validation.isEmpty()) {
+            if (options.size() > 1) {
+                StringBuilder all = new StringBuilder();
+                for (TestTimeFlipChoice.Option o : options) {
+                    all.append(String.format(Locale.ROOT, "%s%s %.4f", all.length() == 0 ? "" : ", ",
+                            o.flips().name().toLowerCase(Locale.ROOT), o.dice()));
+                }
+                progress.accept(String.format(Locale.ROOT, "%s test-time flips %s (%d passes a slice): validation Dice %s",
+                        name, chosen.flips().name().toLowerCase(Locale.ROOT), chosen.flips().passes(), all));
+            }
+            MaskThreshold.Choice threshold = chosen.threshold();
+            progress.accept(String.format(Locale.ROOT, "%s mask threshold %.1f: validation Dice %.4f (at 0.5: %.4f)",
+                    name, threshold.threshold(), threshold.dice(), threshold.diceAtHalf()));
+            MinComponentVolume.Choice minComponent = chosen.minComponent();
+            if (minComponent != null) {
+                progress.accept(String.format(Locale.ROOT,
+                        "%s minimum component %.2f ml: validation Dice %.4f (keeping every component: %.4f)",
+                        name, minComponent.minMl(), minComponent.dice(), minComponent.diceKeepingAll()));
+            }
+        }
+        return chosen;
     }
 
     /**
@@ -220,21 +249,22 @@ final class SegmentationRun {
      * session keeps reading the arrays it started with).
      */
     static double meanDice(Model model, Window window, boolean inRegion, TrainingRecipe r, float threshold,
-                           double minComponentMl, List<ScanData> scans) throws Exception {
+                           double minComponentMl, TestTimeFlips flips, List<ScanData> scans) throws Exception {
         TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
         try (SegmentationTraining session = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
                 r.inputSize(), settings)) {
-            return Evaluator.meanDice(liveModel(session, window, r, inRegion, threshold, minComponentMl), scans);
+            return Evaluator.meanDice(liveModel(session, window, r, inRegion, threshold, minComponentMl, flips), scans);
         }
     }
 
     /** A network in training as the evaluator sees it, cut at 0.5 keeping every component. */
     static SliceModel liveModel(SegmentationTraining training, Window window, TrainingRecipe r, boolean inRegion) {
-        return liveModel(training, window, r, inRegion, 0.5f, 0);
+        return liveModel(training, window, r, inRegion, 0.5f, 0, TestTimeFlips.NONE);
     }
 
+    /** A network in training read as it would ship: averaged over {@code flips}, cut, small components dropped. */
     static SliceModel liveModel(SegmentationTraining training, Window window, TrainingRecipe r, boolean inRegion,
-                                float threshold, double minComponentMl) {
+                                float threshold, double minComponentMl, TestTimeFlips flips) {
         return new SliceModel() {
             @Override public Window window() { return window; }
             @Override public int size() { return r.inputSize(); }
@@ -242,7 +272,9 @@ final class SegmentationRun {
             @Override public boolean regionInput() { return inRegion; }
             @Override public float threshold() { return threshold; }
             @Override public double minComponentMl() { return minComponentMl; }
-            @Override public float[][] predict(float[][] batch) { return training.predict(batch); }
+            @Override public float[][] predict(float[][] batch) {
+                return flips.predict(training::predict, batch, r.inputSize(), r.inputSize());
+            }
         };
     }
 

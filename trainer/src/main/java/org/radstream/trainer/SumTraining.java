@@ -34,11 +34,16 @@ final class SumTraining {
 
     /** Per-epoch losses and validation Dice of both networks, and how far the soft labels moved. */
     record Result(List<Double> lossA, List<Double> lossB, List<Double> diceA, List<Double> diceB,
-                  List<Double> softLabelChange, int steps, Duration elapsed, MaskThreshold.Choice thresholdA,
-                  MaskThreshold.Choice thresholdB, int keptEpochA, int keptEpochB, int hardSlices) {
-        /** Validation Dice of the SE-UNet's kept weights at its chosen threshold (the last epoch's at 0.5 without one). */
-        double finalDiceA() { return atThreshold(thresholdA, diceA, keptEpochA); }
-        double finalDiceB() { return atThreshold(thresholdB, diceB, keptEpochB); }
+                  List<Double> softLabelChange, int steps, Duration elapsed, TestTimeFlipChoice.Option inferenceA,
+                  TestTimeFlipChoice.Option inferenceB, int keptEpochA, int keptEpochB, int hardSlices) {
+        MaskThreshold.Choice thresholdA() { return inferenceA.threshold(); }
+        MaskThreshold.Choice thresholdB() { return inferenceB.threshold(); }
+        /**
+         * Validation Dice of the SE-UNet's kept weights with its chosen flips and threshold (the
+         * last epoch's at 0.5 without validation).
+         */
+        double finalDiceA() { return atThreshold(thresholdA(), diceA, keptEpochA); }
+        double finalDiceB() { return atThreshold(thresholdB(), diceB, keptEpochB); }
 
         private static double atThreshold(MaskThreshold.Choice c, List<Double> dice, int kept) {
             if (c != null && !Double.isNaN(c.dice())) {
@@ -159,17 +164,15 @@ final class SumTraining {
             keptA.restoreInto(a, "se-unet", progress);
             keptB.restoreInto(b, "res-unet", progress);
             // new sessions: a training session keeps reading the arrays it started with, not the restored ones
-            MaskThreshold.Choice thresholdA;
-            MaskThreshold.Choice thresholdB;
+            TestTimeFlipChoice.Option inferenceA;
+            TestTimeFlipChoice.Option inferenceB;
             try (SegmentationTraining ka = SegmentationTraining.start(a, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss);
                  SegmentationTraining kb = SegmentationTraining.start(b, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss)) {
-                thresholdA = MaskThreshold.choose(SegmentationRun.liveModel(ka, window, r, true), validation);
-                thresholdB = MaskThreshold.choose(SegmentationRun.liveModel(kb, window, r, true), validation);
+                inferenceA = SegmentationRun.chooseInference(ka, window, r, true, false, validation, "vessel SUM se-unet", progress);
+                inferenceB = SegmentationRun.chooseInference(kb, window, r, true, false, validation, "vessel SUM res-unet", progress);
             }
-            progress.accept(String.format(Locale.ROOT, "vessel SUM mask threshold: se-unet %.1f (validation Dice %.4f), res-unet %.1f (%.4f)",
-                    thresholdA.threshold(), thresholdA.dice(), thresholdB.threshold(), thresholdB.dice()));
             return new Result(lossA, lossB, diceA, diceB, change, steps, Duration.ofNanos(System.nanoTime() - start),
-                    thresholdA, thresholdB, keptA.epoch, keptB.epoch, hardAdded);
+                    inferenceA, inferenceB, keptA.epoch, keptB.epoch, hardAdded);
         }
     }
 

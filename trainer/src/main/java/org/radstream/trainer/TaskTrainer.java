@@ -26,6 +26,7 @@ import org.radstream.models.NetworkSpec;
 import org.radstream.models.PatchClassifier;
 import org.radstream.models.SegmentationModel;
 import org.radstream.models.StoredModel;
+import org.radstream.models.TestTimeFlips;
 import org.radstream.models.UNet;
 import org.radstream.models.UNetVariant;
 
@@ -113,6 +114,7 @@ public final class TaskTrainer {
             metrics.put("validation_dice", result.finalDice());
             metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) result.threshold().threshold());
             metrics.put("validation_dice_at_0_5", result.threshold().diceAtHalf());
+            metrics.put(SegmentationModel.TEST_TIME_FLIPS_METRIC, (double) result.flips().code());
             if (result.minComponent() != null) {
                 metrics.put(SegmentationModel.MIN_COMPONENT_ML_METRIC, result.minComponentMl());
                 metrics.put("validation_dice_keeping_all_components", result.minComponent().diceKeepingAll());
@@ -125,7 +127,7 @@ public final class TaskTrainer {
             metrics.put("hard_slices", (double) result.hardSlices());
             metrics.put("transfer", holder.transferred() ? 1.0 : 0.0);
             double score = gateScore(task, holder.model(), r, result.threshold(), result.minComponentMl(),
-                    result.finalDice(), metrics);
+                    result.flips(), result.finalDice(), metrics);
             return gateAndPublish(task, holder.model(), task.window(), r.inputSize(), score, metrics,
                     champion, gateSet(validation), result.epochLosses());
         }
@@ -157,8 +159,10 @@ public final class TaskTrainer {
             metrics.put("validation_dice_se_unet", result.finalDiceA());
             metrics.put("validation_dice_res_unet", result.finalDiceB());
             metrics.put("kept_epoch", (double) (pickA ? result.keptEpochA() : result.keptEpochB()));
-            MaskThreshold.Choice threshold = pickA ? result.thresholdA() : result.thresholdB();
+            TestTimeFlipChoice.Option inference = pickA ? result.inferenceA() : result.inferenceB();
+            MaskThreshold.Choice threshold = inference.threshold();
             metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) threshold.threshold());
+            metrics.put(SegmentationModel.TEST_TIME_FLIPS_METRIC, (double) inference.flips().code());
             metrics.put("validation_dice_at_0_5", threshold.diceAtHalf());
             metrics.put("final_loss", (pickA ? result.lossA() : result.lossB()).get(result.lossA().size() - 1));
             metrics.put("train_scans", (double) train.size());
@@ -168,7 +172,7 @@ public final class TaskTrainer {
             if (!result.softLabelChange().isEmpty()) {
                 metrics.put("final_soft_label_change", result.softLabelChange().get(result.softLabelChange().size() - 1));
             }
-            double score = gateScore(task, best, r, threshold, 0, dice, metrics);
+            double score = gateScore(task, best, r, threshold, 0, inference.flips(), dice, metrics);
             return gateAndPublish(task, best, task.window(), r.inputSize(), score, metrics, champion, gateSet(validation),
                     pickA ? result.lossA() : result.lossB());
         }
@@ -289,13 +293,14 @@ public final class TaskTrainer {
      * {@code gate_scans}).
      */
     private double gateScore(TrainingTask task, Model model, TrainingRecipe r, MaskThreshold.Choice threshold,
-                             double minComponentMl, double validationDice, Map<String, Double> metrics)
+                             double minComponentMl, TestTimeFlips flips, double validationDice,
+                             Map<String, Double> metrics)
             throws Exception {
         if (gateScans.isEmpty()) {
             return validationDice;
         }
         float cut = threshold == null ? 0.5f : threshold.threshold();
-        double dice = SegmentationRun.meanDice(model, task.window(), task.regionInput(), r, cut, minComponentMl,
+        double dice = SegmentationRun.meanDice(model, task.window(), task.regionInput(), r, cut, minComponentMl, flips,
                 gateScans);
         metrics.put("gate_dice", dice);
         metrics.put("gate_scans", (double) gateScans.size());

@@ -96,7 +96,13 @@ class TaskTrainerTest {
         assertThat(first.decision().publish()).isTrue();
         assertThat(first.metrics()).containsEntry("gate_scans", 2.0).containsKey("validation_dice");
         double gateDice = first.metrics().get("gate_dice");
-        // what the trainer measured in memory is what the published artifact scores on the gate scans
+        // what the trainer measured in memory (with the flips it chose) is what the published
+        // artifact scores on the gate scans
+        double flips = first.metrics().get(SegmentationModel.TEST_TIME_FLIPS_METRIC);
+        try (SegmentationModel m = SegmentationModel.load(store.latest("lung").orElseThrow().location(), ai.djl.Device.cpu())) {
+            assertThat((double) m.testTimeFlips().code()).isEqualTo(flips);
+        }
+        assertThat(progress).anyMatch(l -> l.startsWith("lung test-time flips ") && l.contains("none "));
         assertThat(TaskTrainer.championDice(store.latest("lung").orElseThrow(), gateScans, ai.djl.Device.cpu()))
                 .isCloseTo(gateDice, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(progress).anyMatch(l -> l.startsWith("lung: challenger Dice on the 2 gate scans"));

@@ -1,0 +1,51 @@
+package org.radstream.trainer;
+
+import java.util.List;
+import org.radstream.models.TestTimeFlips;
+
+/**
+ * Chooses a model's test-time flips on its validation scans. Every option is judged as it would
+ * ship: its own mask threshold and minimum component volume chosen on the averaged maps. Each
+ * view costs the workers one more forward pass per slice, so a costlier option is taken only when
+ * it beats the cheaper pick by more than {@link #MIN_GAIN} Dice; otherwise the cheaper one stays.
+ */
+final class TestTimeFlipChoice {
+    /** Validation Dice a costlier option must add over the cheaper pick to be worth its passes. */
+    static final double MIN_GAIN = 0.002;
+
+    /** One option as judged: its flips, the threshold and minimum chosen for it and their Dice. */
+    record Option(TestTimeFlips flips, MaskThreshold.Choice threshold, MinComponentVolume.Choice minComponent) {
+        /** Validation Dice at the option's threshold and minimum; NaN without validation scans. */
+        double dice() {
+            return minComponent != null ? minComponent.dice() : threshold.dice();
+        }
+    }
+
+    private TestTimeFlipChoice() {}
+
+    /** The options to judge, cheapest first, up to {@code max}. */
+    static List<TestTimeFlips> candidates(TestTimeFlips max) {
+        return List.of(TestTimeFlips.values()).subList(0, max.ordinal() + 1);
+    }
+
+    /**
+     * The chosen option of {@code options} (cheapest first): the cheapest unless a costlier one
+     * beats the pick so far by more than {@link #MIN_GAIN}; the cheapest when there is nothing to
+     * judge by (no validation scans).
+     */
+    static Option choose(List<Option> options) {
+        if (options.isEmpty()) {
+            throw new IllegalArgumentException("no test-time flip options to choose from");
+        }
+        Option pick = options.get(0);
+        for (Option o : options.subList(1, options.size())) {
+            if (o.flips().passes() <= pick.flips().passes()) {
+                throw new IllegalArgumentException("options must come cheapest first: " + options);
+            }
+            if (o.dice() > pick.dice() + MIN_GAIN) {
+                pick = o;
+            }
+        }
+        return pick;
+    }
+}
