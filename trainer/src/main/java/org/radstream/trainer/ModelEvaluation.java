@@ -28,6 +28,7 @@ import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
 import org.radstream.models.PatchClassifier;
 import org.radstream.models.SegmentationModel;
+import org.radstream.models.TestTimeFlips;
 
 /**
  * {@code radstream eval --method models}: the published models of a model store, run as the
@@ -85,8 +86,11 @@ public final class ModelEvaluation implements EvaluationMethod {
     }
 
     private static String describe(ModelArtifact a) {
+        Double flips = a.metadata().metrics().get(SegmentationModel.TEST_TIME_FLIPS_METRIC);
         return "v" + a.metadata().version() + " " + a.metadata().network().architecture() + " "
-                + a.metadata().network().inChannels() + "ch " + a.metadata().inputWidth() + "²";
+                + a.metadata().network().inChannels() + "ch " + a.metadata().inputWidth() + "²"
+                + (flips == null || flips == 0 ? ""
+                        : ", test-time flips " + TestTimeFlips.ofCode(flips).name().toLowerCase(Locale.ROOT));
     }
 
     private static ScanScore scoreChest(Cohort c, CohortManifest.Scan scan, SegmentationModel lungM,
