@@ -176,6 +176,15 @@ final class SumTraining {
         }
     }
 
+    /** The noisy labels of training slices as masks (a target pixel of 0.5 or more is labelled). */
+    static List<boolean[]> noisyLabels(SegmentationRun.Samples data) {
+        List<boolean[]> noisy = new ArrayList<>(data.size());
+        for (float[] t : data.targets()) {
+            noisy.add(atHalf(t));
+        }
+        return noisy;
+    }
+
     /** Whether a run mines hard slices: asked for, with a warm-up to score after and slices to split. */
     static boolean minesHardSlices(TrainingRecipe r, int slices) {
         return r.hardMining() && warmupEpochs(r.epochs()) >= 1 && slices >= 4;

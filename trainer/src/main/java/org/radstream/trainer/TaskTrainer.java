@@ -138,14 +138,7 @@ public final class TaskTrainer {
         Optional<ModelArtifact> champion = publisher.store().latest(task.id());
         Device device = Devices.requireAvailable(Devices.parse(r.device()));
         SegmentationRun.Samples data = SegmentationRun.samples(train, task.window(), r, task.regionInput());
-        List<boolean[]> noisy = new ArrayList<>();
-        for (float[] t : data.targets()) {
-            boolean[] b = new boolean[t.length];
-            for (int i = 0; i < t.length; i++) {
-                b[i] = t[i] >= 0.5f;
-            }
-            noisy.add(b);
-        }
+        List<boolean[]> noisy = SumTraining.noisyLabels(data);
         try (Model a = Architectures.newModel(NetworkSpec.unet(UNetVariant.SQUEEZE_EXCITATION, r.sliceChannels(),
                 r.levels(), r.baseWidth()), device);
              Model b = Architectures.newModel(NetworkSpec.unet(UNetVariant.RESIDUAL, r.sliceChannels(),

@@ -26,14 +26,7 @@ class SumTrainingTest {
                 .withHardMining(false, 0.7).withMaxFlips(org.radstream.models.TestTimeFlips.NONE);
         List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6));
         SegmentationRun.Samples data = SegmentationRun.samples(train, Window.VESSEL, r, true);
-        List<boolean[]> noisy = new ArrayList<>();
-        for (float[] t : data.targets()) {
-            boolean[] b = new boolean[t.length];
-            for (int i = 0; i < t.length; i++) {
-                b[i] = t[i] >= 0.5f;
-            }
-            noisy.add(b);
-        }
+        List<boolean[]> noisy = SumTraining.noisyLabels(data);
         List<String> progress = new ArrayList<>();
         try (Model a = Architectures.newModel(NetworkSpec.unet(UNetVariant.SQUEEZE_EXCITATION, 3, 3, 4), Device.cpu());
              Model b = Architectures.newModel(NetworkSpec.unet(UNetVariant.RESIDUAL, 3, 3, 4), Device.cpu())) {
@@ -65,14 +58,7 @@ class SumTrainingTest {
         List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6));
         SegmentationRun.Samples data = SegmentationRun.samples(train, Window.VESSEL, r, true);
         assertThat(data.size()).isEqualTo(6);
-        List<boolean[]> noisy = new ArrayList<>();
-        for (float[] t : data.targets()) {
-            boolean[] b = new boolean[t.length];
-            for (int i = 0; i < t.length; i++) {
-                b[i] = t[i] >= 0.5f;
-            }
-            noisy.add(b);
-        }
+        List<boolean[]> noisy = SumTraining.noisyLabels(data);
         assertThat(SumTraining.minesHardSlices(r, data.size())).isTrue();
         assertThat(SumTraining.minesHardSlices(r, 3)).isFalse();
         assertThat(SumTraining.minesHardSlices(r.withEpochs(1), data.size())).isFalse(); // no warm-up to score after
