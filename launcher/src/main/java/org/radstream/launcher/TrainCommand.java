@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.radstream.models.ModelStore;
 import org.radstream.models.TestTimeFlips;
+import org.radstream.models.UNetVariant;
 import org.radstream.trainer.CohortTraining;
 import org.radstream.trainer.QualityGate;
 import org.radstream.trainer.TaskTrainer;
@@ -57,9 +58,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--levels", defaultValue = "4", description = "U-Net levels. Default ${DEFAULT-VALUE}.")
     int levels;
 
-    @Option(names = "--norm", defaultValue = "batch",
-            description = "Normalisation of the single U-Nets: batch or group (unet-gn). Default ${DEFAULT-VALUE}.")
-    String norm;
+    @Option(names = "--architecture", defaultValue = "unet",
+            description = "The single U-Nets (lung, infection, liver, --vessel-method SINGLE): unet (batch norm), unet-gn "
+                    + "(group norm), se-unet or res-unet. SUM always pairs an se-unet with a res-unet. Default ${DEFAULT-VALUE}.")
+    String architecture;
 
     @Option(names = "--batch", defaultValue = "8", description = "Batch size. Default ${DEFAULT-VALUE}.")
     int batch;
@@ -92,6 +94,12 @@ final class TrainCommand implements Callable<Integer> {
             + "the quality gate scores challenger and champion on (default: the training cohort's validation fifth).")
     Path gateCohort;
 
+    @Option(names = "--select-cohort", description = "With --cohort: a cohort of a third seed (neither the training nor the "
+            + "gate cohort's) whose scans of the task's kind choose how the kept weights are read (test-time flips, mask "
+            + "threshold, minimum component; for the classifier its acceptance threshold and whether it adds) instead of "
+            + "the few validation scans, which still choose the kept epoch.")
+    Path selectCohort;
+
     @Option(names = "--gate-margin", defaultValue = "0.005", description = "Quality-gate margin. Default ${DEFAULT-VALUE}.")
     double gateMargin;
 
@@ -114,15 +122,13 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println(r.body());
             return r.statusCode() / 100 == 2 ? 0 : 1;
         }
-        if (!norm.equals("batch") && !norm.equals("group")) {
-            throw new CommandLine.ParameterException(new CommandLine(this),
-                    "--norm must be batch or group, got '" + norm + "'");
-        }
+        UNetVariant variant = UNetVariant.of(architecture).orElseThrow(() -> new CommandLine.ParameterException(
+                new CommandLine(this), "--architecture must be unet, unet-gn, se-unet or res-unet, got '" + architecture + "'"));
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
-                norm.equals("group"), maxFlips);
+                variant, maxFlips);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
-                new QualityGate(gateMargin), vesselMethod, gateCohort, System.out::println);
+                new QualityGate(gateMargin), vesselMethod, gateCohort, selectCohort, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());
         return 0;
     }

@@ -32,4 +32,14 @@ public enum UNetVariant {
     public String architecture() {
         return architecture;
     }
+
+    /** The variant registered under {@code architecture}, if it names one. */
+    public static java.util.Optional<UNetVariant> of(String architecture) {
+        for (UNetVariant v : values()) {
+            if (v.architecture.equals(architecture)) {
+                return java.util.Optional.of(v);
+            }
+        }
+        return java.util.Optional.empty();
+    }
 }

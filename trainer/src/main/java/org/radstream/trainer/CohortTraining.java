@@ -73,28 +73,59 @@ public final class CohortTraining {
     public static TaskTrainer.Outcome train(Path cohortDir, TrainingTask task, TrainingRecipe recipe, ModelStore store,
                                             QualityGate gate, TaskTrainer.VesselMethod vesselMethod, Path gateCohortDir,
                                             Consumer<String> progress) throws Exception {
+        return train(cohortDir, task, recipe, store, gate, vesselMethod, gateCohortDir, null, progress);
+    }
+
+    /**
+     * The same, with how the kept weights are read (test-time flips, mask threshold, minimum
+     * component; for the classifier, its acceptance threshold and whether it adds) chosen on every
+     * scan of the task's kind in {@code selectCohortDir} when it is not null: a cohort of a third
+     * seed, neither the training cohort's nor the gate cohort's, so that the gate does not judge a
+     * reading on the scans that chose it.
+     *
+     * @throws IllegalArgumentException when the gate or selection cohort shares a seed with the
+     *     training cohort or with each other, or holds no scan of the task's kind
+     */
+    public static TaskTrainer.Outcome train(Path cohortDir, TrainingTask task, TrainingRecipe recipe, ModelStore store,
+                                            QualityGate gate, TaskTrainer.VesselMethod vesselMethod, Path gateCohortDir,
+                                            Path selectCohortDir, Consumer<String> progress) throws Exception {
         Cohort cohort = Cohort.open(cohortDir);
-        List<ScanData> gateScans = List.of();
-        if (gateCohortDir != null) {
-            Cohort gateCohort = Cohort.open(gateCohortDir);
-            if (gateCohort.manifest().seed() == cohort.manifest().seed()) {
-                throw new IllegalArgumentException("gate cohort " + gateCohortDir + " has the training cohort's seed "
-                        + cohort.manifest().seed() + "; generate it with another seed");
-            }
-            gateScans = gateScans(gateCohort, task);
-            if (gateScans.isEmpty()) {
-                throw new IllegalArgumentException("gate cohort " + gateCohortDir + " has no "
-                        + (task.group().equals("chest") ? "chest" : "abdominal") + " scans for " + task.id());
-            }
+        Cohort gateCohort = gateCohortDir == null ? null : otherCohort("gate", gateCohortDir, cohort, task);
+        Cohort selectCohort = selectCohortDir == null ? null : otherCohort("selection", selectCohortDir, cohort, task);
+        if (gateCohort != null && selectCohort != null && gateCohort.manifest().seed() == selectCohort.manifest().seed()) {
+            throw new IllegalArgumentException("selection cohort " + selectCohortDir + " has the gate cohort's seed "
+                    + gateCohort.manifest().seed() + "; the gate would judge a reading on the scans that chose it");
+        }
+        List<ScanData> gateScans = gateCohort == null ? List.of() : gateScans(gateCohort, task);
+        if (gateCohort != null) {
             progress.accept(String.format(Locale.ROOT, "%s: quality gate on %d scans of cohort %s (seed %d)",
                     task.id(), gateScans.size(), gateCohortDir, gateCohort.manifest().seed()));
+        }
+        List<ScanData> selectionScans = selectCohort == null ? List.of() : gateScans(selectCohort, task);
+        if (selectCohort != null) {
+            progress.accept(String.format(Locale.ROOT, "%s: reading chosen on %d scans of cohort %s (seed %d)",
+                    task.id(), selectionScans.size(), selectCohortDir, selectCohort.manifest().seed()));
         }
         List<ScanData> train = scans(cohort, task, false);
         List<ScanData> validation = scans(cohort, task, true);
         progress.accept(String.format(Locale.ROOT, "%s: cohort %s (seed %d), %d training and %d validation scans",
                 task.id(), cohortDir, cohort.manifest().seed(), train.size(), validation.size()));
         TaskTrainer trainer = new TaskTrainer(store, gate, p -> { }, progress);
-        return trainer.train(task, train, validation, recipe, vesselMethod, gateScans);
+        return trainer.train(task, train, validation, recipe, vesselMethod, gateScans, selectionScans);
+    }
+
+    /** A gate or selection cohort: another seed than the training cohort's, with scans of the task's kind. */
+    private static Cohort otherCohort(String role, Path dir, Cohort training, TrainingTask task) throws IOException {
+        Cohort other = Cohort.open(dir);
+        if (other.manifest().seed() == training.manifest().seed()) {
+            throw new IllegalArgumentException(role + " cohort " + dir + " has the training cohort's seed "
+                    + training.manifest().seed() + "; generate it with another seed");
+        }
+        if (other.scans(task.group().equals("chest") ? "chest" : "abdomen").isEmpty()) {
+            throw new IllegalArgumentException(role + " cohort " + dir + " has no "
+                    + (task.group().equals("chest") ? "chest" : "abdominal") + " scans for " + task.id());
+        }
+        return other;
     }
 
     /** Every scan of the task's kind in {@code cohort}, labelled as for training. */

@@ -32,8 +32,9 @@ final class SegmentationRun {
         /** The smallest component the masks keep (ml); 0 when the run did not choose one. */
         double minComponentMl() { return minComponent == null ? 0 : minComponent.minMl(); }
         /**
-         * Validation Dice of the weights the run ends with (those of {@link #keptEpoch}) with the
-         * chosen test-time flips, mask threshold and minimum component volume.
+         * Dice of the weights the run ends with (those of {@link #keptEpoch}) with the chosen
+         * test-time flips, mask threshold and minimum component volume, on the scans that chose
+         * them (the selection scans, else the validation scans).
          */
         double finalDice() {
             if (minComponent != null && !Double.isNaN(minComponent.dice())) {
@@ -90,13 +91,24 @@ final class SegmentationRun {
     static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, List<ScanData> train,
                       List<ScanData> validation, TrainingRecipe r, String name, Consumer<String> progress)
             throws Exception {
-        return run(model, window, inRegion, pruneComponents, samples(train, window, r, inRegion), validation, r,
-                new DiceBceLoss(), name, progress);
+        return run(model, window, inRegion, pruneComponents, train, validation, List.of(), r, name, progress);
+    }
+
+    /**
+     * The same; with a non-empty {@code selection}, how the kept weights are read (test-time flips,
+     * mask threshold, minimum component) is chosen on those scans instead of the validation scans,
+     * which still choose the kept epoch.
+     */
+    static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, List<ScanData> train,
+                      List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, String name,
+                      Consumer<String> progress) throws Exception {
+        return run(model, window, inRegion, pruneComponents, samples(train, window, r, inRegion), validation, selection,
+                r, new DiceBceLoss(), name, progress);
     }
 
     static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, Samples data,
-                      List<ScanData> validation, TrainingRecipe r, Loss loss, String name, Consumer<String> progress)
-            throws Exception {
+                      List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, Loss loss, String name,
+                      Consumer<String> progress) throws Exception {
         if (data.size() == 0) {
             throw new IllegalArgumentException("no training slices for " + name);
         }
@@ -190,7 +202,8 @@ final class SegmentationRun {
             TestTimeFlipChoice.Option inference;
             try (SegmentationTraining kept = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
                     r.inputSize(), settings, loss)) {
-                inference = chooseInference(kept, window, r, inRegion, pruneComponents, validation, name, progress);
+                inference = chooseInference(kept, window, r, inRegion, pruneComponents,
+                        selection.isEmpty() ? validation : selection, name, progress);
             }
             return new Result(losses, dices, steps, poolIn.size(), hardAdded, Duration.ofNanos(System.nanoTime() - start),
                     bestEpoch, inference.threshold(), inference.minComponent(), inference.flips());

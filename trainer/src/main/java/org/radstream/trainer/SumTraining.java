@@ -39,8 +39,8 @@ final class SumTraining {
         MaskThreshold.Choice thresholdA() { return inferenceA.threshold(); }
         MaskThreshold.Choice thresholdB() { return inferenceB.threshold(); }
         /**
-         * Validation Dice of the SE-UNet's kept weights with its chosen flips and threshold (the
-         * last epoch's at 0.5 without validation).
+         * Dice of the SE-UNet's kept weights with its chosen flips and threshold, on the scans that
+         * chose them (selection scans, else validation; the last epoch's at 0.5 without either).
          */
         double finalDiceA() { return atThreshold(thresholdA(), diceA, keptEpochA); }
         double finalDiceB() { return atThreshold(thresholdB(), diceB, keptEpochB); }
@@ -67,6 +67,17 @@ final class SumTraining {
 
     static Result run(Model a, Model b, Window window, SegmentationRun.Samples data, List<boolean[]> noisy,
                       List<ScanData> validation, TrainingRecipe r, Consumer<String> progress) throws Exception {
+        return run(a, b, window, data, noisy, validation, List.of(), r, progress);
+    }
+
+    /**
+     * A SUM run; with a non-empty {@code selection}, how each network's kept weights are read is
+     * chosen on those scans instead of the validation scans (which still choose the kept epochs).
+     */
+    static Result run(Model a, Model b, Window window, SegmentationRun.Samples data, List<boolean[]> noisy,
+                      List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, Consumer<String> progress)
+            throws Exception {
+        List<ScanData> chooseOn = selection.isEmpty() ? validation : selection;
         long start = System.nanoTime();
         TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
         SumLoss loss = SumLoss.paper();
@@ -168,8 +179,8 @@ final class SumTraining {
             TestTimeFlipChoice.Option inferenceB;
             try (SegmentationTraining ka = SegmentationTraining.start(a, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss);
                  SegmentationTraining kb = SegmentationTraining.start(b, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss)) {
-                inferenceA = SegmentationRun.chooseInference(ka, window, r, true, false, validation, "vessel SUM se-unet", progress);
-                inferenceB = SegmentationRun.chooseInference(kb, window, r, true, false, validation, "vessel SUM res-unet", progress);
+                inferenceA = SegmentationRun.chooseInference(ka, window, r, true, false, chooseOn, "vessel SUM se-unet", progress);
+                inferenceB = SegmentationRun.chooseInference(kb, window, r, true, false, chooseOn, "vessel SUM res-unet", progress);
             }
             return new Result(lossA, lossB, diceA, diceB, change, steps, Duration.ofNanos(System.nanoTime() - start),
                     inferenceA, inferenceB, keptA.epoch, keptB.epoch, hardAdded);

@@ -47,6 +47,7 @@ import org.radstream.imaging.Morphology;
 import org.radstream.imaging.Rle;
 import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
+import org.radstream.models.UNetVariant;
 import org.radstream.schemas.AvroSerde;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
@@ -395,7 +396,7 @@ public final class TrainerService implements AutoCloseable {
         if (!recipe.equals(settings.recipe())) {
             log.info("training {} shaped like its champion: {}² input, {} slice(s) in, {} levels, width {}{}", task.id(),
                     recipe.inputSize(), recipe.sliceChannels(), recipe.levels(), recipe.baseWidth(),
-                    recipe.groupNorm() ? ", group norm" : "");
+                    recipe.variant() == UNetVariant.PLAIN ? "" : ", " + recipe.variant().architecture());
         }
         TaskTrainer.Outcome outcome = taskTrainer.train(task, train, validation, recipe);
         outcomes.add(outcome);

@@ -1,6 +1,5 @@
 package org.radstream.trainer;
 
-import org.radstream.models.Architectures;
 import org.radstream.models.ModelMetadata;
 import org.radstream.models.NetworkSpec;
 import org.radstream.models.TestTimeFlips;
@@ -26,14 +25,15 @@ import org.radstream.models.UNetVariant;
  * @param classifierPatch   side of the classifier's patches
  * @param classifierEpochs  epochs of the ResNet-18 candidate classifier
  * @param device            cpu, gpu or gpu:N
- * @param groupNorm         U-Nets normalise with group norm ({@code unet-gn}) instead of batch norm; the SUM pair keeps
- *                          its SE/Res batch-norm variants
+ * @param variant           how the single U-Nets (lung, infection, liver, single vessel network) are built: plain
+ *                          ({@code unet}), group norm ({@code unet-gn}), SE or residual stages; the SUM pair is
+ *                          always one SE-UNet and one Res-UNet
  * @param maxFlips          the most test-time flips the run may choose on its validation scans ({@link TestTimeFlipChoice})
  */
 public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int baseWidth, int epochs, int batchSize,
                              float learningRate, long seed, boolean augment, boolean hardMining,
                              double hardDiceThreshold, boolean transfer, int freezeStages, int sliceStride,
-                             int classifierPatch, int classifierEpochs, String device, boolean groupNorm,
+                             int classifierPatch, int classifierEpochs, String device, UNetVariant variant,
                              TestTimeFlips maxFlips) {
 
     public TrainingRecipe {
@@ -60,6 +60,7 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         if (!(hardDiceThreshold > 0 && hardDiceThreshold <= 1)) {
             throw new IllegalArgumentException("hardDiceThreshold must lie in (0, 1], got " + hardDiceThreshold);
         }
+        java.util.Objects.requireNonNull(variant, "variant");
         java.util.Objects.requireNonNull(maxFlips, "maxFlips");
     }
 
@@ -68,78 +69,78 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
      * mining on, any test-time flips the validation scans pay for.
      */
     public static TrainingRecipe defaults() {
-        return new TrainingRecipe(128, 3, 4, 8, 6, 8, 2e-3f, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu", false,
+        return new TrainingRecipe(128, 3, 4, 8, 6, 8, 2e-3f, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu", UNetVariant.PLAIN,
                 TestTimeFlips.BOTH);
     }
 
     public TrainingRecipe withInputSize(int v) {
         return new TrainingRecipe(v, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
     }
 
     public TrainingRecipe withSliceChannels(int v) {
         return new TrainingRecipe(inputSize, v, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
     }
 
     public TrainingRecipe withNetwork(int newLevels, int newBaseWidth) {
         return new TrainingRecipe(inputSize, sliceChannels, newLevels, newBaseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch,
-                classifierEpochs, device, groupNorm, maxFlips);
+                classifierEpochs, device, variant, maxFlips);
     }
 
     public TrainingRecipe withEpochs(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, v, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
     }
 
     public TrainingRecipe withBatchSize(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, v, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
     }
 
     public TrainingRecipe withLearningRate(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, v, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
     }
 
     public TrainingRecipe withSeed(long v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, v, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
     }
 
     public TrainingRecipe withAugment(boolean v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, v,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
     }
 
     public TrainingRecipe withHardMining(boolean v, double threshold) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm, maxFlips);
+                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
     }
 
     public TrainingRecipe withTransfer(boolean v, int frozenStages) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, groupNorm, maxFlips);
+                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
     }
 
     public TrainingRecipe withSliceStride(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, groupNorm, maxFlips);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, variant, maxFlips);
     }
 
     public TrainingRecipe withClassifier(int patch, int classifierEpochsValue) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, patch, classifierEpochsValue,
-                device, groupNorm, maxFlips);
+                device, variant, maxFlips);
     }
 
     public TrainingRecipe withDevice(String v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, groupNorm, maxFlips);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, variant, maxFlips);
     }
 
-    public TrainingRecipe withGroupNorm(boolean v) {
+    public TrainingRecipe withVariant(UNetVariant v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
                 device, v, maxFlips);
@@ -149,7 +150,7 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
     public TrainingRecipe withMaxFlips(TestTimeFlips v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, groupNorm, v);
+                device, variant, v);
     }
 
     /**
@@ -165,11 +166,11 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         }
         return withInputSize(champion.inputWidth()).withSliceChannels(n.inChannels())
                 .withNetwork(n.levels(), n.baseWidth())
-                .withGroupNorm(Architectures.UNET_GROUP_NORM.equals(n.architecture()));
+                .withVariant(UNetVariant.of(n.architecture()).orElse(variant));
     }
 
     /** The variant of the single U-Nets (lung, infection, liver, single vessel network) this recipe trains. */
     public UNetVariant unetVariant() {
-        return groupNorm ? UNetVariant.GROUP_NORM : UNetVariant.PLAIN;
+        return variant;
     }
 }

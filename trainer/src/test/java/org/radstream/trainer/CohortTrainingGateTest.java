@@ -13,7 +13,10 @@ import org.radstream.imaging.cohort.CohortGenerator;
 import org.radstream.imaging.cohort.CohortSpec;
 import org.radstream.models.ModelStore;
 
-/** {@code train --gate-cohort}: a gate cohort that could not judge the challenger is refused before training. */
+/**
+ * {@code train --gate-cohort} and {@code --select-cohort}: a cohort that could not judge the
+ * challenger, or whose scans would both choose and judge its reading, is refused before training.
+ */
 class CohortTrainingGateTest {
     @TempDir
     static Path dir;
@@ -23,6 +26,7 @@ class CohortTrainingGateTest {
         CohortGenerator.generate(new CohortSpec(11, 2, 0, 64, false), dir.resolve("train-s11"));
         CohortGenerator.generate(new CohortSpec(11, 2, 0, 64, false), dir.resolve("gate-s11"));
         CohortGenerator.generate(new CohortSpec(12, 0, 1, 64, false), dir.resolve("abdomen-s12"));
+        CohortGenerator.generate(new CohortSpec(13, 1, 0, 64, false), dir.resolve("chest-s13"));
     }
 
     @Test
@@ -44,5 +48,30 @@ class CohortTrainingGateTest {
                 TaskTrainer.VesselMethod.SUM, dir.resolve("abdomen-s12"), p -> { }))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("has no chest scans for infection");
+    }
+
+    @Test
+    void aSelectionCohortWithTheGateCohortsSeedIsRefused() {
+        List<String> progress = new ArrayList<>();
+        assertThatThrownBy(() -> CohortTraining.train(dir.resolve("train-s11"), TrainingTask.INFECTION,
+                TrainingRecipe.defaults().withEpochs(1), new ModelStore(dir.resolve("store")), new QualityGate(0),
+                TaskTrainer.VesselMethod.SUM, dir.resolve("chest-s13"), dir.resolve("chest-s13"), progress::add))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("has the gate cohort's seed 13; the gate would judge a reading on the scans that chose it");
+        assertThat(progress).noneMatch(l -> l.contains("epoch"));
+    }
+
+    @Test
+    void aSelectionCohortWithTheTrainingSeedOrWithoutScansOfTheTasksKindIsRefused() {
+        assertThatThrownBy(() -> CohortTraining.train(dir.resolve("train-s11"), TrainingTask.INFECTION,
+                TrainingRecipe.defaults().withEpochs(1), new ModelStore(dir.resolve("store")), new QualityGate(0),
+                TaskTrainer.VesselMethod.SUM, null, dir.resolve("gate-s11"), p -> { }))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("selection cohort").hasMessageContaining("has the training cohort's seed 11");
+        assertThatThrownBy(() -> CohortTraining.train(dir.resolve("train-s11"), TrainingTask.INFECTION,
+                TrainingRecipe.defaults().withEpochs(1), new ModelStore(dir.resolve("store")), new QualityGate(0),
+                TaskTrainer.VesselMethod.SUM, null, dir.resolve("abdomen-s12"), p -> { }))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("selection cohort").hasMessageContaining("has no chest scans for infection");
     }
 }

@@ -119,6 +119,34 @@ class TaskTrainerTest {
         assertThat(store.versions("lung")).hasSize(1);
     }
     @Test
+    void withSelectionScansTheReadingIsChosenAndMeasuredThereAndTheGateStillJudgesOnItsOwnScans() throws Exception {
+        TrainingRecipe r = smallRecipe(4);
+        List<ScanData> selection = List.of(disks("s1", 32, 6), disks("s2", 32, 6), disks("s3", 32, 6));
+        List<ScanData> gateScans = List.of(disks("g1", 32, 6), disks("g2", 32, 6));
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<String> progress = new ArrayList<>();
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(0.0), p -> { }, progress::add);
+
+        TaskTrainer.Outcome out = trainer.train(TrainingTask.LUNG, train, validation, r, TaskTrainer.VesselMethod.SINGLE,
+                gateScans, selection);
+        assertThat(out.decision().publish()).isTrue();
+        assertThat(out.metrics()).containsEntry("selection_scans", 3.0).containsEntry("gate_scans", 2.0)
+                .containsKeys("selection_dice", "selection_dice_at_0_5", "validation_dice", "gate_dice");
+        assertThat(progress).anyMatch(l -> l.startsWith("lung: Dice on the 1 validation scans ")
+                && l.contains("read as chosen on the 3 selection scans"));
+        // the published artifact, read as the workers read it, scores each figure on its own scans
+        ModelArtifact published = store.latest("lung").orElseThrow();
+        org.assertj.core.data.Offset<Double> exact = org.assertj.core.data.Offset.offset(1e-9);
+        assertThat(TaskTrainer.championDice(published, selection, ai.djl.Device.cpu()))
+                .isCloseTo(out.metrics().get("selection_dice"), exact);
+        assertThat(TaskTrainer.championDice(published, validation, ai.djl.Device.cpu()))
+                .isCloseTo(out.metrics().get("validation_dice"), exact);
+        assertThat(TaskTrainer.championDice(published, gateScans, ai.djl.Device.cpu()))
+                .isCloseTo(out.metrics().get("gate_dice"), exact);
+        assertThat(out.decision().reason()).contains("challenger Dice on the 2 gate scans");
+    }
+
+    @Test
     void infectionSpecksInAHealthyValidationScanSetAMinimumComponentVolumeThatTravelsWithTheModel() throws Exception {
         TrainingRecipe r = smallRecipe(6);
         // a healthy scan whose only finding-like thing is a 5×5×2 speck (50 voxels of 0.002 ml = 0.1 ml;

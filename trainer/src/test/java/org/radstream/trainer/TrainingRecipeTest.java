@@ -11,6 +11,7 @@ import org.radstream.models.Architectures;
 import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelMetadata;
 import org.radstream.models.NetworkSpec;
+import org.radstream.models.UNetVariant;
 
 class TrainingRecipeTest {
     private static ModelArtifact published(NetworkSpec network, int size) {
@@ -27,7 +28,7 @@ class TrainingRecipeTest {
         assertThat(r.levels()).isEqualTo(5);
         assertThat(r.baseWidth()).isEqualTo(8);
         assertThat(r.sliceChannels()).isEqualTo(3);
-        assertThat(r.groupNorm()).isFalse();
+        assertThat(r.variant()).isEqualTo(UNetVariant.PLAIN);
         // the schedule is the configured one
         assertThat(r.epochs()).isEqualTo(3);
         assertThat(r.seed()).isEqualTo(9);
@@ -35,7 +36,7 @@ class TrainingRecipeTest {
 
         TrainingRecipe gn = configured.following(published(new NetworkSpec(Architectures.UNET_GROUP_NORM, 1, 1, 4, 16),
                 192).metadata());
-        assertThat(gn.groupNorm()).isTrue();
+        assertThat(gn.variant()).isEqualTo(UNetVariant.GROUP_NORM);
         assertThat(gn.sliceChannels()).isEqualTo(1);
         assertThat(gn.inputSize()).isEqualTo(192);
         assertThat(gn.unetVariant().architecture()).isEqualTo(Architectures.UNET_GROUP_NORM);
