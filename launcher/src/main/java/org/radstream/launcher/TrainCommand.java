@@ -87,6 +87,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--vessel-method", defaultValue = "SUM", description = "vessel only: SUM or SINGLE. Default ${DEFAULT-VALUE}.")
     TaskTrainer.VesselMethod vesselMethod;
 
+    @Option(names = "--sum-focal-gamma", defaultValue = "2",
+            description = "vessel SUM: focusing parameter of its focal loss (the paper's 2; 0 = cross-entropy, as the single "
+                    + "networks learn). Default ${DEFAULT-VALUE}.")
+    float sumFocalGamma;
+
     @Option(names = "--classifier-epochs", defaultValue = "8", description = "Epochs of the infection classifier. Default ${DEFAULT-VALUE}.")
     int classifierEpochs;
 
@@ -126,7 +131,7 @@ final class TrainCommand implements Callable<Integer> {
                 new CommandLine(this), "--architecture must be unet, unet-gn, se-unet or res-unet, got '" + architecture + "'"));
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
-                variant, maxFlips);
+                variant, maxFlips, sumFocalGamma);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
                 new QualityGate(gateMargin), vesselMethod, gateCohort, selectCohort, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());

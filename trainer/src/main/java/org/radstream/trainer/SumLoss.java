@@ -23,8 +23,16 @@ final class SumLoss extends Loss {
         this.peerWeight = peerWeight;
     }
 
-    static SumLoss paper() {
-        return new SumLoss(2f, 0.01f);
+    /** The paper's focal-loss focusing parameter. */
+    static final float PAPER_GAMMA = 2f;
+
+    /**
+     * The paper's loss with another focusing parameter; 0 makes the focal term plain binary
+     * cross-entropy, so that the loss equals the single networks' Dice + cross-entropy plus the
+     * peer term.
+     */
+    static SumLoss withGamma(float gamma) {
+        return new SumLoss(gamma, 0.01f);
     }
 
     @Override

@@ -80,7 +80,7 @@ final class SumTraining {
         List<ScanData> chooseOn = selection.isEmpty() ? validation : selection;
         long start = System.nanoTime();
         TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
-        SumLoss loss = SumLoss.paper();
+        SumLoss loss = SumLoss.withGamma(r.sumFocalGamma());
         List<Double> lossA = new ArrayList<>();
         List<Double> lossB = new ArrayList<>();
         List<Double> diceA = new ArrayList<>();

@@ -29,12 +29,14 @@ import org.radstream.models.UNetVariant;
  *                          ({@code unet}), group norm ({@code unet-gn}), SE or residual stages; the SUM pair is
  *                          always one SE-UNet and one Res-UNet
  * @param maxFlips          the most test-time flips the run may choose on its validation scans ({@link TestTimeFlipChoice})
+ * @param sumFocalGamma     the focusing parameter of SUM's focal loss: 2 in the paper; 0 turns it into plain
+ *                          cross-entropy, the single networks' loss
  */
 public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int baseWidth, int epochs, int batchSize,
                              float learningRate, long seed, boolean augment, boolean hardMining,
                              double hardDiceThreshold, boolean transfer, int freezeStages, int sliceStride,
                              int classifierPatch, int classifierEpochs, String device, UNetVariant variant,
-                             TestTimeFlips maxFlips) {
+                             TestTimeFlips maxFlips, float sumFocalGamma) {
 
     public TrainingRecipe {
         if (levels < 2 || levels > 6) {
@@ -62,6 +64,9 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         }
         java.util.Objects.requireNonNull(variant, "variant");
         java.util.Objects.requireNonNull(maxFlips, "maxFlips");
+        if (!(sumFocalGamma >= 0 && sumFocalGamma <= 5)) {
+            throw new IllegalArgumentException("sumFocalGamma must lie in [0, 5], got " + sumFocalGamma);
+        }
     }
 
     /**
@@ -70,87 +75,94 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
      */
     public static TrainingRecipe defaults() {
         return new TrainingRecipe(128, 3, 4, 8, 6, 8, 2e-3f, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu", UNetVariant.PLAIN,
-                TestTimeFlips.BOTH);
+                TestTimeFlips.BOTH, SumLoss.PAPER_GAMMA);
     }
 
     public TrainingRecipe withInputSize(int v) {
         return new TrainingRecipe(v, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withSliceChannels(int v) {
         return new TrainingRecipe(inputSize, v, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withNetwork(int newLevels, int newBaseWidth) {
         return new TrainingRecipe(inputSize, sliceChannels, newLevels, newBaseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch,
-                classifierEpochs, device, variant, maxFlips);
+                classifierEpochs, device, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withEpochs(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, v, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withBatchSize(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, v, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withLearningRate(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, v, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withSeed(long v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, v, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withAugment(boolean v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, v,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withHardMining(boolean v, double threshold) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
+                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withTransfer(boolean v, int frozenStages) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips);
+                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withSliceStride(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, variant, maxFlips);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withClassifier(int patch, int classifierEpochsValue) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, patch, classifierEpochsValue,
-                device, variant, maxFlips);
+                device, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withDevice(String v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, variant, maxFlips);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, variant, maxFlips, sumFocalGamma);
     }
 
     public TrainingRecipe withVariant(UNetVariant v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, v, maxFlips);
+                device, v, maxFlips, sumFocalGamma);
     }
 
     /** The most test-time flips a run may choose ({@link TestTimeFlips#NONE}: one pass per slice, always). */
     public TrainingRecipe withMaxFlips(TestTimeFlips v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, v);
+                device, variant, v, sumFocalGamma);
+    }
+
+    /** SUM's focal-loss focusing parameter (0: cross-entropy). */
+    public TrainingRecipe withSumFocalGamma(float v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
+                device, variant, maxFlips, v);
     }
 
     /**
