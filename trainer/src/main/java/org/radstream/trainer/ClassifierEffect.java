@@ -39,6 +39,7 @@ final class ClassifierEffect {
 
     private final List<Component> components = new ArrayList<>();
     private final long[] labelSize;
+    private final String scansName;
 
     /**
      * @param scans      validation scans, label = the infection truth (or a radiologist's label)
@@ -46,6 +47,12 @@ final class ClassifierEffect {
      * @param patch      the classifier's patch side
      */
     ClassifierEffect(List<ScanData> scans, List<Mask3D> candidates, int patch) {
+        this(scans, candidates, patch, "validation");
+    }
+
+    /** The same, on scans that progress lines and gate reasons call {@code scansName} ("validation", "selection"). */
+    ClassifierEffect(List<ScanData> scans, List<Mask3D> candidates, int patch, String scansName) {
+        this.scansName = scansName;
         labelSize = new long[scans.size()];
         for (int si = 0; si < scans.size(); si++) {
             ScanData s = scans.get(si);
@@ -77,6 +84,11 @@ final class ClassifierEffect {
                 }
             }
         }
+    }
+
+    /** What the scans are to the run: "validation" or "selection". */
+    String scansName() {
+        return scansName;
     }
 
     /** Components the classifier will judge. */

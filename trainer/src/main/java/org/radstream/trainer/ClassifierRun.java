@@ -96,8 +96,8 @@ final class ClassifierRun {
                 if (effect != null) {
                     ClassifierEffect.Effect e = effect.of(training::predict);
                     effects.add(e);
-                    effectText = String.format(Locale.ROOT, ", validation infection Dice %.4f at threshold %.2f (%.4f without)",
-                            e.dice(), e.threshold(), e.withoutClassifier());
+                    effectText = String.format(Locale.ROOT, ", %s infection Dice %.4f at threshold %.2f (%.4f without)",
+                            effect.scansName(), e.dice(), e.threshold(), e.withoutClassifier());
                     if (e.dice() > bestDice) {
                         bestDice = e.dice();
                         bestEpoch = epoch + 1;
@@ -114,7 +114,8 @@ final class ClassifierRun {
         if (best != null && bestEpoch != r.classifierEpochs()) {
             SegmentationRun.restore(model, best);
             progress.accept(String.format(Locale.ROOT, "infection-classifier keeps the weights of epoch %d"
-                    + " (best validation infection Dice %.4f)", bestEpoch, bestDice));
+                    + " (best %s infection Dice %.4f)", bestEpoch, effect == null ? "validation" : effect.scansName(),
+                    bestDice));
         }
         return new Result(losses, accuracy, steps, train.size(), train.positives(),
                 Duration.ofNanos(System.nanoTime() - start), effects, bestEpoch);

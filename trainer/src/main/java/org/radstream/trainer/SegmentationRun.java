@@ -203,7 +203,8 @@ final class SegmentationRun {
             try (SegmentationTraining kept = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
                     r.inputSize(), settings, loss)) {
                 inference = chooseInference(kept, window, r, inRegion, pruneComponents,
-                        selection.isEmpty() ? validation : selection, name, progress);
+                        selection.isEmpty() ? validation : selection, selection.isEmpty() ? "validation" : "selection",
+                        name, progress);
             }
             return new Result(losses, dices, steps, poolIn.size(), hardAdded, Duration.ofNanos(System.nanoTime() - start),
                     bestEpoch, inference.threshold(), inference.minComponent(), inference.flips());
@@ -218,7 +219,7 @@ final class SegmentationRun {
      */
     static TestTimeFlipChoice.Option chooseInference(SegmentationTraining kept, Window window, TrainingRecipe r,
                                                      boolean inRegion, boolean pruneComponents,
-                                                     List<ScanData> validation, String name,
+                                                     List<ScanData> validation, String scansName, String name,
                                                      Consumer<String> progress) throws Exception {
         List<TestTimeFlipChoice.Option> options = new ArrayList<>();
         for (TestTimeFlips flips : TestTimeFlipChoice.candidates(validation.isEmpty() ? TestTimeFlips.NONE : r.maxFlips())) {
@@ -240,17 +241,17 @@ final class SegmentationRun {
                     all.append(String.format(Locale.ROOT, "%s%s %.4f", all.length() == 0 ? "" : ", ",
                             o.flips().name().toLowerCase(Locale.ROOT), o.dice()));
                 }
-                progress.accept(String.format(Locale.ROOT, "%s test-time flips %s (%d passes a slice): validation Dice %s",
-                        name, chosen.flips().name().toLowerCase(Locale.ROOT), chosen.flips().passes(), all));
+                progress.accept(String.format(Locale.ROOT, "%s test-time flips %s (%d passes a slice): %s Dice %s",
+                        name, chosen.flips().name().toLowerCase(Locale.ROOT), chosen.flips().passes(), scansName, all));
             }
             MaskThreshold.Choice threshold = chosen.threshold();
-            progress.accept(String.format(Locale.ROOT, "%s mask threshold %.1f: validation Dice %.4f (at 0.5: %.4f)",
-                    name, threshold.threshold(), threshold.dice(), threshold.diceAtHalf()));
+            progress.accept(String.format(Locale.ROOT, "%s mask threshold %.1f: %s Dice %.4f (at 0.5: %.4f)",
+                    name, threshold.threshold(), scansName, threshold.dice(), threshold.diceAtHalf()));
             MinComponentVolume.Choice minComponent = chosen.minComponent();
             if (minComponent != null) {
                 progress.accept(String.format(Locale.ROOT,
-                        "%s minimum component %.2f ml: validation Dice %.4f (keeping every component: %.4f)",
-                        name, minComponent.minMl(), minComponent.dice(), minComponent.diceKeepingAll()));
+                        "%s minimum component %.2f ml: %s Dice %.4f (keeping every component: %.4f)",
+                        name, minComponent.minMl(), scansName, minComponent.dice(), minComponent.diceKeepingAll()));
             }
         }
         return chosen;

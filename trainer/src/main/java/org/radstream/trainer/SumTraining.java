@@ -78,6 +78,7 @@ final class SumTraining {
                       List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, Consumer<String> progress)
             throws Exception {
         List<ScanData> chooseOn = selection.isEmpty() ? validation : selection;
+        String scansName = selection.isEmpty() ? "validation" : "selection";
         long start = System.nanoTime();
         TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
         SumLoss loss = SumLoss.withGamma(r.sumFocalGamma());
@@ -179,8 +180,8 @@ final class SumTraining {
             TestTimeFlipChoice.Option inferenceB;
             try (SegmentationTraining ka = SegmentationTraining.start(a, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss);
                  SegmentationTraining kb = SegmentationTraining.start(b, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss)) {
-                inferenceA = SegmentationRun.chooseInference(ka, window, r, true, false, chooseOn, "vessel SUM se-unet", progress);
-                inferenceB = SegmentationRun.chooseInference(kb, window, r, true, false, chooseOn, "vessel SUM res-unet", progress);
+                inferenceA = SegmentationRun.chooseInference(ka, window, r, true, false, chooseOn, scansName, "vessel SUM se-unet", progress);
+                inferenceB = SegmentationRun.chooseInference(kb, window, r, true, false, chooseOn, scansName, "vessel SUM res-unet", progress);
             }
             return new Result(lossA, lossB, diceA, diceB, change, steps, Duration.ofNanos(System.nanoTime() - start),
                     inferenceA, inferenceB, keptA.epoch, keptB.epoch, hardAdded);

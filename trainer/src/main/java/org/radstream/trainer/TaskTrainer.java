@@ -225,7 +225,8 @@ public final class TaskTrainer {
             }
         }
         List<Mask3D> judged = insideLung(effectScans, effectCandidates, device);
-        ClassifierEffect effect = new ClassifierEffect(effectScans, judged, patch);
+        ClassifierEffect effect = new ClassifierEffect(effectScans, judged, patch,
+                selectionScans.isEmpty() ? "validation" : "selection");
         progress.accept(String.format(Locale.ROOT, "infection-classifier: %d training patches (%d positive), %d validation (%d positive); "
                         + "candidates from the HU band%s; %d components of the %d %s scans judged for the effect on infection Dice",
                 trainPatches.size(), trainPatches.positives(), valPatches.size(), valPatches.positives(),
@@ -263,13 +264,13 @@ public final class TaskTrainer {
                 if (champion.isPresent()) {
                     try (PatchClassifier c = PatchClassifier.load(champion.get().location(), device)) {
                         ClassifierEffect forChampion = c.height() == patch ? effect
-                                : new ClassifierEffect(effectScans, judged, c.height());
+                                : new ClassifierEffect(effectScans, judged, c.height(), effect.scansName());
                         double s = forChampion.at(c::predict, c.acceptThreshold());
                         championScore = Double.isNaN(s) ? OptionalDouble.empty() : OptionalDouble.of(s);
                         championMetrics.put(on + "_infection_dice", s);
                     }
                 }
-                decision = e.adds() ? gate.decide(e.dice(), championScore)
+                decision = e.adds() ? gate.decide(e.dice(), championScore, on + " infection Dice")
                         : new QualityGate.Decision(false, e.dice(), championScore, 0, String.format(Locale.ROOT,
                                 "refused: the classifier does not add to %s infection Dice (%.4f at its best"
                                         + " threshold %.2f, %.4f keeping every component)", on, e.dice(), e.threshold(),

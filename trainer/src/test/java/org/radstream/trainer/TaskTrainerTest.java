@@ -147,6 +147,25 @@ class TaskTrainerTest {
     }
 
     @Test
+    void withSelectionScansTheClassifiersEffectOnInfectionDiceIsMeasuredOnThem() throws Exception {
+        TrainingRecipe r = smallRecipe(2);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<String> progress = new ArrayList<>();
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(0.0), p -> { }, progress::add);
+        trainer.train(TrainingTask.INFECTION, train, validation, r);
+        List<ScanData> selection = List.of(disks("s1", 32, 6), disks("s2", 32, 6));
+
+        TaskTrainer.Outcome out = trainer.train(TrainingTask.INFECTION_CLASSIFIER, train, validation,
+                r.withClassifier(32, 1), TaskTrainer.VesselMethod.SINGLE, List.of(), selection);
+        assertThat(progress).anyMatch(l -> l.startsWith("infection-classifier: ")
+                && l.contains(" components of the 2 selection scans judged for the effect on infection Dice"));
+        assertThat(progress).anyMatch(l -> l.startsWith("infection-classifier epoch 1/1 ") && l.contains(", selection infection Dice "));
+        assertThat(out.metrics()).containsKeys("selection_infection_dice", "selection_infection_dice_without_classifier")
+                .doesNotContainKey("validation_infection_dice");
+        assertThat(out.decision().reason()).contains("selection infection Dice");
+    }
+
+    @Test
     void infectionSpecksInAHealthyValidationScanSetAMinimumComponentVolumeThatTravelsWithTheModel() throws Exception {
         TrainingRecipe r = smallRecipe(6);
         // a healthy scan whose only finding-like thing is a 5×5×2 speck (50 voxels of 0.002 ml = 0.1 ml;
