@@ -212,29 +212,30 @@ final class SegmentationRun {
     }
 
     /**
-     * How the kept weights are to be read, chosen on the validation scans: for each test-time flip
-     * option up to the recipe's (only none without validation scans), the mask threshold and (with
+     * How the kept weights are to be read, chosen on {@code scans} (the validation or the selection
+     * scans, as {@code scansName} says): for each test-time flip option up to the recipe's (only
+     * none without scans), the mask threshold and (with
      * {@code pruneComponents}) the minimum component volume on its averaged maps; then the option
      * by {@link TestTimeFlipChoice}.
      */
     static TestTimeFlipChoice.Option chooseInference(SegmentationTraining kept, Window window, TrainingRecipe r,
                                                      boolean inRegion, boolean pruneComponents,
-                                                     List<ScanData> validation, String scansName, String name,
+                                                     List<ScanData> scans, String scansName, String name,
                                                      Consumer<String> progress) throws Exception {
         List<TestTimeFlipChoice.Option> options = new ArrayList<>();
-        for (TestTimeFlips flips : TestTimeFlipChoice.candidates(validation.isEmpty() ? TestTimeFlips.NONE : r.maxFlips())) {
+        for (TestTimeFlips flips : TestTimeFlipChoice.candidates(scans.isEmpty() ? TestTimeFlips.NONE : r.maxFlips())) {
             SliceModel keptModel = liveModel(kept, window, r, inRegion, 0.5f, 0, flips);
-            List<float[][]> probabilities = new ArrayList<>(validation.size());
-            for (ScanData s : validation) {
+            List<float[][]> probabilities = new ArrayList<>(scans.size());
+            for (ScanData s : scans) {
                 probabilities.add(Evaluator.probabilities(keptModel, s));
             }
-            MaskThreshold.Choice threshold = MaskThreshold.choose(probabilities, validation);
+            MaskThreshold.Choice threshold = MaskThreshold.choose(probabilities, scans);
             MinComponentVolume.Choice minComponent = pruneComponents
-                    ? MinComponentVolume.choose(probabilities, threshold.threshold(), validation) : null;
+                    ? MinComponentVolume.choose(probabilities, threshold.threshold(), scans) : null;
             options.add(new TestTimeFlipChoice.Option(flips, threshold, minComponent));
         }
         TestTimeFlipChoice.Option chosen = TestTimeFlipChoice.choose(options);
-        if (!validation.isEmpty()) {
+        if (!scans.isEmpty()) {
             if (options.size() > 1) {
                 StringBuilder all = new StringBuilder();
                 for (TestTimeFlipChoice.Option o : options) {
