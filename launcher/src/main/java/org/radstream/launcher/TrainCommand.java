@@ -16,7 +16,9 @@ import org.radstream.trainer.TrainingRecipe;
 import org.radstream.trainer.TrainingTask;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code radstream train}: on demand, asks a running trainer to train a task now (POST /train);
@@ -26,6 +28,9 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a task now: on a running trainer, or from a cohort (--cohort) into a model store.")
 final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--task", required = true, description = "lung, infection, infection-classifier, liver or vessel.")
     String task;
@@ -128,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
             return r.statusCode() / 100 == 2 ? 0 : 1;
         }
         UNetVariant variant = UNetVariant.of(architecture).orElseThrow(() -> new CommandLine.ParameterException(
-                new CommandLine(this), "--architecture must be unet, unet-gn, se-unet or res-unet, got '" + architecture + "'"));
+                spec.commandLine(), "--architecture must be unet, unet-gn, se-unet or res-unet, got '" + architecture + "'"));
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
                 variant, maxFlips, sumFocalGamma);

@@ -107,7 +107,7 @@ public final class TaskTrainer {
         if (task == TrainingTask.INFECTION_CLASSIFIER) {
             if (!this.gateScans.isEmpty()) {
                 progress.accept("infection-classifier: the classifier's gate is its effect on "
-                        + (this.selectionScans.isEmpty() ? "validation" : "selection") + " infection Dice; "
+                        + scansChoosing() + " infection Dice; "
                         + "the gate scans are not used");
             }
             return trainClassifier(train, validation, r);
@@ -127,7 +127,7 @@ public final class TaskTrainer {
             SegmentationRun.Result result = SegmentationRun.run(holder.model(), task.window(), task.regionInput(),
                     task.prunesComponents(), train, validation, selectionScans, r, task.id(), progress);
             Map<String, Double> metrics = new LinkedHashMap<>();
-            String chosenOn = selectionScans.isEmpty() ? "validation" : "selection";
+            String chosenOn = scansChoosing();
             metrics.put(chosenOn + "_dice", result.finalDice());
             if (!selectionScans.isEmpty()) {
                 metrics.put("selection_scans", (double) selectionScans.size());
@@ -169,7 +169,7 @@ public final class TaskTrainer {
             Model best = pickA ? a : b;
             double dice = pickA ? result.finalDiceA() : result.finalDiceB();
             Map<String, Double> metrics = new LinkedHashMap<>();
-            String chosenOn = selectionScans.isEmpty() ? "validation" : "selection";
+            String chosenOn = scansChoosing();
             metrics.put(chosenOn + "_dice", dice);
             metrics.put(chosenOn + "_dice_se_unet", result.finalDiceA());
             metrics.put(chosenOn + "_dice_res_unet", result.finalDiceB());
@@ -226,12 +226,12 @@ public final class TaskTrainer {
         }
         List<Mask3D> judged = insideLung(effectScans, effectCandidates, device);
         ClassifierEffect effect = new ClassifierEffect(effectScans, judged, patch,
-                selectionScans.isEmpty() ? "validation" : "selection");
+                scansChoosing());
         progress.accept(String.format(Locale.ROOT, "infection-classifier: %d training patches (%d positive), %d validation (%d positive); "
                         + "candidates from the HU band%s; %d components of the %d %s scans judged for the effect on infection Dice",
                 trainPatches.size(), trainPatches.positives(), valPatches.size(), valPatches.positives(),
                 segmenter.map(a -> " and infection model v" + a.metadata().version()).orElse(" only (no infection model yet)"),
-                effect.components(), effectScans.size(), selectionScans.isEmpty() ? "validation" : "selection"));
+                effect.components(), effectScans.size(), scansChoosing()));
         try (Model model = Architectures.newModel(NetworkSpec.resnet18(1, Math.max(8, r.baseWidth())), device)) {
             ClassifierRun.Result result = ClassifierRun.run(model, trainPatches, valPatches, r, progress, effect);
             Map<String, Double> metrics = new LinkedHashMap<>();
@@ -256,7 +256,7 @@ public final class TaskTrainer {
                 }
                 decision = gate.decide(result.finalAccuracy(), championScore);
             } else {
-                String on = selectionScans.isEmpty() ? "validation" : "selection";
+                String on = scansChoosing();
                 metrics.put(on + "_infection_dice", e.dice());
                 metrics.put(on + "_infection_dice_without_classifier", e.withoutClassifier());
                 metrics.put(PatchClassifier.ACCEPT_THRESHOLD_METRIC, (double) e.threshold());
@@ -305,6 +305,11 @@ public final class TaskTrainer {
             out.add(Evaluator.segment(sliceModel(m), s));
         }
         return out;
+    }
+
+    /** What the scans that choose a model's reading are called in metrics and messages. */
+    private String scansChoosing() {
+        return selectionScans.isEmpty() ? "validation" : "selection";
     }
 
     private List<ScanData> gateSet(List<ScanData> validation) {

@@ -1,0 +1,27 @@
+package org.radstream.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code radstream train} refuses an unknown network architecture before it trains or writes anything. */
+class TrainCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void anUnknownArchitectureIsRefusedWithTheNamesItTakes() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TrainCommand()).setErr(new PrintWriter(err));
+        int code = cli.execute("--task", "vessel", "--cohort", dir.resolve("cohort").toString(),
+                "--store", dir.resolve("store").toString(), "--architecture", "vgg");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--architecture must be unet, unet-gn, se-unet or res-unet, got 'vgg'");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+}
