@@ -61,22 +61,38 @@ final class Layers {
     }
 
     /**
-     * Squeeze-and-excitation gate (Hu et al.): global average → bottleneck 1×1 conv → ReLU → 1×1
-     * conv → sigmoid, multiplied back onto the input channels. 1×1 convolutions on the pooled
-     * N×C×1×1 tensor stand in for the fully connected layers so no flatten/reshape is needed.
+     * Concurrent spatial and channel squeeze-and-excitation (scSE, Roy et al., MICCAI 2018): the
+     * SU-UNet paper's SE-UNet "combines channel attention and spatial attention".
+     *
+     * <ul>
+     *   <li>Channel gate (Hu et al.): global average → bottleneck 1×1 conv → ReLU → 1×1 conv →
+     *       sigmoid, one weight per channel. 1×1 convolutions on the pooled N×C×1×1 tensor stand
+     *       in for the fully connected layers so no flatten/reshape is needed.
+     *   <li>Spatial gate: a 1×1 convolution to one map → sigmoid, one weight per pixel.
+     * </ul>
+     *
+     * <p>The output is {@code x·channel + x·spatial}. Each gate starts near 0.5, so the block
+     * starts near the identity. A channel gate alone halves every stage's output at the start; in
+     * our vessel runs such a network learnt nothing for six epochs (ACCURACY.md).
      */
     static Block squeezeExcitation(int channels, int reduction) {
         int hidden = Math.max(1, channels / reduction);
-        SequentialBlock gate = new SequentialBlock()
+        SequentialBlock channelGate = new SequentialBlock()
                 .addSingleton(Layers::globalMean, "squeeze")
                 .add(conv(hidden, 1, 1, true))
                 .add(Activation.reluBlock())
                 .add(conv(channels, 1, 1, true))
                 .add(Activation.sigmoidBlock());
+        SequentialBlock spatialGate = new SequentialBlock()
+                .add(conv(1, 1, 1, true))
+                .add(Activation.sigmoidBlock());
         return new ParallelBlock(
-                branches -> new NDList(branches.get(0).singletonOrThrow()
-                        .mul(branches.get(1).singletonOrThrow())),
-                List.of(Blocks.identityBlock(), gate));
+                branches -> {
+                    NDArray x = branches.get(0).singletonOrThrow();
+                    NDArray byChannel = x.mul(branches.get(1).singletonOrThrow());
+                    return new NDList(byChannel.add(x.mul(branches.get(2).singletonOrThrow())));
+                },
+                List.of(Blocks.identityBlock(), channelGate, spatialGate));
     }
 
     /** N×C×H×W → N×C×1×1 mean; one axis at a time because the engine reduces one axis per call. */

@@ -4,14 +4,17 @@ package org.radstream.models;
  * How each convolution stage of a {@link UNet} is built.
  *
  * <p>The SU-UNet method needs two U-Nets that err differently, so their agreement means something:
- * the squeeze-and-excitation variant re-weights channels, the residual variant eases gradient
- * flow. Both keep the plain U-Net's encoder/decoder layout, so every variant accepts the same
+ * the squeeze-and-excitation variant re-weights channels and pixels, the residual variant eases
+ * gradient flow. Both keep the plain U-Net's encoder/decoder layout, so every variant accepts the same
  * inputs and produces the same output shape.
  */
 public enum UNetVariant {
     /** Two 3×3 convolutions, each followed by batch norm and ReLU (Ronneberger et al.). */
     PLAIN("unet"),
-    /** A plain stage followed by a squeeze-and-excitation channel gate (SE-UNet). */
+    /**
+     * A plain stage followed by concurrent channel and spatial squeeze-and-excitation gates
+     * (SE-UNet; scSE of Roy et al.).
+     */
     SQUEEZE_EXCITATION("se-unet"),
     /** Two 3×3 convolutions around an identity or 1×1 projection shortcut (Res-UNet). */
     RESIDUAL("res-unet"),

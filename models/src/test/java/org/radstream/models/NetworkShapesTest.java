@@ -2,12 +2,15 @@ package org.radstream.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -67,6 +70,33 @@ class NetworkShapesTest {
             assertThat(Layers.pixelShuffle(wide).toFloatArray())
                     .containsExactly(0, 2, 1, 3, 4, 6, 5, 7);
         }
+    }
+
+    @Test
+    void squeezeExcitationAddsAChannelGatedAndAPixelGatedCopyOfItsInput() {
+        Block gate = Layers.squeezeExcitation(4, 2);
+        Shape shape = new Shape(2, 4, 3, 3);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            gate.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
+            gate.initialize(manager, DataType.FLOAT32, shape);
+            NDArray x = manager.randomUniform(-2f, 2f, shape);
+            gate.getParameters().values().forEach(p -> p.getArray().muli(0));
+            // every gate is sigmoid(0) = 0.5, so the block starts as the identity
+            assertThat(forward(gate, manager, x)).containsExactly(x.toFloatArray(), within(1e-6f));
+
+            // the spatial 1×1 convolution (the only one with one output map) reads channel 0
+            gate.getParameters().values().stream()
+                    .filter(p -> p.getArray().getShape().equals(new Shape(1, 4, 1, 1)))
+                    .findFirst().orElseThrow().getArray().set(new NDIndex("0, 0"), 1f);
+            NDArray pixelWeight = Activation.sigmoid(x.get(new NDIndex(":, 0:1")));
+            NDArray expected = x.mul(pixelWeight.add(0.5f));
+            assertThat(forward(gate, manager, x)).containsExactly(expected.toFloatArray(), within(1e-5f));
+        }
+    }
+
+    private static float[] forward(Block block, NDManager manager, NDArray x) {
+        return block.forward(new ParameterStore(manager, false), new NDList(x), false)
+                .singletonOrThrow().toFloatArray();
     }
 
     @Test
