@@ -97,6 +97,11 @@ final class TrainCommand implements Callable<Integer> {
                     + "networks learn). Default ${DEFAULT-VALUE}.")
     float sumFocalGamma;
 
+    @Option(names = "--sum-warmup-epochs", defaultValue = "0",
+            description = "vessel SUM: epochs both networks learn from the noisy labels before the first soft-label update "
+                    + "(the paper: until both have converged); fewer than --epochs. Default ${DEFAULT-VALUE}: half of the epochs.")
+    int sumWarmupEpochs;
+
     @Option(names = "--classifier-epochs", defaultValue = "8", description = "Epochs of the infection classifier. Default ${DEFAULT-VALUE}.")
     int classifierEpochs;
 
@@ -134,9 +139,14 @@ final class TrainCommand implements Callable<Integer> {
         }
         UNetVariant variant = UNetVariant.of(architecture).orElseThrow(() -> new CommandLine.ParameterException(
                 spec.commandLine(), "--architecture must be unet, unet-gn, se-unet or res-unet, got '" + architecture + "'"));
+        if (sumWarmupEpochs < 0 || sumWarmupEpochs >= epochs) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sum-warmup-epochs must be 0 (half of the epochs) "
+                    + "or fewer than --epochs (" + epochs + "), so that SUM has an epoch that updates its labels; got "
+                    + sumWarmupEpochs);
+        }
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
-                variant, maxFlips, sumFocalGamma);
+                variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
                 new QualityGate(gateMargin), vesselMethod, gateCohort, selectCohort, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code radstream train} refuses an unknown network architecture before it trains or writes anything. */
+/** {@code radstream train} refuses bad options before it trains or writes anything. */
 class TrainCommandTest {
     @TempDir
     Path dir;
@@ -22,6 +22,18 @@ class TrainCommandTest {
                 "--store", dir.resolve("store").toString(), "--architecture", "vgg");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("--architecture must be unet, unet-gn, se-unet or res-unet, got 'vgg'");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
+    @Test
+    void aSumWarmUpThatLeavesNoUpdatingEpochIsRefused() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TrainCommand()).setErr(new PrintWriter(err));
+        int code = cli.execute("--task", "vessel", "--cohort", dir.resolve("cohort").toString(),
+                "--store", dir.resolve("store").toString(), "--epochs", "12", "--sum-warmup-epochs", "12");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--sum-warmup-epochs must be 0 (half of the epochs) or fewer than --epochs (12)")
+                .contains("got 12");
         assertThat(dir.resolve("store")).doesNotExist();
     }
 }

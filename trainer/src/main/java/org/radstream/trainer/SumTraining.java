@@ -19,9 +19,9 @@ import org.radstream.models.TrainingSettings;
 
 /**
  * SU-UNet (self-updating U-Nets) for noisy labels: an SE-UNet and a Res-UNet learn side by side.
- * The first half of the epochs trains both on the noisy labels ({@link #warmupEpochs}); before
- * every later epoch each training slice's target is recomputed by {@link SoftLabels} from the
- * noisy label and both networks' current masks (1 / 0.8 / 0.6 / 0.4 / 0), and each network is
+ * The warm-up (by default the first half of the epochs) trains both on the noisy labels
+ * ({@link #warmupEpochs}); before every later epoch each training slice's target is recomputed by
+ * {@link SoftLabels} from the noisy label and both networks' current masks (1 / 0.8 / 0.6 / 0.4 / 0), and each network is
  * trained with {@link SumLoss} (Dice + focal + 0.01 × Dice to the other network's output). The
  * learning rate follows the same half cosine as single-network runs. Augmentation is SU-UNet's
  * (scale, rotation, flips), one transform per slice applied to its inputs, its soft target and the
@@ -65,6 +65,18 @@ final class SumTraining {
         return epochs / 2;
     }
 
+    /** The recipe's warm-up: its {@code sumWarmupEpochs}, or half of its epochs when that is 0. */
+    static int warmupEpochs(TrainingRecipe r) {
+        if (r.sumWarmupEpochs() == 0) {
+            return warmupEpochs(r.epochs());
+        }
+        if (r.sumWarmupEpochs() >= r.epochs()) {
+            throw new IllegalArgumentException("a SUM warm-up of " + r.sumWarmupEpochs() + " epochs leaves none of the "
+                    + r.epochs() + " epochs to update the labels");
+        }
+        return r.sumWarmupEpochs();
+    }
+
     static Result run(Model a, Model b, Window window, SegmentationRun.Samples data, List<boolean[]> noisy,
                       List<ScanData> validation, TrainingRecipe r, Consumer<String> progress) throws Exception {
         return run(a, b, window, data, noisy, validation, List.of(), r, progress);
@@ -92,7 +104,7 @@ final class SumTraining {
         Augmentation aug = Augmentation.paper(r.inputSize());
         try (SegmentationTraining ta = SegmentationTraining.start(a, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss);
              SegmentationTraining tb = SegmentationTraining.start(b, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss)) {
-            int warmup = warmupEpochs(r.epochs());
+            int warmup = warmupEpochs(r);
             // the pool: the slices trained on, each with its noisy label and its current soft label
             List<float[]> poolIn = new ArrayList<>(data.inputs());
             List<boolean[]> poolNoisy = new ArrayList<>(noisy);
@@ -199,7 +211,7 @@ final class SumTraining {
 
     /** Whether a run mines hard slices: asked for, with a warm-up to score after and slices to split. */
     static boolean minesHardSlices(TrainingRecipe r, int slices) {
-        return r.hardMining() && warmupEpochs(r.epochs()) >= 1 && slices >= 4;
+        return r.hardMining() && warmupEpochs(r) >= 1 && slices >= 4;
     }
 
     /**

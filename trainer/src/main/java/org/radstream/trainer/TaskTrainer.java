@@ -177,6 +177,7 @@ public final class TaskTrainer {
                 metrics.put("selection_scans", (double) selectionScans.size());
             }
             metrics.put("kept_epoch", (double) (pickA ? result.keptEpochA() : result.keptEpochB()));
+            metrics.put("warmup_epochs", (double) SumTraining.warmupEpochs(r));
             TestTimeFlipChoice.Option inference = pickA ? result.inferenceA() : result.inferenceB();
             MaskThreshold.Choice threshold = inference.threshold();
             metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) threshold.threshold());

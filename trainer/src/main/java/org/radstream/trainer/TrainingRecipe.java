@@ -31,12 +31,14 @@ import org.radstream.models.UNetVariant;
  * @param maxFlips          the most test-time flips the run may choose on its validation scans ({@link TestTimeFlipChoice})
  * @param sumFocalGamma     the focusing parameter of SUM's focal loss: 2 in the paper; 0 turns it into plain
  *                          cross-entropy, the single networks' loss
+ * @param sumWarmupEpochs   SUM's epochs on the noisy labels before the first soft-label update; 0 = half of
+ *                          {@code epochs} (the paper trains both networks until they converge first)
  */
 public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int baseWidth, int epochs, int batchSize,
                              float learningRate, long seed, boolean augment, boolean hardMining,
                              double hardDiceThreshold, boolean transfer, int freezeStages, int sliceStride,
                              int classifierPatch, int classifierEpochs, String device, UNetVariant variant,
-                             TestTimeFlips maxFlips, float sumFocalGamma) {
+                             TestTimeFlips maxFlips, float sumFocalGamma, int sumWarmupEpochs) {
 
     public TrainingRecipe {
         if (levels < 2 || levels > 6) {
@@ -67,6 +69,10 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         if (!(sumFocalGamma >= 0 && sumFocalGamma <= 5)) {
             throw new IllegalArgumentException("sumFocalGamma must lie in [0, 5], got " + sumFocalGamma);
         }
+        if (sumWarmupEpochs < 0) {
+            throw new IllegalArgumentException("sumWarmupEpochs must be 0 (half of the epochs) or more, got "
+                    + sumWarmupEpochs);
+        }
     }
 
     /**
@@ -75,94 +81,101 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
      */
     public static TrainingRecipe defaults() {
         return new TrainingRecipe(128, 3, 4, 8, 6, 8, 2e-3f, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu", UNetVariant.PLAIN,
-                TestTimeFlips.BOTH, SumLoss.PAPER_GAMMA);
+                TestTimeFlips.BOTH, SumLoss.PAPER_GAMMA, 0);
     }
 
     public TrainingRecipe withInputSize(int v) {
         return new TrainingRecipe(v, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withSliceChannels(int v) {
         return new TrainingRecipe(inputSize, v, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withNetwork(int newLevels, int newBaseWidth) {
         return new TrainingRecipe(inputSize, sliceChannels, newLevels, newBaseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch,
-                classifierEpochs, device, variant, maxFlips, sumFocalGamma);
+                classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withEpochs(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, v, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withBatchSize(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, v, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withLearningRate(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, v, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withSeed(long v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, v, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withAugment(boolean v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, v,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withHardMining(boolean v, double threshold) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
+                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withTransfer(boolean v, int frozenStages) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
+                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withSliceStride(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withClassifier(int patch, int classifierEpochsValue) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, patch, classifierEpochsValue,
-                device, variant, maxFlips, sumFocalGamma);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withDevice(String v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, variant, maxFlips, sumFocalGamma);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     public TrainingRecipe withVariant(UNetVariant v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, v, maxFlips, sumFocalGamma);
+                device, v, maxFlips, sumFocalGamma, sumWarmupEpochs);
     }
 
     /** The most test-time flips a run may choose ({@link TestTimeFlips#NONE}: one pass per slice, always). */
     public TrainingRecipe withMaxFlips(TestTimeFlips v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, v, sumFocalGamma);
+                device, variant, v, sumFocalGamma, sumWarmupEpochs);
     }
 
     /** SUM's focal-loss focusing parameter (0: cross-entropy). */
     public TrainingRecipe withSumFocalGamma(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, v);
+                device, variant, maxFlips, v, sumWarmupEpochs);
+    }
+
+    /** SUM's warm-up on the noisy labels, in epochs (0: half of the epochs). */
+    public TrainingRecipe withSumWarmupEpochs(int v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
+                device, variant, maxFlips, sumFocalGamma, v);
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.radstream.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.Model;
@@ -18,6 +19,19 @@ import org.radstream.models.UNetVariant;
  * from half of the slices and the hard ones of the other half join, with their flips, when it ends.
  */
 class SumTrainingTest {
+
+    @Test
+    void theWarmUpIsHalfTheEpochsUnlessTheRecipeNamesItAndAlwaysLeavesAnUpdatingEpoch() {
+        TrainingRecipe r = TrainingRecipe.defaults().withEpochs(12);
+
+        assertThat(SumTraining.warmupEpochs(r)).isEqualTo(6);
+        assertThat(SumTraining.warmupEpochs(r.withSumWarmupEpochs(9))).isEqualTo(9);
+        assertThatThrownBy(() -> SumTraining.warmupEpochs(r.withSumWarmupEpochs(12)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("warm-up of 12 epochs leaves none of the 12 epochs");
+        assertThatThrownBy(() -> r.withSumWarmupEpochs(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sumWarmupEpochs");
+    }
 
     @Test
     void labelsSelfUpdateOnlyAfterTheWarmUpHalf() throws Exception {
