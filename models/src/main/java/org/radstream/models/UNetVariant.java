@@ -5,8 +5,8 @@ package org.radstream.models;
  *
  * <p>The SU-UNet method needs two U-Nets that err differently, so their agreement means something:
  * the squeeze-and-excitation variant re-weights channels and pixels, the residual variant eases
- * gradient flow. Both keep the plain U-Net's encoder/decoder layout, so every variant accepts the same
- * inputs and produces the same output shape.
+ * gradient flow. Both keep the plain U-Net's encoder/decoder layout, so every variant accepts the
+ * same inputs and produces the same output shape.
  */
 public enum UNetVariant {
     /** Two 3×3 convolutions, each followed by batch norm and ReLU (Ronneberger et al.). */

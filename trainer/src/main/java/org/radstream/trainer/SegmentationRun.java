@@ -203,12 +203,16 @@ final class SegmentationRun {
             try (SegmentationTraining kept = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
                     r.inputSize(), settings, loss)) {
                 inference = chooseInference(kept, window, r, inRegion, pruneComponents,
-                        selection.isEmpty() ? validation : selection, selection.isEmpty() ? "validation" : "selection",
-                        name, progress);
+                        selection.isEmpty() ? validation : selection, scansName(selection), name, progress);
             }
             return new Result(losses, dices, steps, poolIn.size(), hardAdded, Duration.ofNanos(System.nanoTime() - start),
                     bestEpoch, inference.threshold(), inference.minComponent(), inference.flips());
         }
+    }
+
+    /** What the scans that choose a run's reading are called: "selection" when there are any, else "validation". */
+    static String scansName(List<ScanData> selection) {
+        return selection.isEmpty() ? "validation" : "selection";
     }
 
     /**

@@ -21,8 +21,8 @@ import org.radstream.models.TrainingSettings;
  * SU-UNet (self-updating U-Nets) for noisy labels: an SE-UNet and a Res-UNet learn side by side.
  * The warm-up (by default the first half of the epochs) trains both on the noisy labels
  * ({@link #warmupEpochs}); before every later epoch each training slice's target is recomputed by
- * {@link SoftLabels} from the noisy label and both networks' current masks (1 / 0.8 / 0.6 / 0.4 / 0), and each network is
- * trained with {@link SumLoss} (Dice + focal + 0.01 × Dice to the other network's output). The
+ * {@link SoftLabels} from the noisy label and both networks' current masks (1 / 0.8 / 0.6 / 0.4 / 0),
+ * and each network is trained with {@link SumLoss} (Dice + focal + 0.01 × Dice to the other network's output). The
  * learning rate follows the same half cosine as single-network runs. Augmentation is SU-UNet's
  * (scale, rotation, flips), one transform per slice applied to its inputs, its soft target and the
  * peer's output alike. Each network ends with the weights of its best self-updating epoch on the
@@ -90,7 +90,7 @@ final class SumTraining {
                       List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, Consumer<String> progress)
             throws Exception {
         List<ScanData> chooseOn = selection.isEmpty() ? validation : selection;
-        String scansName = selection.isEmpty() ? "validation" : "selection";
+        String scansName = SegmentationRun.scansName(selection);
         long start = System.nanoTime();
         TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
         SumLoss loss = SumLoss.withGamma(r.sumFocalGamma());

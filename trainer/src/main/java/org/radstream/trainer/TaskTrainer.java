@@ -226,8 +226,7 @@ public final class TaskTrainer {
             }
         }
         List<Mask3D> judged = insideLung(effectScans, effectCandidates, device);
-        ClassifierEffect effect = new ClassifierEffect(effectScans, judged, patch,
-                scansChoosing());
+        ClassifierEffect effect = new ClassifierEffect(effectScans, judged, patch, scansChoosing());
         progress.accept(String.format(Locale.ROOT, "infection-classifier: %d training patches (%d positive), %d validation (%d positive); "
                         + "candidates from the HU band%s; %d components of the %d %s scans judged for the effect on infection Dice",
                 trainPatches.size(), trainPatches.positives(), valPatches.size(), valPatches.positives(),
@@ -310,7 +309,7 @@ public final class TaskTrainer {
 
     /** What the scans that choose a model's reading are called in metrics and messages. */
     private String scansChoosing() {
-        return selectionScans.isEmpty() ? "validation" : "selection";
+        return SegmentationRun.scansName(selectionScans);
     }
 
     private List<ScanData> gateSet(List<ScanData> validation) {
