@@ -102,6 +102,16 @@ final class TrainCommand implements Callable<Integer> {
                     + "(the paper: until both have converged); fewer than --epochs. Default ${DEFAULT-VALUE}: half of the epochs.")
     int sumWarmupEpochs;
 
+    @Option(names = "--sum-start-se-unet", paramLabel = "ARTIFACT",
+            description = "vessel SUM, with --sum-start-res-unet: a published vessel se-unet (a model version's directory, "
+                    + "e.g. from --vessel-method SINGLE --architecture se-unet) already trained on the noisy labels; SUM then "
+                    + "skips its warm-up and every epoch self-updates the labels.")
+    Path sumStartSeUnet;
+
+    @Option(names = "--sum-start-res-unet", paramLabel = "ARTIFACT",
+            description = "vessel SUM, with --sum-start-se-unet: the published vessel res-unet to start from.")
+    Path sumStartResUnet;
+
     @Option(names = "--classifier-epochs", defaultValue = "8", description = "Epochs of the infection classifier. Default ${DEFAULT-VALUE}.")
     int classifierEpochs;
 
@@ -144,12 +154,32 @@ final class TrainCommand implements Callable<Integer> {
                     + "or fewer than --epochs (" + epochs + "), so that SUM has an epoch that updates its labels; got "
                     + sumWarmupEpochs);
         }
+        TaskTrainer.SumStart sumStart = sumStart(t);
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
                 variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
-                new QualityGate(gateMargin), vesselMethod, gateCohort, selectCohort, System.out::println);
+                new QualityGate(gateMargin), vesselMethod, gateCohort, selectCohort, sumStart, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());
         return 0;
+    }
+    /** The two trained networks a vessel SUM run starts from, or null; refused where they mean nothing. */
+    private TaskTrainer.SumStart sumStart(TrainingTask t) {
+        if (sumStartSeUnet == null && sumStartResUnet == null) {
+            return null;
+        }
+        if (sumStartSeUnet == null || sumStartResUnet == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "SUM starts from two networks: give both "
+                    + "--sum-start-se-unet and --sum-start-res-unet");
+        }
+        if (t != TrainingTask.VESSEL || vesselMethod != TaskTrainer.VesselMethod.SUM) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sum-start-se-unet and --sum-start-res-unet "
+                    + "only apply to --task vessel --vessel-method SUM");
+        }
+        if (sumWarmupEpochs != 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sum-warmup-epochs and --sum-start-* exclude "
+                    + "each other: started from trained networks, SUM has no warm-up");
+        }
+        return new TaskTrainer.SumStart(sumStartSeUnet.toUri(), sumStartResUnet.toUri());
     }
 }

@@ -36,4 +36,31 @@ class TrainCommandTest {
                 .contains("got 12");
         assertThat(dir.resolve("store")).doesNotExist();
     }
+    @Test
+    void sumStartingNetworksComeInPairsOnlyForVesselSumAndWithoutAWarmUp() {
+        String se = dir.resolve("se").toString();
+        String res = dir.resolve("res").toString();
+        assertThat(refusal("--task", "vessel", "--sum-start-se-unet", se))
+                .contains("give both --sum-start-se-unet and --sum-start-res-unet");
+        assertThat(refusal("--task", "liver", "--sum-start-se-unet", se, "--sum-start-res-unet", res))
+                .contains("only apply to --task vessel --vessel-method SUM");
+        assertThat(refusal("--task", "vessel", "--vessel-method", "SINGLE", "--sum-start-se-unet", se,
+                "--sum-start-res-unet", res)).contains("only apply to --task vessel --vessel-method SUM");
+        assertThat(refusal("--task", "vessel", "--sum-warmup-epochs", "2", "--sum-start-se-unet", se,
+                "--sum-start-res-unet", res)).contains("SUM has no warm-up");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
+    private String refusal(String... options) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TrainCommand()).setErr(new PrintWriter(err));
+        String[] args = new String[options.length + 4];
+        args[0] = "--cohort";
+        args[1] = dir.resolve("cohort").toString();
+        args[2] = "--store";
+        args[3] = dir.resolve("store").toString();
+        System.arraycopy(options, 0, args, 4, options.length);
+        assertThat(cli.execute(args)).isEqualTo(2);
+        return err.toString();
+    }
 }

@@ -57,13 +57,24 @@ final class TrainingLoop implements AutoCloseable {
                         .build())
                 .optDevices(new Device[] {device});
         boolean initialized = model.getBlock().isInitialized();
+        // the PyTorch engine unfreezes every parameter of a loaded model when it makes a trainer: a
+        // stage frozen before (transfer from a published version) is frozen again below
+        List<Parameter> frozen = new ArrayList<>();
+        for (Parameter p : model.getBlock().getParameters().values()) {
+            if (!p.requiresGradient()) {
+                frozen.add(p);
+            }
+        }
         this.trainer = model.newTrainer(config);
         if (!initialized) {
             // repeatable initial weights; the engine's generator is process-wide, which is
             // acceptable for a training process and irrelevant to inference
             Engine.getInstance().setRandomSeed((int) settings.seed());
-            trainer.initialize(new Shape(1, channels, height, width));
         }
+        // also for loaded weights (transfer, SUM from trained networks), which it keeps: it marks them as
+        // needing gradients and names the block's input, without which the trained model cannot be saved
+        trainer.initialize(new Shape(1, channels, height, width));
+        frozen.forEach(p -> p.freeze(true));
     }
 
     /** Base rate outside {@code fit}; within, cosine-decayed to 1% if the settings ask for it. */

@@ -89,6 +89,47 @@ class ModelStoreTest {
         }
     }
 
+    /** A transfer or SUM run starts training from a loaded version, keeping its weights, and publishes it. */
+    @Test
+    void aLoadedVersionStartsTrainingWithItsWeightsAndSavesAgain() throws Exception {
+        ModelStore store = store();
+        ModelArtifact[] saved = new ModelArtifact[1];
+        trainAndSave(store, probe(), saved);
+        try (StoredModel loaded = ModelStore.load(saved[0].location(), Device.cpu());
+             SegmentationTraining training = SegmentationTraining.start(loaded.model(), 3, SIZE, SIZE,
+                     TrainingSettings.defaults())) {
+            ModelArtifact again = store.save(loaded.model(), lung);
+            assertThat(again.metadata().version()).isEqualTo(2);
+            assertThat(again.metadata().network()).isEqualTo(saved[0].metadata().network());
+            assertThat(again.metadata().sha256()).isEqualTo(saved[0].metadata().sha256());
+
+            // and the loaded weights learn: one step changes them
+            SyntheticDisks data = new SyntheticDisks(4, SIZE, 13);
+            training.step(SliceStack.stackAll(java.util.List.of(data.images), 3), data.masks);
+            assertThat(store.save(loaded.model(), lung).metadata().sha256()).isNotEqualTo(saved[0].metadata().sha256());
+        }
+    }
+
+    @Test
+    void aLoadedVersionFrozenBeforeTrainingKeepsItsFrozenStage() throws Exception {
+        ModelStore store = store();
+        ModelArtifact[] saved = new ModelArtifact[1];
+        trainAndSave(store, probe(), saved);
+        try (StoredModel loaded = ModelStore.load(saved[0].location(), Device.cpu())) {
+            UNet net = (UNet) loaded.model().getBlock();
+            net.freezeEncoder(1, true);
+            float[] frozenBefore = net.encoderParameters(0).valueAt(0).getArray().toFloatArray();
+            float[] trainableBefore = net.encoderParameters(1).valueAt(0).getArray().toFloatArray();
+            try (SegmentationTraining training = SegmentationTraining.start(loaded.model(), 3, SIZE, SIZE,
+                    TrainingSettings.defaults())) {
+                SyntheticDisks data = new SyntheticDisks(4, SIZE, 13);
+                training.step(SliceStack.stackAll(java.util.List.of(data.images), 3), data.masks);
+            }
+            assertThat(net.encoderParameters(0).valueAt(0).getArray().toFloatArray()).containsExactly(frozenBefore);
+            assertThat(net.encoderParameters(1).valueAt(0).getArray().toFloatArray()).isNotEqualTo(trainableBefore);
+        }
+    }
+
     @Test
     void flippedByteInParametersIsRefused() throws Exception {
         ModelStore store = store();

@@ -89,6 +89,17 @@ public final class CohortTraining {
     public static TaskTrainer.Outcome train(Path cohortDir, TrainingTask task, TrainingRecipe recipe, ModelStore store,
                                             QualityGate gate, TaskTrainer.VesselMethod vesselMethod, Path gateCohortDir,
                                             Path selectCohortDir, Consumer<String> progress) throws Exception {
+        return train(cohortDir, task, recipe, store, gate, vesselMethod, gateCohortDir, selectCohortDir, null, progress);
+    }
+
+    /**
+     * The same, with a vessel SUM run starting from two networks already trained on the noisy labels
+     * ({@link TaskTrainer.SumStart}) when {@code sumStart} is not null.
+     */
+    public static TaskTrainer.Outcome train(Path cohortDir, TrainingTask task, TrainingRecipe recipe, ModelStore store,
+                                            QualityGate gate, TaskTrainer.VesselMethod vesselMethod, Path gateCohortDir,
+                                            Path selectCohortDir, TaskTrainer.SumStart sumStart,
+                                            Consumer<String> progress) throws Exception {
         Cohort cohort = Cohort.open(cohortDir);
         Cohort gateCohort = gateCohortDir == null ? null : otherCohort("gate", gateCohortDir, cohort, task);
         Cohort selectCohort = selectCohortDir == null ? null : otherCohort("selection", selectCohortDir, cohort, task);
@@ -110,7 +121,7 @@ public final class CohortTraining {
         List<ScanData> validation = scans(cohort, task, true);
         progress.accept(String.format(Locale.ROOT, "%s: cohort %s (seed %d), %d training and %d validation scans",
                 task.id(), cohortDir, cohort.manifest().seed(), train.size(), validation.size()));
-        TaskTrainer trainer = new TaskTrainer(store, gate, p -> { }, progress);
+        TaskTrainer trainer = new TaskTrainer(store, gate, p -> { }, progress).startingSumFrom(sumStart);
         return trainer.train(task, train, validation, recipe, vesselMethod, gateScans, selectionScans);
     }
 

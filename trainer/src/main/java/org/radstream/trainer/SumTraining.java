@@ -28,7 +28,9 @@ import org.radstream.models.TrainingSettings;
  * peer's output alike. Each network ends with the weights of its best self-updating epoch on the
  * validation scans, as single-network runs keep their best epoch. With the recipe's hard-sample
  * mining the warm-up trains on one half of the slices and its end adds the other half's hard slices
- * with their flips ({@link #addHardSlices}), as single-network runs do half-way.
+ * with their flips ({@link #addHardSlices}), as single-network runs do half-way. Two networks that
+ * arrive already trained on the noisy labels (the paper's "until the two UNet converge", here two
+ * single-network runs) skip the warm-up: every epoch self-updates.
  */
 final class SumTraining {
 
@@ -79,16 +81,23 @@ final class SumTraining {
 
     static Result run(Model a, Model b, Window window, SegmentationRun.Samples data, List<boolean[]> noisy,
                       List<ScanData> validation, TrainingRecipe r, Consumer<String> progress) throws Exception {
-        return run(a, b, window, data, noisy, validation, List.of(), r, progress);
+        return run(a, b, window, data, noisy, validation, List.of(), warmupEpochs(r), r, progress);
     }
 
     /**
      * A SUM run; with a non-empty {@code selection}, how each network's kept weights are read is
      * chosen on those scans instead of the validation scans (which still choose the kept epochs).
+     *
+     * @param warmup epochs on the noisy labels before the labels self-update: {@link #warmupEpochs(TrainingRecipe)},
+     *               or 0 when both networks arrive already trained on the noisy labels (then every epoch
+     *               self-updates, and there is no warm-up to mine hard slices after)
      */
     static Result run(Model a, Model b, Window window, SegmentationRun.Samples data, List<boolean[]> noisy,
-                      List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, Consumer<String> progress)
-            throws Exception {
+                      List<ScanData> validation, List<ScanData> selection, int warmup, TrainingRecipe r,
+                      Consumer<String> progress) throws Exception {
+        if (warmup < 0 || warmup >= r.epochs()) {
+            throw new IllegalArgumentException("a SUM warm-up of " + warmup + " epochs must lie in 0.." + (r.epochs() - 1));
+        }
         List<ScanData> chooseOn = selection.isEmpty() ? validation : selection;
         String scansName = SegmentationRun.scansName(selection);
         long start = System.nanoTime();
@@ -104,13 +113,12 @@ final class SumTraining {
         Augmentation aug = Augmentation.paper(r.inputSize());
         try (SegmentationTraining ta = SegmentationTraining.start(a, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss);
              SegmentationTraining tb = SegmentationTraining.start(b, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss)) {
-            int warmup = warmupEpochs(r);
             // the pool: the slices trained on, each with its noisy label and its current soft label
             List<float[]> poolIn = new ArrayList<>(data.inputs());
             List<boolean[]> poolNoisy = new ArrayList<>(noisy);
             List<float[]> poolSoft = new ArrayList<>(data.targets());
             HardSampleMining.Split split = null;
-            if (minesHardSlices(r, data.size())) {
+            if (warmup >= 1 && minesHardSlices(r, data.size())) {
                 split = HardSampleMining.split(data.size(), r.seed());
                 poolIn = SegmentationRun.pick(data.inputs(), split.train());
                 poolNoisy = SegmentationRun.pick(noisy, split.train());

@@ -3,6 +3,7 @@ package org.radstream.trainer;
 import ai.djl.Device;
 import ai.djl.Model;
 import java.io.IOException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +22,7 @@ import org.radstream.models.Architectures;
 import org.radstream.models.Devices;
 import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelDescriptor;
+import org.radstream.models.ModelMetadata;
 import org.radstream.models.ModelStore;
 import org.radstream.models.NetworkSpec;
 import org.radstream.models.PatchClassifier;
@@ -41,6 +43,19 @@ public final class TaskTrainer {
 
     /** How vessels are learnt from noisy labels. */
     public enum VesselMethod { SUM, SINGLE }
+
+    /**
+     * SUM's two networks already trained on the noisy labels: published vessel artifacts of an
+     * SE-UNet and a Res-UNet (for example two {@code --vessel-method SINGLE} runs' versions). SU-UNet
+     * trains both "until the two UNet converge" before its labels self-update; started from these,
+     * a SUM run skips its warm-up and every epoch self-updates.
+     */
+    public record SumStart(URI seUnet, URI resUnet) {
+        public SumStart {
+            java.util.Objects.requireNonNull(seUnet, "seUnet");
+            java.util.Objects.requireNonNull(resUnet, "resUnet");
+        }
+    }
 
     /**
      * What a training run ended in.
@@ -64,6 +79,13 @@ public final class TaskTrainer {
 
     private List<ScanData> gateScans = List.of();
     private List<ScanData> selectionScans = List.of();
+    private SumStart sumStart;
+
+    /** SUM runs of this trainer start from these two trained networks (null: from scratch, with a warm-up). */
+    public TaskTrainer startingSumFrom(SumStart start) {
+        this.sumStart = start;
+        return this;
+    }
 
     public Outcome train(TrainingTask task, List<ScanData> train, List<ScanData> validation, TrainingRecipe r)
             throws Exception {
@@ -159,12 +181,13 @@ public final class TaskTrainer {
         Device device = Devices.requireAvailable(Devices.parse(r.device()));
         SegmentationRun.Samples data = SegmentationRun.samples(train, task.window(), r, task.regionInput());
         List<boolean[]> noisy = SumTraining.noisyLabels(data);
-        try (Model a = Architectures.newModel(NetworkSpec.unet(UNetVariant.SQUEEZE_EXCITATION, r.sliceChannels(),
-                r.levels(), r.baseWidth()), device);
-             Model b = Architectures.newModel(NetworkSpec.unet(UNetVariant.RESIDUAL, r.sliceChannels(),
-                     r.levels(), r.baseWidth()), device)) {
-            SumTraining.Result result = SumTraining.run(a, b, task.window(), data, noisy, validation, selectionScans, r,
-                    progress);
+        try (Holder ha = sumNetwork(UNetVariant.SQUEEZE_EXCITATION, sumStart == null ? null : sumStart.seUnet(), r, device);
+             Holder hb = sumNetwork(UNetVariant.RESIDUAL, sumStart == null ? null : sumStart.resUnet(), r, device)) {
+            Model a = ha.model();
+            Model b = hb.model();
+            int warmup = sumStart == null ? SumTraining.warmupEpochs(r) : 0;
+            SumTraining.Result result = SumTraining.run(a, b, task.window(), data, noisy, validation, selectionScans,
+                    warmup, r, progress);
             boolean pickA = !(result.finalDiceB() > result.finalDiceA());
             Model best = pickA ? a : b;
             double dice = pickA ? result.finalDiceA() : result.finalDiceB();
@@ -177,7 +200,8 @@ public final class TaskTrainer {
                 metrics.put("selection_scans", (double) selectionScans.size());
             }
             metrics.put("kept_epoch", (double) (pickA ? result.keptEpochA() : result.keptEpochB()));
-            metrics.put("warmup_epochs", (double) SumTraining.warmupEpochs(r));
+            metrics.put("warmup_epochs", (double) warmup);
+            metrics.put("started_from_trained_networks", sumStart == null ? 0.0 : 1.0);
             TestTimeFlipChoice.Option inference = pickA ? result.inferenceA() : result.inferenceB();
             MaskThreshold.Choice threshold = inference.threshold();
             metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) threshold.threshold());
@@ -426,6 +450,28 @@ public final class TaskTrainer {
             progress.accept(task.id() + ": no compatible published version to transfer from; training from scratch");
         }
         return new Holder(Architectures.newModel(spec, device), null, false);
+    }
+
+    /**
+     * One of SUM's networks: fresh, or the published vessel artifact at {@code from}, which must be
+     * the recipe's network of that variant at its input size (else the run would publish a network
+     * the recipe does not describe, or train one the workers cannot feed).
+     */
+    private Holder sumNetwork(UNetVariant variant, URI from, TrainingRecipe r, Device device) throws IOException {
+        NetworkSpec spec = NetworkSpec.unet(variant, r.sliceChannels(), r.levels(), r.baseWidth());
+        if (from == null) {
+            return new Holder(Architectures.newModel(spec, device), null, false);
+        }
+        ModelMetadata m = ModelStore.readMetadata(from);
+        if (!TrainingTask.VESSEL.id().equals(m.task()) || !m.network().equals(spec) || m.inputWidth() != r.inputSize()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "SUM cannot start its %s from %s: that is a %s model (%s, %d² input), the run needs a vessel %s (%d² input)",
+                    spec.architecture(), from, m.task(), m.network(), m.inputWidth(), spec, r.inputSize()));
+        }
+        StoredModel stored = ModelStore.load(from, device);
+        progress.accept(String.format(Locale.ROOT, "vessel SUM: %s starts from version %d at %s (trained on the noisy labels; no warm-up)",
+                spec.architecture(), m.version(), from));
+        return new Holder(stored.model(), stored, true);
     }
 
     private record Holder(Model model, StoredModel stored, boolean transferred) implements AutoCloseable {

@@ -36,14 +36,11 @@ class SumTrainingTest {
     @Test
     void labelsSelfUpdateOnlyAfterTheWarmUpHalf() throws Exception {
         // without flips: the kept weights' Dice at 0.5 is then what the epoch scored
-        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(4).withBatchSize(4)
-                .withHardMining(false, 0.7).withMaxFlips(org.radstream.models.TestTimeFlips.NONE);
-        List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6));
-        SegmentationRun.Samples data = SegmentationRun.samples(train, Window.VESSEL, r, true);
+        TrainingRecipe r = small(4).withHardMining(false, 0.7).withMaxFlips(org.radstream.models.TestTimeFlips.NONE);
+        SegmentationRun.Samples data = oneScan(r);
         List<boolean[]> noisy = SumTraining.noisyLabels(data);
         List<String> progress = new ArrayList<>();
-        try (Model a = Architectures.newModel(NetworkSpec.unet(UNetVariant.SQUEEZE_EXCITATION, 3, 3, 4), Device.cpu());
-             Model b = Architectures.newModel(NetworkSpec.unet(UNetVariant.RESIDUAL, 3, 3, 4), Device.cpu())) {
+        try (Model a = network(UNetVariant.SQUEEZE_EXCITATION); Model b = network(UNetVariant.RESIDUAL)) {
             SumTraining.Result result = SumTraining.run(a, b, Window.VESSEL, data, noisy,
                     List.of(TaskTrainerTest.disks("v", 32, 6)), r, progress::add);
             assertThat(SumTraining.warmupEpochs(4)).isEqualTo(2);
@@ -67,18 +64,15 @@ class SumTrainingTest {
     @Test
     void hardSlicesOfTheScoredHalfJoinWithTheirFlipsWhenTheWarmUpEnds() throws Exception {
         // threshold 1: every scored slice the two young networks do not get exactly right is hard
-        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(4).withBatchSize(4)
-                .withHardMining(true, 1.0);
-        List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6));
-        SegmentationRun.Samples data = SegmentationRun.samples(train, Window.VESSEL, r, true);
+        TrainingRecipe r = small(4).withHardMining(true, 1.0);
+        SegmentationRun.Samples data = oneScan(r);
         assertThat(data.size()).isEqualTo(6);
         List<boolean[]> noisy = SumTraining.noisyLabels(data);
         assertThat(SumTraining.minesHardSlices(r, data.size())).isTrue();
         assertThat(SumTraining.minesHardSlices(r, 3)).isFalse();
         assertThat(SumTraining.minesHardSlices(r.withEpochs(1), data.size())).isFalse(); // no warm-up to score after
         List<String> progress = new ArrayList<>();
-        try (Model a = Architectures.newModel(NetworkSpec.unet(UNetVariant.SQUEEZE_EXCITATION, 3, 3, 4), Device.cpu());
-             Model b = Architectures.newModel(NetworkSpec.unet(UNetVariant.RESIDUAL, 3, 3, 4), Device.cpu())) {
+        try (Model a = network(UNetVariant.SQUEEZE_EXCITATION); Model b = network(UNetVariant.RESIDUAL)) {
             SumTraining.Result result = SumTraining.run(a, b, Window.VESSEL, data, noisy,
                     List.of(TaskTrainerTest.disks("v", 32, 6)), r, progress::add);
             assertThat(result.hardSlices()).isEqualTo(3);
@@ -87,6 +81,41 @@ class SumTrainingTest {
             assertThat(progress.get(2)).contains("hard-sample mining: 3 of 3 scored slices");
             assertThat(progress.get(3)).contains("epoch 3/4").contains("soft-label change");
         }
+    }
+
+    @Test
+    void networksThatArriveTrainedSelfUpdateFromTheFirstEpochAndMineNothing() throws Exception {
+        // mining on: with no warm-up there is nothing to score hard slices after
+        TrainingRecipe r = small(2).withHardMining(true, 1.0).withMaxFlips(org.radstream.models.TestTimeFlips.NONE);
+        SegmentationRun.Samples data = oneScan(r);
+        List<boolean[]> noisy = SumTraining.noisyLabels(data);
+        List<String> progress = new ArrayList<>();
+        try (Model a = network(UNetVariant.SQUEEZE_EXCITATION); Model b = network(UNetVariant.RESIDUAL)) {
+            List<ScanData> validation = List.of(TaskTrainerTest.disks("v", 32, 6));
+            SumTraining.Result result = SumTraining.run(a, b, Window.VESSEL, data, noisy, validation, List.of(), 0, r,
+                    progress::add);
+            assertThat(result.softLabelChange()).hasSize(2);
+            assertThat(result.hardSlices()).isZero();
+            assertThat(result.steps()).isEqualTo(2 * 2); // all 6 slices, two batches an epoch
+            assertThat(progress.get(0)).contains("epoch 1/2").contains("soft-label change");
+            assertThat(result.keptEpochA()).isEqualTo(bestOf(result.diceA(), 1));
+
+            assertThatThrownBy(() -> SumTraining.run(a, b, Window.VESSEL, data, noisy, validation, List.of(), 2, r,
+                    progress::add)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must lie in 0..1");
+        }
+    }
+
+    /** SUM's small networks (3 levels, width 4) at 32², batch 4. */
+    private static TrainingRecipe small(int epochs) {
+        return TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(epochs).withBatchSize(4);
+    }
+
+    private static SegmentationRun.Samples oneScan(TrainingRecipe r) {
+        return SegmentationRun.samples(List.of(TaskTrainerTest.disks("a", 32, 6)), Window.VESSEL, r, true);
+    }
+
+    private static Model network(UNetVariant variant) {
+        return Architectures.newModel(NetworkSpec.unet(variant, 3, 3, 4), Device.cpu());
     }
 
     private static int bestOf(List<Double> dice, int fromEpoch) {

@@ -14,6 +14,7 @@ import org.radstream.imaging.Volume;
 import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
 import org.radstream.models.SegmentationModel;
+import org.radstream.models.UNetVariant;
 
 /** A short real training run on disks (32², a few dozen steps): loss falls, the gate decides, the store sees it. */
 class TaskTrainerTest {
@@ -81,6 +82,88 @@ class TaskTrainerTest {
         assertThat(second.decision().publish()).isFalse();
         assertThat(store.versions("lung")).hasSize(1);
         assertThat(announced).hasSize(1);
+    }
+
+    @Test
+    void transferStartsFromThePublishedVersionKeepsItsFrozenStageAndPublishesTheRest() throws Exception {
+        TrainingRecipe r = smallRecipe(2);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<String> progress = new ArrayList<>();
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(1.0), p -> { }, progress::add);
+        trainer.train(TrainingTask.LUNG, train, validation, r);
+
+        TaskTrainer.Outcome second = trainer.train(TrainingTask.LUNG, train, validation, r.withTransfer(true, 1));
+        assertThat(second.metrics()).containsEntry("transfer", 1.0);
+        assertThat(second.published()).isPresent();
+        assertThat(progress).contains("lung: transfer from version 1, 1 encoder stage(s) frozen");
+        try (org.radstream.models.StoredModel v1 = ModelStore.load(store.versions("lung").get(0).location());
+             org.radstream.models.StoredModel v2 = ModelStore.load(store.versions("lung").get(1).location())) {
+            assertThat(v2.metadata().version()).isEqualTo(2);
+            org.radstream.models.UNet a = (org.radstream.models.UNet) v1.model().getBlock();
+            org.radstream.models.UNet b = (org.radstream.models.UNet) v2.model().getBlock();
+            for (int stage = 0; stage < 3; stage++) {
+                boolean same = true;
+                for (var p : a.encoderParameters(stage)) {
+                    if (p.getValue().getType() == ai.djl.nn.Parameter.Type.RUNNING_MEAN
+                            || p.getValue().getType() == ai.djl.nn.Parameter.Type.RUNNING_VAR) {
+                        continue; // batch statistics follow the data in training mode, frozen or not
+                    }
+                    float[] before = p.getValue().getArray().toFloatArray();
+                    float[] after = b.encoderParameters(stage).get(p.getKey()).getArray().toFloatArray();
+                    same &= java.util.Arrays.equals(before, after);
+                }
+                assertThat(same).as("encoder stage %d unchanged", stage).isEqualTo(stage == 0);
+            }
+        }
+    }
+
+    @Test
+    void sumStartsFromTwoTrainedNetworksWithoutAWarmUpAndRefusesANetworkOfTheWrongKind() throws Exception {
+        TrainingRecipe r = smallRecipe(4).withMaxFlips(org.radstream.models.TestTimeFlips.NONE);
+        // two single vessel networks trained on the labels, each published into its own store
+        java.util.Map<UNetVariant, Double> singleDice = new java.util.EnumMap<>(UNetVariant.class);
+        java.util.Map<UNetVariant, java.net.URI> published = new java.util.EnumMap<>(UNetVariant.class);
+        for (UNetVariant v : List.of(UNetVariant.SQUEEZE_EXCITATION, UNetVariant.RESIDUAL)) {
+            ModelStore single = new ModelStore(dir.resolve(v.name()));
+            TaskTrainer.Outcome o = new TaskTrainer(single, new QualityGate(0.0), p -> { }, p -> { })
+                    .train(TrainingTask.VESSEL, train, validation, r.withVariant(v), TaskTrainer.VesselMethod.SINGLE);
+            singleDice.put(v, o.metrics().get("validation_dice"));
+            published.put(v, single.latest("vessel").orElseThrow().location());
+        }
+        assertThat(singleDice.values()).allSatisfy(d -> assertThat(d).isGreaterThan(0.3));
+
+        // one self-updating epoch at a rate too small to move them: SUM reads what the singles learnt
+        List<String> progress = new ArrayList<>();
+        TaskTrainer.Outcome sum = new TaskTrainer(new ModelStore(dir.resolve("sum")), new QualityGate(0.0), p -> { },
+                progress::add)
+                .startingSumFrom(new TaskTrainer.SumStart(published.get(UNetVariant.SQUEEZE_EXCITATION),
+                        published.get(UNetVariant.RESIDUAL)))
+                .train(TrainingTask.VESSEL, train, validation, r.withEpochs(1).withLearningRate(1e-7f),
+                        TaskTrainer.VesselMethod.SUM);
+        assertThat(sum.metrics()).containsEntry("warmup_epochs", 0.0).containsEntry("started_from_trained_networks", 1.0)
+                .containsKey("final_soft_label_change");
+        // the same epoch from scratch: what the two networks would score without the singles' weights
+        TaskTrainer.Outcome fresh = new TaskTrainer(new ModelStore(dir.resolve("fresh")), new QualityGate(0.0), p -> { },
+                p -> { }).train(TrainingTask.VESSEL, train, validation, r.withEpochs(1).withLearningRate(1e-7f),
+                TaskTrainer.VesselMethod.SUM);
+        assertThat(fresh.metrics()).containsEntry("started_from_trained_networks", 0.0);
+        for (String net : List.of("validation_dice_se_unet", "validation_dice_res_unet")) {
+            assertThat(sum.metrics().get(net)).isGreaterThan(fresh.metrics().get(net) + 0.2);
+        }
+        assertThat(progress).anyMatch(l -> l.startsWith("vessel SUM: se-unet starts from version 1"))
+                .anyMatch(l -> l.startsWith("vessel SUM: res-unet starts from version 1"))
+                .anyMatch(l -> l.contains("epoch 1/1") && l.contains("soft-label change"));
+
+        // the Res-UNet offered as the SE-UNet: refused before any training, with what was found and what is needed
+        TaskTrainer swapped = new TaskTrainer(new ModelStore(dir.resolve("swapped")), new QualityGate(0.0), p -> { }, p -> { })
+                .startingSumFrom(new TaskTrainer.SumStart(published.get(UNetVariant.RESIDUAL),
+                        published.get(UNetVariant.SQUEEZE_EXCITATION)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> swapped.train(TrainingTask.VESSEL, train, validation,
+                        r.withEpochs(1), TaskTrainer.VesselMethod.SUM))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SUM cannot start its se-unet from")
+                .hasMessageContaining("res-unet");
+        assertThat(new ModelStore(dir.resolve("swapped")).versions("vessel")).isEmpty();
     }
 
     @Test
