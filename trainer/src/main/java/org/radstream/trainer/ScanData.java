@@ -58,7 +58,19 @@ public record ScanData(String id, Volume hu, Mask3D label, Mask3D region, Mask3D
 
     /** The label of slice {@code z} (restricted to the region), resized to {@code size}², as 0/1. */
     public float[] target(int z, int size) {
-        boolean[] s = label.slice(z);
+        return asTarget(label, z, size);
+    }
+
+    /**
+     * The exact truth of slice {@code z} as {@link #target} gives the label, for reporting how far
+     * labels are from it; null where the truth is not known.
+     */
+    public float[] truthTarget(int z, int size) {
+        return truth == null ? null : asTarget(truth, z, size);
+    }
+
+    private float[] asTarget(Mask3D mask, int z, int size) {
+        boolean[] s = mask.slice(z);
         if (region != null) {
             boolean[] r = region.slice(z);
             for (int i = 0; i < s.length; i++) {

@@ -48,7 +48,15 @@ final class SegmentationRun {
     }
 
     /** Inputs and targets of training slices. */
-    record Samples(List<float[]> inputs, List<float[]> targets) {
+    /**
+     * Training slices: inputs, targets and, where every scan's exact truth is known (cohorts), that
+     * truth as targets for reporting only (else {@code truths} is empty).
+     */
+    record Samples(List<float[]> inputs, List<float[]> targets, List<float[]> truths) {
+        Samples(List<float[]> inputs, List<float[]> targets) {
+            this(inputs, targets, List.of());
+        }
+
         int size() { return inputs.size(); }
     }
 
@@ -61,6 +69,8 @@ final class SegmentationRun {
     static Samples samples(List<ScanData> scans, Window window, TrainingRecipe r, boolean inRegion) {
         List<float[]> in = new ArrayList<>();
         List<float[]> out = new ArrayList<>();
+        List<float[]> truths = new ArrayList<>();
+        boolean truthKnown = scans.stream().allMatch(s -> s.truth() != null);
         for (ScanData s : scans) {
             List<float[]> slices = new ArrayList<>(s.depth());
             List<Integer> eligible = new ArrayList<>();
@@ -74,9 +84,12 @@ final class SegmentationRun {
                 int z = eligible.get(i);
                 in.add(SliceStack.stack(slices, z, r.sliceChannels()));
                 out.add(s.target(z, r.inputSize()));
+                if (truthKnown) {
+                    truths.add(s.truthTarget(z, r.inputSize()));
+                }
             }
         }
-        return new Samples(in, out);
+        return new Samples(in, out, truths);
     }
 
     static Result run(Model model, Window window, boolean inRegion, List<ScanData> train, List<ScanData> validation,

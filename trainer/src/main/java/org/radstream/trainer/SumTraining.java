@@ -37,7 +37,8 @@ final class SumTraining {
     /** Per-epoch losses and validation Dice of both networks, and how far the soft labels moved. */
     record Result(List<Double> lossA, List<Double> lossB, List<Double> diceA, List<Double> diceB,
                   List<Double> softLabelChange, int steps, Duration elapsed, TestTimeFlipChoice.Option inferenceA,
-                  TestTimeFlipChoice.Option inferenceB, int keptEpochA, int keptEpochB, int hardSlices) {
+                  TestTimeFlipChoice.Option inferenceB, int keptEpochA, int keptEpochB, int hardSlices,
+                  List<Double> noisyLabelTruthDice, List<Double> softLabelTruthDice) {
         MaskThreshold.Choice thresholdA() { return inferenceA.threshold(); }
         MaskThreshold.Choice thresholdB() { return inferenceB.threshold(); }
         /**
@@ -108,6 +109,8 @@ final class SumTraining {
         List<Double> diceA = new ArrayList<>();
         List<Double> diceB = new ArrayList<>();
         List<Double> change = new ArrayList<>();
+        List<Double> noisyToTruth = new ArrayList<>();
+        List<Double> softToTruth = new ArrayList<>();
         int steps = 0;
         int hardAdded = 0;
         Augmentation aug = Augmentation.paper(r.inputSize());
@@ -117,12 +120,15 @@ final class SumTraining {
             List<float[]> poolIn = new ArrayList<>(data.inputs());
             List<boolean[]> poolNoisy = new ArrayList<>(noisy);
             List<float[]> poolSoft = new ArrayList<>(data.targets());
+            // the exact truth of the pool's slices where the cohort knows it: reported, never trained on
+            List<float[]> poolTruth = data.truths().isEmpty() ? null : new ArrayList<>(data.truths());
             HardSampleMining.Split split = null;
             if (warmup >= 1 && minesHardSlices(r, data.size())) {
                 split = HardSampleMining.split(data.size(), r.seed());
                 poolIn = SegmentationRun.pick(data.inputs(), split.train());
                 poolNoisy = SegmentationRun.pick(noisy, split.train());
                 poolSoft = SegmentationRun.pick(data.targets(), split.train());
+                poolTruth = poolTruth == null ? null : SegmentationRun.pick(data.truths(), split.train());
             }
             Random random = new Random(r.seed());
             BestEpoch keptA = new BestEpoch();
@@ -133,7 +139,8 @@ final class SumTraining {
                 tb.setLearningRateScale(scale);
                 boolean updating = epoch >= warmup;
                 if (split != null && epoch == warmup) {
-                    hardAdded = addHardSlices(ta, tb, data, noisy, split, r, aug, poolIn, poolNoisy, poolSoft, progress);
+                    hardAdded = addHardSlices(ta, tb, data, noisy, split, r, aug, poolIn, poolNoisy, poolSoft, poolTruth,
+                            progress);
                 }
                 int n = poolIn.size();
                 float[][] inputs = poolIn.toArray(new float[0][]);
@@ -153,6 +160,10 @@ final class SumTraining {
                         poolSoft.set(i, updated);
                     }
                     change.add(moved / ((double) n * soft[0].length));
+                    if (poolTruth != null) {
+                        noisyToTruth.add(maskDice(poolNoisy, poolTruth));
+                        softToTruth.add(softLabelDice(poolSoft, poolTruth));
+                    }
                 }
                 int[] order = SegmentationRun.shuffled(n, random);
                 double sumA = 0;
@@ -190,6 +201,9 @@ final class SumTraining {
                         "vessel SUM epoch %d/%d loss se-unet %.4f res-unet %.4f validation Dice se-unet %.4f res-unet %.4f%s ETA %s",
                         epoch + 1, r.epochs(), lossA.get(epoch), lossB.get(epoch), diceA.get(epoch), diceB.get(epoch),
                         updating ? String.format(Locale.ROOT, " soft-label change %.5f", change.get(change.size() - 1))
+                                + (softToTruth.isEmpty() ? "" : String.format(Locale.ROOT,
+                                        " (labels vs exact truth: noisy %.4f, soft %.4f)",
+                                        noisyToTruth.get(noisyToTruth.size() - 1), softToTruth.get(softToTruth.size() - 1)))
                                 : " (warm-up on the noisy labels)",
                         SegmentationRun.eta(elapsed / (epoch + 1) * (r.epochs() - epoch - 1))));
             }
@@ -204,7 +218,7 @@ final class SumTraining {
                 inferenceB = SegmentationRun.chooseInference(kb, window, r, true, false, chooseOn, scansName, "vessel SUM res-unet", progress);
             }
             return new Result(lossA, lossB, diceA, diceB, change, steps, Duration.ofNanos(System.nanoTime() - start),
-                    inferenceA, inferenceB, keptA.epoch, keptB.epoch, hardAdded);
+                    inferenceA, inferenceB, keptA.epoch, keptB.epoch, hardAdded, noisyToTruth, softToTruth);
         }
     }
 
@@ -234,7 +248,7 @@ final class SumTraining {
     private static int addHardSlices(SegmentationTraining ta, SegmentationTraining tb, SegmentationRun.Samples data,
                                      List<boolean[]> noisy, HardSampleMining.Split split, TrainingRecipe r,
                                      Augmentation aug, List<float[]> poolIn, List<boolean[]> poolNoisy,
-                                     List<float[]> poolSoft, Consumer<String> progress) {
+                                     List<float[]> poolSoft, List<float[]> poolTruth, Consumer<String> progress) {
         List<float[]> scoredIn = SegmentationRun.pick(data.inputs(), split.scored());
         List<float[]> scoredOut = SegmentationRun.pick(data.targets(), split.scored());
         List<boolean[]> scoredNoisy = SegmentationRun.pick(noisy, split.scored());
@@ -255,12 +269,45 @@ final class SumTraining {
             poolIn.add(aug.flipX(scoredIn.get(i)));
             poolNoisy.add(atHalf(flippedLabel));
             poolSoft.add(flippedLabel);
+            if (poolTruth != null) {
+                float[] truth = data.truths().get(split.scored()[i]);
+                poolTruth.add(truth);
+                poolTruth.add(aug.flipX(truth));
+            }
             added++;
         }
         progress.accept(String.format(Locale.ROOT,
                 "vessel SUM hard-sample mining: %d of %d scored slices below mean Dice %.2f added with flips",
                 added, x.length, r.hardDiceThreshold()));
         return added;
+    }
+
+    /**
+     * Dice of labels against the exact truth over all of the pool's pixels together (a label pixel
+     * counts at 0.5 or more: soft labels voted by the label or by both networks).
+     */
+    static double softLabelDice(List<float[]> labels, List<float[]> truths) {
+        List<boolean[]> masks = new ArrayList<>(labels.size());
+        for (float[] l : labels) {
+            masks.add(atHalf(l));
+        }
+        return maskDice(masks, truths);
+    }
+
+    /** Dice of masks against the exact truth over all of their pixels together. */
+    static double maskDice(List<boolean[]> masks, List<float[]> truths) {
+        long both = 0;
+        long total = 0;
+        for (int i = 0; i < masks.size(); i++) {
+            boolean[] m = masks.get(i);
+            float[] t = truths.get(i);
+            for (int k = 0; k < m.length; k++) {
+                boolean truth = t[k] >= 0.5f;
+                both += m[k] && truth ? 1 : 0;
+                total += (m[k] ? 1 : 0) + (truth ? 1 : 0);
+            }
+        }
+        return total == 0 ? 1.0 : 2.0 * both / total;
     }
 
     private static boolean[] atHalf(float[] p) {

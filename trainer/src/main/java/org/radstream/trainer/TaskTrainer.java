@@ -215,6 +215,13 @@ public final class TaskTrainer {
             if (!result.softLabelChange().isEmpty()) {
                 metrics.put("final_soft_label_change", result.softLabelChange().get(result.softLabelChange().size() - 1));
             }
+            if (!result.softLabelTruthDice().isEmpty()) {
+                // cohorts only: how far SUM's labels are from the exact truth it never sees
+                List<Double> soft = result.softLabelTruthDice();
+                metrics.put("noisy_label_truth_dice", result.noisyLabelTruthDice().get(0));
+                metrics.put("first_soft_label_truth_dice", soft.get(0));
+                metrics.put("final_soft_label_truth_dice", soft.get(soft.size() - 1));
+            }
             double score = gateScore(task, best, r, threshold, 0, inference.flips(), dice, validation, metrics);
             return gateAndPublish(task, best, task.window(), r.inputSize(), score, metrics, champion, gateSet(validation),
                     pickA ? result.lossA() : result.lossB());

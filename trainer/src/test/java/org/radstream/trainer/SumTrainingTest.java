@@ -87,7 +87,11 @@ class SumTrainingTest {
     void networksThatArriveTrainedSelfUpdateFromTheFirstEpochAndMineNothing() throws Exception {
         // mining on: with no warm-up there is nothing to score hard slices after
         TrainingRecipe r = small(2).withHardMining(true, 1.0).withMaxFlips(org.radstream.models.TestTimeFlips.NONE);
-        SegmentationRun.Samples data = oneScan(r);
+        // a cohort scan whose exact truth is known (here: its label), so the labels are scored against it
+        ScanData d = TaskTrainerTest.disks("a", 32, 6);
+        SegmentationRun.Samples data = SegmentationRun.samples(
+                List.of(new ScanData(d.id(), d.hu(), d.label(), d.region(), d.label())), Window.VESSEL, r, true);
+        assertThat(data.truths()).hasSize(data.size());
         List<boolean[]> noisy = SumTraining.noisyLabels(data);
         List<String> progress = new ArrayList<>();
         try (Model a = network(UNetVariant.SQUEEZE_EXCITATION); Model b = network(UNetVariant.RESIDUAL)) {
@@ -99,10 +103,24 @@ class SumTrainingTest {
             assertThat(result.steps()).isEqualTo(2 * 2); // all 6 slices, two batches an epoch
             assertThat(progress.get(0)).contains("epoch 1/2").contains("soft-label change");
             assertThat(result.keptEpochA()).isEqualTo(bestOf(result.diceA(), 1));
+            assertThat(result.noisyLabelTruthDice()).containsExactly(1.0, 1.0);
+            assertThat(result.softLabelTruthDice()).hasSize(2).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0));
+            assertThat(progress.get(0)).contains("labels vs exact truth: noisy 1.0000, soft ");
 
             assertThatThrownBy(() -> SumTraining.run(a, b, Window.VESSEL, data, noisy, validation, List.of(), 2, r,
                     progress::add)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must lie in 0..1");
         }
+    }
+
+    @Test
+    void labelsAreScoredAgainstTheExactTruthOverAllPixelsTogether() {
+        // soft labels count at 0.5: 1, 0.6 (label only) and 0.8 are labelled, 0.4 (one network) and 0 are not
+        List<float[]> soft = List.of(new float[] {1f, 0.6f, 0.4f}, new float[] {0.8f, 0f, 0f});
+        List<float[]> truth = List.of(new float[] {1f, 0f, 1f}, new float[] {1f, 0f, 0f});
+        assertThat(SumTraining.softLabelDice(soft, truth)).isCloseTo(2.0 * 2 / (3 + 3), org.assertj.core.data.Offset.offset(1e-12));
+        List<boolean[]> noisy = List.of(new boolean[] {true, false, true}, new boolean[] {false, false, false});
+        assertThat(SumTraining.maskDice(noisy, truth)).isCloseTo(2.0 * 2 / (2 + 3), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(SumTraining.maskDice(List.of(new boolean[2]), List.of(new float[2]))).isEqualTo(1.0);
     }
 
     /** SUM's small networks (3 levels, width 4) at 32², batch 4. */
