@@ -163,6 +163,7 @@ final class TrainCommand implements Callable<Integer> {
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());
         return 0;
     }
+
     /** The two trained networks a vessel SUM run starts from, or null; refused where they mean nothing. */
     private TaskTrainer.SumStart sumStart(TrainingTask t) {
         if (sumStartSeUnet == null && sumStartResUnet == null) {

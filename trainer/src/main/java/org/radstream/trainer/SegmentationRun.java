@@ -47,7 +47,6 @@ final class SegmentationRun {
         }
     }
 
-    /** Inputs and targets of training slices. */
     /**
      * Training slices: inputs, targets and, where every scan's exact truth is known (cohorts), that
      * truth as targets for reporting only (else {@code truths} is empty).
@@ -67,10 +66,18 @@ final class SegmentationRun {
      * inside their task's region), inputs are zero outside the region and only slices with region count.
      */
     static Samples samples(List<ScanData> scans, Window window, TrainingRecipe r, boolean inRegion) {
+        return samples(scans, window, r, inRegion, false);
+    }
+
+    /**
+     * The same; with {@code withTruths}, also the slices' exact truth where every scan knows it (SUM
+     * reports its labels against it; other runs do not hold a second copy of every target).
+     */
+    static Samples samples(List<ScanData> scans, Window window, TrainingRecipe r, boolean inRegion, boolean withTruths) {
         List<float[]> in = new ArrayList<>();
         List<float[]> out = new ArrayList<>();
         List<float[]> truths = new ArrayList<>();
-        boolean truthKnown = scans.stream().allMatch(s -> s.truth() != null);
+        boolean truthKnown = withTruths && scans.stream().allMatch(s -> s.truth() != null);
         for (ScanData s : scans) {
             List<float[]> slices = new ArrayList<>(s.depth());
             List<Integer> eligible = new ArrayList<>();

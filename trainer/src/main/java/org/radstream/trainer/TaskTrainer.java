@@ -179,7 +179,7 @@ public final class TaskTrainer {
         TrainingTask task = TrainingTask.VESSEL;
         Optional<ModelArtifact> champion = publisher.store().latest(task.id());
         Device device = Devices.requireAvailable(Devices.parse(r.device()));
-        SegmentationRun.Samples data = SegmentationRun.samples(train, task.window(), r, task.regionInput());
+        SegmentationRun.Samples data = SegmentationRun.samples(train, task.window(), r, task.regionInput(), true);
         List<boolean[]> noisy = SumTraining.noisyLabels(data);
         try (Holder ha = sumNetwork(UNetVariant.SQUEEZE_EXCITATION, sumStart == null ? null : sumStart.seUnet(), r, device);
              Holder hb = sumNetwork(UNetVariant.RESIDUAL, sumStart == null ? null : sumStart.resUnet(), r, device)) {

@@ -90,7 +90,7 @@ class SumTrainingTest {
         // a cohort scan whose exact truth is known (here: its label), so the labels are scored against it
         ScanData d = TaskTrainerTest.disks("a", 32, 6);
         SegmentationRun.Samples data = SegmentationRun.samples(
-                List.of(new ScanData(d.id(), d.hu(), d.label(), d.region(), d.label())), Window.VESSEL, r, true);
+                List.of(new ScanData(d.id(), d.hu(), d.label(), d.region(), d.label())), Window.VESSEL, r, true, true);
         assertThat(data.truths()).hasSize(data.size());
         List<boolean[]> noisy = SumTraining.noisyLabels(data);
         List<String> progress = new ArrayList<>();
