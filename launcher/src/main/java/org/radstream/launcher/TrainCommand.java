@@ -11,6 +11,7 @@ import org.radstream.models.TestTimeFlips;
 import org.radstream.models.UNetVariant;
 import org.radstream.trainer.CohortTraining;
 import org.radstream.trainer.QualityGate;
+import org.radstream.trainer.SumTargets;
 import org.radstream.trainer.TaskTrainer;
 import org.radstream.trainer.TrainingRecipe;
 import org.radstream.trainer.TrainingTask;
@@ -102,6 +103,12 @@ final class TrainCommand implements Callable<Integer> {
                     + "(the paper: until both have converged); fewer than --epochs. Default ${DEFAULT-VALUE}: half of the epochs.")
     int sumWarmupEpochs;
 
+    @Option(names = "--sum-targets", defaultValue = "SOFT",
+            description = "vessel SUM: what both networks learn once the labels self-update: SOFT (the paper: the vote of "
+                    + "label and networks as 1 / 0.8 / 0.6 / 0.4 / 0) or MAJORITY (a hard mask where at least two of the "
+                    + "three say vessel). Default ${DEFAULT-VALUE}.")
+    SumTargets sumTargets;
+
     @Option(names = "--sum-start-se-unet", paramLabel = "ARTIFACT",
             description = "vessel SUM, with --sum-start-res-unet: a published vessel se-unet (a model version's directory, "
                     + "e.g. from --vessel-method SINGLE --architecture se-unet) already trained on the noisy labels; SUM then "
@@ -154,10 +161,14 @@ final class TrainCommand implements Callable<Integer> {
                     + "or fewer than --epochs (" + epochs + "), so that SUM has an epoch that updates its labels; got "
                     + sumWarmupEpochs);
         }
+        if (sumTargets != SumTargets.SOFT && (t != TrainingTask.VESSEL || vesselMethod != TaskTrainer.VesselMethod.SUM)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sum-targets only applies to --task vessel "
+                    + "--vessel-method SUM");
+        }
         TaskTrainer.SumStart sumStart = sumStart(t);
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
-                variant, maxFlips, sumFocalGamma, sumWarmupEpochs);
+                variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
                 new QualityGate(gateMargin), vesselMethod, gateCohort, selectCohort, sumStart, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());

@@ -36,6 +36,17 @@ class TrainCommandTest {
                 .contains("got 12");
         assertThat(dir.resolve("store")).doesNotExist();
     }
+
+    @Test
+    void sumTargetsAreRefusedOutsideVesselSumAndNamedWhenUnknown() {
+        assertThat(refusal("--task", "liver", "--sum-targets", "MAJORITY"))
+                .contains("--sum-targets only applies to --task vessel --vessel-method SUM");
+        assertThat(refusal("--task", "vessel", "--vessel-method", "SINGLE", "--sum-targets", "MAJORITY"))
+                .contains("--sum-targets only applies to --task vessel --vessel-method SUM");
+        assertThat(refusal("--task", "vessel", "--sum-targets", "HALF")).contains("SOFT, MAJORITY");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
     @Test
     void sumStartingNetworksComeInPairsOnlyForVesselSumAndWithoutAWarmUp() {
         String se = dir.resolve("se").toString();

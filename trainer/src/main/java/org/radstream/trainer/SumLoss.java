@@ -7,9 +7,11 @@ import ai.djl.training.loss.Loss;
 
 /**
  * SU-UNet's loss for one of its two networks: soft Dice + focal loss against the self-updated soft
- * labels, plus {@code peerWeight} (0.01 in the paper) × the Dice loss between this network's
- * output and the other network's (given, detached, as the second label), which keeps the two
- * networks from drifting apart on pixels the labels are unsure about.
+ * labels, plus {@code peerWeight} (α = 0.01 in the paper) × the Dice score between this network's
+ * output and the other network's (given, detached, as the second label). The paper's L_D is that
+ * score, a regulariser that keeps the two networks' outputs "a certain difference" apart: trained
+ * on the same labels they would otherwise drift into one prediction and the vote of the two would
+ * say nothing the label does not. So agreeing with the peer costs, disagreeing does not.
  *
  * <p>Labels: {@code [soft target N×1×H×W, peer probabilities N×1×H×W]} (the peer is optional).
  */
@@ -48,7 +50,8 @@ final class SumLoss extends Loss {
                 .add(target.neg().add(1f).mul(p.pow(gamma)).mul(logNotP)).neg().mean();
         NDArray loss = diceLoss(p, target).add(focal);
         if (labels.size() > 1 && peerWeight > 0) {
-            loss = loss.add(diceLoss(p, labels.get(1).reshape(logits.getShape())).mul(peerWeight));
+            NDArray agreement = diceLoss(p, labels.get(1).reshape(logits.getShape())).neg().add(1f);
+            loss = loss.add(agreement.mul(peerWeight));
         }
         return loss;
     }

@@ -22,7 +22,8 @@ import org.radstream.models.TrainingSettings;
  * The warm-up (by default the first half of the epochs) trains both on the noisy labels
  * ({@link #warmupEpochs}); before every later epoch each training slice's target is recomputed by
  * {@link SoftLabels} from the noisy label and both networks' current masks (1 / 0.8 / 0.6 / 0.4 / 0),
- * and each network is trained with {@link SumLoss} (Dice + focal + 0.01 × Dice to the other network's output). The
+ * and each network is trained with {@link SumLoss} (Dice + focal + 0.01 × the Dice score between the two networks'
+ * outputs, which keeps them apart) on those labels, or on their majority ({@link SumTargets}). The
  * learning rate follows the same half cosine as single-network runs. Augmentation is SU-UNet's
  * (scale, rotation, flips), one transform per slice applied to its inputs, its soft target and the
  * peer's output alike. Each network ends with the weights of its best self-updating epoch on the
@@ -38,7 +39,8 @@ final class SumTraining {
     record Result(List<Double> lossA, List<Double> lossB, List<Double> diceA, List<Double> diceB,
                   List<Double> softLabelChange, int steps, Duration elapsed, TestTimeFlipChoice.Option inferenceA,
                   TestTimeFlipChoice.Option inferenceB, int keptEpochA, int keptEpochB, int hardSlices,
-                  List<Double> noisyLabelTruthDice, List<Double> softLabelTruthDice) {
+                  List<Double> noisyLabelTruthDice, List<Double> softLabelTruthDice,
+                  List<Double> majorityLabelTruthDice) {
         MaskThreshold.Choice thresholdA() { return inferenceA.threshold(); }
         MaskThreshold.Choice thresholdB() { return inferenceB.threshold(); }
         /**
@@ -111,6 +113,7 @@ final class SumTraining {
         List<Double> change = new ArrayList<>();
         List<Double> noisyToTruth = new ArrayList<>();
         List<Double> softToTruth = new ArrayList<>();
+        List<Double> majorityToTruth = new ArrayList<>();
         int steps = 0;
         int hardAdded = 0;
         Augmentation aug = Augmentation.paper(r.inputSize());
@@ -151,18 +154,24 @@ final class SumTraining {
                     pa = ta.predict(inputs);
                     pb = tb.predict(inputs);
                     double moved = 0;
+                    List<float[]> votes = poolTruth == null ? null : new ArrayList<>(n);
                     for (int i = 0; i < n; i++) {
-                        float[] updated = SoftLabels.update(poolNoisy.get(i), pa[i], pb[i]);
+                        float[] vote = SoftLabels.update(poolNoisy.get(i), pa[i], pb[i]);
+                        float[] updated = r.sumTargets().of(vote);
                         for (int k = 0; k < updated.length; k++) {
                             moved += Math.abs(updated[k] - soft[i][k]);
                         }
                         soft[i] = updated;
                         poolSoft.set(i, updated);
+                        if (votes != null) {
+                            votes.add(vote);
+                        }
                     }
                     change.add(moved / ((double) n * soft[0].length));
                     if (poolTruth != null) {
                         noisyToTruth.add(maskDice(poolNoisy, poolTruth));
-                        softToTruth.add(softLabelDice(poolSoft, poolTruth));
+                        softToTruth.add(softLabelDice(votes, poolTruth));
+                        majorityToTruth.add(majorityDice(votes, poolTruth));
                     }
                 }
                 int[] order = SegmentationRun.shuffled(n, random);
@@ -202,8 +211,9 @@ final class SumTraining {
                         epoch + 1, r.epochs(), lossA.get(epoch), lossB.get(epoch), diceA.get(epoch), diceB.get(epoch),
                         updating ? String.format(Locale.ROOT, " soft-label change %.5f", change.get(change.size() - 1))
                                 + (softToTruth.isEmpty() ? "" : String.format(Locale.ROOT,
-                                        " (labels vs exact truth: noisy %.4f, soft %.4f)",
-                                        noisyToTruth.get(noisyToTruth.size() - 1), softToTruth.get(softToTruth.size() - 1)))
+                                        " (labels vs exact truth: noisy %.4f, vote at 0.5 %.4f, majority %.4f)",
+                                        noisyToTruth.get(noisyToTruth.size() - 1), softToTruth.get(softToTruth.size() - 1),
+                                        majorityToTruth.get(majorityToTruth.size() - 1)))
                                 : " (warm-up on the noisy labels)",
                         SegmentationRun.eta(elapsed / (epoch + 1) * (r.epochs() - epoch - 1))));
             }
@@ -218,7 +228,8 @@ final class SumTraining {
                 inferenceB = SegmentationRun.chooseInference(kb, window, r, true, false, chooseOn, scansName, "vessel SUM res-unet", progress);
             }
             return new Result(lossA, lossB, diceA, diceB, change, steps, Duration.ofNanos(System.nanoTime() - start),
-                    inferenceA, inferenceB, keptA.epoch, keptB.epoch, hardAdded, noisyToTruth, softToTruth);
+                    inferenceA, inferenceB, keptA.epoch, keptB.epoch, hardAdded, noisyToTruth, softToTruth,
+                    majorityToTruth);
         }
     }
 
@@ -290,6 +301,22 @@ final class SumTraining {
         List<boolean[]> masks = new ArrayList<>(labels.size());
         for (float[] l : labels) {
             masks.add(atHalf(l));
+        }
+        return maskDice(masks, truths);
+    }
+
+    /**
+     * Dice of the votes' majority (at least two of label and networks) against the exact truth over
+     * all of the pool's pixels together.
+     */
+    static double majorityDice(List<float[]> votes, List<float[]> truths) {
+        List<boolean[]> masks = new ArrayList<>(votes.size());
+        for (float[] v : votes) {
+            boolean[] m = new boolean[v.length];
+            for (int k = 0; k < m.length; k++) {
+                m[k] = SumTargets.majority(v[k]);
+            }
+            masks.add(m);
         }
         return maskDice(masks, truths);
     }

@@ -202,6 +202,8 @@ public final class TaskTrainer {
             metrics.put("kept_epoch", (double) (pickA ? result.keptEpochA() : result.keptEpochB()));
             metrics.put("warmup_epochs", (double) warmup);
             metrics.put("started_from_trained_networks", sumStart == null ? 0.0 : 1.0);
+            metrics.put("sum_focal_gamma", (double) r.sumFocalGamma());
+            metrics.put("sum_majority_targets", r.sumTargets() == SumTargets.MAJORITY ? 1.0 : 0.0);
             TestTimeFlipChoice.Option inference = pickA ? result.inferenceA() : result.inferenceB();
             MaskThreshold.Choice threshold = inference.threshold();
             metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) threshold.threshold());
@@ -221,6 +223,9 @@ public final class TaskTrainer {
                 metrics.put("noisy_label_truth_dice", result.noisyLabelTruthDice().get(0));
                 metrics.put("first_soft_label_truth_dice", soft.get(0));
                 metrics.put("final_soft_label_truth_dice", soft.get(soft.size() - 1));
+                List<Double> majority = result.majorityLabelTruthDice();
+                metrics.put("first_majority_label_truth_dice", majority.get(0));
+                metrics.put("final_majority_label_truth_dice", majority.get(majority.size() - 1));
             }
             double score = gateScore(task, best, r, threshold, 0, inference.flips(), dice, validation, metrics);
             return gateAndPublish(task, best, task.window(), r.inputSize(), score, metrics, champion, gateSet(validation),

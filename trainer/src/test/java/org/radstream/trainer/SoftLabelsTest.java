@@ -15,6 +15,10 @@ class SoftLabelsTest {
         boolean[] b = {true, false, true, true, false, false, true, false};
         float[] soft = SoftLabels.update(label, a, b);
         assertThat(soft).containsExactly(1.0f, 0.8f, 0.8f, 0.8f, 0.6f, 0.4f, 0.4f, 0.0f);
+        // the paper's targets are the vote itself; the majority keeps what two of the three say
+        assertThat(SumTargets.SOFT.of(soft)).isSameAs(soft);
+        assertThat(SumTargets.MAJORITY.of(soft)).containsExactly(1f, 1f, 1f, 1f, 0f, 0f, 0f, 0f);
+        assertThat(soft).containsExactly(1.0f, 0.8f, 0.8f, 0.8f, 0.6f, 0.4f, 0.4f, 0.0f);
     }
 
     @Test

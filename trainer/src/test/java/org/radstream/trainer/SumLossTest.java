@@ -10,7 +10,10 @@ import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 import org.radstream.models.DiceBceLoss;
 
-/** SUM's loss: focal with the paper's gamma, plain cross-entropy (the single networks' loss) at gamma 0. */
+/**
+ * SUM's loss: focal with the paper's gamma, plain cross-entropy (the single networks' loss) at gamma 0,
+ * and the paper's peer regulariser.
+ */
 class SumLossTest {
 
     private static final float[] LOGITS = {4f, -3f, 0.5f, -0.2f, 2f, -5f, 1f, -1f};
@@ -37,8 +40,22 @@ class SumLossTest {
         float focal = loss(SumLoss.withGamma(SumLoss.PAPER_GAMMA), LOGITS, TARGET, null);
         float crossEntropy = loss(SumLoss.withGamma(0f), LOGITS, TARGET, null);
         assertThat(focal).isLessThan(crossEntropy);
-        // a peer that disagrees adds its weighted Dice term
-        float[] disagreeing = {0f, 1f, 0f, 1f, 0f, 1f, 0f, 1f};
-        assertThat(loss(SumLoss.withGamma(0f), LOGITS, TARGET, disagreeing)).isGreaterThan(crossEntropy);
+    }
+
+    @Test
+    void thePeerTermChargesAgreementWithTheOtherNetworkAsThePaperSRegulariser() {
+        float alone = loss(SumLoss.withGamma(0f), LOGITS, TARGET, null);
+        float[] agreeing = new float[LOGITS.length];
+        float[] disagreeing = new float[LOGITS.length];
+        for (int i = 0; i < LOGITS.length; i++) {
+            agreeing[i] = LOGITS[i] > 0 ? 1f : 0f;
+            disagreeing[i] = 1f - agreeing[i];
+        }
+        float withAgreeing = loss(SumLoss.withGamma(0f), LOGITS, TARGET, agreeing);
+        float withDisagreeing = loss(SumLoss.withGamma(0f), LOGITS, TARGET, disagreeing);
+        assertThat(withAgreeing).isGreaterThan(withDisagreeing);
+        // 0.01 × a Dice score: never more than 0.01 on top of the loss without a peer
+        assertThat(withAgreeing - alone).isBetween(0f, 0.0101f);
+        assertThat(withDisagreeing - alone).isBetween(0f, 0.0101f);
     }
 }

@@ -105,7 +105,8 @@ class SumTrainingTest {
             assertThat(result.keptEpochA()).isEqualTo(bestOf(result.diceA(), 1));
             assertThat(result.noisyLabelTruthDice()).containsExactly(1.0, 1.0);
             assertThat(result.softLabelTruthDice()).hasSize(2).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0));
-            assertThat(progress.get(0)).contains("labels vs exact truth: noisy 1.0000, soft ");
+            assertThat(progress.get(0)).contains("labels vs exact truth: noisy 1.0000, vote at 0.5 ").contains(", majority ");
+            assertThat(result.majorityLabelTruthDice()).hasSize(2).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0));
 
             assertThatThrownBy(() -> SumTraining.run(a, b, Window.VESSEL, data, noisy, validation, List.of(), 2, r,
                     progress::add)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must lie in 0..1");
@@ -121,6 +122,8 @@ class SumTrainingTest {
         List<boolean[]> noisy = List.of(new boolean[] {true, false, true}, new boolean[] {false, false, false});
         assertThat(SumTraining.maskDice(noisy, truth)).isCloseTo(2.0 * 2 / (2 + 3), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(SumTraining.maskDice(List.of(new boolean[2]), List.of(new float[2]))).isEqualTo(1.0);
+        // the majority (two of three: 1 and 0.8) drops the label-only 0.6
+        assertThat(SumTraining.majorityDice(soft, truth)).isCloseTo(2.0 * 2 / (2 + 3), org.assertj.core.data.Offset.offset(1e-12));
     }
 
     /** SUM's small networks (3 levels, width 4) at 32², batch 4. */
