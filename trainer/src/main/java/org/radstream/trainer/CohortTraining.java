@@ -19,7 +19,8 @@ import org.radstream.models.ModelStore;
  * cohort's noisy vessel labels ({@code vessel-noisy}) inside the dilated liver, as SU-UNet does;
  * the exact vessel truth is kept for reporting only. Every fifth scan of the task's kind is held
  * out as the validation set (kept epoch, mask threshold) and, unless a gate cohort is given, as the
- * fixed set on which the quality gate compares challenger and champion.
+ * fixed set on which the quality gate compares challenger and champion. A gate or selection cohort
+ * is scored against its exact truth, for vessels too ({@link #gateScans}).
  */
 public final class CohortTraining {
     /** Face-neighbour dilation of the liver that bounds the vessel search (the workers use the same). */
@@ -139,12 +140,20 @@ public final class CohortTraining {
         return other;
     }
 
-    /** Every scan of the task's kind in {@code cohort}, labelled as for training. */
+    /**
+     * Every scan of the task's kind in a gate or selection cohort, labelled with the cohort's exact
+     * truth. Such a cohort stands for the fixed reference set a site annotates with care, not for the
+     * labels training learns from: for lung, infection and liver that is the same mask; for vessels it
+     * is the exact vessel truth, not the noisy labels (a gate scoring against those would reward a
+     * challenger for reproducing their missed branches and mis-drawn radii, and refuse one that
+     * learnt past them).
+     */
     static List<ScanData> gateScans(Cohort cohort, TrainingTask task) throws IOException {
         String kind = task.group().equals("chest") ? "chest" : "abdomen";
         List<ScanData> out = new ArrayList<>();
         for (CohortManifest.Scan s : cohort.scans(kind)) {
-            out.add(scan(cohort, s, task));
+            ScanData d = scan(cohort, s, task);
+            out.add(task == TrainingTask.VESSEL ? new ScanData(d.id(), d.hu(), d.truth(), d.region(), d.truth()) : d);
         }
         return out;
     }

@@ -30,6 +30,24 @@ class CohortTrainingGateTest {
     }
 
     @Test
+    void gateScansCarryTheExactVesselTruthWhereTrainingLearnsTheNoisyLabels() throws Exception {
+        org.radstream.imaging.cohort.Cohort cohort = org.radstream.imaging.cohort.Cohort.open(dir.resolve("abdomen-s12"));
+        org.radstream.imaging.cohort.CohortManifest.Scan s = cohort.scans("abdomen").get(0);
+        boolean[] exact = cohort.truth(s, "vessel").data();
+        boolean[] noisy = cohort.truth(s, "vessel-noisy").data();
+        assertThat(noisy).isNotEqualTo(exact);
+        ScanData training = CohortTraining.scan(cohort, s, TrainingTask.VESSEL);
+        assertThat(training.label().data()).isEqualTo(noisy);
+        List<ScanData> gate = CohortTraining.gateScans(cohort, TrainingTask.VESSEL);
+        assertThat(gate).hasSize(1);
+        assertThat(gate.get(0).label().data()).isEqualTo(exact);
+        assertThat(gate.get(0).region().data()).isEqualTo(training.region().data());
+        // the other tasks' labels are their truth already
+        assertThat(CohortTraining.gateScans(cohort, TrainingTask.LIVER).get(0).label().data())
+                .isEqualTo(cohort.truth(s, "liver").data());
+    }
+
+    @Test
     void aGateCohortWithTheTrainingSeedIsRefused() {
         List<String> progress = new ArrayList<>();
         assertThatThrownBy(() -> CohortTraining.train(dir.resolve("train-s11"), TrainingTask.INFECTION,
