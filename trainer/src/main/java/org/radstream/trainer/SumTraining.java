@@ -310,15 +310,7 @@ final class SumTraining {
      * all of the pool's pixels together.
      */
     static double majorityDice(List<float[]> votes, List<float[]> truths) {
-        List<boolean[]> masks = new ArrayList<>(votes.size());
-        for (float[] v : votes) {
-            boolean[] m = new boolean[v.length];
-            for (int k = 0; k < m.length; k++) {
-                m[k] = SumTargets.majority(v[k]);
-            }
-            masks.add(m);
-        }
-        return maskDice(masks, truths);
+        return softLabelDice(votes.stream().map(SumTargets.MAJORITY::of).toList(), truths);
     }
 
     /** Dice of masks against the exact truth over all of their pixels together. */
