@@ -49,7 +49,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of splits, augmentation and initial weights. Default ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--epochs", defaultValue = "10", description = "Epochs. Default ${DEFAULT-VALUE}.")
+    @Option(names = "--epochs", defaultValue = "10", description = "Epochs. 0 with --transfer: no training; the "
+            + "published weights are read anew (test-time flips, mask threshold, minimum component chosen on the "
+            + "validation or --select-cohort scans), gated against the published version and published as a new one. "
+            + "Default ${DEFAULT-VALUE}.")
     int epochs;
 
     @Option(names = "--input-size", defaultValue = "128", description = "Network input side. Default ${DEFAULT-VALUE}.")
@@ -156,7 +159,16 @@ final class TrainCommand implements Callable<Integer> {
         }
         UNetVariant variant = UNetVariant.of(architecture).orElseThrow(() -> new CommandLine.ParameterException(
                 spec.commandLine(), "--architecture must be unet, unet-gn, se-unet or res-unet, got '" + architecture + "'"));
-        if (sumWarmupEpochs < 0 || sumWarmupEpochs >= epochs) {
+        if (epochs < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--epochs must be 0 or more, got " + epochs);
+        }
+        if (epochs == 0 && (!transfer || t == TrainingTask.INFECTION_CLASSIFIER
+                || (t == TrainingTask.VESSEL && vesselMethod == TaskTrainer.VesselMethod.SUM))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--epochs 0 re-reads the published weights of a "
+                    + "segmentation network: it needs --transfer, and neither the classifier (--classifier-epochs) nor "
+                    + "vessel SUM (which learns its labels over its epochs) has weights to re-read that way");
+        }
+        if (epochs > 0 && (sumWarmupEpochs < 0 || sumWarmupEpochs >= epochs)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--sum-warmup-epochs must be 0 (half of the epochs) "
                     + "or fewer than --epochs (" + epochs + "), so that SUM has an epoch that updates its labels; got "
                     + sumWarmupEpochs);

@@ -62,6 +62,17 @@ class TrainCommandTest {
         assertThat(dir.resolve("store")).doesNotExist();
     }
 
+    @Test
+    void zeroEpochsAreRefusedWithoutTransferAndWhereThereAreNoWeightsToReRead() {
+        assertThat(refusal("--task", "infection", "--epochs", "0"))
+                .contains("--epochs 0 re-reads the published weights of a segmentation network: it needs --transfer");
+        assertThat(refusal("--task", "infection-classifier", "--epochs", "0", "--transfer"))
+                .contains("neither the classifier");
+        assertThat(refusal("--task", "vessel", "--epochs", "0", "--transfer")).contains("nor vessel SUM");
+        assertThat(refusal("--task", "lung", "--epochs", "-1")).contains("--epochs must be 0 or more, got -1");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
     private String refusal(String... options) {
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new TrainCommand()).setErr(new PrintWriter(err));

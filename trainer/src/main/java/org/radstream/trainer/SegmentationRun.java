@@ -27,8 +27,9 @@ final class SegmentationRun {
     record Result(List<Double> epochLosses, List<Double> validationDice, int steps, int trainingSlices,
                   int hardSlices, Duration elapsed, int keptEpoch, MaskThreshold.Choice threshold,
                   MinComponentVolume.Choice minComponent, TestTimeFlips flips) {
-        double firstLoss() { return epochLosses.get(0); }
-        double finalLoss() { return epochLosses.get(epochLosses.size() - 1); }
+        /** The first epoch's loss; NaN for a run of 0 epochs (weights re-read, not trained). */
+        double firstLoss() { return epochLosses.isEmpty() ? Double.NaN : epochLosses.get(0); }
+        double finalLoss() { return epochLosses.isEmpty() ? Double.NaN : epochLosses.get(epochLosses.size() - 1); }
         /** The smallest component the masks keep (ml); 0 when the run did not choose one. */
         double minComponentMl() { return minComponent == null ? 0 : minComponent.minMl(); }
         /**
@@ -122,14 +123,16 @@ final class SegmentationRun {
     static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, List<ScanData> train,
                       List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, String name,
                       Consumer<String> progress) throws Exception {
-        return run(model, window, inRegion, pruneComponents, samples(train, window, r, inRegion), validation, selection,
-                r, new DiceBceLoss(), name, progress);
+        // 0 epochs re-read the weights as they are: no training slice is needed
+        Samples data = r.epochs() == 0 ? new Samples(List.of(), List.of()) : samples(train, window, r, inRegion);
+        return run(model, window, inRegion, pruneComponents, data, validation, selection, r, new DiceBceLoss(), name,
+                progress);
     }
 
     static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, Samples data,
                       List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, Loss loss, String name,
                       Consumer<String> progress) throws Exception {
-        if (data.size() == 0) {
+        if (data.size() == 0 && r.epochs() > 0) {
             throw new IllegalArgumentException("no training slices for " + name);
         }
         long start = System.nanoTime();
@@ -238,9 +241,9 @@ final class SegmentationRun {
     /**
      * How the kept weights are to be read, chosen on {@code scans} (the validation or the selection
      * scans, as {@code scansName} says): for each test-time flip option up to the recipe's (only
-     * none without scans), the mask threshold and (with
-     * {@code pruneComponents}) the minimum component volume on its averaged maps; then the option
-     * by {@link TestTimeFlipChoice}.
+     * none without scans), the mask threshold on its averaged maps, with {@code pruneComponents}
+     * together with the minimum component volume ({@link MinComponentVolume#chooseWithThreshold});
+     * then the option by {@link TestTimeFlipChoice}.
      */
     static TestTimeFlipChoice.Option chooseInference(SegmentationTraining kept, Window window, TrainingRecipe r,
                                                      boolean inRegion, boolean pruneComponents,
@@ -253,10 +256,12 @@ final class SegmentationRun {
             for (ScanData s : scans) {
                 probabilities.add(Evaluator.probabilities(keptModel, s));
             }
-            MaskThreshold.Choice threshold = MaskThreshold.choose(probabilities, scans);
-            MinComponentVolume.Choice minComponent = pruneComponents
-                    ? MinComponentVolume.choose(probabilities, threshold.threshold(), scans) : null;
-            options.add(new TestTimeFlipChoice.Option(flips, threshold, minComponent));
+            if (pruneComponents) {
+                MinComponentVolume.Joint joint = MinComponentVolume.chooseWithThreshold(probabilities, scans);
+                options.add(new TestTimeFlipChoice.Option(flips, joint.threshold(), joint.minComponent()));
+            } else {
+                options.add(new TestTimeFlipChoice.Option(flips, MaskThreshold.choose(probabilities, scans), null));
+            }
         }
         TestTimeFlipChoice.Option chosen = TestTimeFlipChoice.choose(options);
         if (!scans.isEmpty()) {

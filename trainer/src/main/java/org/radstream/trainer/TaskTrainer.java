@@ -135,6 +135,10 @@ public final class TaskTrainer {
             return trainClassifier(train, validation, r);
         }
         if (task == TrainingTask.VESSEL && vesselMethod == VesselMethod.SUM) {
+            if (r.epochs() == 0) {
+                throw new IllegalArgumentException("vessel SUM learns its labels over its epochs: 0 epochs re-read a "
+                        + "single network (--vessel-method SINGLE)");
+            }
             return trainSum(train, validation, r);
         }
         return trainUNet(task, r.unetVariant(), train, validation, r);
@@ -161,8 +165,11 @@ public final class TaskTrainer {
                 metrics.put(SegmentationModel.MIN_COMPONENT_ML_METRIC, result.minComponentMl());
                 metrics.put(chosenOn + "_dice_keeping_all_components", result.minComponent().diceKeepingAll());
             }
-            metrics.put("first_loss", result.firstLoss());
-            metrics.put("final_loss", result.finalLoss());
+            metrics.put("epochs", (double) r.epochs());
+            if (r.epochs() > 0) {
+                metrics.put("first_loss", result.firstLoss());
+                metrics.put("final_loss", result.finalLoss());
+            }
             metrics.put("train_scans", (double) train.size());
             metrics.put("validation_scans", (double) validation.size());
             metrics.put("training_slices", (double) result.trainingSlices());
@@ -457,6 +464,12 @@ public final class TaskTrainer {
             progress.accept(String.format(Locale.ROOT, "%s: transfer from version %d, %d encoder stage(s) frozen",
                     task.id(), champion.get().metadata().version(), r.freezeStages()));
             return new Holder(stored.model(), stored, true);
+        }
+        if (r.epochs() == 0) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "0 epochs re-read the published %s network, "
+                    + "but the store holds %s: nothing to re-read", task.id(), champion.map(a -> String.format(Locale.ROOT,
+                            "version %d, another network than the recipe's (%s at %d² input)", a.metadata().version(),
+                            spec, r.inputSize())).orElse("no version of it")));
         }
         if (r.transfer()) {
             progress.accept(task.id() + ": no compatible published version to transfer from; training from scratch");

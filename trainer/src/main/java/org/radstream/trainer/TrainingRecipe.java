@@ -12,7 +12,8 @@ import org.radstream.models.UNetVariant;
  * @param sliceChannels     3 = 2.5D U-Net (previous, current, next slice), 1 = 2D
  * @param levels            U-Net resolutions including the bottleneck
  * @param baseWidth         channels of the first U-Net stage
- * @param epochs            passes over the (augmented) training slices
+ * @param epochs            passes over the (augmented) training slices; 0 with {@code transfer}: the published
+ *                          weights as they are, read anew (flips, threshold, minimum) and gated
  * @param batchSize         slices per optimiser step
  * @param learningRate      Adam's learning rate
  * @param seed              seed of splits, augmentation, shuffling and initial weights
@@ -53,10 +54,13 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         if (sliceChannels != 1 && sliceChannels != 3) {
             throw new IllegalArgumentException("sliceChannels must be 1 (2D) or 3 (2.5D), got " + sliceChannels);
         }
-        if (baseWidth < 1 || epochs < 1 || batchSize < 1 || sliceStride < 1 || classifierPatch < 8
+        if (baseWidth < 1 || epochs < 0 || batchSize < 1 || sliceStride < 1 || classifierPatch < 8
                 || classifierEpochs < 1) {
-            throw new IllegalArgumentException("baseWidth, epochs, batchSize, sliceStride, classifierEpochs must be "
-                    + "positive and classifierPatch >= 8");
+            throw new IllegalArgumentException("baseWidth, batchSize, sliceStride, classifierEpochs must be "
+                    + "positive, epochs 0 or more and classifierPatch >= 8");
+        }
+        if (epochs == 0 && !transfer) {
+            throw new IllegalArgumentException("0 epochs re-read the published weights: they need transfer");
         }
         if (!(learningRate > 0 && learningRate < 1)) {
             throw new IllegalArgumentException("learningRate must lie in (0, 1), got " + learningRate);

@@ -131,6 +131,54 @@ class MinComponentVolumeTest {
         assertThat(c.dice()).isEqualTo(1.0);
     }
 
+    /** Probability maps, one per slice, that are {@code p} where {@code where} is set and 0 elsewhere, over {@code base}. */
+    private static float[][] probabilities(float[][] base, Mask3D where, float p) {
+        for (int z = 0; z < DEPTH; z++) {
+            boolean[] slice = where.slice(z);
+            for (int k = 0; k < slice.length; k++) {
+                if (slice[k]) {
+                    base[z][k] = p;
+                }
+            }
+        }
+        return base;
+    }
+
+    @Test
+    void theThresholdIsChosenTogetherWithTheMinimumNotBeforeIt() {
+        // infected: a 4×4 lesion on every slice (64 voxels, 0.64 ml), the network sure of its 2×2 core
+        // (0.9) and unsure of its rim (0.45); healthy: a 0.04 ml speck at 0.7
+        Mask3D rimmed = new Mask3D(SIZE, SIZE, DEPTH);
+        for (int z = 0; z < DEPTH; z++) {
+            for (int y = 2; y < 6; y++) {
+                for (int x = 2; x < 6; x++) {
+                    rimmed.set(x, y, z, true);
+                }
+            }
+        }
+        Mask3D empty = new Mask3D(SIZE, SIZE, DEPTH);
+        List<ScanData> scans = List.of(scan("infected", rimmed, rimmed), scan("healthy", speck(), empty));
+        List<float[][]> p = List.of(
+                probabilities(probabilities(new float[DEPTH][SIZE * SIZE], rimmed, 0.45f), lesion(), 0.9f),
+                probabilities(new float[DEPTH][SIZE * SIZE], speck(), 0.7f));
+
+        // alone, with every component kept, only a threshold above the speck clears the healthy scan;
+        // it cuts the rim, and no minimum gives it back: (0.4 + 1) / 2
+        MaskThreshold.Choice alone = MaskThreshold.choose(p, scans);
+        assertThat(alone.threshold()).isEqualTo(0.8f);
+        assertThat(MinComponentVolume.choose(p, alone.threshold(), scans).dice())
+                .isCloseTo(0.7, org.assertj.core.data.Offset.offset(1e-9));
+
+        // together: 0.4 keeps the whole lesion and the largest minimum that drops the speck and keeps it is 0.5 ml
+        MinComponentVolume.Joint joint = MinComponentVolume.chooseWithThreshold(p, scans);
+        assertThat(joint.threshold().threshold()).isEqualTo(0.4f);
+        assertThat(joint.minComponent().minMl()).isEqualTo(0.5);
+        assertThat(joint.minComponent().dice()).isEqualTo(1.0);
+        assertThat(joint.minComponent().diceKeepingAll()).isEqualTo(0.5); // the speck kept: healthy Dice 0
+        assertThat(joint.threshold().dice()).isEqualTo(0.5);
+        assertThat(joint.threshold().diceAtHalf()).isCloseTo(0.2, org.assertj.core.data.Offset.offset(1e-9));
+    }
+
     @Test
     void withoutValidationScansNothingIsChosen() {
         MinComponentVolume.Choice c = MinComponentVolume.choose(List.of(), 0.5f, List.of());

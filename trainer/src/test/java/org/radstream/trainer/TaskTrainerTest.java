@@ -1,6 +1,7 @@
 package org.radstream.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -201,6 +202,58 @@ class TaskTrainerTest {
         assertThat(second.decision().reason()).startsWith("refused: challenger Dice on the 2 gate scans ");
         assertThat(store.versions("lung")).hasSize(1);
     }
+    @Test
+    void zeroEpochsReReadThePublishedWeightsOnTheSelectionScansAndPublishThemUnchanged() throws Exception {
+        TrainingRecipe r = smallRecipe(2);
+        List<ScanData> selection = List.of(disks("s1", 32, 6), disks("s2", 32, 6), disks("s3", 32, 6));
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<String> progress = new ArrayList<>();
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(1.0), p -> { }, progress::add);
+        trainer.train(TrainingTask.LUNG, train, validation, r);
+        progress.clear();
+
+        TaskTrainer.Outcome reread = trainer.train(TrainingTask.LUNG, train, validation, r.withTransfer(true, 0).withEpochs(0),
+                TaskTrainer.VesselMethod.SINGLE, List.of(), selection);
+        assertThat(reread.epochLosses()).isEmpty();
+        assertThat(progress).noneMatch(l -> l.startsWith("lung epoch "));
+        assertThat(reread.metrics()).containsEntry("epochs", 0.0).containsEntry("transfer", 1.0)
+                .containsEntry("selection_scans", 3.0).doesNotContainKeys("first_loss", "final_loss");
+        assertThat(reread.published()).isPresent();
+        ModelArtifact v2 = store.latest("lung").orElseThrow();
+        assertThat(v2.metadata().version()).isEqualTo(2);
+        assertThat(TaskTrainer.championDice(v2, selection, ai.djl.Device.cpu()))
+                .isCloseTo(reread.metrics().get("selection_dice"), org.assertj.core.data.Offset.offset(1e-9));
+        try (org.radstream.models.StoredModel a = ModelStore.load(store.versions("lung").get(0).location());
+             org.radstream.models.StoredModel b = ModelStore.load(v2.location())) {
+            var before = a.model().getBlock().getParameters();
+            var after = b.model().getBlock().getParameters();
+            assertThat(after.size()).isEqualTo(before.size()).isPositive();
+            for (int k = 0; k < before.size(); k++) {
+                assertThat(after.get(k).getValue().getArray().toFloatArray())
+                        .as("parameter %s", before.get(k).getKey())
+                        .containsExactly(before.get(k).getValue().getArray().toFloatArray());
+            }
+        }
+    }
+
+    @Test
+    void zeroEpochsWithoutAPublishedNetworkOfTheRecipesKindHaveNothingToReRead() throws Exception {
+        TrainingRecipe r = smallRecipe(1).withTransfer(true, 0).withEpochs(0);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(1.0), p -> { }, l -> { });
+        assertThatThrownBy(() -> trainer.train(TrainingTask.LUNG, train, validation, r))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no version of it")
+                .hasMessageContaining("nothing to re-read");
+
+        trainer.train(TrainingTask.LUNG, train, validation, smallRecipe(1));
+        assertThatThrownBy(() -> trainer.train(TrainingTask.LUNG, train, validation, r.withNetwork(2, 4)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version 1, another network")
+                .hasMessageContaining("nothing to re-read");
+        assertThat(store.versions("lung")).hasSize(1);
+        assertThatThrownBy(() -> smallRecipe(1).withEpochs(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("need transfer");
+    }
+
     @Test
     void withSelectionScansTheReadingIsChosenAndMeasuredThereAndTheGateStillJudgesOnItsOwnScans() throws Exception {
         TrainingRecipe r = smallRecipe(4);
