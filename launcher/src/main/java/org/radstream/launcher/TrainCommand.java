@@ -101,6 +101,13 @@ final class TrainCommand implements Callable<Integer> {
                     + "networks learn). Default ${DEFAULT-VALUE}.")
     float sumFocalGamma;
 
+    @Option(names = "--focal-gamma", defaultValue = "0",
+            description = "lung, infection, liver, --vessel-method SINGLE: the cross-entropy term of Dice + cross-entropy "
+                    + "as a focal loss with this focusing parameter (e.g. 2), weighting the pixels the network gets wrong "
+                    + "over the many it already gets right. Default ${DEFAULT-VALUE}: plain cross-entropy, the COVID-19 "
+                    + "paper's loss.")
+    float focalGamma;
+
     @Option(names = "--sum-warmup-epochs", defaultValue = "0",
             description = "vessel SUM: epochs both networks learn from the noisy labels before the first soft-label update "
                     + "(the paper: until both have converged); fewer than --epochs. Default ${DEFAULT-VALUE}: half of the epochs.")
@@ -177,10 +184,19 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--sum-targets only applies to --task vessel "
                     + "--vessel-method SUM");
         }
+        if (!(focalGamma >= 0 && focalGamma <= 5)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--focal-gamma must lie in [0, 5], got "
+                    + focalGamma);
+        }
+        if (focalGamma != 0 && (t == TrainingTask.INFECTION_CLASSIFIER
+                || (t == TrainingTask.VESSEL && vesselMethod == TaskTrainer.VesselMethod.SUM))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--focal-gamma applies to the single U-Nets "
+                    + "(lung, infection, liver, --vessel-method SINGLE); SUM has --sum-focal-gamma, the classifier neither");
+        }
         TaskTrainer.SumStart sumStart = sumStart(t);
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
-                variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets);
+                variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
                 new QualityGate(gateMargin), vesselMethod, gateCohort, selectCohort, sumStart, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());

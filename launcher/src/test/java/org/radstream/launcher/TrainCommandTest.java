@@ -48,6 +48,16 @@ class TrainCommandTest {
     }
 
     @Test
+    void theFocalLossIsRefusedWhereThereIsNoSingleUNetToLearnWithItAndOutsideItsRange() {
+        assertThat(refusal("--task", "infection-classifier", "--focal-gamma", "2"))
+                .contains("--focal-gamma applies to the single U-Nets");
+        assertThat(refusal("--task", "vessel", "--focal-gamma", "2"))
+                .contains("--focal-gamma applies to the single U-Nets").contains("--sum-focal-gamma");
+        assertThat(refusal("--task", "infection", "--focal-gamma", "7")).contains("--focal-gamma must lie in [0, 5], got 7");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
+    @Test
     void sumStartingNetworksComeInPairsOnlyForVesselSumAndWithoutAWarmUp() {
         String se = dir.resolve("se").toString();
         String res = dir.resolve("res").toString();

@@ -2,12 +2,14 @@ package org.radstream.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import org.junit.jupiter.api.Test;
 
@@ -113,5 +115,38 @@ class SegmentationTrainingTest {
             // BCE ≈ 9 per pixel, Dice loss ≈ 1 - 1/5
             assertThat(inverse).isBetween(9.5f, 9.9f);
         }
+    }
+
+    private static float loss(DiceBceLoss loss, float[] target, float[] logits) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Shape shape = new Shape(1, 1, 1, target.length);
+            return loss.evaluate(new NDList(manager.create(target, shape)), new NDList(manager.create(logits, shape)))
+                    .getFloat();
+        }
+    }
+
+    @Test
+    void theFocalTermWeighsThePixelsTheNetworkGetsWrongOverThoseItGetsRight() {
+        float[] one = {1f};
+        // gamma 0 is the paper's cross-entropy, unchanged
+        assertThat(loss(new DiceBceLoss(1f, 1f, 0f), one, new float[] {0f}))
+                .isEqualTo(loss(new DiceBceLoss(), one, new float[] {0f}));
+        // at p = 0.5 against 1: Dice loss 1 - 2/2.5 = 0.2; cross-entropy ln 2, focal (1 - 0.5)² ln 2
+        assertThat(loss(new DiceBceLoss(), one, new float[] {0f})).isCloseTo(0.2f + 0.6931f, within(1e-4f));
+        assertThat(loss(new DiceBceLoss(1f, 1f, 2f), one, new float[] {0f})).isCloseTo(0.2f + 0.1733f, within(1e-4f));
+        // a pixel read wrong (logit -3 for 1) against one read right (+3): focal weighs the wrong one
+        // far more, relative to the right one, than cross-entropy does
+        DiceBceLoss ce = new DiceBceLoss(0f, 1f, 0f);
+        DiceBceLoss focal = new DiceBceLoss(0f, 1f, 2f);
+        float ceRatio = loss(ce, one, new float[] {-3f}) / loss(ce, one, new float[] {3f});
+        float focalRatio = loss(focal, one, new float[] {-3f}) / loss(focal, one, new float[] {3f});
+        assertThat(focalRatio).isGreaterThan(100 * ceRatio);
+    }
+
+    @Test
+    void aFocusingParameterOutsideZeroToFiveIsRefused() {
+        assertThatThrownBy(() -> new DiceBceLoss(1f, 1f, -1f)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("focal gamma");
+        assertThatThrownBy(() -> new DiceBceLoss(1f, 1f, 6f)).isInstanceOf(IllegalArgumentException.class);
     }
 }

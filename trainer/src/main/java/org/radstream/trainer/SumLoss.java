@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
 import ai.djl.training.loss.Loss;
+import org.radstream.models.DiceBceLoss;
 
 /**
  * SU-UNet's loss for one of its two networks: soft Dice + focal loss against the self-updated soft
@@ -42,12 +43,7 @@ final class SumLoss extends Loss {
         NDArray logits = predictions.singletonOrThrow();
         NDArray target = labels.get(0).reshape(logits.getShape());
         NDArray p = Activation.sigmoid(logits);
-        // log p = -softplus(-x), log(1-p) = -softplus(x); softplus(x) = max(x,0) + log(1+e^-|x|)
-        NDArray tail = logits.abs().neg().exp().add(1f).log();
-        NDArray logP = logits.neg().maximum(0f).add(tail).neg();
-        NDArray logNotP = logits.maximum(0f).add(tail).neg();
-        NDArray focal = target.mul(p.neg().add(1f).pow(gamma)).mul(logP)
-                .add(target.neg().add(1f).mul(p.pow(gamma)).mul(logNotP)).neg().mean();
+        NDArray focal = DiceBceLoss.focal(logits, target, gamma);
         NDArray loss = diceLoss(p, target).add(focal);
         if (labels.size() > 1 && peerWeight > 0) {
             NDArray agreement = diceLoss(p, labels.get(1).reshape(logits.getShape())).neg().add(1f);

@@ -169,6 +169,7 @@ public final class TaskTrainer {
             if (r.epochs() > 0) {
                 metrics.put("first_loss", result.firstLoss());
                 metrics.put("final_loss", result.finalLoss());
+                metrics.put("focal_gamma", (double) r.focalGamma());
             }
             metrics.put("train_scans", (double) train.size());
             metrics.put("validation_scans", (double) validation.size());

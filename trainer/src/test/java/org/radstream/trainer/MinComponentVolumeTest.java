@@ -180,6 +180,26 @@ class MinComponentVolumeTest {
     }
 
     @Test
+    void theEpochThatKeepsTheWeightsIsScoredAsTheWorkersWouldReadItWhereComponentsArePruned() throws Exception {
+        // a healthy scan with a 0.04 ml speck and an infected one the network gets exactly: read at 0.5
+        // keeping every component the speck costs half the Dice, read as it would ship it costs nothing
+        Mask3D empty = new Mask3D(SIZE, SIZE, DEPTH);
+        List<ScanData> validation = List.of(scan("healthy", speck(), empty), scan("infected", lesion(), lesion()));
+
+        SegmentationRun.EpochDice pruned = SegmentationRun.epochDice(brightness(0), validation, true);
+        assertThat(pruned.dice()).isEqualTo(1.0);
+        assertThat(pruned.minMl()).isEqualTo(0.1);
+        assertThat(pruned.threshold()).isEqualTo(0.5);
+        assertThat(pruned.atHalfKeepingAll()).isEqualTo(0.5);
+        assertThat(pruned.describe()).contains("components >= 0.10 ml").contains("every component 0.5000");
+
+        // lung, liver, vessel keep every component: their epochs are scored at 0.5 as before
+        SegmentationRun.EpochDice whole = SegmentationRun.epochDice(brightness(0), validation, false);
+        assertThat(whole.dice()).isEqualTo(0.5);
+        assertThat(whole.describe()).isEmpty();
+    }
+
+    @Test
     void withoutValidationScansNothingIsChosen() {
         MinComponentVolume.Choice c = MinComponentVolume.choose(List.of(), 0.5f, List.of());
         assertThat(c.minMl()).isEqualTo(0.0);
