@@ -48,11 +48,6 @@ public final class DiceBceLoss extends Loss {
         this.focalGamma = focalGamma;
     }
 
-    /** The focal loss's focusing parameter; 0 for plain cross-entropy. */
-    public float focalGamma() {
-        return focalGamma;
-    }
-
     @Override
     public NDArray evaluate(NDList labels, NDList predictions) {
         NDArray logits = predictions.singletonOrThrow();

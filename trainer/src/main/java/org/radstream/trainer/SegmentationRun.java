@@ -157,8 +157,8 @@ final class SegmentationRun {
                       Consumer<String> progress) throws Exception {
         // 0 epochs re-read the weights as they are: no training slice is needed
         Samples data = r.epochs() == 0 ? new Samples(List.of(), List.of()) : samples(train, window, r, inRegion);
-        return run(model, window, inRegion, pruneComponents, data, validation, selection, r, new DiceBceLoss(1f, 1f, r.focalGamma()), name,
-                progress);
+        DiceBceLoss loss = new DiceBceLoss(1f, 1f, r.focalGamma());
+        return run(model, window, inRegion, pruneComponents, data, validation, selection, r, loss, name, progress);
     }
 
     static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, Samples data,
