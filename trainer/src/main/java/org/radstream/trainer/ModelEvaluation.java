@@ -23,6 +23,7 @@ import org.radstream.imaging.cohort.Cohort;
 import org.radstream.imaging.cohort.CohortManifest;
 import org.radstream.imaging.eval.EvaluationMethod;
 import org.radstream.imaging.eval.EvaluationReport;
+import org.radstream.imaging.eval.RuleAlerts;
 import org.radstream.imaging.eval.ScanScore;
 import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
@@ -36,7 +37,8 @@ import org.radstream.models.TestTimeFlips;
  * lung, optionally filtered by the candidate classifier, the lung grown by them; liver: largest
  * component; vessels inside the dilated liver), scored against the cohort's exact truth. Abdominal
  * figures (liver Dice, vessel Dice and HD95 against the exact vessel truth) go into the report's
- * abdomen note.
+ * abdomen note. On a longitudinal cohort the parameters also say which progression alerts the
+ * measured volumes would raise ({@link RuleAlerts}).
  */
 public final class ModelEvaluation implements EvaluationMethod {
     private final String name;
@@ -75,6 +77,9 @@ public final class ModelEvaluation implements EvaluationMethod {
                     for (CohortManifest.Scan scan : evaluation.scans("chest")) {
                         chest.add(scoreChest(evaluation, scan, lungM, infM, clf));
                     }
+                }
+                if (RuleAlerts.applies(evaluation.manifest())) {
+                    params.putAll(RuleAlerts.of(evaluation.manifest(), chest).asParameters());
                 }
             }
             return new EvaluationReport(name, evaluation.dir().toString(), params, chest, abdomen(evaluation, s));

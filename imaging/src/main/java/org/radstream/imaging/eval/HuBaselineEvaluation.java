@@ -142,6 +142,9 @@ public final class HuBaselineEvaluation implements EvaluationMethod {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("lung_threshold_hu", t.lungHu());
         params.put("infection_lower_threshold_hu", t.infectionLowHu());
+        if (RuleAlerts.applies(cohort.manifest())) {
+            params.putAll(RuleAlerts.of(cohort.manifest(), rows).asParameters());
+        }
         return new EvaluationReport("hu", cohort.dir().toString(), params, rows,
                 "not applicable: the HU-threshold baseline segments lung and infection only ("
                         + cohort.scans("abdomen").size() + " abdominal scans skipped)");
