@@ -30,14 +30,9 @@ public record RuleAlerts(int correct, List<String> falseAlerts, List<String> mis
         List<String> wrong = new ArrayList<>();
         List<String> missed = new ArrayList<>();
         for (CohortManifest.Pair p : manifest.pairs()) {
-            Double earlier = measured.get(p.earlierScanId());
-            Double later = measured.get(p.laterScanId());
-            if (earlier == null || later == null) {
-                if (p.alert()) {
-                    missed.add(describe(p, Double.NaN, Double.NaN));
-                }
-                continue;
-            }
+            // a scan the method did not measure reads NaN, which never alerts
+            double earlier = measured.getOrDefault(p.earlierScanId(), Double.NaN);
+            double later = measured.getOrDefault(p.laterScanId(), Double.NaN);
             boolean alert = ProgressionRule.isAlert(earlier, later, p.hoursApart());
             if (alert && p.alert()) {
                 correct++;
