@@ -108,6 +108,12 @@ final class TrainCommand implements Callable<Integer> {
                     + "paper's loss.")
     float focalGamma;
 
+    @Option(names = "--dense-weight", defaultValue = "1",
+            description = "lung, infection: the cross-entropy weight of target pixels denser than -250 HU in the slice "
+                    + "the network reads (consolidation, which a lung window shows like the chest wall), every other "
+                    + "pixel weighing 1; in [1, 20]. Default ${DEFAULT-VALUE}: all pixels alike, the COVID-19 paper's loss.")
+    float denseWeight;
+
     @Option(names = "--sum-warmup-epochs", defaultValue = "0",
             description = "vessel SUM: epochs both networks learn from the noisy labels before the first soft-label update "
                     + "(the paper: until both have converged); fewer than --epochs. Default ${DEFAULT-VALUE}: half of the epochs.")
@@ -193,10 +199,18 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--focal-gamma applies to the single U-Nets "
                     + "(lung, infection, liver, --vessel-method SINGLE); SUM has --sum-focal-gamma, the classifier neither");
         }
+        if (!(denseWeight >= 1 && denseWeight <= 20)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dense-weight must lie in [1, 20], got "
+                    + denseWeight);
+        }
+        if (denseWeight != 1 && t != TrainingTask.LUNG && t != TrainingTask.INFECTION) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dense-weight applies to the lung-window "
+                    + "networks (lung, infection), whose window tells dense pixels apart; not to " + t.id());
+        }
         TaskTrainer.SumStart sumStart = sumStart(t);
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
-                variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
                 new QualityGate(gateMargin), vesselMethod, gateCohort, selectCohort, sumStart, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());

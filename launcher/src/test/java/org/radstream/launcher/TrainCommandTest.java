@@ -58,6 +58,15 @@ class TrainCommandTest {
     }
 
     @Test
+    void theDenseWeightIsRefusedOutsideTheLungWindowNetworksAndOutsideItsRange() {
+        assertThat(refusal("--task", "liver", "--dense-weight", "3")).contains("--dense-weight applies to the lung-window "
+                + "networks").contains("not to liver");
+        assertThat(refusal("--task", "vessel", "--dense-weight", "3")).contains("--dense-weight applies");
+        assertThat(refusal("--task", "infection", "--dense-weight", "0.5")).contains("--dense-weight must lie in [1, 20], got 0.5");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
+    @Test
     void sumStartingNetworksComeInPairsOnlyForVesselSumAndWithoutAWarmUp() {
         String se = dir.resolve("se").toString();
         String res = dir.resolve("res").toString();

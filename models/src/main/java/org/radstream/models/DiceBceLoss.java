@@ -18,6 +18,11 @@ import ai.djl.training.loss.Loss;
  * pixel's term scaled by (1 - p_t)^γ, p_t the probability given to its target: the many pixels the
  * network already gets right stop drowning the few it gets wrong (for infection, the dense
  * consolidation read as chest wall). γ = 0 is plain cross-entropy, the COVID-19 paper's loss.
+ *
+ * <p>Labels may carry a second channel: per-pixel weights of the cross-entropy (or focal) term, N×2×H×W
+ * with the target in channel 0 and the weight in channel 1 (see {@link SegmentationTraining#step(float[][],
+ * float[][], float[][])}). The term is then the mean of weight × pixel loss; Dice reads the target only.
+ * Weights of 1 give exactly the unweighted loss.
  */
 public final class DiceBceLoss extends Loss {
 
@@ -51,8 +56,18 @@ public final class DiceBceLoss extends Loss {
     @Override
     public NDArray evaluate(NDList labels, NDList predictions) {
         NDArray logits = predictions.singletonOrThrow();
-        NDArray target = labels.singletonOrThrow().reshape(logits.getShape());
-        NDArray bce = focalGamma == 0 ? crossEntropy(logits, target) : focal(logits, target, focalGamma);
+        NDArray label = labels.singletonOrThrow();
+        NDArray target;
+        NDArray weight = null;
+        if (label.getShape().dimension() == 4 && label.getShape().get(1) == 2 * logits.getShape().get(1)) {
+            long c = logits.getShape().get(1);
+            target = label.get(":, 0:" + c);
+            weight = label.get(":, " + c + ":");
+        } else {
+            target = label.reshape(logits.getShape());
+        }
+        NDArray pixels = focalGamma == 0 ? crossEntropyMap(logits, target) : focalMap(logits, target, focalGamma);
+        NDArray bce = (weight == null ? pixels : pixels.mul(weight)).mean();
         NDArray p = Activation.sigmoid(logits).reshape(logits.getShape().get(0), -1);
         NDArray t = target.reshape(logits.getShape().get(0), -1);
         NDArray intersection = p.mul(t).sum(new int[] {1});
@@ -62,9 +77,9 @@ public final class DiceBceLoss extends Loss {
         return diceLoss.mul(diceWeight).add(bce.mul(bceWeight));
     }
 
-    private static NDArray crossEntropy(NDArray logits, NDArray target) {
+    private static NDArray crossEntropyMap(NDArray logits, NDArray target) {
         // log(1 + e^-|x|) + max(x, 0) - x·t: BCE with logits without overflow
-        return logits.maximum(0f).sub(logits.mul(target)).add(logits.abs().neg().exp().add(1f).log()).mean();
+        return logits.maximum(0f).sub(logits.mul(target)).add(logits.abs().neg().exp().add(1f).log());
     }
 
     /**
@@ -72,12 +87,16 @@ public final class DiceBceLoss extends Loss {
      * parameter {@code gamma}; at 0 it equals binary cross-entropy.
      */
     public static NDArray focal(NDArray logits, NDArray target, float gamma) {
+        return focalMap(logits, target, gamma).mean();
+    }
+
+    private static NDArray focalMap(NDArray logits, NDArray target, float gamma) {
         // log p = -softplus(-x), log(1 - p) = -softplus(x), softplus(x) = max(x, 0) + log(1 + e^-|x|)
         NDArray p = Activation.sigmoid(logits);
         NDArray tail = logits.abs().neg().exp().add(1f).log();
         NDArray logP = logits.neg().maximum(0f).add(tail).neg();
         NDArray logNotP = logits.maximum(0f).add(tail).neg();
         return target.mul(p.neg().add(1f).pow(gamma)).mul(logP)
-                .add(target.neg().add(1f).mul(p.pow(gamma)).mul(logNotP)).neg().mean();
+                .add(target.neg().add(1f).mul(p.pow(gamma)).mul(logNotP)).neg();
     }
 }

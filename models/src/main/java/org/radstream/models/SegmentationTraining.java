@@ -58,6 +58,32 @@ public final class SegmentationTraining implements AutoCloseable {
         return loop.step(inputs, (manager, rows) -> targetArray(manager, targets), null);
     }
 
+    /**
+     * One optimiser step with per-pixel weights of the loss's cross-entropy term: the labels go to the
+     * loss as N×2×H×W, target then weight ({@link DiceBceLoss} reads them so).
+     *
+     * @param weights N weight maps of H×W, each value positive
+     */
+    public float step(float[][] inputs, float[][] targets, float[][] weights) {
+        checkTargets(inputs, targets);
+        if (weights.length != targets.length) {
+            throw new IllegalArgumentException(targets.length + " targets but " + weights.length + " weight maps");
+        }
+        int plane = height * width;
+        float[][] both = new float[targets.length][];
+        for (int i = 0; i < targets.length; i++) {
+            if (targets[i].length != plane || weights[i].length != plane) {
+                throw new IllegalArgumentException("target and weight maps must have " + plane + " values, got "
+                        + targets[i].length + " and " + weights[i].length);
+            }
+            both[i] = new float[2 * plane];
+            System.arraycopy(targets[i], 0, both[i], 0, plane);
+            System.arraycopy(weights[i], 0, both[i], plane, plane);
+        }
+        return loop.step(inputs, (manager, rows) -> manager.create(Batches.pack(both, 2, height, width),
+                new Shape(both.length, 2, height, width)), null);
+    }
+
     /** {@code settings.epochs()} shuffled passes over all samples. */
     public TrainingResult fit(float[][] inputs, float[][] targets) {
         checkTargets(inputs, targets);

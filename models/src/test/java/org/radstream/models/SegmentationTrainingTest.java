@@ -149,4 +149,61 @@ class SegmentationTrainingTest {
                 .hasMessageContaining("focal gamma");
         assertThatThrownBy(() -> new DiceBceLoss(1f, 1f, 6f)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    private static float weightedLoss(DiceBceLoss loss, float[] target, float[] weight, float[] logits) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            float[] label = new float[2 * target.length];
+            System.arraycopy(target, 0, label, 0, target.length);
+            System.arraycopy(weight, 0, label, target.length, weight.length);
+            return loss.evaluate(new NDList(manager.create(label, new Shape(1, 2, 1, target.length))),
+                    new NDList(manager.create(logits, new Shape(1, 1, 1, logits.length)))).getFloat();
+        }
+    }
+
+    @Test
+    void aWeightChannelScalesEachPixelsCrossEntropyAndLeavesDiceAlone() {
+        float[] target = {1f, 0f, 1f, 0f};
+        float[] logits = {0f, 0f, -2f, 1f};
+        float[] ones = {1f, 1f, 1f, 1f};
+        for (float gamma : new float[] {0f, 2f}) {
+            DiceBceLoss loss = new DiceBceLoss(1f, 1f, gamma);
+            assertThat(weightedLoss(loss, target, ones, logits)).isCloseTo(loss(loss, target, logits), within(1e-6f));
+        }
+        // cross-entropy alone: pixel 0 is ln 2 for target 1 at logit 0; weighing it 3 adds 2 ln 2 / 4 pixels
+        DiceBceLoss ce = new DiceBceLoss(0f, 1f, 0f);
+        assertThat(weightedLoss(ce, target, new float[] {3f, 1f, 1f, 1f}, logits) - loss(ce, target, logits))
+                .isCloseTo(2f * 0.6931f / 4f, within(1e-4f));
+        // Dice reads the target only
+        DiceBceLoss dice = new DiceBceLoss(1f, 0f, 0f);
+        assertThat(weightedLoss(dice, target, new float[] {5f, 5f, 5f, 5f}, logits))
+                .isCloseTo(loss(dice, target, logits), within(1e-6f));
+    }
+
+    @Test
+    void aWeightedStepLearnsAndRefusesWeightMapsThatDoNotMatchItsTargets() {
+        SyntheticDisks train = new SyntheticDisks(16, SIZE, 3);
+        float[][] weights = new float[train.images.length][];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = new float[SIZE * SIZE];
+            for (int k = 0; k < weights[i].length; k++) {
+                weights[i][k] = train.masks[i][k] >= 0.5f ? 4f : 1f;
+            }
+        }
+        TrainingSettings settings = new TrainingSettings(1, 16, 3e-3f, 7);
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(3, 8), Device.cpu());
+                SegmentationTraining training = SegmentationTraining.start(model, 1, SIZE, SIZE, settings)) {
+            float first = training.step(train.images, train.masks, weights);
+            float last = first;
+            for (int i = 0; i < 30; i++) {
+                last = training.step(train.images, train.masks, weights);
+            }
+            assertThat(first).isFinite();
+            assertThat(last).isLessThan(0.7f * first);
+            assertThatThrownBy(() -> training.step(train.images, train.masks, new float[1][SIZE * SIZE]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("weight maps");
+            float[][] small = new float[weights.length][4];
+            assertThatThrownBy(() -> training.step(train.images, train.masks, small))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must have " + SIZE * SIZE);
+        }
+    }
 }

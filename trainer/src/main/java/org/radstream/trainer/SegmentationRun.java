@@ -161,6 +161,14 @@ final class SegmentationRun {
         return run(model, window, inRegion, pruneComponents, data, validation, selection, r, loss, name, progress);
     }
 
+    private static float[][] weights(DenseWeights dense, float[][] inputs, float[][] targets) {
+        float[][] out = new float[targets.length][];
+        for (int i = 0; i < targets.length; i++) {
+            out[i] = dense.of(inputs[i], targets[i]);
+        }
+        return out;
+    }
+
     static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, Samples data,
                       List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, Loss loss, String name,
                       Consumer<String> progress) throws Exception {
@@ -188,6 +196,7 @@ final class SegmentationRun {
                 mineAfter = r.epochs() / 2;
             }
             Random random = new Random(r.seed());
+            DenseWeights dense = r.denseWeight() > 1 ? new DenseWeights(window, r.sliceChannels(), r.denseWeight()) : null;
             byte[] best = null;
             int bestEpoch = 0;
             double bestDice = Double.NEGATIVE_INFINITY;
@@ -232,7 +241,7 @@ final class SegmentationRun {
                             y[i] = poolOut.get(k);
                         }
                     }
-                    sum += (double) training.step(x, y) * n;
+                    sum += (double) (dense == null ? training.step(x, y) : training.step(x, y, weights(dense, x, y))) * n;
                     steps++;
                 }
                 losses.add(sum / order.length);

@@ -170,6 +170,7 @@ public final class TaskTrainer {
                 metrics.put("first_loss", result.firstLoss());
                 metrics.put("final_loss", result.finalLoss());
                 metrics.put("focal_gamma", (double) r.focalGamma());
+                metrics.put("dense_weight", (double) r.denseWeight());
             }
             metrics.put("train_scans", (double) train.size());
             metrics.put("validation_scans", (double) validation.size());

@@ -38,13 +38,18 @@ import org.radstream.models.UNetVariant;
  *                          the vote's majority as a hard mask
  * @param focalGamma        the single U-Nets' cross-entropy term as a focal loss with this focusing parameter; 0
  *                          (the COVID-19 paper's loss): plain cross-entropy
+ * @param denseWeight       lung-window U-Nets (lung, infection): the cross-entropy weight of target pixels denser
+ *                          than {@link DenseWeights#DENSE_HU} in the slice the network reads, every other pixel
+ *                          weighing 1; 1 (the paper's loss) weighs all pixels alike. Consolidation is what the
+ *                          networks miss most (ACCURACY.md), and it is the pixels a lung-window network sees as
+ *                          chest wall
  */
 public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int baseWidth, int epochs, int batchSize,
                              float learningRate, long seed, boolean augment, boolean hardMining,
                              double hardDiceThreshold, boolean transfer, int freezeStages, int sliceStride,
                              int classifierPatch, int classifierEpochs, String device, UNetVariant variant,
                              TestTimeFlips maxFlips, float sumFocalGamma, int sumWarmupEpochs,
-                             SumTargets sumTargets, float focalGamma) {
+                             SumTargets sumTargets, float focalGamma, float denseWeight) {
 
     public TrainingRecipe {
         if (levels < 2 || levels > 6) {
@@ -82,6 +87,9 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         if (!(focalGamma >= 0 && focalGamma <= 5)) {
             throw new IllegalArgumentException("focalGamma must lie in [0, 5], got " + focalGamma);
         }
+        if (!(denseWeight >= 1 && denseWeight <= 20)) {
+            throw new IllegalArgumentException("denseWeight must lie in [1, 20], got " + denseWeight);
+        }
         if (sumWarmupEpochs < 0) {
             throw new IllegalArgumentException("sumWarmupEpochs must be 0 (half of the epochs) or more, got "
                     + sumWarmupEpochs);
@@ -94,115 +102,122 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
      */
     public static TrainingRecipe defaults() {
         return new TrainingRecipe(128, 3, 4, 8, 6, 8, 2e-3f, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu", UNetVariant.PLAIN,
-                TestTimeFlips.BOTH, SumLoss.PAPER_GAMMA, 0, SumTargets.SOFT, 0f);
+                TestTimeFlips.BOTH, SumLoss.PAPER_GAMMA, 0, SumTargets.SOFT, 0f, 1f);
     }
 
     public TrainingRecipe withInputSize(int v) {
         return new TrainingRecipe(v, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withSliceChannels(int v) {
         return new TrainingRecipe(inputSize, v, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withNetwork(int newLevels, int newBaseWidth) {
         return new TrainingRecipe(inputSize, sliceChannels, newLevels, newBaseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch,
-                classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withEpochs(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, v, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withBatchSize(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, v, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withLearningRate(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, v, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withSeed(long v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, v, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withAugment(boolean v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, v,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withHardMining(boolean v, double threshold) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withTransfer(boolean v, int frozenStages) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withSliceStride(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withClassifier(int patch, int classifierEpochsValue) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, patch, classifierEpochsValue,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withDevice(String v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     public TrainingRecipe withVariant(UNetVariant v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, v, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                device, v, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     /** The most test-time flips a run may choose ({@link TestTimeFlips#NONE}: one pass per slice, always). */
     public TrainingRecipe withMaxFlips(TestTimeFlips v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, v, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma);
+                device, variant, v, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     /** SUM's focal-loss focusing parameter (0: cross-entropy). */
     public TrainingRecipe withSumFocalGamma(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, v, sumWarmupEpochs, sumTargets, focalGamma);
+                device, variant, maxFlips, v, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
     }
 
     /** SUM's warm-up on the noisy labels, in epochs (0: half of the epochs). */
     public TrainingRecipe withSumWarmupEpochs(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, v, sumTargets, focalGamma);
+                device, variant, maxFlips, sumFocalGamma, v, sumTargets, focalGamma, denseWeight);
     }
 
     /** What SUM's networks learn once the labels self-update (the paper: {@link SumTargets#SOFT}). */
     public TrainingRecipe withSumTargets(SumTargets v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, v, focalGamma);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, v, focalGamma, denseWeight);
     }
 
     /** The single U-Nets' focal-loss focusing parameter (0: cross-entropy, the paper's). */
     public TrainingRecipe withFocalGamma(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, v);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, v, denseWeight);
+    }
+
+    /** The weight of dense target pixels in the cross-entropy (1: every pixel alike, the paper's). */
+    public TrainingRecipe withDenseWeight(float v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, v);
     }
 
     /**
