@@ -169,8 +169,8 @@ public final class TaskTrainer {
             if (r.epochs() > 0) {
                 metrics.put("first_loss", result.firstLoss());
                 metrics.put("final_loss", result.finalLoss());
-                metrics.put("focal_gamma", (double) r.focalGamma());
-                metrics.put("dense_weight", (double) r.denseWeight());
+                metrics.put(TrainingRecipe.FOCAL_GAMMA_METRIC, (double) r.focalGamma());
+                metrics.put(TrainingRecipe.DENSE_WEIGHT_METRIC, (double) r.denseWeight());
             }
             metrics.put("train_scans", (double) train.size());
             metrics.put("validation_scans", (double) validation.size());

@@ -51,6 +51,11 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
                              TestTimeFlips maxFlips, float sumFocalGamma, int sumWarmupEpochs,
                              SumTargets sumTargets, float focalGamma, float denseWeight) {
 
+    /** The metric a trained model records its {@link #focalGamma} under. */
+    public static final String FOCAL_GAMMA_METRIC = "focal_gamma";
+    /** The metric a trained model records its {@link #denseWeight} under. */
+    public static final String DENSE_WEIGHT_METRIC = "dense_weight";
+
     public TrainingRecipe {
         if (levels < 2 || levels > 6) {
             throw new IllegalArgumentException("levels must be 2..6, got " + levels);
@@ -222,18 +227,31 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
 
     /**
      * This recipe with the network shape of a published segmentation model: its input size, slices
-     * in, levels, base width and normalisation (schedule, seed and the rest stay). A retraining
-     * challenger is then the champion's kind of network, comparable at the gate and able to start
-     * from the champion's weights (transfer). A classifier's metadata changes nothing.
+     * in, levels, base width and normalisation, and the loss it was trained with where its metrics
+     * record one ({@code focal_gamma}, {@code dense_weight}; schedule, seed and the rest stay). A
+     * retraining challenger is then the champion's kind of network, comparable at the gate, able to
+     * start from the champion's weights (transfer), and learning as the champion learnt: the shipped
+     * infection network learnt with a focal loss, and three epochs of plain cross-entropy from its
+     * predecessor scored below that predecessor at the gate (ACCURACY.md). A classifier's metadata
+     * changes nothing.
      */
     public TrainingRecipe following(ModelMetadata champion) {
         NetworkSpec n = champion.network();
         if (!n.isSegmentation()) {
             return this;
         }
-        return withInputSize(champion.inputWidth()).withSliceChannels(n.inChannels())
+        TrainingRecipe shaped = withInputSize(champion.inputWidth()).withSliceChannels(n.inChannels())
                 .withNetwork(n.levels(), n.baseWidth())
                 .withVariant(UNetVariant.of(n.architecture()).orElse(variant));
+        Double gamma = champion.metrics().get(FOCAL_GAMMA_METRIC);
+        if (gamma != null && gamma >= 0 && gamma <= 5) {
+            shaped = shaped.withFocalGamma(gamma.floatValue());
+        }
+        Double dense = champion.metrics().get(DENSE_WEIGHT_METRIC);
+        if (dense != null && dense >= 1 && dense <= 20) {
+            shaped = shaped.withDenseWeight(dense.floatValue());
+        }
+        return shaped;
     }
 
     /** The variant of the single U-Nets (lung, infection, liver, single vessel network) this recipe trains. */

@@ -43,6 +43,29 @@ class TrainingRecipeTest {
     }
 
     @Test
+    void retrainingLearnsWithTheLossItsChampionRecordsAndKeepsTheConfiguredOneWhereItRecordsNone() {
+        TrainingRecipe configured = TrainingRecipe.defaults();
+        ModelArtifact focal = new ModelArtifact(URI.create("file:///store/infection/v0007/"), new ModelMetadata("infection",
+                7, NetworkSpec.unet25d(5, 8), 256, 256, -1200, 600, Map.of("focal_gamma", 2.0, "dense_weight", 3.0),
+                Instant.EPOCH, "model-0000.params", "00", null));
+        TrainingRecipe r = TrainerService.recipeFor(configured, Optional.of(focal));
+        assertThat(r.focalGamma()).isEqualTo(2f);
+        assertThat(r.denseWeight()).isEqualTo(3f);
+
+        TrainingRecipe plain = TrainerService.recipeFor(configured.withFocalGamma(1f),
+                Optional.of(published(NetworkSpec.unet25d(5, 8), 256)));
+        assertThat(plain.focalGamma()).isEqualTo(1f);
+        assertThat(plain.denseWeight()).isEqualTo(1f);
+
+        // a figure outside what a recipe accepts is not followed
+        ModelArtifact odd = new ModelArtifact(URI.create("file:///store/infection/v0008/"), new ModelMetadata("infection",
+                8, NetworkSpec.unet25d(5, 8), 256, 256, -1200, 600, Map.of("focal_gamma", 9.0, "dense_weight", 0.0),
+                Instant.EPOCH, "model-0000.params", "00", null));
+        assertThat(TrainerService.recipeFor(configured, Optional.of(odd)).focalGamma()).isEqualTo(0f);
+        assertThat(TrainerService.recipeFor(configured, Optional.of(odd)).denseWeight()).isEqualTo(1f);
+    }
+
+    @Test
     void withoutAChampionOrWithAClassifierTheConfiguredRecipeStays() {
         TrainingRecipe configured = TrainingRecipe.defaults();
         assertThat(TrainerService.recipeFor(configured, Optional.empty())).isEqualTo(configured);
