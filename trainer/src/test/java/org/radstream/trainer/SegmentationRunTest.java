@@ -47,6 +47,28 @@ class SegmentationRunTest {
     }
 
     @Test
+    void aDenseWeightMakesTheDenseTargetPixelsCostMoreAndTheRunStillLearns() throws Exception {
+        // the disks are at -100 HU, denser than consolidation's -250: every target pixel is dense
+        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(4).withBatchSize(4)
+                .withLearningRate(0.01f).withAugment(false).withHardMining(false, 0.7);
+        List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6), TaskTrainerTest.disks("b", 32, 6));
+        List<ScanData> validation = List.of(TaskTrainerTest.disks("c", 32, 6));
+        SegmentationRun.Result plain;
+        SegmentationRun.Result weighted;
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            plain = SegmentationRun.run(model, Window.LUNG, false, train, validation, r, "plain", l -> { });
+        }
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            weighted = SegmentationRun.run(model, Window.LUNG, false, train, validation, r.withDenseWeight(8f), "dense",
+                    l -> { });
+        }
+        // from the same start, 8 times the cross-entropy of every disk pixel costs more in the first epoch
+        assertThat(weighted.firstLoss()).isGreaterThan(plain.firstLoss() + 0.05);
+        assertThat(weighted.finalLoss()).isLessThan(0.7 * weighted.firstLoss());
+        assertThat(weighted.finalDice()).isGreaterThan(0.8);
+    }
+
+    @Test
     void restoredWeightsAreWhatANewSessionPredictsNotTheTrainingSession() throws Exception {
         TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4);
         ScanData scan = TaskTrainerTest.disks("a", 32, 6);
