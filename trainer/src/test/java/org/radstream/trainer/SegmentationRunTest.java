@@ -18,12 +18,18 @@ import org.radstream.models.UNetVariant;
 /** The run ends on the weights of its best validation epoch, and reports that epoch's Dice. */
 class SegmentationRunTest {
 
+    private final List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6), TaskTrainerTest.disks("b", 32, 6));
+    private final List<ScanData> validation = List.of(TaskTrainerTest.disks("c", 32, 6));
+
+    /** A 3-level, width-4 U-Net at 32², batch 4, lr 0.01, no augmentation or mining. */
+    private static TrainingRecipe smallRecipe(int epochs) {
+        return TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(epochs).withBatchSize(4)
+                .withLearningRate(0.01f).withAugment(false).withHardMining(false, 0.7);
+    }
+
     @Test
     void endsOnTheBestEpochsWeightsAndItsDice() throws Exception {
-        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(6).withBatchSize(4)
-                .withLearningRate(0.01f).withAugment(false).withHardMining(false, 0.7);
-        List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6), TaskTrainerTest.disks("b", 32, 6));
-        List<ScanData> validation = List.of(TaskTrainerTest.disks("c", 32, 6));
+        TrainingRecipe r = smallRecipe(6);
         List<String> progress = new ArrayList<>();
         try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
             SegmentationRun.Result result = SegmentationRun.run(model, Window.LUNG, false, train, validation, r, "disks", progress::add);
@@ -49,10 +55,7 @@ class SegmentationRunTest {
     @Test
     void aDenseWeightMakesTheDenseTargetPixelsCostMoreAndTheRunStillLearns() throws Exception {
         // the disks are at -100 HU, denser than consolidation's -250: every target pixel is dense
-        TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(4).withBatchSize(4)
-                .withLearningRate(0.01f).withAugment(false).withHardMining(false, 0.7);
-        List<ScanData> train = List.of(TaskTrainerTest.disks("a", 32, 6), TaskTrainerTest.disks("b", 32, 6));
-        List<ScanData> validation = List.of(TaskTrainerTest.disks("c", 32, 6));
+        TrainingRecipe r = smallRecipe(4);
         SegmentationRun.Result plain;
         SegmentationRun.Result weighted;
         try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
