@@ -190,7 +190,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--sum-targets only applies to --task vessel "
                     + "--vessel-method SUM");
         }
-        if (!(focalGamma >= 0 && focalGamma <= 5)) {
+        if (!TrainingRecipe.isFocalGamma(focalGamma)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--focal-gamma must lie in [0, 5], got "
                     + focalGamma);
         }
@@ -199,7 +199,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--focal-gamma applies to the single U-Nets "
                     + "(lung, infection, liver, --vessel-method SINGLE); SUM has --sum-focal-gamma, the classifier neither");
         }
-        if (!(denseWeight >= 1 && denseWeight <= 20)) {
+        if (!TrainingRecipe.isDenseWeight(denseWeight)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dense-weight must lie in [1, 20], got "
                     + denseWeight);
         }

@@ -51,6 +51,16 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
                              TestTimeFlips maxFlips, float sumFocalGamma, int sumWarmupEpochs,
                              SumTargets sumTargets, float focalGamma, float denseWeight) {
 
+    /** Whether {@code v} is a focusing parameter a recipe accepts: [0, 5]. */
+    public static boolean isFocalGamma(double v) {
+        return v >= 0 && v <= 5;
+    }
+
+    /** Whether {@code v} is a dense weight a recipe accepts: [1, 20]. */
+    public static boolean isDenseWeight(double v) {
+        return v >= 1 && v <= 20;
+    }
+
     /** The metric a trained model records its {@link #focalGamma} under. */
     public static final String FOCAL_GAMMA_METRIC = "focal_gamma";
     /** The metric a trained model records its {@link #denseWeight} under. */
@@ -89,10 +99,10 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         if (!(sumFocalGamma >= 0 && sumFocalGamma <= 5)) {
             throw new IllegalArgumentException("sumFocalGamma must lie in [0, 5], got " + sumFocalGamma);
         }
-        if (!(focalGamma >= 0 && focalGamma <= 5)) {
+        if (!isFocalGamma(focalGamma)) {
             throw new IllegalArgumentException("focalGamma must lie in [0, 5], got " + focalGamma);
         }
-        if (!(denseWeight >= 1 && denseWeight <= 20)) {
+        if (!isDenseWeight(denseWeight)) {
             throw new IllegalArgumentException("denseWeight must lie in [1, 20], got " + denseWeight);
         }
         if (sumWarmupEpochs < 0) {
@@ -244,11 +254,11 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
                 .withNetwork(n.levels(), n.baseWidth())
                 .withVariant(UNetVariant.of(n.architecture()).orElse(variant));
         Double gamma = champion.metrics().get(FOCAL_GAMMA_METRIC);
-        if (gamma != null && gamma >= 0 && gamma <= 5) {
+        if (gamma != null && isFocalGamma(gamma)) {
             shaped = shaped.withFocalGamma(gamma.floatValue());
         }
         Double dense = champion.metrics().get(DENSE_WEIGHT_METRIC);
-        if (dense != null && dense >= 1 && dense <= 20) {
+        if (dense != null && isDenseWeight(dense)) {
             shaped = shaped.withDenseWeight(dense.floatValue());
         }
         return shaped;
