@@ -114,6 +114,13 @@ final class TrainCommand implements Callable<Integer> {
                     + "pixel weighing 1; in [1, 20]. Default ${DEFAULT-VALUE}: all pixels alike, the COVID-19 paper's loss.")
     float denseWeight;
 
+    @Option(names = "--dense-term", defaultValue = "0",
+            description = "lung, infection: adds this many times the mean cross-entropy (or focal) loss over the dense "
+                    + "target pixels alone (denser than -250 HU in the slice the network reads), normalised by their own "
+                    + "count, so that a few hundred of them weigh as much as a whole slice; in [0, 10]. Default "
+                    + "${DEFAULT-VALUE}: no such term, the COVID-19 paper's loss.")
+    float denseTerm;
+
     @Option(names = "--sum-warmup-epochs", defaultValue = "0",
             description = "vessel SUM: epochs both networks learn from the noisy labels before the first soft-label update "
                     + "(the paper: until both have converged); fewer than --epochs. Default ${DEFAULT-VALUE}: half of the epochs.")
@@ -207,10 +214,18 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dense-weight applies to the lung-window "
                     + "networks (lung, infection), whose window tells dense pixels apart; not to " + t.id());
         }
+        if (!TrainingRecipe.isDenseTerm(denseTerm)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dense-term must lie in [0, 10], got "
+                    + denseTerm);
+        }
+        if (denseTerm != 0 && t != TrainingTask.LUNG && t != TrainingTask.INFECTION) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dense-term applies to the lung-window "
+                    + "networks (lung, infection), whose window tells dense pixels apart; not to " + t.id());
+        }
         TaskTrainer.SumStart sumStart = sumStart(t);
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
-                variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
                 new QualityGate(gateMargin), vesselMethod, gateCohort, selectCohort, sumStart, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());

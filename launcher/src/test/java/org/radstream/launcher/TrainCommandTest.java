@@ -63,6 +63,10 @@ class TrainCommandTest {
                 + "networks").contains("not to liver");
         assertThat(refusal("--task", "vessel", "--dense-weight", "3")).contains("--dense-weight applies");
         assertThat(refusal("--task", "infection", "--dense-weight", "0.5")).contains("--dense-weight must lie in [1, 20], got 0.5");
+        assertThat(refusal("--task", "liver", "--dense-term", "1")).contains("--dense-term applies to the lung-window "
+                + "networks").contains("not to liver");
+        assertThat(refusal("--task", "infection-classifier", "--dense-term", "1")).contains("--dense-term applies");
+        assertThat(refusal("--task", "lung", "--dense-term", "11")).contains("--dense-term must lie in [0, 10], got 11");
         assertThat(dir.resolve("store")).doesNotExist();
     }
 

@@ -65,23 +65,44 @@ public final class SegmentationTraining implements AutoCloseable {
      * @param weights N weight maps of H×W, each value positive
      */
     public float step(float[][] inputs, float[][] targets, float[][] weights) {
+        return stepWithMaps(inputs, targets, weights);
+    }
+
+    /**
+     * One optimiser step with per-pixel weights and a focus region (1 inside, 0 outside) whose mean pixel
+     * loss {@link DiceBceLoss} adds as its focus term: the labels go to the loss as N×3×H×W.
+     */
+    public float step(float[][] inputs, float[][] targets, float[][] weights, float[][] focus) {
+        return stepWithMaps(inputs, targets, weights, focus);
+    }
+
+    private float stepWithMaps(float[][] inputs, float[][] targets, float[][]... maps) {
         checkTargets(inputs, targets);
-        if (weights.length != targets.length) {
-            throw new IllegalArgumentException(targets.length + " targets but " + weights.length + " weight maps");
-        }
         int plane = height * width;
-        float[][] both = new float[targets.length][];
+        int channels = 1 + maps.length;
+        float[][] all = new float[targets.length][];
         for (int i = 0; i < targets.length; i++) {
-            if (targets[i].length != plane || weights[i].length != plane) {
-                throw new IllegalArgumentException("target and weight maps must have " + plane + " values, got "
-                        + targets[i].length + " and " + weights[i].length);
+            if (targets[i].length != plane) {
+                throw new IllegalArgumentException("target maps must have " + plane + " values, got " + targets[i].length);
             }
-            both[i] = new float[2 * plane];
-            System.arraycopy(targets[i], 0, both[i], 0, plane);
-            System.arraycopy(weights[i], 0, both[i], plane, plane);
+            all[i] = new float[channels * plane];
+            System.arraycopy(targets[i], 0, all[i], 0, plane);
         }
-        return loop.step(inputs, (manager, rows) -> manager.create(Batches.pack(both, 2, height, width),
-                new Shape(both.length, 2, height, width)), null);
+        for (int m = 0; m < maps.length; m++) {
+            String what = m == 0 ? "weight maps" : "focus maps";
+            if (maps[m].length != targets.length) {
+                throw new IllegalArgumentException(targets.length + " targets but " + maps[m].length + " " + what);
+            }
+            for (int i = 0; i < targets.length; i++) {
+                if (maps[m][i].length != plane) {
+                    throw new IllegalArgumentException(what + " must have " + plane + " values, got "
+                            + maps[m][i].length);
+                }
+                System.arraycopy(maps[m][i], 0, all[i], (m + 1) * plane, plane);
+            }
+        }
+        return loop.step(inputs, (manager, rows) -> manager.create(Batches.pack(all, channels, height, width),
+                new Shape(all.length, channels, height, width)), null);
     }
 
     /** {@code settings.epochs()} shuffled passes over all samples. */

@@ -206,4 +206,85 @@ class SegmentationTrainingTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must have " + SIZE * SIZE);
         }
     }
+
+    private static float focusedLoss(DiceBceLoss loss, float[] target, float[] focus, float[] logits) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            int n = target.length;
+            float[] label = new float[3 * n];
+            System.arraycopy(target, 0, label, 0, n);
+            java.util.Arrays.fill(label, n, 2 * n, 1f);
+            System.arraycopy(focus, 0, label, 2 * n, n);
+            return loss.evaluate(new NDList(manager.create(label, new Shape(1, 3, 1, n))),
+                    new NDList(manager.create(logits, new Shape(1, 1, 1, n)))).getFloat();
+        }
+    }
+
+    @Test
+    void theFocusTermAddsTheMeanPixelLossOverTheFocusPixelsHoweverFewTheyAre() {
+        float[] target = {1f, 0f, 1f, 0f};
+        float[] logits = {0f, 0f, -2f, 1f};
+        DiceBceLoss plain = new DiceBceLoss(1f, 1f, 0f);
+        DiceBceLoss focused = new DiceBceLoss(1f, 1f, 0f, 2f);
+        // weights of 1 and no focus pixel: exactly the plain loss
+        assertThat(focusedLoss(focused, target, new float[4], logits)).isCloseTo(loss(plain, target, logits), within(1e-6f));
+        // focus on pixels 0 (ln 2) and 2 (softplus 2 = 2.1269): 2 × their mean
+        assertThat(focusedLoss(focused, target, new float[] {1f, 0f, 1f, 0f}, logits) - loss(plain, target, logits))
+                .isCloseTo(2f * (0.6931f + 2.1269f) / 2f, within(1e-4f));
+        // sixty more background pixels read right shrink the all-pixel cross-entropy, not the focus term
+        float[] bigTarget = new float[64];
+        float[] bigLogits = new float[64];
+        float[] bigFocus = new float[64];
+        java.util.Arrays.fill(bigLogits, -30f);
+        System.arraycopy(target, 0, bigTarget, 0, 4);
+        System.arraycopy(logits, 0, bigLogits, 0, 4);
+        bigFocus[0] = 1f;
+        bigFocus[2] = 1f;
+        DiceBceLoss ceOnly = new DiceBceLoss(0f, 1f, 0f, 2f);
+        DiceBceLoss ceOnlyPlain = new DiceBceLoss(0f, 1f, 0f);
+        assertThat(focusedLoss(ceOnly, bigTarget, bigFocus, bigLogits) - loss(ceOnlyPlain, bigTarget, bigLogits))
+                .isCloseTo(2f * (0.6931f + 2.1269f) / 2f, within(1e-4f));
+        assertThat(loss(ceOnlyPlain, bigTarget, bigLogits)).isLessThan(loss(ceOnlyPlain, target, logits) / 10f);
+    }
+
+    @Test
+    void aFocusTermRefusesLabelsWithoutAFocusChannelAndValuesOutsideItsRange() {
+        DiceBceLoss focused = new DiceBceLoss(1f, 1f, 2f, 1f);
+        assertThatThrownBy(() -> loss(focused, new float[] {1f, 0f}, new float[] {0f, 0f}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("focus channel");
+        assertThatThrownBy(() -> weightedLoss(focused, new float[] {1f, 0f}, new float[] {1f, 1f}, new float[] {0f, 0f}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("focus channel");
+        assertThatThrownBy(() -> new DiceBceLoss(1f, 1f, 2f, -0.5f)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("focus term must lie in [0, 10.0]");
+        assertThatThrownBy(() -> new DiceBceLoss(1f, 1f, 2f, 11f)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aStepWithAFocusRegionLearnsAndRefusesFocusMapsThatDoNotMatchItsTargets() {
+        SyntheticDisks train = new SyntheticDisks(16, SIZE, 3);
+        float[][] ones = new float[train.images.length][SIZE * SIZE];
+        float[][] focus = new float[train.images.length][];
+        for (int i = 0; i < focus.length; i++) {
+            java.util.Arrays.fill(ones[i], 1f);
+            focus[i] = new float[SIZE * SIZE];
+            for (int k = 0; k < focus[i].length; k++) {
+                focus[i][k] = train.masks[i][k] >= 0.5f ? 1f : 0f;
+            }
+        }
+        TrainingSettings settings = new TrainingSettings(1, 16, 3e-3f, 7);
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(3, 8), Device.cpu());
+                SegmentationTraining training = SegmentationTraining.start(model, 1, SIZE, SIZE, settings,
+                        new DiceBceLoss(1f, 1f, 0f, 1f))) {
+            float first = training.step(train.images, train.masks, ones, focus);
+            float last = first;
+            for (int i = 0; i < 30; i++) {
+                last = training.step(train.images, train.masks, ones, focus);
+            }
+            assertThat(first).isFinite();
+            assertThat(last).isLessThan(0.7f * first);
+            assertThatThrownBy(() -> training.step(train.images, train.masks, ones, new float[1][SIZE * SIZE]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("focus maps");
+            assertThatThrownBy(() -> training.step(train.images, train.masks, ones, new float[ones.length][4]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("focus maps must have");
+        }
+    }
 }

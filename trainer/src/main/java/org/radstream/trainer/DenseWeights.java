@@ -12,6 +12,9 @@ import org.radstream.imaging.eval.ScanScore;
  * stack) is at least the window's value of {@link #DENSE_HU} weighs {@code weight}; every other
  * pixel, target or not, weighs 1.
  *
+ * <p>The same pixels make the focus region of the loss's dense term ({@link #focus}): their mean
+ * loss, normalised by their own count, added with the recipe's {@code denseTerm}.
+ *
  * <p>The weights are computed from the sample as the network gets it (after augmentation), so they
  * follow the image wherever the augmentation moved it.
  */
@@ -47,6 +50,15 @@ final class DenseWeights {
 
     /** The weight map of one sample: {@code input} channel-major C×H×W, {@code target} H×W in [0, 1]. */
     float[] of(float[] input, float[] target) {
+        return map(input, target, weight, 1f);
+    }
+
+    /** The focus map of one sample: 1 on its dense target pixels, 0 elsewhere. */
+    float[] focus(float[] input, float[] target) {
+        return map(input, target, 1f, 0f);
+    }
+
+    private float[] map(float[] input, float[] target, float dense, float other) {
         int plane = target.length;
         if (input.length != channels * plane) {
             throw new IllegalArgumentException("input of " + input.length + " values is not " + channels + " slices of "
@@ -55,7 +67,7 @@ final class DenseWeights {
         int centre = channels / 2 * plane;
         float[] out = new float[plane];
         for (int i = 0; i < plane; i++) {
-            out[i] = target[i] >= 0.5f && input[centre + i] >= denseValue ? weight : 1f;
+            out[i] = target[i] >= 0.5f && input[centre + i] >= denseValue ? dense : other;
         }
         return out;
     }

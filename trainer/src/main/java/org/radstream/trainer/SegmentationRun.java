@@ -157,16 +157,28 @@ final class SegmentationRun {
                       Consumer<String> progress) throws Exception {
         // 0 epochs re-read the weights as they are: no training slice is needed
         Samples data = r.epochs() == 0 ? new Samples(List.of(), List.of()) : samples(train, window, r, inRegion);
-        DiceBceLoss loss = new DiceBceLoss(1f, 1f, r.focalGamma());
+        DiceBceLoss loss = new DiceBceLoss(1f, 1f, r.focalGamma(), r.denseTerm());
         return run(model, window, inRegion, pruneComponents, data, validation, selection, r, loss, name, progress);
     }
 
-    private static float[][] weights(DenseWeights dense, float[][] inputs, float[][] targets) {
-        float[][] out = new float[targets.length][];
-        for (int i = 0; i < targets.length; i++) {
-            out[i] = dense.of(inputs[i], targets[i]);
+    /** One optimiser step, with the dense pixels' weights and focus region where the recipe asks for them. */
+    private static float step(SegmentationTraining training, DenseWeights dense, TrainingRecipe r, float[][] x,
+                              float[][] y) {
+        if (dense == null) {
+            return training.step(x, y);
         }
-        return out;
+        float[][] weights = new float[y.length][];
+        for (int i = 0; i < y.length; i++) {
+            weights[i] = dense.of(x[i], y[i]);
+        }
+        if (r.denseTerm() == 0) {
+            return training.step(x, y, weights);
+        }
+        float[][] focus = new float[y.length][];
+        for (int i = 0; i < y.length; i++) {
+            focus[i] = dense.focus(x[i], y[i]);
+        }
+        return training.step(x, y, weights, focus);
     }
 
     static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, Samples data,
@@ -196,7 +208,8 @@ final class SegmentationRun {
                 mineAfter = r.epochs() / 2;
             }
             Random random = new Random(r.seed());
-            DenseWeights dense = r.denseWeight() > 1 ? new DenseWeights(window, r.sliceChannels(), r.denseWeight()) : null;
+            DenseWeights dense = r.denseWeight() > 1 || r.denseTerm() > 0
+                    ? new DenseWeights(window, r.sliceChannels(), r.denseWeight()) : null;
             byte[] best = null;
             int bestEpoch = 0;
             double bestDice = Double.NEGATIVE_INFINITY;
@@ -241,7 +254,7 @@ final class SegmentationRun {
                             y[i] = poolOut.get(k);
                         }
                     }
-                    sum += (double) (dense == null ? training.step(x, y) : training.step(x, y, weights(dense, x, y))) * n;
+                    sum += (double) step(training, dense, r, x, y) * n;
                     steps++;
                 }
                 losses.add(sum / order.length);

@@ -1,5 +1,6 @@
 package org.radstream.trainer;
 
+import org.radstream.models.DiceBceLoss;
 import org.radstream.models.ModelMetadata;
 import org.radstream.models.NetworkSpec;
 import org.radstream.models.TestTimeFlips;
@@ -43,13 +44,18 @@ import org.radstream.models.UNetVariant;
  *                          weighing 1; 1 (the paper's loss) weighs all pixels alike. Consolidation is what the
  *                          networks miss most (ACCURACY.md), and it is the pixels a lung-window network sees as
  *                          chest wall
+ * @param denseTerm         lung-window U-Nets: λ of a loss term added to Dice + cross-entropy (or focal), λ × the mean
+ *                          pixel loss over the dense target pixels alone (the same pixels {@code denseWeight} weighs),
+ *                          normalised by their own count, so that a few hundred of them weigh as much as a whole
+ *                          slice; 0 (the paper's loss): no such term. In [0, {@value DiceBceLoss#MAX_FOCUS_TERM}]
  */
 public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int baseWidth, int epochs, int batchSize,
                              float learningRate, long seed, boolean augment, boolean hardMining,
                              double hardDiceThreshold, boolean transfer, int freezeStages, int sliceStride,
                              int classifierPatch, int classifierEpochs, String device, UNetVariant variant,
                              TestTimeFlips maxFlips, float sumFocalGamma, int sumWarmupEpochs,
-                             SumTargets sumTargets, float focalGamma, float denseWeight) {
+                             SumTargets sumTargets, float focalGamma, float denseWeight,
+                             float denseTerm) {
 
     /** Whether {@code v} is a focusing parameter a recipe accepts: [0, 5]. */
     public static boolean isFocalGamma(double v) {
@@ -61,10 +67,17 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         return v >= 1 && v <= 20;
     }
 
+    /** Whether {@code v} is a dense term a recipe accepts: [0, {@value DiceBceLoss#MAX_FOCUS_TERM}]. */
+    public static boolean isDenseTerm(double v) {
+        return DiceBceLoss.isFocusTerm(v);
+    }
+
     /** The metric a trained model records its {@link #focalGamma} under. */
     public static final String FOCAL_GAMMA_METRIC = "focal_gamma";
     /** The metric a trained model records its {@link #denseWeight} under. */
     public static final String DENSE_WEIGHT_METRIC = "dense_weight";
+    /** The metric a trained model records its {@link #denseTerm} under. */
+    public static final String DENSE_TERM_METRIC = "dense_term";
 
     public TrainingRecipe {
         if (levels < 2 || levels > 6) {
@@ -105,6 +118,10 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         if (!isDenseWeight(denseWeight)) {
             throw new IllegalArgumentException("denseWeight must lie in [1, 20], got " + denseWeight);
         }
+        if (!isDenseTerm(denseTerm)) {
+            throw new IllegalArgumentException("denseTerm must lie in [0, " + DiceBceLoss.MAX_FOCUS_TERM + "], got "
+                    + denseTerm);
+        }
         if (sumWarmupEpochs < 0) {
             throw new IllegalArgumentException("sumWarmupEpochs must be 0 (half of the epochs) or more, got "
                     + sumWarmupEpochs);
@@ -117,128 +134,135 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
      */
     public static TrainingRecipe defaults() {
         return new TrainingRecipe(128, 3, 4, 8, 6, 8, 2e-3f, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu", UNetVariant.PLAIN,
-                TestTimeFlips.BOTH, SumLoss.PAPER_GAMMA, 0, SumTargets.SOFT, 0f, 1f);
+                TestTimeFlips.BOTH, SumLoss.PAPER_GAMMA, 0, SumTargets.SOFT, 0f, 1f, 0f);
     }
 
     public TrainingRecipe withInputSize(int v) {
         return new TrainingRecipe(v, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withSliceChannels(int v) {
         return new TrainingRecipe(inputSize, v, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withNetwork(int newLevels, int newBaseWidth) {
         return new TrainingRecipe(inputSize, sliceChannels, newLevels, newBaseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch,
-                classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withEpochs(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, v, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withBatchSize(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, v, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withLearningRate(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, v, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withSeed(long v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, v, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withAugment(boolean v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, v,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withHardMining(boolean v, double threshold) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withTransfer(boolean v, int frozenStages) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withSliceStride(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withClassifier(int patch, int classifierEpochsValue) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, patch, classifierEpochsValue,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withDevice(String v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     public TrainingRecipe withVariant(UNetVariant v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, v, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                device, v, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     /** The most test-time flips a run may choose ({@link TestTimeFlips#NONE}: one pass per slice, always). */
     public TrainingRecipe withMaxFlips(TestTimeFlips v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, v, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                device, variant, v, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     /** SUM's focal-loss focusing parameter (0: cross-entropy). */
     public TrainingRecipe withSumFocalGamma(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, v, sumWarmupEpochs, sumTargets, focalGamma, denseWeight);
+                device, variant, maxFlips, v, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     /** SUM's warm-up on the noisy labels, in epochs (0: half of the epochs). */
     public TrainingRecipe withSumWarmupEpochs(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, v, sumTargets, focalGamma, denseWeight);
+                device, variant, maxFlips, sumFocalGamma, v, sumTargets, focalGamma, denseWeight, denseTerm);
     }
 
     /** What SUM's networks learn once the labels self-update (the paper: {@link SumTargets#SOFT}). */
     public TrainingRecipe withSumTargets(SumTargets v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, v, focalGamma, denseWeight);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, v, focalGamma, denseWeight, denseTerm);
     }
 
     /** The single U-Nets' focal-loss focusing parameter (0: cross-entropy, the paper's). */
     public TrainingRecipe withFocalGamma(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, v, denseWeight);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, v, denseWeight, denseTerm);
     }
 
     /** The weight of dense target pixels in the cross-entropy (1: every pixel alike, the paper's). */
     public TrainingRecipe withDenseWeight(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, v);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, v, denseTerm);
+    }
+
+    /** The λ of the mean loss over the dense target pixels alone (0: no such term, the paper's loss). */
+    public TrainingRecipe withDenseTerm(float v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, v);
     }
 
     /**
      * This recipe with the network shape of a published segmentation model: its input size, slices
      * in, levels, base width and normalisation, and the loss it was trained with where its metrics
-     * record one ({@code focal_gamma}, {@code dense_weight}; schedule, seed and the rest stay). A
+     * record one ({@code focal_gamma}, {@code dense_weight}, {@code dense_term}; schedule, seed and the rest stay). A
      * retraining challenger is then the champion's kind of network, comparable at the gate, able to
      * start from the champion's weights (transfer), and learning as the champion learnt: the shipped
      * infection network learnt with a focal loss, and three epochs of plain cross-entropy from its
@@ -260,6 +284,10 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         Double dense = champion.metrics().get(DENSE_WEIGHT_METRIC);
         if (dense != null && isDenseWeight(dense)) {
             shaped = shaped.withDenseWeight(dense.floatValue());
+        }
+        Double term = champion.metrics().get(DENSE_TERM_METRIC);
+        if (term != null && isDenseTerm(term)) {
+            shaped = shaped.withDenseTerm(term.floatValue());
         }
         return shaped;
     }

@@ -25,6 +25,10 @@ class DenseWeightsTest {
         assertThat(new DenseWeights(lung, 3, 3f).of(input, target)).containsExactly(3f, 1f, 1f, 3f);
         assertThat(new DenseWeights(lung, 1, 3f).of(centre, target)).containsExactly(3f, 1f, 1f, 3f);
         assertThat(new DenseWeights(lung, 3, 1f).of(input, target)).containsExactly(1f, 1f, 1f, 1f);
+        // the dense term's focus region is the same pixels, whatever their weight
+        assertThat(new DenseWeights(lung, 3, 3f).focus(input, target)).containsExactly(1f, 0f, 0f, 1f);
+        assertThat(new DenseWeights(lung, 3, 1f).focus(input, target)).containsExactly(1f, 0f, 0f, 1f);
+        assertThat(new DenseWeights(lung, 3, 1f).focus(input, new float[4])).containsExactly(0f, 0f, 0f, 0f);
     }
 
     @Test
@@ -35,6 +39,16 @@ class DenseWeightsTest {
                 .hasMessageContaining("at least 1");
         assertThatThrownBy(() -> new DenseWeights(Window.LUNG, 3, 3f).of(new float[8], new float[4]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not 3 slices of 4");
+    }
+
+    @Test
+    void theRecipeKeepsItsDenseTermWithinZeroToTen() {
+        assertThat(TrainingRecipe.defaults().denseTerm()).isZero();
+        assertThat(TrainingRecipe.defaults().withDenseTerm(1f).withEpochs(2).withDenseWeight(3f).denseTerm()).isEqualTo(1f);
+        assertThatThrownBy(() -> TrainingRecipe.defaults().withDenseTerm(-1f))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("denseTerm must lie in [0, 10.0]");
+        assertThatThrownBy(() -> TrainingRecipe.defaults().withDenseTerm(12f))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("denseTerm");
     }
 
     @Test

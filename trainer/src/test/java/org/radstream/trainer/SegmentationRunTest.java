@@ -72,6 +72,25 @@ class SegmentationRunTest {
     }
 
     @Test
+    void aDenseTermAddsTheMeanLossOfTheDenseTargetPixelsAndTheRunStillLearns() throws Exception {
+        // every disk pixel is dense (-100 HU); the term adds twice their mean cross-entropy, about
+        // ln 2 each at the start, where the all-pixel mean shares it with the background
+        TrainingRecipe r = smallRecipe(4);
+        SegmentationRun.Result plain;
+        SegmentationRun.Result focused;
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            plain = SegmentationRun.run(model, Window.LUNG, false, train, validation, r, "plain", l -> { });
+        }
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            focused = SegmentationRun.run(model, Window.LUNG, false, train, validation, r.withDenseTerm(2f), "term",
+                    l -> { });
+        }
+        assertThat(focused.firstLoss()).isGreaterThan(plain.firstLoss() + 0.3);
+        assertThat(focused.finalLoss()).isLessThan(0.7 * focused.firstLoss());
+        assertThat(focused.finalDice()).isGreaterThan(0.8);
+    }
+
+    @Test
     void restoredWeightsAreWhatANewSessionPredictsNotTheTrainingSession() throws Exception {
         TrainingRecipe r = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4);
         ScanData scan = TaskTrainerTest.disks("a", 32, 6);
