@@ -121,6 +121,13 @@ final class TrainCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}: no such term, the COVID-19 paper's loss.")
     float denseTerm;
 
+    @Option(names = "--dense-band", defaultValue = "0",
+            description = "with --dense-term: the term also reads every dense pixel within this many input pixels of the "
+                    + "target, target or not (the chest wall and vessels beside a lesion), so that it does not teach the "
+                    + "network to call every dense pixel infection; in [0, 32]. Default ${DEFAULT-VALUE}: the dense target "
+                    + "pixels alone.")
+    int denseBand;
+
     @Option(names = "--sum-warmup-epochs", defaultValue = "0",
             description = "vessel SUM: epochs both networks learn from the noisy labels before the first soft-label update "
                     + "(the paper: until both have converged); fewer than --epochs. Default ${DEFAULT-VALUE}: half of the epochs.")
@@ -222,10 +229,17 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dense-term applies to the lung-window "
                     + "networks (lung, infection), whose window tells dense pixels apart; not to " + t.id());
         }
+        if (!TrainingRecipe.isDenseBand(denseBand)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dense-band must lie in [0, 32], got "
+                    + denseBand);
+        }
+        if (denseBand != 0 && denseTerm == 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dense-band shapes the --dense-term, which is 0");
+        }
         TaskTrainer.SumStart sumStart = sumStart(t);
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
-                variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
                 new QualityGate(gateMargin), vesselMethod, gateCohort, selectCohort, sumStart, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());

@@ -67,6 +67,9 @@ class TrainCommandTest {
                 + "networks").contains("not to liver");
         assertThat(refusal("--task", "infection-classifier", "--dense-term", "1")).contains("--dense-term applies");
         assertThat(refusal("--task", "lung", "--dense-term", "11")).contains("--dense-term must lie in [0, 10], got 11");
+        assertThat(refusal("--task", "infection", "--dense-band", "8")).contains("--dense-band shapes the --dense-term");
+        assertThat(refusal("--task", "infection", "--dense-term", "1", "--dense-band", "40"))
+                .contains("--dense-band must lie in [0, 32], got 40");
         assertThat(dir.resolve("store")).doesNotExist();
     }
 

@@ -209,7 +209,7 @@ final class SegmentationRun {
             }
             Random random = new Random(r.seed());
             DenseWeights dense = r.denseWeight() > 1 || r.denseTerm() > 0
-                    ? new DenseWeights(window, r.sliceChannels(), r.denseWeight()) : null;
+                    ? new DenseWeights(window, r.sliceChannels(), r.denseWeight(), r.denseBand()) : null;
             byte[] best = null;
             int bestEpoch = 0;
             double bestDice = Double.NEGATIVE_INFINITY;

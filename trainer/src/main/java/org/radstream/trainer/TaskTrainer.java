@@ -172,6 +172,7 @@ public final class TaskTrainer {
                 metrics.put(TrainingRecipe.FOCAL_GAMMA_METRIC, (double) r.focalGamma());
                 metrics.put(TrainingRecipe.DENSE_WEIGHT_METRIC, (double) r.denseWeight());
                 metrics.put(TrainingRecipe.DENSE_TERM_METRIC, (double) r.denseTerm());
+                metrics.put(TrainingRecipe.DENSE_BAND_METRIC, (double) r.denseBand());
             }
             metrics.put("train_scans", (double) train.size());
             metrics.put("validation_scans", (double) validation.size());

@@ -395,9 +395,9 @@ public final class TrainerService implements AutoCloseable {
         TrainingRecipe recipe = recipeFor(settings.recipe(), new ModelStore(settings.modelStore()).latest(task.id()));
         if (!recipe.equals(settings.recipe())) {
             log.info("training {} like its champion: {}² input, {} slice(s) in, {} levels, width {}{}; focal gamma {}, "
-                    + "dense weight {}, dense term {}", task.id(), recipe.inputSize(), recipe.sliceChannels(), recipe.levels(),
+                    + "dense weight {}, dense term {} over a band of {} px", task.id(), recipe.inputSize(), recipe.sliceChannels(), recipe.levels(),
                     recipe.baseWidth(), recipe.variant() == UNetVariant.PLAIN ? "" : ", " + recipe.variant().architecture(),
-                    recipe.focalGamma(), recipe.denseWeight(), recipe.denseTerm());
+                    recipe.focalGamma(), recipe.denseWeight(), recipe.denseTerm(), recipe.denseBand());
         }
         TaskTrainer.Outcome outcome = taskTrainer.train(task, train, validation, recipe);
         outcomes.add(outcome);

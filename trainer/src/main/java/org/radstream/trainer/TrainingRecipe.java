@@ -48,6 +48,10 @@ import org.radstream.models.UNetVariant;
  *                          pixel loss over the dense target pixels alone (the same pixels {@code denseWeight} weighs),
  *                          normalised by their own count, so that a few hundred of them weigh as much as a whole
  *                          slice; 0 (the paper's loss): no such term. In [0, {@value DiceBceLoss#MAX_FOCUS_TERM}]
+ * @param denseBand         with {@code denseTerm}: 0, the term reads the dense target pixels alone (which pushes the
+ *                          network to call every dense pixel infection); n > 0, it reads every dense pixel within n
+ *                          input pixels of the target, target or not, so that the chest wall and vessels beside a
+ *                          lesion count as much as the consolidation in it. In [0, {@value #MAX_DENSE_BAND}]
  */
 public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int baseWidth, int epochs, int batchSize,
                              float learningRate, long seed, boolean augment, boolean hardMining,
@@ -55,7 +59,7 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
                              int classifierPatch, int classifierEpochs, String device, UNetVariant variant,
                              TestTimeFlips maxFlips, float sumFocalGamma, int sumWarmupEpochs,
                              SumTargets sumTargets, float focalGamma, float denseWeight,
-                             float denseTerm) {
+                             float denseTerm, int denseBand) {
 
     /** Whether {@code v} is a focusing parameter a recipe accepts: [0, 5]. */
     public static boolean isFocalGamma(double v) {
@@ -72,12 +76,22 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         return DiceBceLoss.isFocusTerm(v);
     }
 
+    /** The widest {@link #denseBand}, in input pixels. */
+    public static final int MAX_DENSE_BAND = 32;
+
+    /** Whether {@code v} is a dense band a recipe accepts: [0, {@value #MAX_DENSE_BAND}] pixels. */
+    public static boolean isDenseBand(double v) {
+        return v >= 0 && v <= MAX_DENSE_BAND && v == Math.rint(v);
+    }
+
     /** The metric a trained model records its {@link #focalGamma} under. */
     public static final String FOCAL_GAMMA_METRIC = "focal_gamma";
     /** The metric a trained model records its {@link #denseWeight} under. */
     public static final String DENSE_WEIGHT_METRIC = "dense_weight";
     /** The metric a trained model records its {@link #denseTerm} under. */
     public static final String DENSE_TERM_METRIC = "dense_term";
+    /** The metric a trained model records its {@link #denseBand} under. */
+    public static final String DENSE_BAND_METRIC = "dense_band";
 
     public TrainingRecipe {
         if (levels < 2 || levels > 6) {
@@ -122,6 +136,9 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
             throw new IllegalArgumentException("denseTerm must lie in [0, " + DiceBceLoss.MAX_FOCUS_TERM + "], got "
                     + denseTerm);
         }
+        if (!isDenseBand(denseBand)) {
+            throw new IllegalArgumentException("denseBand must lie in [0, " + MAX_DENSE_BAND + "] pixels, got " + denseBand);
+        }
         if (sumWarmupEpochs < 0) {
             throw new IllegalArgumentException("sumWarmupEpochs must be 0 (half of the epochs) or more, got "
                     + sumWarmupEpochs);
@@ -134,135 +151,142 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
      */
     public static TrainingRecipe defaults() {
         return new TrainingRecipe(128, 3, 4, 8, 6, 8, 2e-3f, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu", UNetVariant.PLAIN,
-                TestTimeFlips.BOTH, SumLoss.PAPER_GAMMA, 0, SumTargets.SOFT, 0f, 1f, 0f);
+                TestTimeFlips.BOTH, SumLoss.PAPER_GAMMA, 0, SumTargets.SOFT, 0f, 1f, 0f, 0);
     }
 
     public TrainingRecipe withInputSize(int v) {
         return new TrainingRecipe(v, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withSliceChannels(int v) {
         return new TrainingRecipe(inputSize, v, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withNetwork(int newLevels, int newBaseWidth) {
         return new TrainingRecipe(inputSize, sliceChannels, newLevels, newBaseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch,
-                classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withEpochs(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, v, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withBatchSize(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, v, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withLearningRate(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, v, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withSeed(long v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, v, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withAugment(boolean v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, v,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withHardMining(boolean v, double threshold) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withTransfer(boolean v, int frozenStages) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withSliceStride(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withClassifier(int patch, int classifierEpochsValue) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, patch, classifierEpochsValue,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withDevice(String v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     public TrainingRecipe withVariant(UNetVariant v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, v, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                device, v, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     /** The most test-time flips a run may choose ({@link TestTimeFlips#NONE}: one pass per slice, always). */
     public TrainingRecipe withMaxFlips(TestTimeFlips v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, v, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                device, variant, v, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     /** SUM's focal-loss focusing parameter (0: cross-entropy). */
     public TrainingRecipe withSumFocalGamma(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, v, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm);
+                device, variant, maxFlips, v, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     /** SUM's warm-up on the noisy labels, in epochs (0: half of the epochs). */
     public TrainingRecipe withSumWarmupEpochs(int v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, v, sumTargets, focalGamma, denseWeight, denseTerm);
+                device, variant, maxFlips, sumFocalGamma, v, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     /** What SUM's networks learn once the labels self-update (the paper: {@link SumTargets#SOFT}). */
     public TrainingRecipe withSumTargets(SumTargets v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, v, focalGamma, denseWeight, denseTerm);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, v, focalGamma, denseWeight, denseTerm, denseBand);
     }
 
     /** The single U-Nets' focal-loss focusing parameter (0: cross-entropy, the paper's). */
     public TrainingRecipe withFocalGamma(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, v, denseWeight, denseTerm);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, v, denseWeight, denseTerm, denseBand);
     }
 
     /** The weight of dense target pixels in the cross-entropy (1: every pixel alike, the paper's). */
     public TrainingRecipe withDenseWeight(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, v, denseTerm);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, v, denseTerm, denseBand);
     }
 
     /** The λ of the mean loss over the dense target pixels alone (0: no such term, the paper's loss). */
     public TrainingRecipe withDenseTerm(float v) {
         return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
                 augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, v);
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, v, denseBand);
+    }
+
+    /** The band around the target whose dense pixels the dense term reads (0: the dense target pixels alone). */
+    public TrainingRecipe withDenseBand(int v) {
+        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
+                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
+                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, v);
     }
 
     /**
      * This recipe with the network shape of a published segmentation model: its input size, slices
      * in, levels, base width and normalisation, and the loss it was trained with where its metrics
-     * record one ({@code focal_gamma}, {@code dense_weight}, {@code dense_term}; schedule, seed and the rest stay). A
+     * record one ({@code focal_gamma}, {@code dense_weight}, {@code dense_term}, {@code dense_band}; schedule, seed and the rest stay). A
      * retraining challenger is then the champion's kind of network, comparable at the gate, able to
      * start from the champion's weights (transfer), and learning as the champion learnt: the shipped
      * infection network learnt with a focal loss, and three epochs of plain cross-entropy from its
@@ -288,6 +312,10 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         Double term = champion.metrics().get(DENSE_TERM_METRIC);
         if (term != null && isDenseTerm(term)) {
             shaped = shaped.withDenseTerm(term.floatValue());
+        }
+        Double band = champion.metrics().get(DENSE_BAND_METRIC);
+        if (band != null && isDenseBand(band)) {
+            shaped = shaped.withDenseBand(band.intValue());
         }
         return shaped;
     }

@@ -42,6 +42,41 @@ class DenseWeightsTest {
     }
 
     @Test
+    void aBandAddsTheDensePixelsBesideTheTargetWhateverTheirLabelAndNothingFarther() {
+        Window lung = Window.LUNG;
+        int side = 6;
+        // a 6×6 slice: a one-pixel target at (2, 2); every pixel dense except (2, 3), air
+        float[] centre = new float[side * side];
+        java.util.Arrays.fill(centre, lung.apply(40));
+        centre[2 * side + 3] = lung.apply(-900);
+        float[] target = new float[side * side];
+        target[2 * side + 2] = 1f;
+        float[] focus = new DenseWeights(lung, 1, 1f, 1).focus(centre, target);
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                boolean inBand = Math.abs(x - 2) <= 1 && Math.abs(y - 2) <= 1 && !(y == 2 && x == 3);
+                assertThat(focus[y * side + x]).as("(%d, %d)", x, y).isEqualTo(inBand ? 1f : 0f);
+            }
+        }
+        // without a band, the target pixel alone
+        assertThat(new DenseWeights(lung, 1, 1f).focus(centre, target)).containsOnlyOnce(1f);
+        // the band reaches the slice's edges and stops there
+        float[] corner = new float[side * side];
+        corner[0] = 1f;
+        float[] near = DenseWeights.near(corner, side, 2);
+        int set = 0;
+        for (float v : near) {
+            set += (int) v;
+        }
+        assertThat(set).isEqualTo(9);
+        assertThat(near[2 * side + 2]).isEqualTo(1f);
+        assertThat(near[3 * side]).isZero();
+        assertThatThrownBy(() -> new DenseWeights(lung, 1, 1f, 2).focus(new float[8], new float[8]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("square");
+        assertThatThrownBy(() -> new DenseWeights(lung, 1, 1f, -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void theRecipeKeepsItsDenseTermWithinZeroToTen() {
         assertThat(TrainingRecipe.defaults().denseTerm()).isZero();
         assertThat(TrainingRecipe.defaults().withDenseTerm(1f).withEpochs(2).withDenseWeight(3f).denseTerm()).isEqualTo(1f);
@@ -49,6 +84,10 @@ class DenseWeightsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("denseTerm must lie in [0, 10.0]");
         assertThatThrownBy(() -> TrainingRecipe.defaults().withDenseTerm(12f))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("denseTerm");
+        assertThat(TrainingRecipe.defaults().denseBand()).isZero();
+        assertThat(TrainingRecipe.defaults().withDenseBand(8).withDenseTerm(0.5f).denseBand()).isEqualTo(8);
+        assertThatThrownBy(() -> TrainingRecipe.defaults().withDenseBand(33))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("denseBand must lie in [0, 32]");
     }
 
     @Test

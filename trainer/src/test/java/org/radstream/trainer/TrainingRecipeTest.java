@@ -46,12 +46,13 @@ class TrainingRecipeTest {
     void retrainingLearnsWithTheLossItsChampionRecordsAndKeepsTheConfiguredOneWhereItRecordsNone() {
         TrainingRecipe configured = TrainingRecipe.defaults();
         ModelArtifact focal = new ModelArtifact(URI.create("file:///store/infection/v0007/"), new ModelMetadata("infection",
-                7, NetworkSpec.unet25d(5, 8), 256, 256, -1200, 600, Map.of("focal_gamma", 2.0, "dense_weight", 3.0, "dense_term", 1.0),
+                7, NetworkSpec.unet25d(5, 8), 256, 256, -1200, 600, Map.of("focal_gamma", 2.0, "dense_weight", 3.0, "dense_term", 1.0, "dense_band", 8.0),
                 Instant.EPOCH, "model-0000.params", "00", null));
         TrainingRecipe r = TrainerService.recipeFor(configured, Optional.of(focal));
         assertThat(r.focalGamma()).isEqualTo(2f);
         assertThat(r.denseWeight()).isEqualTo(3f);
         assertThat(r.denseTerm()).isEqualTo(1f);
+        assertThat(r.denseBand()).isEqualTo(8);
 
         TrainingRecipe plain = TrainerService.recipeFor(configured.withFocalGamma(1f),
                 Optional.of(published(NetworkSpec.unet25d(5, 8), 256)));
@@ -61,11 +62,12 @@ class TrainingRecipeTest {
 
         // a figure outside what a recipe accepts is not followed
         ModelArtifact odd = new ModelArtifact(URI.create("file:///store/infection/v0008/"), new ModelMetadata("infection",
-                8, NetworkSpec.unet25d(5, 8), 256, 256, -1200, 600, Map.of("focal_gamma", 9.0, "dense_weight", 0.0, "dense_term", 50.0),
+                8, NetworkSpec.unet25d(5, 8), 256, 256, -1200, 600, Map.of("focal_gamma", 9.0, "dense_weight", 0.0, "dense_term", 50.0, "dense_band", 2.5),
                 Instant.EPOCH, "model-0000.params", "00", null));
         assertThat(TrainerService.recipeFor(configured, Optional.of(odd)).focalGamma()).isEqualTo(0f);
         assertThat(TrainerService.recipeFor(configured, Optional.of(odd)).denseWeight()).isEqualTo(1f);
         assertThat(TrainerService.recipeFor(configured, Optional.of(odd)).denseTerm()).isZero();
+        assertThat(TrainerService.recipeFor(configured, Optional.of(odd)).denseBand()).isZero();
     }
 
     @Test
