@@ -213,26 +213,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--focal-gamma applies to the single U-Nets "
                     + "(lung, infection, liver, --vessel-method SINGLE); SUM has --sum-focal-gamma, the classifier neither");
         }
-        if (!TrainingRecipe.isDenseWeight(denseWeight)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--dense-weight must lie in [1, 20], got "
-                    + denseWeight);
-        }
-        if (denseWeight != 1 && t != TrainingTask.LUNG && t != TrainingTask.INFECTION) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--dense-weight applies to the lung-window "
-                    + "networks (lung, infection), whose window tells dense pixels apart; not to " + t.id());
-        }
-        if (!TrainingRecipe.isDenseTerm(denseTerm)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--dense-term must lie in [0, 10], got "
-                    + denseTerm);
-        }
-        if (denseTerm != 0 && t != TrainingTask.LUNG && t != TrainingTask.INFECTION) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--dense-term applies to the lung-window "
-                    + "networks (lung, infection), whose window tells dense pixels apart; not to " + t.id());
-        }
-        if (!TrainingRecipe.isDenseBand(denseBand)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--dense-band must lie in [0, 32], got "
-                    + denseBand);
-        }
+        checkDenseOption("--dense-weight", TrainingRecipe.isDenseWeight(denseWeight), "[1, 20]", denseWeight,
+                denseWeight != 1, t);
+        checkDenseOption("--dense-term", TrainingRecipe.isDenseTerm(denseTerm), "[0, 10]", denseTerm, denseTerm != 0, t);
+        checkDenseOption("--dense-band", TrainingRecipe.isDenseBand(denseBand), "[0, 32]", denseBand, denseBand != 0, t);
         if (denseBand != 0 && denseTerm == 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dense-band shapes the --dense-term, which is 0");
         }
@@ -244,6 +228,22 @@ final class TrainCommand implements Callable<Integer> {
                 new QualityGate(gateMargin), vesselMethod, gateCohort, selectCohort, sumStart, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());
         return 0;
+    }
+
+    /**
+     * Refuses a dense-pixel loss option outside its range, or set for a network whose window cannot tell
+     * dense pixels apart (liver, vessel, the classifier).
+     */
+    private void checkDenseOption(String option, boolean inRange, String range, Number value, boolean set,
+                                  TrainingTask t) {
+        if (!inRange) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " must lie in " + range + ", got "
+                    + value);
+        }
+        if (set && t != TrainingTask.LUNG && t != TrainingTask.INFECTION) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " applies to the lung-window "
+                    + "networks (lung, infection), whose window tells dense pixels apart; not to " + t.id());
+        }
     }
 
     /** The two trained networks a vessel SUM run starts from, or null; refused where they mean nothing. */
