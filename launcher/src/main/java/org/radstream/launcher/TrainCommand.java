@@ -58,7 +58,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--input-size", defaultValue = "128", description = "Network input side. Default ${DEFAULT-VALUE}.")
     int inputSize;
 
-    @Option(names = "--slices", defaultValue = "3", description = "3 = 2.5D U-Net, 1 = 2D. Default ${DEFAULT-VALUE}.")
+    @Option(names = "--slices", defaultValue = "3", description = "Slices in: 3 = 2.5D U-Net, 5 or 7 = 2.5D with more slices either side "
+            + "(with --transfer from a network reading fewer, its weights widened), 1 = 2D. Default ${DEFAULT-VALUE}.")
     int slices;
 
     @Option(names = "--width", defaultValue = "8", description = "U-Net base width. Default ${DEFAULT-VALUE}.")

@@ -2,6 +2,10 @@ package org.radstream.trainer;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.initializer.XavierInitializer;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -27,6 +31,7 @@ import org.radstream.models.ModelStore;
 import org.radstream.models.NetworkSpec;
 import org.radstream.models.PatchClassifier;
 import org.radstream.models.SegmentationModel;
+import org.radstream.models.SliceWidening;
 import org.radstream.models.StoredModel;
 import org.radstream.models.TestTimeFlips;
 import org.radstream.models.UNet;
@@ -125,7 +130,7 @@ public final class TaskTrainer {
         }
         progress.accept(String.format(Locale.ROOT, "%s: training on %d scans, validating on %d (%s, %d², %s)",
                 task.id(), train.size(), validation.size(), task == TrainingTask.INFECTION_CLASSIFIER ? "resnet18"
-                        : (r.sliceChannels() == 3 ? "2.5D" : "2D"), r.inputSize(), r.device()));
+                        : (r.sliceChannels() == 1 ? "2D" : "2.5D, " + r.sliceChannels() + " slices in"), r.inputSize(), r.device()));
         if (task == TrainingTask.INFECTION_CLASSIFIER) {
             if (!this.gateScans.isEmpty()) {
                 progress.accept("infection-classifier: the classifier's gate is its effect on "
@@ -469,6 +474,10 @@ public final class TaskTrainer {
                     task.id(), champion.get().metadata().version(), r.freezeStages()));
             return new Holder(stored.model(), stored, true);
         }
+        if (r.transfer() && r.epochs() > 0 && champion.isPresent() && readsFewerSlices(champion.get().metadata(), spec)
+                && champion.get().metadata().inputWidth() == r.inputSize()) {
+            return widened(task, spec, champion.get(), r, device);
+        }
         if (r.epochs() == 0) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "0 epochs re-read the published %s network, "
                     + "but the store holds %s: nothing to re-read", task.id(), champion.map(a -> String.format(Locale.ROOT,
@@ -479,6 +488,42 @@ public final class TaskTrainer {
             progress.accept(task.id() + ": no compatible published version to transfer from; training from scratch");
         }
         return new Holder(Architectures.newModel(spec, device), null, false);
+    }
+
+    /** Whether the champion is {@code spec}'s U-Net but for reading fewer slices (an odd number, as {@code spec}). */
+    static boolean readsFewerSlices(ModelMetadata champion, NetworkSpec spec) {
+        NetworkSpec c = champion.network();
+        return c.isSegmentation() && c.inChannels() < spec.inChannels() && c.inChannels() % 2 == 1
+                && spec.inChannels() % 2 == 1
+                && new NetworkSpec(c.architecture(), spec.inChannels(), c.outChannels(), c.levels(), c.baseWidth()).equals(spec);
+    }
+
+    /**
+     * Transfer into a network that reads more slices than the champion: the champion's weights, its
+     * input weights on the middle slices and zero on the added outer ones ({@link SliceWidening}), so
+     * that training starts from what the champion computes.
+     */
+    private Holder widened(TrainingTask task, NetworkSpec spec, ModelArtifact champion, TrainingRecipe r, Device device)
+            throws IOException {
+        Model model = Architectures.newModel(spec, device);
+        try (StoredModel stored = ModelStore.load(champion.location(), device)) {
+            UNet wide = (UNet) model.getBlock();
+            wide.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
+            wide.initialize(model.getNDManager(), DataType.FLOAT32,
+                    new Shape(1, spec.inChannels(), r.inputSize(), r.inputSize()));
+            SliceWidening.copy((UNet) stored.model().getBlock(), wide);
+            if (r.freezeStages() > 0) {
+                wide.freezeEncoder(r.freezeStages(), true);
+            }
+        } catch (RuntimeException | IOException e) {
+            model.close();
+            throw e;
+        }
+        progress.accept(String.format(Locale.ROOT, "%s: transfer from version %d, widened from %d to %d slices in "
+                        + "(the added slices' input weights start at zero), %d encoder stage(s) frozen", task.id(),
+                champion.metadata().version(), champion.metadata().network().inChannels(), spec.inChannels(),
+                r.freezeStages()));
+        return new Holder(model, null, true);
     }
 
     /**

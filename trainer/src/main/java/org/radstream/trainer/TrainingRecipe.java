@@ -10,7 +10,8 @@ import org.radstream.models.UNetVariant;
  * How one training run is done: network size, input size, schedule and strategies.
  *
  * @param inputSize         slices are resampled to inputSize² (a multiple of 2^(levels-1))
- * @param sliceChannels     3 = 2.5D U-Net (previous, current, next slice), 1 = 2D
+ * @param sliceChannels     slices in: 3 = 2.5D U-Net (previous, current, next slice), 5 or 7 = 2.5D with two or
+ *                          three slices either side, 1 = 2D
  * @param levels            U-Net resolutions including the bottleneck
  * @param baseWidth         channels of the first U-Net stage
  * @param epochs            passes over the (augmented) training slices; 0 with {@code transfer}: the published
@@ -78,6 +79,8 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
 
     /** The widest {@link #denseBand}, in input pixels. */
     public static final int MAX_DENSE_BAND = 32;
+    /** Most slices a 2.5D network reads (three either side of the one it segments). */
+    public static final int MAX_SLICES = 7;
 
     /** Whether {@code v} is a dense band a recipe accepts: [0, {@value #MAX_DENSE_BAND}] pixels. */
     public static boolean isDenseBand(double v) {
@@ -100,8 +103,8 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         if (inputSize < 8 || inputSize % (1 << (levels - 1)) != 0) {
             throw new IllegalArgumentException("inputSize " + inputSize + " must be a multiple of " + (1 << (levels - 1)));
         }
-        if (sliceChannels != 1 && sliceChannels != 3) {
-            throw new IllegalArgumentException("sliceChannels must be 1 (2D) or 3 (2.5D), got " + sliceChannels);
+        if (sliceChannels < 1 || sliceChannels > MAX_SLICES || sliceChannels % 2 == 0) {
+            throw new IllegalArgumentException("sliceChannels must be 1 (2D) or 3, 5 or 7 (2.5D), got " + sliceChannels);
         }
         if (baseWidth < 1 || epochs < 0 || batchSize < 1 || sliceStride < 1 || classifierPatch < 8
                 || classifierEpochs < 1) {

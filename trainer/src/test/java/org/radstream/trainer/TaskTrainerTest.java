@@ -119,6 +119,43 @@ class TaskTrainerTest {
     }
 
     @Test
+    void transferIntoANetworkReadingMoreSlicesStartsFromTheChampionsWeightsOnTheMiddleSlices() throws Exception {
+        TrainingRecipe r = smallRecipe(2);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<String> progress = new ArrayList<>();
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(1.0), p -> { }, progress::add);
+        trainer.train(TrainingTask.LUNG, train, validation, r);
+
+        TaskTrainer.Outcome wide = trainer.train(TrainingTask.LUNG, train, validation,
+                r.withSliceChannels(5).withTransfer(true, 0).withEpochs(1).withLearningRate(1e-5f));
+        assertThat(progress).contains("lung: training on 2 scans, validating on 1 (2.5D, 5 slices in, 32², cpu)",
+                "lung: transfer from version 1, widened from 3 to 5 slices in (the added slices' input weights "
+                        + "start at zero), 0 encoder stage(s) frozen");
+        assertThat(wide.metrics()).containsEntry("transfer", 1.0);
+        assertThat(wide.published()).isPresent();
+        try (org.radstream.models.StoredModel v1 = ModelStore.load(store.versions("lung").get(0).location());
+             org.radstream.models.StoredModel v2 = ModelStore.load(store.versions("lung").get(1).location())) {
+            assertThat(v2.metadata().network().inChannels()).isEqualTo(5);
+            ai.djl.ndarray.NDArray before = v1.model().getBlock().getParameters().get(0).getValue().getArray();
+            ai.djl.ndarray.NDArray after = v2.model().getBlock().getParameters().get(0).getValue().getArray();
+            float[] middle = after.get(new ai.djl.ndarray.index.NDIndex(":, 1:4")).toFloatArray();
+            float[] champion = before.toFloatArray();
+            for (int i = 0; i < champion.length; i++) {
+                assertThat(middle[i]).as("input weight %d", i).isCloseTo(champion[i], org.assertj.core.data.Offset.offset(1e-3f));
+            }
+            // the outer slices' weights started at zero; the few steps at 1e-5 moved them a little, not far
+            float outer = after.get(new ai.djl.ndarray.index.NDIndex(":, 0")).abs().max().getFloat()
+                    + after.get(new ai.djl.ndarray.index.NDIndex(":, 4")).abs().max().getFloat();
+            assertThat(outer).isPositive().isLessThan(1e-3f);
+        }
+
+        // a network reading fewer slices than the champion cannot start from it
+        progress.clear();
+        trainer.train(TrainingTask.LUNG, train, validation, r.withSliceChannels(1).withTransfer(true, 0).withEpochs(1));
+        assertThat(progress).contains("lung: no compatible published version to transfer from; training from scratch");
+    }
+
+    @Test
     void sumStartsFromTwoTrainedNetworksWithoutAWarmUpAndRefusesANetworkOfTheWrongKind() throws Exception {
         TrainingRecipe r = smallRecipe(4).withMaxFlips(org.radstream.models.TestTimeFlips.NONE);
         // two single vessel networks trained on the labels, each published into its own store

@@ -1,6 +1,7 @@
 package org.radstream.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.time.Instant;
@@ -76,5 +77,19 @@ class TrainingRecipeTest {
         assertThat(TrainerService.recipeFor(configured, Optional.empty())).isEqualTo(configured);
         assertThat(TrainerService.recipeFor(configured, Optional.of(published(NetworkSpec.resnet18(1, 8), 32))))
                 .isEqualTo(configured);
+    }
+
+    @Test
+    void aRecipeReadsAnOddNumberOfSlicesUpToSevenAndARetrainingChallengerAsManyAsItsChampion() {
+        assertThat(TrainingRecipe.defaults().withSliceChannels(5).sliceChannels()).isEqualTo(5);
+        assertThat(TrainingRecipe.defaults().withSliceChannels(7).sliceChannels()).isEqualTo(7);
+        for (int refused : new int[] {0, 2, 4, 9}) {
+            assertThatThrownBy(() -> TrainingRecipe.defaults().withSliceChannels(refused))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("sliceChannels must be 1 (2D) or 3, 5 or 7 (2.5D), got " + refused);
+        }
+        TrainingRecipe five = TrainerService.recipeFor(TrainingRecipe.defaults(),
+                Optional.of(published(new NetworkSpec(Architectures.UNET, 5, 1, 5, 8), 256)));
+        assertThat(five.sliceChannels()).isEqualTo(5);
     }
 }
