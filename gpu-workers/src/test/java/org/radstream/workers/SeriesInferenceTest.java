@@ -230,9 +230,14 @@ class SeriesInferenceTest {
     }
 
     private LoadedModel untrained(String task, ModelDescriptor descriptor) throws Exception {
-        try (Model model = Architectures.newModel(NetworkSpec.unet25d(2, 4), ai.djl.Device.cpu())) {
+        return untrained(task, descriptor, 3);
+    }
+
+    private LoadedModel untrained(String task, ModelDescriptor descriptor, int slices) throws Exception {
+        NetworkSpec spec = new NetworkSpec(Architectures.UNET, slices, 1, 2, 4);
+        try (Model model = Architectures.newModel(spec, ai.djl.Device.cpu())) {
             model.getBlock().setInitializer(new NormalInitializer(0.5f), ai.djl.nn.Parameter.Type.WEIGHT);
-            model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 16, 16));
+            model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, slices, 16, 16));
             var artifact = new ModelStore(storeDir.resolve(task)).save(model, descriptor);
             return LoadedModel.of(task, "1", artifact.location(), SegmentationModel.load(artifact.location(), ai.djl.Device.cpu()));
         }
@@ -292,6 +297,31 @@ class SeriesInferenceTest {
             assertSameMasks(out, reference);
             assertThat(early.computed()).as("each slice forwarded once per model").isEqualTo(2 * 12);
             assertThat(out.get(0).forwardMs()).isPositive();
+        }
+    }
+
+    @Test
+    void aNetworkReadingFiveSlicesIsForwardedEarlyOnlyWhereBothItsNeighboursEitherSideHaveArrived() throws Exception {
+        List<WindowedSlice> slices = Scans.chestSlices("W", 32, 32, 12);
+        try (ChestModels c = new ChestModels(untrained(Tasks.LUNG),
+                untrained(Tasks.INFECTION, new ModelDescriptor(Tasks.INFECTION, 16, 16, -1200, 600,
+                        Map.of(SegmentationModel.MASK_THRESHOLD_METRIC, 0.05)), 5))) {
+            assertThat(c.infection().segmentation().channels()).isEqualTo(5);
+            ModelSet models = c.models();
+            SeriesInference inference = new SeriesInference(TaskGroup.CHEST, 4);
+            List<TaskOutput> reference = inference.run(assemble(slices), models);
+            Mask3D infection = reference.stream().filter(o -> o.task().equals(Tasks.INFECTION)).findFirst()
+                    .orElseThrow().mask();
+            assertThat(infection.count()).as("the untrained net marks some voxels").isPositive();
+
+            SliceResults early = new SliceResults();
+            // 8 of 12 arrived: the lung network (3 slices) forwards slices 2..5, the infection one (5) only 3..4
+            assertThat(inference.prefetch("W", buffered(slices.subList(0, 8)), models, early, 100)).isEqualTo(4 + 2);
+            // all 12: lung 6..9, infection 5..8; the ends wait for completion
+            assertThat(inference.prefetch("W", buffered(slices), models, early, 100)).isEqualTo(4 + 4);
+            List<TaskOutput> out = inference.run(assemble(slices), models, early);
+            assertSameMasks(out, reference);
+            assertThat(early.computed()).as("each slice forwarded once per model").isEqualTo(2 * 12);
         }
     }
 
