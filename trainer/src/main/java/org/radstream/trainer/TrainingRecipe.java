@@ -1,5 +1,6 @@
 package org.radstream.trainer;
 
+import java.util.function.Consumer;
 import org.radstream.models.DiceBceLoss;
 import org.radstream.models.ModelMetadata;
 import org.radstream.models.NetworkSpec;
@@ -158,132 +159,184 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
     }
 
     public TrainingRecipe withInputSize(int v) {
-        return new TrainingRecipe(v, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.inputSize = v);
     }
 
     public TrainingRecipe withSliceChannels(int v) {
-        return new TrainingRecipe(inputSize, v, levels, baseWidth, epochs, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.sliceChannels = v);
     }
 
     public TrainingRecipe withNetwork(int newLevels, int newBaseWidth) {
-        return new TrainingRecipe(inputSize, sliceChannels, newLevels, newBaseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch,
-                classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> {
+            e.levels = newLevels;
+            e.baseWidth = newBaseWidth;
+        });
     }
 
     public TrainingRecipe withEpochs(int v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, v, batchSize, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.epochs = v);
     }
 
     public TrainingRecipe withBatchSize(int v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, v, learningRate, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.batchSize = v);
     }
 
     public TrainingRecipe withLearningRate(float v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, v, seed, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.learningRate = v);
     }
 
     public TrainingRecipe withSeed(long v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, v, augment,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.seed = v);
     }
 
     public TrainingRecipe withAugment(boolean v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed, v,
-                hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.augment = v);
     }
 
     public TrainingRecipe withHardMining(boolean v, double threshold) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, v, threshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> {
+            e.hardMining = v;
+            e.hardDiceThreshold = threshold;
+        });
     }
 
     public TrainingRecipe withTransfer(boolean v, int frozenStages) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, v, frozenStages, sliceStride, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> {
+            e.transfer = v;
+            e.freezeStages = frozenStages;
+        });
     }
 
     public TrainingRecipe withSliceStride(int v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, v, classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.sliceStride = v);
     }
 
     public TrainingRecipe withClassifier(int patch, int classifierEpochsValue) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, patch, classifierEpochsValue,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> {
+            e.classifierPatch = patch;
+            e.classifierEpochs = classifierEpochsValue;
+        });
     }
 
     public TrainingRecipe withDevice(String v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs, v, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.device = v);
     }
 
     public TrainingRecipe withVariant(UNetVariant v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, v, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.variant = v);
     }
 
     /** The most test-time flips a run may choose ({@link TestTimeFlips#NONE}: one pass per slice, always). */
     public TrainingRecipe withMaxFlips(TestTimeFlips v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, v, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.maxFlips = v);
     }
 
     /** SUM's focal-loss focusing parameter (0: cross-entropy). */
     public TrainingRecipe withSumFocalGamma(float v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, v, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.sumFocalGamma = v);
     }
 
     /** SUM's warm-up on the noisy labels, in epochs (0: half of the epochs). */
     public TrainingRecipe withSumWarmupEpochs(int v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, v, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.sumWarmupEpochs = v);
     }
 
     /** What SUM's networks learn once the labels self-update (the paper: {@link SumTargets#SOFT}). */
     public TrainingRecipe withSumTargets(SumTargets v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, v, focalGamma, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.sumTargets = v);
     }
 
     /** The single U-Nets' focal-loss focusing parameter (0: cross-entropy, the paper's). */
     public TrainingRecipe withFocalGamma(float v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, v, denseWeight, denseTerm, denseBand);
+        return edit(e -> e.focalGamma = v);
     }
 
     /** The weight of dense target pixels in the cross-entropy (1: every pixel alike, the paper's). */
     public TrainingRecipe withDenseWeight(float v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, v, denseTerm, denseBand);
+        return edit(e -> e.denseWeight = v);
     }
 
     /** The λ of the mean loss over the dense target pixels alone (0: no such term, the paper's loss). */
     public TrainingRecipe withDenseTerm(float v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, v, denseBand);
+        return edit(e -> e.denseTerm = v);
     }
 
     /** The band around the target whose dense pixels the dense term reads (0: the dense target pixels alone). */
     public TrainingRecipe withDenseBand(int v) {
-        return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate, seed,
-                augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride, classifierPatch, classifierEpochs,
-                device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, v);
+        return edit(e -> e.denseBand = v);
+    }
+
+    /** A copy of this recipe changed by {@code change}, checked as any new recipe is. */
+    private TrainingRecipe edit(Consumer<Edit> change) {
+        Edit e = new Edit(this);
+        change.accept(e);
+        return e.recipe();
+    }
+
+    /** A recipe's components, open to change: what the withers edit. */
+    private static final class Edit {
+        int inputSize;
+        int sliceChannels;
+        int levels;
+        int baseWidth;
+        int epochs;
+        int batchSize;
+        float learningRate;
+        long seed;
+        boolean augment;
+        boolean hardMining;
+        double hardDiceThreshold;
+        boolean transfer;
+        int freezeStages;
+        int sliceStride;
+        int classifierPatch;
+        int classifierEpochs;
+        String device;
+        UNetVariant variant;
+        TestTimeFlips maxFlips;
+        float sumFocalGamma;
+        int sumWarmupEpochs;
+        SumTargets sumTargets;
+        float focalGamma;
+        float denseWeight;
+        float denseTerm;
+        int denseBand;
+
+        Edit(TrainingRecipe r) {
+            inputSize = r.inputSize;
+            sliceChannels = r.sliceChannels;
+            levels = r.levels;
+            baseWidth = r.baseWidth;
+            epochs = r.epochs;
+            batchSize = r.batchSize;
+            learningRate = r.learningRate;
+            seed = r.seed;
+            augment = r.augment;
+            hardMining = r.hardMining;
+            hardDiceThreshold = r.hardDiceThreshold;
+            transfer = r.transfer;
+            freezeStages = r.freezeStages;
+            sliceStride = r.sliceStride;
+            classifierPatch = r.classifierPatch;
+            classifierEpochs = r.classifierEpochs;
+            device = r.device;
+            variant = r.variant;
+            maxFlips = r.maxFlips;
+            sumFocalGamma = r.sumFocalGamma;
+            sumWarmupEpochs = r.sumWarmupEpochs;
+            sumTargets = r.sumTargets;
+            focalGamma = r.focalGamma;
+            denseWeight = r.denseWeight;
+            denseTerm = r.denseTerm;
+            denseBand = r.denseBand;
+        }
+
+        TrainingRecipe recipe() {
+            return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate,
+                    seed, augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride,
+                    classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs,
+                    sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+        }
     }
 
     /**
