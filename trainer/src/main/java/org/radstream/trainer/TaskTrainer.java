@@ -505,6 +505,12 @@ public final class TaskTrainer {
      */
     private Holder widened(TrainingTask task, NetworkSpec spec, ModelArtifact champion, TrainingRecipe r, Device device)
             throws IOException {
+        if (r.freezeStages() > 0) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: widening version %d from %d to %d slices "
+                    + "in needs the first encoder stage to learn (the added slices' input weights start at zero and "
+                    + "would stay there): transfer with 0 frozen stages, not %d", task.id(), champion.metadata().version(),
+                    champion.metadata().network().inChannels(), spec.inChannels(), r.freezeStages()));
+        }
         Model model = Architectures.newModel(spec, device);
         try (StoredModel stored = ModelStore.load(champion.location(), device)) {
             UNet wide = (UNet) model.getBlock();
@@ -512,17 +518,13 @@ public final class TaskTrainer {
             wide.initialize(model.getNDManager(), DataType.FLOAT32,
                     new Shape(1, spec.inChannels(), r.inputSize(), r.inputSize()));
             SliceWidening.copy((UNet) stored.model().getBlock(), wide);
-            if (r.freezeStages() > 0) {
-                wide.freezeEncoder(r.freezeStages(), true);
-            }
         } catch (RuntimeException | IOException e) {
             model.close();
             throw e;
         }
         progress.accept(String.format(Locale.ROOT, "%s: transfer from version %d, widened from %d to %d slices in "
-                        + "(the added slices' input weights start at zero), %d encoder stage(s) frozen", task.id(),
-                champion.metadata().version(), champion.metadata().network().inChannels(), spec.inChannels(),
-                r.freezeStages()));
+                        + "(the added slices' input weights start at zero), 0 encoder stage(s) frozen", task.id(),
+                champion.metadata().version(), champion.metadata().network().inChannels(), spec.inChannels()));
         return new Holder(model, null, true);
     }
 

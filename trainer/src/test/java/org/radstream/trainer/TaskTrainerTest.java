@@ -149,6 +149,14 @@ class TaskTrainerTest {
             assertThat(outer).isPositive().isLessThan(1e-3f);
         }
 
+        // a frozen first stage would keep the added slices' weights at zero: refused, nothing published
+        assertThatThrownBy(() -> trainer.train(TrainingTask.LUNG, train, validation,
+                r.withSliceChannels(7).withTransfer(true, 1).withEpochs(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("lung: widening version 2 from 5 to 7 slices in needs the first encoder stage to learn (the "
+                        + "added slices' input weights start at zero and would stay there): transfer with 0 frozen stages, not 1");
+        assertThat(store.versions("lung")).hasSize(2);
+
         // a network reading fewer slices than the champion cannot start from it
         progress.clear();
         trainer.train(TrainingTask.LUNG, train, validation, r.withSliceChannels(1).withTransfer(true, 0).withEpochs(1));
