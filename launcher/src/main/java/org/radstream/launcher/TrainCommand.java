@@ -190,6 +190,10 @@ final class TrainCommand implements Callable<Integer> {
         if (epochs < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--epochs must be 0 or more, got " + epochs);
         }
+        if (slices < 1 || slices > TrainingRecipe.MAX_SLICES || slices % 2 == 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--slices must be 1 (2D) or 3, 5 or 7 (2.5D: the segmented slice in the middle), got " + slices);
+        }
         if (epochs == 0 && (!transfer || t == TrainingTask.INFECTION_CLASSIFIER
                 || (t == TrainingTask.VESSEL && vesselMethod == TaskTrainer.VesselMethod.SUM))) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--epochs 0 re-reads the published weights of a "

@@ -99,6 +99,15 @@ class TrainCommandTest {
         assertThat(dir.resolve("store")).doesNotExist();
     }
 
+    @Test
+    void aSliceCountThatIsEvenOrAboveSevenIsRefused() {
+        for (String slices : new String[] {"0", "4", "9"}) {
+            assertThat(refusal("--task", "infection", "--slices", slices))
+                    .contains("--slices must be 1 (2D) or 3, 5 or 7 (2.5D: the segmented slice in the middle), got " + slices);
+        }
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
     private String refusal(String... options) {
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new TrainCommand()).setErr(new PrintWriter(err));
