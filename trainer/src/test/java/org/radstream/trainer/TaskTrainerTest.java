@@ -85,13 +85,19 @@ class TaskTrainerTest {
         assertThat(announced).hasSize(1);
     }
 
+    /** A trainer on {@code store} (gate margin 1: any challenger is published) that has published lung version 1. */
+    private TaskTrainer withLungChampion(ModelStore store, List<String> progress, TrainingRecipe r) throws Exception {
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(1.0), p -> { }, progress::add);
+        trainer.train(TrainingTask.LUNG, train, validation, r);
+        return trainer;
+    }
+
     @Test
     void transferStartsFromThePublishedVersionKeepsItsFrozenStageAndPublishesTheRest() throws Exception {
         TrainingRecipe r = smallRecipe(2);
         ModelStore store = new ModelStore(dir.resolve("store"));
         List<String> progress = new ArrayList<>();
-        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(1.0), p -> { }, progress::add);
-        trainer.train(TrainingTask.LUNG, train, validation, r);
+        TaskTrainer trainer = withLungChampion(store, progress, r);
 
         TaskTrainer.Outcome second = trainer.train(TrainingTask.LUNG, train, validation, r.withTransfer(true, 1));
         assertThat(second.metrics()).containsEntry("transfer", 1.0);
@@ -123,8 +129,7 @@ class TaskTrainerTest {
         TrainingRecipe r = smallRecipe(2);
         ModelStore store = new ModelStore(dir.resolve("store"));
         List<String> progress = new ArrayList<>();
-        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(1.0), p -> { }, progress::add);
-        trainer.train(TrainingTask.LUNG, train, validation, r);
+        TaskTrainer trainer = withLungChampion(store, progress, r);
 
         TaskTrainer.Outcome wide = trainer.train(TrainingTask.LUNG, train, validation,
                 r.withSliceChannels(5).withTransfer(true, 0).withEpochs(1).withLearningRate(1e-5f));
