@@ -51,6 +51,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Write the figures as JSON to this file.")
     Path json;
 
+    @Option(names = "--model", paramLabel = "TASK=DIR", description = "With --method models or models-no-classifier: "
+            + "read this artifact directory for TASK (lung, infection, infection-classifier, liver, vessel) instead of "
+            + "the store's newest version, e.g. a refused challenger kept in <store>/infection/refused/r0001. Repeatable.")
+    Map<String, Path> models = new java.util.LinkedHashMap<>();
+
     static final class MethodNames implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() { return METHODS.keySet().iterator(); }
@@ -64,6 +69,17 @@ final class EvalCommand implements Callable<Integer> {
         }
         if (tuneCohort != null && tuneCohort.toAbsolutePath().normalize().equals(cohort.toAbsolutePath().normalize())) {
             throw new ParameterException(spec.commandLine(), "--tune-cohort must differ from --cohort (held-out evaluation)");
+        }
+        if (!models.isEmpty()) {
+            if (!(m instanceof org.radstream.trainer.ModelEvaluation me)) {
+                throw new ParameterException(spec.commandLine(), "--model applies to --method models or "
+                        + "models-no-classifier, not " + method);
+            }
+            try {
+                m = me.reading(models);
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                throw new ParameterException(spec.commandLine(), "--model: " + e.getMessage());
+            }
         }
         EvaluationReport report = m.evaluate(Cohort.open(cohort), tuneCohort == null ? null : Cohort.open(tuneCohort));
         System.out.print(report.toTable());

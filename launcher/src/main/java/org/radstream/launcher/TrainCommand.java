@@ -166,6 +166,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--gate-margin", defaultValue = "0.005", description = "Quality-gate margin. Default ${DEFAULT-VALUE}.")
     double gateMargin;
 
+    @Option(names = "--keep-refused", defaultValue = "" + QualityGate.KEEP_REFUSED,
+            description = "How many challengers the gate refused to keep aside per task, newest first, in "
+                    + "<store>/<task>/refused/ with their gate.json (never loaded by workers; `eval --model` reads one). "
+                    + "0 keeps none. Default ${DEFAULT-VALUE}.")
+    int keepRefused;
+
     @Option(names = "--test-time-flips", defaultValue = "BOTH",
             description = "The most test-time flip averaging the run may choose on its validation scans: NONE (one pass "
                     + "per slice), LEFT_RIGHT (two) or BOTH (four). Default ${DEFAULT-VALUE}.")
@@ -225,12 +231,15 @@ final class TrainCommand implements Callable<Integer> {
         if (denseBand != 0 && denseTerm == 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dense-band shapes the --dense-term, which is 0");
         }
+        if (keepRefused < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--keep-refused must be >= 0, got " + keepRefused);
+        }
         TaskTrainer.SumStart sumStart = sumStart(t);
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
                 variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
-                new QualityGate(gateMargin), vesselMethod, gateCohort, selectCohort, sumStart, System.out::println);
+                new QualityGate(gateMargin).keepingRefused(keepRefused), vesselMethod, gateCohort, selectCohort, sumStart, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());
         return 0;
     }

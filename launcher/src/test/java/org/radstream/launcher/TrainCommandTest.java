@@ -108,6 +108,12 @@ class TrainCommandTest {
         assertThat(dir.resolve("store")).doesNotExist();
     }
 
+    @Test
+    void aNegativeCountOfRefusedChallengersToKeepIsRefused() {
+        assertThat(refusal("--task", "lung", "--keep-refused", "-1")).contains("--keep-refused must be >= 0, got -1");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
     private String refusal(String... options) {
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new TrainCommand()).setErr(new PrintWriter(err));

@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.IntUnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -36,9 +37,16 @@ import java.util.stream.Stream;
  *   lung/
  *     v0001/  model-0000.params  metadata.json
  *     v0002/  …
+ *     refused/
+ *       r0001/  model-0000.params  metadata.json   (a challenger the quality gate refused)
  *   infection-classifier/
  *     v0001/  …
  * </pre>
+ *
+ * <p>A refused challenger is kept aside under its task's {@code refused/} directory, numbered in
+ * the order refused, so that whoever audits a decision, or evaluates the challenger on another
+ * cohort, has its weights. It is never a version: {@link #versions} and {@link #latest} (what
+ * workers load) do not see it. Its metadata names the version it contended for.
  *
  * <p>An artifact is written into a hidden temporary directory and renamed into place in one step,
  * so readers never see a half-written version, and a version directory that exists is complete.
@@ -52,7 +60,9 @@ public final class ModelStore {
 
     static final String METADATA = "metadata.json";
     static final String PARAMS_PREFIX = "model";
+    static final String REFUSED = "refused";
     private static final Pattern VERSION_DIR = Pattern.compile("v(\\d{4,9})");
+    private static final Pattern REFUSED_DIR = Pattern.compile("r(\\d{4,9})");
 
     private final Path root;
     private final Clock clock;
@@ -92,39 +102,97 @@ public final class ModelStore {
      * @return the new artifact's location and metadata
      */
     public ModelArtifact save(Model model, ModelDescriptor descriptor) throws IOException {
+        Path taskDir = root.resolve(descriptor.task());
+        return write(model, descriptor, taskDir, VERSION_DIR, "v%04d", n -> n);
+    }
+
+    /**
+     * Keeps a challenger the quality gate refused aside, as the next {@code refused/rNNNN} of its
+     * task, written as atomically as a version. Its metadata's version is the one it contended
+     * for (the task's next version when it was refused).
+     *
+     * @return the kept artifact's location and metadata
+     */
+    public ModelArtifact keepRefused(Model model, ModelDescriptor descriptor) throws IOException {
+        int contendedFor = nextNumber(root.resolve(descriptor.task()), VERSION_DIR);
+        return write(model, descriptor, refusedDir(descriptor.task()), REFUSED_DIR, "r%04d",
+                n -> contendedFor);
+    }
+
+    /** The refused challengers kept for {@code task}, oldest first. */
+    public List<ModelArtifact> refused(String task) throws IOException {
+        Path dir = refusedDir(task);
+        List<ModelArtifact> out = new ArrayList<>();
+        for (int n : numbers(dir, REFUSED_DIR)) {
+            Path d = dir.resolve(String.format("r%04d", n));
+            if (Files.isRegularFile(d.resolve(METADATA))) {
+                out.add(new ModelArtifact(d.toUri(), MetadataJson.read(d.resolve(METADATA))));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Deletes all but the {@code keep} newest refused challengers of {@code task}.
+     *
+     * @return the locations deleted, oldest first
+     */
+    public List<URI> pruneRefused(String task, int keep) throws IOException {
+        if (keep < 0) {
+            throw new IllegalArgumentException("refused challengers to keep must be >= 0, got " + keep);
+        }
+        List<ModelArtifact> all = refused(task);
+        List<URI> deleted = new ArrayList<>();
+        for (ModelArtifact a : all.subList(0, Math.max(0, all.size() - keep))) {
+            deleteRecursively(toPath(a.location()));
+            deleted.add(a.location());
+        }
+        return deleted;
+    }
+
+    private Path refusedDir(String task) {
+        return root.resolve(ModelDescriptor.requireTask(task)).resolve(REFUSED);
+    }
+
+    /**
+     * Writes the model into a hidden temporary directory under {@code parent}, then renames it to
+     * the next free {@code format} number there; {@code versionOf} maps that number to the
+     * version the metadata records.
+     */
+    private ModelArtifact write(Model model, ModelDescriptor descriptor, Path parent, Pattern names, String format,
+                                IntUnaryOperator versionOf) throws IOException {
         Block block = model.getBlock();
         NetworkSpec network = Architectures.specOf(block);
         if (!block.isInitialized()) {
             throw new IllegalArgumentException("cannot save an uninitialised " + network.architecture());
         }
-        Path taskDir = root.resolve(descriptor.task());
-        Files.createDirectories(taskDir);
-        Path tmp = Files.createDirectory(taskDir.resolve(".tmp-" + UUID.randomUUID()));
+        Files.createDirectories(parent);
+        Path tmp = Files.createDirectory(parent.resolve(".tmp-" + UUID.randomUUID()));
         try {
             model.save(tmp, PARAMS_PREFIX);
             Path params = singleParamsFile(tmp);
             String sha = sha256(params);
-            int version = nextVersion(descriptor.task());
+            int number = nextNumber(parent, names);
             while (true) {
-                ModelMetadata metadata = new ModelMetadata(descriptor.task(), version, network,
-                        descriptor.inputHeight(), descriptor.inputWidth(), descriptor.windowLowHu(),
+                ModelMetadata metadata = new ModelMetadata(descriptor.task(), versionOf.applyAsInt(number),
+                        network, descriptor.inputHeight(), descriptor.inputWidth(), descriptor.windowLowHu(),
                         descriptor.windowHighHu(), descriptor.metrics(), clock.instant(),
                         params.getFileName().toString(), sha, descriptor.inputRegion());
                 MetadataJson.write(metadata, tmp.resolve(METADATA));
-                Path target = dir(descriptor.task(), version);
+                Path target = parent.resolve(String.format(format, number));
                 if (!Files.exists(target)) {
                     try {
                         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                         return new ModelArtifact(target.toUri(), metadata);
                     } catch (FileAlreadyExistsException e) {
-                        // another writer won this version number; take the next one
+                        // another writer won this number; take the next one
                     } catch (FileSystemException e) {
                         if (!Files.exists(target)) {
                             throw e;
                         }
                     }
                 }
-                version++;
+                number++;
             }
         } finally {
             deleteRecursively(tmp);
@@ -138,7 +206,7 @@ public final class ModelStore {
         if (!Files.isDirectory(taskDir)) {
             return out;
         }
-        for (int version : versionNumbers(taskDir)) {
+        for (int version : numbers(taskDir, VERSION_DIR)) {
             Path dir = dir(task, version);
             if (Files.isRegularFile(dir.resolve(METADATA))) {
                 out.add(new ModelArtifact(dir.toUri(), MetadataJson.read(dir.resolve(METADATA))));
@@ -242,19 +310,19 @@ public final class ModelStore {
         return Path.of(location).toAbsolutePath().normalize();
     }
 
-    private int nextVersion(String task) throws IOException {
-        List<Integer> existing = versionNumbers(root.resolve(task));
+    private static int nextNumber(Path dir, Pattern names) throws IOException {
+        List<Integer> existing = numbers(dir, names);
         return existing.isEmpty() ? 1 : existing.get(existing.size() - 1) + 1;
     }
 
-    private static List<Integer> versionNumbers(Path taskDir) throws IOException {
+    private static List<Integer> numbers(Path dir, Pattern names) throws IOException {
         List<Integer> out = new ArrayList<>();
-        if (!Files.isDirectory(taskDir)) {
+        if (!Files.isDirectory(dir)) {
             return out;
         }
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(taskDir, Files::isDirectory)) {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dir, Files::isDirectory)) {
             for (Path d : dirs) {
-                Matcher m = VERSION_DIR.matcher(d.getFileName().toString());
+                Matcher m = names.matcher(d.getFileName().toString());
                 if (m.matches()) {
                     out.add(Integer.parseInt(m.group(1)));
                 }

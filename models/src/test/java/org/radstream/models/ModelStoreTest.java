@@ -180,6 +180,51 @@ class ModelStoreTest {
     }
 
     @Test
+    void refusedChallengersAreKeptAsideNeverAsVersionsAndOnlyTheNewestAreKept() throws Exception {
+        ModelStore store = store();
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 2), Device.cpu());
+                SegmentationTraining ignored = SegmentationTraining.start(
+                        model, 1, SIZE, SIZE, TrainingSettings.defaults())) {
+            URI v1 = store.save(model, lung).location();
+            ModelArtifact r1 = store.keepRefused(model, lung);
+            ModelArtifact r2 = store.keepRefused(model, lung);
+
+            // kept under refused/, numbered in order, each naming the version it contended for
+            assertThat(Path.of(r1.location())).isEqualTo(root.resolve("lung/refused/r0001"));
+            assertThat(Path.of(r2.location())).isEqualTo(root.resolve("lung/refused/r0002"));
+            assertThat(r1.metadata().version()).isEqualTo(2);
+            // never a version: what workers load is unchanged, and the next version is still 2
+            assertThat(store.versions("lung")).extracting(ModelArtifact::location).containsExactly(v1);
+            assertThat(store.latest("lung")).get().extracting(ModelArtifact::location).isEqualTo(v1);
+            ModelArtifact v2 = store.save(model, lung);
+            assertThat(v2.metadata().version()).isEqualTo(2);
+            assertThat(store.latest("lung")).get().isEqualTo(v2);
+            ModelArtifact r3 = store.keepRefused(model, lung);
+            assertThat(r3.metadata().version()).isEqualTo(3);
+            assertThat(store.refused("lung")).extracting(ModelArtifact::location)
+                    .containsExactly(r1.location(), r2.location(), r3.location());
+            assertThat(store.refused("liver")).isEmpty();
+            // a kept challenger loads like a version, its checksum verified
+            try (StoredModel loaded = ModelStore.load(r3.location())) {
+                assertThat(loaded.artifact().metadata().sha256()).isEqualTo(r3.metadata().sha256());
+            }
+
+            assertThat(store.pruneRefused("lung", 2)).containsExactly(r1.location());
+            assertThat(store.refused("lung")).extracting(ModelArtifact::location)
+                    .containsExactly(r2.location(), r3.location());
+            assertThat(root.resolve("lung/refused/r0001")).doesNotExist();
+            assertThat(root.resolve("lung/refused")).isDirectoryNotContaining("glob:**/.tmp-*");
+            // numbers are not reused after pruning
+            assertThat(Path.of(store.keepRefused(model, lung).location())).isEqualTo(root.resolve("lung/refused/r0004"));
+            assertThat(store.pruneRefused("lung", 0)).hasSize(3);
+            assertThat(store.refused("lung")).isEmpty();
+            assertThat(store.versions("lung")).hasSize(2);
+            assertThatThrownBy(() -> store.pruneRefused("lung", -1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(">= 0");
+        }
+    }
+
+    @Test
     void unusableArtifactsAreRefusedWithTheReason() throws Exception {
         Path broken = Files.createDirectories(root.resolve("lung").resolve("v0001"));
         Files.writeString(broken.resolve("metadata.json"), "{\"format\": 1, \"task\": \"lung\"}");

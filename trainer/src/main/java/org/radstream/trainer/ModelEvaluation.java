@@ -41,14 +41,60 @@ import org.radstream.models.TestTimeFlips;
  * measured volumes would raise ({@link RuleAlerts}).
  */
 public final class ModelEvaluation implements EvaluationMethod {
+    /** The tasks whose networks an evaluation reads. */
+    static final List<String> TASKS = List.of("lung", "infection", "infection-classifier", "liver", "vessel");
+
     private final String name;
     private final Path store;
     private final boolean classifier;
+    private final Map<String, ModelArtifact> artifacts;
 
     public ModelEvaluation(String name, Path store, boolean classifier) {
+        this(name, store, classifier, Map.of());
+    }
+
+    private ModelEvaluation(String name, Path store, boolean classifier, Map<String, ModelArtifact> artifacts) {
         this.name = name;
         this.store = store;
         this.classifier = classifier;
+        this.artifacts = artifacts;
+    }
+
+    /**
+     * The same evaluation reading the given artifact directories in place of the store's newest
+     * version of their tasks: a refused challenger kept aside ({@code <task>/refused/rNNNN}), or an
+     * older version.
+     *
+     * @param byTask artifact directory per task
+     * @throws IllegalArgumentException for an unknown task, a classifier where this evaluation reads
+     *     none, or an artifact of another task
+     * @throws IOException when a directory holds no artifact
+     */
+    public ModelEvaluation reading(Map<String, Path> byTask) throws IOException {
+        Map<String, ModelArtifact> out = new LinkedHashMap<>(artifacts);
+        for (Map.Entry<String, Path> e : byTask.entrySet()) {
+            String task = e.getKey();
+            if (!TASKS.contains(task)) {
+                throw new IllegalArgumentException("unknown task '" + task + "' (an evaluation reads " + TASKS + ")");
+            }
+            if (task.equals("infection-classifier") && !classifier) {
+                throw new IllegalArgumentException("method " + name + " reads no infection-classifier");
+            }
+            java.net.URI location = e.getValue().toAbsolutePath().normalize().toUri();
+            ModelArtifact a = new ModelArtifact(location, ModelStore.readMetadata(location));
+            if (!a.metadata().task().equals(task)) {
+                throw new IllegalArgumentException("the artifact at " + e.getValue() + " is a " + a.metadata().task()
+                        + " model, not " + task);
+            }
+            out.put(task, a);
+        }
+        return new ModelEvaluation(name, store, classifier, Map.copyOf(out));
+    }
+
+    /** The artifact evaluated for {@code task}: the one given to {@link #reading}, else the store's newest. */
+    private Optional<ModelArtifact> artifact(ModelStore s, String task) throws IOException {
+        ModelArtifact given = artifacts.get(task);
+        return given != null ? Optional.of(given) : s.latest(task);
     }
 
     @Override
@@ -64,12 +110,12 @@ public final class ModelEvaluation implements EvaluationMethod {
         params.put("classifier", classifier);
         try {
             List<ScanScore> chest = new ArrayList<>();
-            Optional<ModelArtifact> lungA = s.latest("lung");
-            Optional<ModelArtifact> infA = s.latest("infection");
+            Optional<ModelArtifact> lungA = artifact(s, "lung");
+            Optional<ModelArtifact> infA = artifact(s, "infection");
             if (lungA.isPresent() && infA.isPresent()) {
                 params.put("lung", describe(lungA.get()));
                 params.put("infection", describe(infA.get()));
-                Optional<ModelArtifact> clfA = classifier ? s.latest("infection-classifier") : Optional.empty();
+                Optional<ModelArtifact> clfA = classifier ? artifact(s, "infection-classifier") : Optional.empty();
                 clfA.ifPresent(a -> params.put("infection-classifier", describe(a)));
                 try (SegmentationModel lungM = SegmentationModel.load(lungA.get().location(), Device.cpu());
                      SegmentationModel infM = SegmentationModel.load(infA.get().location(), Device.cpu());
@@ -90,12 +136,13 @@ public final class ModelEvaluation implements EvaluationMethod {
         }
     }
 
-    private static String describe(ModelArtifact a) {
+    private String describe(ModelArtifact a) {
         Double flips = a.metadata().metrics().get(SegmentationModel.TEST_TIME_FLIPS_METRIC);
         return "v" + a.metadata().version() + " " + a.metadata().network().architecture() + " "
                 + a.metadata().network().inChannels() + "ch " + a.metadata().inputWidth() + "²"
                 + (flips == null || flips == 0 ? ""
-                        : ", test-time flips " + TestTimeFlips.ofCode(flips).name().toLowerCase(Locale.ROOT));
+                        : ", test-time flips " + TestTimeFlips.ofCode(flips).name().toLowerCase(Locale.ROOT))
+                + (artifacts.containsValue(a) ? ", read from " + Path.of(a.location()) : "");
     }
 
     private static ScanScore scoreChest(Cohort c, CohortManifest.Scan scan, SegmentationModel lungM,
@@ -139,10 +186,10 @@ public final class ModelEvaluation implements EvaluationMethod {
         return out;
     }
 
-    private static String abdomen(Cohort c, ModelStore s) throws Exception {
+    private String abdomen(Cohort c, ModelStore s) throws Exception {
         List<CohortManifest.Scan> scans = c.scans("abdomen");
-        Optional<ModelArtifact> liverA = s.latest("liver");
-        Optional<ModelArtifact> vesselA = s.latest("vessel");
+        Optional<ModelArtifact> liverA = artifact(s, "liver");
+        Optional<ModelArtifact> vesselA = artifact(s, "vessel");
         if (scans.isEmpty() || liverA.isEmpty()) {
             return "no abdominal scans or no liver model";
         }

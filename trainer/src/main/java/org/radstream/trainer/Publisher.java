@@ -18,7 +18,8 @@ import org.radstream.models.ModelStore;
 /**
  * Writes a model that passed the gate to the model store, keeps the gate's decision and both
  * scores beside it ({@code gate.json} in the artifact directory; the parameter file and its
- * checksum are untouched), and announces it on radstream.models through {@code announcer}.
+ * checksum are untouched), and announces it on radstream.models through {@code announcer}. A
+ * refused challenger is kept aside with the same {@code gate.json} and not announced.
  */
 final class Publisher {
     static final String GATE_FILE = "gate.json";
@@ -39,14 +40,7 @@ final class Publisher {
     ModelPublished publish(Model model, ModelDescriptor descriptor, QualityGate.Decision decision,
                            Map<String, Double> championMetrics, Optional<ModelArtifact> champion) throws IOException {
         ModelArtifact artifact = store.save(model, descriptor);
-        Map<String, Object> gate = new LinkedHashMap<>();
-        gate.put("decision", decision.reason());
-        gate.put("published", decision.publish());
-        gate.put("challenger", descriptor.metrics());
-        gate.put("champion", championMetrics);
-        gate.put("championVersion", champion.map(c -> c.metadata().version()).orElse(null));
-        gate.put("margin", decision.margin());
-        JSON.writeValue(Path.of(artifact.location()).resolve(GATE_FILE).toFile(), gate);
+        writeGate(artifact, descriptor, decision, championMetrics, champion);
         ModelPublished published = ModelPublished.newBuilder()
                 .setTask(descriptor.task())
                 .setVersion(String.valueOf(artifact.metadata().version()))
@@ -64,5 +58,37 @@ final class Publisher {
                 .build();
         announcer.accept(published);
         return published;
+    }
+
+    /**
+     * Keeps a refused challenger aside in the store ({@code <task>/refused/rNNNN}, with its
+     * {@code gate.json}), announces nothing, and deletes the task's oldest refused challengers
+     * beyond {@code keep}.
+     *
+     * @return the kept artifact
+     */
+    ModelArtifact keepRefused(Model model, ModelDescriptor descriptor, QualityGate.Decision decision,
+                              Map<String, Double> championMetrics, Optional<ModelArtifact> champion, int keep)
+            throws IOException {
+        if (decision.publish()) {
+            throw new IllegalArgumentException("the gate published this challenger: " + decision.reason());
+        }
+        ModelArtifact artifact = store.keepRefused(model, descriptor);
+        writeGate(artifact, descriptor, decision, championMetrics, champion);
+        store.pruneRefused(descriptor.task(), keep);
+        return artifact;
+    }
+
+    private static void writeGate(ModelArtifact artifact, ModelDescriptor descriptor, QualityGate.Decision decision,
+                                  Map<String, Double> championMetrics, Optional<ModelArtifact> champion)
+            throws IOException {
+        Map<String, Object> gate = new LinkedHashMap<>();
+        gate.put("decision", decision.reason());
+        gate.put("published", decision.publish());
+        gate.put("challenger", descriptor.metrics());
+        gate.put("champion", championMetrics);
+        gate.put("championVersion", champion.map(c -> c.metadata().version()).orElse(null));
+        gate.put("margin", decision.margin());
+        JSON.writeValue(Path.of(artifact.location()).resolve(GATE_FILE).toFile(), gate);
     }
 }

@@ -7,16 +7,41 @@ import java.util.OptionalDouble;
  * The publishing rule: a challenger is published only if its score on the fixed held-out
  * validation set is not worse than the champion's by more than a margin. Without a champion the
  * first model of a task is published. Higher scores are better (Dice).
+ *
+ * <p>A refused challenger is not thrown away: the newest {@link #refusedToKeep()} of each task are
+ * kept aside in the model store with the decision (never loaded by a worker), so that a refusal
+ * can be audited and the challenger evaluated elsewhere without training it again.
  */
 public final class QualityGate {
+    /** Refused challengers kept per task unless told otherwise. */
+    public static final int KEEP_REFUSED = 3;
+
     private final double margin;
+    private final int refusedToKeep;
 
     /** @param margin how much worse than the champion a challenger may score and still pass (≥ 0) */
     public QualityGate(double margin) {
+        this(margin, KEEP_REFUSED);
+    }
+
+    private QualityGate(double margin, int refusedToKeep) {
         if (!(margin >= 0) || Double.isInfinite(margin)) {
             throw new IllegalArgumentException("gate margin must be a finite number >= 0, got " + margin);
         }
+        if (refusedToKeep < 0) {
+            throw new IllegalArgumentException("refused challengers to keep must be >= 0, got " + refusedToKeep);
+        }
         this.margin = margin;
+        this.refusedToKeep = refusedToKeep;
+    }
+
+    /** The same gate keeping the newest {@code n} refused challengers of each task (0: none). */
+    public QualityGate keepingRefused(int n) {
+        return new QualityGate(margin, n);
+    }
+
+    public int refusedToKeep() {
+        return refusedToKeep;
     }
 
     /** The decision, both scores and a sentence that says why. */

@@ -67,10 +67,11 @@ public final class TaskTrainer {
      *
      * @param metrics   challenger's figures (validation score, losses, sizes)
      * @param published the announcement, if the gate let the model through
+     * @param keptRefused where the refused challenger was kept aside, if the gate refused it and keeps any
      */
     public record Outcome(String task, QualityGate.Decision decision, Map<String, Double> metrics,
                           Map<String, Double> championMetrics, Optional<ModelPublished> published,
-                          List<Double> epochLosses) {}
+                          List<Double> epochLosses, Optional<URI> keptRefused) {}
 
     private final Publisher publisher;
     private final QualityGate gate;
@@ -420,22 +421,28 @@ public final class TaskTrainer {
                            Map<String, Double> metrics, Map<String, Double> championMetrics,
                            Optional<ModelArtifact> champion, List<Double> losses) throws IOException {
         progress.accept(task.id() + " quality gate: " + decision.reason());
+        Map<String, Double> clean = new LinkedHashMap<>();
+        metrics.forEach((k, v) -> {
+            if (v != null && !v.isNaN()) {
+                clean.put(k, v);
+            }
+        });
+        ModelDescriptor descriptor = new ModelDescriptor(task.id(), size, size, window.lower(), window.upper(), clean,
+                task.regionInput() ? ModelDescriptor.DILATED_LIVER : null);
         Optional<ModelPublished> published = Optional.empty();
+        Optional<URI> kept = Optional.empty();
         if (decision.publish()) {
-            Map<String, Double> clean = new LinkedHashMap<>();
-            metrics.forEach((k, v) -> {
-                if (v != null && !v.isNaN()) {
-                    clean.put(k, v);
-                }
-            });
-            published = Optional.of(publisher.publish(model,
-                    new ModelDescriptor(task.id(), size, size, window.lower(), window.upper(), clean,
-                            task.regionInput() ? ModelDescriptor.DILATED_LIVER : null),
-                    decision, championMetrics, champion));
+            published = Optional.of(publisher.publish(model, descriptor, decision, championMetrics, champion));
             progress.accept(task.id() + " published version " + published.get().getVersion() + " at "
                     + published.get().getLocation());
+        } else if (gate.refusedToKeep() > 0) {
+            ModelArtifact a = publisher.keepRefused(model, descriptor, decision, championMetrics, champion,
+                    gate.refusedToKeep());
+            kept = Optional.of(a.location());
+            progress.accept(String.format(Locale.ROOT, "%s refused challenger kept aside at %s (not loaded by workers; "
+                    + "the newest %d refused are kept)", task.id(), a.location(), gate.refusedToKeep()));
         }
-        return new Outcome(task.id(), decision, metrics, championMetrics, published, losses);
+        return new Outcome(task.id(), decision, metrics, championMetrics, published, losses, kept);
     }
 
     /** The champion's mean Dice on the validation scans, through the same evaluator as the challenger. */

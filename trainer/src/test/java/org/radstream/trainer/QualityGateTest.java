@@ -46,4 +46,15 @@ class QualityGateTest {
     void negativeMarginIsRefused() {
         assertThatThrownBy(() -> new QualityGate(-0.1)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void itKeepsThreeRefusedChallengersUnlessToldAndNeverANegativeCount() {
+        assertThat(new QualityGate(0.01).refusedToKeep()).isEqualTo(3);
+        QualityGate none = new QualityGate(0.01).keepingRefused(0);
+        assertThat(none.refusedToKeep()).isZero();
+        // the margin is unchanged
+        assertThat(none.decide(0.79, OptionalDouble.of(0.8)).publish()).isTrue();
+        assertThatThrownBy(() -> new QualityGate(0.01).keepingRefused(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("refused challengers to keep must be >= 0, got -1");
+    }
 }

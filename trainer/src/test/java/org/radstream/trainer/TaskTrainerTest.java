@@ -83,6 +83,32 @@ class TaskTrainerTest {
         assertThat(second.decision().publish()).isFalse();
         assertThat(store.versions("lung")).hasSize(1);
         assertThat(announced).hasSize(1);
+
+        // the refused challenger is kept aside with its decision, under the version it contended for,
+        // and scores on the validation scans what the trainer measured
+        ModelArtifact kept = store.refused("lung").get(0);
+        assertThat(store.refused("lung")).hasSize(1);
+        assertThat(second.keptRefused()).contains(kept.location());
+        assertThat(Path.of(kept.location())).isEqualTo(dir.resolve("store/lung/refused/r0001").toAbsolutePath());
+        assertThat(kept.metadata().version()).isEqualTo(2);
+        assertThat(store.latest("lung")).get().extracting(a -> a.metadata().version()).isEqualTo(1);
+        com.fasterxml.jackson.databind.JsonNode gate = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(Path.of(kept.location()).resolve(Publisher.GATE_FILE).toFile());
+        assertThat(gate.get("published").asBoolean()).isFalse();
+        assertThat(gate.get("decision").asText()).isEqualTo(second.decision().reason()).startsWith("refused: ");
+        assertThat(gate.get("championVersion").asInt()).isEqualTo(1);
+        assertThat(gate.get("champion").get("validation_dice").asDouble()).isEqualTo(champion);
+        assertThat(TaskTrainer.championDice(kept, validation, ai.djl.Device.cpu()))
+                .isCloseTo(second.metrics().get("validation_dice"), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(progress).anyMatch(l -> l.startsWith("lung refused challenger kept aside at " + kept.location()));
+
+        // a gate that keeps none leaves nothing behind
+        TaskTrainer keepsNone = new TaskTrainer(store, new QualityGate(0.0).keepingRefused(0), announced::add, l -> { });
+        TaskTrainer.Outcome third = keepsNone.train(TrainingTask.LUNG, train, validation,
+                r.withEpochs(1).withLearningRate(1e-5f).withSeed(8));
+        assertThat(third.decision().publish()).isFalse();
+        assertThat(third.keptRefused()).isEmpty();
+        assertThat(store.refused("lung")).extracting(ModelArtifact::location).containsExactly(kept.location());
     }
 
     /** A trainer on {@code store} (gate margin 1: any challenger is published) that has published lung version 1. */

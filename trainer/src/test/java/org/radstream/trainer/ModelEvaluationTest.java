@@ -1,0 +1,100 @@
+package org.radstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.imaging.Window;
+import org.radstream.imaging.cohort.Cohort;
+import org.radstream.imaging.cohort.CohortGenerator;
+import org.radstream.imaging.cohort.CohortSpec;
+import org.radstream.imaging.eval.EvaluationReport;
+import org.radstream.imaging.eval.ScanScore;
+import org.radstream.models.Architectures;
+import org.radstream.models.ModelArtifact;
+import org.radstream.models.ModelDescriptor;
+import org.radstream.models.ModelStore;
+import org.radstream.models.NetworkSpec;
+import org.radstream.models.SegmentationTraining;
+import org.radstream.models.TrainingSettings;
+import org.radstream.models.UNetVariant;
+
+/**
+ * {@code eval --model TASK=DIR}: an evaluation reads a given artifact (a refused challenger kept
+ * aside) in place of the store's newest version of its task, and refuses one of another task.
+ */
+class ModelEvaluationTest {
+    private static final int SIZE = 64;
+
+    @TempDir
+    static Path dir;
+
+    private static ModelStore store;
+    private static ModelArtifact refusedInfection;
+
+    @BeforeAll
+    static void storeWithARefusedChallenger() throws Exception {
+        CohortGenerator.generate(new CohortSpec(13, 1, 0, SIZE, false), dir.resolve("cohort"));
+        store = new ModelStore(dir.resolve("store"));
+        // networks whose output bias decides everything: the lung marks every voxel, the published
+        // infection network none, the refused challenger every voxel
+        save("lung", 20f, false);
+        save("infection", -20f, false);
+        refusedInfection = save("infection", 20f, true);
+    }
+
+    private static ModelArtifact save(String task, float outputBias, boolean refused) throws Exception {
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 2, 4), Device.cpu());
+                SegmentationTraining ignored = SegmentationTraining.start(model, 3, SIZE, SIZE,
+                        TrainingSettings.defaults())) {
+            List<Pair<String, Parameter>> params = model.getBlock().getParameters().stream().toList();
+            Parameter bias = params.stream().filter(p -> p.getValue().getType() == Parameter.Type.BIAS)
+                    .reduce((first, second) -> second).orElseThrow().getValue();
+            NDArray b = bias.getArray();
+            b.set(b.onesLike().mul(outputBias).toFloatArray());
+            ModelDescriptor d = new ModelDescriptor(task, SIZE, SIZE, Window.LUNG.lower(), Window.LUNG.upper(), Map.of());
+            return refused ? store.keepRefused(model, d) : store.save(model, d);
+        }
+    }
+
+    @Test
+    void aGivenArtifactIsReadInPlaceOfTheStoresNewestVersionOfItsTask() throws Exception {
+        Cohort cohort = Cohort.open(dir.resolve("cohort"));
+        ModelEvaluation published = new ModelEvaluation("models-no-classifier", store.root(), false);
+        EvaluationReport asPublished = published.evaluate(cohort, null);
+        EvaluationReport withRefused = published.reading(Map.of("infection", Path.of(refusedInfection.location())))
+                .evaluate(cohort, null);
+
+        assertThat(asPublished.chest()).extracting(ScanScore::predInfectionMl).containsOnly(0.0);
+        assertThat(withRefused.chest()).extracting(ScanScore::predInfectionMl).allMatch(ml -> ml > 0);
+        assertThat(asPublished.parameters().get("infection").toString()).startsWith("v1 ").doesNotContain("read from");
+        assertThat(withRefused.parameters().get("infection").toString()).startsWith("v2 ")
+                .endsWith("read from " + Path.of(refusedInfection.location()));
+        assertThat(withRefused.parameters().get("lung")).isEqualTo(asPublished.parameters().get("lung"));
+    }
+
+    @Test
+    void anArtifactOfAnotherTaskAnUnknownTaskOrAnEmptyDirectoryIsRefused() {
+        ModelEvaluation e = new ModelEvaluation("models-no-classifier", store.root(), false);
+        Path lungV1 = store.root().resolve("lung/v0001");
+        assertThatThrownBy(() -> e.reading(Map.of("infection", lungV1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the artifact at " + lungV1 + " is a lung model, not infection");
+        assertThatThrownBy(() -> e.reading(Map.of("kidney", lungV1)))
+                .hasMessageContaining("unknown task 'kidney'");
+        assertThatThrownBy(() -> e.reading(Map.of("infection-classifier", lungV1)))
+                .hasMessage("method models-no-classifier reads no infection-classifier");
+        assertThatThrownBy(() -> e.reading(Map.of("lung", dir.resolve("nothing"))))
+                .hasMessageContaining("no model artifact");
+    }
+}
