@@ -61,6 +61,8 @@ import org.slf4j.LoggerFactory;
  * labels or every T hours (and on demand), and publishes what passes the quality gate to the
  * model store and radstream.models. HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
  * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
+ * {@code GET /runs} (every training run so far as JSON: the gate's decision and scores, the version
+ * published or where the refused challenger was kept, or why the run failed), {@code GET /metrics},
  * {@code GET /health}.
  */
 public final class TrainerService implements AutoCloseable {
@@ -81,6 +83,7 @@ public final class TrainerService implements AutoCloseable {
     private final Map<String, Instant> lastTrained = new ConcurrentHashMap<>();
     private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
     private final List<TaskTrainer.Outcome> outcomes = new CopyOnWriteArrayList<>();
+    private final List<Run> runs = new CopyOnWriteArrayList<>();
     private final Map<String, ArchivedSeries.Header> headers = new ConcurrentHashMap<>();
     private final HttpServer http;
     private final java.util.concurrent.atomic.AtomicLong labelsRefused = new java.util.concurrent.atomic.AtomicLong();
@@ -138,6 +141,7 @@ public final class TrainerService implements AutoCloseable {
             http.createContext("/train", this::postTrain);
             http.createContext("/health", ex -> respond(ex, 200, "ok\n"));
             http.createContext("/metrics", ex -> respond(ex, 200, metricsText()));
+            http.createContext("/runs", this::getRuns);
             http.start();
         }
         log.info("trainer started: archive {}, model store {}, HTTP port {}", archive.dir(), settings.modelStore(), httpPort());
@@ -170,8 +174,8 @@ public final class TrainerService implements AutoCloseable {
         b.append("# HELP radstream_trainer_runs_total training runs, per task and gate decision\n")
                 .append("# TYPE radstream_trainer_runs_total counter\n");
         Map<String, Long> runs = new java.util.TreeMap<>();
-        for (TaskTrainer.Outcome o : outcomes) {
-            runs.merge("task=\"" + o.task() + "\",decision=\"" + (o.decision().publish() ? "published" : "refused") + "\"", 1L, Long::sum);
+        for (Run r : this.runs) {
+            runs.merge("task=\"" + r.task() + "\",decision=\"" + r.result() + "\"", 1L, Long::sum);
         }
         runs.forEach((k, v) -> b.append("radstream_trainer_runs_total{").append(k).append("} ").append(v).append('\n'));
         return b.toString();
@@ -364,7 +368,82 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
+    /**
+     * A finished training run: its outcome, or why it failed ({@code outcome} null). A failed run
+     * is logged and kept here, so that a run nobody waits for (a trigger's) does not fail unseen.
+     */
+    public record Run(String task, Instant startedAt, Instant finishedAt, TaskTrainer.Outcome outcome, String failure) {
+        /** published, refused or failed. */
+        public String result() {
+            return outcome == null ? "failed" : outcome.decision().publish() ? "published" : "refused";
+        }
+
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("task", task);
+            m.put("started_at", startedAt.toString());
+            m.put("finished_at", finishedAt.toString());
+            m.put("result", result());
+            if (outcome == null) {
+                m.put("failure", failure);
+                return m;
+            }
+            m.put("decision", outcome.decision().reason());
+            outcome.published().ifPresent(p -> {
+                m.put("version", Integer.parseInt(p.getVersion()));
+                m.put("location", p.getLocation());
+            });
+            outcome.keptRefused().ifPresent(u -> m.put("kept_refused", u.toString()));
+            m.put("metrics", finite(outcome.metrics()));
+            m.put("champion_metrics", finite(outcome.championMetrics()));
+            return m;
+        }
+
+        /** JSON has no NaN: an unmeasured figure is null. */
+        private static Map<String, Double> finite(Map<String, Double> figures) {
+            Map<String, Double> out = new java.util.LinkedHashMap<>();
+            figures.forEach((k, v) -> out.put(k, v == null || v.isNaN() || v.isInfinite() ? null : v));
+            return out;
+        }
+    }
+
+    /** Every finished training run so far, oldest first. */
+    public List<Run> runs() {
+        return List.copyOf(runs);
+    }
+
+    private void getRuns(HttpExchange ex) throws IOException {
+        if (!"GET".equals(ex.getRequestMethod())) {
+            respond(ex, 405, "GET only\n");
+            return;
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Run r : runs) {
+            out.add(r.toJson());
+        }
+        byte[] b = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(out);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, b.length);
+        try (OutputStream o = ex.getResponseBody()) {
+            o.write(b);
+        }
+    }
+
     private TaskTrainer.Outcome runTraining(TrainingTask task) throws Exception {
+        Instant started = Instant.now();
+        try {
+            TaskTrainer.Outcome outcome = train(task);
+            outcomes.add(outcome);
+            runs.add(new Run(task.id(), started, Instant.now(), outcome, null));
+            return outcome;
+        } catch (Exception | Error e) {
+            log.error("training {} failed", task.id(), e);
+            runs.add(new Run(task.id(), started, Instant.now(), null, e.getMessage() == null ? e.toString() : e.getMessage()));
+            throw e;
+        }
+    }
+
+    private TaskTrainer.Outcome train(TrainingTask task) throws Exception {
         String labelTask = task == TrainingTask.INFECTION_CLASSIFIER ? "infection" : task.id();
         List<LabelIntake.Accepted> labels = new ArrayList<>(intake.accepted(labelTask));
         labels.sort(Comparator.comparing(LabelIntake.Accepted::seriesUid));
@@ -399,9 +478,7 @@ public final class TrainerService implements AutoCloseable {
                     recipe.baseWidth(), recipe.variant() == UNetVariant.PLAIN ? "" : ", " + recipe.variant().architecture(),
                     recipe.focalGamma(), recipe.denseWeight(), recipe.denseTerm(), recipe.denseBand());
         }
-        TaskTrainer.Outcome outcome = taskTrainer.train(task, train, validation, recipe);
-        outcomes.add(outcome);
-        return outcome;
+        return taskTrainer.train(task, train, validation, recipe);
     }
 
     /**

@@ -118,6 +118,30 @@ class TrainerIT {
                     "radstream_trainer_labels_accepted{task=\"lung\"} 2\n",
                     "radstream_trainer_runs_total{task=\"lung\",decision=\"published\"} 1\n",
                     "radstream_trainer_labels_pending 0\n");
+
+            // a run that cannot train (no liver labels) fails, and is seen: logged, listed and counted
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.URI base = java.net.URI.create("http://localhost:" + service.httpPort());
+            assertThat(http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/train?task=liver"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
+            waitFor(() -> service.runs().size() == 2, Duration.ofSeconds(30));
+            java.net.http.HttpResponse<String> runs = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/runs")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(runs.statusCode()).isEqualTo(200);
+            com.fasterxml.jackson.databind.JsonNode list = new com.fasterxml.jackson.databind.ObjectMapper().readTree(runs.body());
+            assertThat(list).hasSize(2);
+            assertThat(list.get(0).get("task").asText()).isEqualTo("lung");
+            assertThat(list.get(0).get("result").asText()).isEqualTo("published");
+            assertThat(list.get(0).get("version").asInt()).isEqualTo(1);
+            assertThat(list.get(0).get("decision").asText()).isEqualTo(published.get(0).getGateDecision());
+            assertThat(list.get(0).get("metrics").get("validation_dice").asDouble()).isBetween(0.0, 1.0);
+            assertThat(list.get(1).get("task").asText()).isEqualTo("liver");
+            assertThat(list.get(1).get("result").asText()).isEqualTo("failed");
+            assertThat(list.get(1).get("failure").asText()).isEqualTo("no training scans for liver");
+            assertThat(http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body())
+                    .contains("radstream_trainer_runs_total{task=\"liver\",decision=\"failed\"} 1\n");
         }
     }
 
