@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
+import org.radstream.trainer.QualityGate;
 import org.radstream.trainer.TrainerService;
 import org.radstream.trainer.TrainerSettings;
 import picocli.CommandLine.Command;
@@ -68,6 +69,11 @@ final class TrainerCommand implements Callable<Integer> {
             description = "How much lower than the champion's validation Dice a new version may score. Default ${DEFAULT-VALUE}.")
     double gateMargin;
 
+    @Option(names = "--keep-refused", defaultValue = "" + QualityGate.KEEP_REFUSED,
+            description = "Refused challengers to keep aside per task, newest first, in <store>/<task>/refused/ with their "
+                    + "gate.json (never loaded by workers). 0 keeps none. Default ${DEFAULT-VALUE}.")
+    int keepRefused;
+
     @Override
     public Integer call() throws Exception {
         TrainerSettings settings;
@@ -78,7 +84,8 @@ final class TrainerCommand implements Callable<Integer> {
                     .withLabelsPerTraining(labelsPerTraining)
                     .withTrainingInterval(Duration.ofSeconds(Math.round(trainingIntervalHours * 3600)))
                     .withPendingTimeout(Duration.ofMillis(Math.round(pendingTimeoutSeconds * 1000)))
-                    .withGateMargin(gateMargin);
+                    .withGateMargin(gateMargin)
+                    .withKeepRefused(keepRefused);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -112,7 +112,7 @@ public final class TrainerService implements AutoCloseable {
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-        this.taskTrainer = new TaskTrainer(new ModelStore(settings.modelStore()), new QualityGate(settings.gateMargin()),
+        this.taskTrainer = new TaskTrainer(new ModelStore(settings.modelStore()), settings.gate(),
                 this::announce, line -> log.info("{}", line));
         this.http = settings.httpPort() < 0 ? null : HttpServer.create(new InetSocketAddress(settings.httpPort()), 0);
     }

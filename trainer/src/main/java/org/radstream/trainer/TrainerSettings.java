@@ -17,12 +17,13 @@ import java.util.Objects;
  * @param labelsPerTraining train a task after this many newly accepted labels of it; 0 disables
  * @param trainingInterval  also train every task with new labels this often; zero disables
  * @param pendingTimeout    how long a label may wait for its series' images before it is refused as unknown series
- * @param gateMargin        how much lower than the champion's validation Dice a challenger may score and still be published
+ * @param gate              the quality gate: how much lower than the champion's Dice a challenger may score and still
+ *                          be published, and how many refused challengers it keeps aside per task
  * @param recipe            networks, input size and schedule of each training run
  */
 public record TrainerSettings(String bootstrapServers, String groupId, Path workDir, Path modelStore, String deidSecret,
                               int httpPort, int labelsPerTraining, Duration trainingInterval, Duration pendingTimeout,
-                              double gateMargin, TrainingRecipe recipe) {
+                              QualityGate gate, TrainingRecipe recipe) {
 
     public TrainerSettings {
         Objects.requireNonNull(workDir, "workDir");
@@ -45,14 +46,14 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
         if (pendingTimeout == null || pendingTimeout.isNegative() || pendingTimeout.isZero()) {
             throw new IllegalArgumentException("pendingTimeout must be positive");
         }
-        new QualityGate(gateMargin);
+        Objects.requireNonNull(gate, "gate");
         Objects.requireNonNull(recipe, "recipe");
     }
 
-    /** Defaults: group radstream-trainer, HTTP 8086, every 20 labels or 24 h, labels wait 1 h, margin 0.005. */
+    /** Defaults: group radstream-trainer, HTTP 8086, every 20 labels or 24 h, labels wait 1 h, margin 0.005, the newest 3 refused challengers kept. */
     public static TrainerSettings defaults(String bootstrapServers, Path workDir, Path modelStore, String deidSecret) {
         return new TrainerSettings(bootstrapServers, "radstream-trainer", workDir, modelStore, deidSecret, 8086, 20,
-                Duration.ofHours(24), Duration.ofHours(1), 0.005, TrainingRecipe.defaults());
+                Duration.ofHours(24), Duration.ofHours(1), new QualityGate(0.005), TrainingRecipe.defaults());
     }
 
     public Path archiveDir() {
@@ -61,36 +62,42 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
 
     public TrainerSettings withHttpPort(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, v, labelsPerTraining,
-                trainingInterval, pendingTimeout, gateMargin, recipe);
+                trainingInterval, pendingTimeout, gate, recipe);
     }
 
     public TrainerSettings withLabelsPerTraining(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, v,
-                trainingInterval, pendingTimeout, gateMargin, recipe);
+                trainingInterval, pendingTimeout, gate, recipe);
     }
 
     public TrainerSettings withTrainingInterval(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                v, pendingTimeout, gateMargin, recipe);
+                v, pendingTimeout, gate, recipe);
     }
 
     public TrainerSettings withPendingTimeout(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, v, gateMargin, recipe);
+                trainingInterval, v, gate, recipe);
     }
 
     public TrainerSettings withGateMargin(double v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, v, recipe);
+                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()), recipe);
+    }
+
+    /** Keeps the newest {@code n} refused challengers per task aside in the model store (0: none). */
+    public TrainerSettings withKeepRefused(int n) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe);
     }
 
     public TrainerSettings withGroupId(String v) {
         return new TrainerSettings(bootstrapServers, v, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gateMargin, recipe);
+                trainingInterval, pendingTimeout, gate, recipe);
     }
 
     public TrainerSettings withRecipe(TrainingRecipe v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gateMargin, v);
+                trainingInterval, pendingTimeout, gate, v);
     }
 }

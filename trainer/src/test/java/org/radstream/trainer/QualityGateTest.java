@@ -57,4 +57,15 @@ class QualityGateTest {
         assertThatThrownBy(() -> new QualityGate(0.01).keepingRefused(-1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("refused challengers to keep must be >= 0, got -1");
     }
+
+    @Test
+    void theTrainerServiceKeepsThreeRefusedChallengersUnlessConfiguredAndAMarginChangeKeepsTheCount() {
+        TrainerSettings defaults = TrainerSettings.defaults("localhost:9092", java.nio.file.Path.of("work"),
+                java.nio.file.Path.of("store"), "a-secret-of-16-chars");
+        assertThat(defaults.gate().refusedToKeep()).isEqualTo(3);
+        TrainerSettings none = defaults.withKeepRefused(0).withGateMargin(0.02);
+        assertThat(none.gate().refusedToKeep()).isZero();
+        assertThat(none.gate().decide(0.79, OptionalDouble.of(0.8)).publish()).isTrue();
+        assertThatThrownBy(() -> defaults.withKeepRefused(-2)).hasMessage("refused challengers to keep must be >= 0, got -2");
+    }
 }
