@@ -436,11 +436,16 @@ public final class TaskTrainer {
             progress.accept(task.id() + " published version " + published.get().getVersion() + " at "
                     + published.get().getLocation());
         } else if (gate.refusedToKeep() > 0) {
-            ModelArtifact a = publisher.keepRefused(model, descriptor, decision, championMetrics, champion,
-                    gate.refusedToKeep());
-            kept = Optional.of(a.location());
-            progress.accept(String.format(Locale.ROOT, "%s refused challenger kept aside at %s (not loaded by workers; "
-                    + "the newest %d refused are kept)", task.id(), a.location(), gate.refusedToKeep()));
+            // an audit copy: the decision stands, and the run does not fail, when it cannot be written
+            try {
+                ModelArtifact a = publisher.keepRefused(model, descriptor, decision, championMetrics, champion,
+                        gate.refusedToKeep());
+                kept = Optional.of(a.location());
+                progress.accept(String.format(Locale.ROOT, "%s refused challenger kept aside at %s (not loaded by "
+                        + "workers; the newest %d refused are kept)", task.id(), a.location(), gate.refusedToKeep()));
+            } catch (IOException e) {
+                progress.accept(task.id() + " refused challenger NOT kept aside: " + e);
+            }
         }
         return new Outcome(task.id(), decision, metrics, championMetrics, published, losses, kept);
     }
