@@ -109,6 +109,20 @@ class TaskTrainerTest {
         assertThat(third.decision().publish()).isFalse();
         assertThat(third.keptRefused()).isEmpty();
         assertThat(store.refused("lung")).extracting(ModelArtifact::location).containsExactly(kept.location());
+
+        // where the copy cannot be written, the refusal stands and the run does not fail
+        Path refusedDir = dir.resolve("store/lung/refused");
+        try (var files = Files.walk(refusedDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        Files.writeString(refusedDir, "not a directory");
+        progress.clear();
+        TaskTrainer.Outcome fourth = trainer.train(TrainingTask.LUNG, train, validation,
+                r.withEpochs(1).withLearningRate(1e-5f).withSeed(9));
+        assertThat(fourth.decision().publish()).isFalse();
+        assertThat(fourth.keptRefused()).isEmpty();
+        assertThat(progress).anyMatch(l -> l.startsWith("lung refused challenger NOT kept aside: "));
+        assertThat(store.versions("lung")).hasSize(1);
     }
 
     /** A trainer on {@code store} (gate margin 1: any challenger is published) that has published lung version 1. */
