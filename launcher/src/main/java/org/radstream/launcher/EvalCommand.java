@@ -2,7 +2,9 @@ package org.radstream.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -10,6 +12,7 @@ import org.radstream.imaging.cohort.Cohort;
 import org.radstream.imaging.eval.EvaluationMethod;
 import org.radstream.imaging.eval.EvaluationReport;
 import org.radstream.imaging.eval.HuBaselineEvaluation;
+import org.radstream.trainer.ModelEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,8 +32,8 @@ final class EvalCommand implements Callable<Integer> {
     private static final java.time.Duration PIPELINE_TIMEOUT = java.time.Duration.ofHours(2);
 
     static final Map<String, EvaluationMethod> METHODS = new TreeMap<>(Map.of("hu", new HuBaselineEvaluation(),
-            "models", new org.radstream.trainer.ModelEvaluation("models", MODEL_STORE, true),
-            "models-no-classifier", new org.radstream.trainer.ModelEvaluation("models-no-classifier", MODEL_STORE, false),
+            "models", new ModelEvaluation("models", MODEL_STORE, true),
+            "models-no-classifier", new ModelEvaluation("models-no-classifier", MODEL_STORE, false),
             "pipeline", new org.radstream.launcher.pipeline.PipelineEvaluation("pipeline", MODEL_STORE, PIPELINE_TIMEOUT, 8),
             "pipeline-16bit", new org.radstream.launcher.pipeline.PipelineEvaluation("pipeline-16bit", MODEL_STORE,
                     PIPELINE_TIMEOUT, 16)));
@@ -54,7 +57,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "TASK=DIR", description = "With --method models or models-no-classifier: "
             + "read this artifact directory for TASK (lung, infection, infection-classifier, liver, vessel) instead of "
             + "the store's newest version, e.g. a refused challenger kept in <store>/infection/refused/r0001. Repeatable.")
-    Map<String, Path> models = new java.util.LinkedHashMap<>();
+    Map<String, Path> models = new LinkedHashMap<>();
 
     static final class MethodNames implements Iterable<String> {
         @Override
@@ -71,13 +74,13 @@ final class EvalCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--tune-cohort must differ from --cohort (held-out evaluation)");
         }
         if (!models.isEmpty()) {
-            if (!(m instanceof org.radstream.trainer.ModelEvaluation me)) {
+            if (!(m instanceof ModelEvaluation me)) {
                 throw new ParameterException(spec.commandLine(), "--model applies to --method models or "
                         + "models-no-classifier, not " + method);
             }
             try {
                 m = me.reading(models);
-            } catch (IllegalArgumentException | java.io.IOException e) {
+            } catch (IllegalArgumentException | IOException e) {
                 throw new ParameterException(spec.commandLine(), "--model: " + e.getMessage());
             }
         }

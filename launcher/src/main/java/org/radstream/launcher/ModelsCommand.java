@@ -1,6 +1,8 @@
 package org.radstream.launcher;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.radstream.models.ModelStore;
@@ -30,7 +32,7 @@ final class ModelsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> tasks;
         if (task == null) {
-            tasks = java.util.Arrays.stream(TrainingTask.values()).map(TrainingTask::id).toList();
+            tasks = Arrays.stream(TrainingTask.values()).map(TrainingTask::id).toList();
         } else {
             try {
                 tasks = List.of(TrainingTask.of(task).id());
@@ -38,7 +40,7 @@ final class ModelsCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
         }
-        if (!java.nio.file.Files.isDirectory(store)) {
+        if (!Files.isDirectory(store)) {
             throw new ParameterException(spec.commandLine(), "no model store at " + store);
         }
         List<ModelListing.Entry> entries = ModelListing.of(new ModelStore(store), tasks);

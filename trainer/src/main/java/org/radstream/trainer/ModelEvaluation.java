@@ -2,6 +2,7 @@ package org.radstream.trainer;
 
 import ai.djl.Device;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,7 +81,7 @@ public final class ModelEvaluation implements EvaluationMethod {
             if (task.equals("infection-classifier") && !classifier) {
                 throw new IllegalArgumentException("method " + name + " reads no infection-classifier");
             }
-            java.net.URI location = e.getValue().toAbsolutePath().normalize().toUri();
+            URI location = e.getValue().toAbsolutePath().normalize().toUri();
             ModelArtifact a = new ModelArtifact(location, ModelStore.readMetadata(location));
             if (!a.metadata().task().equals(task)) {
                 throw new IllegalArgumentException("the artifact at " + e.getValue() + " is a " + a.metadata().task()

@@ -1,5 +1,7 @@
 package org.radstream.trainer;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
@@ -15,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,6 +71,7 @@ import org.slf4j.LoggerFactory;
 public final class TrainerService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
     static final String COMPONENT = "trainer";
+    private static final ObjectWriter RUNS_JSON = new ObjectMapper().writerWithDefaultPrettyPrinter();
 
     private final TrainerSettings settings;
     private final Topics topics;
@@ -379,7 +383,7 @@ public final class TrainerService implements AutoCloseable {
         }
 
         Map<String, Object> toJson() {
-            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            Map<String, Object> m = new LinkedHashMap<>();
             m.put("task", task);
             m.put("started_at", startedAt.toString());
             m.put("finished_at", finishedAt.toString());
@@ -401,7 +405,7 @@ public final class TrainerService implements AutoCloseable {
 
         /** JSON has no NaN: an unmeasured figure is null. */
         private static Map<String, Double> finite(Map<String, Double> figures) {
-            Map<String, Double> out = new java.util.LinkedHashMap<>();
+            Map<String, Double> out = new LinkedHashMap<>();
             figures.forEach((k, v) -> out.put(k, v == null || v.isNaN() || v.isInfinite() ? null : v));
             return out;
         }
@@ -421,7 +425,7 @@ public final class TrainerService implements AutoCloseable {
         for (Run r : runs) {
             out.add(r.toJson());
         }
-        byte[] b = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(out);
+        byte[] b = RUNS_JSON.writeValueAsBytes(out);
         ex.getResponseHeaders().add("Content-Type", "application/json");
         ex.sendResponseHeaders(200, b.length);
         try (OutputStream o = ex.getResponseBody()) {
