@@ -32,6 +32,10 @@ public final class ClassifierTraining implements AutoCloseable {
                 channels, height, width, settings), classes);
     }
 
+    /**
+     * One optimiser step; returns the batch loss before the update, or NaN for a batch whose loss was
+     * not finite, from which no update was made ({@link NonFiniteLosses}).
+     */
     public float step(float[][] patches, int[] labels) {
         check(patches, labels);
         return loop.step(patches, (manager, rows) -> labelArray(manager, labels), null);

@@ -51,7 +51,8 @@ public final class SegmentationTraining implements AutoCloseable {
      *
      * @param inputs N samples of C×H×W
      * @param targets N target maps of H×W, values in [0, 1] (hard or soft labels)
-     * @return the batch loss before the update
+     * @return the batch loss before the update; NaN for a batch whose loss was not finite, from which
+     *         no update was made ({@link NonFiniteLosses}: the third such batch in a row throws)
      */
     public float step(float[][] inputs, float[][] targets) {
         checkTargets(inputs, targets);
@@ -133,6 +134,11 @@ public final class SegmentationTraining implements AutoCloseable {
      */
     public void setLearningRateScale(float scale) {
         loop.setRateScale(scale);
+    }
+
+    /** Batches whose loss was not finite and that made no update, since this training started. */
+    public int skippedSteps() {
+        return loop.skippedSteps();
     }
 
     /** The underlying DJL trainer, for strategies that need more than this loop offers. */

@@ -37,6 +37,7 @@ final class TrainingLoop implements AutoCloseable {
     private int doneSteps;
     /** Multiplies the base rate outside {@code fit}: schedules of callers that drive {@link #step}. */
     private float rateScale = 1f;
+    private final NonFiniteLosses nonFinite;
 
     TrainingLoop(Model model, Loss loss, int channels, int height, int width,
             TrainingSettings settings) {
@@ -75,6 +76,8 @@ final class TrainingLoop implements AutoCloseable {
         // needing gradients and names the block's input, without which the trained model cannot be saved
         trainer.initialize(new Shape(1, channels, height, width));
         frozen.forEach(p -> p.freeze(true));
+        // after initialize: the arrays the trainer updates
+        this.nonFinite = new NonFiniteLosses(model.getBlock());
     }
 
     /** Base rate outside {@code fit}; within, cosine-decayed to 1% if the settings ask for it. */
@@ -101,11 +104,15 @@ final class TrainingLoop implements AutoCloseable {
         return settings;
     }
 
-    /** One optimiser step on {@code inputs}; returns the batch loss before the update. */
+    /**
+     * One optimiser step on {@code inputs}; returns the batch loss before the update, or NaN for a
+     * batch whose loss was not finite: no update is made from it ({@link NonFiniteLosses}).
+     */
     float step(float[][] inputs, BiFunction<NDManager, int[], NDArray> labels, int[] rows) {
         try (NDManager step = trainer.getManager().newSubManager()) {
             NDArray x = Batches.toArray(step, inputs, channels, height, width);
             NDArray y = labels.apply(step, rows);
+            float[][] statistics = nonFinite.statistics();
             float value;
             try (GradientCollector collector = trainer.newGradientCollector()) {
                 NDList predictions = trainer.forward(new NDList(x));
@@ -113,15 +120,17 @@ final class TrainingLoop implements AutoCloseable {
                 collector.backward(loss);
                 value = loss.getFloat();
             }
-            if (!Float.isFinite(value)) {
-                // an update from a non-finite loss turns every weight into NaN: stop before it
-                throw new IllegalStateException("training loss is " + value + " (non-finite inputs, or an earlier update made the weights non-finite);"
-                        + " libtorch's oneDNN AVX2/AVX-512 kernels are known to do this on some CPUs:"
-                        + " run with DNNL_MAX_CPU_ISA=AVX (./radstream sets it)");
+            if (!nonFinite.accept(value, statistics)) {
+                return Float.NaN;
             }
             trainer.step();
             return value;
         }
+    }
+
+    /** Batches whose loss was not finite and that made no update, since this loop started. */
+    int skippedSteps() {
+        return nonFinite.skipped();
     }
 
     /**
@@ -146,16 +155,16 @@ final class TrainingLoop implements AutoCloseable {
         try {
             for (int epoch = 0; epoch < settings.epochs(); epoch++) {
                 shuffle(order, random);
-                double sum = 0;
+                EpochLoss loss = new EpochLoss();
                 for (int from = 0; from < n; from += settings.batchSize()) {
                     int[] rows = java.util.Arrays.copyOfRange(order, from,
                             Math.min(n, from + settings.batchSize()));
-                    sum += (double) step(select.apply(rows), labels, rows) * rows.length;
+                    loss.add(step(select.apply(rows), labels, rows), rows.length);
                     steps++;
                     doneSteps++;
                     samples += rows.length;
                 }
-                epochLosses.add(sum / n);
+                epochLosses.add(loss.mean());
             }
         } finally {
             plannedSteps = 0;

@@ -62,19 +62,99 @@ class SegmentationTrainingTest {
     }
 
     @Test
-    void aNonFiniteLossStopsTrainingBeforeTheUpdate() {
-        SyntheticDisks data = new SyntheticDisks(4, SIZE, 5);
-        data.images[2][17] = Float.NaN;
+    void aBatchWithANonFiniteLossMakesNoUpdateAndTrainingGoesOn() {
+        SyntheticDisks clean = new SyntheticDisks(4, SIZE, 5);
+        SyntheticDisks poisoned = new SyntheticDisks(4, SIZE, 5);
+        poisoned.images[2][17] = Float.NaN;
         try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 4), Device.cpu());
                 SegmentationTraining training = SegmentationTraining.start(
                         model, 1, SIZE, SIZE, TrainingSettings.defaults())) {
             UNet net = (UNet) model.getBlock();
-            float[] before = firstWeight(net.encoderParameters(0).valueAt(0));
-            assertThatThrownBy(() -> training.step(data.images, data.masks))
-                    .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("training loss is NaN");
-            assertThat(firstWeight(net.encoderParameters(0).valueAt(0))).containsExactly(before);
+            float[] weightsBefore = firstWeight(net.encoderParameters(0).valueAt(0));
+            float[] statisticsBefore = runningStatistics(model);
+            assertThat(statisticsBefore).isNotEmpty();
+
+            assertThat(training.step(poisoned.images, poisoned.masks)).isNaN();
+
+            assertThat(training.skippedSteps()).isEqualTo(1);
+            assertThat(firstWeight(net.encoderParameters(0).valueAt(0))).containsExactly(weightsBefore);
+            // the forward pass had moved the batch-norm statistics to NaN; they are put back
+            assertThat(runningStatistics(model)).containsExactly(statisticsBefore);
+
+            // the NaN gradients the skipped batch left behind are not added into this step's
+            float next = training.step(clean.images, clean.masks);
+            assertThat(next).isFinite().isPositive();
+            float[] weightsAfter = firstWeight(net.encoderParameters(0).valueAt(0));
+            assertThat(weightsAfter).isNotEqualTo(weightsBefore);
+            for (float w : weightsAfter) {
+                assertThat(w).isFinite();
+            }
+            for (float[] map : training.predict(clean.images)) {
+                for (float p : map) {
+                    assertThat(p).isBetween(0f, 1f);
+                }
+            }
+            assertThat(training.step(clean.images, clean.masks)).isFinite();
+            assertThat(training.skippedSteps()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void threeNonFiniteBatchesInARowStopTrainingAndACleanOneInBetweenDoesNot() {
+        SyntheticDisks clean = new SyntheticDisks(4, SIZE, 5);
+        SyntheticDisks poisoned = new SyntheticDisks(4, SIZE, 5);
+        poisoned.images[0][3] = Float.POSITIVE_INFINITY;
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 4), Device.cpu());
+                SegmentationTraining training = SegmentationTraining.start(
+                        model, 1, SIZE, SIZE, TrainingSettings.defaults())) {
+            assertThat(training.step(poisoned.images, poisoned.masks)).isNaN();
+            assertThat(training.step(poisoned.images, poisoned.masks)).isNaN();
+            assertThat(training.step(clean.images, clean.masks)).isFinite();
+            assertThat(training.step(poisoned.images, poisoned.masks)).isNaN();
+            assertThat(training.step(poisoned.images, poisoned.masks)).isNaN();
+            UNet net = (UNet) model.getBlock();
+            float[] before = firstWeight(net.encoderParameters(0).valueAt(0));
+
+            assertThatThrownBy(() -> training.step(poisoned.images, poisoned.masks))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("training loss is NaN in 3 batches in a row")
+                    .hasMessageContaining("5 skipped in all")
+                    .hasMessageContaining("DNNL_MAX_CPU_ISA=AVX");
+            assertThat(firstWeight(net.encoderParameters(0).valueAt(0))).containsExactly(before);
+            assertThat(training.skippedSteps()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void anEpochLossAveragesTheBatchesThatUpdatedAndCountsTheRest() {
+        EpochLoss loss = new EpochLoss();
+        assertThat(loss.mean()).isNaN();
+        assertThat(loss.describeSkipped()).isEmpty();
+        loss.add(1.0f, 3);
+        loss.add(Float.NaN, 4);
+        loss.add(0.5f, 1);
+        assertThat(loss.mean()).isCloseTo(3.5 / 4, within(1e-9));
+        assertThat(loss.skipped()).isEqualTo(1);
+        assertThat(loss.describeSkipped()).isEqualTo(", 1 batch skipped (non-finite loss)");
+        loss.add(Float.NEGATIVE_INFINITY, 4);
+        assertThat(loss.describeSkipped()).isEqualTo(", 2 batches skipped (non-finite loss)");
+    }
+
+    private static float[] runningStatistics(Model model) {
+        java.util.List<Float> all = new java.util.ArrayList<>();
+        for (var p : model.getBlock().getParameters()) {
+            Parameter.Type type = p.getValue().getType();
+            if (type == Parameter.Type.RUNNING_MEAN || type == Parameter.Type.RUNNING_VAR) {
+                for (float v : p.getValue().getArray().toFloatArray()) {
+                    all.add(v);
+                }
+            }
+        }
+        float[] out = new float[all.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = all.get(i);
+        }
+        return out;
     }
 
     @Test

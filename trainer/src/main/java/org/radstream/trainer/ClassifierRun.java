@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.radstream.models.ClassifierTraining;
+import org.radstream.models.EpochLoss;
 import org.radstream.models.TrainingSettings;
 
 /**
@@ -76,7 +77,7 @@ final class ClassifierRun {
             int batch = settings.batchSize();
             for (int epoch = 0; epoch < r.classifierEpochs(); epoch++) {
                 int[] order = SegmentationRun.shuffled(rows.size(), random);
-                double sum = 0;
+                EpochLoss sum = new EpochLoss();
                 for (int from = 0; from < order.length; from += batch) {
                     int n = Math.min(batch, order.length - from);
                     float[][] x = new float[n][];
@@ -87,10 +88,10 @@ final class ClassifierRun {
                         x[i] = random.nextBoolean() ? aug.flipX(patch) : patch;
                         y[i] = train.labels().get(k);
                     }
-                    sum += (double) training.step(x, y) * n;
+                    sum.add(training.step(x, y), n);
                     steps++;
                 }
-                losses.add(sum / order.length);
+                losses.add(sum.mean());
                 accuracy.add(balancedAccuracy(training, validation));
                 String effectText = "";
                 if (effect != null) {
@@ -106,8 +107,8 @@ final class ClassifierRun {
                 }
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 progress.accept(String.format(Locale.ROOT,
-                        "infection-classifier epoch %d/%d loss %.4f validation balanced accuracy %.4f%s ETA %s",
-                        epoch + 1, r.classifierEpochs(), losses.get(epoch), accuracy.get(epoch), effectText,
+                        "infection-classifier epoch %d/%d loss %.4f%s validation balanced accuracy %.4f%s ETA %s",
+                        epoch + 1, r.classifierEpochs(), losses.get(epoch), sum.describeSkipped(), accuracy.get(epoch), effectText,
                         SegmentationRun.eta(elapsed / (epoch + 1) * (r.classifierEpochs() - epoch - 1))));
             }
         }

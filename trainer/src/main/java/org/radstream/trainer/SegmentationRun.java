@@ -10,6 +10,7 @@ import java.util.Random;
 import java.util.function.Consumer;
 import org.radstream.imaging.Window;
 import org.radstream.models.DiceBceLoss;
+import org.radstream.models.EpochLoss;
 import org.radstream.models.SegmentationTraining;
 import org.radstream.models.SliceStack;
 import org.radstream.models.TestTimeFlips;
@@ -238,7 +239,7 @@ final class SegmentationRun {
                             name, hardAdded, dice.length, r.hardDiceThreshold()));
                 }
                 int[] order = shuffled(poolIn.size(), random);
-                double sum = 0;
+                EpochLoss sum = new EpochLoss();
                 for (int from = 0; from < order.length; from += r.batchSize()) {
                     int n = Math.min(r.batchSize(), order.length - from);
                     float[][] x = new float[n][];
@@ -254,10 +255,10 @@ final class SegmentationRun {
                             y[i] = poolOut.get(k);
                         }
                     }
-                    sum += (double) step(training, dense, r, x, y) * n;
+                    sum.add(step(training, dense, r, x, y), n);
                     steps++;
                 }
-                losses.add(sum / order.length);
+                losses.add(sum.mean());
                 EpochDice epochDice = validation.isEmpty() ? null : epochDice(live, validation, pruneComponents);
                 double dice = epochDice == null ? Double.NaN : epochDice.dice();
                 dices.add(dice);
@@ -268,8 +269,8 @@ final class SegmentationRun {
                 }
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 double eta = elapsed / (epoch + 1) * (r.epochs() - epoch - 1);
-                progress.accept(String.format(Locale.ROOT, "%s epoch %d/%d loss %.4f validation Dice %.4f%s ETA %s",
-                        name, epoch + 1, r.epochs(), losses.get(epoch), dice,
+                progress.accept(String.format(Locale.ROOT, "%s epoch %d/%d loss %.4f%s validation Dice %.4f%s ETA %s",
+                        name, epoch + 1, r.epochs(), losses.get(epoch), sum.describeSkipped(), dice,
                         epochDice == null ? "" : epochDice.describe(), eta(eta)));
             }
             if (bestEpoch != r.epochs() && best != null) {

@@ -14,6 +14,8 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.radstream.imaging.Window;
+import org.radstream.models.EpochLoss;
+import org.radstream.models.NonFiniteLosses;
 import org.radstream.models.SegmentationTraining;
 import org.radstream.models.TrainingSettings;
 
@@ -119,6 +121,8 @@ final class SumTraining {
         Augmentation aug = Augmentation.paper(r.inputSize());
         try (SegmentationTraining ta = SegmentationTraining.start(a, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss);
              SegmentationTraining tb = SegmentationTraining.start(b, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss)) {
+            NonFiniteLosses guardA = new NonFiniteLosses(a.getBlock());
+            NonFiniteLosses guardB = new NonFiniteLosses(b.getBlock());
             // the pool: the slices trained on, each with its noisy label and its current soft label
             List<float[]> poolIn = new ArrayList<>(data.inputs());
             List<boolean[]> poolNoisy = new ArrayList<>(noisy);
@@ -175,8 +179,8 @@ final class SumTraining {
                     }
                 }
                 int[] order = SegmentationRun.shuffled(n, random);
-                double sumA = 0;
-                double sumB = 0;
+                EpochLoss sumA = new EpochLoss();
+                EpochLoss sumB = new EpochLoss();
                 for (int from = 0; from < n; from += r.batchSize()) {
                     int m = Math.min(r.batchSize(), n - from);
                     float[][] x = new float[m][];
@@ -193,12 +197,12 @@ final class SumTraining {
                             peerOfB[i] = t == null ? pa[k] : aug.apply(pa[k], t);
                         }
                     }
-                    sumA += step(ta.trainer(), x, y, updating ? peerOfA : null, r) * m;
-                    sumB += step(tb.trainer(), x, y, updating ? peerOfB : null, r) * m;
+                    sumA.add(step(ta.trainer(), guardA, x, y, updating ? peerOfA : null, r), m);
+                    sumB.add(step(tb.trainer(), guardB, x, y, updating ? peerOfB : null, r), m);
                     steps++;
                 }
-                lossA.add(sumA / n);
-                lossB.add(sumB / n);
+                lossA.add(sumA.mean());
+                lossB.add(sumB.mean());
                 diceA.add(validation.isEmpty() ? Double.NaN : Evaluator.meanDice(SegmentationRun.liveModel(ta, window, r, true), validation));
                 diceB.add(validation.isEmpty() ? Double.NaN : Evaluator.meanDice(SegmentationRun.liveModel(tb, window, r, true), validation));
                 if (updating) {
@@ -207,8 +211,9 @@ final class SumTraining {
                 }
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 progress.accept(String.format(Locale.ROOT,
-                        "vessel SUM epoch %d/%d loss se-unet %.4f res-unet %.4f validation Dice se-unet %.4f res-unet %.4f%s ETA %s",
-                        epoch + 1, r.epochs(), lossA.get(epoch), lossB.get(epoch), diceA.get(epoch), diceB.get(epoch),
+                        "vessel SUM epoch %d/%d loss se-unet %.4f%s res-unet %.4f%s validation Dice se-unet %.4f res-unet %.4f%s ETA %s",
+                        epoch + 1, r.epochs(), lossA.get(epoch), sumA.describeSkipped(), lossB.get(epoch), sumB.describeSkipped(),
+                        diceA.get(epoch), diceB.get(epoch),
                         updating ? String.format(Locale.ROOT, " soft-label change %.5f", change.get(change.size() - 1))
                                 + (softToTruth.isEmpty() ? "" : String.format(Locale.ROOT,
                                         " (labels vs exact truth: noisy %.4f, vote at 0.5 %.4f, majority %.4f)",
@@ -368,7 +373,9 @@ final class SumTraining {
         }
     }
 
-    private static float step(Trainer trainer, float[][] x, float[][] y, float[][] peer, TrainingRecipe r) {
+    /** One step of one network; NaN for a batch whose loss was not finite, from which no update was made. */
+    private static float step(Trainer trainer, NonFiniteLosses guard, float[][] x, float[][] y, float[][] peer,
+                              TrainingRecipe r) {
         int s = r.inputSize();
         try (NDManager m = trainer.getManager().newSubManager()) {
             NDArray in = m.create(flat(x), new Shape(x.length, r.sliceChannels(), s, s));
@@ -376,12 +383,16 @@ final class SumTraining {
             if (peer != null) {
                 labels.add(m.create(flat(peer), new Shape(peer.length, 1, s, s)));
             }
+            float[][] statistics = guard.statistics();
             float value;
             try (GradientCollector collector = trainer.newGradientCollector()) {
                 NDList out = trainer.forward(new NDList(in));
                 NDArray l = trainer.getLoss().evaluate(labels, out);
                 collector.backward(l);
                 value = l.getFloat();
+            }
+            if (!guard.accept(value, statistics)) {
+                return Float.NaN;
             }
             trainer.step();
             return value;
