@@ -70,7 +70,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--architecture", defaultValue = "unet",
             description = "The single U-Nets (lung, infection, liver, --vessel-method SINGLE): unet (batch norm), unet-gn "
-                    + "(group norm), se-unet or res-unet. SUM always pairs an se-unet with a res-unet. Default ${DEFAULT-VALUE}.")
+                    + "(group norm), se-unet, res-unet, or unet-2w (lung and infection: the slices read through the soft-tissue "
+                    + "window too; --transfer from a plain champion starts from its weights). SUM always pairs an se-unet with a res-unet. Default ${DEFAULT-VALUE}.")
     String architecture;
 
     @Option(names = "--batch", defaultValue = "8", description = "Batch size. Default ${DEFAULT-VALUE}.")
@@ -192,7 +193,7 @@ final class TrainCommand implements Callable<Integer> {
             return r.statusCode() / 100 == 2 ? 0 : 1;
         }
         UNetVariant variant = UNetVariant.of(architecture).orElseThrow(() -> new CommandLine.ParameterException(
-                spec.commandLine(), "--architecture must be unet, unet-gn, se-unet or res-unet, got '" + architecture + "'"));
+                spec.commandLine(), "--architecture must be unet, unet-gn, se-unet, res-unet or unet-2w, got '" + architecture + "'"));
         if (epochs < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--epochs must be 0 or more, got " + epochs);
         }

@@ -21,7 +21,7 @@ class TrainCommandTest {
         int code = cli.execute("--task", "vessel", "--cohort", dir.resolve("cohort").toString(),
                 "--store", dir.resolve("store").toString(), "--architecture", "vgg");
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).contains("--architecture must be unet, unet-gn, se-unet or res-unet, got 'vgg'");
+        assertThat(err.toString()).contains("--architecture must be unet, unet-gn, se-unet, res-unet or unet-2w, got 'vgg'");
         assertThat(dir.resolve("store")).doesNotExist();
     }
 

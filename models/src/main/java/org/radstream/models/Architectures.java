@@ -19,6 +19,7 @@ public final class Architectures {
     public static final String SE_UNET = "se-unet";
     public static final String RES_UNET = "res-unet";
     public static final String UNET_GROUP_NORM = "unet-gn";
+    public static final String UNET_TWO_WINDOWS = "unet-2w";
     public static final String RESNET18 = "resnet18";
 
     private static final Map<String, Function<NetworkSpec, Block>> BUILDERS = Map.of(
@@ -26,6 +27,7 @@ public final class Architectures {
             SE_UNET, spec -> unet(spec, UNetVariant.SQUEEZE_EXCITATION),
             RES_UNET, spec -> unet(spec, UNetVariant.RESIDUAL),
             UNET_GROUP_NORM, spec -> unet(spec, UNetVariant.GROUP_NORM),
+            UNET_TWO_WINDOWS, spec -> unet(spec, UNetVariant.TWO_WINDOWS),
             RESNET18, Architectures::resnet18);
 
     private Architectures() {}
@@ -78,8 +80,7 @@ public final class Architectures {
     }
 
     static boolean isSegmentation(String architecture) {
-        return UNET.equals(architecture) || SE_UNET.equals(architecture)
-                || RES_UNET.equals(architecture) || UNET_GROUP_NORM.equals(architecture);
+        return UNetVariant.of(architecture).isPresent();
     }
 
     private static Block unet(NetworkSpec spec, UNetVariant variant) {

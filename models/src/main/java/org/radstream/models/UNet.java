@@ -32,6 +32,12 @@ import java.util.List;
 public final class UNet extends AbstractBlock {
 
     private static final byte VERSION = 1;
+    /** The window the {@link UNetVariant#TWO_WINDOWS} variant's input is in (the lung window). */
+    public static final double INPUT_LOW_HU = -1200;
+    public static final double INPUT_HIGH_HU = 600;
+    /** The window that variant adds (soft tissue, W400 L40). */
+    public static final double SOFT_TISSUE_LOW_HU = -160;
+    public static final double SOFT_TISSUE_HIGH_HU = 240;
     static final int MAX_LEVELS = 6;
     static final int MAX_WIDTH = 512;
 
@@ -52,7 +58,7 @@ public final class UNet extends AbstractBlock {
         this.levels = b.levels;
         this.baseWidth = b.baseWidth;
         this.variant = b.variant;
-        int previous = inChannels;
+        int previous = variant == UNetVariant.TWO_WINDOWS ? 2 * inChannels : inChannels;
         for (int level = 0; level < levels; level++) {
             encoders.add(addChildBlock("encoder" + level, stage(previous, width(level), b.seReduction)));
             previous = width(level);
@@ -78,6 +84,7 @@ public final class UNet extends AbstractBlock {
                 return Layers.residual(in, out, 1);
             case GROUP_NORM:
                 return Layers.doubleConvGroupNorm(out);
+            case TWO_WINDOWS:
             case PLAIN:
             default:
                 return Layers.doubleConv(out);
@@ -156,6 +163,9 @@ public final class UNet extends AbstractBlock {
             PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         checkInput(x.getShape());
+        if (variant == UNetVariant.TWO_WINDOWS) {
+            x = x.concat(softTissue(x), 1);
+        }
         List<NDArray> skips = new ArrayList<>();
         for (int level = 0; level < levels; level++) {
             x = encoders.get(level).forward(store, new NDList(x), training, params).singletonOrThrow();
@@ -173,11 +183,28 @@ public final class UNet extends AbstractBlock {
         return head.forward(store, new NDList(x), training, params);
     }
 
+    /**
+     * Lung-window input (values in [0, 1]) re-windowed to soft tissue: the HU each value stands for,
+     * clamped to the soft-tissue window and scaled to [0, 1]. Exact for every HU inside the soft-tissue
+     * window, which the lung window contains unclamped.
+     */
+    static NDArray softTissue(NDArray lungWindowed) {
+        double scale = (INPUT_HIGH_HU - INPUT_LOW_HU) / (SOFT_TISSUE_HIGH_HU - SOFT_TISSUE_LOW_HU);
+        double offset = (INPUT_LOW_HU - SOFT_TISSUE_LOW_HU) / (SOFT_TISSUE_HIGH_HU - SOFT_TISSUE_LOW_HU);
+        return lungWindowed.mul(scale).add(offset).clip(0, 1);
+    }
+
+    /** Channels the first encoder stage reads: the input's, twice for {@link UNetVariant#TWO_WINDOWS}. */
+    int firstStageChannels() {
+        return variant == UNetVariant.TWO_WINDOWS ? 2 * inChannels : inChannels;
+    }
+
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape current = inputShapes[0];
         checkInput(current);
         long n = current.get(0);
+        current = new Shape(n, firstStageChannels(), current.get(2), current.get(3));
         List<Shape> skipShapes = new ArrayList<>();
         for (int level = 0; level < levels; level++) {
             Block encoder = encoders.get(level);

@@ -23,7 +23,16 @@ public enum UNetVariant {
      * depend on the other slices of its batch or on running statistics, so the network infers
      * exactly as it trained.
      */
-    GROUP_NORM("unet-gn");
+    GROUP_NORM("unet-gn"),
+    /**
+     * A plain U-Net that reads its slices through two windows: its input is in the lung window
+     * ({@value UNet#INPUT_LOW_HU}..{@value UNet#INPUT_HIGH_HU} HU), and its first layer adds each input
+     * channel again through the soft-tissue window ({@value UNet#SOFT_TISSUE_LOW_HU}..{@value
+     * UNet#SOFT_TISSUE_HIGH_HU} HU, W400 L40, the window radiologists read consolidation in). In the lung
+     * window consolidation at -100 HU and the chest wall at +45 HU differ by a twelfth of the range; in
+     * the soft-tissue window by a third. The first convolution reads twice the input channels.
+     */
+    TWO_WINDOWS("unet-2w");
 
     private final String architecture;
 

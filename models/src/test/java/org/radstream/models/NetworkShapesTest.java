@@ -139,7 +139,9 @@ class NetworkShapesTest {
         assertThat(Architectures.build(NetworkSpec.unet(UNetVariant.RESIDUAL, 1, 3, 8)))
                 .hasToString("res-unet(in=1, out=1, levels=3, width=8)");
         assertThat(Architectures.build(NetworkSpec.resnet18(1, 8))).isInstanceOf(ResNet18.class);
-        assertThat(Architectures.names()).containsExactly("res-unet", "resnet18", "se-unet", "unet", "unet-gn");
+        assertThat(Architectures.names()).containsExactly("res-unet", "resnet18", "se-unet", "unet", "unet-2w", "unet-gn");
+        assertThat(Architectures.build(NetworkSpec.unet(UNetVariant.TWO_WINDOWS, 3, 3, 8)))
+                .hasToString("unet-2w(in=3, out=1, levels=3, width=8)");
         assertThat(Architectures.specOf(Architectures.build(NetworkSpec.unet(UNetVariant.GROUP_NORM, 3, 4, 8))))
                 .isEqualTo(new NetworkSpec("unet-gn", 3, 1, 4, 8));
     }

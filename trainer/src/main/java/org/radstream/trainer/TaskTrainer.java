@@ -152,6 +152,11 @@ public final class TaskTrainer {
 
     private Outcome trainUNet(TrainingTask task, UNetVariant variant, List<ScanData> train, List<ScanData> validation,
                               TrainingRecipe r) throws Exception {
+        if (variant == UNetVariant.TWO_WINDOWS && !task.window().equals(Window.LUNG)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: the two-window U-Net (%s) reads lung-window "
+                    + "input and adds the soft-tissue window to it; %s's input is in the %s window", task.id(),
+                    variant.architecture(), task.id(), task.window().name()));
+        }
         NetworkSpec spec = NetworkSpec.unet(variant, r.sliceChannels(), r.levels(), r.baseWidth());
         Optional<ModelArtifact> champion = publisher.store().latest(task.id());
         Device device = Devices.requireAvailable(Devices.parse(r.device()));
@@ -490,6 +495,10 @@ public final class TaskTrainer {
                 && champion.get().metadata().inputWidth() == r.inputSize()) {
             return widened(task, spec, champion.get(), r, device);
         }
+        if (r.transfer() && r.epochs() > 0 && champion.isPresent() && addsTheSoftTissueWindow(champion.get().metadata(), spec)
+                && champion.get().metadata().inputWidth() == r.inputSize()) {
+            return windowAdded(task, spec, champion.get(), r, device);
+        }
         if (r.epochs() == 0) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "0 epochs re-read the published %s network, "
                     + "but the store holds %s: nothing to re-read", task.id(), champion.map(a -> String.format(Locale.ROOT,
@@ -508,6 +517,41 @@ public final class TaskTrainer {
         return c.isSegmentation() && c.inChannels() < spec.inChannels() && c.inChannels() % 2 == 1
                 && spec.inChannels() % 2 == 1
                 && new NetworkSpec(c.architecture(), spec.inChannels(), c.outChannels(), c.levels(), c.baseWidth()).equals(spec);
+    }
+
+    /** Whether {@code spec} is the champion's plain U-Net reading its slices through the soft-tissue window too. */
+    static boolean addsTheSoftTissueWindow(ModelMetadata champion, NetworkSpec spec) {
+        NetworkSpec c = champion.network();
+        return Architectures.UNET.equals(c.architecture()) && Architectures.UNET_TWO_WINDOWS.equals(spec.architecture())
+                && new NetworkSpec(spec.architecture(), c.inChannels(), c.outChannels(), c.levels(), c.baseWidth()).equals(spec);
+    }
+
+    /**
+     * Transfer from a plain champion into the same U-Net reading its slices through two windows: the
+     * champion's weights, the soft-tissue channels' input weights at zero ({@link
+     * SliceWidening#addSoftTissueWindow}), so that training starts from what the champion computes.
+     */
+    private Holder windowAdded(TrainingTask task, NetworkSpec spec, ModelArtifact champion, TrainingRecipe r, Device device)
+            throws IOException {
+        if (r.freezeStages() > 0) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: adding the soft-tissue window to version %d "
+                    + "needs the first encoder stage to learn (its input weights start at zero and would stay there): "
+                    + "transfer with 0 frozen stages, not %d", task.id(), champion.metadata().version(), r.freezeStages()));
+        }
+        Model model = Architectures.newModel(spec, device);
+        try (StoredModel stored = ModelStore.load(champion.location(), device)) {
+            UNet two = (UNet) model.getBlock();
+            two.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
+            two.initialize(model.getNDManager(), DataType.FLOAT32,
+                    new Shape(1, spec.inChannels(), r.inputSize(), r.inputSize()));
+            SliceWidening.addSoftTissueWindow((UNet) stored.model().getBlock(), two);
+        } catch (RuntimeException | IOException e) {
+            model.close();
+            throw e;
+        }
+        progress.accept(String.format(Locale.ROOT, "%s: transfer from version %d, the soft-tissue window added (its input "
+                + "weights start at zero), 0 encoder stage(s) frozen", task.id(), champion.metadata().version()));
+        return new Holder(model, null, true);
     }
 
     /**

@@ -209,6 +209,50 @@ class TaskTrainerTest {
     }
 
     @Test
+    void transferIntoTheTwoWindowNetworkStartsFromThePlainChampionsWeights() throws Exception {
+        TrainingRecipe r = smallRecipe(2);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<String> progress = new ArrayList<>();
+        TaskTrainer trainer = withLungChampion(store, progress, r);
+        // a frozen first stage would keep the soft-tissue weights at zero: refused, nothing published
+        assertThatThrownBy(() -> trainer.train(TrainingTask.LUNG, train, validation,
+                r.withVariant(UNetVariant.TWO_WINDOWS).withTransfer(true, 1).withEpochs(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("lung: adding the soft-tissue window to version 1 needs the first encoder stage to learn (its "
+                        + "input weights start at zero and would stay there): transfer with 0 frozen stages, not 1");
+        assertThat(store.versions("lung")).hasSize(1);
+
+        TaskTrainer.Outcome two = trainer.train(TrainingTask.LUNG, train, validation,
+                r.withVariant(UNetVariant.TWO_WINDOWS).withTransfer(true, 0).withEpochs(1).withLearningRate(1e-5f));
+        assertThat(progress).contains("lung: transfer from version 1, the soft-tissue window added (its input weights "
+                + "start at zero), 0 encoder stage(s) frozen");
+        assertThat(two.metrics()).containsEntry("transfer", 1.0);
+        assertThat(two.published()).isPresent();
+        try (org.radstream.models.StoredModel v1 = ModelStore.load(store.versions("lung").get(0).location());
+             org.radstream.models.StoredModel v2 = ModelStore.load(store.versions("lung").get(1).location())) {
+            assertThat(v2.metadata().network().architecture()).isEqualTo("unet-2w");
+            assertThat(v2.model().getBlock()).isInstanceOf(org.radstream.models.UNet.class);
+            ai.djl.ndarray.NDArray before = v1.model().getBlock().getParameters().get(0).getValue().getArray();
+            ai.djl.ndarray.NDArray after = v2.model().getBlock().getParameters().get(0).getValue().getArray();
+            assertThat(after.getShape().get(1)).isEqualTo(6);
+            float[] lungWindow = after.get(new ai.djl.ndarray.index.NDIndex(":, 0:3")).toFloatArray();
+            float[] champion = before.toFloatArray();
+            for (int i = 0; i < champion.length; i++) {
+                assertThat(lungWindow[i]).as("input weight %d", i).isCloseTo(champion[i], org.assertj.core.data.Offset.offset(1e-3f));
+            }
+            // the soft-tissue channels' weights started at zero; the few steps at 1e-5 moved them a little
+            float soft = after.get(new ai.djl.ndarray.index.NDIndex(":, 3:6")).abs().max().getFloat();
+            assertThat(soft).isPositive().isLessThan(1e-3f);
+        }
+
+        // the liver window is not the lung window the network's second window is computed from
+        assertThatThrownBy(() -> trainer.train(TrainingTask.LIVER, train, validation, r.withVariant(UNetVariant.TWO_WINDOWS)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("liver: the two-window U-Net (unet-2w) reads lung-window input and adds the soft-tissue window "
+                        + "to it; liver's input is in the liver window");
+    }
+
+    @Test
     void sumStartsFromTwoTrainedNetworksWithoutAWarmUpAndRefusesANetworkOfTheWrongKind() throws Exception {
         TrainingRecipe r = smallRecipe(4).withMaxFlips(org.radstream.models.TestTimeFlips.NONE);
         // two single vessel networks trained on the labels, each published into its own store
