@@ -265,7 +265,6 @@ public final class ModelStore {
         try {
             model.setBlock(block);
             model.load(dir, prefix);
-            return new StoredModel(model, new ModelArtifact(dir.toUri(), metadata));
         } catch (MalformedModelException | RuntimeException e) {
             model.close();
             throw new ModelIntegrityException("weights of " + location + " do not fit "
@@ -274,6 +273,13 @@ public final class ModelStore {
             model.close();
             throw e;
         }
+        try {
+            ConvolutionCheck.verify(block, device, metadata.task() + " v" + metadata.version());
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        return new StoredModel(model, new ModelArtifact(dir.toUri(), metadata));
     }
 
     /** Loads on the CPU. */

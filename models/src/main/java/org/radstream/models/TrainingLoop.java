@@ -76,6 +76,12 @@ final class TrainingLoop implements AutoCloseable {
         // needing gradients and names the block's input, without which the trained model cannot be saved
         trainer.initialize(new Shape(1, channels, height, width));
         frozen.forEach(p -> p.freeze(true));
+        try {
+            ConvolutionCheck.verify(model.getBlock(), device, model.getName());
+        } catch (RuntimeException e) {
+            trainer.close();
+            throw e;
+        }
         // after initialize: the arrays the trainer updates
         this.nonFinite = new NonFiniteLosses(model.getBlock());
     }
