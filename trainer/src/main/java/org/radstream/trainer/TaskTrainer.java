@@ -538,17 +538,7 @@ public final class TaskTrainer {
                     + "needs the first encoder stage to learn (its input weights start at zero and would stay there): "
                     + "transfer with 0 frozen stages, not %d", task.id(), champion.metadata().version(), r.freezeStages()));
         }
-        Model model = Architectures.newModel(spec, device);
-        try (StoredModel stored = ModelStore.load(champion.location(), device)) {
-            UNet two = (UNet) model.getBlock();
-            two.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
-            two.initialize(model.getNDManager(), DataType.FLOAT32,
-                    new Shape(1, spec.inChannels(), r.inputSize(), r.inputSize()));
-            SliceWidening.addSoftTissueWindow((UNet) stored.model().getBlock(), two);
-        } catch (RuntimeException | IOException e) {
-            model.close();
-            throw e;
-        }
+        Model model = startedFrom(spec, champion, r, device, SliceWidening::addSoftTissueWindow);
         progress.accept(String.format(Locale.ROOT, "%s: transfer from version %d, the soft-tissue window added (its input "
                 + "weights start at zero), 0 encoder stage(s) frozen", task.id(), champion.metadata().version()));
         return new Holder(model, null, true);
@@ -567,21 +557,28 @@ public final class TaskTrainer {
                     + "would stay there): transfer with 0 frozen stages, not %d", task.id(), champion.metadata().version(),
                     champion.metadata().network().inChannels(), spec.inChannels(), r.freezeStages()));
         }
-        Model model = Architectures.newModel(spec, device);
-        try (StoredModel stored = ModelStore.load(champion.location(), device)) {
-            UNet wide = (UNet) model.getBlock();
-            wide.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
-            wide.initialize(model.getNDManager(), DataType.FLOAT32,
-                    new Shape(1, spec.inChannels(), r.inputSize(), r.inputSize()));
-            SliceWidening.copy((UNet) stored.model().getBlock(), wide);
-        } catch (RuntimeException | IOException e) {
-            model.close();
-            throw e;
-        }
+        Model model = startedFrom(spec, champion, r, device, SliceWidening::copy);
         progress.accept(String.format(Locale.ROOT, "%s: transfer from version %d, widened from %d to %d slices in "
                         + "(the added slices' input weights start at zero), 0 encoder stage(s) frozen", task.id(),
                 champion.metadata().version(), champion.metadata().network().inChannels(), spec.inChannels()));
         return new Holder(model, null, true);
+    }
+
+    /** A fresh, initialised {@code spec} network into which {@code copy} puts the champion's weights. */
+    private static Model startedFrom(NetworkSpec spec, ModelArtifact champion, TrainingRecipe r, Device device,
+                                     java.util.function.BiConsumer<UNet, UNet> copy) throws IOException {
+        Model model = Architectures.newModel(spec, device);
+        try (StoredModel stored = ModelStore.load(champion.location(), device)) {
+            UNet started = (UNet) model.getBlock();
+            started.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
+            started.initialize(model.getNDManager(), DataType.FLOAT32,
+                    new Shape(1, spec.inChannels(), r.inputSize(), r.inputSize()));
+            copy.accept((UNet) stored.model().getBlock(), started);
+        } catch (RuntimeException | IOException e) {
+            model.close();
+            throw e;
+        }
+        return model;
     }
 
     /**
