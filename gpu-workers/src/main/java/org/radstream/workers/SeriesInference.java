@@ -277,7 +277,7 @@ final class SeriesInference {
                 batch[i] = SliceStack.stack(Arrays.asList(inputs), z, channels);
             }
             long f0 = System.nanoTime();
-            boolean[][] predicted = model.predictMasks(batch, model.maskThreshold());
+            boolean[][] predicted = model.predictMasks(batch);
             long each = (System.nanoTime() - f0) / m;
             for (int i = 0; i < m; i++) {
                 results.put(model, keys.get(start + i), new SliceResults.Entry(predicted[i], each));

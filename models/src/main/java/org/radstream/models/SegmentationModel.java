@@ -22,6 +22,10 @@ public final class SegmentationModel implements AutoCloseable {
     public static final String MIN_COMPONENT_ML_METRIC = "min_component_ml";
     /** Metric holding the model's test-time flips ({@link TestTimeFlips#code()}). */
     public static final String TEST_TIME_FLIPS_METRIC = "test_time_flips";
+    /** Metric holding the HU from which a pixel is cut at {@value #DENSE_MASK_THRESHOLD_METRIC} ({@link MaskCut}). */
+    public static final String DENSE_FROM_HU_METRIC = "dense_from_hu";
+    /** Metric holding the threshold of the dense pixels ({@link MaskCut}). */
+    public static final String DENSE_MASK_THRESHOLD_METRIC = "dense_mask_threshold";
 
     private final StoredModel stored;
     private final Predictor<float[][], float[][]> predictor;
@@ -29,6 +33,7 @@ public final class SegmentationModel implements AutoCloseable {
     private final int height;
     private final int width;
     private final TestTimeFlips flips;
+    private final MaskCut cut;
 
     private SegmentationModel(StoredModel stored) {
         ModelMetadata m = stored.metadata();
@@ -47,12 +52,39 @@ public final class SegmentationModel implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(stored.location() + ": " + e.getMessage(), e);
         }
+        this.cut = cut(stored);
         this.stored = stored;
         this.channels = m.network().inChannels();
         this.height = m.inputHeight();
         this.width = m.inputWidth();
         this.predictor = stored.model().newPredictor(
                 new SegmentationTranslator(channels, height, width));
+    }
+
+    /** The cut the metrics describe; a version without a dense threshold cuts every pixel alike. */
+    private static MaskCut cut(StoredModel stored) {
+        ModelMetadata m = stored.metadata();
+        Double t = m.metrics().get(MASK_THRESHOLD_METRIC);
+        float threshold = t == null ? 0.5f : t.floatValue();
+        Double from = m.metrics().get(DENSE_FROM_HU_METRIC);
+        Double dense = m.metrics().get(DENSE_MASK_THRESHOLD_METRIC);
+        try {
+            if (from == null && dense == null) {
+                return MaskCut.single(threshold);
+            }
+            if (from == null || dense == null) {
+                throw new IllegalArgumentException(DENSE_FROM_HU_METRIC + " and " + DENSE_MASK_THRESHOLD_METRIC
+                        + " come together; only one is set");
+            }
+            if (!MaskCut.windowHolds(m.windowLowHu(), m.windowHighHu(), from)) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                        "%s %.0f lies outside the input window %.0f..%.0f HU", DENSE_FROM_HU_METRIC, from,
+                        m.windowLowHu(), m.windowHighHu()));
+            }
+            return new MaskCut(threshold, from, dense.floatValue());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(stored.location() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Wraps a loaded artifact; takes ownership of it (closing this closes it). */
@@ -118,8 +150,16 @@ public final class SegmentationModel implements AutoCloseable {
      * 0.5 for a version trained before it did.
      */
     public float maskThreshold() {
-        Double t = stored.metadata().metrics().get(MASK_THRESHOLD_METRIC);
-        return t == null ? 0.5f : t.floatValue();
+        return cut.threshold();
+    }
+
+    /**
+     * How the maps become masks: {@link #maskThreshold()}, and for a version whose trainer chose one
+     * ({@value #DENSE_FROM_HU_METRIC}, {@value #DENSE_MASK_THRESHOLD_METRIC}) a threshold of its own for
+     * the dense pixels.
+     */
+    public MaskCut maskCut() {
+        return cut;
     }
 
     /**
@@ -130,6 +170,25 @@ public final class SegmentationModel implements AutoCloseable {
     public double minComponentMl() {
         Double v = stored.metadata().metrics().get(MIN_COMPONENT_ML_METRIC);
         return v == null ? 0 : v;
+    }
+
+    /**
+     * Binary masks for a batch as the model's {@link #maskCut()} says: dense pixels are those of each
+     * sample's centre input slice at or above the cut's HU.
+     */
+    public boolean[][] predictMasks(float[][] batch) throws TranslateException {
+        float[][] p = predict(batch);
+        boolean[][] masks = new boolean[p.length][];
+        int plane = height * width;
+        int centre = channels / 2;
+        double low = stored.metadata().windowLowHu();
+        double high = stored.metadata().windowHighHu();
+        for (int i = 0; i < p.length; i++) {
+            float[] mid = cut.splitsDensity()
+                    ? java.util.Arrays.copyOfRange(batch[i], centre * plane, (centre + 1) * plane) : null;
+            masks[i] = cut.apply(p[i], mid, low, high);
+        }
+        return masks;
     }
 
     /** Binary masks for a batch at {@code threshold} (e.g. 0.5). */

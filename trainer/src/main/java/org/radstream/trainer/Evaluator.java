@@ -7,6 +7,8 @@ import org.radstream.imaging.Connectivity;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Metrics;
 import org.radstream.imaging.Resample;
+import org.radstream.imaging.Window;
+import org.radstream.models.MaskCut;
 import org.radstream.models.SliceStack;
 
 /**
@@ -26,7 +28,22 @@ final class Evaluator {
      * below the model's minimum volume.
      */
     static Mask3D segment(SliceModel model, ScanData scan) throws Exception {
-        return mask(probabilities(model, scan), model.threshold(), model.minComponentMl(), scan);
+        MaskCut cut = model.cut();
+        boolean[][] dense = cut.splitsDensity() ? dense(scan, model.window(), model.size(), cut.denseFromHu()) : null;
+        return Components.withoutSmallerThan(mask(probabilities(model, scan), cut, dense, scan), model.minComponentMl(),
+                scan.hu().voxelVolumeMl(), Connectivity.FACE);
+    }
+
+    /**
+     * Which pixels of each slice, on the model's input grid, are at least {@code fromHu}, read from
+     * the windowed input the way the workers read their centre slice ({@link MaskCut}).
+     */
+    static boolean[][] dense(ScanData scan, Window window, int size, double fromHu) {
+        boolean[][] dense = new boolean[scan.depth()][];
+        for (int z = 0; z < scan.depth(); z++) {
+            dense[z] = MaskCut.dense(scan.input(z, window, size, false), window.lower(), window.upper(), fromHu);
+        }
+        return dense;
     }
 
     /**
@@ -61,6 +78,14 @@ final class Evaluator {
 
     /** Probability maps (model grid, square) thresholded, resized back to the scan's grid, restricted to its region. */
     static Mask3D mask(float[][] probabilities, float threshold, ScanData scan) {
+        return mask(probabilities, MaskCut.single(threshold), null, scan);
+    }
+
+    /**
+     * {@link #mask(float[][], float, ScanData)} cut as {@code cut} says, {@code dense} telling the
+     * dense pixels per slice on the model's grid (null when the cut does not split density).
+     */
+    static Mask3D mask(float[][] probabilities, MaskCut cut, boolean[][] dense, ScanData scan) {
         int w = scan.hu().width();
         int h = scan.hu().height();
         Mask3D out = new Mask3D(w, h, scan.depth());
@@ -70,10 +95,7 @@ final class Evaluator {
                 continue;
             }
             int s = (int) Math.round(Math.sqrt(p.length));
-            boolean[] m = new boolean[p.length];
-            for (int k = 0; k < m.length; k++) {
-                m[k] = p[k] >= threshold;
-            }
+            boolean[] m = cut.apply(p, dense == null ? null : dense[z]);
             out.setSlice(z, w == s && h == s ? m : Resample.nearest(m, s, s, w, h));
         }
         return scan.region() == null ? out : out.and(scan.region());

@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import org.radstream.imaging.Window;
 import org.radstream.models.DiceBceLoss;
 import org.radstream.models.EpochLoss;
+import org.radstream.models.MaskCut;
 import org.radstream.models.SegmentationTraining;
 import org.radstream.models.SliceStack;
 import org.radstream.models.TestTimeFlips;
@@ -59,18 +60,25 @@ final class SegmentationRun {
     /** What a run did, per epoch. */
     record Result(List<Double> epochLosses, List<Double> validationDice, int steps, int trainingSlices,
                   int hardSlices, Duration elapsed, int keptEpoch, MaskThreshold.Choice threshold,
-                  MinComponentVolume.Choice minComponent, TestTimeFlips flips) {
+                  MinComponentVolume.Choice minComponent, TestTimeFlips flips, DenseThreshold.Choice dense) {
         /** The first epoch's loss; NaN for a run of 0 epochs (weights re-read, not trained). */
         double firstLoss() { return epochLosses.isEmpty() ? Double.NaN : epochLosses.get(0); }
         double finalLoss() { return epochLosses.isEmpty() ? Double.NaN : epochLosses.get(epochLosses.size() - 1); }
         /** The smallest component the masks keep (ml); 0 when the run did not choose one. */
         double minComponentMl() { return minComponent == null ? 0 : minComponent.minMl(); }
+        /** How the masks are cut: the chosen threshold, with the dense pixels' own where one was chosen. */
+        MaskCut cut() {
+            return dense != null ? dense.cut() : MaskCut.single(threshold == null ? 0.5f : threshold.threshold());
+        }
         /**
          * Dice of the weights the run ends with (those of {@link #keptEpoch}) with the chosen
          * test-time flips, mask threshold and minimum component volume, on the scans that chose
          * them (the selection scans, else the validation scans).
          */
         double finalDice() {
+            if (dense != null && !Double.isNaN(dense.dice())) {
+                return dense.dice();
+            }
             if (minComponent != null && !Double.isNaN(minComponent.dice())) {
                 return minComponent.dice();
             }
@@ -286,7 +294,7 @@ final class SegmentationRun {
                         selection.isEmpty() ? validation : selection, scansName(selection), name, progress);
             }
             return new Result(losses, dices, steps, poolIn.size(), hardAdded, Duration.ofNanos(System.nanoTime() - start),
-                    bestEpoch, inference.threshold(), inference.minComponent(), inference.flips());
+                    bestEpoch, inference.threshold(), inference.minComponent(), inference.flips(), inference.dense());
         }
     }
 
@@ -307,12 +315,14 @@ final class SegmentationRun {
                                                      List<ScanData> scans, String scansName, String name,
                                                      Consumer<String> progress) throws Exception {
         List<TestTimeFlipChoice.Option> options = new ArrayList<>();
+        List<List<float[][]>> maps = new ArrayList<>();
         for (TestTimeFlips flips : TestTimeFlipChoice.candidates(scans.isEmpty() ? TestTimeFlips.NONE : r.maxFlips())) {
-            SliceModel keptModel = liveModel(kept, window, r, inRegion, 0.5f, 0, flips);
+            SliceModel keptModel = liveModel(kept, window, r, inRegion, MaskCut.single(0.5f), 0, flips);
             List<float[][]> probabilities = new ArrayList<>(scans.size());
             for (ScanData s : scans) {
                 probabilities.add(Evaluator.probabilities(keptModel, s));
             }
+            maps.add(probabilities);
             if (pruneComponents) {
                 MinComponentVolume.Joint joint = MinComponentVolume.chooseWithThreshold(probabilities, scans);
                 options.add(new TestTimeFlipChoice.Option(flips, joint.threshold(), joint.minComponent()));
@@ -321,6 +331,12 @@ final class SegmentationRun {
             }
         }
         TestTimeFlipChoice.Option chosen = TestTimeFlipChoice.choose(options);
+        if (!scans.isEmpty() && DenseThreshold.applies(window)) {
+            chosen = chosen.withDense(DenseThreshold.choose(maps.get(options.indexOf(chosen)), scans, window,
+                    r.inputSize(), chosen.threshold().threshold(),
+                    chosen.minComponent() == null ? 0 : chosen.minComponent().minMl()));
+        }
+        maps.clear();
         if (!scans.isEmpty()) {
             if (options.size() > 1) {
                 StringBuilder all = new StringBuilder();
@@ -340,6 +356,16 @@ final class SegmentationRun {
                         "%s minimum component %.2f ml: %s Dice %.4f (keeping every component: %.4f)",
                         name, minComponent.minMl(), scansName, minComponent.dice(), minComponent.diceKeepingAll()));
             }
+            DenseThreshold.Choice dense = chosen.dense();
+            if (dense != null) {
+                progress.accept(dense.cut().splitsDensity()
+                        ? String.format(Locale.ROOT, "%s pixels from %.0f HU cut at %.2f: %s Dice %.4f (one threshold: %.4f)",
+                                name, dense.cut().denseFromHu(), dense.cut().denseThreshold(), scansName, dense.dice(),
+                                dense.diceSingle())
+                        : String.format(Locale.ROOT, "%s one threshold for every pixel: no threshold for the pixels from "
+                                + "%.0f HU adds more than %.3f %s Dice", name, MaskCut.DENSE_FROM_HU,
+                                DenseThreshold.MIN_GAIN, scansName));
+            }
         }
         return chosen;
     }
@@ -349,29 +375,30 @@ final class SegmentationRun {
      * without the components below {@code minComponentMl}, read in a new session (a training
      * session keeps reading the arrays it started with).
      */
-    static double meanDice(Model model, Window window, boolean inRegion, TrainingRecipe r, float threshold,
+    static double meanDice(Model model, Window window, boolean inRegion, TrainingRecipe r, MaskCut cut,
                            double minComponentMl, TestTimeFlips flips, List<ScanData> scans) throws Exception {
         TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
         try (SegmentationTraining session = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
                 r.inputSize(), settings)) {
-            return Evaluator.meanDice(liveModel(session, window, r, inRegion, threshold, minComponentMl, flips), scans);
+            return Evaluator.meanDice(liveModel(session, window, r, inRegion, cut, minComponentMl, flips), scans);
         }
     }
 
     /** A network in training as the evaluator sees it, cut at 0.5 keeping every component. */
     static SliceModel liveModel(SegmentationTraining training, Window window, TrainingRecipe r, boolean inRegion) {
-        return liveModel(training, window, r, inRegion, 0.5f, 0, TestTimeFlips.NONE);
+        return liveModel(training, window, r, inRegion, MaskCut.single(0.5f), 0, TestTimeFlips.NONE);
     }
 
     /** A network in training read as it would ship: averaged over {@code flips}, cut, small components dropped. */
     static SliceModel liveModel(SegmentationTraining training, Window window, TrainingRecipe r, boolean inRegion,
-                                float threshold, double minComponentMl, TestTimeFlips flips) {
+                                MaskCut cut, double minComponentMl, TestTimeFlips flips) {
         return new SliceModel() {
             @Override public Window window() { return window; }
             @Override public int size() { return r.inputSize(); }
             @Override public int channels() { return r.sliceChannels(); }
             @Override public boolean regionInput() { return inRegion; }
-            @Override public float threshold() { return threshold; }
+            @Override public float threshold() { return cut.threshold(); }
+            @Override public MaskCut cut() { return cut; }
             @Override public double minComponentMl() { return minComponentMl; }
             @Override public float[][] predict(float[][] batch) {
                 return flips.predict(training::predict, batch, r.inputSize(), r.inputSize());

@@ -1,6 +1,7 @@
 package org.radstream.trainer;
 
 import org.radstream.imaging.Window;
+import org.radstream.models.MaskCut;
 
 /**
  * A segmentation network as the evaluator sees it: what it reads (window, input size, slices
@@ -22,6 +23,11 @@ interface SliceModel {
 
     /** Probability from which a pixel is in the mask (0.5 while training). */
     float threshold();
+
+    /** How the maps become masks: {@link #threshold()} for every pixel unless a dense threshold was chosen. */
+    default MaskCut cut() {
+        return MaskCut.single(threshold());
+    }
 
     /** Smallest 3D component (ml) the mask keeps; 0 keeps every component. */
     default double minComponentMl() {

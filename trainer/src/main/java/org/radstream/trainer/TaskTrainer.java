@@ -24,6 +24,7 @@ import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Window;
 import org.radstream.models.Architectures;
 import org.radstream.models.Devices;
+import org.radstream.models.MaskCut;
 import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelDescriptor;
 import org.radstream.models.ModelMetadata;
@@ -171,6 +172,12 @@ public final class TaskTrainer {
             }
             metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) result.threshold().threshold());
             metrics.put(chosenOn + "_dice_at_0_5", result.threshold().diceAtHalf());
+            MaskCut cut = result.cut();
+            if (cut.splitsDensity()) {
+                metrics.put(SegmentationModel.DENSE_FROM_HU_METRIC, cut.denseFromHu());
+                metrics.put(SegmentationModel.DENSE_MASK_THRESHOLD_METRIC, (double) cut.denseThreshold());
+                metrics.put(chosenOn + "_dice_one_threshold", result.dense().diceSingle());
+            }
             metrics.put(SegmentationModel.TEST_TIME_FLIPS_METRIC, (double) result.flips().code());
             if (result.minComponent() != null) {
                 metrics.put(SegmentationModel.MIN_COMPONENT_ML_METRIC, result.minComponentMl());
@@ -190,7 +197,7 @@ public final class TaskTrainer {
             metrics.put("training_slices", (double) result.trainingSlices());
             metrics.put("hard_slices", (double) result.hardSlices());
             metrics.put("transfer", holder.transferred() ? 1.0 : 0.0);
-            double score = gateScore(task, holder.model(), r, result.threshold(), result.minComponentMl(),
+            double score = gateScore(task, holder.model(), r, cut, result.minComponentMl(),
                     result.flips(), result.finalDice(), validation, metrics);
             return gateAndPublish(task, holder.model(), task.window(), r.inputSize(), score, metrics,
                     champion, gateSet(validation), result.epochLosses());
@@ -249,7 +256,8 @@ public final class TaskTrainer {
                 metrics.put("first_majority_label_truth_dice", majority.get(0));
                 metrics.put("final_majority_label_truth_dice", majority.get(majority.size() - 1));
             }
-            double score = gateScore(task, best, r, threshold, 0, inference.flips(), dice, validation, metrics);
+            double score = gateScore(task, best, r, MaskCut.single(threshold.threshold()), 0, inference.flips(), dice,
+                    validation, metrics);
             return gateAndPublish(task, best, task.window(), r.inputSize(), score, metrics, champion, gateSet(validation),
                     pickA ? result.lossA() : result.lossB());
         }
@@ -381,11 +389,10 @@ public final class TaskTrainer {
      * selection scans chose the reading (then the validation Dice is measured and recorded as
      * {@code validation_dice}).
      */
-    private double gateScore(TrainingTask task, Model model, TrainingRecipe r, MaskThreshold.Choice threshold,
+    private double gateScore(TrainingTask task, Model model, TrainingRecipe r, MaskCut cut,
                              double minComponentMl, TestTimeFlips flips, double chosenDice, List<ScanData> validation,
                              Map<String, Double> metrics)
             throws Exception {
-        float cut = threshold == null ? 0.5f : threshold.threshold();
         double validationDice = chosenDice;
         if (!selectionScans.isEmpty()) {
             validationDice = SegmentationRun.meanDice(model, task.window(), task.regionInput(), r, cut, minComponentMl,
@@ -473,6 +480,7 @@ public final class TaskTrainer {
             @Override public int channels() { return m.channels(); }
             @Override public boolean regionInput() { return m.metadata().inputRegion() != null; }
             @Override public float threshold() { return m.maskThreshold(); }
+            @Override public MaskCut cut() { return m.maskCut(); }
             @Override public double minComponentMl() { return m.minComponentMl(); }
             @Override public float[][] predict(float[][] batch) throws Exception { return m.predict(batch); }
         };

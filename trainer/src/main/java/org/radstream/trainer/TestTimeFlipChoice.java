@@ -1,6 +1,7 @@
 package org.radstream.trainer;
 
 import java.util.List;
+import org.radstream.models.MaskCut;
 import org.radstream.models.TestTimeFlips;
 
 /**
@@ -13,11 +14,32 @@ final class TestTimeFlipChoice {
     /** Validation Dice a costlier option must add over the cheaper pick to be worth its passes. */
     static final double MIN_GAIN = 0.002;
 
-    /** One option as judged: its flips, the threshold and minimum chosen for it and their Dice. */
-    record Option(TestTimeFlips flips, MaskThreshold.Choice threshold, MinComponentVolume.Choice minComponent) {
-        /** Validation Dice at the option's threshold and minimum; NaN without validation scans. */
+    /**
+     * One option as judged: its flips, the threshold and minimum chosen for it and their Dice; once
+     * chosen, the dense pixels' threshold ({@code dense}, null until then or where none applies).
+     */
+    record Option(TestTimeFlips flips, MaskThreshold.Choice threshold, MinComponentVolume.Choice minComponent,
+                  DenseThreshold.Choice dense) {
+        Option(TestTimeFlips flips, MaskThreshold.Choice threshold, MinComponentVolume.Choice minComponent) {
+            this(flips, threshold, minComponent, null);
+        }
+
+        /** Validation Dice at the option's threshold, minimum and dense threshold; NaN without validation scans. */
         double dice() {
+            if (dense != null && !Double.isNaN(dense.dice())) {
+                return dense.dice();
+            }
             return minComponent != null ? minComponent.dice() : threshold.dice();
+        }
+
+        /** This option with the dense pixels' threshold chosen for it. */
+        Option withDense(DenseThreshold.Choice chosen) {
+            return new Option(flips, threshold, minComponent, chosen);
+        }
+
+        /** How the option cuts its maps. */
+        MaskCut cut() {
+            return dense != null ? dense.cut() : MaskCut.single(threshold.threshold());
         }
     }
 

@@ -1,0 +1,117 @@
+package org.radstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Volume;
+import org.radstream.imaging.Window;
+import org.radstream.models.MaskCut;
+
+class DenseThresholdTest {
+    private static final int SIZE = 8;
+    private static final int DEPTH = 4;
+
+    /**
+     * Lung at -850 HU; a ground-glass lesion (-600 HU) at x, y 1..2; a consolidation (-50 HU) at
+     * x, y 5..6; the chest wall (40 HU, not infection) in column 7.
+     */
+    private static ScanData scan() {
+        float[] hu = new float[SIZE * SIZE * DEPTH];
+        Mask3D label = new Mask3D(SIZE, SIZE, DEPTH);
+        for (int z = 0; z < DEPTH; z++) {
+            for (int y = 0; y < SIZE; y++) {
+                for (int x = 0; x < SIZE; x++) {
+                    int i = (z * SIZE + y) * SIZE + x;
+                    hu[i] = -850;
+                    if (x == 7) {
+                        hu[i] = 40;
+                    } else if (x >= 1 && x <= 2 && y >= 1 && y <= 2) {
+                        hu[i] = -600;
+                        label.set(x, y, z, true);
+                    } else if (x >= 5 && x <= 6 && y >= 5 && y <= 6) {
+                        hu[i] = -50;
+                        label.set(x, y, z, true);
+                    }
+                }
+            }
+        }
+        return new ScanData("s", new Volume(hu, SIZE, SIZE, DEPTH, 1, 1, 1), label, null, null);
+    }
+
+    /**
+     * Probabilities of a network that finds the ground glass (0.6, its border ring 0.25), barely
+     * sees the consolidation ({@code consolidation}) and gives the chest wall 0.03.
+     */
+    private static float[][] maps(float consolidation) {
+        float[][] p = new float[DEPTH][SIZE * SIZE];
+        for (float[] slice : p) {
+            for (int y = 0; y < SIZE; y++) {
+                for (int x = 0; x < SIZE; x++) {
+                    float v = 0.01f;
+                    if (x == 7) {
+                        v = 0.03f;
+                    } else if (x >= 1 && x <= 2 && y >= 1 && y <= 2) {
+                        v = 0.6f;
+                    } else if (x <= 3 && y <= 3) {
+                        v = 0.25f;
+                    } else if (x >= 5 && x <= 6 && y >= 5 && y <= 6) {
+                        v = consolidation;
+                    }
+                    slice[y * SIZE + x] = v;
+                }
+            }
+        }
+        return p;
+    }
+
+    @Test
+    void anUnderConfidentConsolidationGetsItsOwnThreshold() throws Exception {
+        ScanData s = scan();
+        // one threshold cannot find the consolidation (0.08) without the ground glass's border (0.25)
+        assertThat(MaskThreshold.choose(List.<float[][]>of(maps(0.08f)), List.of(s)).dice()).isLessThan(1.0);
+        DenseThreshold.Choice c = DenseThreshold.choose(List.<float[][]>of(maps(0.08f)), List.of(s), Window.LUNG, SIZE, 0.5f, 0);
+        // 0.05 takes the consolidation in and leaves the wall (0.03) out; 0.02 would take the wall
+        assertThat(c.cut()).isEqualTo(new MaskCut(0.5f, MaskCut.DENSE_FROM_HU, 0.05f));
+        assertThat(c.dice()).isEqualTo(1.0);
+        assertThat(c.diceSingle()).isLessThan(0.7);
+        // and the evaluator (like the workers) cuts a model carrying that cut the same way
+        assertThat(Evaluator.segment(reading(maps(0.08f), c.cut()), s)).isEqualTo(s.label());
+        assertThat(Evaluator.segment(reading(maps(0.08f), MaskCut.single(0.5f)), s)).isNotEqualTo(s.label());
+    }
+
+    @Test
+    void withoutAGainOneThresholdStays() {
+        DenseThreshold.Choice c = DenseThreshold.choose(List.<float[][]>of(maps(0.6f)), List.of(scan()), Window.LUNG, SIZE, 0.5f, 0);
+        assertThat(c.cut()).isEqualTo(MaskCut.single(0.5f));
+        assertThat(c.dice()).isEqualTo(1.0).isEqualTo(c.diceSingle());
+    }
+
+    @Test
+    void onlyWindowsThatTellConsolidationApartHaveIt() {
+        assertThat(DenseThreshold.applies(Window.LUNG)).isTrue();
+        assertThat(DenseThreshold.applies(Window.LIVER)).isFalse();
+        assertThat(DenseThreshold.applies(Window.VESSEL)).isFalse();
+    }
+
+    /** A "network" that returns {@code maps} slice by slice, read with {@code cut}. */
+    private static SliceModel reading(float[][] maps, MaskCut cut) {
+        return new SliceModel() {
+            private int next;
+            @Override public Window window() { return Window.LUNG; }
+            @Override public int size() { return SIZE; }
+            @Override public int channels() { return 1; }
+            @Override public boolean regionInput() { return false; }
+            @Override public float threshold() { return cut.threshold(); }
+            @Override public MaskCut cut() { return cut; }
+            @Override public float[][] predict(float[][] batch) {
+                float[][] out = new float[batch.length][];
+                for (int i = 0; i < batch.length; i++) {
+                    out[i] = maps[next++];
+                }
+                return out;
+            }
+        };
+    }
+}
