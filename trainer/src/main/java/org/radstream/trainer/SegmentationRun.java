@@ -359,12 +359,15 @@ final class SegmentationRun {
             DenseThreshold.Choice dense = chosen.dense();
             if (dense != null) {
                 progress.accept(dense.cut().splitsDensity()
-                        ? String.format(Locale.ROOT, "%s pixels from %.0f HU cut at %.2f: %s Dice %.4f (one threshold: %.4f)",
-                                name, dense.cut().denseFromHu(), dense.cut().denseThreshold(), scansName, dense.dice(),
-                                dense.diceSingle())
-                        : String.format(Locale.ROOT, "%s one threshold for every pixel: no threshold for the pixels from "
-                                + "%.0f HU adds more than %.3f %s Dice", name, MaskCut.DENSE_FROM_HU,
-                                DenseThreshold.MIN_GAIN, scansName));
+                        ? String.format(Locale.ROOT, "%s pixels from %.0f HU cut at %.2f: %s Dice %.4f, volume error %.1f%% "
+                                        + "(one threshold: %.4f, %.1f%%)", name, dense.cut().denseFromHu(),
+                                dense.cut().denseThreshold(), scansName, dense.dice(), 100 * dense.volumeError(),
+                                dense.diceSingle(), 100 * dense.volumeErrorSingle())
+                        : String.format(Locale.ROOT, "%s one threshold for every pixel (%s Dice %.4f, volume error %.1f%%): "
+                                        + "no threshold for the pixels from %.0f HU lowers the volume error by %.0f points "
+                                        + "within %.3f Dice", name, scansName, dense.diceSingle(),
+                                100 * dense.volumeErrorSingle(), MaskCut.DENSE_FROM_HU,
+                                100 * DenseThreshold.VOLUME_ERROR_GAIN, DenseThreshold.DICE_TIE));
             }
         }
         return chosen;

@@ -177,6 +177,8 @@ public final class TaskTrainer {
                 metrics.put(SegmentationModel.DENSE_FROM_HU_METRIC, cut.denseFromHu());
                 metrics.put(SegmentationModel.DENSE_MASK_THRESHOLD_METRIC, (double) cut.denseThreshold());
                 metrics.put(chosenOn + "_dice_one_threshold", result.dense().diceSingle());
+                metrics.put(chosenOn + "_volume_error", result.dense().volumeError());
+                metrics.put(chosenOn + "_volume_error_one_threshold", result.dense().volumeErrorSingle());
             }
             metrics.put(SegmentationModel.TEST_TIME_FLIPS_METRIC, (double) result.flips().code());
             if (result.minComponent() != null) {

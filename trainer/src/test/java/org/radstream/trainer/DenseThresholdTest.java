@@ -42,16 +42,21 @@ class DenseThresholdTest {
 
     /**
      * Probabilities of a network that finds the ground glass (0.6, its border ring 0.25), barely
-     * sees the consolidation ({@code consolidation}) and gives the chest wall 0.03.
+     * sees the consolidation ({@code consolidation}) and gives the chest wall 0.03 ({@code wallTop}
+     * in its upper half).
      */
     private static float[][] maps(float consolidation) {
+        return maps(consolidation, 0.03f);
+    }
+
+    private static float[][] maps(float consolidation, float wallTop) {
         float[][] p = new float[DEPTH][SIZE * SIZE];
         for (float[] slice : p) {
             for (int y = 0; y < SIZE; y++) {
                 for (int x = 0; x < SIZE; x++) {
                     float v = 0.01f;
                     if (x == 7) {
-                        v = 0.03f;
+                        v = y < SIZE / 2 ? wallTop : 0.03f;
                     } else if (x >= 1 && x <= 2 && y >= 1 && y <= 2) {
                         v = 0.6f;
                     } else if (x <= 3 && y <= 3) {
@@ -75,7 +80,9 @@ class DenseThresholdTest {
         // 0.05 takes the consolidation in and leaves the wall (0.03) out; 0.02 would take the wall
         assertThat(c.cut()).isEqualTo(new MaskCut(0.5f, MaskCut.DENSE_FROM_HU, 0.05f));
         assertThat(c.dice()).isEqualTo(1.0);
+        assertThat(c.volumeError()).isEqualTo(0.0);
         assertThat(c.diceSingle()).isLessThan(0.7);
+        assertThat(c.volumeErrorSingle()).isEqualTo(0.5); // half the infected volume (the consolidation) missed
         // and the evaluator (like the workers) cuts a model carrying that cut the same way
         assertThat(Evaluator.segment(reading(maps(0.08f), c.cut()), s)).isEqualTo(s.label());
         assertThat(Evaluator.segment(reading(maps(0.08f), MaskCut.single(0.5f)), s)).isNotEqualTo(s.label());
@@ -86,6 +93,26 @@ class DenseThresholdTest {
         DenseThreshold.Choice c = DenseThreshold.choose(List.<float[][]>of(maps(0.6f)), List.of(scan()), Window.LUNG, SIZE, 0.5f, 0);
         assertThat(c.cut()).isEqualTo(MaskCut.single(0.5f));
         assertThat(c.dice()).isEqualTo(1.0).isEqualTo(c.diceSingle());
+        assertThat(c.volumeError()).isEqualTo(0.0);
+    }
+
+    @Test
+    void aSplitThatGetsTheVolumeRightWithTheWrongPixelsIsRefused() {
+        // the consolidation is never seen (0.01); at 0.05 the upper chest wall (0.06) makes up its volume
+        DenseThreshold.Choice c = DenseThreshold.choose(List.<float[][]>of(maps(0.01f, 0.06f)), List.of(scan()),
+                Window.LUNG, SIZE, 0.5f, 0);
+        assertThat(c.cut()).isEqualTo(MaskCut.single(0.5f));
+        assertThat(c.volumeError()).isEqualTo(0.5);
+        assertThat(c.dice()).isEqualTo(c.diceSingle()).isCloseTo(2.0 / 3, org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    @Test
+    void aScanWithoutInfectionHasNoVolumeErrorToJudge() {
+        ScanData healthy = new ScanData("h", scan().hu(), new Mask3D(SIZE, SIZE, DEPTH), null, null);
+        DenseThreshold.Choice c = DenseThreshold.choose(List.<float[][]>of(maps(0.08f)), List.of(healthy), Window.LUNG,
+                SIZE, 0.5f, 0);
+        assertThat(c.cut()).isEqualTo(MaskCut.single(0.5f));
+        assertThat(c.volumeErrorSingle()).isNaN();
     }
 
     @Test
