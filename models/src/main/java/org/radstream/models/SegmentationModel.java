@@ -5,6 +5,8 @@ import ai.djl.inference.Predictor;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * A loaded segmentation network ready for batched inference: N inputs of C×H×W windowed values
@@ -77,7 +79,7 @@ public final class SegmentationModel implements AutoCloseable {
                         + " come together; only one is set");
             }
             if (!MaskCut.windowHolds(m.windowLowHu(), m.windowHighHu(), from)) {
-                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "%s %.0f lies outside the input window %.0f..%.0f HU", DENSE_FROM_HU_METRIC, from,
                         m.windowLowHu(), m.windowHighHu()));
             }
@@ -185,7 +187,7 @@ public final class SegmentationModel implements AutoCloseable {
         double high = stored.metadata().windowHighHu();
         for (int i = 0; i < p.length; i++) {
             float[] mid = cut.splitsDensity()
-                    ? java.util.Arrays.copyOfRange(batch[i], centre * plane, (centre + 1) * plane) : null;
+                    ? Arrays.copyOfRange(batch[i], centre * plane, (centre + 1) * plane) : null;
             masks[i] = cut.apply(p[i], mid, low, high);
         }
         return masks;
