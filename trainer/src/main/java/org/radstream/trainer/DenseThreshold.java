@@ -2,8 +2,6 @@ package org.radstream.trainer;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.radstream.imaging.Components;
-import org.radstream.imaging.Connectivity;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Metrics;
 import org.radstream.imaging.Window;
@@ -85,8 +83,7 @@ final class DenseThreshold {
         int infected = 0;
         for (int i = 0; i < scans.size(); i++) {
             ScanData s = scans.get(i);
-            Mask3D mask = Components.withoutSmallerThan(Evaluator.mask(probabilities.get(i), cut, dense.get(i), s),
-                    minMl, s.hu().voxelVolumeMl(), Connectivity.FACE);
+            Mask3D mask = Evaluator.mask(probabilities.get(i), cut, dense.get(i), minMl, s);
             Mask3D label = s.scoredLabel();
             dice += Metrics.dice(mask, label);
             long truth = label.count();

@@ -30,8 +30,7 @@ final class Evaluator {
     static Mask3D segment(SliceModel model, ScanData scan) throws Exception {
         MaskCut cut = model.cut();
         boolean[][] dense = cut.splitsDensity() ? dense(scan, model.window(), model.size(), cut.denseFromHu()) : null;
-        return Components.withoutSmallerThan(mask(probabilities(model, scan), cut, dense, scan), model.minComponentMl(),
-                scan.hu().voxelVolumeMl(), Connectivity.FACE);
+        return mask(probabilities(model, scan), cut, dense, model.minComponentMl(), scan);
     }
 
     /**
@@ -101,9 +100,9 @@ final class Evaluator {
         return scan.region() == null ? out : out.and(scan.region());
     }
 
-    /** {@link #mask(float[][], float, ScanData)} without the 3D components smaller than {@code minMl}. */
-    static Mask3D mask(float[][] probabilities, float threshold, double minMl, ScanData scan) {
-        return Components.withoutSmallerThan(mask(probabilities, threshold, scan), minMl,
+    /** {@link #mask(float[][], MaskCut, boolean[][], ScanData)} without the 3D components smaller than {@code minMl}. */
+    static Mask3D mask(float[][] probabilities, MaskCut cut, boolean[][] dense, double minMl, ScanData scan) {
+        return Components.withoutSmallerThan(mask(probabilities, cut, dense, scan), minMl,
                 scan.hu().voxelVolumeMl(), Connectivity.FACE);
     }
 

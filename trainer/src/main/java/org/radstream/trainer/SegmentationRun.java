@@ -322,7 +322,9 @@ final class SegmentationRun {
             for (ScanData s : scans) {
                 probabilities.add(Evaluator.probabilities(keptModel, s));
             }
-            maps.add(probabilities);
+            if (DenseThreshold.applies(window)) {
+                maps.add(probabilities); // kept for the dense threshold, chosen once the option is
+            }
             if (pruneComponents) {
                 MinComponentVolume.Joint joint = MinComponentVolume.chooseWithThreshold(probabilities, scans);
                 options.add(new TestTimeFlipChoice.Option(flips, joint.threshold(), joint.minComponent()));
