@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.radstream.imaging.Components;
 import org.radstream.imaging.Connectivity;
+import org.radstream.imaging.InfectedLung;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Metrics;
 import org.radstream.imaging.Resample;
@@ -14,9 +15,10 @@ import org.radstream.models.SliceStack;
 /**
  * Runs a {@link SliceModel} over whole scans the way the inference workers do (window, resize to
  * the model's input, stack neighbours, threshold at the model's threshold, resize back by nearest
- * neighbour, restrict to the task's region, drop the 3D components below the model's minimum
- * volume; a network trained inside the region reads only the region's slices, zero outside it) and
- * scores the masks by Dice on the scans' native grid.
+ * neighbour, restrict to the task's region, keep the infection's 3D components reaching into the
+ * lungs where the scan carries them, drop the 3D components below the model's minimum volume; a
+ * network trained inside the region reads only the region's slices, zero outside it) and scores
+ * the masks by Dice on the scans' native grid.
  */
 final class Evaluator {
     private static final int BATCH = 8;
@@ -75,7 +77,10 @@ final class Evaluator {
         return out;
     }
 
-    /** Probability maps (model grid, square) thresholded, resized back to the scan's grid, restricted to its region. */
+    /**
+     * Probability maps (model grid, square) thresholded, resized back to the scan's grid, restricted
+     * to its region and, where the scan carries lungs, to the components reaching into them.
+     */
     static Mask3D mask(float[][] probabilities, float threshold, ScanData scan) {
         return mask(probabilities, MaskCut.single(threshold), null, scan);
     }
@@ -97,7 +102,8 @@ final class Evaluator {
             boolean[] m = cut.apply(p, dense == null ? null : dense[z]);
             out.setSlice(z, w == s && h == s ? m : Resample.nearest(m, s, s, w, h));
         }
-        return scan.region() == null ? out : out.and(scan.region());
+        Mask3D restricted = scan.region() == null ? out : out.and(scan.region());
+        return scan.lung() == null ? restricted : InfectedLung.reaching(scan.lung(), restricted);
     }
 
     /** {@link #mask(float[][], MaskCut, boolean[][], ScanData)} without the 3D components smaller than {@code minMl}. */

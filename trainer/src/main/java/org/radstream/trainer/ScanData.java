@@ -11,13 +11,30 @@ import org.radstream.imaging.Window;
  *
  * @param region null when the task is not restricted
  * @param truth  exact truth where it is known (cohorts), for reporting only; never trained on
+ * @param lung   for infection, the lungs the workers keep the infection's components by: a mask of
+ *               this scan is scored as they keep it, only its 3D components reaching into these
+ *               lungs ({@link org.radstream.imaging.InfectedLung#reaching}); null when masks are
+ *               scored whole
  */
-public record ScanData(String id, Volume hu, Mask3D label, Mask3D region, Mask3D truth) {
+public record ScanData(String id, Volume hu, Mask3D label, Mask3D region, Mask3D truth, Mask3D lung) {
 
     public ScanData {
         if (label.width() != hu.width() || label.height() != hu.height() || label.depth() != hu.depth()) {
             throw new IllegalArgumentException("label " + label + " does not fit the volume " + hu);
         }
+        if (lung != null && !lung.sameShape(label)) {
+            throw new IllegalArgumentException("lung " + lung + " does not fit the volume " + hu);
+        }
+    }
+
+    /** A scan whose masks are scored whole. */
+    public ScanData(String id, Volume hu, Mask3D label, Mask3D region, Mask3D truth) {
+        this(id, hu, label, region, truth, null);
+    }
+
+    /** The same scan with its masks scored as the workers keep infection: the components reaching {@code lung}. */
+    public ScanData reaching(Mask3D lung) {
+        return new ScanData(id, hu, label, region, truth, lung);
     }
 
     public int depth() {

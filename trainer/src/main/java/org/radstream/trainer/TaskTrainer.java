@@ -74,6 +74,12 @@ public final class TaskTrainer {
                           Map<String, Double> championMetrics, Optional<ModelPublished> published,
                           List<Double> epochLosses, Optional<URI> keptRefused) {}
 
+    /**
+     * Metric of an infection model whose reading and gate were scored on the masks the workers keep:
+     * the version of the lung model whose lungs the components had to reach.
+     */
+    public static final String SCORED_REACHING_LUNG_MODEL_METRIC = "scored_reaching_lung_model";
+
     private final Publisher publisher;
     private final QualityGate gate;
     private final Consumer<String> progress;
@@ -161,11 +167,25 @@ public final class TaskTrainer {
         NetworkSpec spec = NetworkSpec.unet(variant, r.sliceChannels(), r.levels(), r.baseWidth());
         Optional<ModelArtifact> champion = publisher.store().latest(task.id());
         Device device = Devices.requireAvailable(Devices.parse(r.device()));
+        Optional<ModelArtifact> lungModel = task == TrainingTask.INFECTION
+                ? publisher.store().latest(TrainingTask.LUNG.id()) : Optional.empty();
+        if (lungModel.isPresent()) {
+            // the workers keep only the infection components reaching into the lung model's lungs:
+            // the epoch, the reading and the gate are judged on the masks they would keep
+            try (SegmentationModel m = SegmentationModel.load(lungModel.get().location(), device)) {
+                validation = reachingLungs(m, validation);
+                selectionScans = reachingLungs(m, selectionScans);
+                gateScans = reachingLungs(m, gateScans);
+            }
+            progress.accept(String.format(Locale.ROOT, "%s: masks scored as the workers keep them, the components "
+                    + "reaching into the lungs of lung model v%d", task.id(), lungModel.get().metadata().version()));
+        }
         try (Holder holder = start(task, spec, champion, r, device)) {
             SegmentationRun.Result result = SegmentationRun.run(holder.model(), task.window(), task.regionInput(),
                     task.prunesComponents(), train, validation, selectionScans, r, task.id(), progress);
             Map<String, Double> metrics = new LinkedHashMap<>();
             String chosenOn = scansChoosing();
+            lungModel.ifPresent(a -> metrics.put(SCORED_REACHING_LUNG_MODEL_METRIC, (double) a.metadata().version()));
             metrics.put(chosenOn + "_dice", result.finalDice());
             if (!selectionScans.isEmpty()) {
                 metrics.put("selection_scans", (double) selectionScans.size());
@@ -360,9 +380,22 @@ public final class TaskTrainer {
         List<Mask3D> out = new ArrayList<>();
         try (SegmentationModel m = SegmentationModel.load(lungModel.get().location(), device)) {
             for (int i = 0; i < scans.size(); i++) {
-                Mask3D lung = Components.keepLargest(Evaluator.segment(sliceModel(m), scans.get(i)), 2, Connectivity.FACE);
-                out.add(InfectedLung.reaching(lung, candidates.get(i)));
+                out.add(InfectedLung.reaching(lungs(m, scans.get(i)), candidates.get(i)));
             }
+        }
+        return out;
+    }
+
+    /** A scan's lungs as the workers make them: the lung model's mask, its two largest components. */
+    private static Mask3D lungs(SegmentationModel lungModel, ScanData scan) throws Exception {
+        return Components.keepLargest(Evaluator.segment(sliceModel(lungModel), scan), 2, Connectivity.FACE);
+    }
+
+    /** The scans, each carrying its lungs from {@code lungModel}, so that their masks are scored as the workers keep them. */
+    private static List<ScanData> reachingLungs(SegmentationModel lungModel, List<ScanData> scans) throws Exception {
+        List<ScanData> out = new ArrayList<>(scans.size());
+        for (ScanData s : scans) {
+            out.add(s.reaching(lungs(lungModel, s)));
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package org.radstream.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,11 @@ class DenseThresholdTest {
      * x, y 5..6; the chest wall (40 HU, not infection) in column 7.
      */
     private static ScanData scan() {
+        return scan(5);
+    }
+
+    /** The same with the consolidation at x {@code consolidationX}..+1 (y 5..6). */
+    private static ScanData scan(int consolidationX) {
         float[] hu = new float[SIZE * SIZE * DEPTH];
         Mask3D label = new Mask3D(SIZE, SIZE, DEPTH);
         for (int z = 0; z < DEPTH; z++) {
@@ -30,7 +36,7 @@ class DenseThresholdTest {
                     } else if (x >= 1 && x <= 2 && y >= 1 && y <= 2) {
                         hu[i] = -600;
                         label.set(x, y, z, true);
-                    } else if (x >= 5 && x <= 6 && y >= 5 && y <= 6) {
+                    } else if (x >= consolidationX && x <= consolidationX + 1 && y >= 5 && y <= 6) {
                         hu[i] = -50;
                         label.set(x, y, z, true);
                     }
@@ -50,6 +56,10 @@ class DenseThresholdTest {
     }
 
     private static float[][] maps(float consolidation, float wallTop) {
+        return maps(consolidation, wallTop, 5);
+    }
+
+    private static float[][] maps(float consolidation, float wallTop, int consolidationX) {
         float[][] p = new float[DEPTH][SIZE * SIZE];
         for (float[] slice : p) {
             for (int y = 0; y < SIZE; y++) {
@@ -61,7 +71,7 @@ class DenseThresholdTest {
                         v = 0.6f;
                     } else if (x <= 3 && y <= 3) {
                         v = 0.25f;
-                    } else if (x >= 5 && x <= 6 && y >= 5 && y <= 6) {
+                    } else if (x >= consolidationX && x <= consolidationX + 1 && y >= 5 && y <= 6) {
                         v = consolidation;
                     }
                     slice[y * SIZE + x] = v;
@@ -104,6 +114,35 @@ class DenseThresholdTest {
         assertThat(c.cut()).isEqualTo(MaskCut.single(0.5f));
         assertThat(c.volumeError()).isEqualTo(0.5);
         assertThat(c.dice()).isEqualTo(c.diceSingle()).isCloseTo(2.0 / 3, org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    @Test
+    void scoredAsTheWorkersKeepInfectionTheWallTheyDropDoesNotCount() throws Exception {
+        // consolidation at x 4..5, lung (with its lesions) in x 0..6, the chest wall in column 7
+        // apart from it; the network gives the consolidation and the whole wall 0.04
+        ScanData whole = scan(4);
+        Mask3D lungs = new Mask3D(SIZE, SIZE, DEPTH);
+        for (int z = 0; z < DEPTH; z++) {
+            for (int y = 0; y < SIZE; y++) {
+                for (int x = 0; x < 7; x++) {
+                    lungs.set(x, y, z, true);
+                }
+            }
+        }
+        List<float[][]> p = List.<float[][]>of(maps(0.04f, 0.04f, 4));
+        // scored whole, 0.02 doubles the volume with the wall: one threshold stays
+        DenseThreshold.Choice onWhole = DenseThreshold.choose(p, List.of(whole), Window.LUNG, SIZE, 0.5f, 0);
+        assertThat(onWhole.cut()).isEqualTo(MaskCut.single(0.5f));
+        assertThat(onWhole.volumeErrorSingle()).isEqualTo(0.5);
+        // the workers keep only the components reaching into the lungs: the wall goes, 0.02 is exact
+        DenseThreshold.Choice asKept = DenseThreshold.choose(p, List.of(whole.reaching(lungs)), Window.LUNG, SIZE, 0.5f, 0);
+        assertThat(asKept.cut()).isEqualTo(new MaskCut(0.5f, MaskCut.DENSE_FROM_HU, 0.02f));
+        assertThat(asKept.dice()).isEqualTo(1.0);
+        assertThat(asKept.volumeError()).isEqualTo(0.0);
+        assertThat(Evaluator.segment(reading(maps(0.04f, 0.04f, 4), asKept.cut()), whole.reaching(lungs)))
+                .isEqualTo(whole.label());
+        assertThatThrownBy(() -> whole.reaching(new Mask3D(SIZE, SIZE, DEPTH + 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not fit");
     }
 
     @Test

@@ -482,5 +482,12 @@ class TaskTrainerTest {
         // lung keeps its largest components anyway: no minimum is chosen for it
         TaskTrainer.Outcome lung = trainer.train(TrainingTask.LUNG, train, withHealthy, r);
         assertThat(lung.metrics()).doesNotContainKey(SegmentationModel.MIN_COMPONENT_ML_METRIC);
+        assertThat(out.metrics()).doesNotContainKey(TaskTrainer.SCORED_REACHING_LUNG_MODEL_METRIC);
+
+        // with a lung model published, infection is scored as the workers keep it: inside its lungs
+        TaskTrainer.Outcome inLungs = trainer.train(TrainingTask.INFECTION, train, withHealthy, r);
+        assertThat(inLungs.metrics().get(TaskTrainer.SCORED_REACHING_LUNG_MODEL_METRIC)).isEqualTo(1.0);
+        assertThat(progress).contains("infection: masks scored as the workers keep them, the components reaching "
+                + "into the lungs of lung model v1");
     }
 }
