@@ -8,18 +8,22 @@ import org.radstream.imaging.Window;
 import org.radstream.models.MaskCut;
 
 /**
- * A threshold of their own for the dense pixels ({@link MaskCut}), chosen on the scans that chose
- * the rest of the reading, with the threshold and the minimum component volume held as chosen.
+ * A threshold of their own for the dense pixels ({@link MaskCut}), chosen together with the other
+ * pixels' threshold on the scans that chose the rest of the reading, the minimum component volume
+ * held as chosen.
  *
  * <p>The infection networks find most of the ground glass and too little of the consolidation
  * beside the chest wall (ACCURACY.md, "Which dense voxels v7 misses"): its probabilities sit far
- * below those of the ground glass, and one threshold cannot serve both. What the missed
- * consolidation costs is mostly volume, not overlap: the Dice of a large infected scan barely moves
- * while the infected volume, from which the PoIR and the progression alerts are computed, is
- * under-read. So the split is judged on both: a dense threshold is eligible when its mean Dice is
- * at least the single threshold's less {@link #DICE_TIE}, and among the eligible the one with the
- * lowest mean volume error on the infected scans is taken, when it lowers the single threshold's
- * by more than {@link #VOLUME_ERROR_GAIN}; otherwise the model cuts every pixel alike.
+ * below those of the ground glass, and one threshold cannot serve both. The threshold that gives
+ * the best Dice for every pixel alike is low enough to take in some of that consolidation and
+ * with it a rim around every ground-glass lesion, which over-reads the small lesions. With a
+ * threshold of their own for the dense pixels, the ground glass can be cut higher. What these
+ * errors cost is mostly volume, not overlap: the Dice of a large infected scan barely moves while
+ * the infected volume, from which the PoIR and the progression alerts are computed, is misread.
+ * So the pair is judged on both: it is eligible when its mean Dice is at least the single
+ * threshold's less {@link #DICE_TIE}, and among the eligible the one with the lowest mean volume
+ * error on the infected scans is taken, when it lowers the single threshold's by more than
+ * {@link #VOLUME_ERROR_GAIN}; otherwise the model cuts every pixel alike at the single threshold.
  */
 final class DenseThreshold {
     /** Thresholds tried for the dense pixels. */
@@ -45,8 +49,11 @@ final class DenseThreshold {
     }
 
     /**
-     * The dense threshold for maps already computed (one per scan, model grid), cut at
-     * {@code threshold} elsewhere and without the components below {@code minMl}.
+     * The cut for maps already computed (one per scan, model grid): the single {@code threshold}
+     * (chosen by Dice for every pixel alike) or a pair of the other pixels' threshold (one of
+     * {@link MaskThreshold#CANDIDATES}) and the dense pixels' (one of {@link #CANDIDATES}), without
+     * the components below {@code minMl}. Pairs are tried from the single threshold's own first,
+     * and a later pair must do strictly better, so that ties keep the nearest reading.
      */
     static Choice choose(List<float[][]> probabilities, List<ScanData> scans, Window window, int size,
                          float threshold, double minMl) {
@@ -61,16 +68,25 @@ final class DenseThreshold {
         Score one = score(probabilities, dense, scans, single, minMl);
         MaskCut best = single;
         Score bestScore = one;
-        for (float d : CANDIDATES) {
-            if (d == threshold) {
-                continue;
+        List<Float> others = new ArrayList<>();
+        others.add(threshold);
+        for (float t : MaskThreshold.CANDIDATES) {
+            if (t != threshold) {
+                others.add(t);
             }
-            MaskCut cut = new MaskCut(threshold, MaskCut.DENSE_FROM_HU, d);
-            Score s = score(probabilities, dense, scans, cut, minMl);
-            if (s.dice() >= one.dice() - DICE_TIE && s.volumeError() < one.volumeError() - VOLUME_ERROR_GAIN
-                    && s.volumeError() < bestScore.volumeError()) {
-                best = cut;
-                bestScore = s;
+        }
+        for (float t : others) {
+            for (float d : CANDIDATES) {
+                MaskCut cut = d == t ? MaskCut.single(t) : new MaskCut(t, MaskCut.DENSE_FROM_HU, d);
+                if (cut.equals(single)) {
+                    continue;
+                }
+                Score s = score(probabilities, dense, scans, cut, minMl);
+                if (s.dice() >= one.dice() - DICE_TIE && s.volumeError() < one.volumeError() - VOLUME_ERROR_GAIN
+                        && s.volumeError() < bestScore.volumeError()) {
+                    best = cut;
+                    bestScore = s;
+                }
             }
         }
         return new Choice(best, bestScore.dice(), bestScore.volumeError(), one.dice(), one.volumeError());

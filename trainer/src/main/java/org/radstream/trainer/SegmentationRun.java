@@ -308,12 +308,17 @@ final class SegmentationRun {
      * scans, as {@code scansName} says): for each test-time flip option up to the recipe's (only
      * none without scans), the mask threshold on its averaged maps, with {@code pruneComponents}
      * together with the minimum component volume ({@link MinComponentVolume#chooseWithThreshold});
-     * then the option by {@link TestTimeFlipChoice}.
+     * then the option by {@link TestTimeFlipChoice}; then, for a lesion task ({@code pruneComponents})
+     * read in a window that holds {@link MaskCut#DENSE_FROM_HU}, the pair of thresholds for the
+     * dense and the other pixels ({@link DenseThreshold}). An organ task (lung) keeps one threshold:
+     * where every dense pixel of a scan is the organ's, a pair would read its HU and not its network.
      */
     static TestTimeFlipChoice.Option chooseInference(SegmentationTraining kept, Window window, TrainingRecipe r,
                                                      boolean inRegion, boolean pruneComponents,
                                                      List<ScanData> scans, String scansName, String name,
                                                      Consumer<String> progress) throws Exception {
+        // a lesion task (one that prunes its components) read in a window that tells consolidation apart
+        boolean splitsDensity = pruneComponents && DenseThreshold.applies(window);
         List<TestTimeFlipChoice.Option> options = new ArrayList<>();
         List<List<float[][]>> maps = new ArrayList<>();
         for (TestTimeFlips flips : TestTimeFlipChoice.candidates(scans.isEmpty() ? TestTimeFlips.NONE : r.maxFlips())) {
@@ -322,7 +327,7 @@ final class SegmentationRun {
             for (ScanData s : scans) {
                 probabilities.add(Evaluator.probabilities(keptModel, s));
             }
-            if (DenseThreshold.applies(window)) {
+            if (splitsDensity) {
                 maps.add(probabilities); // kept for the dense threshold, chosen once the option is
             }
             if (pruneComponents) {
@@ -333,7 +338,7 @@ final class SegmentationRun {
             }
         }
         TestTimeFlipChoice.Option chosen = TestTimeFlipChoice.choose(options);
-        if (!scans.isEmpty() && DenseThreshold.applies(window)) {
+        if (!scans.isEmpty() && splitsDensity) {
             chosen = chosen.withDense(DenseThreshold.choose(maps.get(options.indexOf(chosen)), scans, window,
                     r.inputSize(), chosen.threshold().threshold(),
                     chosen.minComponent() == null ? 0 : chosen.minComponent().minMl()));
@@ -360,19 +365,30 @@ final class SegmentationRun {
             }
             DenseThreshold.Choice dense = chosen.dense();
             if (dense != null) {
-                progress.accept(dense.cut().splitsDensity()
-                        ? String.format(Locale.ROOT, "%s pixels from %.0f HU cut at %.2f: %s Dice %.4f, volume error %.1f%% "
-                                        + "(one threshold: %.4f, %.1f%%)", name, dense.cut().denseFromHu(),
-                                dense.cut().denseThreshold(), scansName, dense.dice(), 100 * dense.volumeError(),
-                                dense.diceSingle(), 100 * dense.volumeErrorSingle())
-                        : String.format(Locale.ROOT, "%s one threshold for every pixel (%s Dice %.4f, volume error %.1f%%): "
-                                        + "no threshold for the pixels from %.0f HU lowers the volume error by %.0f points "
-                                        + "within %.3f Dice", name, scansName, dense.diceSingle(),
-                                100 * dense.volumeErrorSingle(), MaskCut.DENSE_FROM_HU,
-                                100 * DenseThreshold.VOLUME_ERROR_GAIN, DenseThreshold.DICE_TIE));
+                progress.accept(describe(name, scansName, dense, threshold.threshold()));
             }
         }
         return chosen;
+    }
+
+    /** The progress line of a dense threshold choice, against the single {@code threshold} it started from. */
+    static String describe(String name, String scansName, DenseThreshold.Choice dense, float threshold) {
+        MaskCut cut = dense.cut();
+        String against = String.format(Locale.ROOT, "one threshold %.1f for every pixel: %.4f, %.1f%%", threshold,
+                dense.diceSingle(), 100 * dense.volumeErrorSingle());
+        if (cut.splitsDensity()) {
+            return String.format(Locale.ROOT, "%s pixels from %.0f HU cut at %.2f, the others at %.1f: %s Dice %.4f, "
+                            + "volume error %.1f%% (%s)", name, cut.denseFromHu(), cut.denseThreshold(), cut.threshold(),
+                    scansName, dense.dice(), 100 * dense.volumeError(), against);
+        }
+        if (cut.threshold() != threshold) {
+            return String.format(Locale.ROOT, "%s one threshold %.1f for every pixel: %s Dice %.4f, volume error %.1f%% (%s)",
+                    name, cut.threshold(), scansName, dense.dice(), 100 * dense.volumeError(), against);
+        }
+        return String.format(Locale.ROOT, "%s one threshold for every pixel (%s Dice %.4f, volume error %.1f%%): no "
+                        + "threshold for the pixels from %.0f HU, with the others', lowers the volume error by %.0f "
+                        + "points within %.3f Dice", name, scansName, dense.diceSingle(), 100 * dense.volumeErrorSingle(),
+                MaskCut.DENSE_FROM_HU, 100 * DenseThreshold.VOLUME_ERROR_GAIN, DenseThreshold.DICE_TIE);
     }
 
     /**

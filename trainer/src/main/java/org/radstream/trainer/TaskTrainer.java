@@ -190,12 +190,15 @@ public final class TaskTrainer {
             if (!selectionScans.isEmpty()) {
                 metrics.put("selection_scans", (double) selectionScans.size());
             }
-            metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) result.threshold().threshold());
-            metrics.put(chosenOn + "_dice_at_0_5", result.threshold().diceAtHalf());
             MaskCut cut = result.cut();
+            metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) cut.threshold());
+            metrics.put(chosenOn + "_dice_at_0_5", result.threshold().diceAtHalf());
             if (cut.splitsDensity()) {
                 metrics.put(SegmentationModel.DENSE_FROM_HU_METRIC, cut.denseFromHu());
                 metrics.put(SegmentationModel.DENSE_MASK_THRESHOLD_METRIC, (double) cut.denseThreshold());
+            }
+            if (!cut.equals(MaskCut.single(result.threshold().threshold()))) {
+                metrics.put(chosenOn + "_one_threshold", (double) result.threshold().threshold());
                 metrics.put(chosenOn + "_dice_one_threshold", result.dense().diceSingle());
                 metrics.put(chosenOn + "_volume_error", result.dense().volumeError());
                 metrics.put(chosenOn + "_volume_error_one_threshold", result.dense().volumeErrorSingle());

@@ -99,6 +99,21 @@ class DenseThresholdTest {
     }
 
     @Test
+    void theOtherPixelsThresholdIsChosenWithTheDenseOne() {
+        // read at 0.2 for every pixel, the ground glass's border ring (0.25) is taken and the
+        // consolidation (0.08) is not; the ring is lung (-850 HU), so cutting the others higher and
+        // the dense pixels lower reads both lesions exactly
+        DenseThreshold.Choice c = DenseThreshold.choose(List.<float[][]>of(maps(0.08f)), List.of(scan()), Window.LUNG,
+                SIZE, 0.2f, 0);
+        assertThat(c.diceSingle()).isLessThan(0.5);
+        assertThat(c.volumeErrorSingle()).isEqualTo(1.0); // 16 + 48 ring voxels for 32 true ones
+        // pairs are tried from 0.2's own, then 0.5, 0.4, 0.6 ...: 0.5 is the first exact one
+        assertThat(c.cut()).isEqualTo(new MaskCut(0.5f, MaskCut.DENSE_FROM_HU, 0.05f));
+        assertThat(c.dice()).isEqualTo(1.0);
+        assertThat(c.volumeError()).isEqualTo(0.0);
+    }
+
+    @Test
     void withoutAGainOneThresholdStays() {
         DenseThreshold.Choice c = DenseThreshold.choose(List.<float[][]>of(maps(0.6f)), List.of(scan()), Window.LUNG, SIZE, 0.5f, 0);
         assertThat(c.cut()).isEqualTo(MaskCut.single(0.5f));

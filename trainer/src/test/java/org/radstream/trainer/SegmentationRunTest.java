@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.radstream.imaging.Window;
 import org.radstream.models.Architectures;
+import org.radstream.models.MaskCut;
 import org.radstream.models.NetworkSpec;
 import org.radstream.models.SegmentationTraining;
 import org.radstream.models.TrainingSettings;
@@ -28,6 +29,28 @@ class SegmentationRunTest {
     }
 
     @Test
+    void aLesionTaskInTheLungWindowChoosesItsThresholdsForTheDenseAndTheOtherPixelsLast() throws Exception {
+        TrainingRecipe r = smallRecipe(2);
+        List<String> progress = new ArrayList<>();
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            SegmentationRun.Result result = SegmentationRun.run(model, Window.LUNG, false, true, train, validation, r,
+                    "lesions", progress::add);
+            assertThat(result.dense()).isNotNull();
+            assertThat(result.dense().diceSingle()).isEqualTo(result.minComponent().dice());
+            assertThat(result.finalDice()).isEqualTo(result.dense().dice())
+                    .isGreaterThanOrEqualTo(result.minComponent().dice() - DenseThreshold.DICE_TIE);
+            if (result.cut().equals(MaskCut.single(result.threshold().threshold()))) {
+                assertThat(progress).anyMatch(l -> l.startsWith("lesions one threshold for every pixel (validation Dice "));
+            } else {
+                assertThat(result.dense().volumeError())
+                        .isLessThan(result.dense().volumeErrorSingle() - DenseThreshold.VOLUME_ERROR_GAIN);
+                assertThat(progress).anyMatch(l -> l.startsWith(result.cut().splitsDensity()
+                        ? "lesions pixels from -250 HU cut at " : "lesions one threshold "));
+            }
+        }
+    }
+
+    @Test
     void endsOnTheBestEpochsWeightsAndItsDice() throws Exception {
         TrainingRecipe r = smallRecipe(6);
         List<String> progress = new ArrayList<>();
@@ -41,18 +64,10 @@ class SegmentationRunTest {
             assertThat(result.threshold().diceAtHalf()).isCloseTo(best, within(1e-9));
             assertThat(result.threshold().dice()).isGreaterThanOrEqualTo(best);
             assertThat(progress).anyMatch(l -> l.startsWith("disks mask threshold "));
-            // a lung-window task: the dense pixels' threshold is judged last and can only add
-            assertThat(result.dense()).isNotNull();
-            assertThat(result.dense().diceSingle()).isEqualTo(result.threshold().dice());
-            assertThat(result.finalDice()).isEqualTo(result.dense().dice())
-                    .isGreaterThanOrEqualTo(result.threshold().dice() - DenseThreshold.DICE_TIE);
-            if (result.cut().splitsDensity()) {
-                assertThat(result.dense().volumeError())
-                        .isLessThan(result.dense().volumeErrorSingle() - DenseThreshold.VOLUME_ERROR_GAIN);
-                assertThat(progress).anyMatch(l -> l.startsWith("disks pixels from -250 HU cut at "));
-            } else {
-                assertThat(progress).anyMatch(l -> l.startsWith("disks one threshold for every pixel"));
-            }
+            // an organ task (no components pruned) keeps one threshold, even in the lung window
+            assertThat(result.dense()).isNull();
+            assertThat(result.cut()).isEqualTo(MaskCut.single(result.threshold().threshold()));
+            assertThat(result.finalDice()).isEqualTo(result.threshold().dice());
             // the model now scores what the run says it kept, not what the last epoch scored
             try (SegmentationTraining t = SegmentationTraining.start(model, 3, 32, 32, new TrainingSettings(1, 4, 0.01f, 1))) {
                 double now = Evaluator.meanDice(SegmentationRun.liveModel(t, Window.LUNG, r, false), validation);

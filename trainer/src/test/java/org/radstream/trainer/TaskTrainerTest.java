@@ -32,6 +32,23 @@ class TaskTrainerTest {
         return new ScanData(id, new Volume(hu, size, size, depth, 1, 1, 2), truth, null, null);
     }
 
+    /**
+     * {@link #disks} with an unlabelled structure in the infection HU band beside them (a vessel's
+     * partial volume, say): a candidate that is not infection.
+     */
+    static ScanData disksBesideAVessel(String id, int size, int depth) {
+        ScanData d = disks(id, size, depth);
+        float[] hu = d.hu().hu().clone();
+        for (int z = 2; z < 4; z++) {
+            for (int y = 2; y < 6; y++) {
+                for (int x = size - 6; x < size - 2; x++) {
+                    hu[(z * size + y) * size + x] = -500f;
+                }
+            }
+        }
+        return new ScanData(id, new Volume(hu, size, size, depth, 1, 1, 2), d.label(), null, null);
+    }
+
     private final List<ScanData> train = List.of(disks("a", 32, 6), disks("b", 32, 6));
     private final List<ScanData> validation = List.of(disks("c", 32, 6));
 
@@ -422,8 +439,11 @@ class TaskTrainerTest {
         ModelStore store = new ModelStore(dir.resolve("store"));
         List<String> progress = new ArrayList<>();
         TaskTrainer trainer = new TaskTrainer(store, new QualityGate(0.0), p -> { }, progress::add);
+        // a vessel beside the lesions: the classifier has negatives to learn from whatever the infection network reads
+        List<ScanData> train = List.of(disksBesideAVessel("a", 32, 6), disksBesideAVessel("b", 32, 6));
+        List<ScanData> validation = List.of(disksBesideAVessel("c", 32, 6));
         trainer.train(TrainingTask.INFECTION, train, validation, r);
-        List<ScanData> selection = List.of(disks("s1", 32, 6), disks("s2", 32, 6));
+        List<ScanData> selection = List.of(disksBesideAVessel("s1", 32, 6), disksBesideAVessel("s2", 32, 6));
 
         TaskTrainer.Outcome out = trainer.train(TrainingTask.INFECTION_CLASSIFIER, train, validation,
                 r.withClassifier(32, 1), TaskTrainer.VesselMethod.SINGLE, List.of(), selection);
