@@ -152,7 +152,7 @@ public final class ModelEvaluation implements EvaluationMethod {
         Mask3D lungTruth = c.truth(scan, "lung");
         Mask3D infTruth = c.truth(scan, "infection");
         ScanData data = new ScanData(scan.scanId(), v, lungTruth, null, null);
-        Mask3D lung = Components.keepLargest(Evaluator.segment(TaskTrainer.sliceModel(lungM), data), 2, Connectivity.FACE);
+        Mask3D lung = TaskTrainer.lungs(lungM, data);
         Mask3D inf = InfectedLung.reaching(lung, Evaluator.segment(TaskTrainer.sliceModel(infM), data));
         if (clf != null) {
             inf = filter(inf, v, clf);

@@ -390,7 +390,7 @@ public final class TaskTrainer {
     }
 
     /** A scan's lungs as the workers make them: the lung model's mask, its two largest components. */
-    private static Mask3D lungs(SegmentationModel lungModel, ScanData scan) throws Exception {
+    static Mask3D lungs(SegmentationModel lungModel, ScanData scan) throws Exception {
         return Components.keepLargest(Evaluator.segment(sliceModel(lungModel), scan), 2, Connectivity.FACE);
     }
 
