@@ -33,7 +33,7 @@ final class TrainerCommand implements Callable<Integer> {
     ClusterOptions cluster;
 
     @Option(names = "--work-dir", defaultValue = "trainer-work",
-            description = "Image archive and state directory. Default ${DEFAULT-VALUE}.")
+            description = "Image archive and training state (which labels each task last trained on, runs not finished, labels dead-lettered); keep it across restarts. Default ${DEFAULT-VALUE}.")
     Path workDir;
 
     @Option(names = "--model-store", defaultValue = "models-default",

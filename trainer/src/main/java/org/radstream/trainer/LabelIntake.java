@@ -25,8 +25,11 @@ final class LabelIntake {
     record Incoming(String key, CorrectedLabel label, byte[] raw, String topic, int partition, long offset,
                     Instant receivedAt) {}
 
-    /** An accepted label with its decoded mask. */
-    record Accepted(CorrectedLabel label, Mask3D mask, Instant acceptedAt) {
+    /**
+     * An accepted label with its decoded mask, its key and its offset on the label topic (a
+     * corrected label is a new offset under the same key).
+     */
+    record Accepted(String key, long offset, CorrectedLabel label, Mask3D mask, Instant acceptedAt) {
         String seriesUid() { return label.getSeriesUid().toString(); }
         String task() { return label.getTask().toString(); }
     }
@@ -56,7 +59,7 @@ final class LabelIntake {
         switch (v.kind()) {
             case ACCEPTED -> {
                 pending.remove(in.key());
-                Accepted a = new Accepted(in.label(), v.mask(), in.receivedAt());
+                Accepted a = new Accepted(in.key(), in.offset(), in.label(), v.mask(), in.receivedAt());
                 accepted.put(in.key(), a);
                 sink.accepted(a);
             }
@@ -111,10 +114,5 @@ final class LabelIntake {
     /** Accepted labels of a task, oldest first. */
     synchronized List<Accepted> accepted(String task) {
         return accepted.values().stream().filter(a -> a.task().equals(task)).toList();
-    }
-
-    /** Accepted labels of a task that arrived after {@code since}. */
-    synchronized int acceptedSince(String task, Instant since) {
-        return (int) accepted.values().stream().filter(a -> a.task().equals(task) && a.acceptedAt().isAfter(since)).count();
     }
 }

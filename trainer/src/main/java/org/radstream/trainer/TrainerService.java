@@ -62,7 +62,10 @@ import org.slf4j.LoggerFactory;
  * store from radstream.labels.corrected (re-read from the start of the compacted topic at every
  * start), refuses bad labels onto radstream.labels.rejected, trains a task after every N new
  * labels or every T hours (and on demand), and publishes what passes the quality gate to the
- * model store and radstream.models. HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
+ * model store and radstream.models. What it has trained on and dead-lettered is kept in its work
+ * directory ({@link TrainingLedger}): after a restart, labels a finished run trained on are not new
+ * again, a run the last process did not finish runs again, and no label is refused twice; triggers
+ * wait until the label store has been read to the end. HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
  * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
  * {@code GET /runs} (every training run so far as JSON: the gate's decision and scores, the version
  * published or where the refused challenger was kept, or why the run failed), {@code GET /metrics},
@@ -84,7 +87,8 @@ public final class TrainerService implements AutoCloseable {
     private final List<KafkaConsumer<String, byte[]>> consumers = new CopyOnWriteArrayList<>();
     private final ExecutorService training = Executors.newSingleThreadExecutor(r -> new Thread(r, "trainer-training"));
     private final ScheduledExecutorService triggers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "trainer-triggers"));
-    private final Map<String, Instant> lastTrained = new ConcurrentHashMap<>();
+    private final TrainingLedger ledger;
+    private final AtomicBoolean labelsRead = new AtomicBoolean();
     private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
     private final List<TaskTrainer.Outcome> outcomes = new CopyOnWriteArrayList<>();
     private final List<Run> runs = new CopyOnWriteArrayList<>();
@@ -96,6 +100,7 @@ public final class TrainerService implements AutoCloseable {
         this.settings = settings;
         this.topics = topics;
         this.archive = new ImageArchive(settings.archiveDir());
+        this.ledger = TrainingLedger.open(settings.workDir().resolve(TrainingLedger.FILE));
         this.intake = new LabelIntake(this::header, settings.pendingTimeout(), new LabelIntake.Sink() {
             @Override
             public void refused(LabelIntake.Incoming label, String reason) {
@@ -136,8 +141,9 @@ public final class TrainerService implements AutoCloseable {
         archiver.start();
         labels.start();
         Instant now = Instant.now();
-        for (TrainingTask t : TrainingTask.labelled()) {
-            lastTrained.put(t.id(), Instant.EPOCH);
+        for (TrainingTask t : TrainingTask.values()) {
+            ledger.interrupted(t.id()).ifPresent(at -> log.warn("training {} started {} did not finish (the trainer "
+                    + "stopped or crashed during it); it runs again once the label store has been read", t.id(), at));
         }
         triggers.scheduleWithFixedDelay(() -> checkTriggers(now), 1, 1, TimeUnit.SECONDS);
         if (http != null) {
@@ -174,6 +180,12 @@ public final class TrainerService implements AutoCloseable {
         for (TrainingTask t : TrainingTask.labelled()) {
             b.append("radstream_trainer_labels_accepted{task=\"").append(t.id()).append("\"} ")
                     .append(acceptedLabels(t.id())).append('\n');
+        }
+        b.append("# HELP radstream_trainer_labels_untrained accepted labels no finished training run has learnt from yet, per task\n")
+                .append("# TYPE radstream_trainer_labels_untrained gauge\n");
+        for (TrainingTask t : TrainingTask.labelled()) {
+            b.append("radstream_trainer_labels_untrained{task=\"").append(t.id()).append("\"} ")
+                    .append(untrainedLabels(t.id())).append('\n');
         }
         b.append("# HELP radstream_trainer_runs_total training runs, per task and gate decision\n")
                 .append("# TYPE radstream_trainer_runs_total counter\n");
@@ -284,10 +296,14 @@ public final class TrainerService implements AutoCloseable {
                     .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
             while (running.get()) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
                     if (r.value() == null) {
                         continue; // tombstone: a deleted label
+                    }
+                    if (ledger.deadLettered(r.partition(), r.offset())) {
+                        continue; // refused before a restart, with its reason on the dead-letter topic
                     }
                     LabelIntake.Incoming in;
                     try {
@@ -305,6 +321,12 @@ public final class TrainerService implements AutoCloseable {
                     }
                 }
                 intake.expire(Instant.now());
+                if (!labelsRead.get() && parts.stream().allMatch(p -> consumer.position(p) >= end.get(p))) {
+                    labelsRead.set(true);
+                    log.info("label store read up to where it ended at the start ({} records): {} labels accepted, {} waiting for their images",
+                            end.values().stream().mapToLong(Long::longValue).sum(),
+                            TrainingTask.labelled().stream().mapToInt(t -> acceptedLabels(t.id())).sum(), pendingLabels());
+                }
             }
         } catch (WakeupException e) {
             if (running.get()) {
@@ -331,6 +353,7 @@ public final class TrainerService implements AutoCloseable {
         Topic<String, DeadLetter> t = topics.labelsRejected();
         producer.send(new ProducerRecord<>(t.name(), in.key(), t.valueSerde().serializer().serialize(t.name(), d)));
         producer.flush();
+        ledger.deadLetter(in.partition(), in.offset());
     }
 
     private void announce(ModelPublished published) {
@@ -346,18 +369,27 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
+    /**
+     * Queues the runs that are due: a task with N labels its last finished run did not train on, or
+     * with any such label T after that run (or after the start), or whose run the last process did
+     * not finish. Nothing is due before the label store has been read to the end: a count reached
+     * half-way through the replay would train on half of it.
+     */
     private void checkTriggers(Instant started) {
+        if (!labelsRead.get()) {
+            return;
+        }
         try {
             Instant now = Instant.now();
-            for (TrainingTask t : TrainingTask.labelled()) {
-                Instant last = lastTrained.get(t.id());
-                int fresh = intake.acceptedSince(t.id(), last);
+            for (TrainingTask t : TrainingTask.values()) {
+                boolean interrupted = ledger.interrupted(t.id()).isPresent();
+                int fresh = TrainingTask.labelled().contains(t) ? untrainedLabels(t.id()) : 0;
                 boolean byCount = settings.labelsPerTraining() > 0 && fresh >= settings.labelsPerTraining();
                 boolean byTime = !settings.trainingInterval().isZero() && fresh > 0
-                        && !(last.equals(Instant.EPOCH) ? started : last).plus(settings.trainingInterval()).isAfter(now);
-                if ((byCount || byTime) && queued.putIfAbsent(t.id(), Boolean.TRUE) == null) {
-                    lastTrained.put(t.id(), now);
-                    log.info("training {} triggered: {} new labels ({})", t.id(), fresh, byCount ? "count" : "interval");
+                        && !ledger.lastFinished(t.id()).orElse(started).plus(settings.trainingInterval()).isAfter(now);
+                if ((interrupted || byCount || byTime) && queued.putIfAbsent(t.id(), Boolean.TRUE) == null) {
+                    log.info("training {} triggered: {} new labels ({})", t.id(), fresh,
+                            interrupted ? "its last run did not finish" : byCount ? "count" : "interval");
                     training.submit(() -> {
                         try {
                             return runTraining(t);
@@ -433,23 +465,53 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
+    /**
+     * A run, recorded in the ledger when it starts and when it finishes (published, refused or
+     * failed: a failed run is not repeated until new labels arrive or it is asked for). A run the
+     * trainer's own shutdown interrupts is not recorded as finished, so it runs again at the next
+     * start, as one a crash interrupts does.
+     */
     private TaskTrainer.Outcome runTraining(TrainingTask task) throws Exception {
         Instant started = Instant.now();
+        List<LabelIntake.Accepted> labels = intake.accepted(labelTask(task));
+        ledger.started(task.id(), started);
         try {
-            TaskTrainer.Outcome outcome = train(task);
+            TaskTrainer.Outcome outcome = train(task, labels);
             outcomes.add(outcome);
-            runs.add(new Run(task.id(), started, Instant.now(), outcome, null));
+            Run run = new Run(task.id(), started, Instant.now(), outcome, null);
+            runs.add(run);
+            ledger.finished(task.id(), run.finishedAt(), run.result(), labels);
             return outcome;
         } catch (Exception | Error e) {
+            if (!running.get()) {
+                log.warn("training {} stopped by the trainer's shutdown; it runs again at the next start", task.id());
+                throw e;
+            }
             log.error("training {} failed", task.id(), e);
-            runs.add(new Run(task.id(), started, Instant.now(), null, e.getMessage() == null ? e.toString() : e.getMessage()));
+            Run run = new Run(task.id(), started, Instant.now(), null, e.getMessage() == null ? e.toString() : e.getMessage());
+            runs.add(run);
+            ledger.finished(task.id(), run.finishedAt(), run.result(), labels);
             throw e;
         }
     }
 
-    private TaskTrainer.Outcome train(TrainingTask task) throws Exception {
-        String labelTask = task == TrainingTask.INFECTION_CLASSIFIER ? "infection" : task.id();
-        List<LabelIntake.Accepted> labels = new ArrayList<>(intake.accepted(labelTask));
+    /** The task whose labels a task trains on (the classifier learns from the infection labels). */
+    private static String labelTask(TrainingTask task) {
+        return task == TrainingTask.INFECTION_CLASSIFIER ? "infection" : task.id();
+    }
+
+    /** Accepted labels of a task that no finished run has trained on yet (new, or corrected since). */
+    int untrainedLabels(String task) {
+        return ledger.fresh(task, intake.accepted(task));
+    }
+
+    /** Whether the label store has been read to the end offsets it had when the trainer started. */
+    public boolean labelsRead() {
+        return labelsRead.get();
+    }
+
+    private TaskTrainer.Outcome train(TrainingTask task, List<LabelIntake.Accepted> accepted) throws Exception {
+        List<LabelIntake.Accepted> labels = new ArrayList<>(accepted);
         labels.sort(Comparator.comparing(LabelIntake.Accepted::seriesUid));
         List<ScanData> train = new ArrayList<>();
         List<ScanData> validation = new ArrayList<>();

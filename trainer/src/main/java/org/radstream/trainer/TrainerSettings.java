@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * @param bootstrapServers  Kafka bootstrap servers
  * @param groupId           consumer group of the image-archive consumer (labels are re-read from the start of the compacted topic)
- * @param workDir           the trainer's directory: image archive ({@code archive/}) and state
+ * @param workDir           the trainer's directory: image archive ({@code archive/}) and training state ({@link TrainingLedger})
  * @param modelStore        model-store root the trainer publishes into (the workers read the same one)
  * @param deidSecret        secret of the keyed hash that replaces patient ids in the archive (≥ 16 bytes)
  * @param httpPort          port of POST /labels; 0 picks a free one; -1 disables the server

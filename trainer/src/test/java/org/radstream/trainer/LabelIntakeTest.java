@@ -38,8 +38,10 @@ class LabelIntakeTest {
     }
 
     private LabelIntake.Incoming in(CorrectedLabel l, Instant at) {
-        return new LabelIntake.Incoming(l.getSeriesUid() + ":" + l.getTask(), l, new byte[] {1}, "t", 0, 0, at);
+        return new LabelIntake.Incoming(l.getSeriesUid() + ":" + l.getTask(), l, new byte[] {1}, "t", 0, offset++, at);
     }
+
+    private long offset;
 
     @Test
     void labelWaitsForItsImagesAndIsUsedWhenTheyArrive() throws Exception {
@@ -91,8 +93,10 @@ class LabelIntakeTest {
         archive.store(Fixtures.assemble("7.6", "chest", 16, 4));
         intake.offer(in(LabelMaker.label("7.6", "lung", new Mask3D(16, 16, 4), "dr", "hu-bootstrap", null), t0));
         intake.offer(in(LabelMaker.label("7.6", "lung", Fixtures.truth(16, 4), "dr", "radiologist", null), t0.plusSeconds(5)));
-        assertThat(intake.accepted("lung")).singleElement()
-                .satisfies(a -> assertThat(a.label().getSource()).isEqualTo("radiologist"));
-        assertThat(intake.acceptedSince("lung", t0)).isEqualTo(1);
+        assertThat(intake.accepted("lung")).singleElement().satisfies(a -> {
+            assertThat(a.label().getSource()).isEqualTo("radiologist");
+            assertThat(a.key()).isEqualTo("7.6:lung");
+            assertThat(a.offset()).isEqualTo(1);
+        });
     }
 }

@@ -32,7 +32,9 @@ import org.radstream.schemas.Topics;
  * chest task topic and are archived, the second accepted label triggers training, a version is
  * published on radstream.models and the model store holds it; a mask of the wrong size, an
  * unknown task and a label for a series that never arrives are each refused on the dead-letter
- * topic with their reason, and the trainer keeps working.
+ * topic with their reason, and the trainer keeps working. Restarted on the same work directory, it
+ * re-reads the labels without training again or refusing any twice; restarted after a run it did
+ * not finish, it runs that task again.
  */
 class TrainerIT {
     @TempDir
@@ -142,6 +144,51 @@ class TrainerIT {
             assertThat(http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/metrics")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body())
                     .contains("radstream_trainer_runs_total{task=\"liver\",decision=\"failed\"} 1\n");
+        }
+        assertThat(deadLetters(broker.bootstrap, topics)).hasSize(3);
+
+        // a restart re-reads the label store from the start: no label is new again, none is refused twice
+        try (TrainerService restarted = TrainerService.start(settings, topics)) {
+            waitFor(restarted::labelsRead, Duration.ofSeconds(60));
+            assertThat(restarted.acceptedLabels("lung")).isEqualTo(2);
+            assertThat(restarted.untrainedLabels("lung")).isZero();
+            Thread.sleep(3000); // three trigger checks: none may start a run
+            assertThat(restarted.runs()).isEmpty();
+            assertThat(restarted.metricsText()).contains("radstream_trainer_labels_refused_total 0\n",
+                    "radstream_trainer_labels_untrained{task=\"lung\"} 0\n");
+        }
+        assertThat(deadLetters(broker.bootstrap, topics)).hasSize(3);
+        assertThat(new ModelStore(dir.resolve("store")).latest("lung"))
+                .hasValueSatisfying(a -> assertThat(a.metadata().version()).isEqualTo(1));
+
+        // a run the trainer started and did not finish (it crashed during it) runs again after the restart
+        TrainingLedger.open(dir.resolve("work").resolve(TrainingLedger.FILE)).started("lung", java.time.Instant.now());
+        try (TrainerService resumed = TrainerService.start(settings, topics)) {
+            waitFor(() -> resumed.runs().size() == 1, Duration.ofSeconds(180));
+            assertThat(resumed.runs().get(0).task()).isEqualTo("lung");
+            assertThat(resumed.runs().get(0).result()).isIn("published", "refused");
+        }
+        TrainingLedger after = TrainingLedger.open(dir.resolve("work").resolve(TrainingLedger.FILE));
+        assertThat(after.interrupted("lung")).isEmpty();
+        assertThat(after.task("lung")).hasValueSatisfying(t -> assertThat(t.labels()).containsOnlyKeys("2.1:lung", "2.2:lung"));
+    }
+
+    /** Every record on the label dead-letter topic, read from its start to its end. */
+    private static List<DeadLetter> deadLetters(String bootstrap, Topics topics) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrap)) {
+            List<org.apache.kafka.common.TopicPartition> parts = consumer.partitionsFor(topics.labelsRejected().name()).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(parts);
+            List<DeadLetter> out = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+                    out.add(topics.labelsRejected().valueSerde().deserializer().deserialize(r.topic(), r.value()));
+                }
+            }
+            return out;
         }
     }
 

@@ -1,0 +1,166 @@
+package org.radstream.trainer;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the trainer has done, kept on disk in its work directory so that a restart neither redoes
+ * nor forgets it. The label store is re-read from the start of the compacted topic at every start,
+ * so without this every label would look new after a restart and every task would retrain (hours
+ * of CPU each), and every bad label would be dead-lettered again.
+ *
+ * <p>Per task it keeps the labels the last finished run trained on (key → offset on the label
+ * topic: a corrected label is a new offset under the same key, so it counts as new), when that run
+ * finished, and a run started and not finished: a run the previous process did not finish (it
+ * crashed or was killed) is reported as interrupted, and its labels are still new. It also keeps the
+ * label records already dead-lettered (partition and offset), which are not refused twice.
+ *
+ * <p>Written whole to a temporary file and moved into place at every change, so a crash leaves
+ * the old or the new state, never half of one. An unreadable file is logged and set aside (the
+ * trainer then starts as if new: at worst a run is repeated), not fatal.
+ */
+final class TrainingLedger {
+    private static final Logger log = LoggerFactory.getLogger(TrainingLedger.class);
+    static final String FILE = "training-state.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * One task's record: the last finished run (ISO-8601 instant, result, the labels it trained on)
+     * and a run in progress (its start; null: none).
+     */
+    record TaskState(String finishedAt, String result, Map<String, Long> labels, String runningSince) {
+        TaskState {
+            labels = labels == null ? Map.of() : Map.copyOf(labels);
+        }
+    }
+
+    /** The file's content. */
+    record State(Map<String, TaskState> tasks, Map<Integer, TreeSet<Long>> deadLettered) {}
+
+    private final Path file;
+    private final Map<String, TaskState> tasks;
+    private final Map<Integer, TreeSet<Long>> deadLettered;
+    private final Map<String, Instant> interrupted = new TreeMap<>();
+
+    private TrainingLedger(Path file, State state) {
+        this.file = file;
+        this.tasks = new TreeMap<>(state.tasks() == null ? Map.of() : state.tasks());
+        this.deadLettered = new TreeMap<>();
+        if (state.deadLettered() != null) {
+            state.deadLettered().forEach((p, offsets) -> deadLettered.put(p, new TreeSet<>(offsets)));
+        }
+        this.tasks.forEach((task, s) -> {
+            if (s.runningSince() != null) {
+                interrupted.put(task, Instant.parse(s.runningSince()));
+            }
+        });
+    }
+
+    /** The ledger in {@code file}; empty when there is none yet or it cannot be read. */
+    static TrainingLedger open(Path file) {
+        if (!Files.exists(file)) {
+            return new TrainingLedger(file, new State(Map.of(), Map.of()));
+        }
+        try {
+            return new TrainingLedger(file, JSON.readValue(file.toFile(), new TypeReference<State>() {}));
+        } catch (IOException | RuntimeException e) {
+            Path aside = file.resolveSibling(file.getFileName() + ".unreadable-" + System.currentTimeMillis());
+            log.warn("training state {} is unreadable ({}); moved to {} and starting afresh: tasks with labels retrain",
+                    file, e.toString(), aside);
+            try {
+                Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException moveFailed) {
+                log.warn("could not move {} aside: {}", file, moveFailed.toString());
+            }
+            return new TrainingLedger(file, new State(Map.of(), Map.of()));
+        }
+    }
+
+    /** How many of {@code labels} the task's last finished run did not train on (new, or corrected since). */
+    synchronized int fresh(String task, Collection<LabelIntake.Accepted> labels) {
+        TaskState s = tasks.get(task);
+        Map<String, Long> covered = s == null ? Map.of() : s.labels();
+        int n = 0;
+        for (LabelIntake.Accepted a : labels) {
+            Long offset = covered.get(a.key());
+            if (offset == null || offset != a.offset()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** When the task's last run finished (published, refused or failed). */
+    synchronized Optional<Instant> lastFinished(String task) {
+        TaskState s = tasks.get(task);
+        return s == null || s.finishedAt() == null ? Optional.empty() : Optional.of(Instant.parse(s.finishedAt()));
+    }
+
+    /** When the run the previous process started and did not finish started; empty once the task runs again. */
+    synchronized Optional<Instant> interrupted(String task) {
+        return Optional.ofNullable(interrupted.get(task));
+    }
+
+    /** A run of the task starts. */
+    synchronized void started(String task, Instant at) {
+        TaskState s = tasks.get(task);
+        tasks.put(task, s == null ? new TaskState(null, null, Map.of(), at.toString())
+                : new TaskState(s.finishedAt(), s.result(), s.labels(), at.toString()));
+        interrupted.remove(task);
+        save();
+    }
+
+    /** A run of the task finished with {@code result}, having trained on {@code labels}. */
+    synchronized void finished(String task, Instant at, String result, Collection<LabelIntake.Accepted> labels) {
+        Map<String, Long> covered = new TreeMap<>();
+        for (LabelIntake.Accepted a : labels) {
+            covered.put(a.key(), a.offset());
+        }
+        tasks.put(task, new TaskState(at.toString(), result, covered, null));
+        save();
+    }
+
+    /** Whether the label record at {@code partition}/{@code offset} was dead-lettered already. */
+    synchronized boolean deadLettered(int partition, long offset) {
+        TreeSet<Long> offsets = deadLettered.get(partition);
+        return offsets != null && offsets.contains(offset);
+    }
+
+    /** The label record at {@code partition}/{@code offset} has been dead-lettered. */
+    synchronized void deadLetter(int partition, long offset) {
+        if (deadLettered.computeIfAbsent(partition, p -> new TreeSet<>()).add(offset)) {
+            save();
+        }
+    }
+
+    /** The task's record, for tests and logs. */
+    synchronized Optional<TaskState> task(String task) {
+        return Optional.ofNullable(tasks.get(task));
+    }
+
+    private void save() {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(),
+                    new State(new LinkedHashMap<>(tasks), new TreeMap<>(deadLettered)));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the training state " + file, e);
+        }
+    }
+}

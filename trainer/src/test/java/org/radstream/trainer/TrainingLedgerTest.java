@@ -1,0 +1,100 @@
+package org.radstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.imaging.Mask3D;
+
+class TrainingLedgerTest {
+    @TempDir
+    Path dir;
+
+    private final Instant t0 = Instant.parse("2026-12-06T08:00:00Z");
+
+    private static LabelIntake.Accepted label(String series, long offset) {
+        Mask3D mask = new Mask3D(4, 4, 2);
+        return new LabelIntake.Accepted(series + ":lung", offset, LabelMaker.label(series, "lung", mask, "dr", "radiologist", null),
+                mask, Instant.EPOCH);
+    }
+
+    @Test
+    void labelsAFinishedRunTrainedOnAreNotNewAgainAfterARestartButCorrectionsAre() {
+        Path file = dir.resolve(TrainingLedger.FILE);
+        TrainingLedger ledger = TrainingLedger.open(file);
+        List<LabelIntake.Accepted> first = List.of(label("1.1", 0), label("1.2", 1));
+        assertThat(ledger.fresh("lung", first)).isEqualTo(2);
+        ledger.started("lung", t0);
+        ledger.finished("lung", t0.plusSeconds(60), "published", first);
+        assertThat(ledger.fresh("lung", first)).isZero();
+
+        TrainingLedger reopened = TrainingLedger.open(file);
+        assertThat(reopened.fresh("lung", first)).isZero();
+        assertThat(reopened.lastFinished("lung")).contains(t0.plusSeconds(60));
+        assertThat(reopened.interrupted("lung")).isEmpty();
+        // a corrected label is a new offset under the same key; a label of a new series is new
+        assertThat(reopened.fresh("lung", List.of(label("1.1", 5), label("1.2", 1), label("1.3", 6)))).isEqualTo(2);
+        // another task's labels are its own
+        assertThat(reopened.fresh("liver", first)).isEqualTo(2);
+        assertThat(reopened.lastFinished("liver")).isEmpty();
+    }
+
+    @Test
+    void aRunStartedAndNotFinishedIsInterruptedAfterARestartAndItsLabelsStayNew() {
+        Path file = dir.resolve(TrainingLedger.FILE);
+        TrainingLedger ledger = TrainingLedger.open(file);
+        List<LabelIntake.Accepted> first = List.of(label("1.1", 0));
+        ledger.started("lung", t0);
+        ledger.finished("lung", t0.plusSeconds(60), "refused", first);
+        List<LabelIntake.Accepted> more = List.of(label("1.1", 0), label("1.2", 3));
+        ledger.started("lung", t0.plusSeconds(3600));
+        assertThat(ledger.interrupted("lung")).as("this process's own run is not interrupted").isEmpty();
+        // the process dies here
+
+        TrainingLedger reopened = TrainingLedger.open(file);
+        assertThat(reopened.interrupted("lung")).contains(t0.plusSeconds(3600));
+        assertThat(reopened.fresh("lung", more)).isEqualTo(1);
+        assertThat(reopened.lastFinished("lung")).contains(t0.plusSeconds(60));
+        reopened.started("lung", t0.plusSeconds(7200));
+        assertThat(reopened.interrupted("lung")).as("running again").isEmpty();
+        reopened.finished("lung", t0.plusSeconds(7300), "published", more);
+        assertThat(TrainingLedger.open(file).interrupted("lung")).isEmpty();
+        assertThat(TrainingLedger.open(file).task("lung")).hasValueSatisfying(s -> {
+            assertThat(s.result()).isEqualTo("published");
+            assertThat(s.labels()).containsEntry("1.1:lung", 0L).containsEntry("1.2:lung", 3L).hasSize(2);
+        });
+    }
+
+    @Test
+    void deadLetteredRecordsAreRemembered() {
+        Path file = dir.resolve(TrainingLedger.FILE);
+        TrainingLedger ledger = TrainingLedger.open(file);
+        ledger.deadLetter(0, 7);
+        ledger.deadLetter(2, 7);
+        TrainingLedger reopened = TrainingLedger.open(file);
+        assertThat(reopened.deadLettered(0, 7)).isTrue();
+        assertThat(reopened.deadLettered(2, 7)).isTrue();
+        assertThat(reopened.deadLettered(1, 7)).isFalse();
+        assertThat(reopened.deadLettered(0, 8)).isFalse();
+    }
+
+    @Test
+    void anUnreadableStateIsSetAsideAndTheTrainerStartsAfresh() throws Exception {
+        Path file = dir.resolve(TrainingLedger.FILE);
+        Files.writeString(file, "{\"tasks\": {\"lung\": {\"running_since\": ");
+        TrainingLedger ledger = TrainingLedger.open(file);
+        assertThat(ledger.fresh("lung", List.of(label("1.1", 0)))).isEqualTo(1);
+        assertThat(ledger.interrupted("lung")).isEmpty();
+        assertThat(Files.exists(file)).isFalse();
+        try (var aside = Files.list(dir)) {
+            assertThat(aside.map(p -> p.getFileName().toString()))
+                    .singleElement().asString().startsWith(TrainingLedger.FILE + ".unreadable-");
+        }
+        ledger.started("lung", t0);
+        assertThat(TrainingLedger.open(file).interrupted("lung")).contains(t0);
+    }
+}
