@@ -26,6 +26,13 @@ public final class CohortTraining {
     /** Face-neighbour dilation of the liver that bounds the vessel search (the workers use the same). */
     public static final int LIVER_DILATION = 3;
 
+    /**
+     * Where `train` keeps its epoch checkpoints, inside the store it trains into ({@code .checkpoints/<task>};
+     * the store lists only version and refused directories): `train` run again with the same arguments
+     * after a crash goes on from the last finished epoch.
+     */
+    static final String CHECKPOINTS = ".checkpoints";
+
     private CohortTraining() {}
 
     /** Labelled scans of the cohort for {@code task}; {@code validation} picks the held-out fifth. */
@@ -122,7 +129,8 @@ public final class CohortTraining {
         List<ScanData> validation = scans(cohort, task, true);
         progress.accept(String.format(Locale.ROOT, "%s: cohort %s (seed %d), %d training and %d validation scans",
                 task.id(), cohortDir, cohort.manifest().seed(), train.size(), validation.size()));
-        TaskTrainer trainer = new TaskTrainer(store, gate, p -> { }, progress).startingSumFrom(sumStart);
+        TaskTrainer trainer = new TaskTrainer(store, gate, p -> { }, progress).startingSumFrom(sumStart)
+                .checkpointsIn(store.root().resolve(CHECKPOINTS));
         return trainer.train(task, train, validation, recipe, vesselMethod, gateScans, selectionScans);
     }
 

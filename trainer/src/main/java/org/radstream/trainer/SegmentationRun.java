@@ -2,10 +2,12 @@ package org.radstream.trainer;
 
 import ai.djl.Model;
 import ai.djl.training.loss.Loss;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.radstream.imaging.Window;
@@ -164,10 +166,22 @@ final class SegmentationRun {
     static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, List<ScanData> train,
                       List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, String name,
                       Consumer<String> progress) throws Exception {
+        return run(model, window, inRegion, pruneComponents, train, validation, selection, r, name, progress, null);
+    }
+
+    /**
+     * The same, keeping an {@link EpochCheckpoint} in {@code checkpoint} (null: none) after every
+     * epoch: a run of the same recipe, starting weights and data started again after a crash goes on
+     * from the last epoch finished. The checkpoint is removed when the run returns.
+     */
+    static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, List<ScanData> train,
+                      List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, String name,
+                      Consumer<String> progress, Path checkpoint) throws Exception {
         // 0 epochs re-read the weights as they are: no training slice is needed
         Samples data = r.epochs() == 0 ? new Samples(List.of(), List.of()) : samples(train, window, r, inRegion);
         DiceBceLoss loss = new DiceBceLoss(1f, 1f, r.focalGamma(), r.denseTerm());
-        return run(model, window, inRegion, pruneComponents, data, validation, selection, r, loss, name, progress);
+        return run(model, window, inRegion, pruneComponents, data, validation, selection, r, loss, name, progress,
+                r.epochs() == 0 ? null : checkpoint);
     }
 
     /** One optimiser step, with the dense pixels' weights and focus region where the recipe asks for them. */
@@ -192,7 +206,7 @@ final class SegmentationRun {
 
     static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, Samples data,
                       List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, Loss loss, String name,
-                      Consumer<String> progress) throws Exception {
+                      Consumer<String> progress, Path checkpoint) throws Exception {
         if (data.size() == 0 && r.epochs() > 0) {
             throw new IllegalArgumentException("no training slices for " + name);
         }
@@ -203,6 +217,21 @@ final class SegmentationRun {
         List<Double> dices = new ArrayList<>();
         int steps = 0;
         int hardAdded = 0;
+        long fingerprint = 0;
+        Optional<EpochCheckpoint.State> resumed = Optional.empty();
+        if (checkpoint != null) {
+            if (!model.getBlock().isInitialized()) {
+                // the run's seeded initial weights, which the fingerprint covers
+                SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss).close();
+            }
+            fingerprint = EpochCheckpoint.fingerprint(r, snapshot(model), data.inputs(), data.targets(), validation);
+            long fp = fingerprint;
+            resumed = EpochCheckpoint.read(checkpoint, fp).filter(c -> c.epochsDone() < r.epochs());
+            if (resumed.isPresent()) {
+                // before the training session starts: it reads the arrays the block holds when it starts
+                restore(model, resumed.get().weights());
+            }
+        }
         try (SegmentationTraining training = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
                 r.inputSize(), settings, loss)) {
             SliceModel live = liveModel(training, window, r, inRegion);
@@ -222,7 +251,32 @@ final class SegmentationRun {
             byte[] best = null;
             int bestEpoch = 0;
             double bestDice = Double.NEGATIVE_INFINITY;
-            for (int epoch = 0; epoch < r.epochs(); epoch++) {
+            List<Integer> hardRows = new ArrayList<>();
+            int firstEpoch = 0;
+            double elapsedBefore = 0;
+            if (resumed.isPresent()) {
+                EpochCheckpoint.State c = resumed.get();
+                firstEpoch = c.epochsDone();
+                losses.addAll(c.losses());
+                dices.addAll(c.dices());
+                steps = c.steps();
+                random = c.random();
+                best = c.bestWeights();
+                bestEpoch = c.bestEpoch();
+                bestDice = c.bestDice();
+                elapsedBefore = c.elapsedSeconds();
+                if (split != null && firstEpoch > mineAfter) {
+                    addHard(poolIn, poolOut, pick(data.inputs(), split.scored()), pick(data.targets(), split.scored()),
+                            c.hardAdded(), aug);
+                    hardAdded = c.hardAdded().length;
+                    for (int i : c.hardAdded()) {
+                        hardRows.add(i);
+                    }
+                }
+                progress.accept(String.format(Locale.ROOT, "%s resumes after epoch %d of %d from its checkpoint in %s "
+                        + "(Adam's moment estimates start again)", name, firstEpoch, r.epochs(), checkpoint));
+            }
+            for (int epoch = firstEpoch; epoch < r.epochs(); epoch++) {
                 training.setLearningRateScale(cosineScale(epoch, r.epochs()));
                 if (epoch == mineAfter) {
                     List<float[]> scoredIn = pick(data.inputs(), split.scored());
@@ -236,12 +290,11 @@ final class SegmentationRun {
                         }
                         dice[i] = HardSampleMining.dice(m, scoredOut.get(i));
                     }
-                    for (int i : HardSampleMining.hard(dice, r.hardDiceThreshold())) {
-                        poolIn.add(scoredIn.get(i));
-                        poolOut.add(scoredOut.get(i));
-                        poolIn.add(aug.flipX(scoredIn.get(i)));
-                        poolOut.add(aug.flipX(scoredOut.get(i)));
-                        hardAdded++;
+                    int[] hard = HardSampleMining.hard(dice, r.hardDiceThreshold());
+                    addHard(poolIn, poolOut, scoredIn, scoredOut, hard, aug);
+                    hardAdded += hard.length;
+                    for (int i : hard) {
+                        hardRows.add(i);
                     }
                     progress.accept(String.format(Locale.ROOT, "%s hard-sample mining: %d of %d scored slices below Dice %.2f added with flips",
                             name, hardAdded, dice.length, r.hardDiceThreshold()));
@@ -275,8 +328,13 @@ final class SegmentationRun {
                     bestEpoch = epoch + 1;
                     best = epoch == r.epochs() - 1 ? null : snapshot(model);
                 }
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                double eta = elapsed / (epoch + 1) * (r.epochs() - epoch - 1);
+                double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
+                if (checkpoint != null && epoch < r.epochs() - 1) {
+                    EpochCheckpoint.write(checkpoint, new EpochCheckpoint.State(fingerprint, epoch + 1, losses, dices, steps,
+                            hardRows.stream().mapToInt(Integer::intValue).toArray(), bestEpoch, bestDice, elapsed, random,
+                            snapshot(model), best));
+                }
+                double eta = elapsed / (epoch + 1 - firstEpoch) * (r.epochs() - epoch - 1);
                 progress.accept(String.format(Locale.ROOT, "%s epoch %d/%d loss %.4f%s validation Dice %.4f%s ETA %s",
                         name, epoch + 1, r.epochs(), losses.get(epoch), sum.describeSkipped(), dice,
                         epochDice == null ? "" : epochDice.describe(), eta(eta)));
@@ -292,6 +350,9 @@ final class SegmentationRun {
                     r.inputSize(), settings, loss)) {
                 inference = chooseInference(kept, window, r, inRegion, pruneComponents,
                         selection.isEmpty() ? validation : selection, scansName(selection), name, progress);
+            }
+            if (checkpoint != null) {
+                EpochCheckpoint.delete(checkpoint);
             }
             return new Result(losses, dices, steps, poolIn.size(), hardAdded, Duration.ofNanos(System.nanoTime() - start),
                     bestEpoch, inference.threshold(), inference.minComponent(), inference.flips(), inference.dense());
@@ -437,6 +498,17 @@ final class SegmentationRun {
         }
         double progress = (double) epoch / (epochs - 1);
         return (float) (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
+    }
+
+    /** Adds the scored slices at {@code rows} to the training pool, each also flipped left-right. */
+    private static void addHard(List<float[]> poolIn, List<float[]> poolOut, List<float[]> scoredIn,
+                                List<float[]> scoredOut, int[] rows, Augmentation aug) {
+        for (int i : rows) {
+            poolIn.add(scoredIn.get(i));
+            poolOut.add(scoredOut.get(i));
+            poolIn.add(aug.flipX(scoredIn.get(i)));
+            poolOut.add(aug.flipX(scoredOut.get(i)));
+        }
     }
 
     /** The block's parameters (weights and batch-norm statistics), to return to the best epoch. */

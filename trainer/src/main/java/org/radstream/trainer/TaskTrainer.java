@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.XavierInitializer;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,6 +94,17 @@ public final class TaskTrainer {
     private List<ScanData> gateScans = List.of();
     private List<ScanData> selectionScans = List.of();
     private SumStart sumStart;
+    private Path checkpoints;
+
+    /**
+     * Single-network segmentation runs of this trainer keep an {@link EpochCheckpoint} per task under
+     * {@code dir} ({@code dir/<task>}), so that the same run started again after a crash goes on from
+     * its last finished epoch (null: none). SUM and the classifier start again from their first epoch.
+     */
+    public TaskTrainer checkpointsIn(Path dir) {
+        this.checkpoints = dir;
+        return this;
+    }
 
     /** SUM runs of this trainer start from these two trained networks (null: from scratch, with a warm-up). */
     public TaskTrainer startingSumFrom(SumStart start) {
@@ -182,7 +194,8 @@ public final class TaskTrainer {
         }
         try (Holder holder = start(task, spec, champion, r, device)) {
             SegmentationRun.Result result = SegmentationRun.run(holder.model(), task.window(), task.regionInput(),
-                    task.prunesComponents(), train, validation, selectionScans, r, task.id(), progress);
+                    task.prunesComponents(), train, validation, selectionScans, r, task.id(), progress,
+                    checkpoints == null ? null : checkpoints.resolve(task.id()));
             Map<String, Double> metrics = new LinkedHashMap<>();
             String chosenOn = scansChoosing();
             lungModel.ifPresent(a -> metrics.put(SCORED_REACHING_LUNG_MODEL_METRIC, (double) a.metadata().version()));

@@ -122,7 +122,7 @@ public final class TrainerService implements AutoCloseable {
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         this.taskTrainer = new TaskTrainer(new ModelStore(settings.modelStore()), settings.gate(),
-                this::announce, line -> log.info("{}", line));
+                this::announce, line -> log.info("{}", line)).checkpointsIn(settings.workDir().resolve("checkpoints"));
         this.http = settings.httpPort() < 0 ? null : HttpServer.create(new InetSocketAddress(settings.httpPort()), 0);
     }
 

@@ -1,13 +1,16 @@
 package org.radstream.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.radstream.imaging.Window;
 import org.radstream.models.Architectures;
 import org.radstream.models.MaskCut;
@@ -48,6 +51,70 @@ class SegmentationRunTest {
                         ? "lesions pixels from -250 HU cut at " : "lesions one threshold "));
             }
         }
+    }
+
+    @Test
+    void aRunCutShortGoesOnFromItsLastFinishedEpochAndNotFromAnotherRunsCheckpoint(@TempDir Path dir) throws Exception {
+        TrainingRecipe r = smallRecipe(4).withHardMining(true, 0.55);
+        // uninterrupted: mining scores half of the slices with the weights after epoch 2 (none below 0.55;
+        // with the initial weights every one)
+        List<String> whole = new ArrayList<>();
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            SegmentationRun.run(model, Window.LUNG, false, false, train, validation, List.of(), r, "cut", whole::add,
+                    dir.resolve("whole"));
+        }
+        String minedWhole = whole.stream().filter(l -> l.startsWith("cut hard-sample mining: ")).findFirst().orElseThrow();
+
+        Path checkpoint = dir.resolve("lung");
+        List<String> first = new ArrayList<>();
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            assertThatThrownBy(() -> SegmentationRun.run(model, Window.LUNG, false, false, train, validation, List.of(), r,
+                    "cut", line -> {
+                        first.add(line);
+                        if (line.startsWith("cut epoch 2/4")) {
+                            throw new IllegalStateException("the process dies here");
+                        }
+                    }, checkpoint)).hasMessage("the process dies here");
+        }
+        assertThat(checkpoint.resolve(EpochCheckpoint.FILE)).exists();
+        assertThat(first).noneMatch(l -> l.startsWith("cut hard-sample mining"));
+
+        List<String> again = new ArrayList<>();
+        SegmentationRun.Result resumed;
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            resumed = SegmentationRun.run(model, Window.LUNG, false, false, train, validation, List.of(), r, "cut",
+                    again::add, checkpoint);
+        }
+        assertThat(again).anyMatch(l -> l.startsWith("cut resumes after epoch 2 of 4 from its checkpoint"));
+        assertThat(again).noneMatch(l -> l.startsWith("cut epoch 1/4") || l.startsWith("cut epoch 2/4"));
+        assertThat(again).anyMatch(l -> l.startsWith("cut epoch 4/4"));
+        // the same epochs as the run that died, then training goes on from its weights: mining at the
+        // start of epoch 3 scores the slices exactly as the uninterrupted run did
+        assertThat(resumed.epochLosses()).hasSize(4);
+        assertThat(resumed.validationDice()).hasSize(4);
+        for (int e = 1; e <= 2; e++) {
+            int epoch = e;
+            String line = first.stream().filter(l -> l.startsWith("cut epoch " + epoch + "/4")).findFirst().orElseThrow();
+            assertThat(line).contains(String.format(java.util.Locale.ROOT, "loss %.4f", resumed.epochLosses().get(e - 1)));
+        }
+        assertThat(again).contains(minedWhole);
+        assertThat(checkpoint).as("removed once the run returned").doesNotExist();
+
+        // a checkpoint of another run (other training slices) is not used
+        List<String> other = new ArrayList<>();
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            assertThatThrownBy(() -> SegmentationRun.run(model, Window.LUNG, false, false, train, validation, List.of(), r,
+                    "cut", line -> {
+                        if (line.startsWith("cut epoch 2/4")) {
+                            throw new IllegalStateException("dies again");
+                        }
+                    }, checkpoint)).hasMessage("dies again");
+        }
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            SegmentationRun.run(model, Window.LUNG, false, false, List.of(train.get(0)), validation, List.of(), r, "other",
+                    other::add, checkpoint);
+        }
+        assertThat(other).noneMatch(l -> l.contains("resumes")).anyMatch(l -> l.startsWith("other epoch 1/4"));
     }
 
     @Test
