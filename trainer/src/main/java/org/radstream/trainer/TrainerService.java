@@ -67,8 +67,9 @@ import org.slf4j.LoggerFactory;
  * again, a run the last process did not finish runs again, and no label is refused twice; triggers
  * wait until the label store has been read to the end. HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
  * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
- * {@code GET /runs} (every training run so far as JSON: the gate's decision and scores, the version
- * published or where the refused challenger was kept, or why the run failed), {@code GET /metrics},
+ * {@code GET /runs} (every training run so far as JSON, those of earlier processes too ({@link RunLog}):
+ * the gate's decision and scores, the version published or where the refused challenger was kept,
+ * or why the run failed), {@code GET /metrics},
  * {@code GET /health}.
  */
 public final class TrainerService implements AutoCloseable {
@@ -88,6 +89,7 @@ public final class TrainerService implements AutoCloseable {
     private final ExecutorService training = Executors.newSingleThreadExecutor(r -> new Thread(r, "trainer-training"));
     private final ScheduledExecutorService triggers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "trainer-triggers"));
     private final TrainingLedger ledger;
+    private final RunLog runLog;
     private final AtomicBoolean labelsRead = new AtomicBoolean();
     private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
     private final List<TaskTrainer.Outcome> outcomes = new CopyOnWriteArrayList<>();
@@ -101,6 +103,7 @@ public final class TrainerService implements AutoCloseable {
         this.topics = topics;
         this.archive = new ImageArchive(settings.archiveDir());
         this.ledger = TrainingLedger.open(settings.workDir().resolve(TrainingLedger.FILE));
+        this.runLog = RunLog.open(settings.workDir().resolve(RunLog.FILE));
         this.intake = new LabelIntake(this::header, settings.pendingTimeout(), new LabelIntake.Sink() {
             @Override
             public void refused(LabelIntake.Incoming label, String reason) {
@@ -453,7 +456,7 @@ public final class TrainerService implements AutoCloseable {
             respond(ex, 405, "GET only\n");
             return;
         }
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<Map<String, Object>> out = new ArrayList<>(runLog.earlier());
         for (Run r : runs) {
             out.add(r.toJson());
         }
@@ -479,8 +482,7 @@ public final class TrainerService implements AutoCloseable {
             TaskTrainer.Outcome outcome = train(task, labels);
             outcomes.add(outcome);
             Run run = new Run(task.id(), started, Instant.now(), outcome, null);
-            runs.add(run);
-            ledger.finished(task.id(), run.finishedAt(), run.result(), labels);
+            finished(run, labels);
             return outcome;
         } catch (Exception | Error e) {
             if (!running.get()) {
@@ -488,10 +490,19 @@ public final class TrainerService implements AutoCloseable {
                 throw e;
             }
             log.error("training {} failed", task.id(), e);
-            Run run = new Run(task.id(), started, Instant.now(), null, e.getMessage() == null ? e.toString() : e.getMessage());
-            runs.add(run);
-            ledger.finished(task.id(), run.finishedAt(), run.result(), labels);
+            finished(new Run(task.id(), started, Instant.now(), null, e.getMessage() == null ? e.toString() : e.getMessage()),
+                    labels);
             throw e;
+        }
+    }
+
+    private void finished(Run run, List<LabelIntake.Accepted> labels) {
+        runs.add(run);
+        ledger.finished(run.task(), run.finishedAt(), run.result(), labels);
+        try {
+            runLog.append(run.toJson());
+        } catch (RuntimeException e) {
+            log.warn("training {} run not appended to the run log: {}", run.task(), e.toString());
         }
     }
 

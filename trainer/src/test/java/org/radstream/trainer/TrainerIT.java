@@ -33,8 +33,8 @@ import org.radstream.schemas.Topics;
  * published on radstream.models and the model store holds it; a mask of the wrong size, an
  * unknown task and a label for a series that never arrives are each refused on the dead-letter
  * topic with their reason, and the trainer keeps working. Restarted on the same work directory, it
- * re-reads the labels without training again or refusing any twice; restarted after a run it did
- * not finish, it runs that task again.
+ * re-reads the labels without training again or refusing any twice and still lists the runs before;
+ * restarted after a run it did not finish, it runs that task again.
  */
 class TrainerIT {
     @TempDir
@@ -156,6 +156,12 @@ class TrainerIT {
             assertThat(restarted.runs()).isEmpty();
             assertThat(restarted.metricsText()).contains("radstream_trainer_labels_refused_total 0\n",
                     "radstream_trainer_labels_untrained{task=\"lung\"} 0\n");
+            // the runs of the process before are still listed
+            com.fasterxml.jackson.databind.JsonNode earlier = runs(restarted);
+            assertThat(earlier).hasSize(2);
+            assertThat(earlier.get(0).get("result").asText()).isEqualTo("published");
+            assertThat(earlier.get(0).get("version").asInt()).isEqualTo(1);
+            assertThat(earlier.get(1).get("failure").asText()).isEqualTo("no training scans for liver");
         }
         assertThat(deadLetters(broker.bootstrap, topics)).hasSize(3);
         assertThat(new ModelStore(dir.resolve("store")).latest("lung"))
@@ -167,10 +173,22 @@ class TrainerIT {
             waitFor(() -> resumed.runs().size() == 1, Duration.ofSeconds(180));
             assertThat(resumed.runs().get(0).task()).isEqualTo("lung");
             assertThat(resumed.runs().get(0).result()).isIn("published", "refused");
+            com.fasterxml.jackson.databind.JsonNode all = runs(resumed);
+            assertThat(all).hasSize(3);
+            assertThat(all.get(2).get("task").asText()).isEqualTo("lung");
+            assertThat(all.get(2).get("result").asText()).isEqualTo(resumed.runs().get(0).result());
         }
         TrainingLedger after = TrainingLedger.open(dir.resolve("work").resolve(TrainingLedger.FILE));
         assertThat(after.interrupted("lung")).isEmpty();
         assertThat(after.task("lung")).hasValueSatisfying(t -> assertThat(t.labels()).containsOnlyKeys("2.1:lung", "2.2:lung"));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode runs(TrainerService service) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + service.httpPort() + "/runs")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
     }
 
     /** Every record on the label dead-letter topic, read from its start to its end. */
