@@ -46,6 +46,9 @@ class MetricsTest {
         assertThat(s.consolidationFound()).isEqualTo(0.25);
         assertThat(s.ggoFound()).isEqualTo(1.0);
         assertThat(s.infectionDice()).isEqualTo(2.0 * 7 / (10 + 8));
+        // voxel 15 touches no true lesion: a perfect component classifier would take it, and only it
+        assertThat(s.strayInfectionMl()).isEqualTo(0.001);
+        assertThat(s.infectionDiceWithoutStray()).isEqualTo(2.0 * 7 / (10 + 7));
 
         // a healthy scan with a false finding and one without: one patient of two told "infected"
         Mask3D none = new Mask3D(truth.width(), truth.height(), truth.depth());
@@ -58,6 +61,9 @@ class MetricsTest {
         assertThat(r.largestHealthyFindingMl()).isEqualTo(falseFinding.predInfectionMl()).isPositive();
         assertThat(falseFinding.infectionDice()).isNaN(); // the Dice mean does not see it
         assertThat(r.toTable()).contains("healthy scans reported infected: 1 of 2");
+        assertThat(falseFinding.strayInfectionMl()).isEqualTo(falseFinding.predInfectionMl());
+        assertThat(r.strayInfectionMl()).isCloseTo(0.001 + falseFinding.predInfectionMl(), org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(r.toTable()).contains("without it (a perfect component classifier) infection m-Dice 0.824");
         assertThat(r.toJson()).containsEntry("healthy_reported_infected", 1L);
     }
 

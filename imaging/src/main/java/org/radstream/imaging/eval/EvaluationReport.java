@@ -35,6 +35,14 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
     public double consolidationFound() { return mean(chest.stream().mapToDouble(ScanScore::consolidationFound).toArray()); }
     public double ggoFound() { return mean(chest.stream().mapToDouble(ScanScore::ggoFound).toArray()); }
 
+    /** Predicted infection touching no true lesion on its slice, summed over the chest scans (ml). */
+    public double strayInfectionMl() { return chest.stream().mapToDouble(ScanScore::strayInfectionMl).sum(); }
+
+    /** Mean infection Dice with that stray infection removed: the ceiling of a component classifier. */
+    public double infectionDiceWithoutStray() {
+        return mean(chest.stream().mapToDouble(ScanScore::infectionDiceWithoutStray).toArray());
+    }
+
     /** Chest scans without truth infection. */
     public long healthyScans() {
         return chest.stream().filter(s -> s.truthInfectionMl() == 0).count();
@@ -86,6 +94,8 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
         m.put("poir_mape", poirMape());
         m.put("consolidation_found", consolidationFound());
         m.put("ggo_found", ggoFound());
+        m.put("stray_infection_ml", strayInfectionMl());
+        m.put("infection_dice_without_stray", infectionDiceWithoutStray());
         m.put("healthy_scans", healthyScans());
         m.put("healthy_reported_infected", healthyReportedInfected());
         m.put("largest_healthy_finding_ml", largestHealthyFindingMl());
@@ -104,6 +114,8 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
             r.put("pred_infection_ml", s.predInfectionMl());
             r.put("consolidation_found", s.consolidationFound());
             r.put("ggo_found", s.ggoFound());
+            r.put("stray_infection_ml", s.strayInfectionMl());
+            r.put("infection_dice_without_stray", s.infectionDiceWithoutStray());
             rows.add(r);
         }
         m.put("scans", rows);
@@ -122,6 +134,8 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
                 poirPearson(), poirMape(), chest.size(), chest.stream().filter(s -> s.truthPoir() > 0).count()));
         b.append(String.format(Locale.ROOT, "infection found: consolidation (truth > %.0f HU) %.1f%%, ground glass %.1f%%%n",
                 ScanScore.DENSE_HU, 100 * consolidationFound(), 100 * ggoFound()));
+        b.append(String.format(Locale.ROOT, "infection touching no true lesion on its slice: %.2f ml in all; without it "
+                + "(a perfect component classifier) infection m-Dice %.3f%n", strayInfectionMl(), infectionDiceWithoutStray()));
         b.append(String.format(Locale.ROOT, "healthy scans reported infected: %d of %d (largest finding %.2f ml)%n",
                 healthyReportedInfected(), healthyScans(), largestHealthyFindingMl()));
         b.append(String.format(Locale.ROOT, "ABDOMEN: %s%n", abdomenNote));

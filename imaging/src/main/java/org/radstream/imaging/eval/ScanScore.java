@@ -1,5 +1,8 @@
 package org.radstream.imaging.eval;
 
+import org.radstream.imaging.ComponentLabels;
+import org.radstream.imaging.Components;
+import org.radstream.imaging.Connectivity;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Metrics;
 import org.radstream.imaging.Volume;
@@ -11,10 +14,16 @@ import org.radstream.imaging.Volume;
  * @param consolidationFound share of the truth infection denser than {@link #DENSE_HU} (consolidation,
  *     as dense as the chest wall it touches) that the predicted infection contains; NaN without any
  * @param ggoFound           the same for the rest of the truth infection (ground glass)
+ * @param strayInfectionMl   predicted infection in 2D components (per slice, as the workers' candidate
+ *     classifier sees them) that touch no truth infection on their slice: all a component classifier
+ *     can remove without removing a true lesion
+ * @param infectionDiceWithoutStray infection Dice with those components removed: the most a perfect
+ *     component classifier could make of this segmentation; NaN without truth infection
  */
 public record ScanScore(String scanId, double lungDice, double infectionDice, double lungHd95Mm, double infectionHd95Mm,
                         double truthLungMl, double truthInfectionMl, double predLungMl, double predInfectionMl,
-                        double truthPoir, double predPoir, double consolidationFound, double ggoFound) {
+                        double truthPoir, double predPoir, double consolidationFound, double ggoFound,
+                        double strayInfectionMl, double infectionDiceWithoutStray) {
 
     /** HU from which infection counts as consolidation here: the HU baseline's lung threshold. */
     public static final double DENSE_HU = -250;
@@ -29,11 +38,40 @@ public record ScanScore(String scanId, double lungDice, double infectionDice, do
         double ti = infTruth.volumeMl(sx, sy, sz);
         double pl = lung.volumeMl(sx, sy, sz);
         double pi = inf.volumeMl(sx, sy, sz);
+        Mask3D stray = stray(inf, infTruth);
         return new ScanScore(scanId, Metrics.dice(lung, lungTruth), infected ? Metrics.dice(inf, infTruth) : Double.NaN,
                 Metrics.hausdorff95Mm(lung, lungTruth, sx, sy, sz),
                 infected ? Metrics.hausdorff95Mm(inf, infTruth, sx, sy, sz) : Double.NaN,
                 tl, ti, pl, pi, Metrics.poir(ti, tl), Metrics.poir(pi, pl),
                 Metrics.recallInBand(inf, infTruth, hu, DENSE_HU, Double.POSITIVE_INFINITY),
-                Metrics.recallInBand(inf, infTruth, hu, Double.NEGATIVE_INFINITY, DENSE_HU));
+                Metrics.recallInBand(inf, infTruth, hu, Double.NEGATIVE_INFINITY, DENSE_HU),
+                stray.volumeMl(sx, sy, sz), infected ? Metrics.dice(inf.andNot(stray), infTruth) : Double.NaN);
+    }
+
+    /** The predicted 2D components (8-connected, per slice) with no truth voxel on their slice. */
+    static Mask3D stray(Mask3D predicted, Mask3D truth) {
+        int w = predicted.width();
+        int h = predicted.height();
+        Mask3D out = new Mask3D(w, h, predicted.depth());
+        for (int z = 0; z < predicted.depth(); z++) {
+            if (predicted.isSliceEmpty(z)) {
+                continue;
+            }
+            ComponentLabels comps = Components.label2D(predicted.slice(z), w, h, Connectivity.FULL);
+            boolean[] touches = new boolean[comps.count() + 1];
+            int base = z * w * h;
+            for (int i = 0; i < w * h; i++) {
+                if (truth.get(base + i)) {
+                    touches[comps.label(i)] = true;
+                }
+            }
+            for (int i = 0; i < w * h; i++) {
+                int c = comps.label(i);
+                if (c > 0 && !touches[c]) {
+                    out.set(base + i, true);
+                }
+            }
+        }
+        return out;
     }
 }

@@ -23,7 +23,7 @@ class RuleAlertsTest {
 
     private static ScanScore measured(String scanId, double infectionMl) {
         return new ScanScore(scanId, 0.97, 0.8, 5, 10, 2500, Double.NaN, 2500, infectionMl, Double.NaN, Double.NaN,
-                Double.NaN, Double.NaN);
+                Double.NaN, Double.NaN, 0, Double.NaN);
     }
 
     @Test
