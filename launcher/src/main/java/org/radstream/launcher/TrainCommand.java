@@ -95,7 +95,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--freeze", defaultValue = "0", description = "With --transfer: encoder stages to freeze. Default ${DEFAULT-VALUE}.")
     int freeze;
 
-    @Option(names = "--vessel-method", defaultValue = "SUM", description = "vessel only: SUM or SINGLE. Default ${DEFAULT-VALUE}.")
+    @Option(names = "--vessel-method", defaultValue = "SUM",
+            description = "vessel only: SUM, SINGLE, or CHAMPION (as the store's published vessel model was made; SUM when there is none). Default ${DEFAULT-VALUE}.")
     TaskTrainer.VesselMethod vesselMethod;
 
     @Option(names = "--sum-focal-gamma", defaultValue = "2",

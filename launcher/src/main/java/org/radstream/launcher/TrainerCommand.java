@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
 import org.radstream.trainer.QualityGate;
+import org.radstream.trainer.TaskTrainer;
 import org.radstream.trainer.TrainerService;
 import org.radstream.trainer.TrainerSettings;
 import picocli.CommandLine.Command;
@@ -74,6 +75,11 @@ final class TrainerCommand implements Callable<Integer> {
                     + "gate.json (never loaded by workers). 0 keeps none. Default ${DEFAULT-VALUE}.")
     int keepRefused;
 
+    @Option(names = "--vessel-method", defaultValue = "CHAMPION",
+            description = "How vessel runs learn from the noisy labels: SUM, SINGLE, or CHAMPION (as the published vessel "
+                    + "model was made; SUM when there is none). Default ${DEFAULT-VALUE}.")
+    TaskTrainer.VesselMethod vesselMethod;
+
     @Override
     public Integer call() throws Exception {
         TrainerSettings settings;
@@ -85,7 +91,8 @@ final class TrainerCommand implements Callable<Integer> {
                     .withTrainingInterval(Duration.ofSeconds(Math.round(trainingIntervalHours * 3600)))
                     .withPendingTimeout(Duration.ofMillis(Math.round(pendingTimeoutSeconds * 1000)))
                     .withGateMargin(gateMargin)
-                    .withKeepRefused(keepRefused);
+                    .withKeepRefused(keepRefused)
+                    .withVesselMethod(vesselMethod);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

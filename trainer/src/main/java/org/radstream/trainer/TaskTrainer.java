@@ -48,8 +48,16 @@ import org.radstream.models.UNetVariant;
  */
 public final class TaskTrainer {
 
-    /** How vessels are learnt from noisy labels. */
-    public enum VesselMethod { SUM, SINGLE }
+    /**
+     * How vessels are learnt from noisy labels: SU-UNet (SUM), a single network (SINGLE), or as the
+     * published vessel model was made (CHAMPION: SUM when it came from SUM or there is none, else
+     * SINGLE). A retraining service wants CHAMPION: a SUM challenger against a single-network
+     * champion costs hours and, on the synthetic cohort, is refused by the gate (ACCURACY.md).
+     */
+    public enum VesselMethod { SUM, SINGLE, CHAMPION }
+
+    /** A metric only SUM runs record; it tells a SUM-made vessel artifact from a single network's. */
+    static final String SUM_WARMUP_EPOCHS_METRIC = "warmup_epochs";
 
     /**
      * SUM's two networks already trained on the noisy labels: published vessel artifacts of an
@@ -159,6 +167,12 @@ public final class TaskTrainer {
             }
             return trainClassifier(train, validation, r);
         }
+        if (task == TrainingTask.VESSEL && vesselMethod == VesselMethod.CHAMPION) {
+            Optional<ModelArtifact> champion = publisher.store().latest(task.id());
+            vesselMethod = methodOf(champion);
+            progress.accept(champion.map(c -> String.format(Locale.ROOT, "vessel: trained with %s, as its champion v%d was",
+                    methodOf(champion), c.metadata().version())).orElse("vessel: trained with SUM (no champion yet)"));
+        }
         if (task == TrainingTask.VESSEL && vesselMethod == VesselMethod.SUM) {
             if (r.epochs() == 0) {
                 throw new IllegalArgumentException("vessel SUM learns its labels over its epochs: 0 epochs re-read a "
@@ -167,6 +181,12 @@ public final class TaskTrainer {
             return trainSum(train, validation, r);
         }
         return trainUNet(task, r.unetVariant(), train, validation, r);
+    }
+
+    /** How a published vessel model was made: SUM when it records SUM's warm-up or there is none, else SINGLE. */
+    static VesselMethod methodOf(Optional<ModelArtifact> vessel) {
+        return vessel.map(a -> a.metadata().metrics().containsKey(SUM_WARMUP_EPOCHS_METRIC) ? VesselMethod.SUM
+                : VesselMethod.SINGLE).orElse(VesselMethod.SUM);
     }
 
     private Outcome trainUNet(TrainingTask task, UNetVariant variant, List<ScanData> train, List<ScanData> validation,
@@ -267,7 +287,7 @@ public final class TaskTrainer {
                 metrics.put("selection_scans", (double) selectionScans.size());
             }
             metrics.put("kept_epoch", (double) (pickA ? result.keptEpochA() : result.keptEpochB()));
-            metrics.put("warmup_epochs", (double) warmup);
+            metrics.put(SUM_WARMUP_EPOCHS_METRIC, (double) warmup);
             metrics.put("started_from_trained_networks", sumStart == null ? 0.0 : 1.0);
             metrics.put("sum_focal_gamma", (double) r.sumFocalGamma());
             metrics.put("sum_majority_targets", r.sumTargets() == SumTargets.MAJORITY ? 1.0 : 0.0);

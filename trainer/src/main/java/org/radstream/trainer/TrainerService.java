@@ -555,7 +555,7 @@ public final class TrainerService implements AutoCloseable {
                     recipe.baseWidth(), recipe.variant() == UNetVariant.PLAIN ? "" : ", " + recipe.variant().architecture(),
                     recipe.focalGamma(), recipe.denseWeight(), recipe.denseTerm(), recipe.denseBand());
         }
-        return taskTrainer.train(task, train, validation, recipe);
+        return taskTrainer.train(task, train, validation, recipe, settings.vesselMethod());
     }
 
     /**

@@ -20,10 +20,11 @@ import java.util.Objects;
  * @param gate              the quality gate: how much lower than the champion's Dice a challenger may score and still
  *                          be published, and how many refused challengers it keeps aside per task
  * @param recipe            networks, input size and schedule of each training run
+ * @param vesselMethod      how vessel runs learn: SUM, SINGLE, or CHAMPION (as the published vessel model was made)
  */
 public record TrainerSettings(String bootstrapServers, String groupId, Path workDir, Path modelStore, String deidSecret,
                               int httpPort, int labelsPerTraining, Duration trainingInterval, Duration pendingTimeout,
-                              QualityGate gate, TrainingRecipe recipe) {
+                              QualityGate gate, TrainingRecipe recipe, TaskTrainer.VesselMethod vesselMethod) {
 
     public TrainerSettings {
         Objects.requireNonNull(workDir, "workDir");
@@ -48,12 +49,17 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
         }
         Objects.requireNonNull(gate, "gate");
         Objects.requireNonNull(recipe, "recipe");
+        Objects.requireNonNull(vesselMethod, "vesselMethod");
     }
 
-    /** Defaults: group radstream-trainer, HTTP 8086, every 20 labels or 24 h, labels wait 1 h, margin 0.005, the newest 3 refused challengers kept. */
+    /**
+     * Defaults: group radstream-trainer, HTTP 8086, every 20 labels or 24 h, labels wait 1 h, margin 0.005, the
+     * newest 3 refused challengers kept, vessels retrained as their champion was made.
+     */
     public static TrainerSettings defaults(String bootstrapServers, Path workDir, Path modelStore, String deidSecret) {
         return new TrainerSettings(bootstrapServers, "radstream-trainer", workDir, modelStore, deidSecret, 8086, 20,
-                Duration.ofHours(24), Duration.ofHours(1), new QualityGate(0.005), TrainingRecipe.defaults());
+                Duration.ofHours(24), Duration.ofHours(1), new QualityGate(0.005), TrainingRecipe.defaults(),
+                TaskTrainer.VesselMethod.CHAMPION);
     }
 
     public Path archiveDir() {
@@ -62,42 +68,47 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
 
     public TrainerSettings withHttpPort(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, v, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod);
     }
 
     public TrainerSettings withLabelsPerTraining(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, v,
-                trainingInterval, pendingTimeout, gate, recipe);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod);
     }
 
     public TrainerSettings withTrainingInterval(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                v, pendingTimeout, gate, recipe);
+                v, pendingTimeout, gate, recipe, vesselMethod);
     }
 
     public TrainerSettings withPendingTimeout(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, v, gate, recipe);
+                trainingInterval, v, gate, recipe, vesselMethod);
     }
 
     public TrainerSettings withGateMargin(double v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()), recipe);
+                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()), recipe, vesselMethod);
     }
 
     /** Keeps the newest {@code n} refused challengers per task aside in the model store (0: none). */
     public TrainerSettings withKeepRefused(int n) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe);
+                trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe, vesselMethod);
     }
 
     public TrainerSettings withGroupId(String v) {
         return new TrainerSettings(bootstrapServers, v, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod);
+    }
+
+    public TrainerSettings withVesselMethod(TaskTrainer.VesselMethod v) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, pendingTimeout, gate, recipe, v);
     }
 
     public TrainerSettings withRecipe(TrainingRecipe v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, v);
+                trainingInterval, pendingTimeout, gate, v, vesselMethod);
     }
 }

@@ -21,6 +21,25 @@ class TrainingRecipeTest {
     }
 
     @Test
+    void vesselsAreRetrainedAsTheirChampionWasMade() throws Exception {
+        NetworkSpec single = NetworkSpec.unet25d(4, 8);
+        ModelArtifact singleMade = new ModelArtifact(URI.create("file:///store/vessel/v0001/"), new ModelMetadata("vessel", 1,
+                single, 256, 256, -100, 300, Map.of("epochs", 12.0), Instant.EPOCH, "model-0000.params", "00", "dilated-liver"));
+        ModelArtifact sumMade = new ModelArtifact(URI.create("file:///store/vessel/v0002/"), new ModelMetadata("vessel", 2,
+                NetworkSpec.unet(UNetVariant.RESIDUAL, 3, 4, 8), 256, 256, -100, 300,
+                Map.of(TaskTrainer.SUM_WARMUP_EPOCHS_METRIC, 0.0), Instant.EPOCH, "model-0000.params", "00", "dilated-liver"));
+        assertThat(TaskTrainer.methodOf(Optional.of(singleMade))).isEqualTo(TaskTrainer.VesselMethod.SINGLE);
+        assertThat(TaskTrainer.methodOf(Optional.of(sumMade))).isEqualTo(TaskTrainer.VesselMethod.SUM);
+        assertThat(TaskTrainer.methodOf(Optional.empty())).as("the paper's method when nothing is published")
+                .isEqualTo(TaskTrainer.VesselMethod.SUM);
+        // the shipped vessel model is a single U-Net, and the trainer service retrains it as one by default
+        assertThat(TaskTrainer.methodOf(new org.radstream.models.ModelStore(java.nio.file.Path.of("../models-default"))
+                .latest("vessel"))).isEqualTo(TaskTrainer.VesselMethod.SINGLE);
+        assertThat(TrainerSettings.defaults("localhost:9092", java.nio.file.Path.of("w"), java.nio.file.Path.of("s"),
+                "0123456789abcdef").vesselMethod()).isEqualTo(TaskTrainer.VesselMethod.CHAMPION);
+    }
+
+    @Test
     void retrainingFollowsTheShapeOfThePublishedChampion() {
         TrainingRecipe configured = TrainingRecipe.defaults().withEpochs(3).withSeed(9);
         TrainingRecipe r = TrainerService.recipeFor(configured,
