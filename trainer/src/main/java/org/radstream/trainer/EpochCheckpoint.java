@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Where a segmentation run stood after its last finished epoch, on disk, so that a run the process
  * did not finish (libtorch crashing, the machine restarting, the trainer stopped) goes on from there
  * instead of from its first epoch: on 2 CPU cores an epoch of the shipped infection network takes
- * half an hour.
+ * half an hour. A run that dies after its last epoch, while its reading is chosen or its gate
+ * scored, goes straight to them.
  *
  * <p>It holds the weights after the epoch, the best epoch's weights, the losses and validation Dice
  * so far, the slices hard-sample mining added and the shuffling and augmentation generator, under a

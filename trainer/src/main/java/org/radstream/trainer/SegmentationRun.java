@@ -226,7 +226,7 @@ final class SegmentationRun {
             }
             fingerprint = EpochCheckpoint.fingerprint(r, snapshot(model), data.inputs(), data.targets(), validation);
             long fp = fingerprint;
-            resumed = EpochCheckpoint.read(checkpoint, fp).filter(c -> c.epochsDone() < r.epochs());
+            resumed = EpochCheckpoint.read(checkpoint, fp).filter(c -> c.epochsDone() <= r.epochs());
             if (resumed.isPresent()) {
                 // before the training session starts: it reads the arrays the block holds when it starts
                 restore(model, resumed.get().weights());
@@ -329,7 +329,7 @@ final class SegmentationRun {
                     best = epoch == r.epochs() - 1 ? null : snapshot(model);
                 }
                 double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
-                if (checkpoint != null && epoch < r.epochs() - 1) {
+                if (checkpoint != null) {
                     EpochCheckpoint.write(checkpoint, new EpochCheckpoint.State(fingerprint, epoch + 1, losses, dices, steps,
                             hardRows.stream().mapToInt(Integer::intValue).toArray(), bestEpoch, bestDice, elapsed, random,
                             snapshot(model), best));

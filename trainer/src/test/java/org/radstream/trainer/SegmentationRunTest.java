@@ -100,6 +100,29 @@ class SegmentationRunTest {
         assertThat(again).contains(minedWhole);
         assertThat(checkpoint).as("removed once the run returned").doesNotExist();
 
+        // a run that dies after its last epoch, while its reading is chosen, does not train again
+        List<String> late = new ArrayList<>();
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            assertThatThrownBy(() -> SegmentationRun.run(model, Window.LUNG, false, false, train, validation, List.of(), r,
+                    "cut", line -> {
+                        late.add(line);
+                        if (line.startsWith("cut mask threshold")) {
+                            throw new IllegalStateException("dies while reading");
+                        }
+                    }, checkpoint)).hasMessage("dies while reading");
+        }
+        List<String> reading = new ArrayList<>();
+        SegmentationRun.Result read;
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            read = SegmentationRun.run(model, Window.LUNG, false, false, train, validation, List.of(), r, "cut",
+                    reading::add, checkpoint);
+        }
+        assertThat(reading).anyMatch(l -> l.startsWith("cut resumes after epoch 4 of 4"))
+                .noneMatch(l -> l.startsWith("cut epoch ")).anyMatch(l -> l.startsWith("cut mask threshold"));
+        String threshold = late.stream().filter(l -> l.startsWith("cut mask threshold")).findFirst().orElseThrow();
+        assertThat(reading).contains(threshold);
+        assertThat(read.epochLosses()).hasSize(4);
+
         // a checkpoint of another run (other training slices) is not used
         List<String> other = new ArrayList<>();
         try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
