@@ -53,38 +53,42 @@ class SegmentationRunTest {
         }
     }
 
+    /** A checkpointed run of {@code r} on {@code scans} with a fresh network. */
+    private SegmentationRun.Result checkpointed(TrainingRecipe r, List<ScanData> scans, String name,
+                                                java.util.function.Consumer<String> progress, Path checkpoint) throws Exception {
+        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
+            return SegmentationRun.run(model, Window.LUNG, false, false, scans, validation, List.of(), r, name, progress,
+                    checkpoint);
+        }
+    }
+
+    /** The same run, dying (as the process would) at the first progress line that starts with {@code at}. */
+    private void dying(TrainingRecipe r, String at, List<String> lines, Path checkpoint) {
+        assertThatThrownBy(() -> checkpointed(r, train, "cut", line -> {
+            lines.add(line);
+            if (line.startsWith(at)) {
+                throw new IllegalStateException("the process dies at " + at);
+            }
+        }, checkpoint)).hasMessage("the process dies at " + at);
+    }
+
     @Test
     void aRunCutShortGoesOnFromItsLastFinishedEpochAndNotFromAnotherRunsCheckpoint(@TempDir Path dir) throws Exception {
         TrainingRecipe r = smallRecipe(4).withHardMining(true, 0.55);
         // uninterrupted: mining scores half of the slices with the weights after epoch 2 (none below 0.55;
         // with the initial weights every one)
         List<String> whole = new ArrayList<>();
-        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
-            SegmentationRun.run(model, Window.LUNG, false, false, train, validation, List.of(), r, "cut", whole::add,
-                    dir.resolve("whole"));
-        }
+        checkpointed(r, train, "cut", whole::add, dir.resolve("whole"));
         String minedWhole = whole.stream().filter(l -> l.startsWith("cut hard-sample mining: ")).findFirst().orElseThrow();
 
         Path checkpoint = dir.resolve("lung");
         List<String> first = new ArrayList<>();
-        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
-            assertThatThrownBy(() -> SegmentationRun.run(model, Window.LUNG, false, false, train, validation, List.of(), r,
-                    "cut", line -> {
-                        first.add(line);
-                        if (line.startsWith("cut epoch 2/4")) {
-                            throw new IllegalStateException("the process dies here");
-                        }
-                    }, checkpoint)).hasMessage("the process dies here");
-        }
+        dying(r, "cut epoch 2/4", first, checkpoint);
         assertThat(checkpoint.resolve(EpochCheckpoint.FILE)).exists();
         assertThat(first).noneMatch(l -> l.startsWith("cut hard-sample mining"));
 
         List<String> again = new ArrayList<>();
-        SegmentationRun.Result resumed;
-        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
-            resumed = SegmentationRun.run(model, Window.LUNG, false, false, train, validation, List.of(), r, "cut",
-                    again::add, checkpoint);
-        }
+        SegmentationRun.Result resumed = checkpointed(r, train, "cut", again::add, checkpoint);
         assertThat(again).anyMatch(l -> l.startsWith("cut resumes after epoch 2 of 4 from its checkpoint"));
         assertThat(again).noneMatch(l -> l.startsWith("cut epoch 1/4") || l.startsWith("cut epoch 2/4"));
         assertThat(again).anyMatch(l -> l.startsWith("cut epoch 4/4"));
@@ -102,21 +106,9 @@ class SegmentationRunTest {
 
         // a run that dies after its last epoch, while its reading is chosen, does not train again
         List<String> late = new ArrayList<>();
-        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
-            assertThatThrownBy(() -> SegmentationRun.run(model, Window.LUNG, false, false, train, validation, List.of(), r,
-                    "cut", line -> {
-                        late.add(line);
-                        if (line.startsWith("cut mask threshold")) {
-                            throw new IllegalStateException("dies while reading");
-                        }
-                    }, checkpoint)).hasMessage("dies while reading");
-        }
+        dying(r, "cut mask threshold", late, checkpoint);
         List<String> reading = new ArrayList<>();
-        SegmentationRun.Result read;
-        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
-            read = SegmentationRun.run(model, Window.LUNG, false, false, train, validation, List.of(), r, "cut",
-                    reading::add, checkpoint);
-        }
+        SegmentationRun.Result read = checkpointed(r, train, "cut", reading::add, checkpoint);
         assertThat(reading).anyMatch(l -> l.startsWith("cut resumes after epoch 4 of 4"))
                 .noneMatch(l -> l.startsWith("cut epoch ")).anyMatch(l -> l.startsWith("cut mask threshold"));
         String threshold = late.stream().filter(l -> l.startsWith("cut mask threshold")).findFirst().orElseThrow();
@@ -124,19 +116,9 @@ class SegmentationRunTest {
         assertThat(read.epochLosses()).hasSize(4);
 
         // a checkpoint of another run (other training slices) is not used
+        dying(r, "cut epoch 2/4", new ArrayList<>(), checkpoint);
         List<String> other = new ArrayList<>();
-        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
-            assertThatThrownBy(() -> SegmentationRun.run(model, Window.LUNG, false, false, train, validation, List.of(), r,
-                    "cut", line -> {
-                        if (line.startsWith("cut epoch 2/4")) {
-                            throw new IllegalStateException("dies again");
-                        }
-                    }, checkpoint)).hasMessage("dies again");
-        }
-        try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 3, 4), Device.cpu())) {
-            SegmentationRun.run(model, Window.LUNG, false, false, List.of(train.get(0)), validation, List.of(), r, "other",
-                    other::add, checkpoint);
-        }
+        checkpointed(r, List.of(train.get(0)), "other", other::add, checkpoint);
         assertThat(other).noneMatch(l -> l.contains("resumes")).anyMatch(l -> l.startsWith("other epoch 1/4"));
     }
 
