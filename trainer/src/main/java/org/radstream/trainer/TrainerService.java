@@ -354,8 +354,20 @@ public final class TrainerService implements AutoCloseable {
                 .setValue(in.raw() == null ? null : java.nio.ByteBuffer.wrap(in.raw()))
                 .build();
         Topic<String, DeadLetter> t = topics.labelsRejected();
-        producer.send(new ProducerRecord<>(t.name(), in.key(), t.valueSerde().serializer().serialize(t.name(), d)));
-        producer.flush();
+        try {
+            producer.send(new ProducerRecord<>(t.name(), in.key(), t.valueSerde().serializer().serialize(t.name(), d)))
+                    .get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.error("interrupted dead-lettering label {}-{}@{}; it is refused again at the next start", in.topic(),
+                    in.partition(), in.offset());
+            return;
+        } catch (Exception e) {
+            // not remembered as dead-lettered: the next start refuses it again, and then it reaches the topic
+            log.error("label {}-{}@{} could not be dead-lettered ({}); it is refused again at the next start",
+                    in.topic(), in.partition(), in.offset(), e.toString());
+            return;
+        }
         ledger.deadLetter(in.partition(), in.offset());
     }
 
