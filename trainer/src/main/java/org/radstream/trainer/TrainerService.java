@@ -69,7 +69,7 @@ import org.slf4j.LoggerFactory;
  * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
  * {@code GET /runs} (every training run so far as JSON, those of earlier processes too ({@link RunLog}):
  * the gate's decision and scores, the version published or where the refused challenger was kept,
- * or why the run failed), {@code GET /metrics},
+ * or why the run failed; last, a run in progress with its latest progress line), {@code GET /metrics},
  * {@code GET /health}.
  */
 public final class TrainerService implements AutoCloseable {
@@ -91,6 +91,9 @@ public final class TrainerService implements AutoCloseable {
     private final TrainingLedger ledger;
     private final RunLog runLog;
     private final AtomicBoolean labelsRead = new AtomicBoolean();
+    /** The run in progress (task, start, its last progress line), for GET /runs; null when none. */
+    private final java.util.concurrent.atomic.AtomicReference<Map<String, Object>> current =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
     private final List<TaskTrainer.Outcome> outcomes = new CopyOnWriteArrayList<>();
     private final List<Run> runs = new CopyOnWriteArrayList<>();
@@ -125,7 +128,7 @@ public final class TrainerService implements AutoCloseable {
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         this.taskTrainer = new TaskTrainer(new ModelStore(settings.modelStore()), settings.gate(),
-                this::announce, line -> log.info("{}", line)).checkpointsIn(settings.workDir().resolve("checkpoints"));
+                this::announce, this::progress).checkpointsIn(settings.workDir().resolve("checkpoints"));
         this.http = settings.httpPort() < 0 ? null : HttpServer.create(new InetSocketAddress(settings.httpPort()), 0);
     }
 
@@ -472,6 +475,10 @@ public final class TrainerService implements AutoCloseable {
         for (Run r : runs) {
             out.add(r.toJson());
         }
+        Map<String, Object> inProgress = current.get();
+        if (inProgress != null) {
+            out.add(inProgress);
+        }
         byte[] b = RUNS_JSON.writeValueAsBytes(out);
         ex.getResponseHeaders().add("Content-Type", "application/json");
         ex.sendResponseHeaders(200, b.length);
@@ -490,6 +497,12 @@ public final class TrainerService implements AutoCloseable {
         Instant started = Instant.now();
         List<LabelIntake.Accepted> labels = intake.accepted(labelTask(task));
         ledger.started(task.id(), started);
+        Map<String, Object> now = new LinkedHashMap<>();
+        now.put("task", task.id());
+        now.put("started_at", started.toString());
+        now.put("result", "running");
+        now.put("progress", "starting");
+        current.set(now);
         try {
             TaskTrainer.Outcome outcome = train(task, labels);
             outcomes.add(outcome);
@@ -510,12 +523,26 @@ public final class TrainerService implements AutoCloseable {
 
     private void finished(Run run, List<LabelIntake.Accepted> labels) {
         runs.add(run);
+        current.set(null);
         ledger.finished(run.task(), run.finishedAt(), run.result(), labels);
         try {
             runLog.append(run.toJson());
         } catch (RuntimeException e) {
             log.warn("training {} run not appended to the run log: {}", run.task(), e.toString());
         }
+    }
+
+    /** A training progress line (epoch, loss, validation Dice, ETA; the gate): logged and shown in GET /runs. */
+    private void progress(String line) {
+        log.info("{}", line);
+        current.getAndUpdate(c -> {
+            if (c == null) {
+                return null;
+            }
+            Map<String, Object> m = new LinkedHashMap<>(c);
+            m.put("progress", line);
+            return m;
+        });
     }
 
     /** The task whose labels a task trains on (the classifier learns from the infection labels). */

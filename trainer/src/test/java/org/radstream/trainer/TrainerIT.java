@@ -169,7 +169,21 @@ class TrainerIT {
 
         // a run the trainer started and did not finish (it crashed during it) runs again after the restart
         TrainingLedger.open(dir.resolve("work").resolve(TrainingLedger.FILE)).started("lung", java.time.Instant.now());
-        try (TrainerService resumed = TrainerService.start(settings, topics)) {
+        try (TrainerService resumed = TrainerService.start(settings.withRecipe(recipe.withEpochs(30)), topics)) {
+            // while it trains, GET /runs shows it last, with its latest progress line
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            com.fasterxml.jackson.databind.JsonNode running = null;
+            while (running == null && System.nanoTime() < deadline) {
+                com.fasterxml.jackson.databind.JsonNode list = runs(resumed);
+                com.fasterxml.jackson.databind.JsonNode last = list.get(list.size() - 1);
+                if (last.get("result").asText().equals("running") && last.get("progress").asText().startsWith("lung epoch ")) {
+                    running = last;
+                }
+                Thread.sleep(50);
+            }
+            assertThat(running).as("a run in progress listed with its epoch").isNotNull();
+            assertThat(running.get("task").asText()).isEqualTo("lung");
+            assertThat(running.get("progress").asText()).matches("lung epoch \\d+/30 loss .* ETA .*");
             waitFor(() -> resumed.runs().size() == 1, Duration.ofSeconds(180));
             assertThat(resumed.runs().get(0).task()).isEqualTo("lung");
             assertThat(resumed.runs().get(0).result()).isIn("published", "refused");
