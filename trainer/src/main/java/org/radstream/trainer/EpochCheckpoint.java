@@ -9,7 +9,6 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -90,7 +89,6 @@ final class EpochCheckpoint {
 
     /** Replaces the checkpoint in {@code dir} with {@code s}. */
     static void write(Path dir, State s) throws IOException {
-        Files.createDirectories(dir);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(FORMAT);
@@ -117,9 +115,7 @@ final class EpochCheckpoint {
                 bytes(out, s.bestWeights());
             }
         }
-        Path tmp = dir.resolve(FILE + ".tmp");
-        Files.write(tmp, bytes.toByteArray());
-        Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.replace(dir.resolve(FILE), bytes.toByteArray());
     }
 
     /** Removes the checkpoint in {@code dir} (the run it belonged to has finished). */

@@ -216,7 +216,6 @@ final class SegmentationRun {
         List<Double> losses = new ArrayList<>();
         List<Double> dices = new ArrayList<>();
         int steps = 0;
-        int hardAdded = 0;
         long fingerprint = 0;
         Optional<EpochCheckpoint.State> resumed = Optional.empty();
         if (checkpoint != null) {
@@ -225,8 +224,7 @@ final class SegmentationRun {
                 SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss).close();
             }
             fingerprint = EpochCheckpoint.fingerprint(r, snapshot(model), data.inputs(), data.targets(), validation);
-            long fp = fingerprint;
-            resumed = EpochCheckpoint.read(checkpoint, fp).filter(c -> c.epochsDone() <= r.epochs());
+            resumed = EpochCheckpoint.read(checkpoint, fingerprint).filter(c -> c.epochsDone() <= r.epochs());
             if (resumed.isPresent()) {
                 // before the training session starts: it reads the arrays the block holds when it starts
                 restore(model, resumed.get().weights());
@@ -268,7 +266,6 @@ final class SegmentationRun {
                 if (split != null && firstEpoch > mineAfter) {
                     addHard(poolIn, poolOut, pick(data.inputs(), split.scored()), pick(data.targets(), split.scored()),
                             c.hardAdded(), aug);
-                    hardAdded = c.hardAdded().length;
                     for (int i : c.hardAdded()) {
                         hardRows.add(i);
                     }
@@ -292,12 +289,11 @@ final class SegmentationRun {
                     }
                     int[] hard = HardSampleMining.hard(dice, r.hardDiceThreshold());
                     addHard(poolIn, poolOut, scoredIn, scoredOut, hard, aug);
-                    hardAdded += hard.length;
                     for (int i : hard) {
                         hardRows.add(i);
                     }
                     progress.accept(String.format(Locale.ROOT, "%s hard-sample mining: %d of %d scored slices below Dice %.2f added with flips",
-                            name, hardAdded, dice.length, r.hardDiceThreshold()));
+                            name, hardRows.size(), dice.length, r.hardDiceThreshold()));
                 }
                 int[] order = shuffled(poolIn.size(), random);
                 EpochLoss sum = new EpochLoss();
@@ -354,7 +350,7 @@ final class SegmentationRun {
             if (checkpoint != null) {
                 EpochCheckpoint.delete(checkpoint);
             }
-            return new Result(losses, dices, steps, poolIn.size(), hardAdded, Duration.ofNanos(System.nanoTime() - start),
+            return new Result(losses, dices, steps, poolIn.size(), hardRows.size(), Duration.ofNanos(System.nanoTime() - start),
                     bestEpoch, inference.threshold(), inference.minComponent(), inference.flips(), inference.dense());
         }
     }

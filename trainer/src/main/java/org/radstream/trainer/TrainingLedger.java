@@ -154,11 +154,8 @@ final class TrainingLedger {
 
     private void save() {
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(),
-                    new State(new LinkedHashMap<>(tasks), new TreeMap<>(deadLettered)));
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.replace(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(
+                    new State(new LinkedHashMap<>(tasks), new TreeMap<>(deadLettered))));
         } catch (IOException e) {
             throw new UncheckedIOException("could not write the training state " + file, e);
         }
