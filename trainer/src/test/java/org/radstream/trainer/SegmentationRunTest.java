@@ -123,6 +123,21 @@ class SegmentationRunTest {
     }
 
     @Test
+    void aTruncatedCheckpointIsIgnoredAndTheRunStartsFromItsFirstEpoch(@TempDir Path dir) throws Exception {
+        TrainingRecipe r = smallRecipe(3);
+        Path checkpoint = dir.resolve("lung");
+        dying(r, "cut epoch 2/3", new ArrayList<>(), checkpoint);
+        Path file = checkpoint.resolve(EpochCheckpoint.FILE);
+        byte[] whole = java.nio.file.Files.readAllBytes(file);
+        java.nio.file.Files.write(file, java.util.Arrays.copyOf(whole, whole.length / 2)); // a torn write
+        List<String> lines = new ArrayList<>();
+        SegmentationRun.Result result = checkpointed(r, train, "cut", lines::add, checkpoint);
+        assertThat(lines).noneMatch(l -> l.contains("resumes")).anyMatch(l -> l.startsWith("cut epoch 1/3"));
+        assertThat(result.epochLosses()).hasSize(3);
+        assertThat(checkpoint).doesNotExist();
+    }
+
+    @Test
     void endsOnTheBestEpochsWeightsAndItsDice() throws Exception {
         TrainingRecipe r = smallRecipe(6);
         List<String> progress = new ArrayList<>();
