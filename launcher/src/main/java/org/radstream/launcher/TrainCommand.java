@@ -1,16 +1,18 @@
 package org.radstream.launcher;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import org.radstream.models.ModelStore;
 import org.radstream.models.TestTimeFlips;
 import org.radstream.models.UNetVariant;
 import org.radstream.trainer.CohortTraining;
 import org.radstream.trainer.QualityGate;
+import org.radstream.trainer.RunFollower;
 import org.radstream.trainer.SumTargets;
 import org.radstream.trainer.TaskTrainer;
 import org.radstream.trainer.TrainingRecipe;
@@ -22,12 +24,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code radstream train}: on demand, asks a running trainer to train a task now (POST /train);
+ * {@code radstream train}: on demand, asks a running trainer to train a task now (POST /train) and
+ * follows the run to the quality gate's decision (exit 0 published, 3 refused, 1 failed, as for a
+ * cohort run; {@code --detach} returns once it is queued);
  * with {@code --cohort}, trains the task straight from a generated cohort into a model store
  * (how the shipped default models are built). Only wires: the work is in org.radstream.trainer.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a task now: on a running trainer, or from a cohort (--cohort) into a model store.")
+        description = "Train a task now: on a running trainer, or from a cohort (--cohort) into a model store.",
+        footer = {"", "On a running trainer the run is followed to the quality gate's decision. Exit codes: 0 published "
+                + "(or queued, with --detach), 3 refused by the quality gate, 1 failed or no trainer."})
 final class TrainCommand implements Callable<Integer> {
 
     @Spec
@@ -45,6 +51,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--trainer-url", defaultValue = "${env:RADSTREAM_TRAINER_URL:-http://localhost:8086}",
             description = "Running trainer's HTTP address (without --cohort). Default ${DEFAULT-VALUE}.")
     String trainerUrl;
+
+    @Option(names = "--detach", description = "With a running trainer: return once the run is queued, instead of "
+            + "following it (its progress lines) until the quality gate has decided.")
+    boolean detach;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of splits, augmentation and initial weights. Default ${DEFAULT-VALUE}.")
     long seed;
@@ -184,14 +194,14 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainingTask t = TrainingTask.of(task);
+        TrainingTask t;
+        try {
+            t = TrainingTask.of(task);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--task: " + e.getMessage());
+        }
         if (cohort == null) {
-            HttpResponse<String> r = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(trainerUrl + "/train?task=" + t.id()))
-                            .POST(HttpRequest.BodyPublishers.noBody()).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            System.out.println(r.body());
-            return r.statusCode() / 100 == 2 ? 0 : 1;
+            return onTrainer(t);
         }
         UNetVariant variant = UNetVariant.of(architecture).orElseThrow(() -> new CommandLine.ParameterException(
                 spec.commandLine(), "--architecture must be unet, unet-gn, se-unet, res-unet or unet-2w, got '" + architecture + "'"));
@@ -243,7 +253,7 @@ final class TrainCommand implements Callable<Integer> {
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
                 new QualityGate(gateMargin).keepingRefused(keepRefused), vesselMethod, gateCohort, selectCohort, sumStart, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());
-        return 0;
+        return outcome.decision().publish() ? EXIT_PUBLISHED : EXIT_REFUSED;
     }
 
     /**
@@ -280,5 +290,42 @@ final class TrainCommand implements Callable<Integer> {
                     + "each other: started from trained networks, SUM has no warm-up");
         }
         return new TaskTrainer.SumStart(sumStartSeUnet.toUri(), sumStartResUnet.toUri());
+    }
+
+    /** Exit codes of a run on a running trainer. */
+    static final int EXIT_PUBLISHED = 0;
+    private static final Duration FOLLOW_POLL = Duration.ofSeconds(2);
+    /** A trainer restarting (its Kafka consumers, its label store re-read) is back well within this. */
+    private static final Duration FOLLOW_UNREACHABLE = Duration.ofMinutes(5);
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_REFUSED = 3;
+
+    private int onTrainer(TrainingTask t) throws Exception {
+        RunFollower follower = new RunFollower(HttpClient.newHttpClient(), URI.create(trainerUrl), FOLLOW_POLL,
+                FOLLOW_UNREACHABLE, System.out::println);
+        Instant queuedAt;
+        try {
+            queuedAt = follower.request(t.id());
+        } catch (IllegalArgumentException e) {
+            System.err.println("the trainer refused: " + e.getMessage());
+            return EXIT_FAILED;
+        } catch (IOException e) {
+            System.err.println("no trainer answers at " + trainerUrl + " (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+            return EXIT_FAILED;
+        }
+        if (detach) {
+            return EXIT_PUBLISHED;
+        }
+        try {
+            return switch (follower.follow(t.id(), queuedAt).end()) {
+                case PUBLISHED -> EXIT_PUBLISHED;
+                case REFUSED -> EXIT_REFUSED;
+                case FAILED -> EXIT_FAILED;
+            };
+        } catch (IOException e) {
+            System.err.println(e.getMessage());
+            return EXIT_FAILED;
+        }
     }
 }

@@ -114,6 +114,33 @@ class TrainCommandTest {
         assertThat(dir.resolve("store")).doesNotExist();
     }
 
+    @Test
+    void anUnknownTaskIsRefusedWithTheTasksThereAre() {
+        assertThat(refusal("--task", "spleen"))
+                .contains("--task: unknown task 'spleen' (known: [lung, infection, liver, vessel, infection-classifier])");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
+    @Test
+    void askingATrainerThatIsNotThereFailsWithWhereItWasAsked() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = new CommandLine(new TrainCommand()).execute("--task", "lung", "--trainer-url", "http://localhost:" + port);
+        } finally {
+            System.setErr(before);
+        }
+        assertThat(code).isEqualTo(TrainCommand.EXIT_FAILED);
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("no trainer answers at http://localhost:" + port + " (ConnectException)" + System.lineSeparator());
+    }
+
     private String refusal(String... options) {
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new TrainCommand()).setErr(new PrintWriter(err));

@@ -655,8 +655,10 @@ public final class TrainerService implements AutoCloseable {
         String task = query(ex).get("task");
         try {
             TrainingTask t = TrainingTask.of(task);
+            Instant queuedAt = Instant.now();
             trainNow(t.id());
-            respond(ex, 202, "training of " + t.id() + " queued\n");
+            // the time lets a client find this run in GET /runs: the first of the task started since
+            respond(ex, 202, "training of " + t.id() + " queued at " + queuedAt + "\n");
         } catch (IllegalArgumentException e) {
             respond(ex, 400, e.getMessage() + "\n");
         }

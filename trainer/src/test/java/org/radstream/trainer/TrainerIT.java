@@ -1,6 +1,7 @@
 package org.radstream.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -121,13 +122,20 @@ class TrainerIT {
                     "radstream_trainer_runs_total{task=\"lung\",decision=\"published\"} 1\n",
                     "radstream_trainer_labels_pending 0\n");
 
-            // a run that cannot train (no liver labels) fails, and is seen: logged, listed and counted
+            // a run asked for that cannot train (no liver labels) fails, and is seen: followed to its end,
+            // logged, listed and counted; an unknown task is refused at the request
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             java.net.URI base = java.net.URI.create("http://localhost:" + service.httpPort());
-            assertThat(http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/train?task=liver"))
-                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
-            waitFor(() -> service.runs().size() == 2, Duration.ofSeconds(30));
+            List<String> followed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            RunFollower follower = new RunFollower(http, base, Duration.ofMillis(20), Duration.ofSeconds(5), followed::add);
+            assertThatThrownBy(() -> follower.request("spleen")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("unknown task 'spleen'");
+            java.time.Instant queuedAt = follower.request("liver");
+            RunFollower.Result liver = follower.follow("liver", queuedAt);
+            assertThat(liver.end()).isEqualTo(RunFollower.End.FAILED);
+            assertThat(followed.get(0)).isEqualTo("training of liver queued at " + queuedAt);
+            assertThat(followed.get(followed.size() - 1)).isEqualTo("liver failed: no training scans for liver");
+            assertThat(service.runs()).hasSize(2);
             java.net.http.HttpResponse<String> runs = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/runs")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(runs.statusCode()).isEqualTo(200);
@@ -169,7 +177,19 @@ class TrainerIT {
 
         // a run the trainer started and did not finish (it crashed during it) runs again after the restart
         TrainingLedger.open(dir.resolve("work").resolve(TrainingLedger.FILE)).started("lung", java.time.Instant.now());
+        java.time.Instant beforeRestart = java.time.Instant.now();
         try (TrainerService resumed = TrainerService.start(settings.withRecipe(recipe.withEpochs(30)), topics)) {
+            // a client follows it from the start of the restart: its epochs, then the gate's decision
+            List<String> followed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.CompletableFuture<RunFollower.Result> following = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new RunFollower(java.net.http.HttpClient.newHttpClient(),
+                            java.net.URI.create("http://localhost:" + resumed.httpPort()), Duration.ofMillis(20),
+                            Duration.ofSeconds(5), followed::add).follow("lung", beforeRestart);
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
             // while it trains, GET /runs shows it last, with its latest progress line
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             com.fasterxml.jackson.databind.JsonNode running = null;
@@ -191,6 +211,12 @@ class TrainerIT {
             assertThat(all).hasSize(3);
             assertThat(all.get(2).get("task").asText()).isEqualTo("lung");
             assertThat(all.get(2).get("result").asText()).isEqualTo(resumed.runs().get(0).result());
+            RunFollower.Result lung = following.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(lung.end().name().toLowerCase(java.util.Locale.ROOT)).isEqualTo(resumed.runs().get(0).result());
+            assertThat(lung.run().get("started_at").asText()).isEqualTo(all.get(2).get("started_at").asText());
+            assertThat(followed).anyMatch(l -> l.matches("lung epoch \\d+/30 loss .* ETA .*"));
+            assertThat(followed.get(followed.size() - 1)).startsWith(lung.end() == RunFollower.End.PUBLISHED
+                    ? "lung published as version 2: " : "lung refused by the quality gate: ");
         }
         TrainingLedger after = TrainingLedger.open(dir.resolve("work").resolve(TrainingLedger.FILE));
         assertThat(after.interrupted("lung")).isEmpty();
