@@ -30,8 +30,8 @@ public final class ConvolutionCheck {
 
     /** Largest error accepted, relative to 1 + |reference|: float sums of up to a few thousand products. */
     static final double TOLERANCE = 1e-3;
-    private static final int SIDE = 12;
-    private static final int BATCH = 2;
+    static final int SIDE = 12;
+    static final int BATCH = 2;
     private static final Map<String, Boolean> CHECKED = new ConcurrentHashMap<>();
 
     private ConvolutionCheck() {}
@@ -43,7 +43,22 @@ public final class ConvolutionCheck {
      * @throws IllegalStateException naming the wrong shapes
      */
     public static void verify(Block block, Device device, String what) {
-        List<String> wrong = wrongShapes(block, device);
+        verify(block, device, what, ENGINE);
+    }
+
+    /** Whether the engine computes one convolution shape right (output channels, input channels, kernel side). */
+    @FunctionalInterface
+    interface ShapeCheck {
+        boolean computesRight(int out, int in, int k, Device device);
+    }
+
+    /** The engine itself, each shape run once per process and device. */
+    private static final ShapeCheck ENGINE = (out, in, k, device) ->
+            CHECKED.computeIfAbsent(device + " " + out + "×" + in + "×" + k + "×" + k, key -> computesRight(out, in, k, device));
+
+    /** {@link #verify(Block, Device, String)} with the shapes judged by {@code check}. */
+    static void verify(Block block, Device device, String what, ShapeCheck check) {
+        List<String> wrong = wrongShapes(block, device, check);
         if (!wrong.isEmpty()) {
             String isa = System.getenv("DNNL_MAX_CPU_ISA");
             throw new IllegalStateException(String.format(Locale.ROOT, "the engine computes %s's convolutions of %s wrongly "
@@ -55,6 +70,10 @@ public final class ConvolutionCheck {
 
     /** The convolution shapes of {@code block} (as "O×C×kh×kw") the engine on {@code device} gets wrong; empty when none. */
     public static List<String> wrongShapes(Block block, Device device) {
+        return wrongShapes(block, device, ENGINE);
+    }
+
+    private static List<String> wrongShapes(Block block, Device device, ShapeCheck check) {
         TreeSet<String> wrong = new TreeSet<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             Parameter parameter = p.getValue();
@@ -69,8 +88,7 @@ public final class ConvolutionCheck {
             int in = Math.toIntExact(s.get(1));
             int k = Math.toIntExact(s.get(2));
             String name = out + "×" + in + "×" + k + "×" + k;
-            boolean right = CHECKED.computeIfAbsent(device + " " + name, key -> computesRight(out, in, k, device));
-            if (!right) {
+            if (!check.computesRight(out, in, k, device)) {
                 wrong.add(name);
             }
         }
@@ -96,6 +114,14 @@ public final class ConvolutionCheck {
             y = Conv2d.conv2d(input, weight, null, new Shape(1, 1), new Shape(pad, pad), new Shape(1, 1), 1)
                     .singletonOrThrow().toFloatArray();
         }
+        return matches(y, x, w, out, in, k);
+    }
+
+    /**
+     * Whether {@code y}, the engine's output for input {@code x} (BATCH × in × SIDE²) and weights
+     * {@code w} (out × in × k × k), equals a plain sum of products within {@link #TOLERANCE}.
+     */
+    static boolean matches(float[] y, float[] x, float[] w, int out, int in, int k) {
         int pad = k / 2;
         // every output channel at a spread of positions, borders included
         for (int n = 0; n < BATCH; n++) {
