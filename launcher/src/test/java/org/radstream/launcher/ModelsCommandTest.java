@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code radstream models} refuses an unknown task or a missing store with the reason. */
+/** {@code radstream models} and {@code models promote} refuse bad options with the reason. */
 class ModelsCommandTest {
     @TempDir
     Path dir;
@@ -18,6 +18,19 @@ class ModelsCommandTest {
     void anUnknownTaskOrAMissingStoreIsRefused() {
         assertThat(refusal("--store", dir.toString(), "--task", "kidney")).contains("unknown task 'kidney'");
         assertThat(refusal("--store", dir.resolve("nothing").toString())).contains("no model store at " + dir.resolve("nothing"));
+    }
+
+    @Test
+    void aPromotionNamesExactlyOneArtifactAndAReasonAndAStoreThatIsThere() {
+        String store = dir.toString();
+        assertThat(refusal("promote", "--store", store, "--task", "lung", "--reason", "r"))
+                .contains("Error: Missing required argument (specify one of these): (--version=<version> | --refused=<refused>)");
+        assertThat(refusal("promote", "--store", store, "--task", "lung", "--version", "1", "--refused", "1", "--reason", "r"))
+                .contains("--version=<version>, --refused=<refused> are mutually exclusive");
+        assertThat(refusal("promote", "--store", store, "--task", "lung", "--version", "1"))
+                .contains("Missing required option: '--reason=<reason>'");
+        assertThat(refusal("promote", "--store", dir.resolve("nothing").toString(), "--task", "lung", "--version", "1",
+                "--reason", "r")).contains("no model store at " + dir.resolve("nothing"));
     }
 
     private static String refusal(String... args) {

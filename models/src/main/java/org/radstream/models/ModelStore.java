@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -172,30 +173,80 @@ public final class ModelStore {
             model.save(tmp, PARAMS_PREFIX);
             Path params = singleParamsFile(tmp);
             String sha = sha256(params);
-            int number = nextNumber(parent, names);
-            while (true) {
-                ModelMetadata metadata = new ModelMetadata(descriptor.task(), versionOf.applyAsInt(number),
-                        network, descriptor.inputHeight(), descriptor.inputWidth(), descriptor.windowLowHu(),
-                        descriptor.windowHighHu(), descriptor.metrics(), clock.instant(),
-                        params.getFileName().toString(), sha, descriptor.inputRegion());
-                MetadataJson.write(metadata, tmp.resolve(METADATA));
-                Path target = parent.resolve(String.format(format, number));
-                if (!Files.exists(target)) {
-                    try {
-                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                        return new ModelArtifact(target.toUri(), metadata);
-                    } catch (FileAlreadyExistsException e) {
-                        // another writer won this number; take the next one
-                    } catch (FileSystemException e) {
-                        if (!Files.exists(target)) {
-                            throw e;
-                        }
-                    }
-                }
-                number++;
-            }
+            return place(tmp, parent, names, format, number -> new ModelMetadata(descriptor.task(),
+                    versionOf.applyAsInt(number), network, descriptor.inputHeight(), descriptor.inputWidth(),
+                    descriptor.windowLowHu(), descriptor.windowHighHu(), descriptor.metrics(), clock.instant(),
+                    params.getFileName().toString(), sha, descriptor.inputRegion()));
         } finally {
             deleteRecursively(tmp);
+        }
+    }
+
+    /**
+     * Writes the artifact at {@code source} (a version or a kept refused challenger) again as the
+     * next version of its task: the same weights, network and metrics under a new version number and
+     * creation time. This is how an operator goes back to an earlier version, or ships a challenger
+     * the gate refused, with every version still written once and never overwritten. The source's
+     * parameter file must still match its checksum.
+     *
+     * @return the new version
+     * @throws ModelIntegrityException when the source's parameter file is missing or altered
+     */
+    public ModelArtifact copyAsVersion(URI source) throws IOException {
+        ModelMetadata from = readMetadata(source);
+        Path params = verifiedParams(source, from, "copy");
+        Path parent = root.resolve(ModelDescriptor.requireTask(from.task()));
+        Files.createDirectories(parent);
+        Path tmp = Files.createDirectory(parent.resolve(".tmp-" + UUID.randomUUID()));
+        try {
+            Files.copy(params, tmp.resolve(params.getFileName()));
+            return place(tmp, parent, VERSION_DIR, "v%04d", number -> new ModelMetadata(from.task(), number,
+                    from.network(), from.inputHeight(), from.inputWidth(), from.windowLowHu(), from.windowHighHu(),
+                    from.metrics(), clock.instant(), from.parametersFile(), from.sha256(), from.inputRegion()));
+        } finally {
+            deleteRecursively(tmp);
+        }
+    }
+
+    /**
+     * Deletes a version that was just written and never announced (its announcement failed), so
+     * that the store does not hold a newest version no worker was told of. Not for any other use:
+     * a version once announced may be loaded somewhere.
+     */
+    public void discard(ModelArtifact unannounced) throws IOException {
+        Path dir = toPath(unannounced.location());
+        if (!dir.getParent().equals(root.resolve(unannounced.metadata().task()))
+                || !VERSION_DIR.matcher(dir.getFileName().toString()).matches()) {
+            throw new IllegalArgumentException(unannounced.location() + " is not a version of this store");
+        }
+        deleteRecursively(dir);
+    }
+
+    /**
+     * Renames {@code tmp} (which holds the parameter file) to the next free {@code format} number
+     * under {@code parent}, writing {@code metadataOf(number)} into it first; a number another
+     * writer took meanwhile is skipped.
+     */
+    private static ModelArtifact place(Path tmp, Path parent, Pattern names, String format,
+                                       IntFunction<ModelMetadata> metadataOf) throws IOException {
+        int number = nextNumber(parent, names);
+        while (true) {
+            ModelMetadata metadata = metadataOf.apply(number);
+            MetadataJson.write(metadata, tmp.resolve(METADATA));
+            Path target = parent.resolve(String.format(format, number));
+            if (!Files.exists(target)) {
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                    return new ModelArtifact(target.toUri(), metadata);
+                } catch (FileAlreadyExistsException e) {
+                    // another writer won this number; take the next one
+                } catch (FileSystemException e) {
+                    if (!Files.exists(target)) {
+                        throw e;
+                    }
+                }
+            }
+            number++;
         }
     }
 
@@ -242,17 +293,7 @@ public final class ModelStore {
     public static StoredModel load(URI location, Device device) throws IOException {
         Path dir = toPath(location);
         ModelMetadata metadata = readMetadata(location);
-        Path params = dir.resolve(metadata.parametersFile()).normalize();
-        if (!params.getParent().equals(dir.normalize()) || !Files.isRegularFile(params)) {
-            throw new ModelIntegrityException("parameter file '" + metadata.parametersFile()
-                    + "' of " + location + " is missing");
-        }
-        String actual = sha256(params);
-        if (!actual.equalsIgnoreCase(metadata.sha256())) {
-            throw new ModelIntegrityException("checksum mismatch for " + params + ": metadata says "
-                    + metadata.sha256() + ", file has " + actual + "; refusing to load "
-                    + metadata.task() + " v" + metadata.version());
-        }
+        verifiedParams(location, metadata, "load");
         Block block;
         try {
             block = Architectures.build(metadata.network());
@@ -280,6 +321,23 @@ public final class ModelStore {
             throw e;
         }
         return new StoredModel(model, new ModelArtifact(dir.toUri(), metadata));
+    }
+
+    /** The artifact's parameter file, once it is there and hashes to the recorded checksum. */
+    private static Path verifiedParams(URI location, ModelMetadata metadata, String refusingTo) throws IOException {
+        Path dir = toPath(location);
+        Path params = dir.resolve(metadata.parametersFile()).normalize();
+        if (!params.getParent().equals(dir.normalize()) || !Files.isRegularFile(params)) {
+            throw new ModelIntegrityException("parameter file '" + metadata.parametersFile()
+                    + "' of " + location + " is missing");
+        }
+        String actual = sha256(params);
+        if (!actual.equalsIgnoreCase(metadata.sha256())) {
+            throw new ModelIntegrityException("checksum mismatch for " + params + ": metadata says "
+                    + metadata.sha256() + ", file has " + actual + "; refusing to " + refusingTo + " "
+                    + metadata.task() + " v" + metadata.version());
+        }
+        return params;
     }
 
     /** Loads on the CPU. */

@@ -180,6 +180,59 @@ class ModelStoreTest {
     }
 
     @Test
+    void anEarlierVersionOrARefusedChallengerIsCopiedAsTheNextVersionAndAnAlteredOneIsNot() throws Exception {
+        ModelStore store = store();
+        SyntheticDisks data = new SyntheticDisks(4, SIZE, 13);
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 2), Device.cpu());
+                SegmentationTraining training = SegmentationTraining.start(
+                        model, 1, SIZE, SIZE, TrainingSettings.defaults())) {
+            ModelArtifact v1 = store.save(model, lung);
+            training.step(data.images, data.masks);
+            ModelArtifact v2 = store.save(model, new ModelDescriptor("lung", SIZE, SIZE, -1200, 600, Map.of("dice", 0.95)));
+            training.step(data.images, data.masks);
+            ModelArtifact r1 = store.keepRefused(model, lung);
+            assertThat(v2.metadata().sha256()).isNotEqualTo(v1.metadata().sha256());
+
+            // back to v1: its weights and metrics as version 3, what workers now load
+            ModelArtifact v3 = store.copyAsVersion(v1.location());
+            assertThat(Path.of(v3.location())).isEqualTo(root.resolve("lung/v0003"));
+            assertThat(v3.metadata().version()).isEqualTo(3);
+            assertThat(v3.metadata().sha256()).isEqualTo(v1.metadata().sha256());
+            assertThat(v3.metadata().metrics()).isEqualTo(Map.of("dice", 0.91, "loss", 0.2));
+            assertThat(v3.metadata().created()).isEqualTo(NOW);
+            assertThat(Path.of(v3.location()).resolve(v3.metadata().parametersFile()))
+                    .hasSameBinaryContentAs(Path.of(v1.location()).resolve(v1.metadata().parametersFile()));
+            assertThat(store.latest("lung")).get().extracting(ModelArtifact::location).isEqualTo(v3.location());
+            try (StoredModel loaded = ModelStore.load(v3.location())) {
+                assertThat(loaded.artifact().metadata().version()).isEqualTo(3);
+            }
+            // a refused challenger shipped by hand
+            ModelArtifact v4 = store.copyAsVersion(r1.location());
+            assertThat(v4.metadata().version()).isEqualTo(4);
+            assertThat(v4.metadata().sha256()).isEqualTo(r1.metadata().sha256());
+
+            // an altered source is not copied, and nothing is left behind
+            Path params = Path.of(v2.location()).resolve(v2.metadata().parametersFile());
+            byte[] bytes = Files.readAllBytes(params);
+            bytes[bytes.length / 2] ^= 0x01;
+            Files.write(params, bytes);
+            assertThatThrownBy(() -> store.copyAsVersion(v2.location()))
+                    .isInstanceOf(ModelIntegrityException.class)
+                    .hasMessageContaining("checksum mismatch")
+                    .hasMessageContaining("refusing to copy lung v2");
+            assertThat(store.versions("lung")).hasSize(4);
+            assertThat(root.resolve("lung")).isDirectoryNotContaining("glob:**/.tmp-*");
+
+            // a version whose announcement failed is taken back; a refused challenger is not a version
+            store.discard(v4);
+            assertThat(store.latest("lung")).get().extracting(ModelArtifact::location).isEqualTo(v3.location());
+            assertThatThrownBy(() -> store.discard(r1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("is not a version of this store");
+            assertThat(Path.of(r1.location())).isDirectory();
+        }
+    }
+
+    @Test
     void refusedChallengersAreKeptAsideNeverAsVersionsAndOnlyTheNewestAreKept() throws Exception {
         ModelStore store = store();
         try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 2), Device.cpu());

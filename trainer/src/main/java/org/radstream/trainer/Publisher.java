@@ -41,23 +41,57 @@ final class Publisher {
                            Map<String, Double> championMetrics, Optional<ModelArtifact> champion) throws IOException {
         ModelArtifact artifact = store.save(model, descriptor);
         writeGate(artifact, descriptor, decision, championMetrics, champion);
-        ModelPublished published = ModelPublished.newBuilder()
-                .setTask(descriptor.task())
+        ModelPublished published = announcement(artifact, decision.reason(), championMetrics, champion);
+        announcer.accept(published);
+        return published;
+    }
+
+    /**
+     * Publishes a copy of {@code source} (an earlier version or a kept refused challenger) as the
+     * task's next version, over the gate, for the reason an operator gave; the decision recorded and
+     * announced says so. A copy whose announcement fails is taken back out of the store, so that the
+     * trainer does not gate against a version the workers were never told of.
+     */
+    ModelPublished promote(ModelArtifact source, String decision, Optional<ModelArtifact> champion) throws IOException {
+        String task = source.metadata().task();
+        ModelArtifact copy = store.copyAsVersion(source.location());
+        Map<String, Double> championMetrics = champion.map(c -> c.metadata().metrics()).orElse(Map.of());
+        Map<String, Object> gate = new LinkedHashMap<>();
+        gate.put("decision", decision);
+        gate.put("published", true);
+        gate.put("challenger", copy.metadata().metrics());
+        gate.put("champion", championMetrics);
+        gate.put("championVersion", champion.map(c -> c.metadata().version()).orElse(null));
+        gate.put("copyOf", source.location().toString());
+        JSON.writeValue(Path.of(copy.location()).resolve(GATE_FILE).toFile(), gate);
+        ModelPublished published = announcement(copy, decision, championMetrics, champion);
+        try {
+            announcer.accept(published);
+        } catch (RuntimeException e) {
+            store.discard(copy);
+            throw new IOException("could not announce " + task + " v" + copy.metadata().version()
+                    + " on the models topic, so it was taken back out of the store: " + e.getMessage(), e);
+        }
+        return published;
+    }
+
+    private static ModelPublished announcement(ModelArtifact artifact, String decision,
+                                               Map<String, Double> championMetrics, Optional<ModelArtifact> champion) {
+        return ModelPublished.newBuilder()
+                .setTask(artifact.metadata().task())
                 .setVersion(String.valueOf(artifact.metadata().version()))
                 .setArchitecture(artifact.metadata().network().architecture())
-                .setInputSize(descriptor.inputWidth())
-                .setWindowLowHu(descriptor.windowLowHu())
-                .setWindowHighHu(descriptor.windowHighHu())
+                .setInputSize(artifact.metadata().inputWidth())
+                .setWindowLowHu(artifact.metadata().windowLowHu())
+                .setWindowHighHu(artifact.metadata().windowHighHu())
                 .setLocation(artifact.location().toString())
                 .setSha256(artifact.metadata().sha256())
-                .setMetrics(new LinkedHashMap<>(descriptor.metrics()))
+                .setMetrics(new LinkedHashMap<>(artifact.metadata().metrics()))
                 .setChampionMetrics(new LinkedHashMap<>(championMetrics))
-                .setGateDecision(decision.reason())
+                .setGateDecision(decision)
                 .setPreviousVersion(champion.map(c -> String.valueOf(c.metadata().version())).orElse(null))
                 .setPublishedAt(Instant.now())
                 .build();
-        announcer.accept(published);
-        return published;
     }
 
     /**

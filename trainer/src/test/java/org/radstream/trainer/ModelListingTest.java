@@ -26,19 +26,7 @@ class ModelListingTest {
 
     @Test
     void listsEveryVersionAndRefusedChallengerWithItsDecisionAndMarksTheVersionWorkersLoad() throws Exception {
-        ModelStore store = new ModelStore(dir);
-        Publisher publisher = new Publisher(store, p -> { });
-        QualityGate gate = new QualityGate(0.005);
-        try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 2), Device.cpu());
-                SegmentationTraining ignored = SegmentationTraining.start(model, 1, 32, 32, TrainingSettings.defaults())) {
-            publisher.publish(model, descriptor(0.80), gate.decide(0.80, OptionalDouble.empty(), "Dice on the 24 gate scans"),
-                    Map.of(), Optional.empty());
-            ModelArtifact v1 = store.latest("infection").orElseThrow();
-            publisher.keepRefused(model, descriptor(0.70), gate.decide(0.70, OptionalDouble.of(0.80), "Dice on the 24 gate scans"),
-                    Map.of("gate_dice", 0.80), Optional.of(v1), 3);
-            publisher.publish(model, descriptor(0.81), gate.decide(0.81, OptionalDouble.of(0.80), "Dice on the 24 gate scans"),
-                    Map.of("gate_dice", 0.80), Optional.of(v1));
-        }
+        ModelStore store = history(dir);
 
         List<ModelListing.Entry> entries = ModelListing.of(store, List.of("lung", "infection"));
 
@@ -58,7 +46,28 @@ class ModelListingTest {
         assertThat(lines[6]).isEqualTo("      refused: challenger Dice on the 24 gate scans 0.7000 < champion 0.8000 - margin 0.0050");
     }
 
-    private static ModelDescriptor descriptor(double gateDice) {
+    /**
+     * An infection store with a history: v1 published (gate Dice 0.80), a challenger refused
+     * (0.70, kept as refused/r0001), v2 published (0.81).
+     */
+    static ModelStore history(Path dir) throws Exception {
+        ModelStore store = new ModelStore(dir);
+        Publisher publisher = new Publisher(store, p -> { });
+        QualityGate gate = new QualityGate(0.005);
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 2), Device.cpu());
+                SegmentationTraining ignored = SegmentationTraining.start(model, 1, 32, 32, TrainingSettings.defaults())) {
+            publisher.publish(model, descriptor(0.80), gate.decide(0.80, OptionalDouble.empty(), "Dice on the 24 gate scans"),
+                    Map.of(), Optional.empty());
+            ModelArtifact v1 = store.latest("infection").orElseThrow();
+            publisher.keepRefused(model, descriptor(0.70), gate.decide(0.70, OptionalDouble.of(0.80), "Dice on the 24 gate scans"),
+                    Map.of("gate_dice", 0.80), Optional.of(v1), 3);
+            publisher.publish(model, descriptor(0.81), gate.decide(0.81, OptionalDouble.of(0.80), "Dice on the 24 gate scans"),
+                    Map.of("gate_dice", 0.80), Optional.of(v1));
+        }
+        return store;
+    }
+
+    static ModelDescriptor descriptor(double gateDice) {
         return new ModelDescriptor("infection", 32, 32, -1200, 600, Map.of("gate_dice", gateDice));
     }
 }

@@ -1,0 +1,113 @@
+package org.radstream.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.avro.ModelPublished;
+import org.radstream.models.Architectures;
+import org.radstream.models.ModelArtifact;
+import org.radstream.models.ModelDescriptor;
+import org.radstream.models.ModelStore;
+import org.radstream.models.NetworkSpec;
+import org.radstream.models.SegmentationTraining;
+import org.radstream.models.TrainingSettings;
+import org.radstream.platform.Platform;
+import org.radstream.platform.PlatformExtension;
+import org.radstream.schemas.Topic;
+import picocli.CommandLine;
+
+/** {@code radstream models promote} against the embedded broker: the copy is in the store and announced. */
+@ExtendWith(PlatformExtension.class)
+class ModelsPromoteIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void goingBackToAnEarlierVersionPublishesItAgainAndAnnouncesIt(Platform platform) throws Exception {
+        Path storeDir = dir.resolve("store");
+        ModelStore store = new ModelStore(storeDir);
+        ModelDescriptor lung = new ModelDescriptor("lung", 32, 32, -1200, 600, Map.of("gate_dice", 0.9));
+        ModelArtifact v1;
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 2), Device.cpu());
+                SegmentationTraining ignored = SegmentationTraining.start(model, 1, 32, 32, TrainingSettings.defaults())) {
+            v1 = store.save(model, lung);
+            store.save(model, lung);
+        }
+        String[] cluster = {"--bootstrap", platform.bootstrap(), "--registry", platform.registryUrl()};
+
+        int code = new CommandLine(new ModelsCommand()).execute(concat(new String[] {"promote", "--store", storeDir.toString(),
+                "--task", "lung", "--version", "1", "--reason", "v2 misreads the pleura", "--operator", "ops-it"}, cluster));
+
+        assertThat(code).isZero();
+        ModelArtifact v3 = store.latest("lung").orElseThrow();
+        assertThat(v3.metadata().version()).isEqualTo(3);
+        assertThat(v3.metadata().sha256()).isEqualTo(v1.metadata().sha256());
+        List<ModelPublished> announced = announcements(platform, v3.location().toString());
+        assertThat(announced).singleElement().satisfies(m -> {
+            assertThat(m.getTask()).isEqualTo("lung");
+            assertThat(m.getVersion()).isEqualTo("3");
+            assertThat(m.getPreviousVersion()).isEqualTo("2");
+            assertThat(m.getSha256()).isEqualTo(v1.metadata().sha256());
+            assertThat(m.getGateDecision())
+                    .isEqualTo("published by ops-it over the quality gate: v2 misreads the pleura (a copy of v0001)");
+        });
+
+        // what the workers load already is refused before anything is written or announced
+        StringWriter err = new StringWriter();
+        int again = new CommandLine(new ModelsCommand()).setErr(new PrintWriter(err)).execute(concat(new String[] {"promote",
+                "--store", storeDir.toString(), "--task", "lung", "--version", "3", "--reason", "again"}, cluster));
+        assertThat(again).isEqualTo(2);
+        assertThat(err.toString()).contains("lung v3 is already the newest version: the workers load it");
+        assertThat(store.versions("lung")).hasSize(3);
+    }
+
+    /** The announcements on radstream.models of the artifact at {@code location}, read to the topic's end. */
+    private static List<ModelPublished> announcements(Platform platform, String location) {
+        Topic<String, ModelPublished> t = platform.topics().models();
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrap());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ModelPublished> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = consumer.partitionsFor(t.name()).stream()
+                    .map(i -> new TopicPartition(t.name(), i.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    ModelPublished m = t.valueSerde().deserializer().deserialize(t.name(), r.value());
+                    if (m.getLocation().equals(location)) {
+                        out.add(m);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
