@@ -75,7 +75,7 @@ final class Publisher {
         return published;
     }
 
-    private static ModelPublished announcement(ModelArtifact artifact, String decision,
+    static ModelPublished announcement(ModelArtifact artifact, String decision,
                                                Map<String, Double> championMetrics, Optional<ModelArtifact> champion) {
         return ModelPublished.newBuilder()
                 .setTask(artifact.metadata().task())

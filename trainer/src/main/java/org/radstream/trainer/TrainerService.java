@@ -65,7 +65,8 @@ import org.slf4j.LoggerFactory;
  * model store and radstream.models. What it has trained on and dead-lettered is kept in its work
  * directory ({@link TrainingLedger}): after a restart, labels a finished run trained on are not new
  * again, a run the last process did not finish runs again, and no label is refused twice; triggers
- * wait until the label store has been read to the end. HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
+ * wait until the label store has been read to the end. At the start, a store version radstream.models
+ * never announced is announced ({@link LateAnnouncements}). HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
  * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
  * {@code GET /runs} (every training run so far as JSON, those of earlier processes too ({@link RunLog}):
  * the gate's decision and scores, the version published or where the refused challenger was kept,
@@ -86,6 +87,8 @@ public final class TrainerService implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
     private final List<KafkaConsumer<String, byte[]>> consumers = new CopyOnWriteArrayList<>();
+    /** How long the start waits for radstream.models to be read. */
+    private static final Duration STARTUP_READ = Duration.ofSeconds(30);
     private final ExecutorService training = Executors.newSingleThreadExecutor(r -> new Thread(r, "trainer-training"));
     private final ScheduledExecutorService triggers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "trainer-triggers"));
     private final TrainingLedger ledger;
@@ -135,8 +138,49 @@ public final class TrainerService implements AutoCloseable {
     /** Starts consumers, triggers and the HTTP endpoint. */
     public static TrainerService start(TrainerSettings settings, Topics topics) throws IOException {
         TrainerService s = new TrainerService(settings, topics);
+        s.announceLate(); // before any run can publish a newer version
         s.startThreads();
         return s;
+    }
+
+    /**
+     * Reads radstream.models to its end (the last announcement per task) and announces each task's
+     * newest store version beyond it ({@link LateAnnouncements}). A failure is logged, not fatal:
+     * the next version the trainer publishes is announced anyway.
+     */
+    private void announceLate() {
+        Topic<String, ModelPublished> t = topics.models();
+        Map<String, ModelPublished> last = new HashMap<>();
+        KafkaConsumer<String, byte[]> consumer = consumer(null);
+        try (consumer) {
+            List<TopicPartition> parts = consumer.partitionsFor(t.name(), STARTUP_READ).stream()
+                    .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts, STARTUP_READ);
+            long deadline = System.nanoTime() + STARTUP_READ.toNanos();
+            while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new org.apache.kafka.common.errors.TimeoutException(t.name() + " not read to its end in " + STARTUP_READ);
+                }
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.key() == null || r.value() == null) {
+                        continue;
+                    }
+                    try {
+                        last.put(r.key(), t.valueSerde().deserializer().deserialize(t.name(), r.value()));
+                    } catch (RuntimeException e) {
+                        log.warn("{} partition {} offset {}: undecodable announcement skipped: {}", t.name(),
+                                r.partition(), r.offset(), e.toString());
+                    }
+                }
+            }
+            LateAnnouncements.announce(new ModelStore(settings.modelStore()), last, this::announce);
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not check {} for model versions the store holds and never announced: {}", t.name(), e.toString());
+        } finally {
+            consumers.remove(consumer);
+        }
     }
 
     private void startThreads() {

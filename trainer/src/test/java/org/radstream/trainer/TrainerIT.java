@@ -153,7 +153,7 @@ class TrainerIT {
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body())
                     .contains("radstream_trainer_runs_total{task=\"liver\",decision=\"failed\"} 1\n");
         }
-        assertThat(deadLetters(broker.bootstrap, topics)).hasSize(3);
+        assertThat(broker.values(topics.labelsRejected())).hasSize(3);
 
         // a restart re-reads the label store from the start: no label is new again, none is refused twice
         try (TrainerService restarted = TrainerService.start(settings, topics)) {
@@ -171,7 +171,7 @@ class TrainerIT {
             assertThat(earlier.get(0).get("version").asInt()).isEqualTo(1);
             assertThat(earlier.get(1).get("failure").asText()).isEqualTo("no training scans for liver");
         }
-        assertThat(deadLetters(broker.bootstrap, topics)).hasSize(3);
+        assertThat(broker.values(topics.labelsRejected())).hasSize(3);
         assertThat(new ModelStore(dir.resolve("store")).latest("lung"))
                 .hasValueSatisfying(a -> assertThat(a.metadata().version()).isEqualTo(1));
 
@@ -229,25 +229,6 @@ class TrainerIT {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
-    }
-
-    /** Every record on the label dead-letter topic, read from its start to its end. */
-    private static List<DeadLetter> deadLetters(String bootstrap, Topics topics) {
-        try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrap)) {
-            List<org.apache.kafka.common.TopicPartition> parts = consumer.partitionsFor(topics.labelsRejected().name()).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(parts);
-            List<DeadLetter> out = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
-                    out.add(topics.labelsRejected().valueSerde().deserializer().deserialize(r.topic(), r.value()));
-                }
-            }
-            return out;
-        }
     }
 
     private static <V> void send(KafkaProducer<String, byte[]> producer, Topic<String, V> topic, String key, V value) {

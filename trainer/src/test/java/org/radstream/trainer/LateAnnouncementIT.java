@@ -1,0 +1,92 @@
+package org.radstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.avro.ModelPublished;
+import org.radstream.models.Architectures;
+import org.radstream.models.ModelArtifact;
+import org.radstream.models.ModelDescriptor;
+import org.radstream.models.ModelStore;
+import org.radstream.models.NetworkSpec;
+import org.radstream.models.SegmentationTraining;
+import org.radstream.models.TrainingSettings;
+import org.radstream.schemas.Topic;
+
+/**
+ * A run that wrote a version and died before announcing it: the trainer's next start announces
+ * it, once, so the workers load what the trainer gates against.
+ */
+class LateAnnouncementIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aVersionTheStoreHoldsAndTheTopicNeverAnnouncedIsAnnouncedAtTheNextStartOnce() throws Exception {
+        TestBroker broker = TestBroker.get();
+        Topic<String, ModelPublished> models = broker.topics.models();
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        QualityGate gate = new QualityGate(0.005);
+        java.util.Map<String, Object> p = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+                Model model = Architectures.newModel(NetworkSpec.unet2d(2, 2), Device.cpu());
+                SegmentationTraining ignored = SegmentationTraining.start(model, 1, 32, 32, TrainingSettings.defaults())) {
+            // v1 published and announced as a run does
+            new Publisher(store, m -> {
+                try {
+                    producer.send(new ProducerRecord<>(models.name(), m.getTask(),
+                            models.valueSerde().serializer().serialize(models.name(), m))).get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).publish(model, liver(0.95), gate.decide(0.95, OptionalDouble.empty(), "gate Dice"), Map.of(), Optional.empty());
+            // v2 written by a run that died before its announcement went out
+            ModelArtifact v1 = store.latest("liver").orElseThrow();
+            new Publisher(store, m -> { }).publish(model, liver(0.96), gate.decide(0.96, OptionalDouble.of(0.95), "gate Dice"),
+                    Map.of("gate_dice", 0.95), Optional.of(v1));
+        }
+        TrainerSettings settings = TrainerSettings.defaults(broker.bootstrap, dir.resolve("work"), dir.resolve("store"),
+                "integration-test-secret-0123456789").withHttpPort(-1).withGroupId("late-announcement-it");
+
+        try (TrainerService ignored = TrainerService.start(settings, broker.topics)) {
+            List<ModelPublished> ours = ours(broker, models);
+            assertThat(ours).extracting(ModelPublished::getVersion).containsExactly("1", "2");
+            ModelPublished late = ours.get(1);
+            assertThat(late.getTask()).isEqualTo("liver");
+            assertThat(late.getPreviousVersion()).isEqualTo("1");
+            assertThat(late.getSha256()).isEqualTo(store.latest("liver").orElseThrow().metadata().sha256());
+            assertThat(late.getChampionMetrics()).containsEntry("gate_dice", 0.95);
+            assertThat(late.getGateDecision()).startsWith("published: challenger gate Dice 0.9600")
+                    .endsWith(LateAnnouncements.NOTE);
+        }
+        // announced now: the next start has nothing to add
+        try (TrainerService ignored = TrainerService.start(settings, broker.topics)) {
+            assertThat(ours(broker, models)).extracting(ModelPublished::getVersion).containsExactly("1", "2");
+        }
+    }
+
+    /** The announcements of this test's store (the broker is shared with the other tests of the JVM). */
+    private List<ModelPublished> ours(TestBroker broker, Topic<String, ModelPublished> models) {
+        String root = dir.resolve("store").toUri().toString();
+        return broker.values(models).stream().filter(m -> m.getLocation().startsWith(root)).toList();
+    }
+
+    private static ModelDescriptor liver(double gateDice) {
+        return new ModelDescriptor("liver", 32, 32, -150, 250, Map.of("gate_dice", gateDice));
+    }
+}
