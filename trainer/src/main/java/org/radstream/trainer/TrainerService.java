@@ -87,6 +87,8 @@ public final class TrainerService implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
     private final List<KafkaConsumer<String, byte[]>> consumers = new CopyOnWriteArrayList<>();
+    /** The last announcement on radstream.models per task: read at the start, then each one sent. */
+    private final Map<String, ModelPublished> lastAnnounced = new ConcurrentHashMap<>();
     /** How long the start waits for radstream.models to be read. */
     private static final Duration STARTUP_READ = Duration.ofSeconds(30);
     private final ExecutorService training = Executors.newSingleThreadExecutor(r -> new Thread(r, "trainer-training"));
@@ -150,7 +152,7 @@ public final class TrainerService implements AutoCloseable {
      */
     private void announceLate() {
         Topic<String, ModelPublished> t = topics.models();
-        Map<String, ModelPublished> last = new HashMap<>();
+        Map<String, ModelPublished> last = lastAnnounced;
         KafkaConsumer<String, byte[]> consumer = consumer(null);
         try (consumer) {
             List<TopicPartition> parts = consumer.partitionsFor(t.name(), STARTUP_READ).stream()
@@ -423,6 +425,7 @@ public final class TrainerService implements AutoCloseable {
         try {
             producer.send(new ProducerRecord<>(t.name(), published.getTask(),
                     t.valueSerde().serializer().serialize(t.name(), published))).get(30, TimeUnit.SECONDS);
+            lastAnnounced.put(published.getTask(), published);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while announcing " + published.getTask(), e);
@@ -538,6 +541,12 @@ public final class TrainerService implements AutoCloseable {
      * start, as one a crash interrupts does.
      */
     private TaskTrainer.Outcome runTraining(TrainingTask task) throws Exception {
+        try {
+            // a version whose announcement failed during this process is announced before a newer one can be
+            LateAnnouncements.announce(new ModelStore(settings.modelStore()), lastAnnounced, this::announce);
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not announce the model versions the store holds beyond {}: {}", topics.models().name(), e.toString());
+        }
         Instant started = Instant.now();
         List<LabelIntake.Accepted> labels = intake.accepted(labelTask(task));
         ledger.started(task.id(), started);

@@ -1,6 +1,7 @@
 package org.radstream.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.Model;
@@ -29,7 +30,8 @@ import org.radstream.schemas.Topic;
 
 /**
  * A run that wrote a version and died before announcing it: the trainer's next start announces
- * it, once, so the workers load what the trainer gates against.
+ * it, once, so the workers load what the trainer gates against; a version whose announcement failed
+ * while the trainer runs goes out before its next run.
  */
 class LateAnnouncementIT {
     @TempDir
@@ -63,7 +65,7 @@ class LateAnnouncementIT {
         TrainerSettings settings = TrainerSettings.defaults(broker.bootstrap, dir.resolve("work"), dir.resolve("store"),
                 "integration-test-secret-0123456789").withHttpPort(-1).withGroupId("late-announcement-it");
 
-        try (TrainerService ignored = TrainerService.start(settings, broker.topics)) {
+        try (TrainerService service = TrainerService.start(settings, broker.topics)) {
             List<ModelPublished> ours = ours(broker, models);
             assertThat(ours).extracting(ModelPublished::getVersion).containsExactly("1", "2");
             ModelPublished late = ours.get(1);
@@ -73,10 +75,22 @@ class LateAnnouncementIT {
             assertThat(late.getChampionMetrics()).containsEntry("gate_dice", 0.95);
             assertThat(late.getGateDecision()).startsWith("published: challenger gate Dice 0.9600")
                     .endsWith(LateAnnouncements.NOTE);
+
+            // while it runs: a version whose announcement failed goes out before the next run trains
+            try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 2), Device.cpu());
+                    SegmentationTraining ignored = SegmentationTraining.start(model, 1, 32, 32, TrainingSettings.defaults())) {
+                new Publisher(store, m -> { }).publish(model, liver(0.97), gate.decide(0.97, OptionalDouble.of(0.96), "gate Dice"),
+                        Map.of("gate_dice", 0.96), store.latest("liver"));
+            }
+            assertThatThrownBy(() -> service.trainNow("liver").get(60, TimeUnit.SECONDS)) // no liver labels: the run fails
+                    .isInstanceOf(java.util.concurrent.ExecutionException.class).hasMessageContaining("no training scans for liver");
+            assertThat(ours(broker, models)).extracting(ModelPublished::getVersion, ModelPublished::getPreviousVersion)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("1", null), org.assertj.core.groups.Tuple.tuple("2", "1"),
+                            org.assertj.core.groups.Tuple.tuple("3", "2"));
         }
         // announced now: the next start has nothing to add
         try (TrainerService ignored = TrainerService.start(settings, broker.topics)) {
-            assertThat(ours(broker, models)).extracting(ModelPublished::getVersion).containsExactly("1", "2");
+            assertThat(ours(broker, models)).extracting(ModelPublished::getVersion).containsExactly("1", "2", "3");
         }
     }
 
