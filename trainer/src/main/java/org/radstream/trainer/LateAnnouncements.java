@@ -18,8 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * At the trainer's start, announces each task's newest version that radstream.models does not: one
- * written to the store by a run that stopped (crash, kill, a failed send) before it announced it.
+ * At the trainer's start and before each run, announces each task's newest version that
+ * radstream.models does not: one written to the store by a run that stopped (crash, kill, a failed
+ * send) before it announced it.
  * Without this the workers would keep the announced older version while the trainer gates every
  * later challenger against the newer one. A task never announced at all is announced too, so the
  * topic says what is in service; a worker that runs that version already keeps it. A topic that
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
 final class LateAnnouncements {
     private static final Logger log = LoggerFactory.getLogger(LateAnnouncements.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final String NOTE = " [announced at the trainer's start: the run that published it had not announced it]";
+    static final String NOTE = " [announced late by the trainer: the run that published it had not announced it]";
 
     private LateAnnouncements() {}
 

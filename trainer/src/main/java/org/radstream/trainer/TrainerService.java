@@ -65,7 +65,7 @@ import org.slf4j.LoggerFactory;
  * model store and radstream.models. What it has trained on and dead-lettered is kept in its work
  * directory ({@link TrainingLedger}): after a restart, labels a finished run trained on are not new
  * again, a run the last process did not finish runs again, and no label is refused twice; triggers
- * wait until the label store has been read to the end. At the start, a store version radstream.models
+ * wait until the label store has been read to the end. At the start and before each run, a store version radstream.models
  * never announced is announced ({@link LateAnnouncements}). HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
  * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
  * {@code GET /runs} (every training run so far as JSON, those of earlier processes too ({@link RunLog}):
@@ -87,8 +87,6 @@ public final class TrainerService implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
     private final List<KafkaConsumer<String, byte[]>> consumers = new CopyOnWriteArrayList<>();
-    /** The last announcement on radstream.models per task: read at the start, then each one sent. */
-    private final Map<String, ModelPublished> lastAnnounced = new ConcurrentHashMap<>();
     /** How long the start waits for radstream.models to be read. */
     private static final Duration STARTUP_READ = Duration.ofSeconds(30);
     private final ExecutorService training = Executors.newSingleThreadExecutor(r -> new Thread(r, "trainer-training"));
@@ -146,13 +144,14 @@ public final class TrainerService implements AutoCloseable {
     }
 
     /**
-     * Reads radstream.models to its end (the last announcement per task) and announces each task's
-     * newest store version beyond it ({@link LateAnnouncements}). A failure is logged, not fatal:
-     * the next version the trainer publishes is announced anyway.
+     * Reads radstream.models to its end (the last announcement per task: the trainer's, or an
+     * operator's promotion) and announces each task's newest store version beyond it ({@link
+     * LateAnnouncements}); at the start and before every run. A failure is logged, not fatal: the
+     * next version the trainer publishes is announced anyway.
      */
     private void announceLate() {
         Topic<String, ModelPublished> t = topics.models();
-        Map<String, ModelPublished> last = lastAnnounced;
+        Map<String, ModelPublished> last = new HashMap<>();
         KafkaConsumer<String, byte[]> consumer = consumer(null);
         try (consumer) {
             List<TopicPartition> parts = consumer.partitionsFor(t.name(), STARTUP_READ).stream()
@@ -425,7 +424,6 @@ public final class TrainerService implements AutoCloseable {
         try {
             producer.send(new ProducerRecord<>(t.name(), published.getTask(),
                     t.valueSerde().serializer().serialize(t.name(), published))).get(30, TimeUnit.SECONDS);
-            lastAnnounced.put(published.getTask(), published);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while announcing " + published.getTask(), e);
@@ -541,12 +539,7 @@ public final class TrainerService implements AutoCloseable {
      * start, as one a crash interrupts does.
      */
     private TaskTrainer.Outcome runTraining(TrainingTask task) throws Exception {
-        try {
-            // a version whose announcement failed during this process is announced before a newer one can be
-            LateAnnouncements.announce(new ModelStore(settings.modelStore()), lastAnnounced, this::announce);
-        } catch (IOException | RuntimeException e) {
-            log.warn("could not announce the model versions the store holds beyond {}: {}", topics.models().name(), e.toString());
-        }
+        announceLate(); // a version whose announcement failed in this process goes out before a newer one can
         Instant started = Instant.now();
         List<LabelIntake.Accepted> labels = intake.accepted(labelTask(task));
         ledger.started(task.id(), started);

@@ -31,7 +31,7 @@ import org.radstream.schemas.Topic;
 /**
  * A run that wrote a version and died before announcing it: the trainer's next start announces
  * it, once, so the workers load what the trainer gates against; a version whose announcement failed
- * while the trainer runs goes out before its next run.
+ * while the trainer runs goes out before its next run; an operator's promotion is not announced twice.
  */
 class LateAnnouncementIT {
     @TempDir
@@ -49,14 +49,7 @@ class LateAnnouncementIT {
                 Model model = Architectures.newModel(NetworkSpec.unet2d(2, 2), Device.cpu());
                 SegmentationTraining ignored = SegmentationTraining.start(model, 1, 32, 32, TrainingSettings.defaults())) {
             // v1 published and announced as a run does
-            new Publisher(store, m -> {
-                try {
-                    producer.send(new ProducerRecord<>(models.name(), m.getTask(),
-                            models.valueSerde().serializer().serialize(models.name(), m))).get(30, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }).publish(model, liver(0.95), gate.decide(0.95, OptionalDouble.empty(), "gate Dice"), Map.of(), Optional.empty());
+            new Publisher(store, m -> send(producer, models, m)).publish(model, liver(0.95), gate.decide(0.95, OptionalDouble.empty(), "gate Dice"), Map.of(), Optional.empty());
             // v2 written by a run that died before its announcement went out
             ModelArtifact v1 = store.latest("liver").orElseThrow();
             new Publisher(store, m -> { }).publish(model, liver(0.96), gate.decide(0.96, OptionalDouble.of(0.95), "gate Dice"),
@@ -87,10 +80,27 @@ class LateAnnouncementIT {
             assertThat(ours(broker, models)).extracting(ModelPublished::getVersion, ModelPublished::getPreviousVersion)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple("1", null), org.assertj.core.groups.Tuple.tuple("2", "1"),
                             org.assertj.core.groups.Tuple.tuple("3", "2"));
+
+            // an operator's promotion, announced by another process, is not announced again
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+                ModelPromotion.promote(store, "liver", new ModelPromotion.Version(1), "ops", "v3 misreads", m -> send(producer, models, m));
+            }
+            assertThatThrownBy(() -> service.trainNow("liver").get(60, TimeUnit.SECONDS))
+                    .isInstanceOf(java.util.concurrent.ExecutionException.class);
+            assertThat(ours(broker, models)).extracting(ModelPublished::getVersion).containsExactly("1", "2", "3", "4");
         }
         // announced now: the next start has nothing to add
         try (TrainerService ignored = TrainerService.start(settings, broker.topics)) {
-            assertThat(ours(broker, models)).extracting(ModelPublished::getVersion).containsExactly("1", "2", "3");
+            assertThat(ours(broker, models)).extracting(ModelPublished::getVersion).containsExactly("1", "2", "3", "4");
+        }
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, Topic<String, ModelPublished> models, ModelPublished m) {
+        try {
+            producer.send(new ProducerRecord<>(models.name(), m.getTask(), models.valueSerde().serializer().serialize(models.name(), m)))
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
