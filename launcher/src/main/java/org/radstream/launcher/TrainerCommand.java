@@ -80,6 +80,11 @@ final class TrainerCommand implements Callable<Integer> {
                     + "model was made; SUM when there is none). Default ${DEFAULT-VALUE}.")
     TaskTrainer.VesselMethod vesselMethod;
 
+    @Option(names = "--archive-retention-days", defaultValue = "30",
+            description = "Days an archived series no label names is kept (labelled series stay: they are training "
+                    + "data); 0 keeps every series. Default ${DEFAULT-VALUE}.")
+    double archiveRetentionDays;
+
     @Override
     public Integer call() throws Exception {
         TrainerSettings settings;
@@ -92,7 +97,8 @@ final class TrainerCommand implements Callable<Integer> {
                     .withPendingTimeout(Duration.ofMillis(Math.round(pendingTimeoutSeconds * 1000)))
                     .withGateMargin(gateMargin)
                     .withKeepRefused(keepRefused)
-                    .withVesselMethod(vesselMethod);
+                    .withVesselMethod(vesselMethod)
+                    .withArchiveRetention(Duration.ofSeconds(Math.round(archiveRetentionDays * 86_400)));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -10,10 +10,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -88,6 +94,46 @@ public final class ImageArchive {
             return target;
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** One archived series on disk: its size and when it was last written. */
+    record Entry(String seriesUid, long bytes, Instant written) {}
+
+    /** Every complete archived series (temporary files of writes in progress are not). */
+    List<Entry> entries() throws IOException {
+        List<Entry> out = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                String uid = name.substring(0, name.length() - SUFFIX.length());
+                try {
+                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                    out.add(new Entry(uid, a.size(), a.lastModifiedTime().toInstant()));
+                } catch (NoSuchFileException e) {
+                    // removed meanwhile
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Removes a series' file if it was last written before {@code before}; a series stored again
+     * since (a newer file) is kept.
+     *
+     * @return whether it was removed
+     */
+    boolean removeIfWrittenBefore(String seriesUid, Instant before) throws IOException {
+        Path f = file(seriesUid);
+        try {
+            if (!Files.getLastModifiedTime(f).toInstant().isBefore(before)) {
+                return false;
+            }
+            Files.delete(f);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
         }
     }
 

@@ -43,13 +43,17 @@ final class LabelIntake {
 
     private final Function<String, Optional<ArchivedSeries.Header>> archive;
     private final Duration pendingTimeout;
+    private final Duration archiveRetention;
     private final Sink sink;
     private final Map<String, Incoming> pending = new LinkedHashMap<>();
     private final Map<String, Accepted> accepted = new LinkedHashMap<>();
 
-    LabelIntake(Function<String, Optional<ArchivedSeries.Header>> archive, Duration pendingTimeout, Sink sink) {
+    /** @param archiveRetention how long the archive keeps a series no label names (zero: forever), said in refusals */
+    LabelIntake(Function<String, Optional<ArchivedSeries.Header>> archive, Duration pendingTimeout, Duration archiveRetention,
+                Sink sink) {
         this.archive = archive;
         this.pendingTimeout = pendingTimeout;
+        this.archiveRetention = archiveRetention;
         this.sink = sink;
     }
 
@@ -97,7 +101,10 @@ final class LabelIntake {
                 it.remove();
                 n++;
                 sink.refused(in, "unknown series " + in.label().getSeriesUid() + ": no images of it were archived within "
-                        + pendingTimeout + " of the label's arrival");
+                        + pendingTimeout + " of the label's arrival" + (archiveRetention.isZero() ? ""
+                                : " (a series no label names is removed from the archive "
+                                        + (archiveRetention.toSeconds() % 86_400 == 0 ? archiveRetention.toDays() + " days"
+                                                : archiveRetention.toString()) + " after it arrived)"));
             }
         }
         return n;
@@ -109,6 +116,14 @@ final class LabelIntake {
 
     synchronized boolean isPending(String key) {
         return pending.containsKey(key);
+    }
+
+    /** The series a label names, accepted or waiting for its images. */
+    synchronized java.util.Set<String> labelledSeries() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        accepted.values().forEach(a -> out.add(a.seriesUid()));
+        pending.values().forEach(in -> out.add(in.label().getSeriesUid().toString()));
+        return out;
     }
 
     /** Accepted labels of a task, oldest first. */

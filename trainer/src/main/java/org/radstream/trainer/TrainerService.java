@@ -66,7 +66,8 @@ import org.slf4j.LoggerFactory;
  * directory ({@link TrainingLedger}): after a restart, labels a finished run trained on are not new
  * again, a run the last process did not finish runs again, and no label is refused twice; triggers
  * wait until the label store has been read to the end. At the start and before each run, a store version radstream.models
- * never announced is announced ({@link LateAnnouncements}). HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
+ * never announced is announced ({@link LateAnnouncements}). Archived series no label names are
+ * removed after the configured retention ({@link ArchiveRetention}). HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
  * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
  * {@code GET /runs} (every training run so far as JSON, those of earlier processes too ({@link RunLog}):
  * the gate's decision and scores, the version published or where the refused challenger was kept,
@@ -87,6 +88,10 @@ public final class TrainerService implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
     private final List<KafkaConsumer<String, byte[]>> consumers = new CopyOnWriteArrayList<>();
+    /** The archive retention sweep runs at most this often (more often for a retention under 4 h). */
+    private static final Duration SWEEP_EVERY = Duration.ofHours(1);
+    private volatile Instant nextSweep = Instant.MIN;
+    private final java.util.concurrent.atomic.AtomicLong archiveRemoved = new java.util.concurrent.atomic.AtomicLong();
     /** How long the start waits for radstream.models to be read. */
     private static final Duration STARTUP_READ = Duration.ofSeconds(30);
     private final ExecutorService training = Executors.newSingleThreadExecutor(r -> new Thread(r, "trainer-training"));
@@ -110,7 +115,7 @@ public final class TrainerService implements AutoCloseable {
         this.archive = new ImageArchive(settings.archiveDir());
         this.ledger = TrainingLedger.open(settings.workDir().resolve(TrainingLedger.FILE));
         this.runLog = RunLog.open(settings.workDir().resolve(RunLog.FILE));
-        this.intake = new LabelIntake(this::header, settings.pendingTimeout(), new LabelIntake.Sink() {
+        this.intake = new LabelIntake(this::header, settings.pendingTimeout(), settings.archiveRetention(), new LabelIntake.Sink() {
             @Override
             public void refused(LabelIntake.Incoming label, String reason) {
                 labelsRefused.incrementAndGet();
@@ -238,6 +243,21 @@ public final class TrainerService implements AutoCloseable {
             b.append("radstream_trainer_labels_untrained{task=\"").append(t.id()).append("\"} ")
                     .append(untrainedLabels(t.id())).append('\n');
         }
+        try {
+            List<ImageArchive.Entry> entries = archive.entries();
+            b.append("# HELP radstream_trainer_archive_series series in the trainer's image archive\n")
+                    .append("# TYPE radstream_trainer_archive_series gauge\n")
+                    .append("radstream_trainer_archive_series ").append(entries.size()).append('\n');
+            b.append("# HELP radstream_trainer_archive_bytes bytes of the trainer's image archive\n")
+                    .append("# TYPE radstream_trainer_archive_bytes gauge\n")
+                    .append("radstream_trainer_archive_bytes ").append(entries.stream().mapToLong(ImageArchive.Entry::bytes).sum())
+                    .append('\n');
+        } catch (IOException e) {
+            log.warn("archive {} not listed for /metrics: {}", archive.dir(), e.toString());
+        }
+        b.append("# HELP radstream_trainer_archive_removed_total unlabelled series removed by the archive retention\n")
+                .append("# TYPE radstream_trainer_archive_removed_total counter\n")
+                .append("radstream_trainer_archive_removed_total ").append(archiveRemoved.get()).append('\n');
         b.append("# HELP radstream_trainer_runs_total training runs, per task and gate decision\n")
                 .append("# TYPE radstream_trainer_runs_total counter\n");
         Map<String, Long> runs = new java.util.TreeMap<>();
@@ -339,6 +359,31 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes archived series no label names once older than the retention ({@link
+     * ArchiveRetention}), on the label thread so that no label is accepted for a series while it
+     * is removed, and only once the label store has been read to its end.
+     */
+    private void sweepArchiveIfDue(Instant now) {
+        Duration retention = settings.archiveRetention();
+        if (retention.isZero() || !labelsRead.get() || now.isBefore(nextSweep)) {
+            return;
+        }
+        nextSweep = now.plus(retention.dividedBy(4).compareTo(SWEEP_EVERY) < 0 ? retention.dividedBy(4) : SWEEP_EVERY);
+        try {
+            ArchiveRetention.Sweep sweep = ArchiveRetention.sweep(archive, intake.labelledSeries(), now, retention);
+            sweep.removed().forEach(headers::remove);
+            archiveRemoved.addAndGet(sweep.removed().size());
+            if (!sweep.removed().isEmpty()) {
+                log.info("archive retention: {} unlabelled series older than {} removed ({} MB); {} series ({} MB) kept",
+                        sweep.removed().size(), retention, sweep.bytesRemoved() / 1_000_000, sweep.kept(),
+                        sweep.bytesKept() / 1_000_000);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("archive retention sweep of {} failed: {}", archive.dir(), e.toString());
+        }
+    }
+
     private void labelLoop() {
         Topic<String, CorrectedLabel> labels = topics.labels();
         AvroSerde<CorrectedLabel> serde = (AvroSerde<CorrectedLabel>) labels.valueSerde();
@@ -372,6 +417,7 @@ public final class TrainerService implements AutoCloseable {
                     }
                 }
                 intake.expire(Instant.now());
+                sweepArchiveIfDue(Instant.now());
                 if (!labelsRead.get() && parts.stream().allMatch(p -> consumer.position(p) >= end.get(p))) {
                     labelsRead.set(true);
                     log.info("label store read up to where it ended at the start ({} records): {} labels accepted, {} waiting for their images",

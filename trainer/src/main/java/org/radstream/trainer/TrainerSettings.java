@@ -21,10 +21,13 @@ import java.util.Objects;
  *                          be published, and how many refused challengers it keeps aside per task
  * @param recipe            networks, input size and schedule of each training run
  * @param vesselMethod      how vessel runs learn: SUM, SINGLE, or CHAMPION (as the published vessel model was made)
+ * @param archiveRetention  how long an archived series no label names is kept (labelled series stay: they are
+ *                          training data); zero keeps every series
  */
 public record TrainerSettings(String bootstrapServers, String groupId, Path workDir, Path modelStore, String deidSecret,
                               int httpPort, int labelsPerTraining, Duration trainingInterval, Duration pendingTimeout,
-                              QualityGate gate, TrainingRecipe recipe, TaskTrainer.VesselMethod vesselMethod) {
+                              QualityGate gate, TrainingRecipe recipe, TaskTrainer.VesselMethod vesselMethod,
+                              Duration archiveRetention) {
 
     public TrainerSettings {
         Objects.requireNonNull(workDir, "workDir");
@@ -50,16 +53,28 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
         Objects.requireNonNull(gate, "gate");
         Objects.requireNonNull(recipe, "recipe");
         Objects.requireNonNull(vesselMethod, "vesselMethod");
+        if (archiveRetention == null || archiveRetention.isNegative()) {
+            throw new IllegalArgumentException("archiveRetention must be zero (keep every series) or positive");
+        }
     }
 
     /**
      * Defaults: group radstream-trainer, HTTP 8086, every 20 labels or 24 h, labels wait 1 h, margin 0.005, the
-     * newest 3 refused challengers kept, vessels retrained as their champion was made.
+     * newest 3 refused challengers kept, vessels retrained as their champion was made, unlabelled series kept 30 days.
      */
     public static TrainerSettings defaults(String bootstrapServers, Path workDir, Path modelStore, String deidSecret) {
         return new TrainerSettings(bootstrapServers, "radstream-trainer", workDir, modelStore, deidSecret, 8086, 20,
                 Duration.ofHours(24), Duration.ofHours(1), new QualityGate(0.005), TrainingRecipe.defaults(),
-                TaskTrainer.VesselMethod.CHAMPION);
+                TaskTrainer.VesselMethod.CHAMPION, DEFAULT_ARCHIVE_RETENTION);
+    }
+
+    /** Unlabelled archived series are removed after this by default. */
+    public static final Duration DEFAULT_ARCHIVE_RETENTION = Duration.ofDays(30);
+
+    /** Keeps archived series no label names for {@code v} (zero: every series, forever). */
+    public TrainerSettings withArchiveRetention(Duration v) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, v);
     }
 
     public Path archiveDir() {
@@ -68,47 +83,47 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
 
     public TrainerSettings withHttpPort(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, v, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archiveRetention);
     }
 
     public TrainerSettings withLabelsPerTraining(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, v,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archiveRetention);
     }
 
     public TrainerSettings withTrainingInterval(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                v, pendingTimeout, gate, recipe, vesselMethod);
+                v, pendingTimeout, gate, recipe, vesselMethod, archiveRetention);
     }
 
     public TrainerSettings withPendingTimeout(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, v, gate, recipe, vesselMethod);
+                trainingInterval, v, gate, recipe, vesselMethod, archiveRetention);
     }
 
     public TrainerSettings withGateMargin(double v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()), recipe, vesselMethod);
+                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()), recipe, vesselMethod, archiveRetention);
     }
 
     /** Keeps the newest {@code n} refused challengers per task aside in the model store (0: none). */
     public TrainerSettings withKeepRefused(int n) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe, vesselMethod);
+                trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe, vesselMethod, archiveRetention);
     }
 
     public TrainerSettings withGroupId(String v) {
         return new TrainerSettings(bootstrapServers, v, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archiveRetention);
     }
 
     public TrainerSettings withVesselMethod(TaskTrainer.VesselMethod v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, v);
+                trainingInterval, pendingTimeout, gate, recipe, v, archiveRetention);
     }
 
     public TrainerSettings withRecipe(TrainingRecipe v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, v, vesselMethod);
+                trainingInterval, pendingTimeout, gate, v, vesselMethod, archiveRetention);
     }
 }

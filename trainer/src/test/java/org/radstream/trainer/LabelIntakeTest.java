@@ -31,7 +31,7 @@ class LabelIntakeTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        }, Duration.ofMinutes(10), new LabelIntake.Sink() {
+        }, Duration.ofMinutes(10), Duration.ofDays(30), new LabelIntake.Sink() {
             @Override public void refused(LabelIntake.Incoming label, String reason) { refused.add(label.key() + ": " + reason); }
             @Override public void accepted(LabelIntake.Accepted label) { accepted.add(label.seriesUid() + ":" + label.task()); }
         });
@@ -64,7 +64,8 @@ class LabelIntakeTest {
         intake.offer(in(LabelMaker.label("8.8", "liver", new Mask3D(4, 4, 2), "dr", "radiologist", null), t0));
         assertThat(intake.expire(t0.plus(Duration.ofMinutes(9)))).isZero();
         assertThat(intake.expire(t0.plus(Duration.ofMinutes(10)))).isEqualTo(1);
-        assertThat(refused).containsExactly("8.8:liver: unknown series 8.8: no images of it were archived within PT10M of the label's arrival");
+        assertThat(refused).containsExactly("8.8:liver: unknown series 8.8: no images of it were archived within PT10M of the label's arrival "
+                + "(a series no label names is removed from the archive 30 days after it arrived)");
     }
 
     @Test
