@@ -25,12 +25,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code radstream label submit|bootstrap|simulate}: puts corrected labels on
- * radstream.labels.corrected; the trainer validates them. Only wires: the labels are made by
+ * {@code radstream label submit|withdraw|bootstrap|simulate}: puts corrected labels (or a
+ * withdrawal, a tombstone) on radstream.labels.corrected; the trainer validates them. Only wires: the labels are made by
  * org.radstream.trainer.LabelMaker.
  */
 @Command(name = "label", mixinStandardHelpOptions = true, description = "Submit corrected labels to the trainer.",
-        subcommands = {LabelCommand.Submit.class, LabelCommand.Bootstrap.class, LabelCommand.Simulate.class})
+        subcommands = {LabelCommand.Submit.class, LabelCommand.Withdraw.class, LabelCommand.Bootstrap.class,
+                LabelCommand.Simulate.class})
 final class LabelCommand {
 
     static void send(ClusterOptions cluster, Iterable<CorrectedLabel> labels) throws Exception {
@@ -60,6 +61,28 @@ final class LabelCommand {
         @Override
         public Integer call() throws Exception {
             send(cluster, java.util.List.of(LabelMaker.fromFile(series, task, mask, annotator)));
+            return 0;
+        }
+    }
+
+    @Command(name = "withdraw", mixinStandardHelpOptions = true,
+            description = "Withdraw the label of a series and task (a tombstone on the label topic): the trainer stops "
+                    + "training on it, and counts the withdrawal as a label change.")
+    static final class Withdraw implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Option(names = "--series", required = true) String series;
+        @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
+
+        @Override
+        public Integer call() throws Exception {
+            Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
+            String key = Topics.seriesTaskKey(series, task);
+            Map<String, Object> p = new HashMap<>();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(topics.labels().name(), key, null)).get();
+            }
+            System.out.println("withdrawn " + key);
             return 0;
         }
     }

@@ -118,6 +118,18 @@ final class LabelIntake {
         return pending.containsKey(key);
     }
 
+    /**
+     * Withdraws the label under {@code key} (a tombstone on the label topic): it is no longer
+     * accepted or waiting, and no later run trains on it.
+     *
+     * @return whether there was such a label
+     */
+    synchronized boolean withdraw(String key) {
+        boolean wasAccepted = accepted.remove(key) != null;
+        boolean wasPending = pending.remove(key) != null;
+        return wasAccepted || wasPending;
+    }
+
     /** The series a label names, accepted or waiting for its images. */
     synchronized java.util.Set<String> labelledSeries() {
         java.util.Set<String> out = new java.util.HashSet<>();

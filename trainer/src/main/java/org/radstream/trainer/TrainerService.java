@@ -237,7 +237,8 @@ public final class TrainerService implements AutoCloseable {
             b.append("radstream_trainer_labels_accepted{task=\"").append(t.id()).append("\"} ")
                     .append(acceptedLabels(t.id())).append('\n');
         }
-        b.append("# HELP radstream_trainer_labels_untrained accepted labels no finished training run has learnt from yet, per task\n")
+        b.append("# HELP radstream_trainer_labels_untrained label changes since the last finished run, per task: accepted "
+                        + "labels it did not learn from, and labels it learnt from that were withdrawn\n")
                 .append("# TYPE radstream_trainer_labels_untrained gauge\n");
         for (TrainingTask t : TrainingTask.labelled()) {
             b.append("radstream_trainer_labels_untrained{task=\"").append(t.id()).append("\"} ")
@@ -395,8 +396,12 @@ public final class TrainerService implements AutoCloseable {
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);
             while (running.get()) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
-                    if (r.value() == null) {
-                        continue; // tombstone: a deleted label
+                    if (r.value() == null) { // a tombstone: the label under this key was withdrawn
+                        if (r.key() != null && intake.withdraw(r.key())) {
+                            log.info("label {} withdrawn ({} partition {} offset {}); no later run trains on it",
+                                    r.key(), r.topic(), r.partition(), r.offset());
+                        }
+                        continue;
                     }
                     if (ledger.deadLettered(r.partition(), r.offset())) {
                         continue; // refused before a restart, with its reason on the dead-letter topic
@@ -497,7 +502,7 @@ public final class TrainerService implements AutoCloseable {
                 boolean byTime = !settings.trainingInterval().isZero() && fresh > 0
                         && !ledger.lastFinished(t.id()).orElse(started).plus(settings.trainingInterval()).isAfter(now);
                 if ((interrupted || byCount || byTime) && queued.putIfAbsent(t.id(), Boolean.TRUE) == null) {
-                    log.info("training {} triggered: {} new labels ({})", t.id(), fresh,
+                    log.info("training {} triggered: {} labels new, corrected or withdrawn ({})", t.id(), fresh,
                             interrupted ? "its last run did not finish" : byCount ? "count" : "interval");
                     training.submit(() -> {
                         try {
@@ -642,7 +647,7 @@ public final class TrainerService implements AutoCloseable {
         return task == TrainingTask.INFECTION_CLASSIFIER ? "infection" : task.id();
     }
 
-    /** Accepted labels of a task that no finished run has trained on yet (new, or corrected since). */
+    /** Label changes of a task since its last finished run: new, corrected or withdrawn ({@link TrainingLedger#fresh}). */
     int untrainedLabels(String task) {
         return ledger.fresh(task, intake.accepted(task));
     }

@@ -90,14 +90,25 @@ final class TrainingLedger {
         }
     }
 
-    /** How many of {@code labels} the task's last finished run did not train on (new, or corrected since). */
+    /**
+     * How the task's labels changed since its last finished run: how many of {@code labels} it did
+     * not train on (new, or corrected since), plus how many it trained on that are no longer among
+     * them (withdrawn).
+     */
     synchronized int fresh(String task, Collection<LabelIntake.Accepted> labels) {
         TaskState s = tasks.get(task);
         Map<String, Long> covered = s == null ? Map.of() : s.labels();
         int n = 0;
+        java.util.Set<String> keys = new java.util.HashSet<>();
         for (LabelIntake.Accepted a : labels) {
+            keys.add(a.key());
             Long offset = covered.get(a.key());
             if (offset == null || offset != a.offset()) {
+                n++;
+            }
+        }
+        for (String key : covered.keySet()) {
+            if (!keys.contains(key)) {
                 n++;
             }
         }

@@ -100,4 +100,26 @@ class LabelIntakeTest {
             assertThat(a.offset()).isEqualTo(1);
         });
     }
+
+    @Test
+    void aWithdrawnLabelIsNoLongerAcceptedOrWaiting() throws Exception {
+        archive.store(Fixtures.assemble("7.7", "chest", 16, 4));
+        intake.offer(in(LabelMaker.label("7.7", "lung", Fixtures.truth(16, 4), "dr", "radiologist", null), t0));
+        intake.offer(in(LabelMaker.label("8.8", "lung", Fixtures.truth(16, 4), "dr", "radiologist", null), t0));
+        assertThat(intake.accepted("lung")).hasSize(1);
+        assertThat(intake.pendingCount()).isEqualTo(1);
+        assertThat(intake.labelledSeries()).containsExactlyInAnyOrder("7.7", "8.8");
+
+        assertThat(intake.withdraw("7.7:lung")).isTrue();
+        assertThat(intake.withdraw("8.8:lung")).isTrue();
+        assertThat(intake.withdraw("9.9:lung")).isFalse();
+
+        assertThat(intake.accepted("lung")).isEmpty();
+        assertThat(intake.pendingCount()).isZero();
+        assertThat(intake.labelledSeries()).isEmpty();
+        // the images of 8.8 arriving later find no label waiting
+        archive.store(Fixtures.assemble("8.8", "chest", 16, 4));
+        assertThat(intake.seriesArchived("8.8")).isZero();
+        assertThat(refused).isEmpty();
+    }
 }

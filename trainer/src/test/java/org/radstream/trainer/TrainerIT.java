@@ -221,6 +221,17 @@ class TrainerIT {
             assertThat(followed).anyMatch(l -> l.matches("lung epoch \\d+/30 loss .* ETA .*"));
             assertThat(followed.get(followed.size() - 1)).startsWith(lung.end() == RunFollower.End.PUBLISHED
                     ? "lung published as version 2: " : "lung refused by the quality gate: ");
+
+            // a radiologist withdraws a label (a tombstone): no later run trains on it, and it counts as a change
+            assertThat(resumed.untrainedLabels("lung")).isZero();
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    broker.bootstrap, ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(topics.labels().name(), "2.2:lung", null)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            waitFor(() -> resumed.acceptedLabels("lung") == 1, Duration.ofSeconds(30));
+            assertThat(resumed.untrainedLabels("lung")).isEqualTo(1);
+            assertThat(resumed.metricsText()).contains("radstream_trainer_labels_untrained{task=\"lung\"} 1\n");
         }
         TrainingLedger after = TrainingLedger.open(dir.resolve("work").resolve(TrainingLedger.FILE));
         assertThat(after.interrupted("lung")).isEmpty();

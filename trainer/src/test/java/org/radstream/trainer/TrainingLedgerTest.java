@@ -38,6 +38,9 @@ class TrainingLedgerTest {
         assertThat(reopened.interrupted("lung")).isEmpty();
         // a corrected label is a new offset under the same key; a label of a new series is new
         assertThat(reopened.fresh("lung", List.of(label("1.1", 5), label("1.2", 1), label("1.3", 6)))).isEqualTo(2);
+        // a label the run trained on and that was withdrawn since is a change too
+        assertThat(reopened.fresh("lung", List.of(label("1.1", 0)))).isEqualTo(1);
+        assertThat(reopened.fresh("lung", List.of())).isEqualTo(2);
         // another task's labels are its own
         assertThat(reopened.fresh("liver", first)).isEqualTo(2);
         assertThat(reopened.lastFinished("liver")).isEmpty();
