@@ -15,7 +15,7 @@ import org.radstream.models.ModelStore;
  * published again as the task's next version (versions are never overwritten or moved back), its
  * {@code gate.json} and announcement say who decided and why, and the workers load it from the
  * announcement as they load a trained version, without a restart. Later challengers are gated
- * against it.
+ * against it, and a run already training when it was published does not publish over it.
  */
 public final class ModelPromotion {
     private ModelPromotion() {}

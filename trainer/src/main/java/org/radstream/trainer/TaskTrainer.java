@@ -500,10 +500,36 @@ public final class TaskTrainer {
         return finish(task, model, window, size, decision, metrics, championMetrics, champion, losses);
     }
 
+    /**
+     * A challenger the gate passed is not published when another version of its task was published
+     * while it trained (an operator's promotion or rollback, another trainer): it was judged against
+     * a champion that is no longer the one in service, and publishing it would silently replace what
+     * someone chose meanwhile. It is kept aside as refused instead; the next run is gated against the
+     * new version.
+     */
+    private QualityGate.Decision unlessSuperseded(TrainingTask task, QualityGate.Decision decision,
+                                                  Optional<ModelArtifact> champion) throws IOException {
+        if (!decision.publish()) {
+            return decision;
+        }
+        Optional<ModelArtifact> now = publisher.store().latest(task.id());
+        if (now.isEmpty() || now.map(ModelArtifact::location).equals(champion.map(ModelArtifact::location))) {
+            return decision;
+        }
+        QualityGate.Decision refused = new QualityGate.Decision(false, decision.challenger(), decision.champion(),
+                decision.margin(), String.format(Locale.ROOT, "not published: %s v%d was published while this run "
+                        + "trained, which was gated against %s; that version stands, and the next run is gated against it "
+                        + "(the gate had said: %s)", task.id(), now.get().metadata().version(),
+                        champion.map(c -> "v" + c.metadata().version()).orElse("no champion"), decision.reason()));
+        progress.accept(task.id() + " quality gate: " + refused.reason());
+        return refused;
+    }
+
     private Outcome finish(TrainingTask task, Model model, Window window, int size, QualityGate.Decision decision,
                            Map<String, Double> metrics, Map<String, Double> championMetrics,
                            Optional<ModelArtifact> champion, List<Double> losses) throws IOException {
         progress.accept(task.id() + " quality gate: " + decision.reason());
+        decision = unlessSuperseded(task, decision, champion);
         Map<String, Double> clean = new LinkedHashMap<>();
         metrics.forEach((k, v) -> {
             if (v != null && !v.isNaN()) {

@@ -150,6 +150,40 @@ class TaskTrainerTest {
     }
 
     @Test
+    void aChallengerIsNotPublishedOverAVersionPublishedWhileItTrained() throws Exception {
+        TrainingRecipe r = smallRecipe(2);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<ModelPublished> announced = new ArrayList<>();
+        List<String> progress = new ArrayList<>();
+        new TaskTrainer(store, new QualityGate(1.0), announced::add, progress::add).train(TrainingTask.LUNG, train, validation, r);
+        ModelArtifact v1 = store.latest("lung").orElseThrow();
+        // while the next run trains, an operator publishes v1 again as v2 (a rollback, from another process)
+        java.util.function.Consumer<String> operatorDuringTheRun = line -> {
+            progress.add(line);
+            try {
+                if (line.startsWith("lung quality gate: published") && store.versions("lung").size() == 1) {
+                    store.copyAsVersion(v1.location());
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+
+        TaskTrainer.Outcome second = new TaskTrainer(store, new QualityGate(1.0), announced::add, operatorDuringTheRun)
+                .train(TrainingTask.LUNG, train, validation, r);
+
+        assertThat(second.published()).isEmpty();
+        assertThat(second.decision().publish()).isFalse();
+        assertThat(second.decision().reason()).startsWith("not published: lung v2 was published while this run trained, "
+                + "which was gated against v1; that version stands").contains("(the gate had said: published: ");
+        assertThat(store.versions("lung")).hasSize(2);
+        assertThat(store.refused("lung")).singleElement()
+                .satisfies(a -> assertThat(a.metadata().version()).isEqualTo(3));
+        assertThat(announced).hasSize(1);
+        assertThat(progress).contains("lung quality gate: " + second.decision().reason());
+    }
+
+    @Test
     void transferStartsFromThePublishedVersionKeepsItsFrozenStageAndPublishesTheRest() throws Exception {
         TrainingRecipe r = smallRecipe(2);
         ModelStore store = new ModelStore(dir.resolve("store"));
