@@ -65,9 +65,10 @@ import org.slf4j.LoggerFactory;
  * model store and radstream.models. What it has trained on and dead-lettered is kept in its work
  * directory ({@link TrainingLedger}): after a restart, labels a finished run trained on are not new
  * again, a run the last process did not finish runs again, and no label is refused twice; triggers
- * wait until the label store has been read to the end. At the start and before each run, a store version radstream.models
- * never announced is announced ({@link LateAnnouncements}). Archived series no label names are
- * removed after the configured retention ({@link ArchiveRetention}). HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
+ * wait until the label store has been read to the end. At the start and before each run, a store
+ * version radstream.models never announced is announced ({@link LateAnnouncements}). Archived series
+ * no label names are removed after the configured retention ({@link ArchiveRetention}); a tombstone
+ * on the label topic withdraws a label. HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
  * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
  * {@code GET /runs} (every training run so far as JSON, those of earlier processes too ({@link RunLog}):
  * the gate's decision and scores, the version published or where the refused challenger was kept,
@@ -76,6 +77,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrainerService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
+    /** The archive retention sweep runs at most this often (more often for a retention under 4 h). */
+    private static final Duration SWEEP_EVERY = Duration.ofHours(1);
+    /** How long reading radstream.models to its end may take. */
+    private static final Duration MODELS_READ = Duration.ofSeconds(30);
     static final String COMPONENT = "trainer";
     private static final ObjectWriter RUNS_JSON = new ObjectMapper().writerWithDefaultPrettyPrinter();
 
@@ -88,12 +93,8 @@ public final class TrainerService implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
     private final List<KafkaConsumer<String, byte[]>> consumers = new CopyOnWriteArrayList<>();
-    /** The archive retention sweep runs at most this often (more often for a retention under 4 h). */
-    private static final Duration SWEEP_EVERY = Duration.ofHours(1);
     private volatile Instant nextSweep = Instant.MIN;
     private final java.util.concurrent.atomic.AtomicLong archiveRemoved = new java.util.concurrent.atomic.AtomicLong();
-    /** How long the start waits for radstream.models to be read. */
-    private static final Duration STARTUP_READ = Duration.ofSeconds(30);
     private final ExecutorService training = Executors.newSingleThreadExecutor(r -> new Thread(r, "trainer-training"));
     private final ScheduledExecutorService triggers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "trainer-triggers"));
     private final TrainingLedger ledger;
@@ -159,15 +160,15 @@ public final class TrainerService implements AutoCloseable {
         Map<String, ModelPublished> last = new HashMap<>();
         KafkaConsumer<String, byte[]> consumer = consumer(null);
         try (consumer) {
-            List<TopicPartition> parts = consumer.partitionsFor(t.name(), STARTUP_READ).stream()
+            List<TopicPartition> parts = consumer.partitionsFor(t.name(), MODELS_READ).stream()
                     .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = consumer.endOffsets(parts, STARTUP_READ);
-            long deadline = System.nanoTime() + STARTUP_READ.toNanos();
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts, MODELS_READ);
+            long deadline = System.nanoTime() + MODELS_READ.toNanos();
             while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
                 if (System.nanoTime() > deadline) {
-                    throw new org.apache.kafka.common.errors.TimeoutException(t.name() + " not read to its end in " + STARTUP_READ);
+                    throw new org.apache.kafka.common.errors.TimeoutException(t.name() + " not read to its end in " + MODELS_READ);
                 }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.key() == null || r.value() == null) {
