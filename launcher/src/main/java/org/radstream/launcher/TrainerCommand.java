@@ -103,7 +103,13 @@ final class TrainerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
-        TrainerService service = TrainerService.start(settings, topics);
+        TrainerService service;
+        try {
+            service = TrainerService.start(settings, topics);
+        } catch (IllegalStateException e) {
+            System.err.println("trainer not started: " + e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();

@@ -84,6 +84,7 @@ public final class TrainerService implements AutoCloseable {
     static final String COMPONENT = "trainer";
     private static final ObjectWriter RUNS_JSON = new ObjectMapper().writerWithDefaultPrettyPrinter();
 
+    private final WorkDirLock workDirLock;
     private final TrainerSettings settings;
     private final Topics topics;
     private final ImageArchive archive;
@@ -110,7 +111,8 @@ public final class TrainerService implements AutoCloseable {
     private final HttpServer http;
     private final java.util.concurrent.atomic.AtomicLong labelsRefused = new java.util.concurrent.atomic.AtomicLong();
 
-    private TrainerService(TrainerSettings settings, Topics topics) throws IOException {
+    private TrainerService(TrainerSettings settings, Topics topics, WorkDirLock workDirLock) throws IOException {
+        this.workDirLock = workDirLock;
         this.settings = settings;
         this.topics = topics;
         this.archive = new ImageArchive(settings.archiveDir());
@@ -143,9 +145,21 @@ public final class TrainerService implements AutoCloseable {
 
     /** Starts consumers, triggers and the HTTP endpoint. */
     public static TrainerService start(TrainerSettings settings, Topics topics) throws IOException {
-        TrainerService s = new TrainerService(settings, topics);
-        s.announceLate(); // before any run can publish a newer version
-        s.startThreads();
+        WorkDirLock lock = WorkDirLock.acquire(settings.workDir());
+        TrainerService s;
+        try {
+            s = new TrainerService(settings, topics, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        try {
+            s.announceLate(); // before any run can publish a newer version
+            s.startThreads();
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
         return s;
     }
 
@@ -814,5 +828,10 @@ public final class TrainerService implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(5));
+        try {
+            workDirLock.close();
+        } catch (IOException e) {
+            log.warn("work directory lock of {} not released: {}", settings.workDir(), e.toString());
+        }
     }
 }

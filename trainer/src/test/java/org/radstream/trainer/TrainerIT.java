@@ -126,6 +126,10 @@ class TrainerIT {
                     "radstream_trainer_runs_total{task=\"lung\",decision=\"published\"} 1\n",
                     "radstream_trainer_labels_pending 0\n");
 
+            // a second trainer on the same work directory is refused at its start
+            assertThatThrownBy(() -> TrainerService.start(settings, topics)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("another trainer uses the work directory " + dir.resolve("work"));
+
             // a run asked for that cannot train (no liver labels) fails, and is seen: followed to its end,
             // logged, listed and counted; an unknown task is refused at the request
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
