@@ -46,6 +46,11 @@ final class SeriesCollector {
         throw new IllegalArgumentException("unexpected task event body " + (body == null ? null : body.getClass()));
     }
 
+    /** Drops the slices collected of {@code seriesUid} (its partition went to another consumer, which reads them again). */
+    void drop(String seriesUid) {
+        open.remove(seriesUid);
+    }
+
     /** Series with slices but no marker yet. */
     int openSeries() {
         return open.size();

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -30,8 +31,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -79,6 +82,8 @@ public final class TrainerService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
     /** The archive retention sweep runs at most this often (more often for a retention under 4 h). */
     private static final Duration SWEEP_EVERY = Duration.ofHours(1);
+    /** A series collected this long without its marker is given up (ingest marks a series complete within minutes). */
+    private static final Duration SERIES_GIVEN_UP_AFTER = Duration.ofHours(6);
     /** How long reading radstream.models to its end may take. */
     private static final Duration MODELS_READ = Duration.ofSeconds(30);
     static final String COMPONENT = "trainer";
@@ -338,8 +343,21 @@ public final class TrainerService implements AutoCloseable {
     private void archiveLoop() {
         SeriesCollector collector = new SeriesCollector(Deidentifier.of(settings.deidSecret()));
         AvroSerde<TaskSliceEvent> serde = (AvroSerde<TaskSliceEvent>) topics.tasksChest().valueSerde();
+        ArchiveOffsets offsets = new ArchiveOffsets();
         try (KafkaConsumer<String, byte[]> consumer = consumer(settings.groupId() + "-archive")) {
-            consumer.subscribe(List.of(topics.tasksChest().name(), topics.tasksLiver().name()));
+            List<String> taskTopics = List.of(topics.tasksChest().name(), topics.tasksLiver().name());
+            consumer.subscribe(taskTopics, new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+                    commitArchived(consumer, offsets, revoked);
+                    offsets.forget(revoked).forEach(collector::drop);
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                    warnIfShared(consumer, taskTopics);
+                }
+            });
             while (running.get()) {
                 var records = consumer.poll(Duration.ofMillis(500));
                 for (ConsumerRecord<String, byte[]> r : records) {
@@ -347,6 +365,11 @@ public final class TrainerService implements AutoCloseable {
                         TaskSliceEvent e = serde.decode(r.topic(), r.partition(), r.offset(), r.value());
                         if (e == null) {
                             continue;
+                        }
+                        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                        boolean marker = !(e.getBody() instanceof org.radstream.avro.WindowedSlice);
+                        if (!marker) {
+                            offsets.slice(tp, e.getSeriesUid().toString(), r.offset(), Instant.now());
                         }
                         Optional<ArchivedSeries> done = collector.accept(e);
                         if (done.isPresent()) {
@@ -357,13 +380,21 @@ public final class TrainerService implements AutoCloseable {
                                     s.depth(), s.header().group(), r.topic(), r.partition(), r.offset());
                             intake.seriesArchived(s.seriesUid());
                         }
+                        if (marker) {
+                            offsets.closed(tp, e.getSeriesUid().toString()); // not when it could not be stored: read again after a restart
+                        }
                     } catch (RuntimeException | IOException ex) {
                         log.warn("task event not archived ({}-{}@{}, key {}): {}", r.topic(), r.partition(), r.offset(),
                                 r.key(), ex.toString());
                     }
                 }
+                for (String uid : offsets.abandonOpenedBefore(Instant.now().minus(SERIES_GIVEN_UP_AFTER))) {
+                    collector.drop(uid);
+                    log.warn("series {}: no series-complete marker {} after its first slice; its slices are not archived",
+                            uid, SERIES_GIVEN_UP_AFTER);
+                }
                 if (!records.isEmpty()) {
-                    consumer.commitSync();
+                    commitArchived(consumer, offsets, consumer.assignment());
                 }
             }
         } catch (WakeupException e) {
@@ -372,6 +403,35 @@ public final class TrainerService implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             log.error("archive consumer stopped", e);
+        }
+    }
+
+    /** Commits, per partition, no further than the first slice of a series still being collected ({@link ArchiveOffsets}). */
+    private static void commitArchived(KafkaConsumer<String, byte[]> consumer, ArchiveOffsets offsets,
+                                       Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            commit.put(tp, new OffsetAndMetadata(offsets.commitAt(tp, consumer.position(tp))));
+        }
+        if (!commit.isEmpty()) {
+            consumer.commitSync(commit);
+        }
+    }
+
+    /**
+     * A second trainer in the same archive consumer group takes part of the task topics' partitions:
+     * this one then archives only part of the series, and labels for the others are refused.
+     */
+    private void warnIfShared(KafkaConsumer<String, byte[]> consumer, List<String> taskTopics) {
+        int all = 0;
+        for (String t : taskTopics) {
+            all += consumer.partitionsFor(t).size();
+        }
+        int mine = consumer.assignment().size();
+        if (mine < all) {
+            log.error("trainer archive group {}-archive has another member: this trainer archives {} of {} task-topic "
+                    + "partitions, and labels of series on the others will be refused as unknown; run one trainer per "
+                    + "group (--group-id)", settings.groupId(), mine, all);
         }
     }
 
