@@ -1,0 +1,86 @@
+package org.radstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.avro.TaskSliceEvent;
+import org.radstream.schemas.Topic;
+
+/**
+ * The trainer's image archive on the embedded broker: a series half read before a restart is
+ * archived whole after it; an unlabelled series is removed after the retention. (That labelled
+ * series stay is ArchiveRetentionTest's: the label topic is shared with the JVM's other tests, so
+ * these send no label.)
+ */
+class ArchiveIT {
+    @TempDir
+    Path dir;
+
+    private TestBroker broker;
+    private Topic<String, TaskSliceEvent> chest;
+    private KafkaProducer<String, byte[]> producer;
+
+    @Test
+    void aSeriesHalfReadBeforeARestartIsArchivedWhole() throws Exception {
+        TrainerSettings settings = settings("archive-restart-it");
+        List<TaskSliceEvent> events = Fixtures.series("8.1", "chest", 32, 6); // 6 slices, then the marker
+        try (KafkaProducer<String, byte[]> ignored = producer()) {
+            try (TrainerService first = TrainerService.start(settings, broker.topics)) {
+                send("8.1", events.subList(0, 3));
+                // the first trainer reads (and, before offsets followed open series, committed) the first half, then stops
+                Thread.sleep(3000);
+                assertThat(first.archive().contains("8.1")).isFalse();
+            }
+            try (TrainerService second = TrainerService.start(settings, broker.topics)) {
+                send("8.1", events.subList(3, events.size()));
+                TrainerIT.waitFor(() -> second.archive().contains("8.1"), Duration.ofSeconds(30));
+                assertThat(second.archive().read("8.1").orElseThrow().depth()).isEqualTo(6);
+            }
+        }
+    }
+
+    @Test
+    void anUnlabelledSeriesIsRemovedFromTheArchiveAfterTheRetention() throws Exception {
+        TrainerSettings settings = settings("archive-retention-it").withHttpPort(0).withArchiveRetention(Duration.ofSeconds(3));
+        try (KafkaProducer<String, byte[]> ignored = producer();
+                TrainerService service = TrainerService.start(settings, broker.topics)) {
+            send("7.1", Fixtures.series("7.1", "chest", 32, 4));
+            TrainerIT.waitFor(() -> service.archive().contains("7.1"), Duration.ofSeconds(30));
+            assertThat(service.metricsText()).containsPattern("radstream_trainer_archive_series [1-9]");
+
+            TrainerIT.waitFor(() -> !service.archive().contains("7.1"), Duration.ofSeconds(30));
+            assertThat(service.metricsText()).containsPattern("radstream_trainer_archive_removed_total [1-9]");
+        }
+    }
+
+    private TrainerSettings settings(String group) throws Exception {
+        broker = TestBroker.get();
+        chest = broker.topics.tasksChest();
+        return TrainerSettings.defaults(broker.bootstrap, dir.resolve("work"), dir.resolve("store"),
+                "integration-test-secret-0123456789").withHttpPort(-1).withGroupId(group);
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
+        return producer;
+    }
+
+    private void send(String uid, List<TaskSliceEvent> events) throws Exception {
+        for (TaskSliceEvent e : events) {
+            producer.send(new ProducerRecord<>(chest.name(), uid, chest.valueSerde().serializer().serialize(chest.name(), e)))
+                    .get(30, TimeUnit.SECONDS);
+        }
+    }
+}
