@@ -84,6 +84,10 @@ public final class TrainerService implements AutoCloseable {
     private static final Duration SWEEP_EVERY = Duration.ofHours(1);
     /** A series collected this long without its marker is given up (ingest marks a series complete within minutes). */
     private static final Duration SERIES_GIVEN_UP_AFTER = Duration.ofHours(6);
+    /** A label travels as one record: its file can be no larger. */
+    private static final int MAX_LABEL_BYTES = Topics.PIXEL_MAX_MESSAGE_BYTES;
+    /** 2^29 voxels (512 × 512 × 2048 slices): decoding takes one byte a voxel, so a bigger claim is refused unread. */
+    private static final long MAX_LABEL_VOXELS = 1024L * 1024 * 512;
     /** How long reading radstream.models to its end may take. */
     private static final Duration MODELS_READ = Duration.ofSeconds(30);
     static final String COMPONENT = "trainer";
@@ -797,12 +801,21 @@ public final class TrainerService implements AutoCloseable {
                 respond(ex, 400, "series and task are required query parameters\n");
                 return;
             }
-            byte[] body = ex.getRequestBody().readAllBytes();
+            byte[] body = ex.getRequestBody().readNBytes(MAX_LABEL_BYTES + 1);
+            if (body.length > MAX_LABEL_BYTES) {
+                respond(ex, 413, "the label file is over " + MAX_LABEL_BYTES + " bytes, more than a label record may carry\n");
+                return;
+            }
             Mask3D mask;
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
                 int w = in.readInt();
                 int h = in.readInt();
                 int d = in.readInt();
+                String refusal = labelShapeRefusal(series, w, h, d);
+                if (refusal != null) {
+                    respond(ex, 400, refusal + "\n");
+                    return;
+                }
                 mask = Rle.decode(in.readAllBytes(), w, h, d);
             } catch (IOException | IllegalArgumentException e) {
                 respond(ex, 400, "body is not a .rle mask file (3 big-endian int32 width, height, depth + RLE): " + e.getMessage() + "\n");
@@ -821,6 +834,23 @@ public final class TrainerService implements AutoCloseable {
         } catch (Exception e) {
             respond(ex, 500, "could not submit the label: " + e + "\n");
         }
+    }
+
+    /**
+     * Why a submitted mask of {@code w×h×d} is refused before it is decoded, or null: sizes no CT
+     * series has (decoding allocates one byte per voxel), or not the archived series' size.
+     */
+    private String labelShapeRefusal(String series, int w, int h, int d) {
+        if (w <= 0 || h <= 0 || d <= 0 || (long) w * h * d > MAX_LABEL_VOXELS) {
+            return "mask size " + w + "×" + h + "×" + d + " is not a CT series' (at most " + MAX_LABEL_VOXELS + " voxels)";
+        }
+        Optional<ArchivedSeries.Header> archived = header(series);
+        if (archived.isPresent() && (archived.get().width() != w || archived.get().height() != h
+                || archived.get().depth() != d)) {
+            return "mask size " + w + "×" + h + "×" + d + " does not match series " + series + " ("
+                    + archived.get().width() + "×" + archived.get().height() + "×" + archived.get().depth() + ")";
+        }
+        return null;
     }
 
     private void postTrain(HttpExchange ex) throws IOException {

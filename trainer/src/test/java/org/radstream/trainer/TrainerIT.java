@@ -24,6 +24,7 @@ import org.radstream.avro.DeadLetter;
 import org.radstream.avro.ModelPublished;
 import org.radstream.avro.TaskSliceEvent;
 import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Rle;
 import org.radstream.models.ModelStore;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
@@ -64,7 +65,11 @@ class TrainerIT {
             Mask3D truth = Fixtures.truth(32, 6);
             // labels first: they wait for their images
             send(producer, topics.labels(), "2.1:lung", LabelMaker.label("2.1", "lung", truth, "dr-a", "radiologist", null));
-            send(producer, topics.labels(), "2.2:lung", LabelMaker.label("2.2", "lung", truth, "dr-a", "radiologist", null));
+            // the second over HTTP, as a radiologist's viewer would submit it
+            java.net.URI trainerUri = java.net.URI.create("http://localhost:" + service.httpPort());
+            java.net.http.HttpResponse<String> viaHttp = postLabel(trainerUri, "2.2", "lung", rleFile(32, 32, 6, Rle.encode(truth)));
+            assertThat(viaHttp.statusCode()).isEqualTo(202);
+            assertThat(viaHttp.body()).isEqualTo("label 2.2:lung submitted to " + Topics.LABELS + "\n");
             // bad input
             send(producer, topics.labels(), "2.1:infection", LabelMaker.label("2.1", "infection", new Mask3D(32, 32, 7), "dr-b", "radiologist", null));
             send(producer, topics.labels(), "2.1:spleen", LabelMaker.label("2.1", "spleen", truth, "dr-b", "radiologist", null));
@@ -116,6 +121,15 @@ class TrainerIT {
             });
             assertThat(service.acceptedLabels("lung")).isEqualTo(2);
             assertThat(service.archive().contains("2.1")).isTrue();
+            // bad label files over HTTP are refused at once, with the reason, and nothing reaches the topic
+            assertThat(postLabel(trainerUri, "2.1", "lung", rleFile(32, 32, 7, Rle.encode(new Mask3D(32, 32, 7)))))
+                    .satisfies(r -> assertThat(r.statusCode()).isEqualTo(400))
+                    .satisfies(r -> assertThat(r.body()).isEqualTo("mask size 32×32×7 does not match series 2.1 (32×32×6)\n"));
+            assertThat(postLabel(trainerUri, "2.1", "lung", rleFile(100_000, 100_000, 100_000, new byte[0])).body())
+                    .isEqualTo("mask size 100000×100000×100000 is not a CT series' (at most 536870912 voxels)\n");
+            assertThat(postLabel(trainerUri, "2.1", "lung", new byte[] {1, 2}).body())
+                    .startsWith("body is not a .rle mask file");
+            assertThat(postLabel(trainerUri, "2.1", "lung", new byte[Topics.PIXEL_MAX_MESSAGE_BYTES + 1]).statusCode()).isEqualTo(413);
             assertThat(service.outcomes()).singleElement().satisfies(o -> assertThat(o.decision().publish()).isTrue());
             java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + service.httpPort() + "/metrics")).build(),
@@ -240,6 +254,26 @@ class TrainerIT {
         TrainingLedger after = TrainingLedger.open(dir.resolve("work").resolve(TrainingLedger.FILE));
         assertThat(after.interrupted("lung")).isEmpty();
         assertThat(after.task("lung")).hasValueSatisfying(t -> assertThat(t.labels()).containsOnlyKeys("2.1:lung", "2.2:lung"));
+    }
+
+    private static java.net.http.HttpResponse<String> postLabel(java.net.URI trainer, String series, String task, byte[] file)
+            throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        trainer.resolve("/labels?series=" + series + "&task=" + task + "&annotator=dr-a"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(file)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The .rle label file: width, height, depth as big-endian int32, then the runs. */
+    private static byte[] rleFile(int w, int h, int d, byte[] runs) throws java.io.IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(b)) {
+            out.writeInt(w);
+            out.writeInt(h);
+            out.writeInt(d);
+            out.write(runs);
+        }
+        return b.toByteArray();
     }
 
     private static com.fasterxml.jackson.databind.JsonNode runs(TrainerService service) throws Exception {
