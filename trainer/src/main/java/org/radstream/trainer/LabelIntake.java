@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.radstream.avro.CorrectedLabel;
 import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Rle;
 
 /**
  * The label store of the trainer: validates incoming corrected labels, keeps the accepted ones
@@ -26,12 +27,22 @@ final class LabelIntake {
                     Instant receivedAt) {}
 
     /**
-     * An accepted label with its decoded mask, its key and its offset on the label topic (a
-     * corrected label is a new offset under the same key).
+     * An accepted label, its key and its offset on the label topic (a corrected label is a new
+     * offset under the same key). Its mask stays run-length encoded, as it came, and is decoded
+     * when a run reads it: decoded, a 512² × 600 series' mask takes 157 MB, and the store holds
+     * every label.
      */
-    record Accepted(String key, long offset, CorrectedLabel label, Mask3D mask, Instant acceptedAt) {
+    record Accepted(String key, long offset, CorrectedLabel label, Instant acceptedAt) {
         String seriesUid() { return label.getSeriesUid().toString(); }
         String task() { return label.getTask().toString(); }
+
+        /** The mask, decoded (validated when the label was accepted). */
+        Mask3D mask() {
+            org.radstream.avro.Mask m = label.getMask();
+            byte[] rle = new byte[m.getRle().remaining()];
+            m.getRle().duplicate().get(rle);
+            return Rle.decode(rle, m.getWidth(), m.getHeight(), m.getDepth());
+        }
     }
 
     /** Where decisions go. */
@@ -63,7 +74,7 @@ final class LabelIntake {
         switch (v.kind()) {
             case ACCEPTED -> {
                 pending.remove(in.key());
-                Accepted a = new Accepted(in.key(), in.offset(), in.label(), v.mask(), in.receivedAt());
+                Accepted a = new Accepted(in.key(), in.offset(), in.label(), in.receivedAt());
                 accepted.put(in.key(), a);
                 sink.accepted(a);
             }

@@ -19,7 +19,7 @@ class TrainingLedgerTest {
     private static LabelIntake.Accepted label(String series, long offset) {
         Mask3D mask = new Mask3D(4, 4, 2);
         return new LabelIntake.Accepted(series + ":lung", offset, LabelMaker.label(series, "lung", mask, "dr", "radiologist", null),
-                mask, Instant.EPOCH);
+                Instant.EPOCH);
     }
 
     @Test
