@@ -170,8 +170,9 @@ public final class RunFollower {
             String progress = last.path("progress").asText();
             return progress.startsWith(task + " ") || progress.startsWith(task + ":") ? progress : task + ": " + progress;
         }
-        return "waiting: the trainer is training " + last.path("task").asText() + " first ("
-                + last.path("progress").asText() + ")";
+        // once per run waited for, not at each of its epochs
+        return "waiting: the trainer is training " + last.path("task").asText() + " first (started "
+                + last.path("started_at").asText() + ")";
     }
 
     /** An I/O failure in words: a refused connection carries no message of its own. */
