@@ -200,7 +200,7 @@ class TrainerIT {
         // a run the trainer started and did not finish (it crashed during it) runs again after the restart
         TrainingLedger.open(dir.resolve("work").resolve(TrainingLedger.FILE)).started("lung", java.time.Instant.now());
         java.time.Instant beforeRestart = java.time.Instant.now();
-        try (TrainerService resumed = TrainerService.start(settings.withRecipe(recipe.withEpochs(30)), topics)) {
+        try (TrainerService resumed = TrainerService.start(settings.withRecipe(recipe.withEpochs(60)), topics)) {
             // a client follows it from the start of the restart: its epochs, then the gate's decision
             List<String> followed = new java.util.concurrent.CopyOnWriteArrayList<>();
             java.util.concurrent.CompletableFuture<RunFollower.Result> following = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
@@ -225,18 +225,27 @@ class TrainerIT {
             }
             assertThat(running).as("a run in progress listed with its epoch").isNotNull();
             assertThat(running.get("task").asText()).isEqualTo("lung");
-            assertThat(running.get("progress").asText()).matches("lung epoch \\d+/30 loss .* ETA .*");
-            waitFor(() -> resumed.runs().size() == 1, Duration.ofSeconds(180));
+            assertThat(running.get("progress").asText()).matches("lung epoch \\d+/60 loss .* ETA .*");
+            // liver asked for meanwhile waits behind it (60 epochs leave the time to ask), and says so once
+            List<String> waited = new java.util.concurrent.CopyOnWriteArrayList<>();
+            RunFollower liverFollower = new RunFollower(java.net.http.HttpClient.newHttpClient(),
+                    java.net.URI.create("http://localhost:" + resumed.httpPort()), Duration.ofMillis(20), Duration.ofSeconds(5),
+                    waited::add);
+            assertThat(liverFollower.follow("liver", liverFollower.request("liver")).end()).isEqualTo(RunFollower.End.FAILED);
+            assertThat(waited).filteredOn(l -> l.startsWith("waiting: ")).singleElement().asString()
+                    .startsWith("waiting: the trainer is training lung first (started ");
+            waitFor(() -> resumed.runs().size() == 2, Duration.ofSeconds(180));
             assertThat(resumed.runs().get(0).task()).isEqualTo("lung");
             assertThat(resumed.runs().get(0).result()).isIn("published", "refused");
+            assertThat(resumed.runs().get(1).task()).isEqualTo("liver");
             com.fasterxml.jackson.databind.JsonNode all = runs(resumed);
-            assertThat(all).hasSize(3);
+            assertThat(all).hasSize(4);
             assertThat(all.get(2).get("task").asText()).isEqualTo("lung");
             assertThat(all.get(2).get("result").asText()).isEqualTo(resumed.runs().get(0).result());
             RunFollower.Result lung = following.get(30, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(lung.end().name().toLowerCase(java.util.Locale.ROOT)).isEqualTo(resumed.runs().get(0).result());
             assertThat(lung.run().get("started_at").asText()).isEqualTo(all.get(2).get("started_at").asText());
-            assertThat(followed).anyMatch(l -> l.matches("lung epoch \\d+/30 loss .* ETA .*"));
+            assertThat(followed).anyMatch(l -> l.matches("lung epoch \\d+/60 loss .* ETA .*"));
             assertThat(followed.get(followed.size() - 1)).startsWith(lung.end() == RunFollower.End.PUBLISHED
                     ? "lung published as version 2: " : "lung refused by the quality gate: ");
 
