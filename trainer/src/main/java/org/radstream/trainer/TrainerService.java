@@ -575,14 +575,12 @@ public final class TrainerService implements AutoCloseable {
         try {
             Instant now = Instant.now();
             for (TrainingTask t : TrainingTask.values()) {
-                boolean interrupted = ledger.interrupted(t.id()).isPresent();
                 int fresh = TrainingTask.labelled().contains(t) ? untrainedLabels(t.id()) : 0;
-                boolean byCount = settings.labelsPerTraining() > 0 && fresh >= settings.labelsPerTraining();
-                boolean byTime = !settings.trainingInterval().isZero() && fresh > 0
-                        && !ledger.lastFinished(t.id()).orElse(started).plus(settings.trainingInterval()).isAfter(now);
-                if ((interrupted || byCount || byTime) && queued.putIfAbsent(t.id(), Boolean.TRUE) == null) {
-                    log.info("training {} triggered: {} labels new, corrected or withdrawn ({})", t.id(), fresh,
-                            interrupted ? "its last run did not finish" : byCount ? "count" : "interval");
+                Optional<String> due = TrainingTrigger.due(ledger.interrupted(t.id()).isPresent(), fresh,
+                        settings.labelsPerTraining(), settings.trainingInterval(), ledger.lastFinished(t.id()),
+                        ledger.lastResult(t.id()), started, now);
+                if (due.isPresent() && queued.putIfAbsent(t.id(), Boolean.TRUE) == null) {
+                    log.info("training {} triggered: {} labels new, corrected or withdrawn ({})", t.id(), fresh, due.get());
                     training.submit(() -> {
                         try {
                             return runTraining(t);
@@ -604,7 +602,7 @@ public final class TrainerService implements AutoCloseable {
     public record Run(String task, Instant startedAt, Instant finishedAt, TaskTrainer.Outcome outcome, String failure) {
         /** published, refused or failed. */
         public String result() {
-            return outcome == null ? "failed" : outcome.decision().publish() ? "published" : "refused";
+            return outcome == null ? TrainingLedger.FAILED : outcome.decision().publish() ? "published" : "refused";
         }
 
         Map<String, Object> toJson() {

@@ -42,6 +42,9 @@ final class TrainingLedger {
      * One task's record: the last finished run (ISO-8601 instant, result, the labels it trained on)
      * and a run in progress (its start; null: none).
      */
+    /** The result of a run that ended in an exception. */
+    static final String FAILED = "failed";
+
     record TaskState(String finishedAt, String result, Map<String, Long> labels, String runningSince) {
         TaskState {
             labels = labels == null ? Map.of() : Map.copyOf(labels);
@@ -135,14 +138,31 @@ final class TrainingLedger {
         save();
     }
 
-    /** A run of the task finished with {@code result}, having trained on {@code labels}. */
+    /**
+     * A run of the task finished with {@code result}, having trained on {@code labels}; a failed
+     * run trained on nothing, so its labels stay untrained and are tried again.
+     */
     synchronized void finished(String task, Instant at, String result, Collection<LabelIntake.Accepted> labels) {
         Map<String, Long> covered = new TreeMap<>();
-        for (LabelIntake.Accepted a : labels) {
-            covered.put(a.key(), a.offset());
+        if (FAILED.equals(result)) {
+            // it learnt nothing: what the run before it trained on stays what was trained on
+            TaskState before = tasks.get(task);
+            if (before != null) {
+                covered.putAll(before.labels());
+            }
+        } else {
+            for (LabelIntake.Accepted a : labels) {
+                covered.put(a.key(), a.offset());
+            }
         }
         tasks.put(task, new TaskState(at.toString(), result, covered, null));
         save();
+    }
+
+    /** How the task's last run ended: published, refused or failed. */
+    synchronized Optional<String> lastResult(String task) {
+        TaskState s = tasks.get(task);
+        return s == null || s.finishedAt() == null ? Optional.empty() : Optional.ofNullable(s.result());
     }
 
     /** Whether the label record at {@code partition}/{@code offset} was dead-lettered already. */

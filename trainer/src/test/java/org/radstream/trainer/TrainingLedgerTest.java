@@ -47,6 +47,21 @@ class TrainingLedgerTest {
     }
 
     @Test
+    void aFailedRunLeavesItsLabelsUntrainedAndWhatTheRunBeforeTrainedOn() {
+        TrainingLedger ledger = TrainingLedger.open(dir.resolve(TrainingLedger.FILE));
+        List<LabelIntake.Accepted> first = List.of(label("1.1", 0));
+        ledger.finished("lung", t0, "published", first);
+        List<LabelIntake.Accepted> more = List.of(label("1.1", 0), label("1.2", 1), label("1.3", 2));
+        ledger.started("lung", t0.plusSeconds(60));
+        ledger.finished("lung", t0.plusSeconds(90), TrainingLedger.FAILED, more);
+
+        assertThat(ledger.fresh("lung", more)).isEqualTo(2);
+        assertThat(ledger.lastResult("lung")).contains("failed");
+        assertThat(ledger.lastFinished("lung")).contains(t0.plusSeconds(90));
+        assertThat(TrainingLedger.open(dir.resolve(TrainingLedger.FILE)).fresh("lung", more)).isEqualTo(2);
+    }
+
+    @Test
     void aRunStartedAndNotFinishedIsInterruptedAfterARestartAndItsLabelsStayNew() {
         Path file = dir.resolve(TrainingLedger.FILE);
         TrainingLedger ledger = TrainingLedger.open(file);
