@@ -76,7 +76,7 @@ import org.slf4j.LoggerFactory;
  * {@code GET /runs} (every training run so far as JSON, those of earlier processes too ({@link RunLog}):
  * the gate's decision and scores, the version published or where the refused challenger was kept,
  * or why the run failed; last, a run in progress with its latest progress line), {@code GET /metrics},
- * {@code GET /health}.
+ * {@code GET /health} (503 with the reason once a consumer thread stopped on an error).
  */
 public final class TrainerService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
@@ -104,6 +104,8 @@ public final class TrainerService implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final List<KafkaConsumer<String, byte[]>> consumers = new CopyOnWriteArrayList<>();
     private volatile Instant nextSweep = Instant.MIN;
+    /** Consumer threads that stopped on an error, with the error: /health reports them. */
+    private final Map<String, String> stoppedThreads = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final java.util.concurrent.atomic.AtomicLong archiveRemoved = new java.util.concurrent.atomic.AtomicLong();
     private final ExecutorService training = Executors.newSingleThreadExecutor(r -> new Thread(r, "trainer-training"));
     private final ScheduledExecutorService triggers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "trainer-triggers"));
@@ -229,12 +231,38 @@ public final class TrainerService implements AutoCloseable {
         if (http != null) {
             http.createContext("/labels", this::postLabel);
             http.createContext("/train", this::postTrain);
-            http.createContext("/health", ex -> respond(ex, 200, "ok\n"));
+            http.createContext("/health", ex -> {
+                String down = down();
+                respond(ex, down == null ? 200 : 503, down == null ? "ok\n" : "down: " + down + "\n");
+            });
             http.createContext("/metrics", ex -> respond(ex, 200, metricsText()));
             http.createContext("/runs", this::getRuns);
             http.start();
         }
         log.info("trainer started: archive {}, model store {}, HTTP port {}", archive.dir(), settings.modelStore(), httpPort());
+    }
+
+    /** A consumer thread ended on an error: logged, and /health reports it until a restart. */
+    void consumerStopped(String thread, RuntimeException e) {
+        log.error("{} stopped; the trainer needs a restart", thread, e);
+        stoppedThreads.put(thread, e.toString());
+    }
+
+    /**
+     * Why the trainer cannot do its work, or null: a consumer thread stopped on an error (no more
+     * images archived, or no more labels read), which only a restart mends; or it is shutting down.
+     */
+    String down() {
+        if (!running.get()) {
+            return "shutting down";
+        }
+        if (stoppedThreads.isEmpty()) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder();
+        stoppedThreads.forEach((thread, why) -> b.append(b.length() == 0 ? "" : "; ").append(thread)
+                .append(" stopped: ").append(why));
+        return b.toString();
     }
 
     /** The HTTP port, or -1 when the endpoint is off. */
@@ -398,7 +426,14 @@ public final class TrainerService implements AutoCloseable {
                             uid, SERIES_GIVEN_UP_AFTER);
                 }
                 if (!records.isEmpty()) {
-                    commitArchived(consumer, offsets, consumer.assignment());
+                    try {
+                        commitArchived(consumer, offsets, consumer.assignment());
+                    } catch (org.apache.kafka.clients.consumer.CommitFailedException
+                             | org.apache.kafka.common.errors.RebalanceInProgressException e) {
+                        // the group moved on (a slow poll, a rebalance): the next poll rejoins, and what was not
+                        // committed is read again and archived again, which replaces the same files
+                        log.warn("archive offsets not committed ({}); they are read again", e.toString());
+                    }
                 }
             }
         } catch (WakeupException e) {
@@ -406,7 +441,7 @@ public final class TrainerService implements AutoCloseable {
                 throw e;
             }
         } catch (RuntimeException e) {
-            log.error("archive consumer stopped", e);
+            consumerStopped("archive consumer", e);
         }
     }
 
@@ -514,7 +549,7 @@ public final class TrainerService implements AutoCloseable {
                 throw e;
             }
         } catch (RuntimeException e) {
-            log.error("label consumer stopped", e);
+            consumerStopped("label consumer", e);
         }
     }
 

@@ -259,6 +259,17 @@ class TrainerIT {
             waitFor(() -> resumed.acceptedLabels("lung") == 1, Duration.ofSeconds(30));
             assertThat(resumed.untrainedLabels("lung")).isEqualTo(1);
             assertThat(resumed.metricsText()).contains("radstream_trainer_labels_untrained{task=\"lung\"} 1\n");
+
+            // healthy while its consumers run; down, with the reason, once one stopped on an error
+            java.net.URI health = java.net.URI.create("http://localhost:" + resumed.httpPort() + "/health");
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            assertThat(client.send(java.net.http.HttpRequest.newBuilder(health).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("ok\n");
+            resumed.consumerStopped("label consumer", new IllegalStateException("the broker refused it"));
+            java.net.http.HttpResponse<String> down = client.send(java.net.http.HttpRequest.newBuilder(health).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(down.statusCode()).isEqualTo(503);
+            assertThat(down.body()).isEqualTo("down: label consumer stopped: java.lang.IllegalStateException: the broker refused it\n");
         }
         TrainingLedger after = TrainingLedger.open(dir.resolve("work").resolve(TrainingLedger.FILE));
         assertThat(after.interrupted("lung")).isEmpty();
