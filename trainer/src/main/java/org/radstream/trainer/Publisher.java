@@ -75,8 +75,9 @@ final class Publisher {
         return published;
     }
 
-    static ModelPublished announcement(ModelArtifact artifact, String decision,
-                                               Map<String, Double> championMetrics, Optional<ModelArtifact> champion) {
+    /** The radstream.models record of a version: where it is, its checksum, the gate's decision and both scores. */
+    static ModelPublished announcement(ModelArtifact artifact, String decision, Map<String, Double> championMetrics,
+                                       Optional<ModelArtifact> champion) {
         return ModelPublished.newBuilder()
                 .setTask(artifact.metadata().task())
                 .setVersion(String.valueOf(artifact.metadata().version()))
