@@ -292,13 +292,13 @@ final class TrainCommand implements Callable<Integer> {
         return new TaskTrainer.SumStart(sumStartSeUnet.toUri(), sumStartResUnet.toUri());
     }
 
-    /** Exit codes of a run on a running trainer. */
+    /** Exit codes of a run, on a running trainer or from a cohort. */
     static final int EXIT_PUBLISHED = 0;
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_REFUSED = 3;
     private static final Duration FOLLOW_POLL = Duration.ofSeconds(2);
     /** A trainer restarting (its Kafka consumers, its label store re-read) is back well within this. */
     private static final Duration FOLLOW_UNREACHABLE = Duration.ofMinutes(5);
-    static final int EXIT_FAILED = 1;
-    static final int EXIT_REFUSED = 3;
 
     private int onTrainer(TrainingTask t) throws Exception {
         RunFollower follower = new RunFollower(HttpClient.newHttpClient(), URI.create(trainerUrl), FOLLOW_POLL,
@@ -309,9 +309,12 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             System.err.println("the trainer refused: " + e.getMessage());
             return EXIT_FAILED;
-        } catch (IOException e) {
+        } catch (java.net.ConnectException e) {
             System.err.println("no trainer answers at " + trainerUrl + " (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+            return EXIT_FAILED;
+        } catch (IOException e) {
+            System.err.println(e.getMessage());
             return EXIT_FAILED;
         }
         if (detach) {
