@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.radstream.avro.CorrectedLabel;
 import org.radstream.imaging.Mask3D;
-import org.radstream.imaging.Rle;
 
 /**
  * The label store of the trainer: validates incoming corrected labels, keeps the accepted ones
@@ -38,10 +37,7 @@ final class LabelIntake {
 
         /** The mask, decoded (validated when the label was accepted). */
         Mask3D mask() {
-            org.radstream.avro.Mask m = label.getMask();
-            byte[] rle = new byte[m.getRle().remaining()];
-            m.getRle().duplicate().get(rle);
-            return Rle.decode(rle, m.getWidth(), m.getHeight(), m.getDepth());
+            return LabelValidator.decode(label.getMask());
         }
     }
 

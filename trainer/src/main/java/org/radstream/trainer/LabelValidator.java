@@ -64,12 +64,17 @@ final class LabelValidator {
             return Verdict.refused("mask size " + m.getWidth() + "×" + m.getHeight() + "×" + m.getDepth()
                     + " does not match series " + series + " (" + h.width() + "×" + h.height() + "×" + h.depth() + ")");
         }
-        byte[] rle = new byte[m.getRle().remaining()];
-        m.getRle().duplicate().get(rle);
         try {
-            return Verdict.accepted(Rle.decode(rle, m.getWidth(), m.getHeight(), m.getDepth()));
+            return Verdict.accepted(decode(m));
         } catch (IllegalArgumentException e) {
             return Verdict.refused("mask RLE does not decode: " + e.getMessage());
         }
+    }
+
+    /** A label's mask as it travels (its size and runs), decoded. */
+    static Mask3D decode(org.radstream.avro.Mask m) {
+        byte[] rle = new byte[m.getRle().remaining()];
+        m.getRle().duplicate().get(rle);
+        return Rle.decode(rle, m.getWidth(), m.getHeight(), m.getDepth());
     }
 }
