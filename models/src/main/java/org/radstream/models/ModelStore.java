@@ -8,12 +8,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,6 +27,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 import java.util.regex.Matcher;
@@ -54,14 +59,22 @@ import java.util.stream.Stream;
  * Versions are never overwritten. Loading recomputes the SHA-256 of the parameter file and refuses
  * a mismatch before any weight reaches a network.
  *
- * <p>Thread-safe for readers; concurrent writers of the same task are safe too (the rename fails
- * for the loser, which retries with the next version number).
+ * <p>Thread-safe for readers. Versions of a task are written under its publish lock ({@code
+ * <task>/.publish.lock}, an OS file lock, held against other threads and other processes using the
+ * same store directory), so that a writer can make its write conditional on the newest version it
+ * based its decision on ({@link #save(Model, ModelDescriptor, int)}, {@link #copyAsVersion(URI,
+ * int)}): two writers that both decided against v3 cannot both publish over it.
  */
 public final class ModelStore {
 
     static final String METADATA = "metadata.json";
     static final String PARAMS_PREFIX = "model";
     static final String REFUSED = "refused";
+    static final String PUBLISH_LOCK = ".publish.lock";
+    /** The {@code over} argument of a write that publishes over whatever version is newest. */
+    public static final int ANY_VERSION = -1;
+    /** One lock per task directory within this JVM: a file lock is held per process, not per thread. */
+    private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
     private static final Pattern VERSION_DIR = Pattern.compile("v(\\d{4,9})");
     private static final Pattern REFUSED_DIR = Pattern.compile("r(\\d{4,9})");
 
@@ -103,8 +116,19 @@ public final class ModelStore {
      * @return the new artifact's location and metadata
      */
     public ModelArtifact save(Model model, ModelDescriptor descriptor) throws IOException {
-        Path taskDir = root.resolve(descriptor.task());
-        return write(model, descriptor, taskDir, VERSION_DIR, "v%04d", n -> n);
+        return save(model, descriptor, ANY_VERSION);
+    }
+
+    /**
+     * Writes the model's current weights as the next version of its task, provided the task's
+     * newest version is still version {@code over} (0: the task has none yet; {@link #ANY_VERSION}:
+     * whichever it is). The check and the write are one step under the task's publish lock.
+     *
+     * @throws SupersededException another version is newest now; nothing was written
+     */
+    public ModelArtifact save(Model model, ModelDescriptor descriptor, int over) throws IOException {
+        Path taskDir = root.resolve(ModelDescriptor.requireTask(descriptor.task()));
+        return write(model, descriptor, taskDir, VERSION_DIR, "v%04d", n -> n, over);
     }
 
     /**
@@ -117,7 +141,7 @@ public final class ModelStore {
     public ModelArtifact keepRefused(Model model, ModelDescriptor descriptor) throws IOException {
         int contendedFor = nextNumber(root.resolve(descriptor.task()), VERSION_DIR);
         return write(model, descriptor, refusedDir(descriptor.task()), REFUSED_DIR, "r%04d",
-                n -> contendedFor);
+                n -> contendedFor, ANY_VERSION);
     }
 
     /** The refused challengers kept for {@code task}, oldest first. */
@@ -158,10 +182,10 @@ public final class ModelStore {
     /**
      * Writes the model into a hidden temporary directory under {@code parent}, then renames it to
      * the next free {@code format} number there; {@code versionOf} maps that number to the
-     * version the metadata records.
+     * version the metadata records. A version is placed only over version {@code over}.
      */
     private ModelArtifact write(Model model, ModelDescriptor descriptor, Path parent, Pattern names, String format,
-                                IntUnaryOperator versionOf) throws IOException {
+                                IntUnaryOperator versionOf, int over) throws IOException {
         Block block = model.getBlock();
         NetworkSpec network = Architectures.specOf(block);
         if (!block.isInitialized()) {
@@ -173,10 +197,12 @@ public final class ModelStore {
             model.save(tmp, PARAMS_PREFIX);
             Path params = singleParamsFile(tmp);
             String sha = sha256(params);
-            return place(tmp, parent, names, format, number -> new ModelMetadata(descriptor.task(),
+            IntFunction<ModelMetadata> metadataOf = number -> new ModelMetadata(descriptor.task(),
                     versionOf.applyAsInt(number), network, descriptor.inputHeight(), descriptor.inputWidth(),
                     descriptor.windowLowHu(), descriptor.windowHighHu(), descriptor.metrics(), clock.instant(),
-                    params.getFileName().toString(), sha, descriptor.inputRegion()));
+                    params.getFileName().toString(), sha, descriptor.inputRegion());
+            return names == VERSION_DIR ? placeVersion(descriptor.task(), tmp, over, metadataOf)
+                    : place(tmp, parent, names, format, metadataOf);
         } finally {
             deleteRecursively(tmp);
         }
@@ -193,6 +219,16 @@ public final class ModelStore {
      * @throws ModelIntegrityException when the source's parameter file is missing or altered
      */
     public ModelArtifact copyAsVersion(URI source) throws IOException {
+        return copyAsVersion(source, ANY_VERSION);
+    }
+
+    /**
+     * {@link #copyAsVersion(URI)}, provided the task's newest version is still version {@code over}
+     * (as in {@link #save(Model, ModelDescriptor, int)}).
+     *
+     * @throws SupersededException another version is newest now; nothing was written
+     */
+    public ModelArtifact copyAsVersion(URI source, int over) throws IOException {
         ModelMetadata from = readMetadata(source);
         Path params = verifiedParams(source, from, "copy");
         Path parent = root.resolve(ModelDescriptor.requireTask(from.task()));
@@ -200,7 +236,7 @@ public final class ModelStore {
         Path tmp = Files.createDirectory(parent.resolve(".tmp-" + UUID.randomUUID()));
         try {
             Files.copy(params, tmp.resolve(params.getFileName()));
-            return place(tmp, parent, VERSION_DIR, "v%04d", number -> new ModelMetadata(from.task(), number,
+            return placeVersion(from.task(), tmp, over, number -> new ModelMetadata(from.task(), number,
                     from.network(), from.inputHeight(), from.inputWidth(), from.windowLowHu(), from.windowHighHu(),
                     from.metrics(), clock.instant(), from.parametersFile(), from.sha256(), from.inputRegion()));
         } finally {
@@ -219,7 +255,60 @@ public final class ModelStore {
                 || !VERSION_DIR.matcher(dir.getFileName().toString()).matches()) {
             throw new IllegalArgumentException(unannounced.location() + " is not a version of this store");
         }
-        deleteRecursively(dir);
+        underPublishLock(unannounced.metadata().task(), () -> {
+            deleteRecursively(dir);
+            return null;
+        });
+    }
+
+    /**
+     * Renames {@code tmp} to the task's next version under its publish lock, once the newest
+     * version there is still {@code over} (unless {@link #ANY_VERSION}).
+     */
+    private ModelArtifact placeVersion(String task, Path tmp, int over, IntFunction<ModelMetadata> metadataOf)
+            throws IOException {
+        Path parent = root.resolve(task);
+        return underPublishLock(task, () -> {
+            List<Integer> existing = completeVersions(task);
+            int newest = existing.isEmpty() ? 0 : existing.get(existing.size() - 1);
+            if (over != ANY_VERSION && newest != over) {
+                throw new SupersededException(task, over, newest);
+            }
+            return place(tmp, parent, VERSION_DIR, "v%04d", metadataOf);
+        });
+    }
+
+    private interface LockedAction<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code action} holding {@code task}'s publish lock: a lock within this JVM, then the OS
+     * lock on {@code <task>/.publish.lock} (released with the channel, also when the process dies).
+     */
+    private <T> T underPublishLock(String task, LockedAction<T> action) throws IOException {
+        Path taskDir = root.resolve(ModelDescriptor.requireTask(task));
+        Files.createDirectories(taskDir);
+        ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(taskDir, d -> new ReentrantLock());
+        local.lock();
+        try (FileChannel channel = FileChannel.open(taskDir.resolve(PUBLISH_LOCK), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+                FileLock ignored = channel.lock()) {
+            return action.run();
+        } finally {
+            local.unlock();
+        }
+    }
+
+    /** The version numbers of {@code task} whose directory is complete (holds its metadata), ascending. */
+    private List<Integer> completeVersions(String task) throws IOException {
+        List<Integer> out = new ArrayList<>();
+        for (int version : numbers(root.resolve(task), VERSION_DIR)) {
+            if (Files.isRegularFile(dir(task, version).resolve(METADATA))) {
+                out.add(version);
+            }
+        }
+        return out;
     }
 
     /**
@@ -252,16 +341,10 @@ public final class ModelStore {
 
     /** All complete versions of {@code task}, oldest first. */
     public List<ModelArtifact> versions(String task) throws IOException {
-        Path taskDir = root.resolve(ModelDescriptor.requireTask(task));
         List<ModelArtifact> out = new ArrayList<>();
-        if (!Files.isDirectory(taskDir)) {
-            return out;
-        }
-        for (int version : numbers(taskDir, VERSION_DIR)) {
+        for (int version : completeVersions(ModelDescriptor.requireTask(task))) {
             Path dir = dir(task, version);
-            if (Files.isRegularFile(dir.resolve(METADATA))) {
-                out.add(new ModelArtifact(dir.toUri(), MetadataJson.read(dir.resolve(METADATA))));
-            }
+            out.add(new ModelArtifact(dir.toUri(), MetadataJson.read(dir.resolve(METADATA))));
         }
         return out;
     }

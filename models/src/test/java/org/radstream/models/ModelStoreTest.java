@@ -5,14 +5,28 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +51,7 @@ class ModelStoreTest {
         SyntheticDisks data = new SyntheticDisks(8, SIZE, 11);
         float[][] inputs = new float[8][];
         for (int i = 0; i < 8; i++) {
-            inputs[i] = SliceStack.stack(java.util.List.of(data.images), i, 3);
+            inputs[i] = SliceStack.stack(List.of(data.images), i, 3);
         }
         try (Model model = Architectures.newModel(
                         NetworkSpec.unet(UNetVariant.SQUEEZE_EXCITATION, 3, 3, 4), Device.cpu());
@@ -52,7 +66,7 @@ class ModelStoreTest {
 
     private static float[][] probe() {
         SyntheticDisks d = new SyntheticDisks(3, SIZE, 12);
-        return SliceStack.stackAll(java.util.List.of(d.images), 3);
+        return SliceStack.stackAll(List.of(d.images), 3);
     }
 
     @Test
@@ -105,7 +119,7 @@ class ModelStoreTest {
 
             // and the loaded weights learn: one step changes them
             SyntheticDisks data = new SyntheticDisks(4, SIZE, 13);
-            training.step(SliceStack.stackAll(java.util.List.of(data.images), 3), data.masks);
+            training.step(SliceStack.stackAll(List.of(data.images), 3), data.masks);
             assertThat(store.save(loaded.model(), lung).metadata().sha256()).isNotEqualTo(saved[0].metadata().sha256());
         }
     }
@@ -123,7 +137,7 @@ class ModelStoreTest {
             try (SegmentationTraining training = SegmentationTraining.start(loaded.model(), 3, SIZE, SIZE,
                     TrainingSettings.defaults())) {
                 SyntheticDisks data = new SyntheticDisks(4, SIZE, 13);
-                training.step(SliceStack.stackAll(java.util.List.of(data.images), 3), data.masks);
+                training.step(SliceStack.stackAll(List.of(data.images), 3), data.masks);
             }
             assertThat(net.encoderParameters(0).valueAt(0).getArray().toFloatArray()).containsExactly(frozenBefore);
             assertThat(net.encoderParameters(1).valueAt(0).getArray().toFloatArray()).isNotEqualTo(trainableBefore);
@@ -229,6 +243,100 @@ class ModelStoreTest {
             assertThatThrownBy(() -> store.discard(r1)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("is not a version of this store");
             assertThat(Path.of(r1.location())).isDirectory();
+        }
+    }
+
+    @Test
+    void aVersionIsWrittenOnlyOverTheVersionItsWriterDecidedAgainst() throws Exception {
+        ModelStore store = store();
+        withSmallNetwork(model -> {
+            assertThatThrownBy(() -> store.save(model, lung, 1)).isInstanceOf(SupersededException.class)
+                    .hasMessage("lung has no version now (expected the newest version to be v1)");
+            ModelArtifact v1 = store.save(model, lung, 0);
+            ModelArtifact v2 = store.save(model, lung, 1);
+            assertThat(v2.metadata().version()).isEqualTo(2);
+
+            // a run that decided against v1, and an operator who chose to go back from v1, are both too late
+            assertThatThrownBy(() -> store.save(model, lung, 1)).isInstanceOf(SupersededException.class)
+                    .hasMessage("lung v2 was published meanwhile (expected the newest version to be v1)")
+                    .satisfies(e -> assertThat(((SupersededException) e).newest()).isEqualTo(2));
+            assertThatThrownBy(() -> store.copyAsVersion(v1.location(), 1)).isInstanceOf(SupersededException.class);
+            assertThat(store.versions("lung")).hasSize(2);
+            assertThat(root.resolve("lung")).isDirectoryNotContaining("glob:**/.tmp-*");
+
+            // four writers at once, all over v2: exactly one publishes
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<ModelArtifact>> copies = new ArrayList<>();
+                CountDownLatch start = new CountDownLatch(1);
+                for (int i = 0; i < 4; i++) {
+                    copies.add(pool.submit(() -> {
+                        start.await();
+                        return store.copyAsVersion(v1.location(), 2);
+                    }));
+                }
+                start.countDown();
+                int published = 0;
+                for (Future<ModelArtifact> f : copies) {
+                    try {
+                        assertThat(f.get(30, TimeUnit.SECONDS).metadata().version()).isEqualTo(3);
+                        published++;
+                    } catch (ExecutionException e) {
+                        assertThat(e.getCause()).isInstanceOf(SupersededException.class)
+                                .hasMessageStartingWith("lung v3 was published meanwhile");
+                    }
+                }
+                assertThat(published).isEqualTo(1);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(store.versions("lung")).hasSize(3);
+        });
+    }
+
+    private interface WithModel {
+        void accept(Model model) throws Exception;
+    }
+
+    /** Runs {@code body} with a small initialised 2D U-Net. */
+    private static void withSmallNetwork(WithModel body) throws Exception {
+        try (Model model = Architectures.newModel(NetworkSpec.unet2d(2, 2), Device.cpu());
+                SegmentationTraining ignored = SegmentationTraining.start(
+                        model, 1, SIZE, SIZE, TrainingSettings.defaults())) {
+            body.accept(model);
+        }
+    }
+
+    @Test
+    void aWriterWaitsForTheTaskLockHeldByAnotherProcess() throws Exception {
+        ModelStore store = store();
+        ModelArtifact[] first = new ModelArtifact[1];
+        withSmallNetwork(model -> first[0] = store.save(model, lung, 0));
+        ModelArtifact v1 = first[0];
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), PublishLockHolder.class.getName(),
+                root.resolve("lung").resolve(ModelStore.PUBLISH_LOCK).toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("locked");
+
+            CompletableFuture<ModelArtifact> copy = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return store.copyAsVersion(v1.location(), 1);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(500);
+            assertThat(copy).isNotDone();
+            assertThat(store.versions("lung")).hasSize(1);
+
+            holder.getOutputStream().close();
+            assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(copy.get(30, TimeUnit.SECONDS).metadata().version()).isEqualTo(2);
+        } finally {
+            holder.destroyForcibly();
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import org.radstream.avro.ModelPublished;
 import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
+import org.radstream.models.SupersededException;
 
 /**
  * An operator's decision over the quality gate: going back to an earlier version after a published
@@ -38,6 +39,9 @@ public final class ModelPromotion {
      *                  taken back out of the store and the failure is rethrown
      * @throws IllegalArgumentException no such version or challenger, it is already what the workers
      *                                  load, or no reason was given
+     * @throws SupersededException      another version was published between reading the newest one
+     *                                  and writing the copy (a trainer's run, another operator); nothing
+     *                                  was written, and the operator decides again
      */
     public static ModelPublished promote(ModelStore store, String task, Source source, String operator, String reason,
                                          Consumer<ModelPublished> announcer) throws IOException {
@@ -53,7 +57,12 @@ public final class ModelPromotion {
         }
         String decision = "published by " + operator + " over the quality gate: " + reason.strip() + " (a copy of "
                 + name(source) + ")";
-        return new Publisher(store, announcer).promote(chosen, decision, champion);
+        try {
+            return new Publisher(store, announcer).promote(chosen, decision, champion);
+        } catch (SupersededException e) {
+            throw new SupersededException(e, "not promoted: " + e.getMessage() + "; nothing was written. See what "
+                    + "the workers load now (radstream models) and promote again if " + name(source) + " should still replace it");
+        }
     }
 
     private static ModelArtifact find(ModelStore store, String task, Source source) throws IOException {

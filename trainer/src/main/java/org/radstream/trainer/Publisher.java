@@ -37,9 +37,16 @@ final class Publisher {
         return store;
     }
 
+    /**
+     * Publishes a challenger the gate passed against {@code champion}, provided {@code champion} is
+     * still the task's newest version (none, when it is empty).
+     *
+     * @throws org.radstream.models.SupersededException another version was published meanwhile;
+     *     nothing was written or announced
+     */
     ModelPublished publish(Model model, ModelDescriptor descriptor, QualityGate.Decision decision,
                            Map<String, Double> championMetrics, Optional<ModelArtifact> champion) throws IOException {
-        ModelArtifact artifact = store.save(model, descriptor);
+        ModelArtifact artifact = store.save(model, descriptor, versionOf(champion));
         writeGate(artifact, descriptor, decision, championMetrics, champion);
         ModelPublished published = announcement(artifact, decision.reason(), championMetrics, champion);
         announcer.accept(published);
@@ -51,10 +58,13 @@ final class Publisher {
      * task's next version, over the gate, for the reason an operator gave; the decision recorded and
      * announced says so. A copy whose announcement fails is taken back out of the store, so that the
      * trainer does not gate against a version the workers were never told of.
+     *
+     * @throws org.radstream.models.SupersededException {@code champion} is no longer the newest
+     *     version; nothing was written or announced
      */
     ModelPublished promote(ModelArtifact source, String decision, Optional<ModelArtifact> champion) throws IOException {
         String task = source.metadata().task();
-        ModelArtifact copy = store.copyAsVersion(source.location());
+        ModelArtifact copy = store.copyAsVersion(source.location(), versionOf(champion));
         Map<String, Double> championMetrics = champion.map(c -> c.metadata().metrics()).orElse(Map.of());
         Map<String, Object> gate = new LinkedHashMap<>();
         gate.put("decision", decision);
@@ -73,6 +83,11 @@ final class Publisher {
                     + " on the models topic, so it was taken back out of the store: " + e.getMessage(), e);
         }
         return published;
+    }
+
+    /** The version a write must publish over: the champion's, or 0 when the task has none. */
+    private static int versionOf(Optional<ModelArtifact> champion) {
+        return champion.map(c -> c.metadata().version()).orElse(0);
     }
 
     /** The radstream.models record of a version: where it is, its checksum, the gate's decision and both scores. */

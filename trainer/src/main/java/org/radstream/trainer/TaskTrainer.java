@@ -35,6 +35,7 @@ import org.radstream.models.PatchClassifier;
 import org.radstream.models.SegmentationModel;
 import org.radstream.models.SliceWidening;
 import org.radstream.models.StoredModel;
+import org.radstream.models.SupersededException;
 import org.radstream.models.TestTimeFlips;
 import org.radstream.models.UNet;
 import org.radstream.models.UNetVariant;
@@ -505,31 +506,22 @@ public final class TaskTrainer {
      * while it trained (an operator's promotion or rollback, another trainer): it was judged against
      * a champion that is no longer the one in service, and publishing it would silently replace what
      * someone chose meanwhile. It is kept aside as refused instead; the next run is gated against the
-     * new version.
+     * new version. The store checks this in the same step as the write
+     * ({@link ModelStore#save(Model, ModelDescriptor, int)}).
      */
-    private QualityGate.Decision unlessSuperseded(TrainingTask task, QualityGate.Decision decision,
-                                                  Optional<ModelArtifact> champion) throws IOException {
-        if (!decision.publish()) {
-            return decision;
-        }
-        Optional<ModelArtifact> now = publisher.store().latest(task.id());
-        if (now.isEmpty() || now.map(ModelArtifact::location).equals(champion.map(ModelArtifact::location))) {
-            return decision;
-        }
-        QualityGate.Decision refused = new QualityGate.Decision(false, decision.challenger(), decision.champion(),
-                decision.margin(), String.format(Locale.ROOT, "not published: %s v%d was published while this run "
-                        + "trained, which was gated against %s; that version stands, and the next run is gated against it "
-                        + "(the gate had said: %s)", task.id(), now.get().metadata().version(),
-                        champion.map(c -> "v" + c.metadata().version()).orElse("no champion"), decision.reason()));
-        progress.accept(task.id() + " quality gate: " + refused.reason());
-        return refused;
+    private static QualityGate.Decision superseded(TrainingTask task, QualityGate.Decision decision,
+                                                   Optional<ModelArtifact> champion, int newest) {
+        return new QualityGate.Decision(false, decision.challenger(), decision.champion(), decision.margin(),
+                String.format(Locale.ROOT, "not published: %s v%d was published while this run trained, which was "
+                        + "gated against %s; that version stands, and the next run is gated against it (the gate had "
+                        + "said: %s)", task.id(), newest, champion.map(c -> "v" + c.metadata().version())
+                        .orElse("no champion"), decision.reason()));
     }
 
     private Outcome finish(TrainingTask task, Model model, Window window, int size, QualityGate.Decision decision,
                            Map<String, Double> metrics, Map<String, Double> championMetrics,
                            Optional<ModelArtifact> champion, List<Double> losses) throws IOException {
         progress.accept(task.id() + " quality gate: " + decision.reason());
-        decision = unlessSuperseded(task, decision, champion);
         Map<String, Double> clean = new LinkedHashMap<>();
         metrics.forEach((k, v) -> {
             if (v != null && !v.isNaN()) {
@@ -541,10 +533,16 @@ public final class TaskTrainer {
         Optional<ModelPublished> published = Optional.empty();
         Optional<URI> kept = Optional.empty();
         if (decision.publish()) {
-            published = Optional.of(publisher.publish(model, descriptor, decision, championMetrics, champion));
-            progress.accept(task.id() + " published version " + published.get().getVersion() + " at "
-                    + published.get().getLocation());
-        } else if (gate.refusedToKeep() > 0) {
+            try {
+                published = Optional.of(publisher.publish(model, descriptor, decision, championMetrics, champion));
+                progress.accept(task.id() + " published version " + published.get().getVersion() + " at "
+                        + published.get().getLocation());
+            } catch (SupersededException e) {
+                decision = superseded(task, decision, champion, e.newest());
+                progress.accept(task.id() + " quality gate: " + decision.reason());
+            }
+        }
+        if (!decision.publish() && gate.refusedToKeep() > 0) {
             // an audit copy: the decision stands, and the run does not fail, when it cannot be written
             try {
                 ModelArtifact a = publisher.keepRefused(model, descriptor, decision, championMetrics, champion,
