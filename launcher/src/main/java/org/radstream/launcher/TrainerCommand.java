@@ -85,6 +85,12 @@ final class TrainerCommand implements Callable<Integer> {
                     + "data); 0 keeps every series. Default ${DEFAULT-VALUE}.")
     double archiveRetentionDays;
 
+    @Option(names = "--archive-max-gb", defaultValue = "0",
+            description = "Size cap of the image archive in GB (10^9 bytes): beyond it, series no label names are "
+                    + "removed oldest first, before their retention ends (labelled series stay, and an archive they "
+                    + "alone fill is reported); 0: no cap. Default ${DEFAULT-VALUE}.")
+    double archiveMaxGb;
+
     @Override
     public Integer call() throws Exception {
         TrainerSettings settings;
@@ -98,7 +104,8 @@ final class TrainerCommand implements Callable<Integer> {
                     .withGateMargin(gateMargin)
                     .withKeepRefused(keepRefused)
                     .withVesselMethod(vesselMethod)
-                    .withArchiveRetention(Duration.ofSeconds(Math.round(archiveRetentionDays * 86_400)));
+                    .withArchiveRetention(Duration.ofSeconds(Math.round(archiveRetentionDays * 86_400)))
+                    .withArchiveMaxBytes(Math.round(archiveMaxGb * 1e9));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -50,17 +50,17 @@ final class LabelIntake {
 
     private final Function<String, Optional<ArchivedSeries.Header>> archive;
     private final Duration pendingTimeout;
-    private final Duration archiveRetention;
+    private final ArchivePolicy archivePolicy;
     private final Sink sink;
     private final Map<String, Incoming> pending = new LinkedHashMap<>();
     private final Map<String, Accepted> accepted = new LinkedHashMap<>();
 
-    /** @param archiveRetention how long the archive keeps a series no label names (zero: forever), said in refusals */
-    LabelIntake(Function<String, Optional<ArchivedSeries.Header>> archive, Duration pendingTimeout, Duration archiveRetention,
+    /** @param archivePolicy how long the archive keeps a series no label names, said in refusals */
+    LabelIntake(Function<String, Optional<ArchivedSeries.Header>> archive, Duration pendingTimeout, ArchivePolicy archivePolicy,
                 Sink sink) {
         this.archive = archive;
         this.pendingTimeout = pendingTimeout;
-        this.archiveRetention = archiveRetention;
+        this.archivePolicy = archivePolicy;
         this.sink = sink;
     }
 
@@ -108,10 +108,8 @@ final class LabelIntake {
                 it.remove();
                 n++;
                 sink.refused(in, "unknown series " + in.label().getSeriesUid() + ": no images of it were archived within "
-                        + pendingTimeout + " of the label's arrival" + (archiveRetention.isZero() ? ""
-                                : " (a series no label names is removed from the archive "
-                                        + (archiveRetention.toSeconds() % 86_400 == 0 ? archiveRetention.toDays() + " days"
-                                                : archiveRetention.toString()) + " after it arrived)"));
+                        + pendingTimeout + " of the label's arrival" + (archivePolicy.keepsEverything() ? ""
+                                : " (" + archivePolicy.describe() + ")"));
             }
         }
         return n;

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,7 +71,8 @@ import org.slf4j.LoggerFactory;
  * again, a run the last process did not finish runs again, and no label is refused twice; triggers
  * wait until the label store has been read to the end. At the start and before each run, a store
  * version radstream.models never announced is announced ({@link LateAnnouncements}). Archived series
- * no label names are removed after the configured retention ({@link ArchiveRetention}); a tombstone
+ * no label names are removed after the configured retention, or oldest first beyond the archive's
+ * size cap ({@link ArchiveRetention}); a tombstone
  * on the label topic withdraws a label. HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
  * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
  * {@code GET /runs} (every training run so far as JSON, those of earlier processes too ({@link RunLog}):
@@ -107,6 +109,11 @@ public final class TrainerService implements AutoCloseable {
     /** Consumer threads that stopped on an error, with the error: /health reports them. */
     private final Map<String, String> stoppedThreads = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final java.util.concurrent.atomic.AtomicLong archiveRemoved = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong archiveStored = new java.util.concurrent.atomic.AtomicLong();
+    /** The archive's bytes as the last sweep left them, plus what was archived since (for the size cap). */
+    private final java.util.concurrent.atomic.AtomicLong archiveBytes = new java.util.concurrent.atomic.AtomicLong();
+    /** Whether the last sweep left the archive over its cap (labelled series alone fill it): no early sweeps then. */
+    private volatile boolean archiveOverCap;
     private final ExecutorService training = Executors.newSingleThreadExecutor(r -> new Thread(r, "trainer-training"));
     private final ScheduledExecutorService triggers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "trainer-triggers"));
     private final TrainingLedger ledger;
@@ -129,7 +136,7 @@ public final class TrainerService implements AutoCloseable {
         this.archive = new ImageArchive(settings.archiveDir());
         this.ledger = TrainingLedger.open(settings.workDir().resolve(TrainingLedger.FILE));
         this.runLog = RunLog.open(settings.workDir().resolve(RunLog.FILE));
-        this.intake = new LabelIntake(this::header, settings.pendingTimeout(), settings.archiveRetention(), new LabelIntake.Sink() {
+        this.intake = new LabelIntake(this::header, settings.pendingTimeout(), settings.archive(), new LabelIntake.Sink() {
             @Override
             public void refused(LabelIntake.Incoming label, String reason) {
                 labelsRefused.incrementAndGet();
@@ -308,7 +315,15 @@ public final class TrainerService implements AutoCloseable {
         } catch (IOException e) {
             log.warn("archive {} not listed for /metrics: {}", archive.dir(), e.toString());
         }
-        b.append("# HELP radstream_trainer_archive_removed_total unlabelled series removed by the archive retention\n")
+        b.append("# HELP radstream_trainer_archive_stored_total series archived (stored whole) since this trainer started\n")
+                .append("# TYPE radstream_trainer_archive_stored_total counter\n")
+                .append("radstream_trainer_archive_stored_total ").append(archiveStored.get()).append('\n');
+        if (settings.archive().maxBytes() > 0) {
+            b.append("# HELP radstream_trainer_archive_max_bytes the archive's size cap (--archive-max-gb)\n")
+                    .append("# TYPE radstream_trainer_archive_max_bytes gauge\n")
+                    .append("radstream_trainer_archive_max_bytes ").append(settings.archive().maxBytes()).append('\n');
+        }
+        b.append("# HELP radstream_trainer_archive_removed_total unlabelled series removed by the archive retention or size cap\n")
                 .append("# TYPE radstream_trainer_archive_removed_total counter\n")
                 .append("radstream_trainer_archive_removed_total ").append(archiveRemoved.get()).append('\n');
         b.append("# HELP radstream_trainer_runs_total training runs, per task and gate decision\n")
@@ -406,7 +421,7 @@ public final class TrainerService implements AutoCloseable {
                         Optional<ArchivedSeries> done = collector.accept(e);
                         if (done.isPresent()) {
                             ArchivedSeries s = done.get();
-                            archive.store(s);
+                            archived(archive.store(s));
                             headers.put(s.seriesUid(), s.header());
                             log.info("archived series {} ({}×{}×{}, {}) from {}-{}@{}", s.seriesUid(), s.width(), s.height(),
                                     s.depth(), s.header().group(), r.topic(), r.partition(), r.offset());
@@ -475,27 +490,52 @@ public final class TrainerService implements AutoCloseable {
     }
 
     /**
-     * Removes archived series no label names once older than the retention ({@link
-     * ArchiveRetention}), on the label thread so that no label is accepted for a series while it
-     * is removed, and only once the label store has been read to its end.
+     * Removes archived series no label names once older than the retention, and oldest first while
+     * the archive is over its size cap ({@link ArchiveRetention}), on the label thread so that no
+     * label is accepted for a series while it is removed, and only once the label store has been
+     * read to its end. Runs every hour (every quarter of a retention under 4 h), and sooner once the
+     * series archived since the last sweep take the archive over its cap.
      */
     private void sweepArchiveIfDue(Instant now) {
-        Duration retention = settings.archiveRetention();
-        if (retention.isZero() || !labelsRead.get() || now.isBefore(nextSweep)) {
+        ArchivePolicy policy = settings.archive();
+        if (policy.keepsEverything() || !labelsRead.get() || now.isBefore(nextSweep)) {
             return;
         }
-        nextSweep = now.plus(retention.dividedBy(4).compareTo(SWEEP_EVERY) < 0 ? retention.dividedBy(4) : SWEEP_EVERY);
+        Duration quarter = policy.maxAge().dividedBy(4);
+        nextSweep = now.plus(!quarter.isZero() && quarter.compareTo(SWEEP_EVERY) < 0 ? quarter : SWEEP_EVERY);
         try {
-            ArchiveRetention.Sweep sweep = ArchiveRetention.sweep(archive, intake.labelledSeries(), now, retention);
+            ArchiveRetention.Sweep sweep = ArchiveRetention.sweep(archive, intake.labelledSeries(), now, policy);
             sweep.removed().forEach(headers::remove);
             archiveRemoved.addAndGet(sweep.removed().size());
+            archiveBytes.set(sweep.bytesKept());
+            archiveOverCap = sweep.overCap();
             if (!sweep.removed().isEmpty()) {
-                log.info("archive retention: {} unlabelled series older than {} removed ({} MB); {} series ({} MB) kept",
-                        sweep.removed().size(), retention, sweep.bytesRemoved() / 1_000_000, sweep.kept(),
-                        sweep.bytesKept() / 1_000_000);
+                log.info("archive retention: {} unlabelled series removed ({} MB; {} of them, oldest first, for the "
+                        + "size cap), {} series ({} MB) kept", sweep.removed().size(), sweep.bytesRemoved() / 1_000_000,
+                        sweep.removedForSpace(), sweep.kept(), sweep.bytesKept() / 1_000_000);
+            }
+            if (sweep.overCap()) {
+                log.warn("archive {} holds {} of labelled series and series waiting for a label, over its cap of {}: "
+                        + "labelled series are training data and are not removed; raise --archive-max-gb, give the "
+                        + "archive more disk, or withdraw labels no longer wanted", archive.dir(),
+                        ArchivePolicy.gigabytes(sweep.bytesKept()), ArchivePolicy.gigabytes(policy.maxBytes()));
             }
         } catch (IOException | RuntimeException e) {
             log.warn("archive retention sweep of {} failed: {}", archive.dir(), e.toString());
+        }
+    }
+
+    /** Counts a newly archived series' file; a sweep is due at once when it takes the archive over its cap. */
+    private void archived(Path file) {
+        archiveStored.incrementAndGet();
+        long cap = settings.archive().maxBytes();
+        try {
+            long now = archiveBytes.addAndGet(Files.size(file));
+            if (cap > 0 && now > cap && !archiveOverCap) {
+                nextSweep = Instant.MIN;
+            }
+        } catch (IOException e) {
+            log.warn("archived file {} not measured: {}", file, e.toString());
         }
     }
 

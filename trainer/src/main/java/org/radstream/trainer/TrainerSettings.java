@@ -21,13 +21,13 @@ import java.util.Objects;
  *                          be published, and how many refused challengers it keeps aside per task
  * @param recipe            networks, input size and schedule of each training run
  * @param vesselMethod      how vessel runs learn: SUM, SINGLE, or CHAMPION (as the published vessel model was made)
- * @param archiveRetention  how long an archived series no label names is kept (labelled series stay: they are
- *                          training data); zero keeps every series
+ * @param archive           how long, and up to what archive size, a series no label names is kept (labelled
+ *                          series stay: they are training data)
  */
 public record TrainerSettings(String bootstrapServers, String groupId, Path workDir, Path modelStore, String deidSecret,
                               int httpPort, int labelsPerTraining, Duration trainingInterval, Duration pendingTimeout,
                               QualityGate gate, TrainingRecipe recipe, TaskTrainer.VesselMethod vesselMethod,
-                              Duration archiveRetention) {
+                              ArchivePolicy archive) {
 
     public TrainerSettings {
         Objects.requireNonNull(workDir, "workDir");
@@ -53,28 +53,33 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
         Objects.requireNonNull(gate, "gate");
         Objects.requireNonNull(recipe, "recipe");
         Objects.requireNonNull(vesselMethod, "vesselMethod");
-        if (archiveRetention == null || archiveRetention.isNegative()) {
-            throw new IllegalArgumentException("archiveRetention must be zero (keep every series) or positive");
-        }
+        Objects.requireNonNull(archive, "archive");
     }
 
     /**
      * Defaults: group radstream-trainer, HTTP 8086, every 20 labels or 24 h, labels wait 1 h, margin 0.005, the
-     * newest 3 refused challengers kept, vessels retrained as their champion was made, unlabelled series kept 30 days.
+     * newest 3 refused challengers kept, vessels retrained as their champion was made, unlabelled series kept 30 days,
+     * no archive size cap.
      */
     public static TrainerSettings defaults(String bootstrapServers, Path workDir, Path modelStore, String deidSecret) {
         return new TrainerSettings(bootstrapServers, "radstream-trainer", workDir, modelStore, deidSecret, 8086, 20,
                 Duration.ofHours(24), Duration.ofHours(1), new QualityGate(0.005), TrainingRecipe.defaults(),
-                TaskTrainer.VesselMethod.CHAMPION, DEFAULT_ARCHIVE_RETENTION);
+                TaskTrainer.VesselMethod.CHAMPION, ArchivePolicy.defaults());
     }
-
-    /** Unlabelled archived series are removed after this by default. */
-    public static final Duration DEFAULT_ARCHIVE_RETENTION = Duration.ofDays(30);
 
     /** Keeps archived series no label names for {@code v} (zero: every series, forever). */
     public TrainerSettings withArchiveRetention(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, v);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxAge(v));
+    }
+
+    /**
+     * Caps the archive at {@code bytes} (zero: no cap): beyond it, series no label names are removed
+     * oldest first, before their retention ends.
+     */
+    public TrainerSettings withArchiveMaxBytes(long bytes) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxBytes(bytes));
     }
 
     public Path archiveDir() {
@@ -83,47 +88,47 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
 
     public TrainerSettings withHttpPort(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, v, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archiveRetention);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive);
     }
 
     public TrainerSettings withLabelsPerTraining(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, v,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archiveRetention);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive);
     }
 
     public TrainerSettings withTrainingInterval(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                v, pendingTimeout, gate, recipe, vesselMethod, archiveRetention);
+                v, pendingTimeout, gate, recipe, vesselMethod, archive);
     }
 
     public TrainerSettings withPendingTimeout(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, v, gate, recipe, vesselMethod, archiveRetention);
+                trainingInterval, v, gate, recipe, vesselMethod, archive);
     }
 
     public TrainerSettings withGateMargin(double v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()), recipe, vesselMethod, archiveRetention);
+                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()), recipe, vesselMethod, archive);
     }
 
     /** Keeps the newest {@code n} refused challengers per task aside in the model store (0: none). */
     public TrainerSettings withKeepRefused(int n) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe, vesselMethod, archiveRetention);
+                trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe, vesselMethod, archive);
     }
 
     public TrainerSettings withGroupId(String v) {
         return new TrainerSettings(bootstrapServers, v, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archiveRetention);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive);
     }
 
     public TrainerSettings withVesselMethod(TaskTrainer.VesselMethod v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, v, archiveRetention);
+                trainingInterval, pendingTimeout, gate, recipe, v, archive);
     }
 
     public TrainerSettings withRecipe(TrainingRecipe v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, v, vesselMethod, archiveRetention);
+                trainingInterval, pendingTimeout, gate, v, vesselMethod, archive);
     }
 }

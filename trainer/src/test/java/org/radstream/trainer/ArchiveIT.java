@@ -19,7 +19,8 @@ import org.radstream.schemas.Topic;
 
 /**
  * The trainer's image archive on the embedded broker: a series half read before a restart is
- * archived whole after it; an unlabelled series is removed after the retention. (That labelled
+ * archived whole after it; an unlabelled series is removed after the retention, or at once when it
+ * takes the archive over its size cap. (That labelled
  * series stay is ArchiveRetentionTest's: the label topic is shared with the JVM's other tests, so
  * these send no label.)
  */
@@ -62,6 +63,45 @@ class ArchiveIT {
             TrainerIT.waitFor(() -> !service.archive().contains("7.1"), Duration.ofSeconds(30));
             assertThat(service.metricsText()).containsPattern("radstream_trainer_archive_removed_total [1-9]");
         }
+    }
+
+    @Test
+    void anArchiveOverItsSizeCapIsSweptAtOnceNotAtTheNextHourlySweep() throws Exception {
+        TrainerSettings settings = settings("archive-cap-it").withHttpPort(0).withArchiveRetention(Duration.ZERO)
+                .withArchiveMaxBytes(1);
+        try (KafkaProducer<String, byte[]> ignored = producer();
+                TrainerService service = TrainerService.start(settings, broker.topics)) {
+            assertThat(service.metricsText()).contains("radstream_trainer_archive_max_bytes 1\n");
+            // the first sweep, once the label store is read, empties the archive of what the group found on the topic
+            TrainerIT.waitFor(() -> service.labelsRead() && isEmpty(service.archive()), Duration.ofSeconds(30));
+            long stored = metric(service, "radstream_trainer_archive_stored_total");
+            long removed = metric(service, "radstream_trainer_archive_removed_total");
+
+            send("7.5", Fixtures.series("7.5", "chest", 32, 4));
+            // archived, then removed by a sweep its size brought forward (the next regular one is an hour later)
+            TrainerIT.waitFor(() -> metric(service, "radstream_trainer_archive_stored_total") > stored,
+                    Duration.ofSeconds(30));
+            TrainerIT.waitFor(() -> metric(service, "radstream_trainer_archive_removed_total") - removed
+                    >= metric(service, "radstream_trainer_archive_stored_total") - stored, Duration.ofSeconds(30));
+            assertThat(service.archive().contains("7.5")).isFalse();
+            assertThat(service.archive().entries()).isEmpty();
+        }
+    }
+
+    private static boolean isEmpty(ImageArchive archive) {
+        try {
+            return archive.entries().isEmpty();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static long metric(TrainerService service, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + " (\\d+)$").matcher(service.metricsText());
+        if (!m.find()) {
+            throw new AssertionError(name + " not in /metrics");
+        }
+        return Long.parseLong(m.group(1));
     }
 
     private TrainerSettings settings(String group) throws Exception {

@@ -31,7 +31,7 @@ class LabelIntakeTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        }, Duration.ofMinutes(10), Duration.ofDays(30), new LabelIntake.Sink() {
+        }, Duration.ofMinutes(10), ArchivePolicy.defaults(), new LabelIntake.Sink() {
             @Override public void refused(LabelIntake.Incoming label, String reason) { refused.add(label.key() + ": " + reason); }
             @Override public void accepted(LabelIntake.Accepted label) { accepted.add(label.seriesUid() + ":" + label.task()); }
         });
