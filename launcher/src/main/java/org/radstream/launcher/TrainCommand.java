@@ -33,7 +33,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a task now: on a running trainer, or from a cohort (--cohort) into a model store.",
         footer = {"", "On a running trainer the run is followed to the quality gate's decision. Exit codes: 0 published "
-                + "(or queued, with --detach), 3 refused by the quality gate, 1 failed or no trainer."})
+                + "(or queued, with --detach), 3 refused by the quality gate, 4 cancelled, 1 failed or no trainer.",
+                "", "--cancel stops the task's run in progress on the trainer (within a training step; its epoch "
+                + "checkpoint stays, and its labels stay untrained; the task's triggers wait 8 hours) and its waiting "
+                + "runs, and follows the run to its end (exit 4 once it is recorded as cancelled; 1 when there is "
+                + "nothing to cancel)."})
 final class TrainCommand implements Callable<Integer> {
 
     @Spec
@@ -52,9 +56,20 @@ final class TrainCommand implements Callable<Integer> {
             description = "Running trainer's HTTP address (without --cohort). Default ${DEFAULT-VALUE}.")
     String trainerUrl;
 
-    @Option(names = "--detach", description = "With a running trainer: return once the run is queued, instead of "
-            + "following it (its progress lines) until the quality gate has decided.")
+    @Option(names = "--detach", description = "With a running trainer: return once the run is queued (with --cancel: "
+            + "once the cancel is asked), instead of following it (its progress lines) until the quality gate has "
+            + "decided (until it is recorded as cancelled).")
     boolean detach;
+
+    @Option(names = "--cancel", description = "With a running trainer: cancel the task's run in progress and its waiting "
+            + "runs instead of asking for one.")
+    boolean cancel;
+
+    @Option(names = "--operator", description = "With --cancel: who cancels (recorded with the run). Default: the user name.")
+    String operator;
+
+    @Option(names = "--reason", description = "With --cancel: why (recorded with the run).")
+    String reason;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of splits, augmentation and initial weights. Default ${DEFAULT-VALUE}.")
     long seed;
@@ -200,8 +215,15 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--task: " + e.getMessage());
         }
+        if (cancel && cohort != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--cancel applies to a running trainer's runs, "
+                    + "not to --cohort (stop that command instead)");
+        }
+        if (!cancel && (operator != null || reason != null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--operator and --reason go with --cancel");
+        }
         if (cohort == null) {
-            return onTrainer(t);
+            return cancel ? cancelOnTrainer(t) : onTrainer(t);
         }
         UNetVariant variant = UNetVariant.of(architecture).orElseThrow(() -> new CommandLine.ParameterException(
                 spec.commandLine(), "--architecture must be unet, unet-gn, se-unet, res-unet or unet-2w, got '" + architecture + "'"));
@@ -296,39 +318,72 @@ final class TrainCommand implements Callable<Integer> {
     static final int EXIT_PUBLISHED = 0;
     static final int EXIT_FAILED = 1;
     static final int EXIT_REFUSED = 3;
+    static final int EXIT_CANCELLED = 4;
     private static final Duration FOLLOW_POLL = Duration.ofSeconds(2);
     /** A trainer restarting (its Kafka consumers, its label store re-read) is back well within this. */
     private static final Duration FOLLOW_UNREACHABLE = Duration.ofMinutes(5);
 
+    private RunFollower follower() {
+        return new RunFollower(HttpClient.newHttpClient(), URI.create(trainerUrl), FOLLOW_POLL, FOLLOW_UNREACHABLE,
+                System.out::println);
+    }
+
     private int onTrainer(TrainingTask t) throws Exception {
-        RunFollower follower = new RunFollower(HttpClient.newHttpClient(), URI.create(trainerUrl), FOLLOW_POLL,
-                FOLLOW_UNREACHABLE, System.out::println);
+        RunFollower follower = follower();
         Instant queuedAt;
         try {
             queuedAt = follower.request(t.id());
         } catch (IllegalArgumentException e) {
             System.err.println("the trainer refused: " + e.getMessage());
             return EXIT_FAILED;
-        } catch (java.net.ConnectException e) {
-            System.err.println("no trainer answers at " + trainerUrl + " (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
-            return EXIT_FAILED;
         } catch (IOException e) {
-            System.err.println(e.getMessage());
-            return EXIT_FAILED;
+            return unanswered(e);
         }
         if (detach) {
             return EXIT_PUBLISHED;
         }
+        return followed(follower, t, queuedAt);
+    }
+
+    private int cancelOnTrainer(TrainingTask t) throws Exception {
+        RunFollower follower = follower();
+        RunFollower.Cancel done;
         try {
-            return switch (follower.follow(t.id(), queuedAt).end()) {
+            done = follower.cancel(t.id(), operator == null ? System.getProperty("user.name") : operator, reason);
+        } catch (IllegalArgumentException e) {
+            System.err.println("nothing cancelled: " + e.getMessage());
+            return EXIT_FAILED;
+        } catch (IOException e) {
+            return unanswered(e);
+        }
+        if (detach || done.runStartedAt().isEmpty()) {
+            return EXIT_CANCELLED;
+        }
+        return followed(follower, t, done.runStartedAt().get());
+    }
+
+    private int followed(RunFollower follower, TrainingTask t, Instant since) throws InterruptedException {
+        try {
+            return switch (follower.follow(t.id(), since).end()) {
                 case PUBLISHED -> EXIT_PUBLISHED;
                 case REFUSED -> EXIT_REFUSED;
                 case FAILED -> EXIT_FAILED;
+                case CANCELLED -> EXIT_CANCELLED;
             };
         } catch (IOException e) {
             System.err.println(e.getMessage());
             return EXIT_FAILED;
         }
+    }
+
+    /** "no trainer answers" only for a refused connection; the trainer's own error otherwise. */
+    private int unanswered(IOException e) {
+        if (e instanceof java.net.ConnectException) {
+            System.err.println("no trainer answers at " + trainerUrl + " (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+        } else {
+            System.err.println(e.getMessage());
+        }
+        return EXIT_FAILED;
     }
 }

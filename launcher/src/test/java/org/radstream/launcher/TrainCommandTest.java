@@ -141,6 +141,16 @@ class TrainCommandTest {
                 .isEqualTo("no trainer answers at http://localhost:" + port + " (ConnectException)" + System.lineSeparator());
     }
 
+    @Test
+    void cancelIsForARunningTrainersRunsAndItsOperatorAndReasonGoWithIt() {
+        assertThat(refusal("--task", "lung", "--cancel")).contains("--cancel applies to a running trainer's runs, "
+                + "not to --cohort");
+        StringWriter err = new StringWriter();
+        assertThat(new CommandLine(new TrainCommand()).setErr(new PrintWriter(err))
+                .execute("--task", "lung", "--reason", "the node is needed")).isEqualTo(2);
+        assertThat(err.toString()).contains("--operator and --reason go with --cancel");
+    }
+
     private String refusal(String... options) {
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new TrainCommand()).setErr(new PrintWriter(err));

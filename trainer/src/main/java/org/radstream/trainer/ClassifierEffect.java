@@ -118,6 +118,7 @@ final class ClassifierEffect {
     private float[] scores(ClassifierRun.PatchScorer scorer) throws Exception {
         float[] p = new float[components.size()];
         for (int from = 0; from < p.length; from += 64) {
+            RunCancelledException.throwIfRequested();
             int to = Math.min(p.length, from + 64);
             float[][] batch = new float[to - from][];
             for (int i = from; i < to; i++) {

@@ -79,6 +79,7 @@ final class ClassifierRun {
                 int[] order = SegmentationRun.shuffled(rows.size(), random);
                 EpochLoss sum = new EpochLoss();
                 for (int from = 0; from < order.length; from += batch) {
+                    RunCancelledException.throwIfRequested();
                     int n = Math.min(batch, order.length - from);
                     float[][] x = new float[n][];
                     int[] y = new int[n];

@@ -64,6 +64,7 @@ final class Evaluator {
         }
         float[][] out = new float[scan.depth()][];
         for (int start = 0; start < forwarded.size(); start += BATCH) {
+            RunCancelledException.throwIfRequested();
             int n = Math.min(BATCH, forwarded.size() - start);
             float[][] batch = new float[n][];
             for (int i = 0; i < n; i++) {

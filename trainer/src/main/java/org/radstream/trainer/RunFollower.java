@@ -4,13 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,10 +32,14 @@ import java.util.regex.Pattern;
  */
 public final class RunFollower {
     private static final Pattern QUEUED_AT = Pattern.compile("queued at (\\S+)");
+    private static final Pattern CANCELLING = Pattern.compile("run started at (\\S+): ");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** How a followed run ended. */
-    public enum End { PUBLISHED, REFUSED, FAILED }
+    public enum End { PUBLISHED, REFUSED, FAILED, CANCELLED }
+
+    /** What a cancel request did: the trainer's answer, and the start of the run in progress it stops, if any. */
+    public record Cancel(String answer, Optional<Instant> runStartedAt) {}
 
     /** A finished run: how it ended, and its entry in {@code GET /runs}. */
     public record Result(End end, JsonNode run) {}
@@ -83,6 +90,38 @@ public final class RunFollower {
         } catch (DateTimeParseException e) {
             throw new IOException("the trainer at " + trainer + " answered an unreadable time: '" + body + "'", e);
         }
+    }
+
+    /**
+     * Asks the trainer to cancel {@code task}'s run in progress and its waiting runs.
+     *
+     * @throws IllegalArgumentException the trainer refused the request: an unknown task, or nothing to
+     *                                  cancel (its reason in the message)
+     * @throws IOException              the trainer did not answer, or answered with an error
+     */
+    public Cancel cancel(String task, String operator, String reason) throws IOException, InterruptedException {
+        String query = "task=" + encode(task) + (operator == null ? "" : "&operator=" + encode(operator))
+                + (reason == null ? "" : "&reason=" + encode(reason));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(trainer.resolve("/runs/cancel?" + query))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        String body = r.body().strip();
+        if (r.statusCode() == 400 || r.statusCode() == 409) {
+            throw new IllegalArgumentException(body);
+        }
+        if (r.statusCode() / 100 != 2) {
+            throw new IOException("the trainer at " + trainer + " answered " + r.statusCode() + ": " + body);
+        }
+        out.accept(body);
+        Matcher m = CANCELLING.matcher(body);
+        try {
+            return new Cancel(body, m.find() ? Optional.of(Instant.parse(m.group(1))) : Optional.empty());
+        } catch (DateTimeParseException e) {
+            throw new IOException("the trainer at " + trainer + " answered an unreadable time: '" + body + "'", e);
+        }
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
     /**
@@ -184,6 +223,7 @@ public final class RunFollower {
         return switch (result) {
             case "published" -> End.PUBLISHED;
             case "refused" -> End.REFUSED;
+            case "cancelled" -> End.CANCELLED;
             default -> End.FAILED;
         };
     }
@@ -196,6 +236,7 @@ public final class RunFollower {
             case REFUSED -> task + " refused by the quality gate: " + run.path("decision").asText()
                     + (run.hasNonNull("kept_refused") ? "; the challenger is kept at " + run.path("kept_refused").asText() : "");
             case FAILED -> task + " failed: " + run.path("failure").asText(run.path("result").asText());
+            case CANCELLED -> task + " run " + run.path("cancelled").asText("cancelled") + "; its labels stay untrained";
         };
     }
 }

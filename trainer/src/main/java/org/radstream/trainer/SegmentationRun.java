@@ -276,6 +276,7 @@ final class SegmentationRun {
             for (int epoch = firstEpoch; epoch < r.epochs(); epoch++) {
                 training.setLearningRateScale(cosineScale(epoch, r.epochs()));
                 if (epoch == mineAfter) {
+                    RunCancelledException.throwIfRequested();
                     List<float[]> scoredIn = pick(data.inputs(), split.scored());
                     List<float[]> scoredOut = pick(data.targets(), split.scored());
                     float[][] p = training.predict(scoredIn.toArray(new float[0][]));
@@ -298,6 +299,7 @@ final class SegmentationRun {
                 int[] order = shuffled(poolIn.size(), random);
                 EpochLoss sum = new EpochLoss();
                 for (int from = 0; from < order.length; from += r.batchSize()) {
+                    RunCancelledException.throwIfRequested();
                     int n = Math.min(r.batchSize(), order.length - from);
                     float[][] x = new float[n][];
                     float[][] y = new float[n][];

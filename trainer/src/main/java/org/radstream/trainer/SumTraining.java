@@ -182,6 +182,7 @@ final class SumTraining {
                 EpochLoss sumA = new EpochLoss();
                 EpochLoss sumB = new EpochLoss();
                 for (int from = 0; from < n; from += r.batchSize()) {
+                    RunCancelledException.throwIfRequested();
                     int m = Math.min(r.batchSize(), n - from);
                     float[][] x = new float[m][];
                     float[][] y = new float[m][];

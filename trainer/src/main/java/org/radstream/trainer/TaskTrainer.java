@@ -104,6 +104,7 @@ public final class TaskTrainer {
     private List<ScanData> selectionScans = List.of();
     private SumStart sumStart;
     private Path checkpoints;
+    private Runnable beforeDecisionKept = () -> { };
 
     /**
      * Single-network segmentation runs of this trainer keep an {@link EpochCheckpoint} per task under
@@ -112,6 +113,17 @@ public final class TaskTrainer {
      */
     public TaskTrainer checkpointsIn(Path dir) {
         this.checkpoints = dir;
+        return this;
+    }
+
+    /**
+     * Runs {@code hook} once a run's gate has decided and before its challenger is published or kept
+     * aside; a hook that throws (the run was cancelled meanwhile) stops the run there, with nothing
+     * written. After it returns, the run is no longer cancellable: what it writes and announces must
+     * not be cut in half.
+     */
+    public TaskTrainer beforeDecisionKept(Runnable hook) {
+        this.beforeDecisionKept = hook;
         return this;
     }
 
@@ -522,6 +534,7 @@ public final class TaskTrainer {
                            Map<String, Double> metrics, Map<String, Double> championMetrics,
                            Optional<ModelArtifact> champion, List<Double> losses) throws IOException {
         progress.accept(task.id() + " quality gate: " + decision.reason());
+        beforeDecisionKept.run();
         Map<String, Double> clean = new LinkedHashMap<>();
         metrics.forEach((k, v) -> {
             if (v != null && !v.isNaN()) {

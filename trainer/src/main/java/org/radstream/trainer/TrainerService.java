@@ -77,7 +77,8 @@ import org.slf4j.LoggerFactory;
  * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
  * {@code GET /runs} (every training run so far as JSON, those of earlier processes too ({@link RunLog}):
  * the gate's decision and scores, the version published or where the refused challenger was kept,
- * or why the run failed; last, a run in progress with its latest progress line), {@code GET /metrics},
+ * or why the run failed or who cancelled it; last, a run in progress with its latest progress line),
+ * {@code POST /runs/cancel?task=T} ({@link #cancel}), {@code GET /metrics},
  * {@code GET /health} (503 with the reason once a consumer thread stopped on an error).
  */
 public final class TrainerService implements AutoCloseable {
@@ -123,6 +124,34 @@ public final class TrainerService implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicReference<Map<String, Object>> current =
             new java.util.concurrent.atomic.AtomicReference<>();
     private final Map<String, Boolean> queued = new ConcurrentHashMap<>();
+    /** Guards the run in progress, the runs waiting for it and their cancellations. */
+    private final Object runLock = new Object();
+    /** The run in progress; null between runs. */
+    private Active active;
+    /** Runs queued and not started yet, per task. */
+    private final Map<String, Integer> waiting = new HashMap<>();
+    /** Per task: how many of its waiting runs were cancelled, and why (they end as they reach the front). */
+    private final Map<String, WaitingCancel> waitingCancels = new HashMap<>();
+
+    /**
+     * The run in progress: its task, start, the thread that runs it (interrupted to cancel it), why
+     * it was cancelled (null: it was not), and whether it is past the point where it can be.
+     */
+    private static final class Active {
+        final String task;
+        final Instant startedAt;
+        final Thread thread;
+        String cancelled;
+        boolean keepingDecision;
+
+        Active(String task, Instant startedAt, Thread thread) {
+            this.task = task;
+            this.startedAt = startedAt;
+            this.thread = thread;
+        }
+    }
+
+    private record WaitingCancel(int runs, String why) {}
     private final List<TaskTrainer.Outcome> outcomes = new CopyOnWriteArrayList<>();
     private final List<Run> runs = new CopyOnWriteArrayList<>();
     private final Map<String, ArchivedSeries.Header> headers = new ConcurrentHashMap<>();
@@ -157,7 +186,8 @@ public final class TrainerService implements AutoCloseable {
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         this.taskTrainer = new TaskTrainer(new ModelStore(settings.modelStore()), settings.gate(),
-                this::announce, this::progress).checkpointsIn(settings.workDir().resolve("checkpoints"));
+                this::announce, this::progress).checkpointsIn(settings.workDir().resolve("checkpoints"))
+                .beforeDecisionKept(this::keepingDecision);
         this.http = settings.httpPort() < 0 ? null : HttpServer.create(new InetSocketAddress(settings.httpPort()), 0);
     }
 
@@ -244,6 +274,7 @@ public final class TrainerService implements AutoCloseable {
             });
             http.createContext("/metrics", ex -> respond(ex, 200, metricsText()));
             http.createContext("/runs", this::getRuns);
+            http.createContext("/runs/cancel", this::postCancel);
             http.start();
         }
         log.info("trainer started: archive {}, model store {}, HTTP port {}", archive.dir(), settings.modelStore(), httpPort());
@@ -354,7 +385,67 @@ public final class TrainerService implements AutoCloseable {
     /** Trains a task now, on the training thread (after any run in progress). */
     public Future<TaskTrainer.Outcome> trainNow(String task) {
         TrainingTask t = TrainingTask.of(task);
+        waitingOneMore(t);
         return training.submit(() -> runTraining(t));
+    }
+
+    private void waitingOneMore(TrainingTask t) {
+        synchronized (runLock) {
+            waiting.merge(t.id(), 1, Integer::sum);
+        }
+    }
+
+    /**
+     * Cancels the task's run in progress (it stops within a training step or a batch of slices read;
+     * its epoch checkpoint stays, so the next run on the same data goes on from it) and the task's runs
+     * waiting behind it. A cancelled run trains on nothing: its labels stay untrained, and its task is
+     * not due by its triggers for {@link TrainingTrigger#CANCELLED_RUN_PAUSE}; a run on demand starts
+     * at once.
+     *
+     * @param why who cancelled it, and why: "cancelled by NAME: REASON"
+     * @return what was cancelled, in words; it names the run in progress' start
+     * @throws IllegalStateException nothing of the task runs or waits, or its run in progress is
+     *                               already publishing or keeping the gate's decision
+     */
+    public String cancel(String task, String why) {
+        TrainingTask t = TrainingTask.of(task);
+        synchronized (runLock) {
+            int queuedRuns = waiting.getOrDefault(t.id(), 0);
+            boolean inProgress = active != null && active.task.equals(t.id());
+            if (inProgress && active.keepingDecision) {
+                throw new IllegalStateException("the " + t.id() + " run started at " + active.startedAt
+                        + " is past its quality gate and is publishing or keeping its challenger; it cannot be cancelled now");
+            }
+            if (!inProgress && queuedRuns == 0) {
+                throw new IllegalStateException("no " + t.id() + " run is in progress or waiting");
+            }
+            List<String> done = new ArrayList<>();
+            if (inProgress) {
+                active.cancelled = why;
+                active.thread.interrupt();
+                done.add("cancelling the " + t.id() + " run started at " + active.startedAt
+                        + ": it stops within a training step");
+            }
+            if (queuedRuns > 0) {
+                waitingCancels.put(t.id(), new WaitingCancel(queuedRuns, why));
+                done.add(queuedRuns + " waiting " + t.id() + " run" + (queuedRuns == 1 ? "" : "s") + " cancelled");
+            }
+            log.info("training {}: {} ({})", t.id(), String.join("; ", done), why);
+            return String.join("; ", done);
+        }
+    }
+
+    /** The run in progress reached its gate's decision: cancelled now if asked, else no longer cancellable. */
+    private void keepingDecision() {
+        synchronized (runLock) {
+            if (active == null) {
+                return;
+            }
+            if (active.cancelled != null) {
+                throw new RunCancelledException(active.cancelled);
+            }
+            active.keepingDecision = true;
+        }
     }
 
     private Optional<ArchivedSeries.Header> header(String seriesUid) {
@@ -656,6 +747,7 @@ public final class TrainerService implements AutoCloseable {
                         ledger.lastResult(t.id()), started, now);
                 if (due.isPresent() && queued.putIfAbsent(t.id(), Boolean.TRUE) == null) {
                     log.info("training {} triggered: {} labels new, corrected or withdrawn ({})", t.id(), fresh, due.get());
+                    waitingOneMore(t);
                     training.submit(() -> {
                         try {
                             return runTraining(t);
@@ -671,13 +763,16 @@ public final class TrainerService implements AutoCloseable {
     }
 
     /**
-     * A finished training run: its outcome, or why it failed ({@code outcome} null). A failed run
-     * is logged and kept here, so that a run nobody waits for (a trigger's) does not fail unseen.
+     * A finished training run: its outcome, or why it failed or who cancelled it ({@code outcome}
+     * null). A failed run is logged and kept here, so that a run nobody waits for (a trigger's) does
+     * not fail unseen.
      */
-    public record Run(String task, Instant startedAt, Instant finishedAt, TaskTrainer.Outcome outcome, String failure) {
-        /** published, refused or failed. */
+    public record Run(String task, Instant startedAt, Instant finishedAt, TaskTrainer.Outcome outcome, String failure,
+                      boolean cancelled) {
+        /** published, refused, failed or cancelled. */
         public String result() {
-            return outcome == null ? TrainingLedger.FAILED : outcome.decision().publish() ? "published" : "refused";
+            return outcome != null ? outcome.decision().publish() ? "published" : "refused"
+                    : cancelled ? TrainingLedger.CANCELLED : TrainingLedger.FAILED;
         }
 
         Map<String, Object> toJson() {
@@ -687,7 +782,7 @@ public final class TrainerService implements AutoCloseable {
             m.put("finished_at", finishedAt.toString());
             m.put("result", result());
             if (outcome == null) {
-                m.put("failure", failure);
+                m.put(cancelled ? "cancelled" : "failure", failure);
                 return m;
             }
             m.put("decision", outcome.decision().reason());
@@ -742,8 +837,46 @@ public final class TrainerService implements AutoCloseable {
      * start, as one a crash interrupts does.
      */
     private TaskTrainer.Outcome runTraining(TrainingTask task) throws Exception {
-        announceLate(); // a version whose announcement failed in this process goes out before a newer one can
         Instant started = Instant.now();
+        String cancelledWaiting = startOrCancel(task, started);
+        if (cancelledWaiting != null) {
+            finished(new Run(task.id(), started, started, null, cancelledWaiting + " while it waited", true),
+                    intake.accepted(labelTask(task)));
+            throw new RunCancelledException(cancelledWaiting);
+        }
+        try {
+            return runStarted(task, started);
+        } finally {
+            synchronized (runLock) {
+                active = null;
+            }
+            Thread.interrupted(); // a cancel that came as the run ended is answered: the thread runs the next run
+        }
+    }
+
+    /**
+     * The run leaves the waiting ones: it becomes the run in progress, or, when it was cancelled while
+     * it waited, it says why.
+     */
+    private String startOrCancel(TrainingTask task, Instant started) {
+        synchronized (runLock) {
+            waiting.computeIfPresent(task.id(), (k, n) -> n > 1 ? n - 1 : null);
+            WaitingCancel c = waitingCancels.get(task.id());
+            if (c != null) {
+                if (c.runs() > 1) {
+                    waitingCancels.put(task.id(), new WaitingCancel(c.runs() - 1, c.why()));
+                } else {
+                    waitingCancels.remove(task.id());
+                }
+                return c.why();
+            }
+            active = new Active(task.id(), started, Thread.currentThread());
+            return null;
+        }
+    }
+
+    private TaskTrainer.Outcome runStarted(TrainingTask task, Instant started) throws Exception {
+        announceLate(); // a version whose announcement failed in this process goes out before a newer one can
         List<LabelIntake.Accepted> labels = intake.accepted(labelTask(task));
         ledger.started(task.id(), started);
         Map<String, Object> now = new LinkedHashMap<>();
@@ -755,17 +888,29 @@ public final class TrainerService implements AutoCloseable {
         try {
             TaskTrainer.Outcome outcome = train(task, labels);
             outcomes.add(outcome);
-            Run run = new Run(task.id(), started, Instant.now(), outcome, null);
+            Run run = new Run(task.id(), started, Instant.now(), outcome, null, false);
             finished(run, labels);
             return outcome;
         } catch (Exception | Error e) {
+            String cancelled;
+            synchronized (runLock) {
+                cancelled = active == null ? null : active.cancelled;
+            }
+            if (cancelled != null) {
+                log.info("training {} {}", task.id(), cancelled);
+                finished(new Run(task.id(), started, Instant.now(), null, cancelled, true), labels);
+                if (e instanceof RunCancelledException) {
+                    throw e;
+                }
+                throw new RunCancelledException(cancelled);
+            }
             if (!running.get()) {
                 log.warn("training {} stopped by the trainer's shutdown; it runs again at the next start", task.id());
                 throw e;
             }
             log.error("training {} failed", task.id(), e);
-            finished(new Run(task.id(), started, Instant.now(), null, e.getMessage() == null ? e.toString() : e.getMessage()),
-                    labels);
+            finished(new Run(task.id(), started, Instant.now(), null, e.getMessage() == null ? e.toString() : e.getMessage(),
+                    false), labels);
             throw e;
         }
     }
@@ -936,6 +1081,29 @@ public final class TrainerService implements AutoCloseable {
             respond(ex, 202, "training of " + t.id() + " queued at " + queuedAt + "\n");
         } catch (IllegalArgumentException e) {
             respond(ex, 400, e.getMessage() + "\n");
+        }
+    }
+
+    /**
+     * {@code POST /runs/cancel?task=T[&operator=NAME][&reason=TEXT]}: cancels the task's run in
+     * progress and its waiting runs ({@link #cancel}); 202 with what was cancelled, 409 when there is
+     * nothing to cancel or the run is past its gate, 400 for an unknown task.
+     */
+    private void postCancel(HttpExchange ex) throws IOException {
+        if (!"POST".equals(ex.getRequestMethod())) {
+            respond(ex, 405, "POST only\n");
+            return;
+        }
+        Map<String, String> q = query(ex);
+        String operator = q.getOrDefault("operator", "").strip();
+        String reason = q.getOrDefault("reason", "").strip();
+        String why = "cancelled by " + (operator.isEmpty() ? "an operator" : operator) + (reason.isEmpty() ? "" : ": " + reason);
+        try {
+            respond(ex, 202, cancel(q.get("task"), why) + "\n");
+        } catch (IllegalArgumentException e) {
+            respond(ex, 400, e.getMessage() + "\n");
+        } catch (IllegalStateException e) {
+            respond(ex, 409, e.getMessage() + "\n");
         }
     }
 

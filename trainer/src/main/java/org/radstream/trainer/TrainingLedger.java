@@ -44,6 +44,7 @@ final class TrainingLedger {
      */
     /** The result of a run that ended in an exception. */
     static final String FAILED = "failed";
+    static final String CANCELLED = "cancelled";
 
     record TaskState(String finishedAt, String result, Map<String, Long> labels, String runningSince) {
         TaskState {
@@ -140,11 +141,11 @@ final class TrainingLedger {
 
     /**
      * A run of the task finished with {@code result}, having trained on {@code labels}; a failed
-     * run trained on nothing, so its labels stay untrained and are tried again.
+     * or cancelled run trained on nothing, so its labels stay untrained and are tried again.
      */
     synchronized void finished(String task, Instant at, String result, Collection<LabelIntake.Accepted> labels) {
         Map<String, Long> covered = new TreeMap<>();
-        if (FAILED.equals(result)) {
+        if (FAILED.equals(result) || CANCELLED.equals(result)) {
             // it learnt nothing: what the run before it trained on stays what was trained on
             TaskState before = tasks.get(task);
             if (before != null) {
@@ -159,7 +160,7 @@ final class TrainingLedger {
         save();
     }
 
-    /** How the task's last run ended: published, refused or failed. */
+    /** How the task's last run ended: published, refused, failed or cancelled. */
     synchronized Optional<String> lastResult(String task) {
         TaskState s = tasks.get(task);
         return s == null || s.finishedAt() == null ? Optional.empty() : Optional.ofNullable(s.result());

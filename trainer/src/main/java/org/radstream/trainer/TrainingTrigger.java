@@ -9,11 +9,15 @@ import java.util.Optional;
  * stop), it has N label changes since its last finished run, or it has any and the interval since
  * that run has passed. A run that failed (an exception, not a crash) leaves its labels untrained,
  * so they are tried again, but not before {@link #FAILED_RUN_RETRY} has passed: a failure that
- * repeats (no training scans, a full disk) is retried hourly, not at every check.
+ * repeats (no training scans, a full disk) is retried hourly, not at every check. A run an operator
+ * cancelled leaves its labels untrained too; its task is not due again for {@link
+ * #CANCELLED_RUN_PAUSE} (the operator wanted the machine; a run on demand still starts at once).
  */
 final class TrainingTrigger {
     /** How long after a failed run its task may run again by count or interval. */
     static final Duration FAILED_RUN_RETRY = Duration.ofHours(1);
+    /** How long after a cancelled run its task may run again by count or interval: a working shift. */
+    static final Duration CANCELLED_RUN_PAUSE = Duration.ofHours(8);
 
     private TrainingTrigger() {}
 
@@ -21,7 +25,7 @@ final class TrainingTrigger {
      * @param fresh       label changes since the task's last finished run
      * @param perTraining N; 0 disables the count trigger
      * @param interval    T; zero disables the interval trigger
-     * @param lastFinish  when the task's last run finished, and how ("published", "refused", "failed")
+     * @param lastFinish  when the task's last run finished, and how ("published", "refused", "failed", "cancelled")
      * @param started     when this trainer started (the interval counts from it when the task never ran)
      * @return why the task is due, or empty
      */
@@ -30,8 +34,9 @@ final class TrainingTrigger {
         if (interrupted) {
             return Optional.of("its last run did not finish");
         }
-        if (lastResult.filter("failed"::equals).isPresent() && lastFinished.isPresent()
-                && lastFinished.get().plus(FAILED_RUN_RETRY).isAfter(now)) {
+        Duration pause = lastResult.map(r -> r.equals(TrainingLedger.FAILED) ? FAILED_RUN_RETRY
+                : r.equals(TrainingLedger.CANCELLED) ? CANCELLED_RUN_PAUSE : Duration.ZERO).orElse(Duration.ZERO);
+        if (lastFinished.isPresent() && lastFinished.get().plus(pause).isAfter(now)) {
             return Optional.empty();
         }
         if (perTraining > 0 && fresh >= perTraining) {

@@ -184,6 +184,40 @@ class TaskTrainerTest {
     }
 
     @Test
+    void aRunAskedToStopStopsWithinATrainingStepAndWritesNothing() throws Exception {
+        TrainingRecipe r = smallRecipe(3);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<String> progress = new ArrayList<>();
+        // asked to stop once its first epoch ended (as the trainer service interrupts the run's thread)
+        java.util.function.Consumer<String> cancelAfterFirstEpoch = line -> {
+            progress.add(line);
+            if (line.startsWith("lung epoch 1/3")) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(1.0), p -> { }, cancelAfterFirstEpoch);
+        try {
+            assertThatThrownBy(() -> trainer.train(TrainingTask.LUNG, train, validation, r))
+                    .isInstanceOf(RunCancelledException.class);
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(progress).noneMatch(l -> l.startsWith("lung epoch 2/3"));
+        assertThat(store.versions("lung")).isEmpty();
+        assertThat(store.refused("lung")).isEmpty();
+
+        // the same past the gate: the hook that says so stops it there, with nothing written either
+        TaskTrainer atTheGate = new TaskTrainer(store, new QualityGate(1.0), p -> { }, progress::add)
+                .beforeDecisionKept(() -> {
+                    throw new RunCancelledException("cancelled by ops: at the gate");
+                });
+        assertThatThrownBy(() -> atTheGate.train(TrainingTask.LUNG, train, validation, smallRecipe(1)))
+                .isInstanceOf(RunCancelledException.class).hasMessage("cancelled by ops: at the gate");
+        assertThat(store.versions("lung")).isEmpty();
+        assertThat(store.refused("lung")).isEmpty();
+    }
+
+    @Test
     void transferStartsFromThePublishedVersionKeepsItsFrozenStageAndPublishesTheRest() throws Exception {
         TrainingRecipe r = smallRecipe(2);
         ModelStore store = new ModelStore(dir.resolve("store"));

@@ -260,6 +260,39 @@ class TrainerIT {
             assertThat(resumed.untrainedLabels("lung")).isEqualTo(1);
             assertThat(resumed.metricsText()).contains("radstream_trainer_labels_untrained{task=\"lung\"} 1\n");
 
+            // an operator cancels a run in progress, and the run waiting behind it
+            int lungVersions = new ModelStore(dir.resolve("store")).versions("lung").size();
+            java.util.concurrent.Future<TaskTrainer.Outcome> again = resumed.trainNow("lung");
+            waitFor(() -> inProgress(resumed, "lung epoch "), Duration.ofSeconds(120));
+            java.util.concurrent.Future<TaskTrainer.Outcome> liverWaiting = resumed.trainNow("liver");
+            List<String> opsLines = new java.util.concurrent.CopyOnWriteArrayList<>();
+            RunFollower ops = new RunFollower(java.net.http.HttpClient.newHttpClient(),
+                    java.net.URI.create("http://localhost:" + resumed.httpPort()), Duration.ofMillis(20), Duration.ofSeconds(5),
+                    opsLines::add);
+            assertThat(ops.cancel("liver", "ops-it", null).answer()).isEqualTo("1 waiting liver run cancelled");
+            RunFollower.Cancel cancelled = ops.cancel("lung", "ops-it", "the node is needed for inference");
+            assertThat(cancelled.answer()).startsWith("cancelling the lung run started at ")
+                    .endsWith(": it stops within a training step");
+            assertThat(ops.follow("lung", cancelled.runStartedAt().orElseThrow()).end()).isEqualTo(RunFollower.End.CANCELLED);
+            assertThat(opsLines.get(opsLines.size() - 1))
+                    .isEqualTo("lung run cancelled by ops-it: the node is needed for inference; its labels stay untrained");
+            assertThatThrownBy(() -> again.get(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(RunCancelledException.class);
+            assertThatThrownBy(() -> liverWaiting.get(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(RunCancelledException.class);
+            assertThat(resumed.runs()).hasSize(4);
+            assertThat(resumed.runs().subList(2, 4)).extracting(TrainerService.Run::task, TrainerService.Run::result,
+                    TrainerService.Run::failure).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("lung", "cancelled", "cancelled by ops-it: the node is needed for inference"),
+                    org.assertj.core.groups.Tuple.tuple("liver", "cancelled", "cancelled by ops-it while it waited"));
+            // it trained on nothing: the withdrawal is still untrained; its last epoch's checkpoint stays to resume from
+            assertThat(resumed.untrainedLabels("lung")).isEqualTo(1);
+            assertThat(dir.resolve("work").resolve("checkpoints").resolve("lung").resolve(EpochCheckpoint.FILE)).isRegularFile();
+            assertThat(runs(resumed).get(4).get("cancelled").asText()).isEqualTo("cancelled by ops-it: the node is needed for inference");
+            assertThatThrownBy(() -> ops.cancel("lung", "ops-it", null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("no lung run is in progress or waiting");
+            assertThat(new ModelStore(dir.resolve("store")).versions("lung")).hasSize(lungVersions);
+
             // healthy while its consumers run; down, with the reason, once one stopped on an error
             java.net.URI health = java.net.URI.create("http://localhost:" + resumed.httpPort() + "/health");
             java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
@@ -294,6 +327,18 @@ class TrainerIT {
             out.write(runs);
         }
         return b.toByteArray();
+    }
+
+    /** Whether GET /runs ends with a run in progress whose progress line starts with {@code progress}. */
+    private static boolean inProgress(TrainerService service, String progress) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode list = runs(service);
+            com.fasterxml.jackson.databind.JsonNode last = list.get(list.size() - 1);
+            return last != null && last.get("result").asText().equals("running")
+                    && last.path("progress").asText().startsWith(progress);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static com.fasterxml.jackson.databind.JsonNode runs(TrainerService service) throws Exception {

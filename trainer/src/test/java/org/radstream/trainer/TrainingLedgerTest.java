@@ -46,18 +46,20 @@ class TrainingLedgerTest {
         assertThat(reopened.lastFinished("liver")).isEmpty();
     }
 
-    @Test
-    void aFailedRunLeavesItsLabelsUntrainedAndWhatTheRunBeforeTrainedOn() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {TrainingLedger.FAILED, TrainingLedger.CANCELLED})
+    void aFailedOrCancelledRunLeavesItsLabelsUntrainedAndWhatTheRunBeforeTrainedOn(String result) {
         TrainingLedger ledger = TrainingLedger.open(dir.resolve(TrainingLedger.FILE));
         List<LabelIntake.Accepted> first = List.of(label("1.1", 0));
         ledger.finished("lung", t0, "published", first);
         List<LabelIntake.Accepted> more = List.of(label("1.1", 0), label("1.2", 1), label("1.3", 2));
         ledger.started("lung", t0.plusSeconds(60));
-        ledger.finished("lung", t0.plusSeconds(90), TrainingLedger.FAILED, more);
+        ledger.finished("lung", t0.plusSeconds(90), result, more);
 
         assertThat(ledger.fresh("lung", more)).isEqualTo(2);
-        assertThat(ledger.lastResult("lung")).contains("failed");
+        assertThat(ledger.lastResult("lung")).contains(result);
         assertThat(ledger.lastFinished("lung")).contains(t0.plusSeconds(90));
+        assertThat(ledger.interrupted("lung")).isEmpty();
         assertThat(TrainingLedger.open(dir.resolve(TrainingLedger.FILE)).fresh("lung", more)).isEqualTo(2);
     }
 
