@@ -364,7 +364,46 @@ public final class TrainerService implements AutoCloseable {
             runs.merge("task=\"" + r.task() + "\",decision=\"" + r.result() + "\"", 1L, Long::sum);
         }
         runs.forEach((k, v) -> b.append("radstream_trainer_runs_total{").append(k).append("} ").append(v).append('\n'));
+        appendRunAndModelAges(b);
         return b.toString();
+    }
+
+    /**
+     * When each task's last run finished (from the ledger: runs before a restart count), and the
+     * version the workers load with when it was written, so that ops can alert on a task that has not
+     * trained, or not published, for too long.
+     */
+    private void appendRunAndModelAges(StringBuilder b) {
+        b.append("# HELP radstream_trainer_last_run_finished_timestamp_seconds when the task's last run finished, by how\n")
+                .append("# TYPE radstream_trainer_last_run_finished_timestamp_seconds gauge\n");
+        for (TrainingTask t : TrainingTask.values()) {
+            Optional<Instant> at = ledger.lastFinished(t.id());
+            Optional<String> result = ledger.lastResult(t.id());
+            if (at.isPresent() && result.isPresent()) {
+                b.append("radstream_trainer_last_run_finished_timestamp_seconds{task=\"").append(t.id()).append("\",result=\"")
+                        .append(result.get()).append("\"} ").append(at.get().getEpochSecond()).append('\n');
+            }
+        }
+        ModelStore store = new ModelStore(settings.modelStore());
+        StringBuilder versions = new StringBuilder();
+        StringBuilder created = new StringBuilder();
+        for (TrainingTask t : TrainingTask.values()) {
+            try {
+                Optional<org.radstream.models.ModelArtifact> latest = store.latest(t.id());
+                if (latest.isPresent()) {
+                    versions.append("radstream_trainer_model_version{task=\"").append(t.id()).append("\"} ")
+                            .append(latest.get().metadata().version()).append('\n');
+                    created.append("radstream_trainer_model_created_timestamp_seconds{task=\"").append(t.id()).append("\"} ")
+                            .append(latest.get().metadata().created().getEpochSecond()).append('\n');
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("model store {} not read for /metrics: {}", settings.modelStore(), e.toString());
+            }
+        }
+        b.append("# HELP radstream_trainer_model_version the task's newest version in the model store (what workers load)\n")
+                .append("# TYPE radstream_trainer_model_version gauge\n").append(versions);
+        b.append("# HELP radstream_trainer_model_created_timestamp_seconds when that version was written\n")
+                .append("# TYPE radstream_trainer_model_created_timestamp_seconds gauge\n").append(created);
     }
 
     /** Labels waiting for their series' images. */

@@ -173,7 +173,11 @@ class TrainerIT {
             assertThat(list.get(1).get("failure").asText()).isEqualTo("no training scans for liver");
             assertThat(http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/metrics")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body())
-                    .contains("radstream_trainer_runs_total{task=\"liver\",decision=\"failed\"} 1\n");
+                    .contains("radstream_trainer_runs_total{task=\"liver\",decision=\"failed\"} 1\n")
+                    .contains("radstream_trainer_model_version{task=\"lung\"} 1\n")
+                    .containsPattern("radstream_trainer_model_created_timestamp_seconds\\{task=\"lung\"} \\d{10}\n")
+                    .containsPattern("radstream_trainer_last_run_finished_timestamp_seconds\\{task=\"liver\",result=\"failed\"} \\d{10}\n")
+                    .doesNotContain("radstream_trainer_model_version{task=\"vessel\"}");
         }
         assertThat(broker.values(topics.labelsRejected())).hasSize(3);
 
