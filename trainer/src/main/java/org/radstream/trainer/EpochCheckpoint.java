@@ -73,15 +73,12 @@ final class EpochCheckpoint {
             int bestEpoch = in.readInt();
             double bestDice = in.readDouble();
             double elapsed = in.readDouble();
-            Random random;
-            try (ObjectInputStream o = new ObjectInputStream(new ByteArrayInputStream(bytes(in)))) {
-                random = (Random) o.readObject();
-            }
+            Random random = random(in);
             byte[] weights = bytes(in);
             byte[] best = in.readBoolean() ? bytes(in) : null;
             return Optional.of(new State(fp, epochs, losses, dices, steps, hard, bestEpoch, bestDice, elapsed, random,
                     weights, best));
-        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             log.warn("checkpoint {} is unreadable ({}); the run starts from its first epoch", file, e.toString());
             return Optional.empty();
         }
@@ -104,11 +101,7 @@ final class EpochCheckpoint {
             out.writeInt(s.bestEpoch());
             out.writeDouble(s.bestDice());
             out.writeDouble(s.elapsedSeconds());
-            ByteArrayOutputStream random = new ByteArrayOutputStream();
-            try (ObjectOutputStream o = new ObjectOutputStream(random)) {
-                o.writeObject(s.random());
-            }
-            bytes(out, random.toByteArray());
+            random(out, s.random());
             bytes(out, s.weights());
             out.writeBoolean(s.bestWeights() != null);
             if (s.bestWeights() != null) {
@@ -120,12 +113,17 @@ final class EpochCheckpoint {
 
     /** Removes the checkpoint in {@code dir} (the run it belonged to has finished). */
     static void delete(Path dir) throws IOException {
-        Files.deleteIfExists(dir.resolve(FILE));
-        Files.deleteIfExists(dir.resolve(FILE + ".tmp"));
+        delete(dir, FILE);
+    }
+
+    /** Removes checkpoint {@code file} (and a temporary one beside it) from {@code dir}, and {@code dir} once empty. */
+    static void delete(Path dir, String file) throws IOException {
+        Files.deleteIfExists(dir.resolve(file));
+        Files.deleteIfExists(dir.resolve(file + ".tmp"));
         try {
             Files.deleteIfExists(dir);
         } catch (java.nio.file.DirectoryNotEmptyException e) {
-            // something else lives there; leave it
+            // something else lives there (the task's other kind of checkpoint); leave it
         }
     }
 
@@ -149,7 +147,24 @@ final class EpochCheckpoint {
         return h;
     }
 
-    private static List<Double> doubles(DataInputStream in) throws IOException {
+    /** A generator where it stood, as Java serialisation writes it (java.util.Random is serialisable). */
+    static Random random(DataInputStream in) throws IOException {
+        try (ObjectInputStream o = new ObjectInputStream(new ByteArrayInputStream(bytes(in)))) {
+            return (Random) o.readObject();
+        } catch (ClassNotFoundException e) {
+            throw new IOException("not a generator: " + e.getMessage(), e);
+        }
+    }
+
+    static void random(DataOutputStream out, Random random) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (ObjectOutputStream o = new ObjectOutputStream(b)) {
+            o.writeObject(random);
+        }
+        bytes(out, b.toByteArray());
+    }
+
+    static List<Double> doubles(DataInputStream in) throws IOException {
         int n = in.readInt();
         List<Double> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -158,20 +173,20 @@ final class EpochCheckpoint {
         return out;
     }
 
-    private static void doubles(DataOutputStream out, List<Double> values) throws IOException {
+    static void doubles(DataOutputStream out, List<Double> values) throws IOException {
         out.writeInt(values.size());
         for (double v : values) {
             out.writeDouble(v);
         }
     }
 
-    private static byte[] bytes(DataInputStream in) throws IOException {
+    static byte[] bytes(DataInputStream in) throws IOException {
         byte[] b = new byte[in.readInt()];
         in.readFully(b);
         return b;
     }
 
-    private static void bytes(DataOutputStream out, byte[] b) throws IOException {
+    static void bytes(DataOutputStream out, byte[] b) throws IOException {
         out.writeInt(b.length);
         out.write(b);
     }

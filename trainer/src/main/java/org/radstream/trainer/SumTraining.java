@@ -8,9 +8,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.radstream.imaging.Window;
@@ -86,20 +88,22 @@ final class SumTraining {
 
     static Result run(Model a, Model b, Window window, SegmentationRun.Samples data, List<boolean[]> noisy,
                       List<ScanData> validation, TrainingRecipe r, Consumer<String> progress) throws Exception {
-        return run(a, b, window, data, noisy, validation, List.of(), warmupEpochs(r), r, progress);
+        return run(a, b, window, data, noisy, validation, List.of(), warmupEpochs(r), r, progress, null);
     }
 
     /**
      * A SUM run; with a non-empty {@code selection}, how each network's kept weights are read is
      * chosen on those scans instead of the validation scans (which still choose the kept epochs).
      *
-     * @param warmup epochs on the noisy labels before the labels self-update: {@link #warmupEpochs(TrainingRecipe)},
-     *               or 0 when both networks arrive already trained on the noisy labels (then every epoch
-     *               self-updates, and there is no warm-up to mine hard slices after)
+     * @param warmup     epochs on the noisy labels before the labels self-update: {@link #warmupEpochs(TrainingRecipe)},
+     *                   or 0 when both networks arrive already trained on the noisy labels (then every epoch
+     *                   self-updates, and there is no warm-up to mine hard slices after)
+     * @param checkpoint where the run keeps a {@link SumCheckpoint} after every epoch but the last, and
+     *                   whence the same run started again goes on (null: none); removed when the run returns
      */
     static Result run(Model a, Model b, Window window, SegmentationRun.Samples data, List<boolean[]> noisy,
                       List<ScanData> validation, List<ScanData> selection, int warmup, TrainingRecipe r,
-                      Consumer<String> progress) throws Exception {
+                      Consumer<String> progress, Path checkpoint) throws Exception {
         if (warmup < 0 || warmup >= r.epochs()) {
             throw new IllegalArgumentException("a SUM warm-up of " + warmup + " epochs must lie in 0.." + (r.epochs() - 1));
         }
@@ -119,6 +123,24 @@ final class SumTraining {
         int steps = 0;
         int hardAdded = 0;
         Augmentation aug = Augmentation.paper(r.inputSize());
+        long fingerprint = 0;
+        Optional<SumCheckpoint.State> resumed = Optional.empty();
+        if (checkpoint != null) {
+            for (Model m : List.of(a, b)) {
+                if (!m.getBlock().isInitialized()) {
+                    // the run's seeded initial weights, which the fingerprint covers
+                    SegmentationTraining.start(m, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss).close();
+                }
+            }
+            fingerprint = SumCheckpoint.fingerprint(r, warmup, SegmentationRun.snapshot(a), SegmentationRun.snapshot(b),
+                    data.inputs(), data.targets(), validation);
+            resumed = SumCheckpoint.read(checkpoint, fingerprint).filter(c -> c.epochsDone() < r.epochs());
+            if (resumed.isPresent()) {
+                // before the training sessions start: they read the arrays the blocks hold when they start
+                SegmentationRun.restore(a, resumed.get().weightsA());
+                SegmentationRun.restore(b, resumed.get().weightsB());
+            }
+        }
         try (SegmentationTraining ta = SegmentationTraining.start(a, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss);
              SegmentationTraining tb = SegmentationTraining.start(b, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss)) {
             NonFiniteLosses guardA = new NonFiniteLosses(a.getBlock());
@@ -140,14 +162,47 @@ final class SumTraining {
             Random random = new Random(r.seed());
             BestEpoch keptA = new BestEpoch();
             BestEpoch keptB = new BestEpoch();
-            for (int epoch = 0; epoch < r.epochs(); epoch++) {
+            int[] hardRows = new int[0];
+            int firstEpoch = 0;
+            double elapsedBefore = 0;
+            if (resumed.isPresent()) {
+                SumCheckpoint.State c = resumed.get();
+                firstEpoch = c.epochsDone();
+                lossA.addAll(c.lossA());
+                lossB.addAll(c.lossB());
+                diceA.addAll(c.diceA());
+                diceB.addAll(c.diceB());
+                change.addAll(c.change());
+                noisyToTruth.addAll(c.noisyToTruth());
+                softToTruth.addAll(c.softToTruth());
+                majorityToTruth.addAll(c.majorityToTruth());
+                steps = c.steps();
+                random = c.random();
+                keptA = BestEpoch.of(c.keptA());
+                keptB = BestEpoch.of(c.keptB());
+                elapsedBefore = c.elapsedSeconds();
+                if (split != null && firstEpoch > warmup) {
+                    hardRows = c.hardRows();
+                    hardAdded = hardRows.length;
+                    appendHard(data, noisy, split, hardRows, aug, poolIn, poolNoisy, poolSoft, poolTruth);
+                }
+                if (c.poolSoft().size() != poolSoft.size()) {
+                    throw new IllegalStateException("SUM checkpoint in " + checkpoint + " holds " + c.poolSoft().size()
+                            + " soft labels for a pool of " + poolSoft.size() + " slices");
+                }
+                poolSoft = new ArrayList<>(c.poolSoft());
+                progress.accept(String.format(Locale.ROOT, "vessel SUM resumes after epoch %d of %d from its checkpoint in "
+                        + "%s (Adam's moment estimates start again)", firstEpoch, r.epochs(), checkpoint));
+            }
+            for (int epoch = firstEpoch; epoch < r.epochs(); epoch++) {
                 float scale = SegmentationRun.cosineScale(epoch, r.epochs());
                 ta.setLearningRateScale(scale);
                 tb.setLearningRateScale(scale);
                 boolean updating = epoch >= warmup;
                 if (split != null && epoch == warmup) {
-                    hardAdded = addHardSlices(ta, tb, data, noisy, split, r, aug, poolIn, poolNoisy, poolSoft, poolTruth,
+                    hardRows = addHardSlices(ta, tb, data, noisy, split, r, aug, poolIn, poolNoisy, poolSoft, poolTruth,
                             progress);
+                    hardAdded = hardRows.length;
                 }
                 int n = poolIn.size();
                 float[][] inputs = poolIn.toArray(new float[0][]);
@@ -210,7 +265,13 @@ final class SumTraining {
                     keptA.offer(epoch + 1, diceA.get(epoch), a, epoch == r.epochs() - 1);
                     keptB.offer(epoch + 1, diceB.get(epoch), b, epoch == r.epochs() - 1);
                 }
-                double elapsed = (System.nanoTime() - start) / 1e9;
+                double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
+                if (checkpoint != null && epoch < r.epochs() - 1) {
+                    SumCheckpoint.write(checkpoint, new SumCheckpoint.State(fingerprint, epoch + 1, lossA, lossB, diceA,
+                            diceB, change, noisyToTruth, softToTruth, majorityToTruth, steps, hardRows, elapsed, random,
+                            SegmentationRun.snapshot(a), SegmentationRun.snapshot(b), keptA.state(), keptB.state(),
+                            poolSoft));
+                }
                 progress.accept(String.format(Locale.ROOT,
                         "vessel SUM epoch %d/%d loss se-unet %.4f%s res-unet %.4f%s validation Dice se-unet %.4f res-unet %.4f%s ETA %s",
                         epoch + 1, r.epochs(), lossA.get(epoch), sumA.describeSkipped(), lossB.get(epoch), sumB.describeSkipped(),
@@ -232,6 +293,9 @@ final class SumTraining {
                  SegmentationTraining kb = SegmentationTraining.start(b, r.sliceChannels(), r.inputSize(), r.inputSize(), settings, loss)) {
                 inferenceA = SegmentationRun.chooseInference(ka, window, r, true, false, chooseOn, scansName, "vessel SUM se-unet", progress);
                 inferenceB = SegmentationRun.chooseInference(kb, window, r, true, false, chooseOn, scansName, "vessel SUM res-unet", progress);
+            }
+            if (checkpoint != null) {
+                SumCheckpoint.delete(checkpoint);
             }
             return new Result(lossA, lossB, diceA, diceB, change, steps, Duration.ofNanos(System.nanoTime() - start),
                     inferenceA, inferenceB, keptA.epoch, keptB.epoch, hardAdded, noisyToTruth, softToTruth,
@@ -260,9 +324,9 @@ final class SumTraining {
      * pool with their flipped copies (label and input flipped alike). Their soft labels start as the
      * noisy ones and self-update with the rest from this epoch on.
      *
-     * @return how many scored slices were added (each with its flip)
+     * @return the scored slices added (each with its flip), as rows of the split's scored half
      */
-    private static int addHardSlices(SegmentationTraining ta, SegmentationTraining tb, SegmentationRun.Samples data,
+    private static int[] addHardSlices(SegmentationTraining ta, SegmentationTraining tb, SegmentationRun.Samples data,
                                      List<boolean[]> noisy, HardSampleMining.Split split, TrainingRecipe r,
                                      Augmentation aug, List<float[]> poolIn, List<boolean[]> poolNoisy,
                                      List<float[]> poolSoft, List<float[]> poolTruth, Consumer<String> progress) {
@@ -277,26 +341,37 @@ final class SumTraining {
             dice[i] = (HardSampleMining.dice(atHalf(pa[i]), scoredOut.get(i))
                     + HardSampleMining.dice(atHalf(pb[i]), scoredOut.get(i))) / 2;
         }
-        int added = 0;
-        for (int i : HardSampleMining.hard(dice, r.hardDiceThreshold())) {
-            float[] flippedLabel = aug.flipX(scoredOut.get(i));
-            poolIn.add(scoredIn.get(i));
-            poolNoisy.add(scoredNoisy.get(i));
-            poolSoft.add(scoredOut.get(i));
-            poolIn.add(aug.flipX(scoredIn.get(i)));
+        int[] hard = HardSampleMining.hard(dice, r.hardDiceThreshold());
+        appendHard(data, noisy, split, hard, aug, poolIn, poolNoisy, poolSoft, poolTruth);
+        progress.accept(String.format(Locale.ROOT,
+                "vessel SUM hard-sample mining: %d of %d scored slices below mean Dice %.2f added with flips",
+                hard.length, x.length, r.hardDiceThreshold()));
+        return hard;
+    }
+
+    /**
+     * Adds the scored half's slices {@code rows} to the pool with their flips (label and input flipped
+     * alike); their soft labels start as the noisy ones.
+     */
+    private static void appendHard(SegmentationRun.Samples data, List<boolean[]> noisy, HardSampleMining.Split split,
+                                   int[] rows, Augmentation aug, List<float[]> poolIn, List<boolean[]> poolNoisy,
+                                   List<float[]> poolSoft, List<float[]> poolTruth) {
+        for (int i : rows) {
+            int k = split.scored()[i];
+            float[] label = data.targets().get(k);
+            float[] flippedLabel = aug.flipX(label);
+            poolIn.add(data.inputs().get(k));
+            poolNoisy.add(noisy.get(k));
+            poolSoft.add(label);
+            poolIn.add(aug.flipX(data.inputs().get(k)));
             poolNoisy.add(atHalf(flippedLabel));
             poolSoft.add(flippedLabel);
             if (poolTruth != null) {
-                float[] truth = data.truths().get(split.scored()[i]);
+                float[] truth = data.truths().get(k);
                 poolTruth.add(truth);
                 poolTruth.add(aug.flipX(truth));
             }
-            added++;
         }
-        progress.accept(String.format(Locale.ROOT,
-                "vessel SUM hard-sample mining: %d of %d scored slices below mean Dice %.2f added with flips",
-                added, x.length, r.hardDiceThreshold()));
-        return added;
     }
 
     /**
@@ -363,6 +438,20 @@ final class SumTraining {
 
         int epoch() {
             return epoch;
+        }
+
+        /** Where it stands, for a checkpoint. */
+        SumCheckpoint.Kept state() {
+            return new SumCheckpoint.Kept(epoch, dice, snapshot);
+        }
+
+        /** As it stood in a checkpoint. */
+        static BestEpoch of(SumCheckpoint.Kept k) {
+            BestEpoch b = new BestEpoch();
+            b.epoch = k.epoch();
+            b.dice = k.dice();
+            b.snapshot = k.snapshot();
+            return b;
         }
 
         void restoreInto(Model model, String name, Consumer<String> progress) throws Exception {

@@ -107,9 +107,11 @@ public final class TaskTrainer {
     private Runnable beforeDecisionKept = () -> { };
 
     /**
-     * Single-network segmentation runs of this trainer keep an {@link EpochCheckpoint} per task under
-     * {@code dir} ({@code dir/<task>}), so that the same run started again after a crash goes on from
-     * its last finished epoch (null: none). SUM and the classifier start again from their first epoch.
+     * Segmentation runs of this trainer keep an {@link EpochCheckpoint} (a SUM run a {@link
+     * SumCheckpoint}) per task under {@code dir} ({@code dir/<task>}), so that the same run started
+     * again after a crash, a stop or a cancel goes on from its last finished epoch (null: none). The
+     * classifier starts again from its first epoch (its epochs take seconds; reading its scans takes
+     * the time).
      */
     public TaskTrainer checkpointsIn(Path dir) {
         this.checkpoints = dir;
@@ -287,7 +289,7 @@ public final class TaskTrainer {
             Model b = hb.model();
             int warmup = sumStart == null ? SumTraining.warmupEpochs(r) : 0;
             SumTraining.Result result = SumTraining.run(a, b, task.window(), data, noisy, validation, selectionScans,
-                    warmup, r, progress);
+                    warmup, r, progress, checkpoints == null ? null : checkpoints.resolve(task.id()));
             boolean pickA = !(result.finalDiceB() > result.finalDiceA());
             Model best = pickA ? a : b;
             double dice = pickA ? result.finalDiceA() : result.finalDiceB();

@@ -84,6 +84,50 @@ class SumTrainingTest {
     }
 
     @Test
+    void aRunCutShortAfterItsHardSlicesJoinedGoesOnFromItsLastEpochWithThemAndItsSoftLabels(@org.junit.jupiter.api.io.TempDir
+                                                                                            java.nio.file.Path dir) throws Exception {
+        TrainingRecipe r = small(4).withHardMining(true, 1.0);
+        SegmentationRun.Samples data = oneScan(r);
+        List<boolean[]> noisy = SumTraining.noisyLabels(data);
+        List<ScanData> validation = List.of(TaskTrainerTest.disks("v", 32, 6));
+        java.nio.file.Path checkpoint = dir.resolve("vessel");
+        List<String> first = new ArrayList<>();
+        // the process dies once epoch 3 (the first self-updating one, after mining) has ended
+        try (Model a = network(UNetVariant.SQUEEZE_EXCITATION); Model b = network(UNetVariant.RESIDUAL)) {
+            assertThatThrownBy(() -> SumTraining.run(a, b, Window.VESSEL, data, noisy, validation, List.of(),
+                    SumTraining.warmupEpochs(r), r, line -> {
+                        first.add(line);
+                        if (line.startsWith("vessel SUM epoch 3/4")) {
+                            throw new IllegalStateException("the process dies");
+                        }
+                    }, checkpoint)).hasMessage("the process dies");
+        }
+        assertThat(checkpoint.resolve(SumCheckpoint.FILE)).exists();
+        assertThat(first).anyMatch(l -> l.startsWith("vessel SUM hard-sample mining: 3 of 3"));
+
+        List<String> again = new ArrayList<>();
+        SumTraining.Result resumed;
+        try (Model a = network(UNetVariant.SQUEEZE_EXCITATION); Model b = network(UNetVariant.RESIDUAL)) {
+            resumed = SumTraining.run(a, b, Window.VESSEL, data, noisy, validation, List.of(), SumTraining.warmupEpochs(r),
+                    r, again::add, checkpoint);
+        }
+        assertThat(again.get(0)).startsWith("vessel SUM resumes after epoch 3 of 4 from its checkpoint in " + checkpoint);
+        assertThat(again).noneMatch(l -> l.startsWith("vessel SUM epoch 3/4") || l.contains("hard-sample mining"))
+                .anyMatch(l -> l.startsWith("vessel SUM epoch 4/4"));
+        // the epochs that ran before it died are its own, and the hard slices are in its pool again:
+        // 2 warm-up epochs of one batch, then 3 + 3 hard + 3 flips = 9 slices, three batches, as uninterrupted
+        assertThat(resumed.hardSlices()).isEqualTo(3);
+        assertThat(resumed.steps()).isEqualTo(2 * 1 + 2 * 3);
+        assertThat(resumed.lossA()).hasSize(4);
+        assertThat(resumed.softLabelChange()).hasSize(2);
+        String epoch3 = first.stream().filter(l -> l.startsWith("vessel SUM epoch 3/4")).findFirst().orElseThrow();
+        assertThat(epoch3).contains(String.format(java.util.Locale.ROOT, "loss se-unet %.4f", resumed.lossA().get(2)))
+                .contains(String.format(java.util.Locale.ROOT, "soft-label change %.5f", resumed.softLabelChange().get(0)));
+        assertThat(resumed.keptEpochA()).isEqualTo(bestOf(resumed.diceA(), 3));
+        assertThat(checkpoint).as("removed once the run returned").doesNotExist();
+    }
+
+    @Test
     void networksThatArriveTrainedSelfUpdateFromTheFirstEpochAndMineNothing() throws Exception {
         // mining on: with no warm-up there is nothing to score hard slices after
         TrainingRecipe r = small(2).withHardMining(true, 1.0).withMaxFlips(org.radstream.models.TestTimeFlips.NONE);
@@ -97,7 +141,7 @@ class SumTrainingTest {
         try (Model a = network(UNetVariant.SQUEEZE_EXCITATION); Model b = network(UNetVariant.RESIDUAL)) {
             List<ScanData> validation = List.of(TaskTrainerTest.disks("v", 32, 6));
             SumTraining.Result result = SumTraining.run(a, b, Window.VESSEL, data, noisy, validation, List.of(), 0, r,
-                    progress::add);
+                    progress::add, null);
             assertThat(result.softLabelChange()).hasSize(2);
             assertThat(result.hardSlices()).isZero();
             assertThat(result.steps()).isEqualTo(2 * 2); // all 6 slices, two batches an epoch
@@ -109,7 +153,7 @@ class SumTrainingTest {
             assertThat(result.majorityLabelTruthDice()).hasSize(2).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0));
 
             assertThatThrownBy(() -> SumTraining.run(a, b, Window.VESSEL, data, noisy, validation, List.of(), 2, r,
-                    progress::add)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must lie in 0..1");
+                    progress::add, null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must lie in 0..1");
         }
     }
 
