@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -63,7 +62,8 @@ import java.util.stream.Stream;
  * <task>/.publish.lock}, an OS file lock, held against other threads and other processes using the
  * same store directory), so that a writer can make its write conditional on the newest version it
  * based its decision on ({@link #save(Model, ModelDescriptor, int)}, {@link #copyAsVersion(URI,
- * int)}): two writers that both decided against v3 cannot both publish over it.
+ * int)}): two writers that both decided against v3 cannot both publish over it. Where the file
+ * system gives no lock (some network file systems), the lock holds within the JVM only, with a warning.
  */
 public final class ModelStore {
 
@@ -75,6 +75,9 @@ public final class ModelStore {
     public static final int ANY_VERSION = -1;
     /** One lock per task directory within this JVM: a file lock is held per process, not per thread. */
     private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
+    /** Task directories whose file lock the file system refused (warned about once each). */
+    private static final java.util.Set<Path> UNLOCKABLE = ConcurrentHashMap.newKeySet();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelStore.class);
     private static final Pattern VERSION_DIR = Pattern.compile("v(\\d{4,9})");
     private static final Pattern REFUSED_DIR = Pattern.compile("r(\\d{4,9})");
 
@@ -291,12 +294,46 @@ public final class ModelStore {
         Files.createDirectories(taskDir);
         ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(taskDir, d -> new ReentrantLock());
         local.lock();
-        try (FileChannel channel = FileChannel.open(taskDir.resolve(PUBLISH_LOCK), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-                FileLock ignored = channel.lock()) {
-            return action.run();
+        try {
+            FileChannel channel = fileLocked(taskDir.resolve(PUBLISH_LOCK));
+            try {
+                return action.run();
+            } finally {
+                if (channel != null) {
+                    channel.close(); // releases the lock
+                }
+            }
         } finally {
             local.unlock();
+        }
+    }
+
+    /**
+     * A channel holding the OS lock on {@code file}, or null where the file system gives none (some
+     * network file systems refuse locks): publishing then goes on with the lock within this JVM only,
+     * as it did before there was a file lock, and says so once per directory rather than stopping
+     * every publication of the store.
+     */
+    private static FileChannel fileLocked(Path file) {
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel.lock();
+            return channel;
+        } catch (IOException e) {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // it held nothing
+                }
+            }
+            if (UNLOCKABLE.add(file.getParent())) {
+                LOG.warn("model store directory {} cannot be file-locked ({}): versions are written there without the "
+                        + "lock between processes; two writers in different processes could both publish over the same "
+                        + "version", file.getParent(), e.toString());
+            }
+            return null;
         }
     }
 

@@ -308,6 +308,18 @@ class ModelStoreTest {
     }
 
     @Test
+    void aStoreWhoseFileSystemGivesNoLockStillPublishes() throws Exception {
+        ModelStore store = store();
+        // a lock file that cannot be opened for writing, as on a file system that refuses locks
+        Files.createDirectories(root.resolve("lung").resolve(ModelStore.PUBLISH_LOCK));
+        withSmallNetwork(model -> {
+            assertThat(store.save(model, lung, 0).metadata().version()).isEqualTo(1);
+            assertThatThrownBy(() -> store.save(model, lung, 0)).isInstanceOf(SupersededException.class);
+            assertThat(store.save(model, lung, 1).metadata().version()).isEqualTo(2);
+        });
+    }
+
+    @Test
     void aWriterWaitsForTheTaskLockHeldByAnotherProcess() throws Exception {
         ModelStore store = store();
         ModelArtifact[] first = new ModelArtifact[1];
