@@ -462,6 +462,7 @@ public final class TrainerService implements AutoCloseable {
             if (inProgress) {
                 active.cancelled = why;
                 active.thread.interrupt();
+                annotateCurrent("cancelling", why);
                 done.add("cancelling the " + t.id() + " run started at " + active.startedAt
                         + ": it stops within a training step");
             }
@@ -968,12 +969,17 @@ public final class TrainerService implements AutoCloseable {
     /** A training progress line (epoch, loss, validation Dice, ETA; the gate): logged and shown in GET /runs. */
     private void progress(String line) {
         log.info("{}", line);
+        annotateCurrent("progress", line);
+    }
+
+    /** Sets {@code key} of the run in progress' entry in GET /runs (none when no run is in progress). */
+    private void annotateCurrent(String key, Object value) {
         current.getAndUpdate(c -> {
             if (c == null) {
                 return null;
             }
             Map<String, Object> m = new LinkedHashMap<>(c);
-            m.put("progress", line);
+            m.put(key, value);
             return m;
         });
     }

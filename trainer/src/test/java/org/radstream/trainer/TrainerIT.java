@@ -277,6 +277,14 @@ class TrainerIT {
             RunFollower.Cancel cancelled = ops.cancel("lung", "ops-it", "the node is needed for inference");
             assertThat(cancelled.answer()).startsWith("cancelling the lung run started at ")
                     .endsWith(": it stops within a training step");
+            // until it has stopped, GET /runs shows it running and being cancelled
+            com.fasterxml.jackson.databind.JsonNode stopping = runs(resumed);
+            com.fasterxml.jackson.databind.JsonNode lastRun = stopping.get(stopping.size() - 1);
+            if (lastRun.get("result").asText().equals("running")) {
+                assertThat(lastRun.get("cancelling").asText()).isEqualTo("cancelled by ops-it: the node is needed for inference");
+            } else {
+                assertThat(lastRun.get("result").asText()).isEqualTo("cancelled");
+            }
             assertThat(ops.follow("lung", cancelled.runStartedAt().orElseThrow()).end()).isEqualTo(RunFollower.End.CANCELLED);
             assertThat(opsLines.get(opsLines.size() - 1))
                     .isEqualTo("lung run cancelled by ops-it: the node is needed for inference; its labels stay untrained");
