@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code radstream train} refuses bad options before it trains or writes anything. */
+/** {@code radstream train} refuses bad options before it trains or writes anything, and maps a cancel to its exit codes. */
 class TrainCommandTest {
     @TempDir
     Path dir;
@@ -149,6 +149,48 @@ class TrainCommandTest {
         assertThat(new CommandLine(new TrainCommand()).setErr(new PrintWriter(err))
                 .execute("--task", "lung", "--reason", "the node is needed")).isEqualTo(2);
         assertThat(err.toString()).contains("--operator and --reason go with --cancel");
+    }
+
+    @Test
+    void cancelExitsFourOnceTheTrainerRecordsTheRunCancelledAndOneWhenThereIsNothingToCancel() throws Exception {
+        // a stand-in for the trainer's two endpoints (TrainerIT cancels a real run through them)
+        java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        String started = "2026-12-06T08:00:00Z";
+        com.sun.net.httpserver.HttpServer trainer = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("localhost", 0), 0);
+        trainer.createContext("/runs/cancel", ex -> {
+            asked.add(ex.getRequestURI().getRawQuery());
+            boolean lung = ex.getRequestURI().getRawQuery().startsWith("task=lung");
+            answer(ex, lung ? 202 : 409, lung ? "cancelling the lung run started at " + started
+                    + ": it stops within a training step" : "no liver run is in progress or waiting");
+        });
+        trainer.createContext("/runs", ex -> answer(ex, 200, "[{\"task\":\"lung\",\"started_at\":\"" + started
+                + "\",\"result\":\"cancelled\",\"cancelled\":\"cancelled by ops-a: the node is needed\"}]"));
+        trainer.start();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            String url = "http://localhost:" + trainer.getAddress().getPort();
+            assertThat(new CommandLine(new TrainCommand()).execute("--task", "lung", "--cancel", "--operator", "ops-a",
+                    "--reason", "the node is needed", "--trainer-url", url)).isEqualTo(TrainCommand.EXIT_CANCELLED);
+            assertThat(new CommandLine(new TrainCommand()).execute("--task", "liver", "--cancel", "--trainer-url", url))
+                    .isEqualTo(TrainCommand.EXIT_FAILED);
+        } finally {
+            System.setOut(stdout);
+            trainer.stop(0);
+        }
+        assertThat(asked.get(0)).isEqualTo("task=lung&operator=ops-a&reason=the+node+is+needed");
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).contains(
+                "lung run cancelled by ops-a: the node is needed; its labels stay untrained");
+    }
+
+    private static void answer(com.sun.net.httpserver.HttpExchange ex, int status, String body) throws java.io.IOException {
+        byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ex.sendResponseHeaders(status, b.length);
+        try (java.io.OutputStream o = ex.getResponseBody()) {
+            o.write(b);
+        }
     }
 
     private String refusal(String... options) {
