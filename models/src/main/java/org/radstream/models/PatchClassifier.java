@@ -14,26 +14,11 @@ import java.net.URI;
  * <p><b>Thread confinement:</b> owns one DJL {@link Predictor}, which is not thread-safe; use
  * from one thread at a time, or load one instance per thread.
  */
-public final class PatchClassifier implements AutoCloseable {
-
-    private final StoredModel stored;
-    private final Predictor<float[][], float[]> predictor;
-    private final int channels;
-    private final int height;
-    private final int width;
+public final class PatchClassifier extends LoadedNetwork<float[]> {
 
     private PatchClassifier(StoredModel stored) {
-        ModelMetadata m = stored.metadata();
-        if (m.network().isSegmentation()) {
-            throw new IllegalArgumentException(stored.location() + " holds a "
-                    + m.network().architecture() + ", not a classifier");
-        }
-        this.stored = stored;
-        this.channels = m.network().inChannels();
-        this.height = m.inputHeight();
-        this.width = m.inputWidth();
-        this.predictor = stored.model().newPredictor(new ClassifierTranslator(
-                channels, height, width, m.network().outChannels()));
+        super(stored, false, "a classifier", m -> new ClassifierTranslator(m.network().inChannels(), m.inputHeight(),
+                m.inputWidth(), m.network().outChannels()));
     }
 
     /** Wraps a loaded artifact; takes ownership of it. */
@@ -49,27 +34,6 @@ public final class PatchClassifier implements AutoCloseable {
     /** Verifies, loads and wraps the artifact at {@code location}. */
     public static PatchClassifier load(URI location, Device device) throws IOException {
         return of(ModelStore.load(location, device));
-    }
-
-    public ModelMetadata metadata() {
-        return stored.metadata();
-    }
-
-    public URI location() {
-        return stored.location();
-    }
-
-    public int channels() {
-        return channels;
-    }
-
-    /** Patch side the network expects (patches are square). */
-    public int height() {
-        return height;
-    }
-
-    public int width() {
-        return width;
     }
 
     /** Probability of the positive class for each patch. */
@@ -94,14 +58,5 @@ public final class PatchClassifier implements AutoCloseable {
     public boolean[] accept(float[][] patches, float threshold) throws TranslateException {
         Probabilities.checkThreshold(threshold);
         return Probabilities.threshold(predict(patches), threshold);
-    }
-
-    @Override
-    public void close() {
-        try {
-            predictor.close();
-        } finally {
-            stored.close();
-        }
     }
 }

@@ -17,7 +17,7 @@ import java.util.Locale;
  * predict in parallel, load one instance per thread. Closing releases the predictor and the
  * model's native memory.
  */
-public final class SegmentationModel implements AutoCloseable {
+public final class SegmentationModel extends LoadedNetwork<float[][]> {
     /** Metric that carries the trainer's mask threshold. */
     public static final String MASK_THRESHOLD_METRIC = "mask_threshold";
     /** Metric holding the smallest 3D component (ml) the mask keeps. */
@@ -29,38 +29,39 @@ public final class SegmentationModel implements AutoCloseable {
     /** Metric holding the threshold of the dense pixels ({@link MaskCut}). */
     public static final String DENSE_MASK_THRESHOLD_METRIC = "dense_mask_threshold";
 
-    private final StoredModel stored;
-    private final Predictor<float[][], float[][]> predictor;
-    private final int channels;
-    private final int height;
-    private final int width;
     private final TestTimeFlips flips;
     private final MaskCut cut;
 
     private SegmentationModel(StoredModel stored) {
-        ModelMetadata m = stored.metadata();
-        if (!m.network().isSegmentation()) {
-            throw new IllegalArgumentException(stored.location() + " holds a "
-                    + m.network().architecture() + ", not a segmentation network");
+        super(checked(stored), true, "a segmentation network",
+                m -> new SegmentationTranslator(m.network().inChannels(), m.inputHeight(), m.inputWidth()));
+        this.flips = flips(stored);
+        this.cut = cut(stored);
+    }
+
+    /** {@code stored}, once its reading metrics are valid (before any predictor is made for it). */
+    private static StoredModel checked(StoredModel stored) {
+        if (!stored.metadata().network().isSegmentation()) {
+            return stored; // refused as such by the superclass
         }
-        Double minMl = m.metrics().get(MIN_COMPONENT_ML_METRIC);
+        Double minMl = stored.metadata().metrics().get(MIN_COMPONENT_ML_METRIC);
         if (minMl != null && (!(minMl >= 0) || minMl.isInfinite())) {
             throw new IllegalArgumentException(stored.location() + ": " + MIN_COMPONENT_ML_METRIC
                     + " must be finite and >= 0, not " + minMl);
         }
-        Double flipCode = m.metrics().get(TEST_TIME_FLIPS_METRIC);
+        flips(stored);
+        cut(stored);
+        return stored;
+    }
+
+    /** The test-time flips the metrics name; none for a version without them. */
+    private static TestTimeFlips flips(StoredModel stored) {
+        Double flipCode = stored.metadata().metrics().get(TEST_TIME_FLIPS_METRIC);
         try {
-            this.flips = flipCode == null ? TestTimeFlips.NONE : TestTimeFlips.ofCode(flipCode);
+            return flipCode == null ? TestTimeFlips.NONE : TestTimeFlips.ofCode(flipCode);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(stored.location() + ": " + e.getMessage(), e);
         }
-        this.cut = cut(stored);
-        this.stored = stored;
-        this.channels = m.network().inChannels();
-        this.height = m.inputHeight();
-        this.width = m.inputWidth();
-        this.predictor = stored.model().newPredictor(
-                new SegmentationTranslator(channels, height, width));
     }
 
     /** The cut the metrics describe; a version without a dense threshold cuts every pixel alike. */
@@ -102,27 +103,6 @@ public final class SegmentationModel implements AutoCloseable {
     /** Verifies, loads and wraps the artifact at {@code location}. */
     public static SegmentationModel load(URI location, Device device) throws IOException {
         return of(ModelStore.load(location, device));
-    }
-
-    public ModelMetadata metadata() {
-        return stored.metadata();
-    }
-
-    public URI location() {
-        return stored.location();
-    }
-
-    /** Channels of one input sample: 1 for 2D, 3 for 2.5D. */
-    public int channels() {
-        return channels;
-    }
-
-    public int height() {
-        return height;
-    }
-
-    public int width() {
-        return width;
     }
 
     /**
@@ -197,14 +177,5 @@ public final class SegmentationModel implements AutoCloseable {
     public boolean[][] predictMasks(float[][] batch, float threshold) throws TranslateException {
         Probabilities.checkThreshold(threshold);
         return Probabilities.threshold(predict(batch), threshold);
-    }
-
-    @Override
-    public void close() {
-        try {
-            predictor.close();
-        } finally {
-            stored.close();
-        }
     }
 }
