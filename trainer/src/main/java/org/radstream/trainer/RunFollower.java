@@ -137,7 +137,7 @@ public final class RunFollower {
         while (true) {
             JsonNode runs;
             try {
-                runs = runs();
+                runs = runs(task, since);
                 lastAnswer = Instant.now();
                 if (reportedUnreachable) {
                     out.accept("the trainer answers again");
@@ -175,9 +175,10 @@ public final class RunFollower {
         }
     }
 
-    private JsonNode runs() throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(trainer.resolve("/runs")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+    /** The task's runs started since {@code since}, and the run in progress last, whatever its task. */
+    private JsonNode runs(String task, Instant since) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(trainer.resolve("/runs?task=" + encode(task) + "&since="
+                + since)).GET().build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IOException("GET /runs answered " + r.statusCode());
         }

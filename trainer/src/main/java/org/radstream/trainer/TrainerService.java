@@ -75,7 +75,8 @@ import org.slf4j.LoggerFactory;
  * size cap ({@link ArchiveRetention}); a tombstone
  * on the label topic withdraws a label. HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
  * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
- * {@code GET /runs} (every training run so far as JSON, those of earlier processes too ({@link RunLog}):
+ * {@code GET /runs[?task=T][&since=INSTANT][&limit=N]} ({@link RunQuery}; every training run so far as
+ * JSON, those of earlier processes too ({@link RunLog}):
  * the gate's decision and scores, the version published or where the refused challenger was kept,
  * or why the run failed or who cancelled it; last, a run in progress with its latest progress line),
  * {@code POST /runs/cancel?task=T} ({@link #cancel}), {@code GET /metrics},
@@ -854,15 +855,18 @@ public final class TrainerService implements AutoCloseable {
             respond(ex, 405, "GET only\n");
             return;
         }
-        List<Map<String, Object>> out = new ArrayList<>(runLog.earlier());
+        RunQuery query;
+        try {
+            query = RunQuery.of(query(ex));
+        } catch (IllegalArgumentException e) {
+            respond(ex, 400, e.getMessage() + "\n");
+            return;
+        }
+        List<Map<String, Object>> finished = new ArrayList<>(runLog.earlier());
         for (Run r : runs) {
-            out.add(r.toJson());
+            finished.add(r.toJson());
         }
-        Map<String, Object> inProgress = current.get();
-        if (inProgress != null) {
-            out.add(inProgress);
-        }
-        byte[] b = RUNS_JSON.writeValueAsBytes(out);
+        byte[] b = RUNS_JSON.writeValueAsBytes(query.select(finished, current.get()));
         ex.getResponseHeaders().add("Content-Type", "application/json");
         ex.sendResponseHeaders(200, b.length);
         try (OutputStream o = ex.getResponseBody()) {

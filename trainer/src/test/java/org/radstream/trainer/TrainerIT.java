@@ -301,6 +301,16 @@ class TrainerIT {
             assertThat(resumed.untrainedLabels("lung")).isEqualTo(1);
             assertThat(dir.resolve("work").resolve("checkpoints").resolve("lung").resolve(EpochCheckpoint.FILE)).isRegularFile();
             assertThat(runs(resumed).get(4).get("cancelled").asText()).isEqualTo("cancelled by ops-it: the node is needed for inference");
+            // GET /runs lists what a client asks for: here liver's runs, in this process and the one before
+            java.net.http.HttpClient client0 = java.net.http.HttpClient.newHttpClient();
+            java.net.URI runsUri = java.net.URI.create("http://localhost:" + resumed.httpPort() + "/runs");
+            assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(client0.send(java.net.http.HttpRequest
+                    .newBuilder(runsUri.resolve("/runs?task=liver")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                    .body())).hasSize(3).allSatisfy(r -> assertThat(r.get("task").asText()).isEqualTo("liver"));
+            java.net.http.HttpResponse<String> badQuery = client0.send(java.net.http.HttpRequest.newBuilder(
+                    runsUri.resolve("/runs?task=spleen")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(badQuery.statusCode()).isEqualTo(400);
+            assertThat(badQuery.body()).contains("unknown task 'spleen'");
             assertThatThrownBy(() -> ops.cancel("lung", "ops-it", null)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("no lung run is in progress or waiting");
             assertThat(new ModelStore(dir.resolve("store")).versions("lung")).hasSize(lungVersions);
