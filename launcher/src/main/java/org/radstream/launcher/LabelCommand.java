@@ -25,13 +25,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code radstream label submit|withdraw|bootstrap|simulate}: puts corrected labels (or a
- * withdrawal, a tombstone) on radstream.labels.corrected; the trainer validates them. Only wires: the labels are made by
- * org.radstream.trainer.LabelMaker.
+ * {@code radstream label submit|withdraw|status|bootstrap|simulate}: puts corrected labels (or a
+ * withdrawal, a tombstone) on radstream.labels.corrected; the trainer validates them, and says what
+ * became of one ({@code status}). Only wires: the labels are made by org.radstream.trainer.LabelMaker.
  */
 @Command(name = "label", mixinStandardHelpOptions = true, description = "Submit corrected labels to the trainer.",
-        subcommands = {LabelCommand.Submit.class, LabelCommand.Withdraw.class, LabelCommand.Bootstrap.class,
-                LabelCommand.Simulate.class})
+        subcommands = {LabelCommand.Submit.class, LabelCommand.Withdraw.class, LabelCommand.Status.class,
+                LabelCommand.Bootstrap.class, LabelCommand.Simulate.class})
 final class LabelCommand {
 
     static void send(ClusterOptions cluster, Iterable<CorrectedLabel> labels) throws Exception {
@@ -84,6 +84,51 @@ final class LabelCommand {
             }
             System.out.println("withdrawn " + key);
             return 0;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "What became of the label of a series and task on a running trainer: accepted (and whether a "
+                    + "run trained on it), waiting for the series' images, or refused and why.",
+            footer = {"", "Exit codes: 0 the newest label is accepted, 3 it waits for its images, 4 it was refused, "
+                    + "5 the trainer holds none, 1 no answer."})
+    static final class Status implements Callable<Integer> {
+        static final int EXIT_WAITING = 3;
+        static final int EXIT_REFUSED = 4;
+        static final int EXIT_UNKNOWN = 5;
+
+        @Option(names = "--series", required = true) String series;
+        @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
+        @Option(names = "--trainer-url", defaultValue = "${env:RADSTREAM_TRAINER_URL:-http://localhost:8086}",
+                description = "Running trainer's HTTP address. Default ${DEFAULT-VALUE}.") String trainerUrl;
+
+        @Override
+        public Integer call() throws Exception {
+            java.net.http.HttpResponse<String> r;
+            try {
+                r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(trainerUrl).resolve("/labels?series=" + enc(series) + "&task=" + enc(task)))
+                        .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (java.io.IOException e) {
+                System.err.println("no trainer answers at " + trainerUrl + " (" + e + ")");
+                return 1;
+            }
+            if (r.statusCode() != 200) {
+                System.err.println("the trainer answered " + r.statusCode() + ": " + r.body().strip());
+                return 1;
+            }
+            com.fasterxml.jackson.databind.JsonNode status = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+            System.out.println(Topics.seriesTaskKey(series, task) + ": " + status.path("summary").asText());
+            return switch (status.path("state").asText()) {
+                case "accepted" -> 0;
+                case "waiting" -> EXIT_WAITING;
+                case "refused" -> EXIT_REFUSED;
+                default -> EXIT_UNKNOWN;
+            };
+        }
+
+        private static String enc(String s) {
+            return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 

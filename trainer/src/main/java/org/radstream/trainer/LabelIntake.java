@@ -115,6 +115,16 @@ final class LabelIntake {
         return n;
     }
 
+    /** The accepted label under {@code key}, if any. */
+    synchronized Optional<Accepted> acceptedLabel(String key) {
+        return Optional.ofNullable(accepted.get(key));
+    }
+
+    /** The label under {@code key} waiting for its series' images, if any. */
+    synchronized Optional<Incoming> waitingLabel(String key) {
+        return Optional.ofNullable(pending.get(key));
+    }
+
     synchronized int pendingCount() {
         return pending.size();
     }

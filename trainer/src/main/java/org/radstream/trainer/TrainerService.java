@@ -74,7 +74,8 @@ import org.slf4j.LoggerFactory;
  * no label names are removed after the configured retention, or oldest first beyond the archive's
  * size cap ({@link ArchiveRetention}); a tombstone
  * on the label topic withdraws a label. HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
- * with a .rle mask file as body (the label goes onto the labels topic), {@code POST /train?task=T},
+ * with a .rle mask file as body (the label goes onto the labels topic), {@code GET
+ * /labels?series=UID&task=T} (what became of it: {@link LabelStatus}), {@code POST /train?task=T},
  * {@code GET /runs[?task=T][&since=INSTANT][&limit=N]} ({@link RunQuery}; every training run so far as
  * JSON, those of earlier processes too ({@link RunLog}):
  * the gate's decision and scores, the version published or where the refused challenger was kept,
@@ -158,6 +159,14 @@ public final class TrainerService implements AutoCloseable {
     private final Map<String, ArchivedSeries.Header> headers = new ConcurrentHashMap<>();
     private final HttpServer http;
     private final java.util.concurrent.atomic.AtomicLong labelsRefused = new java.util.concurrent.atomic.AtomicLong();
+    /** The newest refusal of each label key since this trainer started, for GET /labels (the newest keys kept). */
+    private final Map<String, LabelStatus.Refusal> refusals = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, LabelStatus.Refusal> eldest) {
+            return size() > REFUSALS_KEPT;
+        }
+    };
+    private static final int REFUSALS_KEPT = 10_000;
 
     private TrainerService(TrainerSettings settings, Topics topics, WorkDirLock workDirLock) throws IOException {
         this.workDirLock = workDirLock;
@@ -267,7 +276,7 @@ public final class TrainerService implements AutoCloseable {
         }
         triggers.scheduleWithFixedDelay(() -> checkTriggers(now), 1, 1, TimeUnit.SECONDS);
         if (http != null) {
-            http.createContext("/labels", this::postLabel);
+            http.createContext("/labels", this::postLabel); // GET: what became of a label
             http.createContext("/train", this::postTrain);
             http.createContext("/health", ex -> {
                 String down = down();
@@ -727,6 +736,11 @@ public final class TrainerService implements AutoCloseable {
 
     private void deadLetter(LabelIntake.Incoming in, String reason) {
         log.warn("label refused ({}-{}@{}, key {}): {}", in.topic(), in.partition(), in.offset(), in.key(), reason);
+        if (in.key() != null) {
+            synchronized (refusals) {
+                refusals.put(in.key(), new LabelStatus.Refusal(in.offset(), reason, Instant.now()));
+            }
+        }
         DeadLetter d = DeadLetter.newBuilder()
                 .setComponent(COMPONENT)
                 .setSourceTopic(in.topic())
@@ -866,12 +880,7 @@ public final class TrainerService implements AutoCloseable {
         for (Run r : runs) {
             finished.add(r.toJson());
         }
-        byte[] b = RUNS_JSON.writeValueAsBytes(query.select(finished, current.get()));
-        ex.getResponseHeaders().add("Content-Type", "application/json");
-        ex.sendResponseHeaders(200, b.length);
-        try (OutputStream o = ex.getResponseBody()) {
-            o.write(b);
-        }
+        respondJson(ex, query.select(finished, current.get()));
     }
 
     /**
@@ -1055,10 +1064,62 @@ public final class TrainerService implements AutoCloseable {
         return Math.floorMod(seriesUid.hashCode(), 5) == 0;
     }
 
+    /**
+     * What became of the label of {@code series} for {@code task} ({@link LabelStatus}).
+     *
+     * @throws IllegalArgumentException a task that takes no labels
+     */
+    public Map<String, Object> labelStatus(String series, String task) {
+        String t = TrainingTask.of(task).id();
+        if (TrainingTask.labelled().stream().noneMatch(x -> x.id().equals(t))) {
+            throw new IllegalArgumentException(t + " takes no labels of its own (it learns from the infection labels)");
+        }
+        String key = Topics.seriesTaskKey(series, t);
+        LabelStatus.Refusal refused;
+        synchronized (refusals) {
+            refused = refusals.get(key);
+        }
+        Optional<Long> trained = ledger.task(t).map(s -> s.labels().get(key));
+        Optional<Map.Entry<Instant, String>> lastRun = ledger.lastFinished(t).flatMap(at -> ledger.lastResult(t)
+                .filter(r -> r.equals("published") || r.equals("refused")).map(r -> Map.entry(at, r)));
+        return LabelStatus.of(series, t, intake.acceptedLabel(key), intake.waitingLabel(key), Optional.ofNullable(refused),
+                trained, lastRun);
+    }
+
+    private void getLabel(HttpExchange ex) throws IOException {
+        Map<String, String> q = query(ex);
+        if (q.get("series") == null || q.get("task") == null) {
+            respond(ex, 400, "series and task are required query parameters\n");
+            return;
+        }
+        Map<String, Object> status;
+        try {
+            status = labelStatus(q.get("series"), q.get("task"));
+        } catch (IllegalArgumentException e) {
+            respond(ex, 400, e.getMessage() + "\n");
+            return;
+        }
+        respondJson(ex, status);
+    }
+
+    private static void respondJson(HttpExchange ex, Object value) throws IOException {
+        byte[] b = RUNS_JSON.writeValueAsBytes(value);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, b.length);
+        try (OutputStream o = ex.getResponseBody()) {
+            o.write(b);
+        }
+    }
+
     private void postLabel(HttpExchange ex) throws IOException {
         try {
+            if ("GET".equals(ex.getRequestMethod())) {
+                getLabel(ex);
+                return;
+            }
             if (!"POST".equals(ex.getRequestMethod())) {
-                respond(ex, 405, "POST a .rle mask file to /labels?series=UID&task=T[&annotator=NAME]\n");
+                respond(ex, 405, "POST a .rle mask file to /labels?series=UID&task=T[&annotator=NAME], or GET "
+                        + "/labels?series=UID&task=T for what became of it\n");
                 return;
             }
             Map<String, String> q = query(ex);

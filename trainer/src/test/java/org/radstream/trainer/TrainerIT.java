@@ -130,6 +130,19 @@ class TrainerIT {
             assertThat(postLabel(trainerUri, "2.1", "lung", new byte[] {1, 2}).body())
                     .startsWith("body is not a .rle mask file");
             assertThat(postLabel(trainerUri, "2.1", "lung", new byte[Topics.PIXEL_MAX_MESSAGE_BYTES + 1]).statusCode()).isEqualTo(413);
+            // a radiologist asks what became of a label: accepted and trained on by the published run; refused, and why
+            com.fasterxml.jackson.databind.JsonNode lungLabel = labelStatus(trainerUri, "2.1", "lung");
+            assertThat(lungLabel.get("state").asText()).isEqualTo("accepted");
+            assertThat(lungLabel.get("accepted").get("annotator").asText()).isEqualTo("dr-a");
+            assertThat(lungLabel.get("accepted").get("trained").asBoolean()).isTrue();
+            assertThat(lungLabel.get("accepted").get("trained_in_run_result").asText()).isEqualTo("published");
+            assertThat(lungLabel.get("summary").asText()).startsWith("accepted (by dr-a, radiologist); trained on by the lung "
+                    + "run that finished at ").endsWith(" (published)");
+            com.fasterxml.jackson.databind.JsonNode badLabel = labelStatus(trainerUri, "2.1", "infection");
+            assertThat(badLabel.get("state").asText()).isEqualTo("refused");
+            assertThat(badLabel.get("refused").get("reason").asText()).isEqualTo("mask size 32×32×7 does not match series 2.1 (32×32×6)");
+            assertThat(labelStatus(trainerUri, "7.7", "liver").get("summary").asText())
+                    .startsWith("no label of series 7.7 for liver is held by the trainer");
             assertThat(service.outcomes()).singleElement().satisfies(o -> assertThat(o.decision().publish()).isTrue());
             java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + service.httpPort() + "/metrics")).build(),
@@ -329,6 +342,15 @@ class TrainerIT {
         TrainingLedger after = TrainingLedger.open(dir.resolve("work").resolve(TrainingLedger.FILE));
         assertThat(after.interrupted("lung")).isEmpty();
         assertThat(after.task("lung")).hasValueSatisfying(t -> assertThat(t.labels()).containsOnlyKeys("2.1:lung", "2.2:lung"));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode labelStatus(java.net.URI trainer, String series, String task)
+            throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(trainer.resolve("/labels?series=" + series + "&task=" + task)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
     }
 
     private static java.net.http.HttpResponse<String> postLabel(java.net.URI trainer, String series, String task, byte[] file)

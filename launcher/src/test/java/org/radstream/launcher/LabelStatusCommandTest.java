@@ -1,0 +1,60 @@
+package org.radstream.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * {@code radstream label status} prints what the trainer says of a label and exits with its state;
+ * against a stand-in for the trainer's GET /labels (TrainerIT asks a real trainer).
+ */
+class LabelStatusCommandTest {
+
+    @Test
+    void theTrainersSummaryIsPrintedAndTheStateIsTheExitCode() throws Exception {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        HttpServer trainer = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
+        trainer.createContext("/labels", ex -> {
+            String q = ex.getRequestURI().getRawQuery();
+            asked.add(q);
+            String state = q.contains("task=lung") ? "accepted" : q.contains("task=liver") ? "refused" : "unknown";
+            int status = q.contains("task=spleen") ? 400 : 200;
+            byte[] b = (status == 400 ? "unknown task 'spleen'" : "{\"state\":\"" + state + "\",\"summary\":\"it is " + state
+                    + "\"}").getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(status, b.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(b);
+            }
+        });
+        trainer.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        String url = "http://localhost:" + trainer.getAddress().getPort();
+        try {
+            assertThat(run("1.2.3", "lung", url)).isZero();
+            assertThat(run("1.2.3", "liver", url)).isEqualTo(LabelCommand.Status.EXIT_REFUSED);
+            assertThat(run("1.2.3", "vessel", url)).isEqualTo(LabelCommand.Status.EXIT_UNKNOWN);
+            assertThat(run("1.2.3", "spleen", url)).isEqualTo(1);
+        } finally {
+            System.setOut(stdout);
+            trainer.stop(0);
+        }
+        assertThat(asked.get(0)).isEqualTo("series=1.2.3&task=lung");
+        assertThat(out.toString(StandardCharsets.UTF_8).lines().toList())
+                .containsExactly("1.2.3:lung: it is accepted", "1.2.3:liver: it is refused", "1.2.3:vessel: it is unknown");
+    }
+
+    private static int run(String series, String task, String url) {
+        return new CommandLine(new LabelCommand()).execute("status", "--series", series, "--task", task, "--trainer-url", url);
+    }
+}
