@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.radstream.models.Devices;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
 import org.radstream.trainer.QualityGate;
@@ -85,6 +86,10 @@ final class TrainerCommand implements Callable<Integer> {
                     + "data); 0 keeps every series. Default ${DEFAULT-VALUE}.")
     double archiveRetentionDays;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "Where runs train: cpu or gpu[:N] (a CUDA libtorch "
+            + "must be present; checked at the start). Default ${DEFAULT-VALUE}.")
+    String device;
+
     @Option(names = "--archive-max-gb", defaultValue = "0",
             description = "Size cap of the image archive in GB (10^9 bytes): beyond it, series no label names are "
                     + "removed oldest first, before their retention ends (labelled series stay, and an archive they "
@@ -106,6 +111,9 @@ final class TrainerCommand implements Callable<Integer> {
                     .withVesselMethod(vesselMethod)
                     .withArchiveRetention(Duration.ofSeconds(Math.round(archiveRetentionDays * 86_400)))
                     .withArchiveMaxBytes(Math.round(archiveMaxGb * 1e9));
+            // a trainer that would fail every run on a missing GPU is refused at its start
+            Devices.requireAvailable(Devices.parse(device));
+            settings = settings.withRecipe(settings.recipe().withDevice(device));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
