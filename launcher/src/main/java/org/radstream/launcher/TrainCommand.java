@@ -56,6 +56,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Running trainer's HTTP address (without --cohort). Default ${DEFAULT-VALUE}.")
     String trainerUrl;
 
+    @Option(names = "--trainer-token", defaultValue = "${env:RADSTREAM_TRAINER_TOKEN}",
+            description = "The running trainer's HTTP token, when it requires one (its RADSTREAM_TRAINER_TOKEN).")
+    String trainerToken;
+
     @Option(names = "--detach", description = "With a running trainer: return once the run is queued (with --cancel: "
             + "once the cancel is asked), instead of following it (its progress lines) until the quality gate has "
             + "decided (until it is recorded as cancelled).")
@@ -325,7 +329,7 @@ final class TrainCommand implements Callable<Integer> {
 
     private RunFollower follower() {
         return new RunFollower(HttpClient.newHttpClient(), URI.create(trainerUrl), FOLLOW_POLL, FOLLOW_UNREACHABLE,
-                System.out::println);
+                System.out::println, trainerToken);
     }
 
     private int onTrainer(TrainingTask t) throws Exception {

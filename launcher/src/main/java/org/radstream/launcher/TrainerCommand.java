@@ -86,6 +86,11 @@ final class TrainerCommand implements Callable<Integer> {
                     + "data); 0 keeps every series. Default ${DEFAULT-VALUE}.")
     double archiveRetentionDays;
 
+    @Option(names = "--http-token", defaultValue = "${env:RADSTREAM_TRAINER_TOKEN}",
+            description = "A token (at least 16 characters) that POST /labels, /train and /runs/cancel must carry as "
+                    + "'Authorization: Bearer TOKEN'; unset, they are open to whoever reaches the port.")
+    String httpToken;
+
     @Option(names = "--device", defaultValue = "cpu", description = "Where runs train: cpu or gpu[:N] (a CUDA libtorch "
             + "must be present; checked at the start). Default ${DEFAULT-VALUE}.")
     String device;
@@ -110,7 +115,8 @@ final class TrainerCommand implements Callable<Integer> {
                     .withKeepRefused(keepRefused)
                     .withVesselMethod(vesselMethod)
                     .withArchiveRetention(Duration.ofSeconds(Math.round(archiveRetentionDays * 86_400)))
-                    .withArchiveMaxBytes(Math.round(archiveMaxGb * 1e9));
+                    .withArchiveMaxBytes(Math.round(archiveMaxGb * 1e9))
+                    .withHttpToken(httpToken);
             // a trainer that would fail every run on a missing GPU is refused at its start
             Devices.requireAvailable(Devices.parse(device));
             settings = settings.withRecipe(settings.recipe().withDevice(device));

@@ -49,6 +49,7 @@ public final class RunFollower {
     private final Duration poll;
     private final Duration unreachableLimit;
     private final Consumer<String> out;
+    private final String token;
 
     /**
      * @param trainer          the trainer's HTTP base, e.g. {@code http://localhost:8086}
@@ -57,11 +58,33 @@ public final class RunFollower {
      * @param out              where the lines an operator reads go
      */
     public RunFollower(HttpClient http, URI trainer, Duration poll, Duration unreachableLimit, Consumer<String> out) {
+        this(http, trainer, poll, unreachableLimit, out, null);
+    }
+
+    /** @param token the trainer's HTTP token, sent on the requests that change state; null: none */
+    public RunFollower(HttpClient http, URI trainer, Duration poll, Duration unreachableLimit, Consumer<String> out,
+                       String token) {
         this.http = Objects.requireNonNull(http);
         this.trainer = Objects.requireNonNull(trainer);
         this.poll = Objects.requireNonNull(poll);
         this.unreachableLimit = Objects.requireNonNull(unreachableLimit);
         this.out = Objects.requireNonNull(out);
+        this.token = token == null || token.isBlank() ? null : token;
+    }
+
+    /** A POST to {@code path}, with the token when there is one. */
+    private HttpResponse<String> post(String path) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(trainer.resolve(path)).POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 401) {
+            throw new IOException("the trainer at " + trainer + " refused the request without its token"
+                    + (token == null ? " (none was given: --trainer-token or RADSTREAM_TRAINER_TOKEN)" : " (the one given "
+                    + "is not its token)"));
+        }
+        return r;
     }
 
     /**
@@ -71,8 +94,7 @@ public final class RunFollower {
      * @throws IOException              the trainer did not answer, or answered with an error
      */
     public Instant request(String task) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(trainer.resolve("/train?task=" + task))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = post("/train?task=" + task);
         String body = r.body().strip();
         if (r.statusCode() == 400) {
             throw new IllegalArgumentException(body);
@@ -102,8 +124,7 @@ public final class RunFollower {
     public Cancel cancel(String task, String operator, String reason) throws IOException, InterruptedException {
         String query = "task=" + encode(task) + (operator == null ? "" : "&operator=" + encode(operator))
                 + (reason == null ? "" : "&reason=" + encode(reason));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(trainer.resolve("/runs/cancel?" + query))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = post("/runs/cancel?" + query);
         String body = r.body().strip();
         if (r.statusCode() == 400 || r.statusCode() == 409) {
             throw new IllegalArgumentException(body);

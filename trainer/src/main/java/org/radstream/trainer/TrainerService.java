@@ -288,6 +288,10 @@ public final class TrainerService implements AutoCloseable {
             http.start();
         }
         log.info("trainer started: archive {}, model store {}, HTTP port {}", archive.dir(), settings.modelStore(), httpPort());
+        if (http != null && settings.httpToken() == null) {
+            log.info("POST /labels, /train and /runs/cancel take no token: anyone who reaches port {} may submit labels and "
+                    + "start or cancel runs (set RADSTREAM_TRAINER_TOKEN to require one)", httpPort());
+        }
     }
 
     /** A consumer thread ended on an error: logged, and /health reports it until a restart. */
@@ -1122,6 +1126,9 @@ public final class TrainerService implements AutoCloseable {
                         + "/labels?series=UID&task=T for what became of it\n");
                 return;
             }
+            if (!authorised(ex)) {
+                return;
+            }
             Map<String, String> q = query(ex);
             String series = q.get("series");
             String task = q.get("task");
@@ -1182,6 +1189,13 @@ public final class TrainerService implements AutoCloseable {
     }
 
     private void postTrain(HttpExchange ex) throws IOException {
+        if (!"POST".equals(ex.getRequestMethod())) {
+            respond(ex, 405, "POST /train?task=T queues a run\n");
+            return;
+        }
+        if (!authorised(ex)) {
+            return;
+        }
         String task = query(ex).get("task");
         try {
             TrainingTask t = TrainingTask.of(task);
@@ -1204,6 +1218,9 @@ public final class TrainerService implements AutoCloseable {
             respond(ex, 405, "POST only\n");
             return;
         }
+        if (!authorised(ex)) {
+            return;
+        }
         Map<String, String> q = query(ex);
         String operator = q.getOrDefault("operator", "").strip();
         String reason = q.getOrDefault("reason", "").strip();
@@ -1215,6 +1232,26 @@ public final class TrainerService implements AutoCloseable {
         } catch (IllegalStateException e) {
             respond(ex, 409, e.getMessage() + "\n");
         }
+    }
+
+    /**
+     * Whether a request that changes state carries the configured token ({@code Authorization: Bearer
+     * TOKEN}); answers 401 when it does not. Every request passes when no token is configured.
+     */
+    private boolean authorised(HttpExchange ex) throws IOException {
+        String token = settings.httpToken();
+        if (token == null) {
+            return true;
+        }
+        String given = ex.getRequestHeaders().getFirst("Authorization");
+        byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        if (given != null && java.security.MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
+            return true;
+        }
+        ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"radstream-trainer\"");
+        respond(ex, 401, "this trainer takes labels, runs and cancels only with its token (Authorization: Bearer …; "
+                + "RADSTREAM_TRAINER_TOKEN)\n");
+        return false;
     }
 
     private static Map<String, String> query(HttpExchange ex) {

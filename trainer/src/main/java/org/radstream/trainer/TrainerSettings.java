@@ -23,11 +23,13 @@ import java.util.Objects;
  * @param vesselMethod      how vessel runs learn: SUM, SINGLE, or CHAMPION (as the published vessel model was made)
  * @param archive           how long, and up to what archive size, a series no label names is kept (labelled
  *                          series stay: they are training data)
+ * @param httpToken         the bearer token its HTTP requests that change state (POST /labels, /train, /runs/cancel)
+ *                          must carry; null: those are open to whoever reaches the port
  */
 public record TrainerSettings(String bootstrapServers, String groupId, Path workDir, Path modelStore, String deidSecret,
                               int httpPort, int labelsPerTraining, Duration trainingInterval, Duration pendingTimeout,
                               QualityGate gate, TrainingRecipe recipe, TaskTrainer.VesselMethod vesselMethod,
-                              ArchivePolicy archive) {
+                              ArchivePolicy archive, String httpToken) {
 
     public TrainerSettings {
         Objects.requireNonNull(workDir, "workDir");
@@ -54,6 +56,12 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
         Objects.requireNonNull(recipe, "recipe");
         Objects.requireNonNull(vesselMethod, "vesselMethod");
         Objects.requireNonNull(archive, "archive");
+        if (httpToken != null && httpToken.isBlank()) {
+            httpToken = null;
+        }
+        if (httpToken != null && httpToken.length() < 16) {
+            throw new IllegalArgumentException("the HTTP token must have at least 16 characters (RADSTREAM_TRAINER_TOKEN)");
+        }
     }
 
     /**
@@ -64,13 +72,13 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
     public static TrainerSettings defaults(String bootstrapServers, Path workDir, Path modelStore, String deidSecret) {
         return new TrainerSettings(bootstrapServers, "radstream-trainer", workDir, modelStore, deidSecret, 8086, 20,
                 Duration.ofHours(24), Duration.ofHours(1), new QualityGate(0.005), TrainingRecipe.defaults(),
-                TaskTrainer.VesselMethod.CHAMPION, ArchivePolicy.defaults());
+                TaskTrainer.VesselMethod.CHAMPION, ArchivePolicy.defaults(), null);
     }
 
     /** Keeps archived series no label names for {@code v} (zero: every series, forever). */
     public TrainerSettings withArchiveRetention(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxAge(v));
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxAge(v), httpToken);
     }
 
     /**
@@ -79,7 +87,7 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
      */
     public TrainerSettings withArchiveMaxBytes(long bytes) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxBytes(bytes));
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxBytes(bytes), httpToken);
     }
 
     public Path archiveDir() {
@@ -88,47 +96,63 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
 
     public TrainerSettings withHttpPort(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, v, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken);
     }
 
     public TrainerSettings withLabelsPerTraining(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, v,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken);
     }
 
     public TrainerSettings withTrainingInterval(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                v, pendingTimeout, gate, recipe, vesselMethod, archive);
+                v, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken);
     }
 
     public TrainerSettings withPendingTimeout(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, v, gate, recipe, vesselMethod, archive);
+                trainingInterval, v, gate, recipe, vesselMethod, archive, httpToken);
     }
 
     public TrainerSettings withGateMargin(double v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()), recipe, vesselMethod, archive);
+                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()), recipe, vesselMethod, archive, httpToken);
     }
 
     /** Keeps the newest {@code n} refused challengers per task aside in the model store (0: none). */
     public TrainerSettings withKeepRefused(int n) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe, vesselMethod, archive);
+                trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe, vesselMethod, archive, httpToken);
     }
 
     public TrainerSettings withGroupId(String v) {
         return new TrainerSettings(bootstrapServers, v, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken);
     }
 
     public TrainerSettings withVesselMethod(TaskTrainer.VesselMethod v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, v, archive);
+                trainingInterval, pendingTimeout, gate, recipe, v, archive, httpToken);
     }
 
     public TrainerSettings withRecipe(TrainingRecipe v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, v, vesselMethod, archive);
+                trainingInterval, pendingTimeout, gate, v, vesselMethod, archive, httpToken);
+    }
+
+    /** Requires {@code token} (at least 16 characters) on HTTP requests that change state; null or blank: none. */
+    public TrainerSettings withHttpToken(String token) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, token);
+    }
+
+    /** The settings without their secrets (the de-identification secret and the HTTP token), for logs. */
+    @Override
+    public String toString() {
+        return "TrainerSettings[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", workDir=" + workDir
+                + ", modelStore=" + modelStore + ", deidSecret=(hidden), httpPort=" + httpPort + ", labelsPerTraining="
+                + labelsPerTraining + ", trainingInterval=" + trainingInterval + ", pendingTimeout=" + pendingTimeout
+                + ", gate=" + gate + ", recipe=" + recipe + ", vesselMethod=" + vesselMethod + ", archive=" + archive
+                + ", httpToken=" + (httpToken == null ? "none" : "(hidden)") + "]";
     }
 }

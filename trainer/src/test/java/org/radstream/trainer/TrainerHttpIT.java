@@ -1,0 +1,78 @@
+package org.radstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A trainer with an HTTP token on the embedded broker: requests that change state (labels, runs,
+ * cancels) need it, reading (runs, metrics, health, a label's status) does not, and a run is queued
+ * only by a POST.
+ */
+class TrainerHttpIT {
+    private static final String TOKEN = "a-token-for-the-http-it";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void requestsThatChangeStateNeedTheTokenAndReadingDoesNot() throws Exception {
+        TestBroker broker = TestBroker.get();
+        TrainerSettings settings = TrainerSettings.defaults(broker.bootstrap, dir.resolve("work"), dir.resolve("store"),
+                "integration-test-secret-0123456789").withHttpPort(0).withGroupId("trainer-http-it")
+                .withTrainingInterval(Duration.ZERO).withLabelsPerTraining(0).withHttpToken(TOKEN);
+        assertThat(settings.toString()).doesNotContain(TOKEN).doesNotContain("integration-test-secret");
+        try (TrainerService service = TrainerService.start(settings, broker.topics)) {
+            URI base = URI.create("http://localhost:" + service.httpPort());
+            HttpClient http = HttpClient.newHttpClient();
+
+            for (String path : List.of("/train?task=lung", "/runs/cancel?task=lung", "/labels?series=1.1&task=lung")) {
+                HttpResponse<String> none = post(http, base.resolve(path), null);
+                assertThat(none.statusCode()).as(path).isEqualTo(401);
+                assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"radstream-trainer\"");
+                assertThat(post(http, base.resolve(path), "not-the-token-at-all").statusCode()).as(path).isEqualTo(401);
+            }
+            assertThat(service.runs()).isEmpty();
+            // a GET does not queue a run
+            assertThat(get(http, base.resolve("/train?task=lung")).statusCode()).isEqualTo(405);
+            for (String path : List.of("/runs", "/metrics", "/health", "/labels?series=1.1&task=lung")) {
+                assertThat(get(http, base.resolve(path)).statusCode()).as(path).isEqualTo(200);
+            }
+
+            // a client with the token asks for a run (it fails: no liver labels) and follows it; one without is told why
+            List<String> lines = new ArrayList<>();
+            RunFollower withToken = new RunFollower(http, base, Duration.ofMillis(20), Duration.ofSeconds(5), lines::add, TOKEN);
+            assertThat(withToken.follow("liver", withToken.request("liver")).end()).isEqualTo(RunFollower.End.FAILED);
+            RunFollower without = new RunFollower(http, base, Duration.ofMillis(20), Duration.ofSeconds(5), lines::add);
+            assertThatThrownBy(() -> without.request("liver")).isInstanceOf(IOException.class)
+                    .hasMessage("the trainer at " + base + " refused the request without its token (none was given: "
+                            + "--trainer-token or RADSTREAM_TRAINER_TOKEN)");
+            assertThat(service.runs()).hasSize(1);
+        }
+        assertThatThrownBy(() -> settings.withHttpToken("short")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 16 characters");
+    }
+
+    private static HttpResponse<String> post(HttpClient http, URI uri, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> get(HttpClient http, URI uri) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
