@@ -147,9 +147,13 @@ final class EpochCheckpoint {
         return h;
     }
 
-    /** A generator where it stood, as Java serialisation writes it (java.util.Random is serialisable). */
+    /**
+     * A generator where it stood, as Java serialisation writes it (java.util.Random is serialisable);
+     * nothing but a Random is deserialised from the file.
+     */
     static Random random(DataInputStream in) throws IOException {
         try (ObjectInputStream o = new ObjectInputStream(new ByteArrayInputStream(bytes(in)))) {
+            o.setObjectInputFilter(java.io.ObjectInputFilter.Config.createFilter("java.util.Random;!*"));
             return (Random) o.readObject();
         } catch (ClassNotFoundException e) {
             throw new IOException("not a generator: " + e.getMessage(), e);
