@@ -75,7 +75,8 @@ import org.slf4j.LoggerFactory;
  * size cap ({@link ArchiveRetention}); a tombstone
  * on the label topic withdraws a label. HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
  * with a .rle mask file as body (the label goes onto the labels topic), {@code GET
- * /labels?series=UID&task=T} (what became of it: {@link LabelStatus}), {@code POST /train?task=T},
+ * /labels?series=UID&task=T} (what became of it: {@link LabelStatus}), {@code DELETE
+ * /labels?series=UID&task=T} (a withdrawal), {@code POST /train?task=T},
  * {@code GET /runs[?task=T][&since=INSTANT][&limit=N]} ({@link RunQuery}; every training run so far as
  * JSON, those of earlier processes too ({@link RunLog}):
  * the gate's decision and scores, the version published or where the refused challenger was kept,
@@ -1115,15 +1116,44 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code DELETE /labels?series=UID&task=T}: withdraws the label (a tombstone on the label topic,
+     * as {@code label withdraw} sends); no later run trains on it.
+     */
+    private void deleteLabel(HttpExchange ex) throws Exception {
+        if (!authorised(ex)) {
+            return;
+        }
+        Map<String, String> q = query(ex);
+        if (q.get("series") == null || q.get("task") == null) {
+            respond(ex, 400, "series and task are required query parameters\n");
+            return;
+        }
+        String task;
+        try {
+            task = TrainingTask.of(q.get("task")).id();
+        } catch (IllegalArgumentException e) {
+            respond(ex, 400, e.getMessage() + "\n");
+            return;
+        }
+        String key = Topics.seriesTaskKey(q.get("series"), task);
+        producer.send(new ProducerRecord<>(topics.labels().name(), key, null)).get(30, TimeUnit.SECONDS);
+        respond(ex, 202, "label " + key + " withdrawn on " + topics.labels().name() + "\n");
+    }
+
     private void postLabel(HttpExchange ex) throws IOException {
         try {
             if ("GET".equals(ex.getRequestMethod())) {
                 getLabel(ex);
                 return;
             }
+            if ("DELETE".equals(ex.getRequestMethod())) {
+                deleteLabel(ex);
+                return;
+            }
             if (!"POST".equals(ex.getRequestMethod())) {
-                respond(ex, 405, "POST a .rle mask file to /labels?series=UID&task=T[&annotator=NAME], or GET "
-                        + "/labels?series=UID&task=T for what became of it\n");
+                respond(ex, 405, "POST a .rle mask file to /labels?series=UID&task=T[&annotator=NAME], GET "
+                        + "/labels?series=UID&task=T for what became of it, or DELETE it to withdraw it\n");
                 return;
             }
             if (!authorised(ex)) {

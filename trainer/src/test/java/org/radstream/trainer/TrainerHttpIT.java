@@ -37,6 +37,9 @@ class TrainerHttpIT {
             URI base = URI.create("http://localhost:" + service.httpPort());
             HttpClient http = HttpClient.newHttpClient();
 
+            HttpResponse<String> deleteWithout = http.send(HttpRequest.newBuilder(base.resolve("/labels?series=1.1&task=lung"))
+                    .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(deleteWithout.statusCode()).isEqualTo(401);
             for (String path : List.of("/train?task=lung", "/runs/cancel?task=lung", "/labels?series=1.1&task=lung")) {
                 HttpResponse<String> none = post(http, base.resolve(path), null);
                 assertThat(none.statusCode()).as(path).isEqualTo(401);

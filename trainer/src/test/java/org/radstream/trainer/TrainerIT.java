@@ -266,13 +266,14 @@ class TrainerIT {
             assertThat(followed.get(followed.size() - 1)).startsWith(lung.end() == RunFollower.End.PUBLISHED
                     ? "lung published as version 2: " : "lung refused by the quality gate: ");
 
-            // a radiologist withdraws a label (a tombstone): no later run trains on it, and it counts as a change
+            // a radiologist withdraws a label (DELETE: a tombstone on the label topic, as `label withdraw` sends):
+            // no later run trains on it, and it counts as a change
             assertThat(resumed.untrainedLabels("lung")).isZero();
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    broker.bootstrap, ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(),
-                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-                producer.send(new ProducerRecord<>(topics.labels().name(), "2.2:lung", null)).get(30, java.util.concurrent.TimeUnit.SECONDS);
-            }
+            java.net.http.HttpResponse<String> withdrawn = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + resumed.httpPort()
+                            + "/labels?series=2.2&task=lung")).DELETE().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(withdrawn.statusCode()).isEqualTo(202);
+            assertThat(withdrawn.body()).isEqualTo("label 2.2:lung withdrawn on " + topics.labels().name() + "\n");
             waitFor(() -> resumed.acceptedLabels("lung") == 1, Duration.ofSeconds(30));
             assertThat(resumed.untrainedLabels("lung")).isEqualTo(1);
             assertThat(resumed.metricsText()).contains("radstream_trainer_labels_untrained{task=\"lung\"} 1\n");
