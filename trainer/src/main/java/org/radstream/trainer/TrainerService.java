@@ -131,8 +131,8 @@ public final class TrainerService implements AutoCloseable {
     private final Object runLock = new Object();
     /** The run in progress; null between runs. */
     private Active active;
-    /** Runs queued and not started yet, per task. */
-    private final Map<String, Integer> waiting = new HashMap<>();
+    /** Runs queued and not started yet, per task: when each was queued, oldest first. */
+    private final Map<String, java.util.ArrayDeque<Instant>> waiting = new HashMap<>();
     /** Per task: how many of its waiting runs were cancelled, and why (they end as they reach the front). */
     private final Map<String, WaitingCancel> waitingCancels = new HashMap<>();
 
@@ -438,14 +438,35 @@ public final class TrainerService implements AutoCloseable {
 
     /** Trains a task now, on the training thread (after any run in progress). */
     public Future<TaskTrainer.Outcome> trainNow(String task) {
-        TrainingTask t = TrainingTask.of(task);
-        waitingOneMore(t);
+        return trainNow(TrainingTask.of(task), Instant.now());
+    }
+
+    private Future<TaskTrainer.Outcome> trainNow(TrainingTask t, Instant queuedAt) {
+        waitingOneMore(t, queuedAt);
         return training.submit(() -> runTraining(t));
     }
 
-    private void waitingOneMore(TrainingTask t) {
+    private void waitingOneMore(TrainingTask t, Instant queuedAt) {
         synchronized (runLock) {
-            waiting.merge(t.id(), 1, Integer::sum);
+            waiting.computeIfAbsent(t.id(), k -> new java.util.ArrayDeque<>()).add(queuedAt);
+        }
+    }
+
+    /**
+     * Queues a run of {@code task} asked for over HTTP, unless one of it is already waiting (not
+     * started): a second would train on the same labels right after the first.
+     *
+     * @return when the waiting run was queued, and whether it is this request's
+     */
+    private Map.Entry<Instant, Boolean> queueUnlessWaiting(TrainingTask task) {
+        synchronized (runLock) {
+            java.util.ArrayDeque<Instant> queued = waiting.get(task.id());
+            if (queued != null && !queued.isEmpty()) {
+                return Map.entry(queued.peekFirst(), false);
+            }
+            Instant at = Instant.now();
+            trainNow(task, at);
+            return Map.entry(at, true);
         }
     }
 
@@ -464,7 +485,7 @@ public final class TrainerService implements AutoCloseable {
     public String cancel(String task, String why) {
         TrainingTask t = TrainingTask.of(task);
         synchronized (runLock) {
-            int queuedRuns = waiting.getOrDefault(t.id(), 0);
+            int queuedRuns = waiting.containsKey(t.id()) ? waiting.get(t.id()).size() : 0;
             boolean inProgress = active != null && active.task.equals(t.id());
             if (inProgress && active.keepingDecision) {
                 throw new IllegalStateException("the " + t.id() + " run started at " + active.startedAt
@@ -807,7 +828,7 @@ public final class TrainerService implements AutoCloseable {
                         ledger.lastResult(t.id()), started, now);
                 if (due.isPresent() && queued.putIfAbsent(t.id(), Boolean.TRUE) == null) {
                     log.info("training {} triggered: {} labels new, corrected or withdrawn ({})", t.id(), fresh, due.get());
-                    waitingOneMore(t);
+                    waitingOneMore(t, Instant.now());
                     training.submit(() -> {
                         try {
                             return runTraining(t);
@@ -918,7 +939,13 @@ public final class TrainerService implements AutoCloseable {
      */
     private String startOrCancel(TrainingTask task, Instant started) {
         synchronized (runLock) {
-            waiting.computeIfPresent(task.id(), (k, n) -> n > 1 ? n - 1 : null);
+            java.util.ArrayDeque<Instant> queued = waiting.get(task.id());
+            if (queued != null) {
+                queued.pollFirst();
+                if (queued.isEmpty()) {
+                    waiting.remove(task.id());
+                }
+            }
             WaitingCancel c = waitingCancels.get(task.id());
             if (c != null) {
                 if (c.runs() > 1) {
@@ -1229,10 +1256,10 @@ public final class TrainerService implements AutoCloseable {
         String task = query(ex).get("task");
         try {
             TrainingTask t = TrainingTask.of(task);
-            Instant queuedAt = Instant.now();
-            trainNow(t.id());
+            Map.Entry<Instant, Boolean> queued = queueUnlessWaiting(t);
             // the time lets a client find this run in GET /runs: the first of the task started since
-            respond(ex, 202, "training of " + t.id() + " queued at " + queuedAt + "\n");
+            respond(ex, 202, "training of " + t.id() + (queued.getValue() ? "" : " already") + " queued at "
+                    + queued.getKey() + "\n");
         } catch (IllegalArgumentException e) {
             respond(ex, 400, e.getMessage() + "\n");
         }

@@ -248,7 +248,11 @@ class TrainerIT {
             RunFollower liverFollower = new RunFollower(java.net.http.HttpClient.newHttpClient(),
                     java.net.URI.create("http://localhost:" + resumed.httpPort()), Duration.ofMillis(20), Duration.ofSeconds(5),
                     waited::add);
-            assertThat(liverFollower.follow("liver", liverFollower.request("liver")).end()).isEqualTo(RunFollower.End.FAILED);
+            java.time.Instant liverQueued = liverFollower.request("liver");
+            // asked again while it waits: the same run, not a second one on the same labels
+            assertThat(liverFollower.request("liver")).isEqualTo(liverQueued);
+            assertThat(waited).contains("training of liver already queued at " + liverQueued);
+            assertThat(liverFollower.follow("liver", liverQueued).end()).isEqualTo(RunFollower.End.FAILED);
             assertThat(waited).filteredOn(l -> l.startsWith("waiting: ")).singleElement().asString()
                     .startsWith("waiting: the trainer is training lung first (started ");
             waitFor(() -> resumed.runs().size() == 2, Duration.ofSeconds(180));
