@@ -57,11 +57,44 @@ final class LabelCommand {
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
         @Option(names = "--mask", required = true) Path mask;
         @Option(names = "--annotator", defaultValue = "${env:USER:-radiologist}") String annotator;
+        @Option(names = "--trainer-url", description = "Submit through this running trainer's POST /labels instead of "
+                + "Kafka: a bad file (a size that is not its series', an unknown task) is refused at once, with the reason "
+                + "(exit 4), and no Kafka or registry access is needed.") String trainerUrl;
+        @Option(names = "--trainer-token", defaultValue = "${env:RADSTREAM_TRAINER_TOKEN}",
+                description = "With --trainer-url: the trainer's HTTP token, when it requires one.") String trainerToken;
 
         @Override
         public Integer call() throws Exception {
+            if (trainerUrl != null) {
+                return overHttp();
+            }
             send(cluster, java.util.List.of(LabelMaker.fromFile(series, task, mask, annotator)));
             return 0;
+        }
+
+        /** POST /labels with the .rle file as it is; 0 submitted, 4 refused with the trainer's reason, 1 no answer. */
+        private int overHttp() throws Exception {
+            java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(trainerUrl)
+                    .resolve("/labels?series=" + Status.enc(series) + "&task=" + Status.enc(task) + "&annotator="
+                            + Status.enc(annotator)))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofFile(mask));
+            if (trainerToken != null && !trainerToken.isBlank()) {
+                b.header("Authorization", "Bearer " + trainerToken);
+            }
+            java.net.http.HttpResponse<String> r;
+            try {
+                r = java.net.http.HttpClient.newHttpClient().send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (java.io.IOException e) {
+                System.err.println("no trainer answers at " + trainerUrl + " (" + e + ")");
+                return 1;
+            }
+            String body = r.body().strip();
+            if (r.statusCode() / 100 == 2) {
+                System.out.println(body + " (see: label status --series " + series + " --task " + task + ")");
+                return 0;
+            }
+            System.err.println("the trainer refused the label (" + r.statusCode() + "): " + body);
+            return r.statusCode() == 400 || r.statusCode() == 413 ? Status.EXIT_REFUSED : 1;
         }
     }
 
@@ -127,7 +160,7 @@ final class LabelCommand {
             };
         }
 
-        private static String enc(String s) {
+        static String enc(String s) {
             return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
         }
     }
