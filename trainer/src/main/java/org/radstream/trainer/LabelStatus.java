@@ -10,8 +10,8 @@ import java.util.Optional;
  * /labels?series=UID&task=T}, {@code label status}): the label in use (accepted, and whether a
  * finished run has trained on it), a newer one waiting for the series' images, and the newest one
  * refused with its reason. A correction that was refused leaves the accepted label before it in
- * use, and the answer says both. Refusals before the trainer's last start are on the dead-letter
- * topic only.
+ * use, and the answer says both. Refusals by the trainer's earlier processes are read back from the
+ * dead-letter topic at its start.
  */
 final class LabelStatus {
     private LabelStatus() {}
@@ -38,8 +38,8 @@ final class LabelStatus {
         out.put("state", state);
         StringBuilder summary = new StringBuilder();
         if (newest < 0) {
-            summary.append("no label of series ").append(series).append(" for ").append(task)
-                    .append(" is held by the trainer (one refused before its last start is on radstream.labels.rejected)");
+            summary.append("the trainer holds no label of series ").append(series).append(" for ").append(task)
+                    .append(", and refused none");
         }
         refused.filter(r -> r.offset() == newest).ifPresent(r -> summary.append("the newest label was refused at ")
                 .append(r.at()).append(": ").append(r.reason()));

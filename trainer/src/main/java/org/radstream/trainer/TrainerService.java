@@ -706,7 +706,51 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the label dead-letter topic to its end, so that {@code GET /labels} tells of labels this
+     * trainer's earlier processes refused too (the newest refusal of each key). Bounded by {@link
+     * #MODELS_READ}; a topic not read in time leaves the earlier refusals unknown, and is logged.
+     */
+    private void readEarlierRefusals() {
+        Topic<String, DeadLetter> t = topics.labelsRejected();
+        try (KafkaConsumer<String, byte[]> consumer = consumer(null)) {
+            List<TopicPartition> parts = consumer.partitionsFor(t.name()).stream()
+                    .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+            long deadline = System.nanoTime() + MODELS_READ.toNanos();
+            int read = 0;
+            while (running.get() && !parts.stream().allMatch(p -> consumer.position(p) >= end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    log.warn("{} not read to its end within {}: labels refused before this start are not all known to "
+                            + "GET /labels", t.name(), MODELS_READ);
+                    return;
+                }
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+                    try {
+                        DeadLetter d = t.valueSerde().deserializer().deserialize(r.topic(), r.value());
+                        if (d != null && r.key() != null && COMPONENT.equals(String.valueOf(d.getComponent()))) {
+                            synchronized (refusals) {
+                                refusals.put(r.key(), new LabelStatus.Refusal(d.getOffset(), String.valueOf(d.getReason()),
+                                        d.getFailedAt()));
+                            }
+                            read++;
+                        }
+                    } catch (RuntimeException e) {
+                        log.warn("dead letter {}-{}@{} unreadable: {}", r.topic(), r.partition(), r.offset(), e.toString());
+                    }
+                }
+            }
+            log.info("{} read: {} labels refused before this start", t.name(), read);
+        } catch (RuntimeException e) {
+            log.warn("{} not read ({}): labels refused before this start are not known to GET /labels", t.name(),
+                    e.toString());
+        }
+    }
+
     private void labelLoop() {
+        readEarlierRefusals();
         Topic<String, CorrectedLabel> labels = topics.labels();
         AvroSerde<CorrectedLabel> serde = (AvroSerde<CorrectedLabel>) labels.valueSerde();
         try (KafkaConsumer<String, byte[]> consumer = consumer(null)) {

@@ -142,7 +142,7 @@ class TrainerIT {
             assertThat(badLabel.get("state").asText()).isEqualTo("refused");
             assertThat(badLabel.get("refused").get("reason").asText()).isEqualTo("mask size 32×32×7 does not match series 2.1 (32×32×6)");
             assertThat(labelStatus(trainerUri, "7.7", "liver").get("summary").asText())
-                    .startsWith("no label of series 7.7 for liver is held by the trainer");
+                    .isEqualTo("the trainer holds no label of series 7.7 for liver, and refused none");
             assertThat(service.outcomes()).singleElement().satisfies(o -> assertThat(o.decision().publish()).isTrue());
             java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + service.httpPort() + "/metrics")).build(),
@@ -203,6 +203,12 @@ class TrainerIT {
             assertThat(restarted.runs()).isEmpty();
             assertThat(restarted.metricsText()).contains("radstream_trainer_labels_refused_total 0\n",
                     "radstream_trainer_labels_untrained{task=\"lung\"} 0\n");
+            // a label the process before refused is still said to be refused, and why
+            com.fasterxml.jackson.databind.JsonNode refusedBefore = labelStatus(
+                    java.net.URI.create("http://localhost:" + restarted.httpPort()), "2.1", "infection");
+            assertThat(refusedBefore.get("state").asText()).isEqualTo("refused");
+            assertThat(refusedBefore.get("refused").get("reason").asText())
+                    .isEqualTo("mask size 32×32×7 does not match series 2.1 (32×32×6)");
             // the runs of the process before are still listed
             com.fasterxml.jackson.databind.JsonNode earlier = runs(restarted);
             assertThat(earlier).hasSize(2);
