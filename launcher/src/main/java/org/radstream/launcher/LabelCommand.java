@@ -74,27 +74,13 @@ final class LabelCommand {
 
         /** POST /labels with the .rle file as it is; 0 submitted, 4 refused with the trainer's reason, 1 no answer. */
         private int overHttp() throws Exception {
-            java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(trainerUrl)
-                    .resolve("/labels?series=" + Status.enc(series) + "&task=" + Status.enc(task) + "&annotator="
-                            + Status.enc(annotator)))
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofFile(mask));
-            if (trainerToken != null && !trainerToken.isBlank()) {
-                b.header("Authorization", "Bearer " + trainerToken);
+            int code = Status.overHttp(trainerUrl, trainerToken, "POST", "/labels?series=" + Status.enc(series) + "&task="
+                    + Status.enc(task) + "&annotator=" + Status.enc(annotator),
+                    java.net.http.HttpRequest.BodyPublishers.ofFile(mask), "label");
+            if (code == 0) {
+                System.out.println("(see: label status --series " + series + " --task " + task + ")");
             }
-            java.net.http.HttpResponse<String> r;
-            try {
-                r = java.net.http.HttpClient.newHttpClient().send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            } catch (java.io.IOException e) {
-                System.err.println("no trainer answers at " + trainerUrl + " (" + e + ")");
-                return 1;
-            }
-            String body = r.body().strip();
-            if (r.statusCode() / 100 == 2) {
-                System.out.println(body + " (see: label status --series " + series + " --task " + task + ")");
-                return 0;
-            }
-            System.err.println("the trainer refused the label (" + r.statusCode() + "): " + body);
-            return r.statusCode() == 400 || r.statusCode() == 413 ? Status.EXIT_REFUSED : 1;
+            return code;
         }
     }
 
@@ -105,9 +91,17 @@ final class LabelCommand {
         @Mixin ClusterOptions cluster;
         @Option(names = "--series", required = true) String series;
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
+        @Option(names = "--trainer-url", description = "Withdraw through this running trainer's DELETE /labels instead "
+                + "of Kafka (no Kafka or registry access needed).") String trainerUrl;
+        @Option(names = "--trainer-token", defaultValue = "${env:RADSTREAM_TRAINER_TOKEN}",
+                description = "With --trainer-url: the trainer's HTTP token, when it requires one.") String trainerToken;
 
         @Override
         public Integer call() throws Exception {
+            if (trainerUrl != null) {
+                return Status.overHttp(trainerUrl, trainerToken, "DELETE", "/labels?series=" + Status.enc(series)
+                        + "&task=" + Status.enc(task), java.net.http.HttpRequest.BodyPublishers.noBody(), "withdrawal");
+            }
             Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
             String key = Topics.seriesTaskKey(series, task);
             Map<String, Object> p = new HashMap<>();
@@ -162,6 +156,33 @@ final class LabelCommand {
 
         static String enc(String s) {
             return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        /**
+         * A request that changes a label through the trainer, with its token: prints the trainer's answer;
+         * 0 done, {@link #EXIT_REFUSED} refused with the trainer's reason, 1 no answer or another error.
+         */
+        static int overHttp(String trainerUrl, String token, String method, String pathAndQuery,
+                            java.net.http.HttpRequest.BodyPublisher body, String what) throws InterruptedException {
+            java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(trainerUrl)
+                    .resolve(pathAndQuery)).method(method, body);
+            if (token != null && !token.isBlank()) {
+                b.header("Authorization", "Bearer " + token);
+            }
+            java.net.http.HttpResponse<String> r;
+            try {
+                r = java.net.http.HttpClient.newHttpClient().send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (java.io.IOException e) {
+                System.err.println("no trainer answers at " + trainerUrl + " (" + e + ")");
+                return 1;
+            }
+            String answer = r.body().strip();
+            if (r.statusCode() / 100 == 2) {
+                System.out.println(answer);
+                return 0;
+            }
+            System.err.println("the trainer refused the " + what + " (" + r.statusCode() + "): " + answer);
+            return r.statusCode() == 400 || r.statusCode() == 413 ? EXIT_REFUSED : 1;
         }
     }
 

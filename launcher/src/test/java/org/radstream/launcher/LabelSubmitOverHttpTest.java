@@ -18,8 +18,8 @@ import picocli.CommandLine;
 
 /**
  * {@code radstream label submit --trainer-url} posts the mask file as it is, with the token, and
- * reports the trainer's refusal at once; against a stand-in for POST /labels (TrainerIT posts to a
- * real trainer).
+ * reports the trainer's refusal at once; {@code label withdraw --trainer-url} sends a DELETE; against
+ * a stand-in for the trainer's /labels (TrainerIT posts to and deletes from a real trainer).
  */
 class LabelSubmitOverHttpTest {
     @TempDir
@@ -37,7 +37,9 @@ class LabelSubmitOverHttpTest {
                     + ex.getRequestHeaders().getFirst("Authorization"));
             bodies.add(ex.getRequestBody().readAllBytes());
             boolean lung = ex.getRequestURI().getRawQuery().contains("task=lung");
-            byte[] b = (lung ? "label 1.2.3:lung submitted to radstream.labels.corrected"
+            boolean delete = ex.getRequestMethod().equals("DELETE");
+            byte[] b = (delete ? "label 1.2.3:lung withdrawn on radstream.labels.corrected"
+                    : lung ? "label 1.2.3:lung submitted to radstream.labels.corrected"
                     : "mask size 4×4×2 does not match series 1.2.3 (4×4×3)").getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(lung ? 202 : 400, b.length);
             try (OutputStream o = ex.getResponseBody()) {
@@ -55,15 +57,19 @@ class LabelSubmitOverHttpTest {
         try {
             assertThat(submit(mask, "lung", url)).isZero();
             assertThat(submit(mask, "liver", url)).isEqualTo(LabelCommand.Status.EXIT_REFUSED);
+            assertThat(new CommandLine(new LabelCommand()).execute("withdraw", "--series", "1.2.3", "--task", "lung",
+                    "--trainer-url", url, "--trainer-token", "a-token-for-this-test")).isZero();
         } finally {
             System.setOut(stdout);
             System.setErr(stderr);
             trainer.stop(0);
         }
         assertThat(asked.get(0)).isEqualTo("POST series=1.2.3&task=lung&annotator=dr+a Bearer a-token-for-this-test");
-        assertThat(bodies).allSatisfy(b -> assertThat(b).isEqualTo(file));
-        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("label 1.2.3:lung submitted to radstream.labels.corrected "
-                + "(see: label status --series 1.2.3 --task lung)" + System.lineSeparator());
+        assertThat(bodies.subList(0, 2)).allSatisfy(b -> assertThat(b).isEqualTo(file));
+        assertThat(asked.get(2)).isEqualTo("DELETE series=1.2.3&task=lung Bearer a-token-for-this-test");
+        assertThat(out.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
+                "label 1.2.3:lung submitted to radstream.labels.corrected", "(see: label status --series 1.2.3 --task lung)",
+                "label 1.2.3:lung withdrawn on radstream.labels.corrected");
         assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("the trainer refused the label (400): mask size 4×4×2 "
                 + "does not match series 1.2.3 (4×4×3)" + System.lineSeparator());
     }
