@@ -49,6 +49,15 @@ final class LabelCommand {
         }
     }
 
+    /** Submit and withdraw through a running trainer's HTTP API instead of Kafka. */
+    static final class ThroughTrainer {
+        @Option(names = "--trainer-url", description = "Go through this running trainer's /labels instead of Kafka: a bad "
+                + "request (a mask whose size is not its series', an unknown task) is refused at once, with the reason "
+                + "(exit 4), and no Kafka or registry access is needed.") String url;
+        @Option(names = "--trainer-token", defaultValue = "${env:RADSTREAM_TRAINER_TOKEN}",
+                description = "With --trainer-url: the trainer's HTTP token, when it requires one.") String token;
+    }
+
     @Command(name = "submit", mixinStandardHelpOptions = true,
             description = "Submit a radiologist's mask (.rle truth format: 3 big-endian int32 width, height, depth, then the RLE).")
     static final class Submit implements Callable<Integer> {
@@ -57,15 +66,11 @@ final class LabelCommand {
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
         @Option(names = "--mask", required = true) Path mask;
         @Option(names = "--annotator", defaultValue = "${env:USER:-radiologist}") String annotator;
-        @Option(names = "--trainer-url", description = "Submit through this running trainer's POST /labels instead of "
-                + "Kafka: a bad file (a size that is not its series', an unknown task) is refused at once, with the reason "
-                + "(exit 4), and no Kafka or registry access is needed.") String trainerUrl;
-        @Option(names = "--trainer-token", defaultValue = "${env:RADSTREAM_TRAINER_TOKEN}",
-                description = "With --trainer-url: the trainer's HTTP token, when it requires one.") String trainerToken;
+        @Mixin ThroughTrainer trainer;
 
         @Override
         public Integer call() throws Exception {
-            if (trainerUrl != null) {
+            if (trainer.url != null) {
                 return overHttp();
             }
             send(cluster, java.util.List.of(LabelMaker.fromFile(series, task, mask, annotator)));
@@ -74,7 +79,7 @@ final class LabelCommand {
 
         /** POST /labels with the .rle file as it is; 0 submitted, 4 refused with the trainer's reason, 1 no answer. */
         private int overHttp() throws Exception {
-            int code = Status.overHttp(trainerUrl, trainerToken, "POST", "/labels?series=" + Status.enc(series) + "&task="
+            int code = Status.overHttp(trainer.url, trainer.token, "POST", "/labels?series=" + Status.enc(series) + "&task="
                     + Status.enc(task) + "&annotator=" + Status.enc(annotator),
                     java.net.http.HttpRequest.BodyPublishers.ofFile(mask), "label");
             if (code == 0) {
@@ -91,15 +96,12 @@ final class LabelCommand {
         @Mixin ClusterOptions cluster;
         @Option(names = "--series", required = true) String series;
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
-        @Option(names = "--trainer-url", description = "Withdraw through this running trainer's DELETE /labels instead "
-                + "of Kafka (no Kafka or registry access needed).") String trainerUrl;
-        @Option(names = "--trainer-token", defaultValue = "${env:RADSTREAM_TRAINER_TOKEN}",
-                description = "With --trainer-url: the trainer's HTTP token, when it requires one.") String trainerToken;
+        @Mixin ThroughTrainer trainer;
 
         @Override
         public Integer call() throws Exception {
-            if (trainerUrl != null) {
-                return Status.overHttp(trainerUrl, trainerToken, "DELETE", "/labels?series=" + Status.enc(series)
+            if (trainer.url != null) {
+                return Status.overHttp(trainer.url, trainer.token, "DELETE", "/labels?series=" + Status.enc(series)
                         + "&task=" + Status.enc(task), java.net.http.HttpRequest.BodyPublishers.noBody(), "withdrawal");
             }
             Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));

@@ -1162,10 +1162,19 @@ public final class TrainerService implements AutoCloseable {
                 trained, lastRun);
     }
 
-    private void getLabel(HttpExchange ex) throws IOException {
+    /** The request's query when it names a series and a task; otherwise null, answered 400. */
+    private static Map<String, String> seriesAndTask(HttpExchange ex) throws IOException {
         Map<String, String> q = query(ex);
         if (q.get("series") == null || q.get("task") == null) {
             respond(ex, 400, "series and task are required query parameters\n");
+            return null;
+        }
+        return q;
+    }
+
+    private void getLabel(HttpExchange ex) throws IOException {
+        Map<String, String> q = seriesAndTask(ex);
+        if (q == null) {
             return;
         }
         Map<String, Object> status;
@@ -1195,9 +1204,8 @@ public final class TrainerService implements AutoCloseable {
         if (!authorised(ex)) {
             return;
         }
-        Map<String, String> q = query(ex);
-        if (q.get("series") == null || q.get("task") == null) {
-            respond(ex, 400, "series and task are required query parameters\n");
+        Map<String, String> q = seriesAndTask(ex);
+        if (q == null) {
             return;
         }
         String task;
@@ -1222,21 +1230,16 @@ public final class TrainerService implements AutoCloseable {
                 deleteLabel(ex);
                 return;
             }
-            if (!"POST".equals(ex.getRequestMethod())) {
-                respond(ex, 405, "POST a .rle mask file to /labels?series=UID&task=T[&annotator=NAME], GET "
-                        + "/labels?series=UID&task=T for what became of it, or DELETE it to withdraw it\n");
+            if (!authorisedPost(ex, "POST a .rle mask file to /labels?series=UID&task=T[&annotator=NAME], GET "
+                    + "/labels?series=UID&task=T for what became of it, or DELETE it to withdraw it")) {
                 return;
             }
-            if (!authorised(ex)) {
+            Map<String, String> q = seriesAndTask(ex);
+            if (q == null) {
                 return;
             }
-            Map<String, String> q = query(ex);
             String series = q.get("series");
             String task = q.get("task");
-            if (series == null || task == null) {
-                respond(ex, 400, "series and task are required query parameters\n");
-                return;
-            }
             byte[] body = ex.getRequestBody().readNBytes(MAX_LABEL_BYTES + 1);
             if (body.length > MAX_LABEL_BYTES) {
                 respond(ex, 413, "the label file is over " + MAX_LABEL_BYTES + " bytes, more than a label record may carry\n");
@@ -1290,11 +1293,7 @@ public final class TrainerService implements AutoCloseable {
     }
 
     private void postTrain(HttpExchange ex) throws IOException {
-        if (!"POST".equals(ex.getRequestMethod())) {
-            respond(ex, 405, "POST /train?task=T queues a run\n");
-            return;
-        }
-        if (!authorised(ex)) {
+        if (!authorisedPost(ex, "POST /train?task=T queues a run")) {
             return;
         }
         String task = query(ex).get("task");
@@ -1315,11 +1314,7 @@ public final class TrainerService implements AutoCloseable {
      * nothing to cancel or the run is past its gate, 400 for an unknown task.
      */
     private void postCancel(HttpExchange ex) throws IOException {
-        if (!"POST".equals(ex.getRequestMethod())) {
-            respond(ex, 405, "POST only\n");
-            return;
-        }
-        if (!authorised(ex)) {
+        if (!authorisedPost(ex, "POST /runs/cancel?task=T[&operator=NAME][&reason=TEXT] cancels the task's runs")) {
             return;
         }
         Map<String, String> q = query(ex);
@@ -1333,6 +1328,15 @@ public final class TrainerService implements AutoCloseable {
         } catch (IllegalStateException e) {
             respond(ex, 409, e.getMessage() + "\n");
         }
+    }
+
+    /** Whether the request is a POST (else 405 with {@code usage}) carrying the token ({@link #authorised}). */
+    private boolean authorisedPost(HttpExchange ex, String usage) throws IOException {
+        if (!"POST".equals(ex.getRequestMethod())) {
+            respond(ex, 405, usage + "\n");
+            return false;
+        }
+        return authorised(ex);
     }
 
     /**
