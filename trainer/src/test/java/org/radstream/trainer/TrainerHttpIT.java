@@ -53,6 +53,26 @@ class TrainerHttpIT {
                 assertThat(get(http, base.resolve(path)).statusCode()).as(path).isEqualTo(200);
             }
 
+            // malformed requests, even with the token, are refused with the reason and send nothing to the label topic
+            int labelRecords = broker.values(broker.topics.labels()).size();
+            for (String path : List.of("/labels?series=1.1&task=spleen", "/labels?task=lung")) {
+                HttpResponse<String> bad = http.send(HttpRequest.newBuilder(base.resolve(path)).DELETE()
+                        .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(bad.statusCode()).as(path).isEqualTo(400);
+            }
+            assertThat(get(http, base.resolve("/labels?series=1.1&task=spleen")).body()).contains("unknown task 'spleen'");
+            assertThat(get(http, base.resolve("/labels?series=1.1&task=infection-classifier")).body())
+                    .isEqualTo("infection-classifier takes no labels of its own (it learns from the infection labels)\n");
+            assertThat(get(http, base.resolve("/labels?series=1.1")).statusCode()).isEqualTo(400);
+            assertThat(get(http, base.resolve("/runs?since=yesterday")).body())
+                    .isEqualTo("since must be an instant such as 2026-12-06T08:00:00Z, got 'yesterday'\n");
+            HttpResponse<String> cancelSpleen = post(http, base.resolve("/runs/cancel?task=spleen"), TOKEN);
+            assertThat(cancelSpleen.statusCode()).isEqualTo(400);
+            assertThat(cancelSpleen.body()).contains("unknown task 'spleen'");
+            assertThat(post(http, base.resolve("/runs/cancel?task=lung"), TOKEN).body())
+                    .isEqualTo("no lung run is in progress or waiting\n");
+            assertThat(broker.values(broker.topics.labels())).hasSize(labelRecords);
+
             // a client with the token asks for a run (it fails: no liver labels) and follows it; one without is told why
             List<String> lines = new ArrayList<>();
             RunFollower withToken = new RunFollower(http, base, Duration.ofMillis(20), Duration.ofSeconds(5), lines::add, TOKEN);
