@@ -37,6 +37,7 @@ class ComposeFileTest {
     private static final Pattern ENV_EXPRESSION = Pattern.compile("\\$\\{env:(RADSTREAM_[A-Z0-9_]+)");
     private static final Pattern ENV_NAME = Pattern.compile("RADSTREAM_[A-Z0-9_]+");
     private static final String RADSTREAM_IMAGE = "radstream:local";
+    private static final String HEALTHCHECK = "/opt/radstream/healthcheck";
 
     private static Path root;
     private static Map<String, Map<String, Object>> services;
@@ -117,6 +118,22 @@ class ComposeFileTest {
                 assertThat(replicas(service)).as("replicas of %s: more than the task topic's partitions would idle", service)
                         .isBetween(1, Topics.DEFAULT_PARTITIONS);
             }
+        });
+    }
+
+    @Test
+    void everyRadstreamServiceIsCheckedOnItsOwnHealthPort() throws IOException {
+        assertThat(Files.readString(root.resolve("compose/Dockerfile")))
+                .as("the image carries the healthcheck").contains("COPY --from=build /src/compose/healthcheck " + HEALTHCHECK);
+        assertThat(Files.isExecutable(root.resolve("compose/healthcheck"))).as("compose/healthcheck is executable").isTrue();
+        radstreamServices().forEach((service, command) -> {
+            int at = command.indexOf("--http-port");
+            assertThat(at).as("service %s serves /health on its --http-port", service).isPositive();
+            Map<String, Object> check = map(services.get(service).get("healthcheck"), service + ".healthcheck");
+            assertThat(check.get("test")).as("service %s's healthcheck", service)
+                    .isEqualTo(List.of("CMD", HEALTHCHECK, command.get(at + 1)));
+            assertThat(check).as("service %s's healthcheck timing", service).containsKeys("interval", "timeout", "retries",
+                    "start_period");
         });
     }
 
@@ -216,7 +233,7 @@ class ComposeFileTest {
         return (Map<String, Object>) o;
     }
 
-    private static Path repositoryRoot() {
+    static Path repositoryRoot() {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.isRegularFile(p.resolve("compose/docker-compose.yml"))) {
                 return p;
