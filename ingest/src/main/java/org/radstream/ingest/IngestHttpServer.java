@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.radstream.schemas.BearerToken;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * The HTTP side: DICOMweb STOW-RS ({@code POST /studies}, {@code POST /studies/{StudyInstanceUID}}),
  * {@code GET /metrics} (Prometheus text) and {@code GET /health}. Each STOW part goes through
  * the same {@link InstanceIngest} as a C-STORE, one after the other, so the response is sent
- * once every stored instance is acknowledged by Kafka.
+ * once every stored instance is acknowledged by Kafka. With a STOW token
+ * ({@link IngestSettings#stowToken}), a POST without it is answered 401 and nothing of it is read.
  */
 final class IngestHttpServer implements AutoCloseable {
     static final String STOW_CALLER = "STOW-RS";
@@ -31,9 +33,12 @@ final class IngestHttpServer implements AutoCloseable {
     private final InstanceIngest ingest;
     private final IngestMetrics metrics;
     private final BooleanSupplier healthy;
+    private final BearerToken stowToken;
 
-    IngestHttpServer(int port, InstanceIngest ingest, IngestMetrics metrics, BooleanSupplier healthy) throws IOException {
+    IngestHttpServer(int port, InstanceIngest ingest, IngestMetrics metrics, BooleanSupplier healthy,
+                     BearerToken stowToken) throws IOException {
         this.ingest = ingest;
+        this.stowToken = stowToken;
         this.metrics = metrics;
         this.healthy = healthy;
         this.server = HttpServer.create(new InetSocketAddress(port), 64);
@@ -58,6 +63,14 @@ final class IngestHttpServer implements AutoCloseable {
             if (!"POST".equals(ex.getRequestMethod())) {
                 ex.getResponseHeaders().add("Allow", "POST");
                 send(ex, 405, "text/plain", "STOW-RS takes POST");
+                return;
+            }
+            if (!stowToken.admits(ex)) {
+                log.warn("STOW-RS request from {} refused: no or another token", ex.getRemoteAddress());
+                metrics.stowUnauthorised();
+                BearerToken.challenge(ex, "radstream-stow");
+                send(ex, 401, "text/plain", "this receiver stores instances only from senders with its token "
+                        + "(Authorization: Bearer …; " + stowToken.variable() + ")");
                 return;
             }
             String path = ex.getRequestURI().getPath();

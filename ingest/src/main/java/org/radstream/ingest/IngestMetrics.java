@@ -23,6 +23,7 @@ public final class IngestMetrics {
     private final AtomicLong latencySumNanos = new AtomicLong();
     private final AtomicLong markers = new AtomicLong();
     private final AtomicLong associationsRejected = new AtomicLong();
+    private final AtomicLong stowUnauthorised = new AtomicLong();
     private volatile IntSupplier openSeries = () -> 0;
 
     private static final class PerAe {
@@ -61,15 +62,20 @@ public final class IngestMetrics {
 
     void associationRejected() { associationsRejected.incrementAndGet(); }
 
+    void stowUnauthorised() { stowUnauthorised.incrementAndGet(); }
+
+    /** STOW-RS requests refused for want of the token so far. */
+    public long stowUnauthorisedCount() { return stowUnauthorised.get(); }
+
     void openSeriesGauge(IntSupplier supplier) { this.openSeries = supplier; }
 
-    /** Instances published for {@code callingAe} so far. */
     /** Mean time from an instance's arrival in {@link InstanceIngest} to Kafka's acknowledgement, ms. */
     public double meanPublishMs() {
         long n = latencyCount.get();
         return n == 0 ? Double.NaN : latencySumNanos.get() / 1e6 / n;
     }
 
+    /** Instances published for {@code callingAe} so far. */
     public long publishedCount(String callingAe) {
         PerAe p = byAe.get(callingAe);
         return p == null ? 0 : p.published.get();
@@ -99,6 +105,9 @@ public final class IngestMetrics {
         b.append("# HELP radstream_ingest_associations_rejected_total Associations refused: calling AE not allowed.\n")
                 .append("# TYPE radstream_ingest_associations_rejected_total counter\n")
                 .append("radstream_ingest_associations_rejected_total ").append(associationsRejected.get()).append('\n');
+        b.append("# HELP radstream_ingest_stow_unauthorised_total STOW-RS requests refused: no or another token.\n")
+                .append("# TYPE radstream_ingest_stow_unauthorised_total counter\n")
+                .append("radstream_ingest_stow_unauthorised_total ").append(stowUnauthorised.get()).append('\n');
         b.append("# HELP radstream_ingest_publish_latency_seconds From a valid instance to Kafka's acknowledgement of its slice.\n")
                 .append("# TYPE radstream_ingest_publish_latency_seconds histogram\n");
         for (int i = 0; i < LATENCY_BUCKETS.length; i++) {

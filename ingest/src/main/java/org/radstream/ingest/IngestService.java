@@ -62,7 +62,8 @@ public final class IngestService implements AutoCloseable {
             scp = new StoreScp(settings, ingest, metrics);
         }
         if (settings.httpPort() >= 0) {
-            http = new IngestHttpServer(settings.httpPort(), ingest, metrics, () -> !ingest.kafkaFailing());
+            http = new IngestHttpServer(settings.httpPort(), ingest, metrics, () -> !ingest.kafkaFailing(),
+                    settings.stowToken());
         }
         log.info("ingest started: {} (DICOM port {}, HTTP port {})", settings, dicomPort(), httpPort());
     }

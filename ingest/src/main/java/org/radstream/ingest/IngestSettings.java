@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import org.radstream.schemas.BearerToken;
 
 /**
  * Everything the ingest service needs, validated once. The launcher builds one from the command
@@ -24,6 +25,8 @@ import java.util.TreeSet;
  *                         {@code max.block.ms}); part of the same bound
  * @param seriesRetention  how long a completed series' SOP instance UIDs are kept to recognise a
  *                         late duplicate (a new instance after that still reopens the series)
+ * @param stowToken        the token STOW-RS senders must carry ({@code Authorization: Bearer TOKEN});
+ *                         {@link BearerToken#NONE}: any sender that reaches the port may store
  */
 public record IngestSettings(
         String aeTitle,
@@ -35,7 +38,8 @@ public record IngestSettings(
         String registryUrl,
         Duration deliveryTimeout,
         Duration maxBlock,
-        Duration seriesRetention) {
+        Duration seriesRetention,
+        BearerToken stowToken) {
 
     public static final String DEFAULT_AE_TITLE = "RADSTREAM";
     public static final int DEFAULT_DICOM_PORT = 11112;
@@ -44,6 +48,8 @@ public record IngestSettings(
     public static final Duration DEFAULT_DELIVERY_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(3);
     public static final Duration DEFAULT_SERIES_RETENTION = Duration.ofHours(1);
+    /** The variable the launcher reads the STOW-RS token from, named in messages. */
+    public static final String STOW_TOKEN_VARIABLE = "RADSTREAM_STOW_TOKEN";
 
     public IngestSettings {
         requireAe(aeTitle, "aeTitle");
@@ -61,45 +67,50 @@ public record IngestSettings(
         requirePositive(deliveryTimeout, "deliveryTimeout");
         requirePositive(maxBlock, "maxBlock");
         requirePositive(seriesRetention, "seriesRetention");
+        Objects.requireNonNull(stowToken, "stowToken (BearerToken.NONE for none)");
     }
 
     /** Defaults: AE RADSTREAM on 11112, HTTP on 8042, every caller allowed, 10 s stability. */
     public static IngestSettings defaults(String bootstrap, String registryUrl) {
         return new IngestSettings(DEFAULT_AE_TITLE, DEFAULT_DICOM_PORT, DEFAULT_HTTP_PORT, Set.of(),
                 DEFAULT_STABILITY_TIME, bootstrap, registryUrl, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_MAX_BLOCK,
-                DEFAULT_SERIES_RETENTION);
+                DEFAULT_SERIES_RETENTION, BearerToken.NONE);
     }
 
     public IngestSettings withAeTitle(String v) {
-        return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention);
+        return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken);
     }
 
     public IngestSettings withDicomPort(int v) {
-        return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention);
+        return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken);
     }
 
     public IngestSettings withHttpPort(int v) {
-        return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention);
+        return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken);
     }
 
     public IngestSettings withAllowedAes(Set<String> v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken);
     }
 
     public IngestSettings withStabilityTime(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken);
     }
 
     public IngestSettings withDeliveryTimeout(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, v, maxBlock, seriesRetention);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, v, maxBlock, seriesRetention, stowToken);
     }
 
     public IngestSettings withMaxBlock(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, v, seriesRetention);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, v, seriesRetention, stowToken);
     }
 
     public IngestSettings withSeriesRetention(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, v);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, v, stowToken);
+    }
+
+    public IngestSettings withStowToken(BearerToken v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, v);
     }
 
     /** Whether {@code callingAe} may associate (trailing blanks of the PDU field ignored). */
@@ -130,7 +141,7 @@ public record IngestSettings(
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d httpPort=%d allowed=%s stability=%s bootstrap=%s]",
-                aeTitle, dicomPort, httpPort, allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap);
+        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d httpPort=%d allowed=%s stability=%s bootstrap=%s stow=%s]",
+                aeTitle, dicomPort, httpPort, allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap, stowToken);
     }
 }

@@ -24,6 +24,7 @@ import org.radstream.avro.DicomSlice;
 import org.radstream.avro.DicomSliceEvent;
 import org.radstream.avro.RejectedInstance;
 import org.radstream.avro.SeriesComplete;
+import org.radstream.schemas.BearerToken;
 
 /** STOW-RS with java.net.http and folder import, on the shared embedded broker. */
 class StowAndImportIT {
@@ -108,6 +109,52 @@ class StowAndImportIT {
         HttpResponse<String> allFailed = post("multipart/related; type=\"application/dicom\"; boundary=q",
                 TestDicom.multipart("q", List.of(garbage)));
         assertThat(allFailed.statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void withATokenStowStoresOnlyForSendersThatCarryIt() throws Exception {
+        String token = "stow-token-for-this-it-0123";
+        TestDicom.Series s = TestDicom.series(dir.resolve("stow-token"), 2, 64, 44);
+        List<byte[]> parts = new ArrayList<>();
+        for (Path f : s.files()) {
+            parts.add(Files.readAllBytes(f));
+        }
+        byte[] body = TestDicom.multipart("tk", parts);
+        String type = "multipart/related; type=\"application/dicom\"; boundary=tk";
+        try (IngestService guarded = IngestService.start(kafka.settings().withDicomPort(-1)
+                .withStowToken(BearerToken.of(token, IngestSettings.STOW_TOKEN_VARIABLE)), kafka.topics);
+             KafkaConsumer<String, DicomSliceEvent> slices = kafka.consumerAtEnd(kafka.topics.slices())) {
+            URI studies = URI.create("http://127.0.0.1:" + guarded.httpPort() + "/studies");
+            for (String authorization : new String[] {null, "Bearer " + token.toUpperCase(), token}) {
+                HttpRequest.Builder b = HttpRequest.newBuilder(studies).header("Content-Type", type)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+                if (authorization != null) {
+                    b.header("Authorization", authorization);
+                }
+                HttpResponse<String> refused = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(refused.statusCode()).as("authorization %s", authorization).isEqualTo(401);
+                assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"radstream-stow\"");
+                assertThat(refused.body()).contains("RADSTREAM_STOW_TOKEN").doesNotContain(token);
+            }
+            assertThat(guarded.metrics().stowUnauthorisedCount()).isEqualTo(3);
+            assertThat(guarded.metrics().publishedCount(IngestHttpServer.STOW_CALLER)).isZero();
+
+            HttpResponse<String> stored = http.send(HttpRequest.newBuilder(studies).header("Content-Type", type)
+                    .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+            List<DicomSliceEvent> events = StoreScpIT.ofSeries(TestKafka.poll(slices, Duration.ofSeconds(20),
+                    l -> StoreScpIT.ofSeries(l, s.seriesUid()).size() >= 3), s.seriesUid());
+            // the two instances once (none from the refused requests) and the series marker
+            assertThat(events).hasSize(3);
+            assertThat(guarded.metrics().publishedCount(IngestHttpServer.STOW_CALLER)).isEqualTo(2);
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + guarded.httpPort()
+                    + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).as("/health needs no token").isEqualTo(200);
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + guarded.httpPort()
+                    + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body()).contains("radstream_ingest_stow_unauthorised_total 3");
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import org.radstream.ingest.ImportReport;
 import org.radstream.ingest.IngestService;
 import org.radstream.ingest.IngestSettings;
+import org.radstream.schemas.BearerToken;
 import org.radstream.schemas.Topics;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import picocli.CommandLine.Command;
@@ -48,6 +49,11 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--allow", split = ",", paramLabel = "AE", description = "Calling AE titles allowed to associate (default: any).")
     List<String> allow;
 
+    @Option(names = "--stow-token", defaultValue = "${env:" + IngestSettings.STOW_TOKEN_VARIABLE + "}",
+            description = "Token (at least 16 characters) STOW-RS senders must carry: Authorization: Bearer TOKEN "
+                    + "(env RADSTREAM_STOW_TOKEN). Without one, anyone who reaches the HTTP port may store instances.")
+    String stowToken;
+
     @Option(names = "--stability", defaultValue = "10", description = "Seconds without an instance after which a series is complete. Default ${DEFAULT-VALUE}.")
     double stabilitySeconds;
 
@@ -64,7 +70,8 @@ final class IngestCommand implements Callable<Integer> {
                     .withHttpPort(importDir != null ? -1 : httpPort)
                     .withAllowedAes(allow == null ? Set.of() : new LinkedHashSet<>(allow))
                     .withStabilityTime(Duration.ofMillis(Math.round(stabilitySeconds * 1000)))
-                    .withDeliveryTimeout(Duration.ofMillis(Math.round(deliverySeconds * 1000)));
+                    .withDeliveryTimeout(Duration.ofMillis(Math.round(deliverySeconds * 1000)))
+                    .withStowToken(BearerToken.of(stowToken, IngestSettings.STOW_TOKEN_VARIABLE));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -88,7 +95,9 @@ final class IngestCommand implements Callable<Integer> {
             stopped.countDown();
         }, "radstream-ingest-shutdown"));
         System.out.println("ingest " + settings.aeTitle() + " on DICOM port " + service.dicomPort()
-                + (service.httpPort() > 0 ? "; STOW-RS http://localhost:" + service.httpPort() + "/studies, metrics /metrics" : ""));
+                + (service.httpPort() > 0 ? "; STOW-RS http://localhost:" + service.httpPort() + "/studies"
+                        + (settings.stowToken().required() ? " (token required)" : " (open: no RADSTREAM_STOW_TOKEN)")
+                        + ", metrics /metrics" : ""));
         stopped.await();
         return 0;
     }

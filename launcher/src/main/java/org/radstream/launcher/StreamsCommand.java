@@ -3,6 +3,7 @@ package org.radstream.launcher;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.radstream.schemas.BearerToken;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
 import org.radstream.streams.StreamsApp;
@@ -40,6 +41,11 @@ final class StreamsCommand implements Callable<Integer> {
             description = "Host name other instances reach this one's API on (env RADSTREAM_HTTP_HOST). Default ${DEFAULT-VALUE}.")
     String httpHost;
 
+    @Option(names = "--api-token", defaultValue = "${env:" + StreamsSettings.API_TOKEN_VARIABLE + "}",
+            description = "Token (at least 16 characters) the timeline and alerts API asks for: Authorization: Bearer TOKEN "
+                    + "(env RADSTREAM_API_TOKEN). Without one the API, which names patients, answers anyone who reaches it.")
+    String apiToken;
+
     @Option(names = "--application-id", defaultValue = StreamsSettings.DEFAULT_APPLICATION_ID,
             description = "Kafka Streams application id; instances with the same id share the work. Default ${DEFAULT-VALUE}.")
     String applicationId;
@@ -49,7 +55,8 @@ final class StreamsCommand implements Callable<Integer> {
         StreamsSettings settings;
         try {
             settings = StreamsSettings.defaults(cluster.bootstrap(), cluster.registry(), stateDir)
-                    .withApplicationId(applicationId).withHttp(httpHost, httpPort);
+                    .withApplicationId(applicationId).withHttp(httpHost, httpPort)
+                    .withApiToken(BearerToken.of(apiToken, StreamsSettings.API_TOKEN_VARIABLE));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -61,7 +68,9 @@ final class StreamsCommand implements Callable<Integer> {
         }, "radstream-streams-shutdown"));
         app.start();
         System.out.println("streams " + applicationId + " running"
-                + app.httpPort().map(p -> "; timeline API http://" + httpHost + ":" + p + "/patients/{id}/timeline").orElse(""));
+                + app.httpPort().map(p -> "; timeline API http://" + httpHost + ":" + p + "/patients/{id}/timeline"
+                        + (settings.apiToken().required() ? " (token required)" : " (open: no RADSTREAM_API_TOKEN)"))
+                        .orElse(""));
         stopped.await();
         return 0;
     }

@@ -6,6 +6,7 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.streams.StreamsConfig;
+import org.radstream.schemas.BearerToken;
 
 /**
  * Everything the stream processors are configured with. The launcher reads the environment and
@@ -29,11 +30,15 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param httpHost             host name other instances reach this one's HTTP API on
  *                             (Kafka Streams {@code application.server})
  * @param httpPort             HTTP API port; 0 picks a free port; -1 disables the API
+ * @param apiToken             the token the patient timeline and alerts API asks for (patient
+ *                             names and findings); {@link BearerToken#NONE}: open. {@code /health}
+ *                             and {@code /metrics} never ask for it
  */
 public record StreamsSettings(String bootstrapServers, String registryUrl, String applicationId, Path stateDir,
                               String processingGuarantee, int threadsPerTopology, Set<TopologyName> topologies,
                               RoutingRules routing, int windowBits, Duration poirPairRetention,
-                              ProgressionThresholds progression, String httpHost, int httpPort) {
+                              ProgressionThresholds progression, String httpHost, int httpPort,
+                              BearerToken apiToken) {
 
     /** The topologies; each runs as its own KafkaStreams instance so each scales on its own. */
     public enum TopologyName {
@@ -62,6 +67,8 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
 
     public static final String DEFAULT_APPLICATION_ID = "radstream-streams";
     public static final int DEFAULT_HTTP_PORT = 8084;
+    /** The variable the launcher reads the API token from, named in messages. */
+    public static final String API_TOKEN_VARIABLE = "RADSTREAM_API_TOKEN";
 
     public StreamsSettings {
         requireText(bootstrapServers, "bootstrapServers");
@@ -89,6 +96,7 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
         }
         Objects.requireNonNull(progression, "progression");
         requireText(httpHost, "httpHost");
+        Objects.requireNonNull(apiToken, "apiToken (BearerToken.NONE for none)");
         if (httpPort < -1 || httpPort > 65535) {
             throw new IllegalArgumentException("httpPort must be -1 (off), 0 (any) or a port: " + httpPort);
         }
@@ -98,52 +106,59 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
     public static StreamsSettings defaults(String bootstrapServers, String registryUrl, Path stateDir) {
         return new StreamsSettings(bootstrapServers, registryUrl, DEFAULT_APPLICATION_ID, stateDir,
                 StreamsConfig.EXACTLY_ONCE_V2, 1, EnumSet.allOf(TopologyName.class), RoutingRules.DEFAULT, 8,
-                Duration.ofDays(7), ProgressionThresholds.DEFAULT, "localhost", DEFAULT_HTTP_PORT);
+                Duration.ofDays(7), ProgressionThresholds.DEFAULT, "localhost", DEFAULT_HTTP_PORT, BearerToken.NONE);
     }
 
     public StreamsSettings withApplicationId(String id) {
         return new StreamsSettings(bootstrapServers, registryUrl, id, stateDir, processingGuarantee,
-                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort);
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort, apiToken);
     }
 
     public StreamsSettings withStateDir(Path dir) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, dir, processingGuarantee,
-                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort);
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort, apiToken);
     }
 
     public StreamsSettings withTopologies(Set<TopologyName> which) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
-                threadsPerTopology, which, routing, windowBits, poirPairRetention, progression, httpHost, httpPort);
+                threadsPerTopology, which, routing, windowBits, poirPairRetention, progression, httpHost, httpPort, apiToken);
     }
 
     public StreamsSettings withRouting(RoutingRules rules) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
-                threadsPerTopology, topologies, rules, windowBits, poirPairRetention, progression, httpHost, httpPort);
+                threadsPerTopology, topologies, rules, windowBits, poirPairRetention, progression, httpHost, httpPort, apiToken);
     }
 
     public StreamsSettings withWindowBits(int bits) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
-                threadsPerTopology, topologies, routing, bits, poirPairRetention, progression, httpHost, httpPort);
+                threadsPerTopology, topologies, routing, bits, poirPairRetention, progression, httpHost, httpPort, apiToken);
     }
 
     public StreamsSettings withProgression(ProgressionThresholds p) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
-                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, p, httpHost, httpPort);
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, p, httpHost, httpPort, apiToken);
     }
 
     public StreamsSettings withHttp(String host, int port) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
-                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, host, port);
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, host, port, apiToken);
+    }
+
+    /** The token the timeline and alerts API asks for. */
+    public StreamsSettings withApiToken(BearerToken token) {
+        return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort,
+                token);
     }
 
     public StreamsSettings withProcessingGuarantee(String guarantee) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, guarantee,
-                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort);
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort, apiToken);
     }
 
     public StreamsSettings withThreadsPerTopology(int threads) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
-                threads, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort);
+                threads, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort, apiToken);
     }
 
     /** Application id of one topology's KafkaStreams instance. */

@@ -36,6 +36,7 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.radstream.schemas.BearerToken;
 import org.radstream.streams.ProgressionAlerts.Alert;
 import org.radstream.streams.ProgressionAlerts.History;
 import org.radstream.streams.ProgressionAlerts.Measurement;
@@ -58,6 +59,11 @@ import org.slf4j.LoggerFactory;
  *       dead letters, measurements, alerts.</li>
  * </ul>
  * Forwarded requests carry {@code local=true} so they are never forwarded twice.
+ *
+ * <p>With a token ({@code RADSTREAM_API_TOKEN}), the timeline and the alerts, which name patients,
+ * are answered only to requests that carry it ({@code Authorization: Bearer TOKEN}; 401 otherwise),
+ * and requests between instances carry it too (every instance has the same one). {@code /health}
+ * and {@code /metrics} hold no patient data and stay open for probes and scrapers.
  */
 final class TimelineServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TimelineServer.class);
@@ -67,10 +73,12 @@ final class TimelineServer implements AutoCloseable {
     private final ExecutorService executor;
     private final StreamsApp app;
     private final String host;
+    private final BearerToken token;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(FORWARD_TIMEOUT).build();
 
-    TimelineServer(String host, int port, StreamsApp app) throws IOException {
+    TimelineServer(String host, int port, BearerToken token, StreamsApp app) throws IOException {
         this.host = host;
+        this.token = token;
         this.app = app;
         this.http = HttpServer.create(new InetSocketAddress(port), 0);
         this.executor = Executors.newFixedThreadPool(4, r -> {
@@ -136,6 +144,9 @@ final class TimelineServer implements AutoCloseable {
                 send(ex, 405, Map.of("error", "GET only"));
                 return;
             }
+            if (!authorised(ex)) {
+                return;
+            }
             String path = ex.getRequestURI().getRawPath();
             String[] parts = path.split("/");
             if (parts.length != 4 || !parts[3].equals("timeline") || parts[2].isEmpty()) {
@@ -183,6 +194,9 @@ final class TimelineServer implements AutoCloseable {
 
     private void alerts(HttpExchange ex) throws IOException {
         try (ex) {
+            if (!authorised(ex)) {
+                return;
+            }
             Map<String, String> q = query(ex);
             long since;
             try {
@@ -314,14 +328,33 @@ final class TimelineServer implements AutoCloseable {
         }
     }
 
+    /** Whether the request carries the API token, or none is set; answers 401 when not. */
+    private boolean authorised(HttpExchange ex) throws IOException {
+        if (token.admits(ex)) {
+            return true;
+        }
+        BearerToken.challenge(ex, "radstream-timeline");
+        send(ex, 401, Map.of("error", "patient timelines and alerts are answered only with this service's token "
+                + "(Authorization: Bearer …; " + token.variable() + ")"));
+        return false;
+    }
+
+    /** A GET to another instance, carrying the token when one is set. */
+    private HttpRequest request(HostInfo target, String pathAndQuery) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(target, pathAndQuery)).timeout(FORWARD_TIMEOUT).GET();
+        if (token.required()) {
+            b.header("Authorization", token.authorization());
+        }
+        return b.build();
+    }
+
     private boolean isSelf(HostInfo h) {
         return h.port() == port() && h.host().equals(host);
     }
 
     private void forward(HttpExchange ex, HostInfo target, String pathAndQuery) throws IOException {
         try {
-            HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri(target, pathAndQuery))
-                    .timeout(FORWARD_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r = client.send(request(target, pathAndQuery), HttpResponse.BodyHandlers.ofByteArray());
             ex.getResponseHeaders().set("Content-Type", "application/json");
             ex.getResponseHeaders().set("X-Served-By", target.host() + ":" + target.port());
             ex.sendResponseHeaders(r.statusCode(), r.body().length);
@@ -336,8 +369,7 @@ final class TimelineServer implements AutoCloseable {
 
     private JsonNode get(HostInfo target, String pathAndQuery) throws IOException {
         try {
-            HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri(target, pathAndQuery))
-                    .timeout(FORWARD_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r = client.send(request(target, pathAndQuery), HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() != 200) {
                 throw new IOException(target + pathAndQuery + " answered " + r.statusCode());
             }

@@ -38,11 +38,13 @@ import org.radstream.avro.DeadLetter;
 import org.radstream.avro.InferenceResult;
 import org.radstream.avro.ProgressionAlert;
 import org.radstream.avro.TaskSliceEvent;
+import org.radstream.schemas.BearerToken;
 import org.radstream.schemas.Topics;
 import org.radstream.streams.StreamsSettings.TopologyName;
 
 /** The stream processors on an embedded KRaft broker: hard kill and restart, dead letters under EOS, the HTTP API. */
 class StreamsAppIT {
+    private static final String API_TOKEN = "timeline-api-token-for-the-it";
     /** Short session and commit interval so a killed member leaves the group fast. */
     static final Map<String, Object> OVERRIDES = Map.of(
             StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 3000,
@@ -134,7 +136,7 @@ class StreamsAppIT {
         StreamsSettings settings = StreamsSettings.defaults(broker.bootstrap, "http://unused", stateDir)
                 .withApplicationId(appId)
                 .withTopologies(EnumSet.of(TopologyName.POIR_JOIN, TopologyName.PROGRESSION_ALERTS))
-                .withHttp("localhost", 0);
+                .withHttp("localhost", 0).withApiToken(BearerToken.of(API_TOKEN, StreamsSettings.API_TOKEN_VARIABLE));
         // topics exist before the child starts (StreamsApp creates missing ones)
         try (StreamsApp creator = new StreamsApp(settings.withTopologies(EnumSet.of(TopologyName.WINDOW_AND_ROUTE))
                 .withHttp("localhost", -1), topics, OVERRIDES)) {
@@ -182,6 +184,11 @@ class StreamsAppIT {
         }
     }
 
+    /** A GET of the API carrying its token. */
+    private static HttpRequest withToken(String uri) {
+        return HttpRequest.newBuilder(URI.create(uri)).header("Authorization", "Bearer " + API_TOKEN).build();
+    }
+
     private void checkApi(StreamsApp app) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         String base = "http://localhost:" + app.httpPort().orElseThrow();
@@ -195,7 +202,7 @@ class StreamsAppIT {
         assertThat(JsonSerde.MAPPER.readTree(health.body()).get("topologies").toString())
                 .isEqualTo("{\"poir\":\"RUNNING\",\"progression\":\"RUNNING\"}");
 
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/patients/P2/timeline")).build(),
+        HttpResponse<String> r = http.send(withToken(base + "/patients/P2/timeline"),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         JsonNode timeline = JsonSerde.MAPPER.readTree(r.body());
@@ -222,19 +229,19 @@ class StreamsAppIT {
                  "message":"PROGRESSION Name^P2 (patient P2): infected 40.0 → 64.0 mL (+60%%), PoIR 4.0%% → 6.4%%, 30.0 h apart. Rule: %s"}"""
                 .formatted(ProgressionAlerts.alertId("P2", "P2-s1", "P2-s2"), rule, rule)));
 
-        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(base + "/patients/NOBODY/timeline")).build(),
+        HttpResponse<String> missing = http.send(withToken(base + "/patients/NOBODY/timeline"),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(missing.statusCode()).isEqualTo(404);
 
-        HttpResponse<String> all = http.send(HttpRequest.newBuilder(URI.create(base + "/alerts?since=0")).build(),
+        HttpResponse<String> all = http.send(withToken(base + "/alerts?since=0"),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode allAlerts = JsonSerde.MAPPER.readTree(all.body());
         assertThat(allAlerts.get("since").asText()).isEqualTo("1970-01-01T00:00:00Z");
         assertThat(allAlerts.get("alerts")).hasSize(expectedAlertIds().size());
-        HttpResponse<String> future = http.send(HttpRequest.newBuilder(URI.create(base + "/alerts?since=2999-01-01T00:00:00Z")).build(),
+        HttpResponse<String> future = http.send(withToken(base + "/alerts?since=2999-01-01T00:00:00Z"),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(JsonSerde.MAPPER.readTree(future.body()).get("alerts")).isEmpty();
-        HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(base + "/alerts?since=yesterday")).build(),
+        HttpResponse<String> bad = http.send(withToken(base + "/alerts?since=yesterday"),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(bad.statusCode()).isEqualTo(400);
 
@@ -242,6 +249,18 @@ class StreamsAppIT {
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("radstream_streams_running{topology=\"progression\"} 1");
         assertThat(metrics).contains("# TYPE radstream_alerts_raised_total counter");
+
+        // the patients' data only with the token; /health and /metrics (asked above without it) stay open
+        for (String path : List.of("/patients/P2/timeline", "/alerts?since=0")) {
+            HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(none.statusCode()).as("%s without the token", path).isEqualTo(401);
+            assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"radstream-timeline\"");
+            assertThat(none.body()).contains("RADSTREAM_API_TOKEN").doesNotContain("P2-s1").doesNotContain(API_TOKEN);
+            HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(URI.create(base + path))
+                    .header("Authorization", "Bearer " + API_TOKEN.replace('a', 'b')).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(wrong.statusCode()).as("%s with another token", path).isEqualTo(401);
+        }
     }
 
     @Test

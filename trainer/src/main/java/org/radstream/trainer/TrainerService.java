@@ -56,6 +56,7 @@ import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
 import org.radstream.models.UNetVariant;
 import org.radstream.schemas.AvroSerde;
+import org.radstream.schemas.BearerToken;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
 import org.slf4j.Logger;
@@ -159,6 +160,7 @@ public final class TrainerService implements AutoCloseable {
     private final List<Run> runs = new CopyOnWriteArrayList<>();
     private final Map<String, ArchivedSeries.Header> headers = new ConcurrentHashMap<>();
     private final HttpServer http;
+    private final BearerToken token;
     private final java.util.concurrent.atomic.AtomicLong labelsRefused = new java.util.concurrent.atomic.AtomicLong();
     /** The newest refusal of each label key since this trainer started, for GET /labels (the newest keys kept). */
     private final Map<String, LabelStatus.Refusal> refusals = new java.util.LinkedHashMap<>(16, 0.75f, false) {
@@ -200,6 +202,7 @@ public final class TrainerService implements AutoCloseable {
                 this::announce, this::progress).checkpointsIn(settings.workDir().resolve("checkpoints"))
                 .beforeDecisionKept(this::keepingDecision);
         this.http = settings.httpPort() < 0 ? null : HttpServer.create(new InetSocketAddress(settings.httpPort()), 0);
+        this.token = settings.bearerToken();
     }
 
     /** Starts consumers, triggers and the HTTP endpoint. */
@@ -289,7 +292,7 @@ public final class TrainerService implements AutoCloseable {
             http.start();
         }
         log.info("trainer started: archive {}, model store {}, HTTP port {}", archive.dir(), settings.modelStore(), httpPort());
-        if (http != null && settings.httpToken() == null) {
+        if (http != null && !token.required()) {
             log.info("POST /labels, /train and /runs/cancel take no token: anyone who reaches port {} may submit labels and "
                     + "start or cancel runs (set RADSTREAM_TRAINER_TOKEN to require one)", httpPort());
         }
@@ -1344,18 +1347,12 @@ public final class TrainerService implements AutoCloseable {
      * TOKEN}); answers 401 when it does not. Every request passes when no token is configured.
      */
     private boolean authorised(HttpExchange ex) throws IOException {
-        String token = settings.httpToken();
-        if (token == null) {
+        if (token.admits(ex)) {
             return true;
         }
-        String given = ex.getRequestHeaders().getFirst("Authorization");
-        byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-        if (given != null && java.security.MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
-            return true;
-        }
-        ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"radstream-trainer\"");
+        BearerToken.challenge(ex, "radstream-trainer");
         respond(ex, 401, "this trainer takes labels, runs and cancels only with its token (Authorization: Bearer …; "
-                + "RADSTREAM_TRAINER_TOKEN)\n");
+                + TrainerSettings.TOKEN_VARIABLE + ")\n");
         return false;
     }
 

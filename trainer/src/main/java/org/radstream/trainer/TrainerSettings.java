@@ -3,6 +3,7 @@ package org.radstream.trainer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.radstream.schemas.BearerToken;
 
 /**
  * Everything the trainer service is configured with; the launcher reads the environment and the
@@ -59,9 +60,15 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
         if (httpToken != null && httpToken.isBlank()) {
             httpToken = null;
         }
-        if (httpToken != null && httpToken.length() < 16) {
-            throw new IllegalArgumentException("the HTTP token must have at least 16 characters (RADSTREAM_TRAINER_TOKEN)");
-        }
+        BearerToken.of(httpToken, TOKEN_VARIABLE); // refuses a short one
+    }
+
+    /** The variable the launcher reads the HTTP token from, named in messages. */
+    public static final String TOKEN_VARIABLE = "RADSTREAM_TRAINER_TOKEN";
+
+    /** The HTTP token as the endpoints check it ({@link BearerToken#NONE} without one). */
+    public BearerToken bearerToken() {
+        return BearerToken.of(httpToken, TOKEN_VARIABLE);
     }
 
     /**
