@@ -178,9 +178,61 @@ class StreamsAppIT {
                 assertThat(all.get(0).key()).isEqualTo(first.getPatientId());
 
                 checkApi(app);
+                checkForwarding(app, settings);
             }
         } finally {
             child.destroyForcibly();
+        }
+    }
+
+    /**
+     * A second instance of the same application: each patient's timeline asked of both instances is
+     * answered by the one that holds the patient, the other forwarding the request with the token;
+     * the alerts are gathered from both.
+     */
+    private void checkForwarding(StreamsApp a, StreamsSettings settings) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        try (StreamsApp b = new StreamsApp(settings.withStateDir(Files.createTempDirectory("sp-it-state-b")), topics,
+                OVERRIDES)) {
+            b.start();
+            List<String> bases = List.of("http://localhost:" + a.httpPort().orElseThrow(),
+                    "http://localhost:" + b.httpPort().orElseThrow());
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (a.streams(TopologyName.PROGRESSION_ALERTS).streamsMetadataForStore(ProgressionAlerts.HISTORY_STORE)
+                    .size() < 2 || !a.isRunning() || !b.isRunning()) {
+                assertThat(System.nanoTime()).as("both instances hold part of the stores").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            int forwarded = 0;
+            for (int p = 1; p <= PATIENTS; p++) {
+                Set<String> servedBy = new TreeSet<>();
+                for (String base : bases) {
+                    HttpResponse<String> r;
+                    do { // 503 while the stores move after the rebalance
+                        r = http.send(withToken(base + "/patients/P" + p + "/timeline"), HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() == 503) {
+                            assertThat(System.nanoTime()).as(r.body()).isLessThan(deadline);
+                            Thread.sleep(200);
+                        }
+                    } while (r.statusCode() == 503);
+                    assertThat(r.statusCode()).as("P%d asked of %s: %s", p, base, r.body()).isEqualTo(200);
+                    JsonNode timeline = JsonSerde.MAPPER.readTree(r.body());
+                    assertThat(timeline.get("patientId").asText()).isEqualTo("P" + p);
+                    assertThat(timeline.get("measurements")).hasSize(3);
+                    String by = r.headers().firstValue("X-Served-By").orElseThrow();
+                    servedBy.add(by);
+                    if (!base.endsWith(by.substring(by.lastIndexOf(':')))) {
+                        forwarded++;
+                    }
+                }
+                assertThat(servedBy).as("P%d is answered by the instance that holds it", p).hasSize(1);
+            }
+            assertThat(forwarded).as("each patient is remote to one of the two instances").isEqualTo(PATIENTS);
+            for (String base : bases) {
+                HttpResponse<String> all = http.send(withToken(base + "/alerts?since=0"), HttpResponse.BodyHandlers.ofString());
+                assertThat(all.statusCode()).as(all.body()).isEqualTo(200);
+                assertThat(JsonSerde.MAPPER.readTree(all.body()).get("alerts")).hasSize(expectedAlertIds().size());
+            }
         }
     }
 
