@@ -1,14 +1,6 @@
 package org.radstream.workers;
 
 import java.nio.file.Files;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.RecordsToDelete;
-import org.apache.kafka.common.TopicPartition;
 import org.radstream.platform.EmbeddedKafka;
 import org.radstream.schemas.SchemaStore;
 import org.radstream.schemas.Topics;
@@ -40,25 +32,9 @@ final class TestBroker {
         kafka.createTopics(topics.specs());
     }
 
-    Admin admin() {
-        Map<String, Object> c = new HashMap<>();
-        c.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        return Admin.create(c);
-    }
-
     /** Deletes every record of a topic so that a new consumer group starts on an empty log. */
     void truncate(String topic) throws Exception {
-        try (Admin admin = admin()) {
-            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int i = 0; i < partitions; i++) {
-                latest.put(new TopicPartition(topic, i), OffsetSpec.latest());
-            }
-            Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-            admin.listOffsets(latest).all().get().forEach((tp, info) ->
-                    delete.put(tp, RecordsToDelete.beforeOffset(info.offset())));
-            admin.deleteRecords(delete).all().get();
-        }
+        kafka.truncate(topic);
     }
 
     private void stop() {

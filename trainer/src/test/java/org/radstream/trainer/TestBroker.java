@@ -6,10 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -48,12 +44,6 @@ final class TestBroker {
         kafka.createTopics(topics.specs());
     }
 
-    Admin admin() {
-        Map<String, Object> c = new HashMap<>();
-        c.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        return Admin.create(c);
-    }
-
     /** Every value on {@code topic}, read from its start to the end it had when asked. */
     <V> List<V> values(Topic<String, V> topic) {
         Map<String, Object> c = new HashMap<>();
@@ -78,17 +68,7 @@ final class TestBroker {
 
     /** Deletes every record of a topic so that a new consumer group starts on an empty log. */
     void truncate(String topic) throws Exception {
-        try (Admin admin = admin()) {
-            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int i = 0; i < partitions; i++) {
-                latest.put(new TopicPartition(topic, i), OffsetSpec.latest());
-            }
-            Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-            admin.listOffsets(latest).all().get().forEach((tp, info) ->
-                    delete.put(tp, RecordsToDelete.beforeOffset(info.offset())));
-            admin.deleteRecords(delete).all().get();
-        }
+        kafka.truncate(topic);
     }
 
     private void stop() {
