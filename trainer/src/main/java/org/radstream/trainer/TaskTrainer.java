@@ -111,7 +111,8 @@ public final class TaskTrainer {
      * SumCheckpoint}) per task under {@code dir} ({@code dir/<task>}), so that the same run started
      * again after a crash, a stop or a cancel goes on from its last finished epoch (null: none). The
      * classifier starts again from its first epoch (its epochs take seconds; reading its scans takes
-     * the time).
+     * the time), but keeps the masks the published models made of its scans ({@link MaskCache},
+     * {@code dir/infection-classifier/masks}), so that it reads again only the scans it has not read.
      */
     public TaskTrainer checkpointsIn(Path dir) {
         this.checkpoints = dir;
@@ -344,6 +345,7 @@ public final class TaskTrainer {
         Candidates.Patches trainPatches = Candidates.from(train, patch, 4, 200, r.seed());
         Candidates.Patches valPatches = Candidates.from(validation, patch, 4, 200, r.seed() + 1);
         Optional<ModelArtifact> segmenter = publisher.store().latest(TrainingTask.INFECTION.id());
+        MaskCache masks = MaskCache.in(checkpoints == null ? null : checkpoints.resolve(task.id()).resolve("masks"));
         // the effect on infection Dice (which chooses the epoch and the acceptance threshold, and
         // decides whether the classifier adds) is measured on the selection scans when there are any
         List<ScanData> effectScans = selectionScans.isEmpty() ? validation : selectionScans;
@@ -353,18 +355,19 @@ public final class TaskTrainer {
             // unlike the HU band's: learn from both kinds
             try (SegmentationModel m = SegmentationModel.load(segmenter.get().location(), device)) {
                 trainPatches = Candidates.concat(trainPatches,
-                        Candidates.from(train, segmentAll(m, train), patch, 4, 200, r.seed() + 2));
-                List<Mask3D> valCandidates = segmentAll(m, validation);
+                        Candidates.from(train, segmentAll(m, train, masks), patch, 4, 200, r.seed() + 2));
+                List<Mask3D> valCandidates = segmentAll(m, validation, masks);
                 valPatches = Candidates.concat(valPatches,
                         Candidates.from(validation, valCandidates, patch, 4, 200, r.seed() + 3));
-                effectCandidates = selectionScans.isEmpty() ? valCandidates : segmentAll(m, effectScans);
+                effectCandidates = selectionScans.isEmpty() ? valCandidates : segmentAll(m, effectScans, masks);
             }
         } else {
             for (ScanData s : effectScans) {
                 effectCandidates.add(Candidates.huCandidates(s));
             }
         }
-        List<Mask3D> judged = insideLung(effectScans, effectCandidates, device);
+        List<Mask3D> judged = insideLung(effectScans, effectCandidates, device, masks);
+        progress.accept("infection-classifier: " + masks.describe());
         ClassifierEffect effect = new ClassifierEffect(effectScans, judged, patch, scansChoosing());
         progress.accept(String.format(Locale.ROOT, "infection-classifier: %d training patches (%d positive), %d validation (%d positive); "
                         + "candidates from the HU band%s; %d components of the %d %s scans judged for the effect on infection Dice",
@@ -415,7 +418,13 @@ public final class TaskTrainer {
                                         + " threshold %.2f, %.4f keeping every component)", on, e.dice(), e.threshold(),
                                 e.withoutClassifier()));
             }
-            return finish(task, model, Window.LUNG, patch, decision, metrics, championMetrics, champion, result.epochLosses());
+            Outcome outcome = finish(task, model, Window.LUNG, patch, decision, metrics, championMetrics, champion,
+                    result.epochLosses());
+            int swept = masks.sweep();
+            if (swept > 0) {
+                progress.accept("infection-classifier: " + swept + " kept masks this run did not use deleted");
+            }
+            return outcome;
         }
     }
 
@@ -423,7 +432,8 @@ public final class TaskTrainer {
      * The candidates as the workers filter them: the components reaching into the published lung
      * model's lungs, when there is one.
      */
-    private List<Mask3D> insideLung(List<ScanData> scans, List<Mask3D> candidates, Device device) throws Exception {
+    private List<Mask3D> insideLung(List<ScanData> scans, List<Mask3D> candidates, Device device, MaskCache masks)
+            throws Exception {
         Optional<ModelArtifact> lungModel = publisher.store().latest(TrainingTask.LUNG.id());
         if (lungModel.isEmpty()) {
             return candidates;
@@ -431,7 +441,8 @@ public final class TaskTrainer {
         List<Mask3D> out = new ArrayList<>();
         try (SegmentationModel m = SegmentationModel.load(lungModel.get().location(), device)) {
             for (int i = 0; i < scans.size(); i++) {
-                out.add(InfectedLung.reaching(lungs(m, scans.get(i)), candidates.get(i)));
+                ScanData scan = scans.get(i);
+                out.add(InfectedLung.reaching(masks.mask(m.metadata(), scan, () -> lungs(m, scan)), candidates.get(i)));
             }
         }
         return out;
@@ -451,10 +462,10 @@ public final class TaskTrainer {
         return out;
     }
 
-    private static List<Mask3D> segmentAll(SegmentationModel m, List<ScanData> scans) throws Exception {
+    private static List<Mask3D> segmentAll(SegmentationModel m, List<ScanData> scans, MaskCache masks) throws Exception {
         List<Mask3D> out = new ArrayList<>();
         for (ScanData s : scans) {
-            out.add(Evaluator.segment(sliceModel(m), s));
+            out.add(masks.mask(m.metadata(), s, () -> Evaluator.segment(sliceModel(m), s)));
         }
         return out;
     }

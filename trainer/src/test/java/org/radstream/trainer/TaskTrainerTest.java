@@ -524,6 +524,44 @@ class TaskTrainerTest {
     }
 
     @Test
+    void theClassifierReadsAScanWithAPublishedModelOnceAndTheSameRunAgainLearnsTheSame() throws Exception {
+        TrainingRecipe r = smallRecipe(1);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<String> progress = new ArrayList<>();
+        Path checkpoints = dir.resolve("checkpoints");
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(0.0), p -> { }, progress::add).checkpointsIn(checkpoints);
+        List<ScanData> train = List.of(disksBesideAVessel("a", 32, 6), disksBesideAVessel("b", 32, 6));
+        List<ScanData> validation = List.of(disksBesideAVessel("c", 32, 6));
+        List<ScanData> selection = List.of(disksBesideAVessel("s1", 32, 6), disksBesideAVessel("s2", 32, 6));
+        trainer.train(TrainingTask.LUNG, train, validation, r);
+        trainer.train(TrainingTask.INFECTION, train, validation, r);
+        TrainingRecipe classifier = r.withClassifier(32, 1);
+
+        // 5 scans read by the infection model, the 2 selection scans' lungs by the lung model
+        progress.clear();
+        TaskTrainer.Outcome first = trainer.train(TrainingTask.INFECTION_CLASSIFIER, train, validation, classifier,
+                TaskTrainer.VesselMethod.SINGLE, List.of(), selection);
+        assertThat(progress).contains("infection-classifier: 7 masks made by the models, 0 kept from an earlier run");
+        progress.clear();
+        TaskTrainer.Outcome again = trainer.train(TrainingTask.INFECTION_CLASSIFIER, train, validation, classifier,
+                TaskTrainer.VesselMethod.SINGLE, List.of(), selection);
+        assertThat(progress).contains("infection-classifier: 0 masks made by the models, 7 kept from an earlier run");
+        assertThat(again.metrics()).isEqualTo(first.metrics());
+
+        // a new infection version: its masks are made anew, the lung masks kept, the old version's deleted
+        trainer.train(TrainingTask.INFECTION, train, validation, r);
+        progress.clear();
+        trainer.train(TrainingTask.INFECTION_CLASSIFIER, train, validation, classifier, TaskTrainer.VesselMethod.SINGLE,
+                List.of(), selection);
+        assertThat(progress).contains("infection-classifier: 5 masks made by the models, 2 kept from an earlier run",
+                "infection-classifier: 5 kept masks this run did not use deleted");
+        try (var folders = java.nio.file.Files.list(checkpoints.resolve("infection-classifier/masks"))) {
+            assertThat(folders.map(f -> f.getFileName().toString()).sorted().toList())
+                    .satisfiesExactly(f -> assertThat(f).startsWith("infection-v2-"), f -> assertThat(f).startsWith("lung-v1-"));
+        }
+    }
+
+    @Test
     void infectionSpecksInAHealthyValidationScanSetAMinimumComponentVolumeThatTravelsWithTheModel() throws Exception {
         TrainingRecipe r = smallRecipe(6);
         // a healthy scan whose only finding-like thing is a 5×5×2 speck (50 voxels of 0.002 ml = 0.1 ml;
