@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.radstream.avro.ProgressionAlert;
 
@@ -12,16 +13,24 @@ import org.radstream.avro.ProgressionAlert;
  * POSTs each alert as JSON ({@link AlertText#json}) to a clinician-facing endpoint. The alert id
  * travels as {@code Idempotency-Key}, so a receiver can drop the copy a crash between its
  * acceptance and our offset commit may cause. 2xx is accepted; 408, 429 and 5xx, timeouts and
- * refused connections are retriable; other 4xx mean the receiver will never take this alert.
+ * refused connections are retriable; other 4xx mean the receiver will never take this alert. With a
+ * {@link WebhookSigner}, each request carries its timestamp and signature.
  */
 public final class WebhookSink implements AlertSink {
     private final URI url;
     private final Duration timeout;
     private final HttpClient http;
+    private final WebhookSigner signer;
 
     public WebhookSink(URI url, Duration timeout) {
+        this(url, timeout, null);
+    }
+
+    /** A sink whose requests {@code signer} signs (null: unsigned). */
+    public WebhookSink(URI url, Duration timeout, WebhookSigner signer) {
         this.url = url;
         this.timeout = timeout;
+        this.signer = signer;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
@@ -32,12 +41,17 @@ public final class WebhookSink implements AlertSink {
 
     @Override
     public void deliver(ProgressionAlert alert) throws DeliveryException {
-        HttpRequest request = HttpRequest.newBuilder(url)
+        String json = AlertText.json(alert);
+        HttpRequest.Builder builder = HttpRequest.newBuilder(url)
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .header("Idempotency-Key", alert.getAlertId())
-                .POST(HttpRequest.BodyPublishers.ofString(AlertText.json(alert)))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
+        if (signer != null) {
+            String[] signed = signer.sign(json);
+            builder.header(WebhookSigner.TIMESTAMP_HEADER, signed[0]).header(WebhookSigner.SIGNATURE_HEADER, signed[1]);
+        }
+        HttpRequest request = builder.build();
         HttpResponse<String> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString());

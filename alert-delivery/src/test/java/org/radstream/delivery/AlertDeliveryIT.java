@@ -47,7 +47,7 @@ import org.radstream.schemas.Topics;
  * its attempts goes to radstream.alerts.undelivered with its reason and is redelivered by the
  * retry loop; an undecodable record is dead-lettered without stopping the alerts behind it; an
  * aborted transaction's alert is never sent; a restarted service with the same group sends
- * nothing again.
+ * nothing again. Every POST is signed (WebhookSigner) and the receiver checks it.
  */
 @ExtendWith(PlatformExtension.class)
 class AlertDeliveryIT {
@@ -56,6 +56,8 @@ class AlertDeliveryIT {
     /** More failures than one round of attempts: goes to the undelivered topic, then through. */
     private static final int STUBBORN_FAILURES = MAX_ATTEMPTS + 1;
     private static final String GROUP = "alert-delivery-it";
+    /** The webhook secret: the receiver takes only POSTs signed with it, each attempt signed anew. */
+    private static final String SECRET = "alert-delivery-it-webhook-secret";
 
     private HttpServer receiver;
     /** Alert ids in the order the receiver accepted them, each once (deduplicated by Idempotency-Key). */
@@ -64,6 +66,8 @@ class AlertDeliveryIT {
     private final List<String> repeats = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
     private final Set<String> stubborn = ConcurrentHashMap.newKeySet();
+    /** Alert ids POSTed without a valid signature (refused with 401). */
+    private final List<String> unsigned = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void startReceiver() throws IOException {
@@ -83,6 +87,12 @@ class AlertDeliveryIT {
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             if (id == null || !body.contains("\"alertId\":\"" + id + "\"")) {
                 ex.sendResponseHeaders(400, -1);
+                return;
+            }
+            if (!WebhookSigner.of(SECRET).verify(ex.getRequestHeaders().getFirst(WebhookSigner.TIMESTAMP_HEADER), body,
+                    ex.getRequestHeaders().getFirst(WebhookSigner.SIGNATURE_HEADER), Duration.ofMinutes(5))) {
+                unsigned.add(id);
+                ex.sendResponseHeaders(401, -1);
                 return;
             }
             int attempt = attempts.merge(id, 1, Integer::sum);
@@ -133,13 +143,14 @@ class AlertDeliveryIT {
         }
 
         AlertDelivery delivery = new AlertDelivery(settings, topics,
-                List.of(new WebhookSink(settings.webhook(), settings.requestTimeout())));
+                List.of(new WebhookSink(settings.webhook(), settings.requestTimeout(), WebhookSigner.of(SECRET))));
         try (delivery; DeliveryHttpServer http = DeliveryHttpServer.start(0, delivery)) {
             delivery.start();
             waitFor(() -> accepted.size() >= 6 && delivery.redelivered() >= 1, Duration.ofSeconds(30));
 
             assertThat(accepted).containsExactlyInAnyOrder("a-1", "a-2", "a-3", "stubborn-1", "a-4", "a-5");
             assertThat(repeats).isEmpty();
+            assertThat(unsigned).as("POSTs without a valid signature").isEmpty();
             assertThat(attempts).containsOnlyKeys("a-1", "a-2", "a-3", "stubborn-1", "a-4", "a-5")
                     .containsEntry("a-1", FAILURES_BEFORE_ACCEPT + 1)
                     .containsEntry("a-5", FAILURES_BEFORE_ACCEPT + 1)
@@ -189,7 +200,7 @@ class AlertDeliveryIT {
             producer.commitTransaction();
         }
         try (AlertDelivery restarted = new AlertDelivery(settings, topics,
-                List.of(new WebhookSink(settings.webhook(), settings.requestTimeout())))) {
+                List.of(new WebhookSink(settings.webhook(), settings.requestTimeout(), WebhookSigner.of(SECRET))))) {
             restarted.start();
             waitFor(() -> restarted.redelivered() >= 1, Duration.ofSeconds(30));
             assertThat(accepted).hasSize(before.size() + 1).startsWith(before.toArray(String[]::new)).endsWith("stubborn-2");

@@ -11,6 +11,7 @@ import org.radstream.delivery.AlertSink;
 import org.radstream.delivery.ConsoleSink;
 import org.radstream.delivery.DeliveryHttpServer;
 import org.radstream.delivery.DeliverySettings;
+import org.radstream.delivery.WebhookSigner;
 import org.radstream.delivery.WebhookSink;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
@@ -41,6 +42,12 @@ final class DeliverCommand implements Callable<Integer> {
     @Option(names = "--webhook", paramLabel = "URL", defaultValue = "${env:" + ENV_WEBHOOK + "}",
             description = "POST each alert as JSON to this http(s) URL (env " + ENV_WEBHOOK + "). Default: none.")
     String webhook;
+
+    @Option(names = "--webhook-secret", defaultValue = "${env:" + WebhookSigner.SECRET_VARIABLE + "}",
+            description = "Sign each webhook POST with this secret (at least 16 characters; env RADSTREAM_WEBHOOK_SECRET): "
+                    + "HMAC-SHA256 of \"<timestamp>.<body>\" in X-Radstream-Signature: v1=<hex>, the timestamp in "
+                    + "X-Radstream-Timestamp. Default: unsigned.")
+    String webhookSecret;
 
     @Option(names = "--console", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Print each alert's one-line text on stdout (--no-console: webhook only). Default ${DEFAULT-VALUE}.")
@@ -77,6 +84,7 @@ final class DeliverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DeliverySettings settings;
+        WebhookSigner signer;
         try {
             URI url = webhook == null || webhook.isBlank() ? null : URI.create(webhook);
             if (url == null && !console) {
@@ -85,12 +93,17 @@ final class DeliverCommand implements Callable<Integer> {
             }
             settings = new DeliverySettings(cluster.bootstrap(), groupId, url, maxAttempts, seconds(initialBackoffSeconds),
                     seconds(maxBackoffSeconds), seconds(requestTimeoutSeconds), seconds(retryLaterSeconds));
+            signer = WebhookSigner.of(webhookSecret);
+            if (signer != null && url == null) {
+                throw new IllegalArgumentException("a webhook secret without a webhook: pass --webhook URL (or set "
+                        + ENV_WEBHOOK + ")");
+            }
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         List<AlertSink> sinks = new ArrayList<>();
         if (settings.webhook() != null) {
-            sinks.add(new WebhookSink(settings.webhook(), settings.requestTimeout()));
+            sinks.add(new WebhookSink(settings.webhook(), settings.requestTimeout(), signer));
         }
         if (console) {
             sinks.add(new ConsoleSink(System.out));
@@ -109,7 +122,7 @@ final class DeliverCommand implements Callable<Integer> {
         delivery.start();
         System.err.println("deliver: group " + settings.groupId() + " to "
                 + String.join(" and ", sinks.stream().map(AlertSink::name).toList())
-                + (settings.webhook() != null ? " (" + settings.webhook() + ")" : "")
+                + (settings.webhook() != null ? " (" + settings.webhook() + (signer != null ? ", signed" : ", unsigned") + ")" : "")
                 + (http != null ? "; health and metrics on http://localhost:" + http.port() + "/metrics" : ""));
         stopped.await();
         return 0;
