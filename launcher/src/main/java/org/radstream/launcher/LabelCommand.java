@@ -1,36 +1,51 @@
 package org.radstream.launcher;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.radstream.avro.CorrectedLabel;
+import org.radstream.avro.InferenceResult;
+import org.radstream.avro.Mask;
 import org.radstream.imaging.HuThresholdBaseline;
+import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Rle;
 import org.radstream.imaging.cohort.Cohort;
 import org.radstream.imaging.cohort.CohortManifest;
+import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
 import org.radstream.trainer.ArchivedSeries;
 import org.radstream.trainer.ImageArchive;
 import org.radstream.trainer.LabelMaker;
-import org.radstream.schemas.RestSchemaRegistryClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code radstream label submit|withdraw|status|bootstrap|simulate}: puts corrected labels (or a
+ * {@code radstream label draft|submit|withdraw|status|bootstrap|simulate}: gives a radiologist the mask
+ * the workers made of a series to correct ({@code draft}), puts corrected labels (or a
  * withdrawal, a tombstone) on radstream.labels.corrected; the trainer validates them, and says what
  * became of one ({@code status}). Only wires: the labels are made by org.radstream.trainer.LabelMaker.
  */
 @Command(name = "label", mixinStandardHelpOptions = true, description = "Submit corrected labels to the trainer.",
-        subcommands = {LabelCommand.Submit.class, LabelCommand.Withdraw.class, LabelCommand.Status.class,
+        subcommands = {LabelCommand.Draft.class, LabelCommand.Submit.class, LabelCommand.Withdraw.class, LabelCommand.Status.class,
                 LabelCommand.Bootstrap.class, LabelCommand.Simulate.class})
 final class LabelCommand {
 
@@ -56,6 +71,76 @@ final class LabelCommand {
                 + "(exit 4), and no Kafka or registry access is needed.") String url;
         @Option(names = "--trainer-token", defaultValue = "${env:RADSTREAM_TRAINER_TOKEN}",
                 description = "With --trainer-url: the trainer's HTTP token, when it requires one.") String token;
+    }
+
+    @Command(name = "draft", mixinStandardHelpOptions = true,
+            description = "Write the newest mask the workers made of a series for a task (radstream.inference.results) "
+                    + "as a .rle file, on the grid label submit takes: what a radiologist corrects, then submits.",
+            footer = {"", "Exit codes: 0 written, 5 no result for the series and task, 1 an error."})
+    static final class Draft implements Callable<Integer> {
+        static final int EXIT_NONE = 5;
+
+        @Mixin ClusterOptions cluster;
+        @Option(names = "--series", required = true) String series;
+        @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
+        @Option(names = "--out", required = true, description = "The .rle file to write (replaced if it exists).") Path out;
+        @Option(names = "--timeout", defaultValue = "30",
+                description = "Seconds to read the result's partition for. Default ${DEFAULT-VALUE}.") double timeoutSeconds;
+
+        @Override
+        public Integer call() throws Exception {
+            Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
+            Topic<String, InferenceResult> t = topics.results();
+            String key = Topics.seriesTaskKey(series, task);
+            Map<String, Object> c = new HashMap<>();
+            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
+            InferenceResult newest = null;
+            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                    new ByteArrayDeserializer())) {
+                // the workers key results by series and task, so the result is on the key's partition
+                int partitions = consumer.partitionsFor(t.name()).size();
+                TopicPartition partition = new TopicPartition(t.name(),
+                        Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions);
+                consumer.assign(java.util.List.of(partition));
+                consumer.seekToBeginning(java.util.List.of(partition));
+                long end = consumer.endOffsets(java.util.List.of(partition)).get(partition);
+                long deadline = System.nanoTime() + Math.round(timeoutSeconds * 1e9);
+                while (consumer.position(partition) < end) {
+                    if (System.nanoTime() > deadline) {
+                        System.err.printf("read %d of %d records of %s within %.0f s; the result may be further on "
+                                + "(--timeout)%n", consumer.position(partition), end, partition, timeoutSeconds);
+                        return 1;
+                    }
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                        if (key.equals(r.key()) && r.value() != null) {
+                            newest = t.valueSerde().deserializer().deserialize(r.topic(), r.value());
+                        }
+                    }
+                }
+            }
+            if (newest == null) {
+                System.err.println("no inference result for series " + series + " and task " + task + " on " + t.name());
+                return EXIT_NONE;
+            }
+            Mask m = newest.getMask();
+            Mask3D mask = Rle.decode(bytes(m.getRle()), m.getWidth(), m.getHeight(), m.getDepth());
+            Files.createDirectories(out.toAbsolutePath().getParent());
+            Rle.write(out, mask);
+            System.out.printf("wrote %s: the %s mask of series %s (%d×%d×%d, %d voxels, %.1f mL) by %s%s at %s; "
+                            + "correct it, then: radstream label submit --series %s --task %s --mask %s%n",
+                    out, task, series, m.getWidth(), m.getHeight(), m.getDepth(), mask.count(), newest.getVolumeMl(),
+                    newest.getMethod(), newest.getModelVersion() == null ? "" : " v" + newest.getModelVersion(),
+                    newest.getProducedAt(), series, task, out);
+            return 0;
+        }
+
+        private static byte[] bytes(java.nio.ByteBuffer b) {
+            byte[] out = new byte[b.remaining()];
+            b.duplicate().get(out);
+            return out;
+        }
     }
 
     @Command(name = "submit", mixinStandardHelpOptions = true,
