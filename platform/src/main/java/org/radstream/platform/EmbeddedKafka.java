@@ -42,14 +42,16 @@ import org.radstream.schemas.Topics;
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Duration LEADER_WAIT = Duration.ofSeconds(30);
 
-    private final KafkaRaftServer server;
+    private final KafkaConfig config;
     private final String bootstrap;
     private final Path logDir;
+    private KafkaRaftServer server;
 
-    private EmbeddedKafka(KafkaRaftServer server, String bootstrap, Path logDir) {
-        this.server = server;
+    private EmbeddedKafka(KafkaConfig config, String bootstrap, Path logDir) {
+        this.config = config;
         this.bootstrap = bootstrap;
         this.logDir = logDir;
+        restart();
     }
 
     /** Formats {@code logDir} (a fresh directory) and starts a broker on free loopback ports. */
@@ -98,9 +100,27 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (Exception e) {
             throw new IOException("could not format the KRaft storage in " + logDir + ": " + e.getMessage(), e);
         }
-        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-        server.startup();
-        return new EmbeddedKafka(server, "127.0.0.1:" + port, logDir);
+        return new EmbeddedKafka(config, "127.0.0.1:" + port, logDir);
+    }
+
+    /**
+     * Starts the broker again after {@link #stop}, on the same ports and log: a broker outage that
+     * ends, as the ingest's Kafka-down test needs. Does nothing while it runs.
+     */
+    public synchronized void restart() {
+        if (server == null) {
+            server = new KafkaRaftServer(config, Time.SYSTEM);
+            server.startup();
+        }
+    }
+
+    /** Stops the broker and keeps its log and ports for {@link #restart}; does nothing when stopped. */
+    public synchronized void stop() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
     }
 
     /** host:port for clients. */
@@ -192,8 +212,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        stop();
     }
 
     static int freePort() throws IOException {
