@@ -119,12 +119,22 @@ public final class AlertDelivery implements AutoCloseable {
     }
 
     private void runLive() {
-        try (KafkaConsumer<String, byte[]> consumer = consumer(settings.groupId())) {
-            liveConsumer = consumer;
-            consumer.subscribe(List.of(alerts.name()));
+        consume(settings.groupId(), alerts.name(), c -> liveConsumer = c, this::handleLive, "live loop", "alert delivery");
+    }
+
+    /**
+     * One consumer loop: polls, hands each record to {@code handle} and commits it; returns when
+     * {@code handle} says it is shutting down, on the shutdown's wakeup, or on an error, which
+     * {@link #failure} then reports.
+     */
+    private void consume(String groupId, String topic, java.util.function.Consumer<KafkaConsumer<String, byte[]>> register,
+                         java.util.function.Predicate<ConsumerRecord<String, byte[]>> handle, String loop, String what) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(groupId)) {
+            register.accept(consumer);
+            consumer.subscribe(List.of(topic));
             while (running.get()) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (!handleLive(r)) {
+                    if (!handle.test(r)) {
                         return;
                     }
                     commit(consumer, r);
@@ -135,8 +145,8 @@ public final class AlertDelivery implements AutoCloseable {
                 throw e;
             }
         } catch (RuntimeException e) {
-            failure = "live loop: " + e;
-            log.error("alert delivery stopped: {}", e.toString(), e);
+            failure = loop + ": " + e;
+            log.error("{} stopped: {}", what, e.toString(), e);
         }
     }
 
@@ -166,25 +176,8 @@ public final class AlertDelivery implements AutoCloseable {
     }
 
     private void runRetries() {
-        try (KafkaConsumer<String, byte[]> consumer = consumer(settings.groupId() + "-retry")) {
-            retryConsumer = consumer;
-            consumer.subscribe(List.of(undelivered.name()));
-            while (running.get()) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (!handleRetry(r)) {
-                        return;
-                    }
-                    commit(consumer, r);
-                }
-            }
-        } catch (WakeupException e) {
-            if (running.get()) {
-                throw e;
-            }
-        } catch (RuntimeException e) {
-            failure = "retry loop: " + e;
-            log.error("alert redelivery stopped: {}", e.toString(), e);
-        }
+        consume(settings.groupId() + "-retry", undelivered.name(), c -> retryConsumer = c, this::handleRetry, "retry loop",
+                "alert redelivery");
     }
 
     private boolean handleRetry(ConsumerRecord<String, byte[]> r) {
