@@ -78,6 +78,8 @@ class MultiProcessIT {
     private static final long SEED = 11;
     private static final List<String> SCENARIOS = List.of("rapid-growth", "stable", "rapid-growth");
     private static final String GROUP = "radstream-worker-chest";
+    private static final String API_TOKEN = "multi-process-it-api-token";
+    private static final String STOW_TOKEN = "multi-process-it-stow-token";
     private static final List<String> CHEST_TASKS = List.of("lung", "infection");
 
     @TempDir
@@ -140,10 +142,12 @@ class MultiProcessIT {
             // 2. the services, each a process of its own
             int dicomPort = freePort();
             List<String> cluster = List.of("--bootstrap", bootstrap, "--registry", registry);
+            // the HTTP tokens from the environment, as compose passes them
             Service ingest = start(jar, "ingest", "-Xmx512m", concat(List.of("ingest"), cluster, List.of("--port",
-                    Integer.toString(dicomPort), "--http-port", "0", "--stability", "2")));
+                    Integer.toString(dicomPort), "--http-port", "0", "--stability", "2")),
+                    Map.of("RADSTREAM_STOW_TOKEN", STOW_TOKEN));
             Service streams = start(jar, "streams", "-Xmx768m", concat(List.of("streams"), cluster, List.of("--state-dir",
-                    tmp.resolve("streams-state").toString(), "--http-port", "0")));
+                    tmp.resolve("streams-state").toString(), "--http-port", "0")), Map.of("RADSTREAM_API_TOKEN", API_TOKEN));
             for (String id : List.of("w1", "w2")) {
                 start(jar, id, "-Xmx1g", concat(List.of("worker", "--task", "chest"), cluster, List.of("--model-store",
                         repo.resolve("models-default").toString(), "--http-port", "-1", "--instance-id", id,
@@ -247,6 +251,7 @@ class MultiProcessIT {
                         assertThat(s.process().isAlive()).as("%s still running", s.name()).isTrue();
                     }
                 }
+                checkTokens(ingest, streams, outputs.poir.get(0));
                 log(t0, "done");
             }
         } catch (Throwable e) {
@@ -394,7 +399,39 @@ class MultiProcessIT {
 
     // ---------------------------------------------------------------- processes
 
+    /**
+     * The tokens set in the services' environment guard their HTTP: STOW-RS refuses a sender without
+     * its token, and the timeline answers only with its token (the measured patient's series then).
+     */
+    private static void checkTokens(Service ingest, Service streams, PoirMeasurement measured) throws Exception {
+        java.util.regex.Matcher stow = java.util.regex.Pattern.compile("STOW-RS http://localhost:(\\d+)/studies \\(token required\\)")
+                .matcher(ingest.stdoutText());
+        assertThat(stow.find()).as("ingest says its STOW-RS requires a token: %s", ingest.stdoutText()).isTrue();
+        java.util.regex.Matcher api = java.util.regex.Pattern.compile("timeline API http://localhost:(\\d+)/patients/\\{id}/timeline \\(token required\\)")
+                .matcher(streams.stdoutText());
+        assertThat(api.find()).as("streams says its API requires a token: %s", streams.stdoutText()).isTrue();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        var unsigned = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + stow.group(1)
+                        + "/studies")).header("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=b")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("--b--")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(unsigned.statusCode()).as("STOW-RS without the token").isEqualTo(401);
+        java.net.URI timeline = java.net.URI.create("http://localhost:" + api.group(1) + "/patients/"
+                + java.net.URLEncoder.encode(measured.getPatientId().toString(), StandardCharsets.UTF_8) + "/timeline");
+        var without = http.send(java.net.http.HttpRequest.newBuilder(timeline).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(without.statusCode()).as("the timeline without the token").isEqualTo(401);
+        var with = http.send(java.net.http.HttpRequest.newBuilder(timeline).header("Authorization", "Bearer " + API_TOKEN)
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(with.statusCode()).as(with.body()).isEqualTo(200);
+        assertThat(with.body()).contains(measured.getSeriesUid().toString());
+    }
+
     private Service start(Path jar, String name, String heap, List<String> args) throws IOException {
+        return start(jar, name, heap, args, Map.of());
+    }
+
+    private Service start(Path jar, String name, String heap, List<String> args, Map<String, String> env) throws IOException {
         List<String> command = new ArrayList<>(List.of(javaExecutable(), heap, "-XX:+UseSerialGC",
                 "-Dai.djl.offline=true", "-Dai.djl.repository.zoo.location=none", "-jar", jar.toString()));
         command.addAll(args);
@@ -406,6 +443,7 @@ class MultiProcessIT {
         pb.environment().put("DNNL_MAX_CPU_ISA", "AVX");
         pb.environment().remove("RADSTREAM_BOOTSTRAP");
         pb.environment().remove("RADSTREAM_REGISTRY_URL");
+        pb.environment().putAll(env);
         Service s = new Service(name, pb.start(), out, err);
         services.put(name, s);
         return s;
