@@ -3,6 +3,7 @@ package org.radstream.workers;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import org.radstream.avro.SeriesGeometry;
 import org.radstream.avro.WindowedPlane;
 import org.radstream.avro.WindowedSlice;
 import org.radstream.imaging.Volume;
@@ -28,6 +29,21 @@ record AssembledSeries(String seriesUid, List<WindowedSlice> slices, int width, 
 
     WindowedSlice first() {
         return slices.get(0);
+    }
+
+    /**
+     * Where the grid lies in the patient: the first slice's position, the orientation and the
+     * spacings; null when the slices carry no orientation (then they were sorted by instance number).
+     */
+    SeriesGeometry geometry() {
+        WindowedSlice f = first();
+        List<Double> o = f.getImageOrientationPatient();
+        if (o.size() != 6 || SeriesAssembly.normal(f) == null || f.getImagePositionPatient().size() != 3) {
+            return null;
+        }
+        return SeriesGeometry.newBuilder().setOrigin(List.copyOf(f.getImagePositionPatient())).setRow(List.copyOf(o.subList(0, 3)))
+                .setColumn(List.copyOf(o.subList(3, 6))).setSpacingX(spacingX).setSpacingY(spacingY).setSpacingZ(spacingZ)
+                .build();
     }
 
     /** Voxel volume in mm³. */

@@ -791,6 +791,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
                 .setComponentsRemoved(o.componentsRemoved())
                 .setTimingsMs(timings)
                 .setProducedAt(Instant.now())
+                .setGeometry(s.geometry())
                 .build();
         String key = Topics.seriesTaskKey(s.seriesUid(), o.task());
         byte[] value = encode(topics.results(), result);

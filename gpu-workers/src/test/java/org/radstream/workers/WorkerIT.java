@@ -65,6 +65,12 @@ class WorkerIT {
             assertThat(r.getVolumeMl()).isCloseTo(r.getTask().equals("lung") ? LUNG_ML : INFECTION_ML,
                     org.assertj.core.data.Offset.offset(1e-9));
             assertThat(r.getTimingsMs()).containsKeys("assemble", "inference", "postprocess", "total");
+            // where the mask lies: the lowest slice's position, the orientation and the spacings
+            assertThat(r.getGeometry().getOrigin()).containsExactly(0.0, 0.0, 0.0);
+            assertThat(r.getGeometry().getRow()).containsExactly(1.0, 0.0, 0.0);
+            assertThat(r.getGeometry().getColumn()).containsExactly(0.0, 1.0, 0.0);
+            assertThat(List.of(r.getGeometry().getSpacingX(), r.getGeometry().getSpacingY(), r.getGeometry().getSpacingZ()))
+                    .containsExactly(Scans.SPACING, Scans.SPACING, Scans.SLICE_STEP);
         }
     }
 

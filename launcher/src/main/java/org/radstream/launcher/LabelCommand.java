@@ -23,8 +23,10 @@ import org.apache.kafka.common.utils.Utils;
 import org.radstream.avro.CorrectedLabel;
 import org.radstream.avro.InferenceResult;
 import org.radstream.avro.Mask;
+import org.radstream.avro.SeriesGeometry;
 import org.radstream.imaging.HuThresholdBaseline;
 import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Nifti;
 import org.radstream.imaging.Rle;
 import org.radstream.imaging.cohort.Cohort;
 import org.radstream.imaging.cohort.CohortManifest;
@@ -73,9 +75,67 @@ final class LabelCommand {
                 description = "With --trainer-url: the trainer's HTTP token, when it requires one.") String token;
     }
 
+    /** The newest committed inference result of a series and task, read from its key's partition; null when none. */
+    static InferenceResult newestResult(ClusterOptions cluster, String series, String task, Duration timeout)
+            throws Exception {
+        Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
+        Topic<String, InferenceResult> t = topics.results();
+        String key = Topics.seriesTaskKey(series, task);
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
+        InferenceResult newest = null;
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            // the workers key results by series and task, so the result is on the key's partition
+            int partitions = consumer.partitionsFor(t.name()).size();
+            TopicPartition partition = new TopicPartition(t.name(),
+                    Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions);
+            consumer.assign(java.util.List.of(partition));
+            consumer.seekToBeginning(java.util.List.of(partition));
+            long end = consumer.endOffsets(java.util.List.of(partition)).get(partition);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (consumer.position(partition) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new java.util.concurrent.TimeoutException(String.format(java.util.Locale.ROOT,
+                            "read %d of %d records of %s within %d s; the result may be further on (--timeout)",
+                            consumer.position(partition), end, partition, timeout.toSeconds()));
+                }
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (key.equals(r.key()) && r.value() != null) {
+                        newest = t.valueSerde().deserializer().deserialize(r.topic(), r.value());
+                    }
+                }
+            }
+        }
+        return newest;
+    }
+
+    /** Whether a mask file is NIfTI (.nii or .nii.gz) rather than the .rle truth format. */
+    static boolean isNifti(Path file) {
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return name.endsWith(".nii") || name.endsWith(".nii.gz");
+    }
+
+    /** The voxel-to-RAS affine of a result's grid; null when the result carries no geometry. */
+    static double[][] affine(InferenceResult r) {
+        SeriesGeometry g = r.getGeometry();
+        if (g == null) {
+            return null;
+        }
+        return Nifti.affine(doubles(g.getOrigin()), doubles(g.getRow()), doubles(g.getColumn()), g.getSpacingX(),
+                g.getSpacingY(), g.getSpacingZ());
+    }
+
+    private static double[] doubles(java.util.List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
     @Command(name = "draft", mixinStandardHelpOptions = true,
             description = "Write the newest mask the workers made of a series for a task (radstream.inference.results) "
-                    + "as a .rle file, on the grid label submit takes: what a radiologist corrects, then submits.",
+                    + "for a radiologist to correct, then submit: a NIfTI label map (--out *.nii or *.nii.gz) that "
+                    + "ITK-SNAP or 3D Slicer open over the series, or the .rle truth format.",
             footer = {"", "Exit codes: 0 written, 5 no result for the series and task, 1 an error."})
     static final class Draft implements Callable<Integer> {
         static final int EXIT_NONE = 5;
@@ -83,51 +143,40 @@ final class LabelCommand {
         @Mixin ClusterOptions cluster;
         @Option(names = "--series", required = true) String series;
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
-        @Option(names = "--out", required = true, description = "The .rle file to write (replaced if it exists).") Path out;
+        @Option(names = "--out", required = true,
+                description = "The file to write (replaced if it exists): *.nii or *.nii.gz for NIfTI, else .rle.") Path out;
         @Option(names = "--timeout", defaultValue = "30",
                 description = "Seconds to read the result's partition for. Default ${DEFAULT-VALUE}.") double timeoutSeconds;
 
         @Override
         public Integer call() throws Exception {
-            Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
-            Topic<String, InferenceResult> t = topics.results();
-            String key = Topics.seriesTaskKey(series, task);
-            Map<String, Object> c = new HashMap<>();
-            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
-            InferenceResult newest = null;
-            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                    new ByteArrayDeserializer())) {
-                // the workers key results by series and task, so the result is on the key's partition
-                int partitions = consumer.partitionsFor(t.name()).size();
-                TopicPartition partition = new TopicPartition(t.name(),
-                        Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions);
-                consumer.assign(java.util.List.of(partition));
-                consumer.seekToBeginning(java.util.List.of(partition));
-                long end = consumer.endOffsets(java.util.List.of(partition)).get(partition);
-                long deadline = System.nanoTime() + Math.round(timeoutSeconds * 1e9);
-                while (consumer.position(partition) < end) {
-                    if (System.nanoTime() > deadline) {
-                        System.err.printf("read %d of %d records of %s within %.0f s; the result may be further on "
-                                + "(--timeout)%n", consumer.position(partition), end, partition, timeoutSeconds);
-                        return 1;
-                    }
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                        if (key.equals(r.key()) && r.value() != null) {
-                            newest = t.valueSerde().deserializer().deserialize(r.topic(), r.value());
-                        }
-                    }
-                }
+            InferenceResult newest;
+            try {
+                newest = newestResult(cluster, series, task, Duration.ofMillis(Math.round(timeoutSeconds * 1000)));
+            } catch (java.util.concurrent.TimeoutException e) {
+                System.err.println(e.getMessage());
+                return 1;
             }
             if (newest == null) {
-                System.err.println("no inference result for series " + series + " and task " + task + " on " + t.name());
+                System.err.println("no inference result for series " + series + " and task " + task + " on "
+                        + Topics.RESULTS);
                 return EXIT_NONE;
             }
             Mask m = newest.getMask();
             Mask3D mask = Rle.decode(bytes(m.getRle()), m.getWidth(), m.getHeight(), m.getDepth());
             Files.createDirectories(out.toAbsolutePath().getParent());
-            Rle.write(out, mask);
+            if (isNifti(out)) {
+                double[][] affine = affine(newest);
+                if (affine == null) {
+                    System.err.println("the result of series " + series + " carries no geometry (its slices had no "
+                            + "orientation, or a worker before the geometry field made it): write --out FILE.rle");
+                    return 1;
+                }
+                Files.write(out, Nifti.write(mask, affine, out.getFileName().toString().toLowerCase(java.util.Locale.ROOT)
+                        .endsWith(".gz")));
+            } else {
+                Rle.write(out, mask);
+            }
             System.out.printf("wrote %s: the %s mask of series %s (%d×%d×%d, %d voxels, %.1f mL) by %s%s at %s; "
                             + "correct it, then: radstream label submit --series %s --task %s --mask %s%n",
                     out, task, series, m.getWidth(), m.getHeight(), m.getDepth(), mask.count(), newest.getVolumeMl(),
@@ -144,8 +193,14 @@ final class LabelCommand {
     }
 
     @Command(name = "submit", mixinStandardHelpOptions = true,
-            description = "Submit a radiologist's mask (.rle truth format: 3 big-endian int32 width, height, depth, then the RLE).")
+            description = "Submit a radiologist's mask: a NIfTI label map (*.nii, *.nii.gz; non-zero voxels are the "
+                    + "label), mapped onto the series' grid through the geometry of its newest result on Kafka, or the "
+                    + ".rle truth format (3 big-endian int32 width, height, depth, then the RLE).",
+            footer = {"", "Exit codes: 0 submitted, 4 refused (a NIfTI that does not fall onto the series' voxels, or "
+                    + "the trainer's refusal with --trainer-url), 5 no result to map a NIfTI by, 1 an error."})
     static final class Submit implements Callable<Integer> {
+        static final int EXIT_REFUSED = 4;
+
         @Mixin ClusterOptions cluster;
         @Option(names = "--series", required = true) String series;
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
@@ -155,18 +210,50 @@ final class LabelCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (trainer.url != null) {
-                return overHttp();
+            Mask3D voxels = null;
+            if (isNifti(mask)) {
+                InferenceResult result = newestResult(cluster, series, task, Duration.ofSeconds(30));
+                double[][] affine = result == null ? null : affine(result);
+                if (affine == null) {
+                    System.err.println("no result of series " + series + " and task " + task + " with its geometry on "
+                            + Topics.RESULTS + " to map " + mask.getFileName() + " onto the series' grid");
+                    return Draft.EXIT_NONE;
+                }
+                Mask m = result.getMask();
+                try {
+                    voxels = Nifti.onGrid(Nifti.read(Files.readAllBytes(mask)), affine, m.getWidth(), m.getHeight(),
+                            m.getDepth());
+                } catch (IllegalArgumentException | java.io.IOException e) {
+                    System.err.println("refused " + mask.getFileName() + ": " + e.getMessage());
+                    return EXIT_REFUSED;
+                }
+                System.out.printf("%s: %d voxels on the series' %d×%d×%d grid%n", mask.getFileName(), voxels.count(),
+                        m.getWidth(), m.getHeight(), m.getDepth());
             }
-            send(cluster, java.util.List.of(LabelMaker.fromFile(series, task, mask, annotator)));
+            if (trainer.url != null) {
+                return overHttp(voxels);
+            }
+            send(cluster, java.util.List.of(voxels == null ? LabelMaker.fromFile(series, task, mask, annotator)
+                    : LabelMaker.label(series, task, voxels, annotator, "radiologist", "from " + mask.getFileName())));
             return 0;
         }
 
-        /** POST /labels with the .rle file as it is; 0 submitted, 4 refused with the trainer's reason, 1 no answer. */
-        private int overHttp() throws Exception {
+        /** POST /labels with the mask as an .rle file; 0 submitted, 4 refused with the trainer's reason, 1 no answer. */
+        private int overHttp(Mask3D voxels) throws Exception {
+            java.net.http.HttpRequest.BodyPublisher body;
+            if (voxels == null) {
+                body = java.net.http.HttpRequest.BodyPublishers.ofFile(mask);
+            } else {
+                Path rle = Files.createTempFile("label-", ".rle");
+                try {
+                    Rle.write(rle, voxels);
+                    body = java.net.http.HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(rle));
+                } finally {
+                    Files.deleteIfExists(rle);
+                }
+            }
             int code = Status.overHttp(trainer.url, trainer.token, "POST", "/labels?series=" + Status.enc(series) + "&task="
-                    + Status.enc(task) + "&annotator=" + Status.enc(annotator),
-                    java.net.http.HttpRequest.BodyPublishers.ofFile(mask), "label");
+                    + Status.enc(task) + "&annotator=" + Status.enc(annotator), body, "label");
             if (code == 0) {
                 System.out.println("(see: label status --series " + series + " --task " + task + ")");
             }

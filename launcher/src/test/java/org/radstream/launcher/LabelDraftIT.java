@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -19,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.radstream.avro.CorrectedLabel;
 import org.radstream.avro.InferenceResult;
 import org.radstream.avro.Mask;
+import org.radstream.avro.SeriesGeometry;
 import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Nifti;
 import org.radstream.imaging.Rle;
 import org.radstream.platform.Platform;
 import org.radstream.platform.PlatformExtension;
@@ -47,7 +51,124 @@ class LabelDraftIT {
                 .setStudyUid("st-" + series).setAcquisitionTime(Instant.parse("2026-12-01T08:00:00Z")).setSliceCount(4)
                 .setVoxelVolumeMm3(2.0).setVolumeMl(m.count() * 0.002)
                 .setMask(new Mask(m.width(), m.height(), m.depth(), ByteBuffer.wrap(Rle.encode(m))))
-                .setMethod("model").setModelVersion(version).setProducedAt(Instant.ofEpochMilli(producedAt)).build();
+                .setMethod("model").setModelVersion(version).setProducedAt(Instant.ofEpochMilli(producedAt))
+                .setGeometry(GEOMETRY).build();
+    }
+
+    /** Head first supine: columns run to the patient's left, rows to the back, slices to the head. */
+    private static final SeriesGeometry GEOMETRY = SeriesGeometry.newBuilder().setOrigin(List.of(-90.0, -120.5, -400.0))
+            .setRow(List.of(1.0, 0.0, 0.0)).setColumn(List.of(0.0, 1.0, 0.0)).setSpacingX(0.8).setSpacingY(0.8)
+            .setSpacingZ(2.5).build();
+
+    private static String[] cluster(Platform platform) {
+        return new String[] {"--bootstrap", platform.bootstrap(), "--registry", platform.registryUrl()};
+    }
+
+    /** Runs a label subcommand; its exit code and what it printed on stdout and stderr. */
+    private static String[] run(String... args) {
+        java.io.PrintStream stdout = System.out;
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            int code = new CommandLine(new LabelCommand()).execute(args);
+            return new String[] {Integer.toString(code), out.toString(java.nio.charset.StandardCharsets.UTF_8),
+                    err.toString(java.nio.charset.StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+    }
+
+    @Test
+    void aNiftiDraftCorrectedInAToolIsSubmittedOnTheSeriesGrid(Platform platform) throws Exception {
+        Topic<String, InferenceResult> t = platform.topics().results();
+        Mask3D draft = mask(12);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrap()), new StringSerializer(), new ByteArraySerializer())) {
+            InferenceResult r = result("S-N", "infection", draft, "9", 2000);
+            producer.send(new ProducerRecord<>(t.name(), Topics.seriesTaskKey("S-N", "infection"),
+                    t.valueSerde().serializer().serialize(t.name(), r))).get();
+        }
+        Path nii = dir.resolve("S-N-infection.nii.gz");
+        String[] drafted = run(concat(new String[] {"draft", "--series", "S-N", "--task", "infection", "--out", nii.toString()},
+                cluster(platform)));
+        assertThat(drafted[0]).as(drafted[2]).isEqualTo("0");
+        Nifti.Image image = Nifti.read(Files.readAllBytes(nii));
+        double[][] grid = image.affine();
+        // voxel (0, 0, 0) at the first slice's position (LPS -90, -120.5, -400), in RAS
+        assertThat(new double[] {grid[0][3], grid[1][3], grid[2][3]}).containsExactly(90.0, 120.5, -400.0);
+        assertThat(Nifti.onGrid(image, grid, 16, 16, 4)).isEqualTo(draft);
+
+        // the radiologist's correction, saved by a tool that stores x the other way round: file voxel (i, j, k)
+        // is grid voxel (15 - i, j, k), and its affine says so
+        Mask3D corrected = draft.copy();
+        corrected.set(0, false);
+        corrected.set(3, 3, 1, true);
+        Mask3D stored = new Mask3D(16, 16, 4);
+        for (int z = 0; z < 4; z++) {
+            for (int y = 0; y < 16; y++) {
+                for (int x = 0; x < 16; x++) {
+                    stored.set(15 - x, y, z, corrected.get(x, y, z));
+                }
+            }
+        }
+        double[][] flipped = new double[4][];
+        for (int r = 0; r < 4; r++) {
+            flipped[r] = grid[r].clone();
+            flipped[r][0] = -grid[r][0];
+            flipped[r][3] = grid[r][3] + 15 * grid[r][0];
+        }
+        Path fixed = dir.resolve("S-N-infection-corrected.nii");
+        Files.write(fixed, Nifti.write(stored, flipped, false));
+        String[] submitted = run(concat(new String[] {"submit", "--series", "S-N", "--task", "infection", "--mask",
+                fixed.toString(), "--annotator", "dr-it"}, cluster(platform)));
+        assertThat(submitted[0]).as(submitted[2]).isEqualTo("0");
+        assertThat(submitted[1]).contains("S-N-infection-corrected.nii: " + corrected.count() + " voxels on the series' 16×16×4 grid");
+        CorrectedLabel label = newestLabel(platform, "S-N:infection");
+        assertThat(label.getAnnotator()).isEqualTo("dr-it");
+        assertThat(Rle.decode(label.getMask().getRle().array(), 16, 16, 4)).isEqualTo(corrected);
+
+        // one whose voxels fall between the series' is refused, and nothing is sent
+        double[][] shifted = new double[4][];
+        for (int r = 0; r < 4; r++) {
+            shifted[r] = grid[r].clone();
+        }
+        shifted[0][3] += 0.4;
+        Path between = dir.resolve("between.nii");
+        Files.write(between, Nifti.write(draft, shifted, false));
+        String[] refused = run(concat(new String[] {"submit", "--series", "S-N", "--task", "infection", "--mask",
+                between.toString()}, cluster(platform)));
+        assertThat(refused[0]).isEqualTo("4");
+        assertThat(refused[2]).contains("refused between.nii: the label map is shifted by -0.500 voxels");
+        assertThat(newestLabel(platform, "S-N:infection").getAnnotator()).isEqualTo("dr-it");
+    }
+
+    /** The newest label of a key on the label topic, read from its start. */
+    private static CorrectedLabel newestLabel(Platform platform, String key) {
+        Topic<String, CorrectedLabel> t = platform.topics().labels();
+        Map<String, Object> c = Map.of(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                platform.bootstrap());
+        CorrectedLabel newest = null;
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(c,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            var parts = consumer.partitionsFor(t.name()).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            var end = consumer.endOffsets(parts);
+            while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (var r : consumer.poll(java.time.Duration.ofMillis(300))) {
+                    if (key.equals(r.key()) && r.value() != null) {
+                        newest = t.valueSerde().deserializer().deserialize(r.topic(), r.value());
+                    }
+                }
+            }
+        }
+        return newest;
     }
 
     @Test
