@@ -134,8 +134,8 @@ final class LabelCommand {
 
     @Command(name = "draft", mixinStandardHelpOptions = true,
             description = "Write the newest mask the workers made of a series for a task (radstream.inference.results) "
-                    + "for a radiologist to correct, then submit: a NIfTI label map (--out *.nii or *.nii.gz) that "
-                    + "ITK-SNAP or 3D Slicer open over the series, or the .rle truth format.",
+                    + "for a radiologist to correct, then submit: a NIfTI-1 label map (--out *.nii or *.nii.gz), the "
+                    + "format ITK-SNAP and 3D Slicer open over a series, or the .rle truth format.",
             footer = {"", "Exit codes: 0 written, 5 no result for the series and task, 1 an error."})
     static final class Draft implements Callable<Integer> {
         static final int EXIT_NONE = 5;
