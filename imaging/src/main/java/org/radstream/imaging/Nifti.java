@@ -56,12 +56,12 @@ public final class Nifti {
 
     /** The mask as a NIfTI-1 file on {@code affine} ({@link #affine}): gzipped (.nii.gz) or not (.nii). */
     public static byte[] write(Mask3D mask, double[][] affine, boolean gzip) {
-        ByteBuffer h = ByteBuffer.allocate(DATA_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
-        h.putInt(0, HEADER);
-        short[] dim = {3, (short) mask.width(), (short) mask.height(), (short) mask.depth(), 1, 1, 1, 1};
         if (mask.width() > Short.MAX_VALUE || mask.height() > Short.MAX_VALUE || mask.depth() > Short.MAX_VALUE) {
             throw new IllegalArgumentException("NIfTI-1 holds at most 32767 voxels an axis: " + mask);
         }
+        ByteBuffer h = ByteBuffer.allocate(DATA_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
+        h.putInt(0, HEADER);
+        short[] dim = {3, (short) mask.width(), (short) mask.height(), (short) mask.depth(), 1, 1, 1, 1};
         for (int i = 0; i < 8; i++) {
             h.putShort(40 + 2 * i, dim[i]);
         }
