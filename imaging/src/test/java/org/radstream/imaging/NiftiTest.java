@@ -110,6 +110,37 @@ class NiftiTest {
                 .hasMessageContaining("reaches beyond the series' grid");
     }
 
+    /** A label map as a tool may save it: unsigned 16-bit labels (2 for the mask), sform only, in {@code order}. */
+    private static byte[] uint16(Mask3D m, double[][] affine, ByteOrder order) {
+        ByteBuffer b = ByteBuffer.allocate(352 + 2 * m.size()).order(order);
+        b.putInt(0, 348);
+        short[] dim = {3, (short) m.width(), (short) m.height(), (short) m.depth(), 1, 1, 1, 1};
+        for (int i = 0; i < 8; i++) {
+            b.putShort(40 + 2 * i, dim[i]);
+        }
+        b.putShort(70, (short) 512).putShort(72, (short) 16);
+        b.putFloat(108, 352f);
+        b.putShort(254, (short) 2); // sform: aligned to another scan
+        for (int r = 0; r < 3; r++) {
+            for (int c = 0; c < 4; c++) {
+                b.putFloat(280 + 16 * r + 4 * c, (float) affine[r][c]);
+            }
+        }
+        b.put(344, (byte) 'n').put(345, (byte) '+').put(346, (byte) '1');
+        for (int i = 0; i < m.size(); i++) {
+            b.putShort(352 + 2 * i, (short) (m.get(i) ? 2 : 0));
+        }
+        return b.array();
+    }
+
+    @Test
+    void sixteenBitLabelsInEitherByteOrderAreRead() throws Exception {
+        for (ByteOrder order : new ByteOrder[] {ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN}) {
+            Nifti.Image image = Nifti.read(uint16(mask(), axial(), order));
+            assertThat(Nifti.onGrid(image, axial(), 6, 5, 4)).as("%s", order).isEqualTo(mask());
+        }
+    }
+
     @Test
     void aFileThatIsNotALabelMapIsRefused() {
         assertThatThrownBy(() -> Nifti.read(new byte[100])).hasMessageContaining("shorter than its 348-byte header");
