@@ -146,7 +146,8 @@ final class DemoCommand implements Callable<Integer> {
                 // alerts of the last measurement travel one more topic: give them a moment
                 watch.await(() -> false, Duration.ofSeconds(3));
                 ticker.shutdownNow();
-                summary(watch, manifest, cohort, finished, timeline);
+                summary(watch, manifest, cohort, finished, timeline,
+                        "--bootstrap " + platform.bootstrap() + " --registry " + platform.registryUrl());
                 if (keepRunning) {
                     say("running until Ctrl-C (--keep-running)");
                     CountDownLatch stop = new CountDownLatch(1);
@@ -238,7 +239,8 @@ final class DemoCommand implements Callable<Integer> {
         return cohort.scans().stream().filter(s -> p.test(watch.series(s.seriesUid()))).count();
     }
 
-    private void summary(PipelineWatch watch, CohortManifest manifest, Cohort cohort, boolean finished, String timeline) {
+    private void summary(PipelineWatch watch, CohortManifest manifest, Cohort cohort, boolean finished, String timeline,
+                         String cluster) {
         say("---- summary ----");
         long chest = cohort.scans("chest").size();
         long done = cohort.scans().stream().filter(s -> CohortPush.finished(watch, s)).count();
@@ -269,6 +271,11 @@ final class DemoCommand implements Callable<Integer> {
         say("next: timeline %s/patients/%s/timeline; topics %s, %s, %s; %s",
                 timeline, patient, Topics.POIR, Topics.ALERTS, Topics.RESULTS,
                 keepRunning ? "services stay up (--keep-running)" : "--keep-running keeps the services up to look around");
+        if (keepRunning) {
+            String series = cohort.scans().get(0).seriesUid();
+            say("a radiologist's draft to correct: ./radstream label draft %s --series %s --task infection --out %s",
+                    cluster, series, series + "-infection.nii.gz");
+        }
     }
 
     private static double secs(Instant a, Instant b) {
