@@ -274,7 +274,7 @@ final class DemoCommand implements Callable<Integer> {
         if (keepRunning) {
             String series = cohort.scans().get(0).seriesUid();
             say("a radiologist's draft to correct: ./radstream label draft %s --series %s --task infection --out %s",
-                    cluster, series, series + "-infection.nii.gz");
+                    cluster, series, Path.of(System.getProperty("java.io.tmpdir"), series + "-infection.nii.gz"));
         }
     }
 
