@@ -160,6 +160,11 @@ public final class TrainerService implements AutoCloseable {
     private final List<Run> runs = new CopyOnWriteArrayList<>();
     private final Map<String, ArchivedSeries.Header> headers = new ConcurrentHashMap<>();
     private final HttpServer http;
+    private final java.util.concurrent.ExecutorService httpThreads = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "trainer-http");
+        t.setDaemon(true);
+        return t;
+    });
     private final BearerToken token;
     private final java.util.concurrent.atomic.AtomicLong labelsRefused = new java.util.concurrent.atomic.AtomicLong();
     /** The newest refusal of each label key since this trainer started, for GET /labels (the newest keys kept). */
@@ -289,6 +294,9 @@ public final class TrainerService implements AutoCloseable {
             http.createContext("/metrics", ex -> respond(ex, 200, metricsText()));
             http.createContext("/runs", this::getRuns);
             http.createContext("/runs/cancel", this::postCancel);
+            // a pool, not the dispatcher thread: a slow request (a label waiting for Kafka's acknowledgement,
+            // a scrape sizing a large archive) must not hold up /health, which the container's check reads
+            http.setExecutor(httpThreads);
             http.start();
         }
         log.info("trainer started: archive {}, model store {}, HTTP port {}", archive.dir(), settings.modelStore(), httpPort());
@@ -1393,6 +1401,7 @@ public final class TrainerService implements AutoCloseable {
         if (http != null) {
             http.stop(0);
         }
+        httpThreads.shutdownNow();
         triggers.shutdownNow();
         training.shutdownNow();
         for (Thread t : threads) {

@@ -82,6 +82,18 @@ class TrainerHttpIT {
                     .hasMessage("the trainer at " + base + " refused the request without its token (none was given: "
                             + "--trainer-token or RADSTREAM_TRAINER_TOKEN)");
             assertThat(service.runs()).hasSize(1);
+
+            // a label upload that stalls half-way holds one request thread, not /health (the container's check)
+            try (java.net.Socket stalled = new java.net.Socket("localhost", service.httpPort())) {
+                stalled.getOutputStream().write(("POST /labels?series=1.1&task=lung HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Authorization: Bearer " + TOKEN + "\r\nContent-Length: 1000\r\n\r\n0123456789")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                stalled.getOutputStream().flush();
+                Thread.sleep(200); // the trainer is reading its body now
+                HttpResponse<String> health = http.send(HttpRequest.newBuilder(base.resolve("/health"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(health.statusCode()).isEqualTo(200);
+            }
         }
         assertThatThrownBy(() -> settings.withHttpToken("short")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least 16 characters");
