@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.radstream.schemas.BearerToken;
@@ -26,6 +27,12 @@ import org.slf4j.LoggerFactory;
  */
 final class IngestHttpServer implements AutoCloseable {
     static final String STOW_CALLER = "STOW-RS";
+    /**
+     * STOW-RS requests stored at once; one more is answered 503 with Retry-After (senders retry). A
+     * request's body is held in memory while its parts are stored, so this also bounds memory.
+     */
+    static final int STOW_AT_ONCE = 4;
+    static final int STOW_RETRY_AFTER_SECONDS = 5;
     private static final Logger log = LoggerFactory.getLogger(IngestHttpServer.class);
 
     private final HttpServer server;
@@ -34,6 +41,7 @@ final class IngestHttpServer implements AutoCloseable {
     private final IngestMetrics metrics;
     private final BooleanSupplier healthy;
     private final BearerToken stowToken;
+    private final Semaphore stowSlots = new Semaphore(STOW_AT_ONCE);
 
     IngestHttpServer(int port, InstanceIngest ingest, IngestMetrics metrics, BooleanSupplier healthy,
                      BearerToken stowToken) throws IOException {
@@ -42,7 +50,8 @@ final class IngestHttpServer implements AutoCloseable {
         this.metrics = metrics;
         this.healthy = healthy;
         this.server = HttpServer.create(new InetSocketAddress(port), 64);
-        this.executor = Executors.newFixedThreadPool(4, r -> {
+        // room beyond the STOW-RS requests, so that /health and /metrics never wait behind uploads
+        this.executor = Executors.newFixedThreadPool(STOW_AT_ONCE + 4, r -> {
             Thread t = new Thread(r, "ingest-http");
             t.setDaemon(true);
             return t;
@@ -79,27 +88,44 @@ final class IngestHttpServer implements AutoCloseable {
                 send(ex, 404, "text/plain", "no such resource: " + path);
                 return;
             }
-            byte[] body;
-            try (InputStream in = ex.getRequestBody()) {
-                body = in.readAllBytes();
-            }
-            List<MultipartRelated.Part> parts;
-            try {
-                parts = MultipartRelated.parse(ex.getRequestHeaders().getFirst("Content-Type"), body);
-            } catch (MultipartRelated.MalformedException e) {
-                log.info("STOW-RS from {} refused with HTTP {}: {}", ex.getRemoteAddress(), e.httpStatus, e.getMessage());
-                send(ex, e.httpStatus, "text/plain", e.getMessage());
+            if (!stowSlots.tryAcquire()) {
+                metrics.stowBusy();
+                log.info("STOW-RS from {} answered 503: {} requests are being stored", ex.getRemoteAddress(), STOW_AT_ONCE);
+                ex.getResponseHeaders().set("Retry-After", Integer.toString(STOW_RETRY_AFTER_SECONDS));
+                send(ex, 503, "text/plain", "this receiver is storing " + STOW_AT_ONCE + " STOW-RS requests already; "
+                        + "retry in " + STOW_RETRY_AFTER_SECONDS + " s");
                 return;
             }
-            List<Outcome> outcomes = new ArrayList<>(parts.size());
-            for (MultipartRelated.Part part : parts) {
-                outcomes.add(ingest(part, study));
+            try {
+                store(ex, study);
+            } finally {
+                stowSlots.release();
             }
-            send(ex, StowResponse.httpStatus(outcomes), "application/dicom+json", StowResponse.json(outcomes));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             log.info("STOW-RS from {} interrupted by shutdown", ex.getRemoteAddress());
         }
+    }
+
+    /** Reads the request's parts and stores each, then answers with what became of them. */
+    private void store(HttpExchange ex, String study) throws IOException, InterruptedException {
+        byte[] body;
+        try (InputStream in = ex.getRequestBody()) {
+            body = in.readAllBytes();
+        }
+        List<MultipartRelated.Part> parts;
+        try {
+            parts = MultipartRelated.parse(ex.getRequestHeaders().getFirst("Content-Type"), body);
+        } catch (MultipartRelated.MalformedException e) {
+            log.info("STOW-RS from {} refused with HTTP {}: {}", ex.getRemoteAddress(), e.httpStatus, e.getMessage());
+            send(ex, e.httpStatus, "text/plain", e.getMessage());
+            return;
+        }
+        List<Outcome> outcomes = new ArrayList<>(parts.size());
+        for (MultipartRelated.Part part : parts) {
+            outcomes.add(ingest(part, study));
+        }
+        send(ex, StowResponse.httpStatus(outcomes), "application/dicom+json", StowResponse.json(outcomes));
     }
 
     private Outcome ingest(MultipartRelated.Part part, String study) throws InterruptedException {

@@ -24,6 +24,7 @@ public final class IngestMetrics {
     private final AtomicLong markers = new AtomicLong();
     private final AtomicLong associationsRejected = new AtomicLong();
     private final AtomicLong stowUnauthorised = new AtomicLong();
+    private final AtomicLong stowBusy = new AtomicLong();
     private volatile IntSupplier openSeries = () -> 0;
 
     private static final class PerAe {
@@ -67,6 +68,11 @@ public final class IngestMetrics {
     /** STOW-RS requests refused for want of the token so far. */
     public long stowUnauthorisedCount() { return stowUnauthorised.get(); }
 
+    void stowBusy() { stowBusy.incrementAndGet(); }
+
+    /** STOW-RS requests answered 503 (retry later) because as many were being stored already. */
+    public long stowBusyCount() { return stowBusy.get(); }
+
     void openSeriesGauge(IntSupplier supplier) { this.openSeries = supplier; }
 
     /** Mean time from an instance's arrival in {@link InstanceIngest} to Kafka's acknowledgement, ms. */
@@ -108,6 +114,9 @@ public final class IngestMetrics {
         b.append("# HELP radstream_ingest_stow_unauthorised_total STOW-RS requests refused: no or another token.\n")
                 .append("# TYPE radstream_ingest_stow_unauthorised_total counter\n")
                 .append("radstream_ingest_stow_unauthorised_total ").append(stowUnauthorised.get()).append('\n');
+        b.append("# HELP radstream_ingest_stow_busy_total STOW-RS requests answered 503 (retry later): as many being stored.\n")
+                .append("# TYPE radstream_ingest_stow_busy_total counter\n")
+                .append("radstream_ingest_stow_busy_total ").append(stowBusy.get()).append('\n');
         b.append("# HELP radstream_ingest_publish_latency_seconds From a valid instance to Kafka's acknowledgement of its slice.\n")
                 .append("# TYPE radstream_ingest_publish_latency_seconds histogram\n");
         for (int i = 0; i < LATENCY_BUCKETS.length; i++) {

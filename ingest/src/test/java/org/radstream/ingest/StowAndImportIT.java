@@ -158,6 +158,43 @@ class StowAndImportIT {
     }
 
     @Test
+    void uploadsBeyondWhatIsStoredAtOnceAreToldToRetryAndHealthNeverWaitsBehindThem() throws Exception {
+        List<java.net.Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < IngestHttpServer.STOW_AT_ONCE; i++) {
+                java.net.Socket s = new java.net.Socket("127.0.0.1", service.httpPort());
+                s.getOutputStream().write(("POST /studies HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/related; "
+                        + "type=\"application/dicom\"; boundary=s\r\nContent-Length: 100000\r\n\r\n--s\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                stalled.add(s);
+            }
+            long busyBefore = service.metrics().stowBusyCount();
+            HttpResponse<String> busy = null;
+            for (int attempt = 0; attempt < 50 && (busy == null || busy.statusCode() != 503); attempt++) {
+                Thread.sleep(100); // until the stalled uploads hold every slot
+                busy = post("multipart/related; type=\"application/dicom\"; boundary=b", "--b--".getBytes());
+            }
+            assertThat(busy.statusCode()).as(busy.body()).isEqualTo(503);
+            assertThat(busy.headers().firstValue("Retry-After")).hasValue(Integer.toString(IngestHttpServer.STOW_RETRY_AFTER_SECONDS));
+            assertThat(service.metrics().stowBusyCount()).isGreaterThan(busyBefore);
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort()
+                    + "/health")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+        } finally {
+            for (java.net.Socket s : stalled) {
+                s.close(); // the stalled uploads end, and give their slots back
+            }
+        }
+        HttpResponse<String> after = null;
+        for (int attempt = 0; attempt < 50 && (after == null || after.statusCode() == 503); attempt++) {
+            Thread.sleep(100);
+            after = post("multipart/related; type=\"application/dicom\"; boundary=a", "no boundary here".getBytes());
+        }
+        assertThat(after.statusCode()).as("a request once the slots are free: read and judged").isEqualTo(400);
+    }
+
+    @Test
     void malformedStowRequestsAre400Or415() throws Exception {
         assertThat(post("application/json", "{}".getBytes()).statusCode()).isEqualTo(415);
         assertThat(post("multipart/related; type=\"application/dicom+xml\"; boundary=a", "--a--".getBytes()).statusCode()).isEqualTo(415);
