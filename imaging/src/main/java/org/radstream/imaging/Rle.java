@@ -2,10 +2,9 @@ package org.radstream.imaging;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -87,14 +86,16 @@ public final class Rle {
         return mask;
     }
 
-    /** Writes a truth file: header (width, height, depth as big-endian int32) then the encoding. */
+    /** Writes a truth file ({@link #fileBytes}). */
     public static void write(Path file, Mask3D mask) throws IOException {
-        try (OutputStream os = Files.newOutputStream(file); DataOutputStream out = new DataOutputStream(os)) {
-            out.writeInt(mask.width());
-            out.writeInt(mask.height());
-            out.writeInt(mask.depth());
-            out.write(encode(mask));
-        }
+        Files.write(file, fileBytes(mask));
+    }
+
+    /** A truth file's bytes: header (width, height, depth as big-endian int32) then the encoding. */
+    public static byte[] fileBytes(Mask3D mask) {
+        byte[] rle = encode(mask);
+        return ByteBuffer.allocate(12 + rle.length).putInt(mask.width()).putInt(mask.height())
+                .putInt(mask.depth()).put(rle).array();
     }
 
     /** Reads a truth file written by {@link #write}. */

@@ -93,6 +93,13 @@ public final class IngestMetrics {
         return p == null ? 0 : p.rejected.get();
     }
 
+    /** One metric without labels: its HELP, TYPE and value lines. */
+    private static void single(StringBuilder b, String name, String type, String help, long value) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(' ').append(type).append('\n')
+                .append(name).append(' ').append(value).append('\n');
+    }
+
     /** Prometheus text exposition format 0.0.4. */
     public String render() {
         StringBuilder b = new StringBuilder(2048);
@@ -102,21 +109,14 @@ public final class IngestMetrics {
         counter(b, "radstream_ingest_instances_duplicate_total", "Duplicate SOP instances answered as stored and not republished.", sorted, p -> p.duplicates);
         counter(b, "radstream_ingest_instances_rejected_total", "Instances refused with a failure status and dead-lettered.", sorted, p -> p.rejected);
         counter(b, "radstream_ingest_instances_failed_total", "Instances answered 0xA700 because Kafka did not acknowledge in time.", sorted, p -> p.failed);
-        b.append("# HELP radstream_ingest_series_completed_total Series-complete markers published.\n")
-                .append("# TYPE radstream_ingest_series_completed_total counter\n")
-                .append("radstream_ingest_series_completed_total ").append(markers.get()).append('\n');
-        b.append("# HELP radstream_ingest_series_open Series with slices and no marker yet.\n")
-                .append("# TYPE radstream_ingest_series_open gauge\n")
-                .append("radstream_ingest_series_open ").append(openSeries.getAsInt()).append('\n');
-        b.append("# HELP radstream_ingest_associations_rejected_total Associations refused: calling AE not allowed.\n")
-                .append("# TYPE radstream_ingest_associations_rejected_total counter\n")
-                .append("radstream_ingest_associations_rejected_total ").append(associationsRejected.get()).append('\n');
-        b.append("# HELP radstream_ingest_stow_unauthorised_total STOW-RS requests refused: no or another token.\n")
-                .append("# TYPE radstream_ingest_stow_unauthorised_total counter\n")
-                .append("radstream_ingest_stow_unauthorised_total ").append(stowUnauthorised.get()).append('\n');
-        b.append("# HELP radstream_ingest_stow_busy_total STOW-RS requests answered 503 (retry later): as many being stored.\n")
-                .append("# TYPE radstream_ingest_stow_busy_total counter\n")
-                .append("radstream_ingest_stow_busy_total ").append(stowBusy.get()).append('\n');
+        single(b, "radstream_ingest_series_completed_total", "counter", "Series-complete markers published.", markers.get());
+        single(b, "radstream_ingest_series_open", "gauge", "Series with slices and no marker yet.", openSeries.getAsInt());
+        single(b, "radstream_ingest_associations_rejected_total", "counter",
+                "Associations refused: calling AE not allowed.", associationsRejected.get());
+        single(b, "radstream_ingest_stow_unauthorised_total", "counter",
+                "STOW-RS requests refused: no or another token.", stowUnauthorised.get());
+        single(b, "radstream_ingest_stow_busy_total", "counter",
+                "STOW-RS requests answered 503 (retry later): as many being stored.", stowBusy.get());
         b.append("# HELP radstream_ingest_publish_latency_seconds From a valid instance to Kafka's acknowledgement of its slice.\n")
                 .append("# TYPE radstream_ingest_publish_latency_seconds histogram\n");
         for (int i = 0; i < LATENCY_BUCKETS.length; i++) {

@@ -240,18 +240,9 @@ final class LabelCommand {
 
         /** POST /labels with the mask as an .rle file; 0 submitted, 4 refused with the trainer's reason, 1 no answer. */
         private int overHttp(Mask3D voxels) throws Exception {
-            java.net.http.HttpRequest.BodyPublisher body;
-            if (voxels == null) {
-                body = java.net.http.HttpRequest.BodyPublishers.ofFile(mask);
-            } else {
-                Path rle = Files.createTempFile("label-", ".rle");
-                try {
-                    Rle.write(rle, voxels);
-                    body = java.net.http.HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(rle));
-                } finally {
-                    Files.deleteIfExists(rle);
-                }
-            }
+            java.net.http.HttpRequest.BodyPublisher body = voxels == null
+                    ? java.net.http.HttpRequest.BodyPublishers.ofFile(mask)
+                    : java.net.http.HttpRequest.BodyPublishers.ofByteArray(Rle.fileBytes(voxels));
             int code = Status.overHttp(trainer.url, trainer.token, "POST", "/labels?series=" + Status.enc(series) + "&task="
                     + Status.enc(task) + "&annotator=" + Status.enc(annotator), body, "label");
             if (code == 0) {

@@ -1,7 +1,5 @@
 package org.radstream.trainer;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -85,14 +83,7 @@ final class MaskCache {
         }
         Mask3D mask = reader.read();
         read++;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(mask.width());
-            out.writeInt(mask.height());
-            out.writeInt(mask.depth());
-            out.write(Rle.encode(mask));
-        }
-        AtomicFiles.replace(file, bytes.toByteArray());
+        AtomicFiles.replace(file, Rle.fileBytes(mask));
         return mask;
     }
 
