@@ -33,7 +33,9 @@ record AssembledSeries(String seriesUid, List<WindowedSlice> slices, int width, 
 
     /**
      * Where the grid lies in the patient: the first slice's position, the orientation and the
-     * spacings; null when the slices carry no orientation (then they were sorted by instance number).
+     * spacings, with the frame of reference and the slices' SOP instances (what a DICOM Segmentation
+     * of the series references); null when the slices carry no orientation (then they were sorted by
+     * instance number).
      */
     SeriesGeometry geometry() {
         WindowedSlice f = first();
@@ -43,6 +45,8 @@ record AssembledSeries(String seriesUid, List<WindowedSlice> slices, int width, 
         }
         return SeriesGeometry.newBuilder().setOrigin(List.copyOf(f.getImagePositionPatient())).setRow(List.copyOf(o.subList(0, 3)))
                 .setColumn(List.copyOf(o.subList(3, 6))).setSpacingX(spacingX).setSpacingY(spacingY).setSpacingZ(spacingZ)
+                .setFrameOfReferenceUid(f.getFrameOfReferenceUid()).setSopClassUid(f.getSopClassUid())
+                .setSopInstanceUids(slices.stream().map(s -> s.getSopInstanceUid().toString()).toList())
                 .build();
     }
 

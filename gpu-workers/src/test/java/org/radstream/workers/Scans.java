@@ -32,6 +32,8 @@ final class Scans {
                 .setStudyUid("1.2.3." + seriesUid)
                 .setSeriesUid(seriesUid)
                 .setSopInstanceUid(seriesUid + "." + instance)
+                .setSopClassUid("1.2.840.10008.5.1.4.1.1.2")
+                .setFrameOfReferenceUid("1.2.3." + seriesUid + ".9")
                 .setAccessionNumber("A" + instance)
                 .setAcquisitionTime(Instant.parse("2024-03-01T10:00:00Z"))
                 .setInstanceNumber(instance)

@@ -71,6 +71,12 @@ class WorkerIT {
             assertThat(r.getGeometry().getColumn()).containsExactly(0.0, 1.0, 0.0);
             assertThat(List.of(r.getGeometry().getSpacingX(), r.getGeometry().getSpacingY(), r.getGeometry().getSpacingZ()))
                     .containsExactly(Scans.SPACING, Scans.SPACING, Scans.SLICE_STEP);
+            // what a DICOM Segmentation of the series references: its space and its images, slice by slice
+            String uid = r.getSeriesUid().toString();
+            assertThat(r.getGeometry().getFrameOfReferenceUid()).isEqualTo("1.2.3." + uid + ".9");
+            assertThat(r.getGeometry().getSopClassUid()).isEqualTo("1.2.840.10008.5.1.4.1.1.2");
+            assertThat(r.getGeometry().getSopInstanceUids()).containsExactlyElementsOf(
+                    java.util.stream.IntStream.rangeClosed(1, DEPTH).mapToObj(k -> uid + "." + k).toList());
         }
     }
 

@@ -77,6 +77,7 @@ public final class CtInstanceReader {
     private static final AttributeTag INSTANCE_NUMBER = tag(0x0020, 0x0013);
     private static final AttributeTag IMAGE_POSITION = tag(0x0020, 0x0032);
     private static final AttributeTag IMAGE_ORIENTATION = tag(0x0020, 0x0037);
+    private static final AttributeTag FRAME_OF_REFERENCE = tag(0x0020, 0x0052);
     private static final AttributeTag SAMPLES_PER_PIXEL = tag(0x0028, 0x0002);
     private static final AttributeTag NUMBER_OF_FRAMES = tag(0x0028, 0x0008);
     private static final AttributeTag ROWS = tag(0x0028, 0x0010);
@@ -206,6 +207,7 @@ public final class CtInstanceReader {
                 .setSliceThickness(Double.isFinite(thickness) ? thickness : null)
                 .setImagePositionPatient(boxed(position))
                 .setImageOrientationPatient(boxed(orientation))
+                .setFrameOfReferenceUid(text(list, FRAME_OF_REFERENCE))
                 .setRescaleSlope(slope)
                 .setRescaleIntercept(intercept)
                 .setBitsAllocated(bitsAllocated)

@@ -66,6 +66,8 @@ class CtInstanceReaderTest {
         assertThat(s.getSliceThickness()).isEqualTo(2.5);
         assertThat(s.getImagePositionPatient()).containsExactly(-100.0, -120.0, 52.5);
         assertThat(s.getImageOrientationPatient()).containsExactly(1.0, 0.0, 0.0, 0.0, 1.0, 0.0);
+        assertThat(s.getFrameOfReferenceUid()).startsWith("2.25.")
+                .isEqualTo(TestDicom.text(source, com.pixelmed.dicom.TagFromName.FrameOfReferenceUID));
         assertThat(s.getRescaleSlope()).isEqualTo(1.0);
         assertThat(s.getRescaleIntercept()).isEqualTo(-1024.0);
         assertThat(s.getBitsAllocated()).isEqualTo(16);

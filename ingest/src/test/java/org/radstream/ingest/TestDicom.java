@@ -98,9 +98,14 @@ final class TestDicom {
     }
 
     static String sopUid(Path file) throws Exception {
+        return text(file, SOP_INSTANCE);
+    }
+
+    /** One attribute of a file's header, as text; null when absent. */
+    static String text(Path file, com.pixelmed.dicom.AttributeTag tag) throws Exception {
         AttributeList header = new AttributeList();
         header.read(file.toString(), PIXEL_DATA);
-        return Attribute.getSingleStringValueOrNull(header, SOP_INSTANCE);
+        return Attribute.getSingleStringValueOrNull(header, tag);
     }
 
     /** Converts {@code in} with a dcmtk tool ({@code dcmcrle}, {@code dcmcjpeg}, {@code dcmcjpls}, {@code dcmconv}). */

@@ -30,6 +30,7 @@ import org.radstream.imaging.Nifti;
 import org.radstream.imaging.Rle;
 import org.radstream.imaging.cohort.Cohort;
 import org.radstream.imaging.cohort.CohortManifest;
+import org.radstream.imaging.dicom.DicomSeg;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
@@ -118,6 +119,34 @@ final class LabelCommand {
         return name.endsWith(".nii") || name.endsWith(".nii.gz");
     }
 
+    /** Whether a file is DICOM Part 10 (a Segmentation, then): "DICM" after the 128-byte preamble. */
+    static boolean isDicom(byte[] file) {
+        return file.length >= 132 && file[128] == 'D' && file[129] == 'I' && file[130] == 'C' && file[131] == 'M';
+    }
+
+    /** Whether a file to write is named as DICOM (.dcm). */
+    static boolean isDicomName(Path file) {
+        return file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".dcm");
+    }
+
+    /** The series a result is of, with its grid, for a DICOM Segmentation; null when the result carries no geometry. */
+    static DicomSeg.Series series(InferenceResult r) {
+        SeriesGeometry g = r.getGeometry();
+        if (g == null) {
+            return null;
+        }
+        Mask m = r.getMask();
+        return new DicomSeg.Series(str(r.getPatientId()), str(r.getPatientName()), str(r.getStudyUid()),
+                str(r.getAccessionNumber()), str(r.getSeriesUid()), str(g.getFrameOfReferenceUid()), str(g.getSopClassUid()),
+                g.getSopInstanceUids().stream().map(CharSequence::toString).toList(), doubles(g.getOrigin()),
+                doubles(g.getRow()), doubles(g.getColumn()), g.getSpacingX(), g.getSpacingY(), g.getSpacingZ(),
+                m.getWidth(), m.getHeight(), m.getDepth());
+    }
+
+    private static String str(CharSequence s) {
+        return s == null ? null : s.toString();
+    }
+
     /** The voxel-to-RAS affine of a result's grid; null when the result carries no geometry. */
     static double[][] affine(InferenceResult r) {
         SeriesGeometry g = r.getGeometry();
@@ -134,8 +163,9 @@ final class LabelCommand {
 
     @Command(name = "draft", mixinStandardHelpOptions = true,
             description = "Write the newest mask the workers made of a series for a task (radstream.inference.results) "
-                    + "for a radiologist to correct, then submit: a NIfTI-1 label map (--out *.nii or *.nii.gz), the "
-                    + "format ITK-SNAP and 3D Slicer open over a series, or the .rle truth format.",
+                    + "for a radiologist to correct, then submit: a DICOM Segmentation (--out *.dcm), which a PACS "
+                    + "stores and OHIF or 3D Slicer lay over the series; a NIfTI-1 label map (--out *.nii or *.nii.gz), "
+                    + "the format ITK-SNAP and 3D Slicer open over a series; or the .rle truth format.",
             footer = {"", "Exit codes: 0 written, 5 no result for the series and task, 1 an error."})
     static final class Draft implements Callable<Integer> {
         static final int EXIT_NONE = 5;
@@ -144,7 +174,8 @@ final class LabelCommand {
         @Option(names = "--series", required = true) String series;
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
         @Option(names = "--out", required = true,
-                description = "The file to write (replaced if it exists): *.nii or *.nii.gz for NIfTI, else .rle.") Path out;
+                description = "The file to write (replaced if it exists): *.dcm for a DICOM Segmentation, *.nii or "
+                        + "*.nii.gz for NIfTI, else .rle.") Path out;
         @Option(names = "--timeout", defaultValue = "30",
                 description = "Seconds to read the result's partition for. Default ${DEFAULT-VALUE}.") double timeoutSeconds;
 
@@ -165,11 +196,25 @@ final class LabelCommand {
             Mask m = newest.getMask();
             Mask3D mask = Rle.decode(bytes(m.getRle()), m.getWidth(), m.getHeight(), m.getDepth());
             Files.createDirectories(out.toAbsolutePath().getParent());
-            if (isNifti(out)) {
+            if (isDicomName(out)) {
+                DicomSeg.Series s = series(newest);
+                if (s == null) {
+                    System.err.println(noGeometry());
+                    return 1;
+                }
+                String version = newest.getModelVersion() == null ? "" : " v" + newest.getModelVersion();
+                String made = "radstream " + (newest.getMethod().toString().equals("model") ? task + version
+                        : newest.getMethod().toString());
+                Files.write(out, DicomSeg.write(mask, s, new DicomSeg.Segment(task, made + " (" + newest.getMethod() + ")",
+                        made), newest.getProducedAt(), new java.security.SecureRandom()));
+                if (s.sopInstanceUids().isEmpty()) {
+                    System.out.println("note: the result names none of the series' images (a worker before they were "
+                            + "carried made it): the segmentation lies over them by position only");
+                }
+            } else if (isNifti(out)) {
                 double[][] affine = affine(newest);
                 if (affine == null) {
-                    System.err.println("the result of series " + series + " carries no geometry (its slices had no "
-                            + "orientation, or a worker before the geometry field made it): write --out FILE.rle");
+                    System.err.println(noGeometry());
                     return 1;
                 }
                 Files.write(out, Nifti.write(mask, affine, out.getFileName().toString().toLowerCase(java.util.Locale.ROOT)
@@ -185,6 +230,11 @@ final class LabelCommand {
             return 0;
         }
 
+        private String noGeometry() {
+            return "the result of series " + series + " carries no geometry (its slices had no orientation, or a worker "
+                    + "before the geometry field made it): write --out FILE.rle";
+        }
+
         private static byte[] bytes(java.nio.ByteBuffer b) {
             byte[] out = new byte[b.remaining()];
             b.duplicate().get(out);
@@ -193,11 +243,13 @@ final class LabelCommand {
     }
 
     @Command(name = "submit", mixinStandardHelpOptions = true,
-            description = "Submit a radiologist's mask: a NIfTI label map (*.nii, *.nii.gz; non-zero voxels are the "
-                    + "label), mapped onto the series' grid through the geometry of its newest result on Kafka, or the "
-                    + ".rle truth format (3 big-endian int32 width, height, depth, then the RLE).",
-            footer = {"", "Exit codes: 0 submitted, 4 refused (a NIfTI that does not fall onto the series' voxels, or "
-                    + "the trainer's refusal with --trainer-url), 5 no result to map a NIfTI by, 1 an error."})
+            description = "Submit a radiologist's mask: a DICOM Segmentation (any name; one segment: the only one, the "
+                    + "one labelled as the task, or --segment) or a NIfTI label map (*.nii, *.nii.gz; non-zero voxels "
+                    + "are the label), each mapped onto the series' grid through the geometry of its newest result on "
+                    + "Kafka; or the .rle truth format (3 big-endian int32 width, height, depth, then the RLE).",
+            footer = {"", "Exit codes: 0 submitted, 4 refused (a segmentation or NIfTI that does not fall onto the "
+                    + "series' voxels, or was made on another series; or the trainer's refusal with --trainer-url), "
+                    + "5 no result to map it by, 1 an error."})
     static final class Submit implements Callable<Integer> {
         static final int EXIT_REFUSED = 4;
 
@@ -206,12 +258,36 @@ final class LabelCommand {
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
         @Option(names = "--mask", required = true) Path mask;
         @Option(names = "--annotator", defaultValue = "${env:USER:-radiologist}") String annotator;
+        @Option(names = "--segment", description = "In a DICOM Segmentation of several segments: the segment's number "
+                + "or label. By default the only segment, or the one labelled as the task.") String segment;
         @Mixin ThroughTrainer trainer;
 
         @Override
         public Integer call() throws Exception {
             Mask3D voxels = null;
-            if (isNifti(mask)) {
+            String source = "from " + mask.getFileName();
+            byte[] head = head(mask);
+            if (isDicom(head)) {
+                InferenceResult result = newestResult(cluster, series, task, Duration.ofSeconds(30));
+                DicomSeg.Series s = result == null ? null : series(result);
+                if (s == null) {
+                    System.err.println("no result of series " + series + " and task " + task + " with its geometry on "
+                            + Topics.RESULTS + " to map " + mask.getFileName() + " onto the series' grid");
+                    return Draft.EXIT_NONE;
+                }
+                DicomSeg.Read read;
+                try {
+                    read = DicomSeg.read(Files.readAllBytes(mask), s, task, segment);
+                } catch (IllegalArgumentException | java.io.IOException e) {
+                    System.err.println("refused " + mask.getFileName() + ": " + e.getMessage());
+                    return EXIT_REFUSED;
+                }
+                voxels = read.mask();
+                source = "from " + mask.getFileName() + " segment " + read.segmentNumber() + " '" + read.segmentLabel() + "'";
+                System.out.printf("%s: segment %d '%s', %d frames, %d voxels on the series' %d×%d×%d grid%n",
+                        mask.getFileName(), read.segmentNumber(), read.segmentLabel(), read.frames(), voxels.count(),
+                        s.width(), s.height(), s.depth());
+            } else if (isNifti(mask)) {
                 InferenceResult result = newestResult(cluster, series, task, Duration.ofSeconds(30));
                 double[][] affine = result == null ? null : affine(result);
                 if (affine == null) {
@@ -234,8 +310,15 @@ final class LabelCommand {
                 return overHttp(voxels);
             }
             send(cluster, java.util.List.of(voxels == null ? LabelMaker.fromFile(series, task, mask, annotator)
-                    : LabelMaker.label(series, task, voxels, annotator, "radiologist", "from " + mask.getFileName())));
+                    : LabelMaker.label(series, task, voxels, annotator, "radiologist", source)));
             return 0;
+        }
+
+        /** The first 132 bytes of a file (fewer when it is shorter): enough to tell DICOM Part 10. */
+        private static byte[] head(Path file) throws java.io.IOException {
+            try (var in = Files.newInputStream(file)) {
+                return in.readNBytes(132);
+            }
         }
 
         /** POST /labels with the mask as an .rle file; 0 submitted, 4 refused with the trainer's reason, 1 no answer. */

@@ -25,6 +25,7 @@ import org.radstream.avro.SeriesGeometry;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Nifti;
 import org.radstream.imaging.Rle;
+import org.radstream.imaging.dicom.DicomSeg;
 import org.radstream.platform.Platform;
 import org.radstream.platform.PlatformExtension;
 import org.radstream.schemas.Topic;
@@ -84,14 +85,8 @@ class LabelDraftIT {
 
     @Test
     void aNiftiDraftCorrectedInAToolIsSubmittedOnTheSeriesGrid(Platform platform) throws Exception {
-        Topic<String, InferenceResult> t = platform.topics().results();
         Mask3D draft = mask(12);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrap()), new StringSerializer(), new ByteArraySerializer())) {
-            InferenceResult r = result("S-N", "infection", draft, "9", 2000);
-            producer.send(new ProducerRecord<>(t.name(), Topics.seriesTaskKey("S-N", "infection"),
-                    t.valueSerde().serializer().serialize(t.name(), r))).get();
-        }
+        publish(platform, result("S-N", "infection", draft, "9", 2000));
         Path nii = dir.resolve("S-N-infection.nii.gz");
         String[] drafted = run(concat(new String[] {"draft", "--series", "S-N", "--task", "infection", "--out", nii.toString()},
                 cluster(platform)));
@@ -146,6 +141,77 @@ class LabelDraftIT {
         assertThat(newestLabel(platform, "S-N:infection").getAnnotator()).isEqualTo("dr-it");
     }
 
+    @Test
+    void aDicomSegmentationDraftCorrectedInAViewerIsSubmittedOnTheSeriesGrid(Platform platform) throws Exception {
+        Mask3D draft = mask(15);
+        SeriesGeometry geometry = SeriesGeometry.newBuilder(GEOMETRY).setFrameOfReferenceUid("1.2.826.9")
+                .setSopClassUid("1.2.840.10008.5.1.4.1.1.2").setSopInstanceUids(List.of("9.1", "9.2", "9.3", "9.4")).build();
+        publish(platform, InferenceResult.newBuilder(result("S-D", "infection", draft, "9", 3000)).setGeometry(geometry)
+                .setPatientName("Doe^Jane").build());
+        Path dcm = dir.resolve("S-D-infection.dcm");
+        String[] drafted = run(concat(new String[] {"draft", "--series", "S-D", "--task", "infection", "--out", dcm.toString()},
+                cluster(platform)));
+        assertThat(drafted[0]).as(drafted[2]).isEqualTo("0");
+        assertThat(drafted[1]).doesNotContain("note:");
+        com.pixelmed.dicom.AttributeList seg = new com.pixelmed.dicom.AttributeList();
+        seg.read(dcm.toString());
+        assertThat(com.pixelmed.dicom.Attribute.getSingleStringValueOrEmptyString(seg, com.pixelmed.dicom.TagFromName.PatientID))
+                .isEqualTo("P1");
+        assertThat(com.pixelmed.dicom.Attribute.getSingleStringValueOrEmptyString(seg, com.pixelmed.dicom.TagFromName.StudyInstanceUID))
+                .isEqualTo("st-S-D");
+        assertThat(com.pixelmed.dicom.Attribute.getSingleStringValueOrEmptyString(seg,
+                com.pixelmed.dicom.TagFromName.FrameOfReferenceUID)).isEqualTo("1.2.826.9");
+        var frame3 = ((com.pixelmed.dicom.SequenceAttribute) seg.get(com.pixelmed.dicom.TagFromName.PerFrameFunctionalGroupsSequence))
+                .getItem(2).getAttributeList();
+        assertThat(com.pixelmed.dicom.SequenceAttribute.getAttributeListFromWithinSequenceWithSingleItem(
+                com.pixelmed.dicom.SequenceAttribute.getAttributeListFromWithinSequenceWithSingleItem(frame3,
+                        com.pixelmed.dicom.TagFromName.DerivationImageSequence), com.pixelmed.dicom.TagFromName.SourceImageSequence)
+                .get(com.pixelmed.dicom.TagFromName.ReferencedSOPInstanceUID).getSingleStringValueOrEmptyString()).isEqualTo("9.3");
+        DicomSeg.Series series = LabelCommand.series(InferenceResult.newBuilder(result("S-D", "infection", draft, "9", 3000))
+                .setGeometry(geometry).build());
+        assertThat(DicomSeg.read(Files.readAllBytes(dcm), series, "infection", null).mask()).isEqualTo(draft);
+
+        // the radiologist's correction, stored back by the viewer under a name without an extension
+        Mask3D corrected = draft.copy();
+        corrected.set(7, false);
+        corrected.set(5, 6, 3, true);
+        Path fixed = dir.resolve("1.2.3.4.5");
+        Files.write(fixed, DicomSeg.write(corrected, series, new DicomSeg.Segment("infection", "corrected", null),
+                Instant.parse("2026-12-06T11:00:00Z"), new java.util.Random(3)));
+        String[] submitted = run(concat(new String[] {"submit", "--series", "S-D", "--task", "infection", "--mask",
+                fixed.toString(), "--annotator", "dr-seg"}, cluster(platform)));
+        assertThat(submitted[0]).as(submitted[2]).isEqualTo("0");
+        assertThat(submitted[1]).contains("1.2.3.4.5: segment 1 'infection', 4 frames, " + corrected.count()
+                + " voxels on the series' 16×16×4 grid");
+        CorrectedLabel label = newestLabel(platform, "S-D:infection");
+        assertThat(label.getAnnotator()).isEqualTo("dr-seg");
+        assertThat(Rle.decode(label.getMask().getRle().array(), 16, 16, 4)).isEqualTo(corrected);
+
+        // a segmentation of another series is refused, and nothing is sent
+        DicomSeg.Series other = new DicomSeg.Series("P1", null, "st-S-D", null, "S-OTHER", "1.2.826.9", null, List.of("8.1",
+                "8.2", "8.3", "8.4"), series.origin(), series.row(), series.column(), 0.8, 0.8, 2.5, 16, 16, 4);
+        Path wrong = dir.resolve("other.dcm");
+        Files.write(wrong, DicomSeg.write(draft, other, new DicomSeg.Segment("infection", null, null), Instant.EPOCH,
+                new java.util.Random(4)));
+        String[] refused = run(concat(new String[] {"submit", "--series", "S-D", "--task", "infection", "--mask",
+                wrong.toString()}, cluster(platform)));
+        assertThat(refused[0]).isEqualTo("4");
+        assertThat(refused[2]).contains("refused other.dcm: the segmentation was made on series S-OTHER, not on S-D");
+        assertThat(newestLabel(platform, "S-D:infection").getAnnotator()).isEqualTo("dr-seg");
+    }
+
+    /** Puts results on the results topic, keyed as the workers key them. */
+    private static void publish(Platform platform, InferenceResult... results) throws Exception {
+        Topic<String, InferenceResult> t = platform.topics().results();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrap()), new StringSerializer(), new ByteArraySerializer())) {
+            for (InferenceResult r : results) {
+                String key = Topics.seriesTaskKey(r.getSeriesUid().toString(), r.getTask().toString());
+                producer.send(new ProducerRecord<>(t.name(), key, t.valueSerde().serializer().serialize(t.name(), r))).get();
+            }
+        }
+    }
+
     /** The newest label of a key on the label topic, read from its start. */
     private static CorrectedLabel newestLabel(Platform platform, String key) {
         Topic<String, CorrectedLabel> t = platform.topics().labels();
@@ -173,18 +239,10 @@ class LabelDraftIT {
 
     @Test
     void theNewestMaskOfTheSeriesAndTaskIsWrittenAsSubmitTakesIt(Platform platform) throws Exception {
-        Topic<String, InferenceResult> t = platform.topics().results();
         Mask3D older = mask(10);
         Mask3D newer = mask(20);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrap()), new StringSerializer(), new ByteArraySerializer())) {
-            for (InferenceResult r : new InferenceResult[] {result("S-1", "infection", older, "8", 1000),
-                    result("S-1", "lung", mask(30), "1", 1100), result("S-2", "infection", mask(5), "9", 1200),
-                    result("S-1", "infection", newer, "9", 1300)}) {
-                String key = Topics.seriesTaskKey(r.getSeriesUid().toString(), r.getTask().toString());
-                producer.send(new ProducerRecord<>(t.name(), key, t.valueSerde().serializer().serialize(t.name(), r))).get();
-            }
-        }
+        publish(platform, result("S-1", "infection", older, "8", 1000), result("S-1", "lung", mask(30), "1", 1100),
+                result("S-2", "infection", mask(5), "9", 1200), result("S-1", "infection", newer, "9", 1300));
         String[] cluster = {"--bootstrap", platform.bootstrap(), "--registry", platform.registryUrl()};
         Path out = dir.resolve("drafts/S-1-infection.rle");
         StringWriter printed = new StringWriter();

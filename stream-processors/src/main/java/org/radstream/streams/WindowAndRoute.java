@@ -153,6 +153,8 @@ public final class WindowAndRoute {
                     .setStudyUid(s.getStudyUid())
                     .setSeriesUid(seriesUid)
                     .setSopInstanceUid(s.getSopInstanceUid())
+                    .setSopClassUid(s.getSopClassUid())
+                    .setFrameOfReferenceUid(s.getFrameOfReferenceUid())
                     .setAccessionNumber(s.getAccessionNumber())
                     .setAcquisitionTime(s.getAcquisitionTime())
                     .setInstanceNumber(s.getInstanceNumber())

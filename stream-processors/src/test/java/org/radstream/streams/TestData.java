@@ -64,7 +64,7 @@ final class TestData {
                 .setSeriesDescription("routine").setAcquisitionTime(ACQUIRED).setInstanceNumber(instance)
                 .setRows(2).setColumns(3).setPixelSpacingRow(0.7).setPixelSpacingColumn(0.8).setSliceThickness(2.5)
                 .setImagePositionPatient(List.of(-100.0, -120.0, 2.5 * instance))
-                .setImageOrientationPatient(List.of(1.0, 0.0, 0.0, 0.0, 1.0, 0.0))
+                .setImageOrientationPatient(List.of(1.0, 0.0, 0.0, 0.0, 1.0, 0.0)).setFrameOfReferenceUid("1.2.3.9")
                 .setRescaleSlope(1.0).setRescaleIntercept(0.0).setBitsAllocated(16).setPixelRepresentation(1)
                 .setPixels(pixels).setTransferSyntaxUid("1.2.840.10008.1.2.1").setCallingAe("SCANNER1")
                 .setReceivedAt(START);

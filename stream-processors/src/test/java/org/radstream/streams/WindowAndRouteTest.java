@@ -88,7 +88,8 @@ class WindowAndRouteTest {
 
         WindowedSlice expected = WindowedSlice.newBuilder()
                 .setTask("chest").setPatientId("P0001").setPatientName("Doe^Jane").setStudyUid("1.2.3")
-                .setSeriesUid("1.9.1").setSopInstanceUid("1.9.1.1").setAccessionNumber("ACC1")
+                .setSeriesUid("1.9.1").setSopInstanceUid("1.9.1.1").setSopClassUid("1.2.840.10008.5.1.4.1.1.2")
+                .setFrameOfReferenceUid("1.2.3.9").setAccessionNumber("ACC1")
                 .setAcquisitionTime(TestData.ACQUIRED).setInstanceNumber(1).setRows(2).setColumns(3)
                 .setPixelSpacingRow(0.7).setPixelSpacingColumn(0.8).setSliceThickness(2.5)
                 .setImagePositionPatient(List.of(-100.0, -120.0, 2.5))

@@ -1,5 +1,10 @@
 package org.radstream.imaging.dicom;
 
+import static org.radstream.imaging.dicom.DicomAttributes.ds;
+import static org.radstream.imaging.dicom.DicomAttributes.put;
+import static org.radstream.imaging.dicom.DicomAttributes.putUs;
+import static org.radstream.imaging.dicom.DicomAttributes.tag;
+
 import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
@@ -135,35 +140,5 @@ public final class CtSeriesWriter {
             throw new IOException("cannot build DICOM for series " + header.seriesInstanceUid() + ": " + e.getMessage(), e);
         }
         return files;
-    }
-
-    static AttributeTag tag(int group, int element) {
-        return new AttributeTag(group, element);
-    }
-
-    private static void put(AttributeList list, Attribute a, String... values) throws DicomException {
-        for (String v : values) {
-            a.addValue(v);
-        }
-        list.put(a);
-    }
-
-    private static void putUs(AttributeList list, AttributeTag t, int value) throws DicomException {
-        Attribute a = new UnsignedShortAttribute(t);
-        a.addValue(value);
-        list.put(a);
-    }
-
-    /** A Decimal String of at most 16 characters. */
-    static String ds(double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e12) {
-            return Long.toString((long) v);
-        }
-        String s = String.format(Locale.ROOT, "%.6f", v);
-        s = s.replaceAll("0+$", "");
-        if (s.endsWith(".")) {
-            s = s.substring(0, s.length() - 1);
-        }
-        return s.length() > 16 ? s.substring(0, 16) : s;
     }
 }
