@@ -33,6 +33,7 @@ public final class IngestMetrics {
         final AtomicLong duplicates = new AtomicLong();
         final AtomicLong rejected = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
+        final AtomicLong segmentations = new AtomicLong();
     }
 
     private PerAe ae(String callingAe) {
@@ -51,6 +52,15 @@ public final class IngestMetrics {
         }
         latencyCount.incrementAndGet();
         latencySumNanos.addAndGet(latencyNanos);
+    }
+
+    /** A DICOM Segmentation acknowledged by Kafka (not a slice: not in the slices count or their latency). */
+    void segmentation(String callingAe) { ae(callingAe).segmentations.incrementAndGet(); }
+
+    /** Segmentations published for {@code callingAe} so far. */
+    public long segmentationCount(String callingAe) {
+        PerAe p = byAe.get(callingAe);
+        return p == null ? 0 : p.segmentations.get();
     }
 
     void duplicate(String callingAe) { ae(callingAe).duplicates.incrementAndGet(); }
@@ -106,6 +116,8 @@ public final class IngestMetrics {
         Map<String, PerAe> sorted = new TreeMap<>(byAe);
         counter(b, "radstream_ingest_instances_received_total", "Instances received, per calling AE.", sorted, p -> p.received);
         counter(b, "radstream_ingest_instances_published_total", "Slices acknowledged by Kafka, per calling AE.", sorted, p -> p.published);
+        counter(b, "radstream_ingest_segmentations_published_total", "DICOM Segmentations (radiologists' corrections) "
+                + "acknowledged by Kafka, per calling AE.", sorted, p -> p.segmentations);
         counter(b, "radstream_ingest_instances_duplicate_total", "Duplicate SOP instances answered as stored and not republished.", sorted, p -> p.duplicates);
         counter(b, "radstream_ingest_instances_rejected_total", "Instances refused with a failure status and dead-lettered.", sorted, p -> p.rejected);
         counter(b, "radstream_ingest_instances_failed_total", "Instances answered 0xA700 because Kafka did not acknowledge in time.", sorted, p -> p.failed);

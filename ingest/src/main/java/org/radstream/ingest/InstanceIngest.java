@@ -4,11 +4,13 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.dicom.SOPClass;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import org.radstream.avro.DicomSlice;
+import org.radstream.avro.ReceivedSegmentation;
 import org.radstream.avro.RejectedInstance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +34,7 @@ public final class InstanceIngest {
     private static final AttributeTag PIXEL_DATA = new AttributeTag(0x7FE0, 0x0010);
 
     private final CtInstanceReader reader = new CtInstanceReader();
+    private final SegmentationReader segmentations = new SegmentationReader();
     private final SeriesTracker tracker;
     private final Publisher publisher;
     private final IngestMetrics metrics;
@@ -53,6 +56,9 @@ public final class InstanceIngest {
         long start = System.nanoTime();
         Instant receivedAt = Instant.now();
         metrics.received(callingAe);
+        if (SegmentationReader.isSegmentation(part10)) {
+            return segmentation(part10, callingAe, via, receivedAt);
+        }
         DicomSlice slice;
         try {
             slice = reader.read(part10, callingAe, receivedAt);
@@ -83,6 +89,38 @@ public final class InstanceIngest {
             return new Outcome(DimseStatus.OUT_OF_RESOURCES, "Kafka did not acknowledge the slice: " + e.getMessage(),
                     slice.getSopClassUid(), sop, slice.getSeriesUid(), slice.getStudyUid(), false);
         }
+    }
+
+    /**
+     * A DICOM Segmentation: a radiologist's correction, published for the segmentation-labels
+     * topology, which lays it onto the series' voxels; the sender is answered once Kafka has it.
+     */
+    private Outcome segmentation(byte[] part10, String callingAe, Channel via, Instant receivedAt)
+            throws InterruptedException {
+        ReceivedSegmentation seg;
+        try {
+            seg = segmentations.read(part10, callingAe, via, receivedAt);
+        } catch (InstanceRejectedException e) {
+            return refuse(e, part10, callingAe, via);
+        }
+        String sop = seg.getSopInstanceUid();
+        String series = seg.getReferencedSeriesUid();
+        try {
+            publisher.publishSegmentation(seg);
+        } catch (Publisher.PublishException e) {
+            kafkaFailing = true;
+            metrics.failed(callingAe);
+            log.warn("segmentation {} of series {} from {} via {} not acknowledged by Kafka, answered {} so the sender "
+                    + "retries: {}", sop, series, callingAe, via.wireName(), DimseStatus.hex(DimseStatus.OUT_OF_RESOURCES),
+                    e.getMessage());
+            return new Outcome(DimseStatus.OUT_OF_RESOURCES, "Kafka did not acknowledge the segmentation: " + e.getMessage(),
+                    SOPClass.SegmentationStorage, sop, series, seg.getStudyUid(), false);
+        }
+        kafkaFailing = false;
+        metrics.segmentation(callingAe);
+        log.info("segmentation {} of series {} from {} via {} published for labelling", sop, series, callingAe,
+                via.wireName());
+        return new Outcome(DimseStatus.SUCCESS, null, SOPClass.SegmentationStorage, sop, series, seg.getStudyUid(), false);
     }
 
     /** Whether the latest publish failed (cleared by the next acknowledged one): /health reports it. */

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.radstream.avro.DicomSliceEvent;
+import org.radstream.avro.ReceivedSegmentation;
 import org.radstream.avro.RejectedInstance;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
@@ -28,11 +29,13 @@ final class KafkaPublisher implements Publisher {
     private final KafkaProducer<byte[], byte[]> producer;
     private final Topic<String, DicomSliceEvent> slices;
     private final Topic<String, RejectedInstance> rejected;
+    private final Topic<String, ReceivedSegmentation> segmentations;
     private final Duration publishTimeout;
 
     KafkaPublisher(IngestSettings settings, Topics topics) {
         this.slices = topics.slices();
         this.rejected = topics.rejected();
+        this.segmentations = topics.segmentations();
         this.publishTimeout = settings.publishTimeout();
         Map<String, Object> c = new HashMap<>();
         c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
@@ -56,6 +59,11 @@ final class KafkaPublisher implements Publisher {
     @Override
     public void publishSlice(DicomSliceEvent event) throws PublishException, InterruptedException {
         send(slices, event.getSeriesUid(), event);
+    }
+
+    @Override
+    public void publishSegmentation(ReceivedSegmentation value) throws PublishException, InterruptedException {
+        send(segmentations, value.getReferencedSeriesUid(), value);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.radstream.ingest;
 
 import org.radstream.avro.DicomSliceEvent;
+import org.radstream.avro.ReceivedSegmentation;
 import org.radstream.avro.RejectedInstance;
 
 /** Where ingest writes: synchronous, so a caller knows the record is acknowledged when it returns. */
@@ -8,6 +9,9 @@ interface Publisher extends AutoCloseable {
 
     /** Publishes one event of the slices topic keyed by its series UID; returns once acknowledged. */
     void publishSlice(DicomSliceEvent event) throws PublishException, InterruptedException;
+
+    /** Publishes a received DICOM Segmentation keyed by the series it was made on; returns once acknowledged. */
+    void publishSegmentation(ReceivedSegmentation segmentation) throws PublishException, InterruptedException;
 
     /** Publishes a dead letter keyed by SOP instance UID (or a placeholder when unknown). */
     void publishRejected(RejectedInstance rejected) throws PublishException, InterruptedException;

@@ -32,6 +32,9 @@ class SeriesTrackerTest {
         public void publishRejected(RejectedInstance rejected) {}
 
         @Override
+        public void publishSegmentation(org.radstream.avro.ReceivedSegmentation segmentation) {}
+
+        @Override
         public void close() {}
     };
     final SeriesTracker tracker = new SeriesTracker(publisher, Duration.ofSeconds(1), Duration.ofSeconds(60), clock::get);

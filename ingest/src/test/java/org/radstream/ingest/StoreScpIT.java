@@ -155,6 +155,59 @@ class StoreScpIT {
     }
 
     @Test
+    void aRadiologistsSegmentationIsPublishedForLabellingAndOneNamingNoSeriesIsRefused() throws Exception {
+        TestDicom.Series s = TestDicom.series(dir.resolve("seg"), 3, 64, 14);
+        List<String> sops = new java.util.ArrayList<>();
+        for (Path f : s.files()) {
+            sops.add(TestDicom.sopUid(f));
+        }
+        org.radstream.imaging.Mask3D mask = new org.radstream.imaging.Mask3D(64, 64, 3);
+        mask.set(10, 20, 1, true);
+        mask.set(11, 20, 1, true);
+        org.radstream.imaging.dicom.DicomSeg.Series series = new org.radstream.imaging.dicom.DicomSeg.Series("P14", null,
+                s.studyUid(), null, s.seriesUid(), null, null, sops, new double[] {-100, -120, 50}, new double[] {1, 0, 0},
+                new double[] {0, 1, 0}, 0.7, 0.7, 2.5, 64, 64, 3);
+        var segment = new org.radstream.imaging.dicom.DicomSeg.Segment("infection", "corrected", null);
+        Path seg = Files.write(dir.resolve("seg.dcm"), org.radstream.imaging.dicom.DicomSeg.write(mask, series, segment,
+                java.time.Instant.parse("2026-12-06T10:00:00Z"), new java.util.Random(1)));
+        org.radstream.imaging.dicom.DicomSeg.Series unreferenced = new org.radstream.imaging.dicom.DicomSeg.Series("P14",
+                null, s.studyUid(), null, s.seriesUid(), null, null, List.of(), series.origin(), series.row(),
+                series.column(), 0.7, 0.7, 2.5, 64, 64, 3);
+        Path orphan = Files.write(dir.resolve("orphan.dcm"), org.radstream.imaging.dicom.DicomSeg.write(mask, unreferenced,
+                segment, java.time.Instant.parse("2026-12-06T10:00:00Z"), new java.util.Random(2)));
+        try (KafkaConsumer<String, org.radstream.avro.ReceivedSegmentation> segs = kafka.consumerAtEnd(kafka.topics.segmentations());
+             KafkaConsumer<String, RejectedInstance> rejected = kafka.consumerAtEnd(kafka.topics.rejected())) {
+            Dcmtk.Result r = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), List.of(seg, orphan), "--no-halt", "--required");
+            assertThat(Dcmtk.storeResponses(r.output())).as(r.output())
+                    .containsExactly("(Success)", "(Error: DataSetDoesNotMatchSOPClass)");
+
+            List<ConsumerRecord<String, org.radstream.avro.ReceivedSegmentation>> got =
+                    TestKafka.poll(segs, Duration.ofSeconds(20), l -> !l.isEmpty());
+            assertThat(got).hasSize(1);
+            assertThat(got.get(0).key()).isEqualTo(s.seriesUid());
+            org.radstream.avro.ReceivedSegmentation value = got.get(0).value();
+            assertThat(value.getSopInstanceUid()).isEqualTo(TestDicom.sopUid(seg));
+            assertThat(value.getCallingAe()).isEqualTo("MODALITY1");
+            assertThat(value.getReceivedVia()).isEqualTo("c-store");
+            byte[] file;
+            try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(value.getFileGzip().array()))) {
+                file = in.readAllBytes();
+            }
+            // what arrived is the segmentation as sent: it lays the same voxels onto the series
+            assertThat(org.radstream.imaging.dicom.DicomSeg.read(file, series, "infection", null).mask()).isEqualTo(mask);
+
+            List<ConsumerRecord<String, RejectedInstance>> letters = TestKafka.poll(rejected, Duration.ofSeconds(20),
+                    l -> !l.isEmpty());
+            assertThat(letters).hasSize(1);
+            assertLetter(letters.get(0).value(), DimseStatus.DATA_SET_DOES_NOT_MATCH,
+                    "the segmentation names no series it was made on (ReferencedSeriesSequence (0008,1115))");
+            assertThat(letters.get(0).key()).isEqualTo(TestDicom.sopUid(orphan));
+        }
+        assertThat(service.metrics().render())
+                .contains("radstream_ingest_segmentations_published_total{calling_ae=\"MODALITY1\"} 1");
+    }
+
+    @Test
     void interleavedSeriesInOneAssociationAndOneSeriesOverTwoAssociations() throws Exception {
         TestDicom.Series a = TestDicom.series(dir.resolve("i1"), 4, 64, 21);
         TestDicom.Series b = TestDicom.series(dir.resolve("i2"), 4, 64, 22);

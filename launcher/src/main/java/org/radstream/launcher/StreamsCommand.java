@@ -17,11 +17,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code radstream streams}: the Kafka Streams topologies (window and route, PoIR, progression
- * alerts) and the patient timeline API until SIGTERM. Several instances with the same
+ * alerts, segmentation labels) and the patient timeline API until SIGTERM. Several instances with the same
  * application id share the work; each serves the keys it holds and forwards the rest.
  */
 @Command(name = "streams", mixinStandardHelpOptions = true,
-        description = "Run the stream processors (windowing and routing, PoIR, 48-hour progression alerts) and the timeline API.")
+        description = "Run the stream processors (windowing and routing, PoIR, 48-hour progression alerts, radiologists' "
+                + "DICOM Segmentations as corrected labels) and the timeline API.")
 final class StreamsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -14,6 +14,7 @@ import org.radstream.avro.InferenceResult;
 import org.radstream.avro.ModelPublished;
 import org.radstream.avro.PoirMeasurement;
 import org.radstream.avro.ProgressionAlert;
+import org.radstream.avro.ReceivedSegmentation;
 import org.radstream.avro.RejectedInstance;
 import org.radstream.avro.TaskSliceEvent;
 
@@ -35,6 +36,7 @@ public final class Topics {
     public static final String POIR = "radstream.poir.measurements";
     public static final String ALERTS = "radstream.alerts.progression";
     public static final String LABELS = "radstream.labels.corrected";
+    public static final String SEGMENTATIONS = "radstream.labels.segmentations";
     public static final String MODELS = "radstream.models";
     public static final String STREAMS_DEAD_LETTERS = "radstream.streams.dead-letters";
     public static final String INFERENCE_DEAD_LETTERS = "radstream.inference.dead-letters";
@@ -58,6 +60,7 @@ public final class Topics {
     private final Topic<String, PoirMeasurement> poir;
     private final Topic<String, ProgressionAlert> alerts;
     private final Topic<String, CorrectedLabel> labels;
+    private final Topic<String, ReceivedSegmentation> segmentations;
     private final Topic<String, ModelPublished> models;
     private final Topic<String, DeadLetter> streamsDeadLetters;
     private final Topic<String, DeadLetter> inferenceDeadLetters;
@@ -79,6 +82,7 @@ public final class Topics {
         poir = topic(registry, longLived(POIR, partitions), PoirMeasurement.class);
         alerts = topic(registry, longLived(ALERTS, partitions), ProgressionAlert.class);
         labels = topic(registry, compacted(LABELS, partitions, PIXEL_MAX_MESSAGE_BYTES), CorrectedLabel.class);
+        segmentations = topic(registry, pixel(SEGMENTATIONS, partitions, LONG_RETENTION_MS), ReceivedSegmentation.class);
         models = topic(registry, compacted(MODELS, 1, 1024 * 1024), ModelPublished.class);
         streamsDeadLetters = topic(registry, pixel(STREAMS_DEAD_LETTERS, 1, LONG_RETENTION_MS), DeadLetter.class);
         inferenceDeadLetters = topic(registry, pixel(INFERENCE_DEAD_LETTERS, 1, LONG_RETENTION_MS), DeadLetter.class);
@@ -96,6 +100,8 @@ public final class Topics {
     public Topic<String, PoirMeasurement> poir() { return poir; }
     public Topic<String, ProgressionAlert> alerts() { return alerts; }
     public Topic<String, CorrectedLabel> labels() { return labels; }
+    /** DICOM Segmentations received from PACS and viewers, keyed by the series they were made on. */
+    public Topic<String, ReceivedSegmentation> segmentations() { return segmentations; }
     public Topic<String, ModelPublished> models() { return models; }
     public Topic<String, DeadLetter> streamsDeadLetters() { return streamsDeadLetters; }
     public Topic<String, DeadLetter> inferenceDeadLetters() { return inferenceDeadLetters; }
@@ -114,7 +120,7 @@ public final class Topics {
     /** Every topic, in creation order. */
     public List<Topic<?, ?>> all() {
         return List.of(slices, rejected, tasksChest, tasksLiver, seriesUnmatched, results, poir, alerts,
-                labels, models, streamsDeadLetters, inferenceDeadLetters, labelsRejected, alertsUndelivered);
+                labels, segmentations, models, streamsDeadLetters, inferenceDeadLetters, labelsRejected, alertsUndelivered);
     }
 
     /** Every topic's creation spec, in creation order. */

@@ -64,6 +64,7 @@ public final class StreamsApp implements AutoCloseable {
             case WINDOW_AND_ROUTE -> WindowAndRoute.build(builder, topics, settings);
             case POIR_JOIN -> PoirJoin.build(builder, topics, settings);
             case PROGRESSION_ALERTS -> ProgressionAlerts.build(builder, topics, settings);
+            case SEGMENTATION_LABELS -> SegmentationLabels.build(builder, topics, settings);
             default -> throw new IllegalStateException(which.toString());
         }
         return builder.build();

@@ -42,7 +42,8 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
 
     /** The topologies; each runs as its own KafkaStreams instance so each scales on its own. */
     public enum TopologyName {
-        WINDOW_AND_ROUTE("window-route"), POIR_JOIN("poir"), PROGRESSION_ALERTS("progression");
+        WINDOW_AND_ROUTE("window-route"), POIR_JOIN("poir"), PROGRESSION_ALERTS("progression"),
+        SEGMENTATION_LABELS("segmentation-labels");
 
         private final String id;
 
@@ -61,7 +62,8 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
                     return t;
                 }
             }
-            throw new IllegalArgumentException("unknown topology '" + id + "' (window-route, poir, progression)");
+            throw new IllegalArgumentException("unknown topology '" + id + "' (window-route, poir, progression, "
+                    + "segmentation-labels)");
         }
     }
 

@@ -110,19 +110,67 @@ public final class DicomSeg {
      */
     public record Segment(String task, String description, String algorithm) {}
 
+    /** A segment as the file describes it: number, label and the SNOMED CT code of what it is (may be empty). */
+    public record SegmentInfo(int number, String label, String typeCode, String typeMeaning) {
+        /**
+         * The radstream task this segment is a label for, by its property type code or else its label
+         * ("Lung", "infection", "Liver", "vessels"); null when neither names one.
+         */
+        public String task() {
+            for (Map.Entry<String, String[]> e : PROPERTIES.entrySet()) {
+                if (e.getValue()[2].equals(typeCode)) {
+                    return e.getKey();
+                }
+            }
+            String l = label.strip().toLowerCase(Locale.ROOT);
+            for (String task : PROPERTIES.keySet()) {
+                if (l.equals(task) || l.equals(task + "s")) {
+                    return task;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * What a SEG file says about itself, read without its pixels: enough to route it to the series it
+     * was made on.
+     *
+     * @param referencedSeriesUids the series of ReferencedSeriesSequence (empty when it names none)
+     */
+    public record Summary(String sopInstanceUid, List<String> referencedSeriesUids, String studyUid, String patientId,
+                          String contentCreator, String seriesDescription, List<SegmentInfo> segments) {}
+
     /** One segment of a SEG on a series' voxels, with what the file said about it. */
     public record Read(Mask3D mask, int segmentNumber, String segmentLabel, int frames, String seriesDescription) {}
 
+    /** One segment of a file and its mask. */
+    public record Layer(Segment segment, Mask3D mask) {}
+
     /** The mask as a BINARY DICOM Segmentation of {@code series}, explicit VR little endian, UIDs from {@code uids}. */
     public static byte[] write(Mask3D mask, Series series, Segment segment, Instant created, RandomGenerator uids) {
-        if (mask.width() != series.width() || mask.height() != series.height() || mask.depth() != series.depth()) {
-            throw new IllegalArgumentException("the mask is " + mask.width() + "×" + mask.height() + "×" + mask.depth()
-                    + "; the series is " + series.width() + "×" + series.height() + "×" + series.depth());
+        return write(List.of(new Layer(segment, mask)), series, created, uids);
+    }
+
+    /**
+     * Several masks as the segments 1, 2, … of one BINARY DICOM Segmentation, one frame per slice
+     * and segment. A segment whose task radstream does not know is written as a generic tissue,
+     * labelled with its name.
+     */
+    public static byte[] write(List<Layer> layers, Series series, Instant created, RandomGenerator uids) {
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("a segmentation needs at least one segment");
         }
-        String[] property = PROPERTIES.get(segment.task());
-        if (property == null) {
-            throw new IllegalArgumentException("no segment property for task '" + segment.task() + "'");
+        for (Layer l : layers) {
+            Mask3D mask = l.mask();
+            if (mask.width() != series.width() || mask.height() != series.height() || mask.depth() != series.depth()) {
+                throw new IllegalArgumentException("the " + l.segment().task() + " mask is " + mask.width() + "×"
+                        + mask.height() + "×" + mask.depth() + "; the series is " + series.width() + "×" + series.height()
+                        + "×" + series.depth());
+            }
         }
+        Segment first = layers.get(0).segment();
+        String content = layers.size() == 1 ? first.task() : "segments";
         var t = created.atOffset(ZoneOffset.UTC);
         String frameOfReference = series.frameOfReferenceUid() != null ? series.frameOfReferenceUid() : Uids.next(uids);
         String sopClass = series.sopClassUid() != null ? series.sopClassUid() : CT_IMAGE_STORAGE;
@@ -143,7 +191,7 @@ public final class DicomSeg {
             put(list, new CodeStringAttribute(tag(0x0008, 0x0060)), "SEG");
             put(list, new LongStringAttribute(tag(0x0008, 0x0070)), "radstream");
             put(list, new PersonNameAttribute(tag(0x0008, 0x0090)));
-            put(list, new LongStringAttribute(tag(0x0008, 0x103E)), "radstream " + segment.task() + " draft");
+            put(list, new LongStringAttribute(tag(0x0008, 0x103E)), "radstream " + content + " draft");
             put(list, new LongStringAttribute(tag(0x0008, 0x1090)), "radstream");
             put(list, new PersonNameAttribute(tag(0x0010, 0x0010)), orEmpty(series.patientName()));
             put(list, new LongStringAttribute(tag(0x0010, 0x0020)), orEmpty(series.patientId()));
@@ -160,7 +208,7 @@ public final class DicomSeg {
             put(list, new LongStringAttribute(tag(0x0020, 0x1040)));
             putUs(list, tag(0x0028, 0x0002), 1);
             put(list, new CodeStringAttribute(tag(0x0028, 0x0004)), "MONOCHROME2");
-            put(list, new IntegerStringAttribute(tag(0x0028, 0x0008)), Integer.toString(series.depth()));
+            put(list, new IntegerStringAttribute(tag(0x0028, 0x0008)), Integer.toString(series.depth() * layers.size()));
             putUs(list, tag(0x0028, 0x0010), series.height());
             putUs(list, tag(0x0028, 0x0011), series.width());
             putUs(list, tag(0x0028, 0x0100), 1);
@@ -169,24 +217,17 @@ public final class DicomSeg {
             putUs(list, tag(0x0028, 0x0103), 0);
             put(list, new CodeStringAttribute(tag(0x0028, 0x2110)), "00");
             put(list, new CodeStringAttribute(tag(0x0062, 0x0001)), "BINARY");
-            put(list, new CodeStringAttribute(tag(0x0070, 0x0080)), segment.task().toUpperCase(Locale.ROOT));
-            put(list, new LongStringAttribute(tag(0x0070, 0x0081)), orEmpty(segment.description()));
+            put(list, new CodeStringAttribute(tag(0x0070, 0x0080)), content.toUpperCase(Locale.ROOT)
+                    .replaceAll("[^A-Z0-9_ ]", "_"));
+            put(list, new LongStringAttribute(tag(0x0070, 0x0081)), orEmpty(first.description()));
             put(list, new PersonNameAttribute(tag(0x0070, 0x0084)));
             put(list, new CodeStringAttribute(tag(0x0020, 0x9311)), "3D");
 
-            AttributeList seg = new AttributeList();
-            putUs(seg, tag(0x0062, 0x0004), 1);
-            put(seg, new LongStringAttribute(tag(0x0062, 0x0005)), segment.task());
-            if (segment.description() != null) {
-                put(seg, new ShortTextAttribute(tag(0x0062, 0x0006)), segment.description());
+            SequenceAttribute segments = new SequenceAttribute(tag(0x0062, 0x0002));
+            for (int n = 0; n < layers.size(); n++) {
+                segments.addItem(segmentItem(n + 1, layers.get(n).segment()));
             }
-            put(seg, new CodeStringAttribute(tag(0x0062, 0x0008)), segment.algorithm() == null ? "MANUAL" : "AUTOMATIC");
-            if (segment.algorithm() != null) {
-                put(seg, new LongStringAttribute(tag(0x0062, 0x0009)), segment.algorithm());
-            }
-            seg.put(sequence(tag(0x0062, 0x0003), code(property[0], "SCT", property[1])));
-            seg.put(sequence(tag(0x0062, 0x000F), code(property[2], "SCT", property[3])));
-            list.put(sequence(tag(0x0062, 0x0002), seg));
+            list.put(segments);
 
             AttributeList organization = new AttributeList();
             put(organization, new UniqueIdentifierAttribute(tag(0x0020, 0x9164)), dimensionOrganization);
@@ -205,33 +246,35 @@ public final class DicomSeg {
             put(orientation, new DecimalStringAttribute(tag(0x0020, 0x0037)), ds(series.row()[0]), ds(series.row()[1]),
                     ds(series.row()[2]), ds(series.column()[0]), ds(series.column()[1]), ds(series.column()[2]));
             shared.put(sequence(tag(0x0020, 0x9116), orientation));
-            AttributeList identification = new AttributeList();
-            putUs(identification, tag(0x0062, 0x000B), 1);
-            shared.put(sequence(tag(0x0062, 0x000A), identification));
             list.put(sequence(tag(0x5200, 0x9229), shared));
 
             SequenceAttribute perFrame = new SequenceAttribute(tag(0x5200, 0x9230));
-            for (int k = 0; k < series.depth(); k++) {
-                AttributeList frame = new AttributeList();
-                AttributeList content = new AttributeList();
-                Attribute index = new UnsignedLongAttribute(tag(0x0020, 0x9157));
-                index.addValue(1);
-                index.addValue(k + 1);
-                content.put(index);
-                frame.put(sequence(tag(0x0020, 0x9111), content));
-                AttributeList position = new AttributeList();
-                double[] p = series.position(k);
-                put(position, new DecimalStringAttribute(tag(0x0020, 0x0032)), ds(p[0]), ds(p[1]), ds(p[2]));
-                frame.put(sequence(tag(0x0020, 0x9113), position));
-                if (!series.sopInstanceUids().isEmpty()) {
-                    AttributeList derivation = new AttributeList();
-                    AttributeList source = reference(sopClass, series.sopInstanceUids().get(k));
-                    source.put(sequence(tag(0x0040, 0xA170), code("121322", "DCM", "Source image for image processing operation")));
-                    derivation.put(sequence(tag(0x0008, 0x2112), source));
-                    derivation.put(sequence(tag(0x0008, 0x9215), code("113076", "DCM", "Segmentation")));
-                    frame.put(sequence(tag(0x0008, 0x9124), derivation));
+            for (int n = 0; n < layers.size(); n++) {
+                for (int k = 0; k < series.depth(); k++) {
+                    AttributeList frame = new AttributeList();
+                    AttributeList frameContent = new AttributeList();
+                    Attribute index = new UnsignedLongAttribute(tag(0x0020, 0x9157));
+                    index.addValue(n + 1);
+                    index.addValue(k + 1);
+                    frameContent.put(index);
+                    frame.put(sequence(tag(0x0020, 0x9111), frameContent));
+                    AttributeList identification = new AttributeList();
+                    putUs(identification, tag(0x0062, 0x000B), n + 1);
+                    frame.put(sequence(tag(0x0062, 0x000A), identification));
+                    AttributeList position = new AttributeList();
+                    double[] p = series.position(k);
+                    put(position, new DecimalStringAttribute(tag(0x0020, 0x0032)), ds(p[0]), ds(p[1]), ds(p[2]));
+                    frame.put(sequence(tag(0x0020, 0x9113), position));
+                    if (!series.sopInstanceUids().isEmpty()) {
+                        AttributeList derivation = new AttributeList();
+                        AttributeList source = reference(sopClass, series.sopInstanceUids().get(k));
+                        source.put(sequence(tag(0x0040, 0xA170), code("121322", "DCM", "Source image for image processing operation")));
+                        derivation.put(sequence(tag(0x0008, 0x2112), source));
+                        derivation.put(sequence(tag(0x0008, 0x9215), code("113076", "DCM", "Segmentation")));
+                        frame.put(sequence(tag(0x0008, 0x9124), derivation));
+                    }
+                    perFrame.addItem(frame);
                 }
-                perFrame.addItem(frame);
             }
             list.put(perFrame);
 
@@ -247,7 +290,7 @@ public final class DicomSeg {
             }
 
             OtherByteAttribute pixels = new OtherByteAttribute(tag(0x7FE0, 0x0010));
-            pixels.setValues(pack(mask));
+            pixels.setValues(pack(layers.stream().map(Layer::mask).toList()));
             list.put(pixels);
             FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "RADSTREAM");
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -266,17 +309,7 @@ public final class DicomSeg {
      * @throws IllegalArgumentException when it cannot be laid onto the series' voxels, with the reason
      */
     public static Read read(byte[] file, Series series, String task, String choice) throws IOException {
-        AttributeList list = new AttributeList();
-        try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(file))) {
-            list.read(in);
-        } catch (DicomException | RuntimeException e) {
-            throw new IOException("not a readable DICOM file: " + e.getMessage(), e);
-        }
-        String sopClass = Attribute.getSingleStringValueOrEmptyString(list, tag(0x0008, 0x0016));
-        if (!SOPClass.SegmentationStorage.equals(sopClass)) {
-            throw new IOException("not a DICOM Segmentation (SOP class '" + sopClass + "', expected "
-                    + SOPClass.SegmentationStorage + ")");
-        }
+        AttributeList list = parse(file, false);
         checkSameSeries(list, series);
         String type = Attribute.getSingleStringValueOrEmptyString(list, tag(0x0062, 0x0001));
         int bits = Attribute.getSingleIntegerValueOrDefault(list, tag(0x0028, 0x0100), 0);
@@ -330,6 +363,60 @@ public final class DicomSeg {
         }
         return new Read(mask, chosen, labelOf(list, chosen), used,
                 Attribute.getSingleStringValueOrEmptyString(list, tag(0x0008, 0x103E)));
+    }
+
+    /**
+     * What a SEG file says about itself (its pixels are not read).
+     *
+     * @throws IOException when the file is not DICOM, or not a Segmentation
+     */
+    public static Summary summary(byte[] file) throws IOException {
+        AttributeList list = parse(file, true);
+        List<SegmentInfo> segments = new ArrayList<>();
+        SequenceAttribute seq = (SequenceAttribute) list.get(tag(0x0062, 0x0002));
+        for (int i = 0; seq != null && i < seq.getNumberOfItems(); i++) {
+            AttributeList s = seq.getItem(i).getAttributeList();
+            AttributeList type = SequenceAttribute.getAttributeListFromWithinSequenceWithSingleItem(s, tag(0x0062, 0x000F));
+            segments.add(new SegmentInfo(Attribute.getSingleIntegerValueOrDefault(s, tag(0x0062, 0x0004), -1),
+                    Attribute.getSingleStringValueOrEmptyString(s, tag(0x0062, 0x0005)),
+                    type == null ? "" : Attribute.getSingleStringValueOrEmptyString(type, tag(0x0008, 0x0100)),
+                    type == null ? "" : Attribute.getSingleStringValueOrEmptyString(type, tag(0x0008, 0x0104))));
+        }
+        List<String> referenced = new ArrayList<>();
+        SequenceAttribute refs = (SequenceAttribute) list.get(tag(0x0008, 0x1115));
+        for (int i = 0; refs != null && i < refs.getNumberOfItems(); i++) {
+            String uid = Attribute.getSingleStringValueOrEmptyString(refs.getItem(i).getAttributeList(), tag(0x0020, 0x000E));
+            if (!uid.isEmpty()) {
+                referenced.add(uid);
+            }
+        }
+        return new Summary(Attribute.getSingleStringValueOrEmptyString(list, tag(0x0008, 0x0018)), referenced,
+                Attribute.getSingleStringValueOrNull(list, tag(0x0020, 0x000D)),
+                Attribute.getSingleStringValueOrNull(list, tag(0x0010, 0x0020)),
+                Attribute.getSingleStringValueOrNull(list, tag(0x0070, 0x0084)),
+                Attribute.getSingleStringValueOrNull(list, tag(0x0008, 0x103E)), segments);
+    }
+
+    private static AttributeList parse(byte[] file, boolean headerOnly) throws IOException {
+        AttributeList list = new AttributeList();
+        if (file.length < 132 || file[128] != 'D' || file[129] != 'I' || file[130] != 'C' || file[131] != 'M') {
+            throw new IOException("not a DICOM file (no DICM after the 128-byte preamble)");
+        }
+        try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(file))) {
+            if (headerOnly) {
+                list.read(in, tag(0x7FE0, 0x0010));
+            } else {
+                list.read(in);
+            }
+        } catch (DicomException | RuntimeException e) {
+            throw new IOException("not a readable DICOM file: " + e.getMessage(), e);
+        }
+        String sopClass = Attribute.getSingleStringValueOrEmptyString(list, tag(0x0008, 0x0016));
+        if (!SOPClass.SegmentationStorage.equals(sopClass)) {
+            throw new IOException("not a DICOM Segmentation (SOP class '" + sopClass + "', expected "
+                    + SOPClass.SegmentationStorage + ")");
+        }
+        return list;
     }
 
     /** The slice of the series a frame lies on, or why it lies on none. */
@@ -484,16 +571,43 @@ public final class DicomSeg {
         }
     }
 
-    /** Frames one after another, each pixel one bit, first pixel in the lowest bit, no padding between frames. */
-    static byte[] pack(Mask3D mask) {
-        long n = (long) mask.width() * mask.height() * mask.depth();
-        byte[] out = new byte[(int) ((n + 15) / 16 * 2)];
-        for (int i = 0; i < n; i++) {
-            if (mask.get(i)) {
-                out[i >>> 3] |= (byte) (1 << (i & 7));
+    /**
+     * Frames one after another (every slice of the first mask, then of the next), each pixel one bit,
+     * first pixel in the lowest bit, no padding between frames; padded to an even length.
+     */
+    static byte[] pack(List<Mask3D> masks) {
+        long total = 0;
+        for (Mask3D m : masks) {
+            total += m.size();
+        }
+        byte[] out = new byte[(int) ((total + 15) / 16 * 2)];
+        long bit = 0;
+        for (Mask3D m : masks) {
+            for (int i = 0; i < m.size(); i++, bit++) {
+                if (m.get(i)) {
+                    out[(int) (bit >>> 3)] |= (byte) (1 << (int) (bit & 7));
+                }
             }
         }
         return out;
+    }
+
+    private static AttributeList segmentItem(int number, Segment segment) throws DicomException {
+        String[] property = PROPERTIES.getOrDefault(segment.task(),
+                new String[] {"123037004", "Anatomical Structure", "85756007", "Tissue"});
+        AttributeList seg = new AttributeList();
+        putUs(seg, tag(0x0062, 0x0004), number);
+        put(seg, new LongStringAttribute(tag(0x0062, 0x0005)), segment.task());
+        if (segment.description() != null) {
+            put(seg, new ShortTextAttribute(tag(0x0062, 0x0006)), segment.description());
+        }
+        put(seg, new CodeStringAttribute(tag(0x0062, 0x0008)), segment.algorithm() == null ? "MANUAL" : "AUTOMATIC");
+        if (segment.algorithm() != null) {
+            put(seg, new LongStringAttribute(tag(0x0062, 0x0009)), segment.algorithm());
+        }
+        seg.put(sequence(tag(0x0062, 0x0003), code(property[0], "SCT", property[1])));
+        seg.put(sequence(tag(0x0062, 0x000F), code(property[2], "SCT", property[3])));
+        return seg;
     }
 
     private static AttributeList reference(String sopClass, String sopInstance) throws DicomException {

@@ -73,12 +73,50 @@ class DicomSegTest {
         assertThat(DicomSeg.write(mask(), s, segment(), CREATED, new Random(1))).isEqualTo(file);
     }
 
+    /** Lung, infection and a segment radstream has no task for, in one file. */
+    static byte[] threeSegments(DicomSeg.Series s) {
+        Mask3D lung = new Mask3D(12, 10, 6);
+        for (int i = 0; i < lung.size(); i += 3) {
+            lung.set(i, true);
+        }
+        return DicomSeg.write(List.of(new DicomSeg.Layer(new DicomSeg.Segment("lung", null, null), lung),
+                new DicomSeg.Layer(segment(), mask()), new DicomSeg.Layer(new DicomSeg.Segment("heart", null, null),
+                        new Mask3D(12, 10, 6))), s, CREATED, new Random(5));
+    }
+
+    @Test
+    void severalSegmentsAreWrittenSummarisedAndReadOneByOne() throws IOException {
+        DicomSeg.Series s = series("1.2.3.9", sops(6));
+        byte[] file = threeSegments(s);
+        DicomSeg.Summary summary = DicomSeg.summary(file);
+        assertThat(summary.referencedSeriesUids()).containsExactly("1.2.3.4");
+        assertThat(summary.patientId()).isEqualTo("P1");
+        assertThat(summary.segments()).extracting(DicomSeg.SegmentInfo::number, DicomSeg.SegmentInfo::label,
+                DicomSeg.SegmentInfo::typeCode, DicomSeg.SegmentInfo::task).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(1, "lung", "39607008", "lung"),
+                org.assertj.core.groups.Tuple.tuple(2, "infection", "52988006", "infection"),
+                org.assertj.core.groups.Tuple.tuple(3, "heart", "85756007", null));
+        DicomSeg.Read infection = DicomSeg.read(file, s, "infection", null);
+        assertThat(infection.mask().data()).isEqualTo(mask().data());
+        assertThat(infection.frames()).isEqualTo(6);
+        assertThat(DicomSeg.read(file, s, "lung", null).mask().count()).isEqualTo(240);
+        assertThat(DicomSeg.read(file, s, "x", "3").mask().count()).isZero();
+    }
+
+    @Test
+    void aSegmentIsATaskByItsCodeOrElseItsLabel() {
+        assertThat(new DicomSeg.SegmentInfo(1, "Segment_1", "10200004", "Liver").task()).isEqualTo("liver");
+        assertThat(new DicomSeg.SegmentInfo(1, " Vessels ", "", "").task()).isEqualTo("vessel");
+        assertThat(new DicomSeg.SegmentInfo(1, "Lung", "", "").task()).isEqualTo("lung");
+        assertThat(new DicomSeg.SegmentInfo(1, "lung nodule", "", "").task()).isNull();
+    }
+
     @Test
     void bitsArePackedAcrossFramesWithoutPadding() {
         Mask3D m = new Mask3D(3, 3, 2); // 9 pixels a frame: frame 2 starts at bit 9
         m.set(0, 0, 1, true);
         m.set(2, 2, 1, true);
-        byte[] packed = DicomSeg.pack(m);
+        byte[] packed = DicomSeg.pack(List.of(m));
         assertThat(packed).hasSize(4); // 18 bits in 3 bytes, padded to an even length
         assertThat(packed[1]).isEqualTo((byte) 0b0000_0010);
         assertThat(packed[2]).isEqualTo((byte) 0b0000_0010);
@@ -145,6 +183,10 @@ class DicomSegTest {
             Path file = dir.resolve("seg-" + referenced + ".dcm");
             Files.write(file, DicomSeg.write(mask(), series(referenced ? "1.2.3.9" : null, referenced ? sops(6) : List.of()),
                     segment(), CREATED, new Random(1)));
+            Path three = dir.resolve("three-" + referenced + ".dcm");
+            Files.write(three, threeSegments(series(referenced ? "1.2.3.9" : null, referenced ? sops(6) : List.of())));
+            assertThat(run(DCIODVFY.toString(), three.toString())).as("dciodvfy %s", three).contains("Segmentation")
+                    .doesNotContain("Error");
             String out = run(DCIODVFY.toString(), file.toString());
             assertThat(out).as("dciodvfy %s", file).contains("Segmentation").doesNotContain("Error");
         }
