@@ -146,9 +146,17 @@ final class DemoCommand implements Callable<Integer> {
                 // alerts of the last measurement travel one more topic: give them a moment
                 watch.await(() -> false, Duration.ofSeconds(3));
                 ticker.shutdownNow();
-                summary(watch, manifest, cohort, finished, timeline,
-                        "--bootstrap " + platform.bootstrap() + " --registry " + platform.registryUrl());
+                summary(watch, manifest, cohort, finished, timeline);
                 if (keepRunning) {
+                    String cluster = "--bootstrap " + platform.bootstrap() + " --registry " + platform.registryUrl();
+                    String series = cohort.scans().get(0).seriesUid();
+                    String ingestAe = pipeline.ingest().settings().aeTitle();
+                    int ingestPort = pipeline.ingest().dicomPort();
+                    Path draft = Path.of(System.getProperty("java.io.tmpdir"), series + "-infection.dcm");
+                    say("a radiologist's draft to correct: ./radstream label draft %s --series %s --task infection --out %s "
+                            + "(or .nii.gz); the correction back as a label: ./radstream label submit %s --series %s --task "
+                            + "infection --mask %s, or store it to ingest as a PACS would: storescu --required -aec %s localhost %d %s",
+                            cluster, series, draft, cluster, series, draft, ingestAe, ingestPort, draft);
                     say("running until Ctrl-C (--keep-running)");
                     CountDownLatch stop = new CountDownLatch(1);
                     Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "demo-stop"));
@@ -239,8 +247,7 @@ final class DemoCommand implements Callable<Integer> {
         return cohort.scans().stream().filter(s -> p.test(watch.series(s.seriesUid()))).count();
     }
 
-    private void summary(PipelineWatch watch, CohortManifest manifest, Cohort cohort, boolean finished, String timeline,
-                         String cluster) {
+    private void summary(PipelineWatch watch, CohortManifest manifest, Cohort cohort, boolean finished, String timeline) {
         say("---- summary ----");
         long chest = cohort.scans("chest").size();
         long done = cohort.scans().stream().filter(s -> CohortPush.finished(watch, s)).count();
@@ -271,11 +278,6 @@ final class DemoCommand implements Callable<Integer> {
         say("next: timeline %s/patients/%s/timeline; topics %s, %s, %s; %s",
                 timeline, patient, Topics.POIR, Topics.ALERTS, Topics.RESULTS,
                 keepRunning ? "services stay up (--keep-running)" : "--keep-running keeps the services up to look around");
-        if (keepRunning) {
-            String series = cohort.scans().get(0).seriesUid();
-            say("a radiologist's draft to correct: ./radstream label draft %s --series %s --task infection --out %s",
-                    cluster, series, Path.of(System.getProperty("java.io.tmpdir"), series + "-infection.nii.gz"));
-        }
     }
 
     private static double secs(Instant a, Instant b) {

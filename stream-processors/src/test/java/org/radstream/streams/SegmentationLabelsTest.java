@@ -35,10 +35,10 @@ import org.radstream.streams.StreamsSettings.TopologyName;
 
 /** DICOM Segmentations from a PACS laid onto their series' grid as corrected labels, or dead-lettered with why. */
 class SegmentationLabelsTest {
-    private static final int W = 8;
-    private static final int H = 6;
-    private static final int D = 3;
-    private static final SeriesGeometry GEOMETRY = SeriesGeometry.newBuilder().setOrigin(List.of(-50.0, -60.0, 100.0))
+    static final int W = 8;
+    static final int H = 6;
+    static final int D = 3;
+    static final SeriesGeometry GEOMETRY = SeriesGeometry.newBuilder().setOrigin(List.of(-50.0, -60.0, 100.0))
             .setRow(List.of(1.0, 0.0, 0.0)).setColumn(List.of(0.0, 1.0, 0.0)).setSpacingX(0.7).setSpacingY(0.7)
             .setSpacingZ(2.0).setFrameOfReferenceUid("1.2.9").setSopClassUid("1.2.840.10008.5.1.4.1.1.2")
             .setSopInstanceUids(List.of("1.5.1", "1.5.2", "1.5.3")).build();
@@ -70,7 +70,7 @@ class SegmentationLabelsTest {
         driver.close();
     }
 
-    private static InferenceResult result(String series, String task, SeriesGeometry geometry) {
+    static InferenceResult result(String series, String task, SeriesGeometry geometry) {
         Mask3D empty = new Mask3D(W, H, D);
         return InferenceResult.newBuilder().setSeriesUid(series).setTask(task).setTaskGroup("chest").setPatientId("P1")
                 .setStudyUid("1.2.3").setAcquisitionTime(Instant.parse("2026-12-01T08:00:00Z")).setSliceCount(D)
@@ -80,12 +80,12 @@ class SegmentationLabelsTest {
                 .setGeometry(geometry).build();
     }
 
-    private static DicomSeg.Series series(String uid) {
+    static DicomSeg.Series series(String uid) {
         return new DicomSeg.Series("P1", null, "1.2.3", null, uid, "1.2.9", null, List.of("1.5.1", "1.5.2", "1.5.3"),
                 new double[] {-50, -60, 100}, new double[] {1, 0, 0}, new double[] {0, 1, 0}, 0.7, 0.7, 2.0, W, H, D);
     }
 
-    private static Mask3D mask(int... voxels) {
+    static Mask3D mask(int... voxels) {
         Mask3D m = new Mask3D(W, H, D);
         for (int v : voxels) {
             m.set(v, true);
@@ -93,7 +93,7 @@ class SegmentationLabelsTest {
         return m;
     }
 
-    private static ReceivedSegmentation received(String series, String creator, byte[] file) throws IOException {
+    static ReceivedSegmentation received(String series, String creator, byte[] file) throws IOException {
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
         try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
             out.write(file);
@@ -148,10 +148,15 @@ class SegmentationLabelsTest {
         assertThat(labels.isEmpty()).isTrue();
         DeadLetter dead = deadLetters.readValue();
         assertThat(dead.getKey()).isEqualTo("S1");
-        assertThat(dead.getReason()).startsWith("no inference result of series S1 with its geometry");
-
-        // once the series has been segmented, the same file is taken (the annotator is then the sending AE)
+        assertThat(dead.getReason()).startsWith("no inference result of series S1 and task infection with its geometry: "
+                + "segment 1 'infection' of segmentation ");
+        // a result of another task of the series is not the infection's grid
         results.pipeInput(Topics.seriesTaskKey("S1", "lung"), result("S1", "lung", GEOMETRY));
+        segmentations.pipeInput("S1", received("S1", null, file));
+        assertThat(deadLetters.readValue().getReason()).startsWith("no inference result of series S1 and task infection");
+
+        // once the series' infection has been segmented, the same file is taken (the annotator is then the sending AE)
+        results.pipeInput(Topics.seriesTaskKey("S1", "infection"), result("S1", "infection", GEOMETRY));
         segmentations.pipeInput("S1", received("S1", " ", file));
         KeyValue<String, CorrectedLabel> label = labels.readKeyValue();
         assertThat(label.key).isEqualTo("S1:infection");
@@ -162,6 +167,7 @@ class SegmentationLabelsTest {
     @Test
     void aSegmentationThatDoesNotFallOntoTheSeriesIsRefusedWithTheReason() throws IOException {
         results.pipeInput(Topics.seriesTaskKey("S1", "lung"), result("S1", "lung", GEOMETRY));
+        results.pipeInput(Topics.seriesTaskKey("S1", "infection"), result("S1", "infection", GEOMETRY));
         // made on a grid half a slice higher
         DicomSeg.Series shifted = new DicomSeg.Series("P1", null, "1.2.3", null, "S1", "1.2.9", null, List.of(),
                 new double[] {-50, -60, 101}, new double[] {1, 0, 0}, new double[] {0, 1, 0}, 0.7, 0.7, 2.0, W, H, D);

@@ -114,19 +114,36 @@ class StreamsAppIT {
         return consumer;
     }
 
-    /** Reads until {@code atLeast} records arrived, then keeps reading for {@code quiet} to catch any extra. */
-    private static List<ConsumerRecord<String, byte[]>> read(KafkaConsumer<String, byte[]> consumer, int atLeast,
+    /**
+     * Reads until {@code atLeast} records of {@code key} (null: any) arrived, then for {@code quiet} to
+     * catch any extra; other keys' records, such as earlier tests', are skipped.
+     */
+    private static List<ConsumerRecord<String, byte[]>> read(KafkaConsumer<String, byte[]> consumer, String key, int atLeast,
                                                             Duration timeout, Duration quiet) {
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (out.size() < atLeast && System.nanoTime() < deadline) {
-            consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                if (key == null || key.equals(r.key())) {
+                    out.add(r);
+                }
+            });
         }
         long quietEnd = System.nanoTime() + quiet.toNanos();
         while (System.nanoTime() < quietEnd) {
-            consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                if (key == null || key.equals(r.key())) {
+                    out.add(r);
+                }
+            });
         }
         return out;
+    }
+
+    /** Reads until {@code atLeast} records arrived, then keeps reading for {@code quiet} to catch any extra. */
+    private static List<ConsumerRecord<String, byte[]>> read(KafkaConsumer<String, byte[]> consumer, int atLeast,
+                                                            Duration timeout, Duration quiet) {
+        return read(consumer, null, atLeast, timeout, quiet);
     }
 
     @Test
@@ -315,13 +332,17 @@ class StreamsAppIT {
         }
     }
 
+    /** Settings running one topology under a fresh application id, without the HTTP API. */
+    private static StreamsSettings alone(TopologyName topology, String idPrefix) throws java.io.IOException {
+        return StreamsSettings.defaults(broker.bootstrap, "http://unused", Files.createTempDirectory(idPrefix))
+                .withApplicationId(idPrefix + UUID.randomUUID().toString().substring(0, 8))
+                .withTopologies(EnumSet.of(topology)).withHttp("localhost", -1);
+    }
+
     @Test
     void badInputIsDeadLetteredUnderExactlyOnceAndRoutingGoesOn() throws Exception {
-        String appId = "it-dlq-" + UUID.randomUUID().toString().substring(0, 8);
-        StreamsSettings settings = StreamsSettings.defaults(broker.bootstrap, "http://unused",
-                        Files.createTempDirectory("sp-it-dlq"))
-                .withApplicationId(appId).withTopologies(EnumSet.of(TopologyName.WINDOW_AND_ROUTE)).withHttp("localhost", -1);
-        String series = "1.9.it." + appId;
+        StreamsSettings settings = alone(TopologyName.WINDOW_AND_ROUTE, "it-dlq-");
+        String series = "1.9.it." + settings.applicationId();
         try (StreamsApp app = new StreamsApp(settings, topics, OVERRIDES);
              KafkaProducer<String, byte[]> producer = producer();
              KafkaConsumer<String, byte[]> dead = committedReader(Topics.STREAMS_DEAD_LETTERS);
@@ -337,19 +358,51 @@ class StreamsAppIT {
             producer.send(new ProducerRecord<>(Topics.SLICES, series, good));
             producer.flush();
 
-            List<DeadLetter> letters = read(dead, 2, Duration.ofSeconds(60), Duration.ofSeconds(1)).stream()
-                    .filter(r -> series.equals(r.key()))
+            List<DeadLetter> letters = read(dead, series, 2, Duration.ofSeconds(60), Duration.ofSeconds(1)).stream()
                     .map(r -> topics.streamsDeadLetters().valueSerde().deserializer().deserialize(Topics.STREAMS_DEAD_LETTERS, r.value()))
                     .toList();
             assertThat(letters).extracting(DeadLetter::getComponent)
                     .containsExactly("stream-processors/deserialization", "stream-processors/" + WindowAndRoute.PROCESSOR);
             assertThat(letters.get(1).getReason()).isEqualTo("slice " + series + ".1 of series " + series
                     + ": impossible size 0x3");
-            List<TaskSliceEvent> routed = read(chest, 1, Duration.ofSeconds(30), Duration.ZERO).stream()
-                    .filter(r -> series.equals(r.key()))
+            List<TaskSliceEvent> routed = read(chest, series, 1, Duration.ofSeconds(30), Duration.ZERO).stream()
                     .map(r -> topics.tasksChest().valueSerde().deserializer().deserialize(Topics.TASKS_CHEST, r.value()))
                     .toList();
             assertThat(routed).hasSize(1);
+            assertThat(app.isRunning()).isTrue();
+        }
+    }
+
+    @Test
+    void aSegmentationFromThePacsBecomesTheSeriesLabelAndAPoisonedRecordDoesNotStopIt() throws Exception {
+        StreamsSettings settings = alone(TopologyName.SEGMENTATION_LABELS, "it-seg-");
+        String series = "1.9.seg." + settings.applicationId();
+        org.radstream.imaging.Mask3D corrected = SegmentationLabelsTest.mask(4, 50, 100);
+        byte[] file = org.radstream.imaging.dicom.DicomSeg.write(corrected, SegmentationLabelsTest.series(series),
+                new org.radstream.imaging.dicom.DicomSeg.Segment("infection", null, null), T0, new java.util.Random(7));
+        try (StreamsApp app = new StreamsApp(settings, topics, OVERRIDES);
+             KafkaProducer<String, byte[]> producer = producer();
+             KafkaConsumer<String, byte[]> labels = committedReader(Topics.LABELS);
+             KafkaConsumer<String, byte[]> dead = committedReader(Topics.STREAMS_DEAD_LETTERS)) {
+            app.start();
+            send(producer, List.of(SegmentationLabelsTest.result(series, "infection", SegmentationLabelsTest.GEOMETRY)));
+            producer.send(new ProducerRecord<>(Topics.SEGMENTATIONS, series, new byte[] {0, 0, 0, 0, 42, 1}));
+            producer.send(new ProducerRecord<>(Topics.SEGMENTATIONS, series, topics.segmentations().valueSerde().serializer()
+                    .serialize(Topics.SEGMENTATIONS, SegmentationLabelsTest.received(series, "Dr^Who", file))));
+            producer.flush();
+
+            List<ConsumerRecord<String, byte[]>> got = read(labels, Topics.seriesTaskKey(series, "infection"), 1,
+                    Duration.ofSeconds(60), Duration.ofSeconds(1));
+            assertThat(got).hasSize(1);
+            org.radstream.avro.CorrectedLabel label = topics.labels().valueSerde().deserializer().deserialize(Topics.LABELS,
+                    got.get(0).value());
+            assertThat(label.getAnnotator()).isEqualTo("Dr^Who");
+            assertThat(org.radstream.imaging.Rle.decode(label.getMask().getRle().array(), SegmentationLabelsTest.W,
+                    SegmentationLabelsTest.H, SegmentationLabelsTest.D)).isEqualTo(corrected);
+            List<DeadLetter> letters = read(dead, series, 1, Duration.ofSeconds(30), Duration.ZERO).stream()
+                    .map(r -> topics.streamsDeadLetters().valueSerde().deserializer().deserialize(Topics.STREAMS_DEAD_LETTERS, r.value()))
+                    .toList();
+            assertThat(letters).extracting(DeadLetter::getComponent).containsExactly("stream-processors/deserialization");
             assertThat(app.isRunning()).isTrue();
         }
     }
