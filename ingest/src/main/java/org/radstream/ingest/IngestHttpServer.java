@@ -27,11 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 final class IngestHttpServer implements AutoCloseable {
     static final String STOW_CALLER = "STOW-RS";
-    /**
-     * STOW-RS requests stored at once; one more is answered 503 with Retry-After (senders retry). A
-     * request's body is held in memory while its parts are stored, so this also bounds memory.
-     */
-    static final int STOW_AT_ONCE = 4;
     static final int STOW_RETRY_AFTER_SECONDS = 5;
     private static final Logger log = LoggerFactory.getLogger(IngestHttpServer.class);
 
@@ -41,17 +36,24 @@ final class IngestHttpServer implements AutoCloseable {
     private final IngestMetrics metrics;
     private final BooleanSupplier healthy;
     private final BearerToken stowToken;
-    private final Semaphore stowSlots = new Semaphore(STOW_AT_ONCE);
+    /**
+     * STOW-RS requests stored at once; one more is answered 503 with Retry-After (senders retry). A
+     * request's body is held in memory while its parts are stored, so this also bounds memory.
+     */
+    private final int stowAtOnce;
+    private final Semaphore stowSlots;
 
     IngestHttpServer(int port, InstanceIngest ingest, IngestMetrics metrics, BooleanSupplier healthy,
-                     BearerToken stowToken) throws IOException {
+                     BearerToken stowToken, int stowAtOnce) throws IOException {
+        this.stowAtOnce = stowAtOnce;
+        this.stowSlots = new Semaphore(stowAtOnce);
         this.ingest = ingest;
         this.stowToken = stowToken;
         this.metrics = metrics;
         this.healthy = healthy;
         this.server = HttpServer.create(new InetSocketAddress(port), 64);
         // room beyond the STOW-RS requests, so that /health and /metrics never wait behind uploads
-        this.executor = Executors.newFixedThreadPool(STOW_AT_ONCE + 4, r -> {
+        this.executor = Executors.newFixedThreadPool(stowAtOnce + 4, r -> {
             Thread t = new Thread(r, "ingest-http");
             t.setDaemon(true);
             return t;
@@ -90,9 +92,9 @@ final class IngestHttpServer implements AutoCloseable {
             }
             if (!stowSlots.tryAcquire()) {
                 metrics.stowBusy();
-                log.info("STOW-RS from {} answered 503: {} requests are being stored", ex.getRemoteAddress(), STOW_AT_ONCE);
+                log.info("STOW-RS from {} answered 503: {} requests are being stored", ex.getRemoteAddress(), stowAtOnce);
                 ex.getResponseHeaders().set("Retry-After", Integer.toString(STOW_RETRY_AFTER_SECONDS));
-                send(ex, 503, "text/plain", "this receiver is storing " + STOW_AT_ONCE + " STOW-RS requests already; "
+                send(ex, 503, "text/plain", "this receiver is storing " + stowAtOnce + " STOW-RS requests already; "
                         + "retry in " + STOW_RETRY_AFTER_SECONDS + " s");
                 return;
             }

@@ -63,7 +63,7 @@ public final class IngestService implements AutoCloseable {
         }
         if (settings.httpPort() >= 0) {
             http = new IngestHttpServer(settings.httpPort(), ingest, metrics, () -> !ingest.kafkaFailing(),
-                    settings.stowToken());
+                    settings.stowToken(), settings.stowAtOnce());
         }
         log.info("ingest started: {} (DICOM port {}, HTTP port {})", settings, dicomPort(), httpPort());
     }

@@ -27,6 +27,8 @@ import org.radstream.schemas.BearerToken;
  *                         late duplicate (a new instance after that still reopens the series)
  * @param stowToken        the token STOW-RS senders must carry ({@code Authorization: Bearer TOKEN});
  *                         {@link BearerToken#NONE}: any sender that reaches the port may store
+ * @param stowAtOnce       STOW-RS requests stored at the same time (each one's body is held in
+ *                         memory while its parts are stored); one more is answered 503 with Retry-After
  */
 public record IngestSettings(
         String aeTitle,
@@ -39,7 +41,8 @@ public record IngestSettings(
         Duration deliveryTimeout,
         Duration maxBlock,
         Duration seriesRetention,
-        BearerToken stowToken) {
+        BearerToken stowToken,
+        int stowAtOnce) {
 
     public static final String DEFAULT_AE_TITLE = "RADSTREAM";
     public static final int DEFAULT_DICOM_PORT = 11112;
@@ -48,6 +51,7 @@ public record IngestSettings(
     public static final Duration DEFAULT_DELIVERY_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(3);
     public static final Duration DEFAULT_SERIES_RETENTION = Duration.ofHours(1);
+    public static final int DEFAULT_STOW_AT_ONCE = 4;
     /** The variable the launcher reads the STOW-RS token from, named in messages. */
     public static final String STOW_TOKEN_VARIABLE = "RADSTREAM_STOW_TOKEN";
 
@@ -68,49 +72,54 @@ public record IngestSettings(
         requirePositive(maxBlock, "maxBlock");
         requirePositive(seriesRetention, "seriesRetention");
         Objects.requireNonNull(stowToken, "stowToken (BearerToken.NONE for none)");
+        require(stowAtOnce >= 1 && stowAtOnce <= 64, "stowAtOnce must be 1-64, got " + stowAtOnce);
     }
 
     /** Defaults: AE RADSTREAM on 11112, HTTP on 8042, every caller allowed, 10 s stability. */
     public static IngestSettings defaults(String bootstrap, String registryUrl) {
         return new IngestSettings(DEFAULT_AE_TITLE, DEFAULT_DICOM_PORT, DEFAULT_HTTP_PORT, Set.of(),
                 DEFAULT_STABILITY_TIME, bootstrap, registryUrl, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_MAX_BLOCK,
-                DEFAULT_SERIES_RETENTION, BearerToken.NONE);
+                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE);
     }
 
     public IngestSettings withAeTitle(String v) {
-        return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken);
+        return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce);
     }
 
     public IngestSettings withDicomPort(int v) {
-        return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken);
+        return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce);
     }
 
     public IngestSettings withHttpPort(int v) {
-        return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken);
+        return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce);
     }
 
     public IngestSettings withAllowedAes(Set<String> v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce);
     }
 
     public IngestSettings withStabilityTime(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce);
     }
 
     public IngestSettings withDeliveryTimeout(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, v, maxBlock, seriesRetention, stowToken);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce);
     }
 
     public IngestSettings withMaxBlock(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, v, seriesRetention, stowToken);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce);
     }
 
     public IngestSettings withSeriesRetention(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, v, stowToken);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce);
     }
 
     public IngestSettings withStowToken(BearerToken v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, v);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce);
+    }
+
+    public IngestSettings withStowAtOnce(int v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v);
     }
 
     /** Whether {@code callingAe} may associate (trailing blanks of the PDU field ignored). */
@@ -141,7 +150,8 @@ public record IngestSettings(
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d httpPort=%d allowed=%s stability=%s bootstrap=%s stow=%s]",
-                aeTitle, dicomPort, httpPort, allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap, stowToken);
+        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d httpPort=%d allowed=%s stability=%s bootstrap=%s stow=%s stowAtOnce=%d]",
+                aeTitle, dicomPort, httpPort, allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap, stowToken,
+                stowAtOnce);
     }
 }

@@ -37,7 +37,7 @@ class StowAndImportIT {
     @BeforeAll
     static void start() throws Exception {
         kafka = TestKafka.shared();
-        service = IngestService.start(kafka.settings(), kafka.topics);
+        service = IngestService.start(kafka.settings().withStowAtOnce(2), kafka.topics);
     }
 
     @AfterAll
@@ -77,6 +77,33 @@ class StowAndImportIT {
                 assertThat(StoreScpIT.pixels(slice)).containsExactly(TestDicom.storedPixels(s.files().get(i)));
             }
             assertThat(((SeriesComplete) events.get(5).getBody()).getInstanceCount()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void aSegmentationStoredOverStowIsPublishedForLabellingAsSent() throws Exception {
+        org.radstream.imaging.Mask3D mask = new org.radstream.imaging.Mask3D(32, 32, 2);
+        mask.set(5, 6, 1, true);
+        var series = new org.radstream.imaging.dicom.DicomSeg.Series("P42", null, "1.2.42", null, "1.2.42.1", "1.2.42.9",
+                null, List.of("1.2.42.1.1", "1.2.42.1.2"), new double[] {0, 0, 0}, new double[] {1, 0, 0},
+                new double[] {0, 1, 0}, 1, 1, 2, 32, 32, 2);
+        byte[] seg = org.radstream.imaging.dicom.DicomSeg.write(mask, series,
+                new org.radstream.imaging.dicom.DicomSeg.Segment("lung", null, null), java.time.Instant.EPOCH,
+                new java.util.Random(42));
+        String sop = org.radstream.imaging.dicom.DicomSeg.summary(seg).sopInstanceUid();
+        try (KafkaConsumer<String, org.radstream.avro.ReceivedSegmentation> segs = kafka.consumerAtEnd(kafka.topics.segmentations())) {
+            HttpResponse<String> r = post("multipart/related; type=\"application/dicom\"; boundary=sg",
+                    TestDicom.multipart("sg", List.of(seg)));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).contains("\"1.2.840.10008.5.1.4.1.1.66.4\"").contains("\"" + sop + "\"");
+            var got = TestKafka.poll(segs, Duration.ofSeconds(20), l -> !l.isEmpty());
+            assertThat(got).hasSize(1);
+            assertThat(got.get(0).key()).isEqualTo("1.2.42.1");
+            assertThat(got.get(0).value().getReceivedVia()).isEqualTo("stow-rs");
+            try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(
+                    got.get(0).value().getFileGzip().array()))) {
+                assertThat(in.readAllBytes()).isEqualTo(seg);
+            }
         }
     }
 
@@ -161,7 +188,7 @@ class StowAndImportIT {
     void uploadsBeyondWhatIsStoredAtOnceAreToldToRetryAndHealthNeverWaitsBehindThem() throws Exception {
         List<java.net.Socket> stalled = new ArrayList<>();
         try {
-            for (int i = 0; i < IngestHttpServer.STOW_AT_ONCE; i++) {
+            for (int i = 0; i < service.settings().stowAtOnce(); i++) {
                 java.net.Socket s = new java.net.Socket("127.0.0.1", service.httpPort());
                 s.getOutputStream().write(("POST /studies HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/related; "
                         + "type=\"application/dicom\"; boundary=s\r\nContent-Length: 100000\r\n\r\n--s\r\n")

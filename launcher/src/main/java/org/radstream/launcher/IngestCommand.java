@@ -54,6 +54,12 @@ final class IngestCommand implements Callable<Integer> {
                     + "(env RADSTREAM_STOW_TOKEN). Without one, anyone who reaches the HTTP port may store instances.")
     String stowToken;
 
+    @Option(names = "--stow-at-once", defaultValue = "${env:RADSTREAM_STOW_AT_ONCE:-" + IngestSettings.DEFAULT_STOW_AT_ONCE + "}",
+            description = "STOW-RS requests stored at the same time, 1-64 (env RADSTREAM_STOW_AT_ONCE); one more is "
+                    + "answered 503 with Retry-After. Each one's body is held in memory while it is stored: size it "
+                    + "with the heap. Default ${DEFAULT-VALUE}.")
+    int stowAtOnce;
+
     @Option(names = "--stability", defaultValue = "10", description = "Seconds without an instance after which a series is complete. Default ${DEFAULT-VALUE}.")
     double stabilitySeconds;
 
@@ -71,7 +77,8 @@ final class IngestCommand implements Callable<Integer> {
                     .withAllowedAes(allow == null ? Set.of() : new LinkedHashSet<>(allow))
                     .withStabilityTime(Duration.ofMillis(Math.round(stabilitySeconds * 1000)))
                     .withDeliveryTimeout(Duration.ofMillis(Math.round(deliverySeconds * 1000)))
-                    .withStowToken(BearerToken.of(stowToken, IngestSettings.STOW_TOKEN_VARIABLE));
+                    .withStowToken(BearerToken.of(stowToken, IngestSettings.STOW_TOKEN_VARIABLE))
+                    .withStowAtOnce(stowAtOnce);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -260,6 +260,9 @@ class DicomSegTest {
                 "ds.save_as(sys.argv[1], write_like_original=False)"), file.toString());
         byte[] bytes = Files.readAllBytes(file);
         DicomSeg.Series s = series("1.2.3.9", List.of());
+        assertThat(DicomSeg.summary(bytes).segments()).extracting(DicomSeg.SegmentInfo::task)
+                .containsExactly("lung", "infection");
+        assertThat(DicomSeg.summary(bytes).referencedSeriesUids()).containsExactly("1.2.3.4");
 
         DicomSeg.Read infection = DicomSeg.read(bytes, s, "infection", null);
         Mask3D expected = new Mask3D(12, 10, 6);
