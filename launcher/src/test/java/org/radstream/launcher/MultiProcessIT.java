@@ -252,6 +252,7 @@ class MultiProcessIT {
                     }
                 }
                 checkTokens(ingest, streams, outputs.poir.get(0));
+                correctionThroughThePacs(jar, cluster, storescu, dicomPort, scans.get(0).seriesUid(), bootstrap, topics, t0);
                 log(t0, "done");
             }
         } catch (Throwable e) {
@@ -425,6 +426,72 @@ class MultiProcessIT {
                 .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(with.statusCode()).as(with.body()).isEqualTo(200);
         assertThat(with.body()).contains(measured.getSeriesUid().toString());
+    }
+
+    /**
+     * A radiologist's correction the way a hospital makes it: {@code label draft} writes the
+     * infection result as a DICOM Segmentation, a viewer changes one voxel and stores it (dcmtk's
+     * storescu, as a PACS forwards it) to ingest, and the streams process turns it into the series'
+     * infection label, with the voxel and the radiologist's name.
+     */
+    private void correctionThroughThePacs(Path jar, List<String> cluster, String storescu, int dicomPort, String series,
+                                          String bootstrap, Topics topics, long t0) throws Exception {
+        Path draft = tmp.resolve("draft.dcm");
+        Service drafting = start(jar, "label-draft", "-Xmx256m", concat(List.of("label", "draft"), cluster,
+                List.of("--series", series, "--task", "infection", "--out", draft.toString())));
+        assertThat(drafting.process().waitFor(60, TimeUnit.SECONDS)).as(drafting.tail(20)).isTrue();
+        assertThat(drafting.process().exitValue()).as(drafting.tail(20)).isZero();
+
+        com.pixelmed.dicom.AttributeList seg = new com.pixelmed.dicom.AttributeList();
+        seg.read(draft.toString());
+        byte[] pixels = seg.get(com.pixelmed.dicom.TagFromName.PixelData).getByteValues();
+        int drafted = 0;
+        for (byte b : pixels) {
+            drafted += Integer.bitCount(b & 0xff);
+        }
+        boolean wasSet = (pixels[0] & 1) != 0;
+        pixels[0] ^= 1; // voxel (0, 0, 0): the viewer's one change
+        seg.get(com.pixelmed.dicom.TagFromName.PixelData).setValues(pixels);
+        String sop = org.radstream.imaging.dicom.Uids.fromUuid(java.util.UUID.randomUUID());
+        for (com.pixelmed.dicom.AttributeTag t : List.of(com.pixelmed.dicom.TagFromName.SOPInstanceUID,
+                com.pixelmed.dicom.TagFromName.MediaStorageSOPInstanceUID)) {
+            seg.get(t).setValue(sop);
+        }
+        seg.get(com.pixelmed.dicom.TagFromName.ContentCreatorName).setValue("Radiologist^Test");
+        Path corrected = tmp.resolve("corrected.dcm");
+        seg.write(corrected.toString(), com.pixelmed.dicom.TransferSyntax.ExplicitVRLittleEndian, true, true);
+        Process store = new ProcessBuilder(storescu, "--required", "-aec", "RADSTREAM", "-aet", "PACS", "localhost",
+                Integer.toString(dicomPort), corrected.toString()).redirectErrorStream(true).start();
+        String stored = new String(store.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(store.waitFor()).as(stored).isZero();
+
+        Map<String, Object> c = new HashMap<>();
+        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, "it-labels-" + java.util.UUID.randomUUID());
+        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        org.radstream.avro.CorrectedLabel label = null;
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(c,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.LABELS));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (label == null && System.nanoTime() < deadline) {
+                for (var r : consumer.poll(Duration.ofMillis(300))) {
+                    if (r.key().equals(Topics.seriesTaskKey(series, "infection"))) {
+                        label = topics.labels().valueSerde().deserializer().deserialize(r.topic(), r.value());
+                    }
+                }
+            }
+        }
+        assertThat(label).as("a label from the stored segmentation").isNotNull();
+        assertThat(label.getAnnotator()).isEqualTo("Radiologist^Test");
+        var mask = org.radstream.imaging.Rle.decode(label.getMask().getRle().array(), label.getMask().getWidth(),
+                label.getMask().getHeight(), label.getMask().getDepth());
+        assertThat(mask.get(0, 0, 0)).isEqualTo(!wasSet);
+        assertThat(mask.count()).isEqualTo(drafted + (wasSet ? -1 : 1));
+        log(t0, "a correction stored as DICOM SEG became the infection label of %s (%d voxels, by %s)", series,
+                mask.count(), label.getAnnotator());
     }
 
     private Service start(Path jar, String name, String heap, List<String> args) throws IOException {
