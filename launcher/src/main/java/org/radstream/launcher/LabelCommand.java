@@ -203,7 +203,7 @@ final class LabelCommand {
                     return 1;
                 }
                 String version = newest.getModelVersion() == null ? "" : " v" + newest.getModelVersion();
-                String made = "radstream " + (newest.getMethod().toString().equals("model") ? task + version
+                String made = DicomSeg.ALGORITHM_PREFIX + " " + (newest.getMethod().toString().equals("model") ? task + version
                         : newest.getMethod().toString());
                 Files.write(out, DicomSeg.write(mask, s, new DicomSeg.Segment(task, made + " (" + newest.getMethod() + ")",
                         made), newest.getProducedAt(), new java.security.SecureRandom()));

@@ -221,6 +221,14 @@ public final class SegmentationLabels {
             }
             for (DicomSeg.SegmentInfo segment : summary.segments()) {
                 String task = segment.task();
+                String creator = summary.contentCreator() == null ? "" : summary.contentCreator().strip();
+                if (segment.madeByRadstream() && creator.isEmpty()) {
+                    refuse(record, series, describe(seg, segment.number(), segment.label()) + " was made by "
+                            + segment.algorithmName() + " (AUTOMATIC) and names no one who reviewed it "
+                            + "(ContentCreatorName): the model's own output is not a correction, and is not trained on. "
+                            + "A reviewed file names its reviewer, or is submitted with label submit", original);
+                    continue;
+                }
                 if (task == null) {
                     refuse(record, series, describe(seg, segment.number(), segment.label()) + " names no radstream task "
                             + "(lung, infection, liver, vessel) by its type (" + (segment.typeCode().isEmpty() ? "none"

@@ -184,4 +184,29 @@ class SegmentationLabelsTest {
                         + "frame 1 lies 0.500 slices from the series' first: between two of its slices"),
                 r -> assertThat(r).contains("cannot be series S1's lung label: the segmentation was made on series S9, not on S1"));
     }
+
+    @Test
+    void radstreamsOwnDraftStoredBackUnreviewedIsNotALabelButOneNamingItsReviewerIs() throws Exception {
+        results.pipeInput(Topics.seriesTaskKey("S1", "infection"), result("S1", "infection", GEOMETRY));
+        byte[] draft = DicomSeg.write(mask(3, 4), series("S1"), new DicomSeg.Segment("infection",
+                "radstream infection v9 (model)", "radstream infection v9"), RECEIVED, new Random(5));
+        segmentations.pipeInput("S1", received("S1", null, draft));
+        assertThat(labels.isEmpty()).isTrue();
+        assertThat(deadLetters.readValue().getReason()).contains("segment 1 'infection' of segmentation ")
+                .contains(" was made by radstream infection v9 (AUTOMATIC) and names no one who reviewed it");
+
+        // the same file, saved by a viewer that names the radiologist who reviewed it
+        com.pixelmed.dicom.AttributeList list = new com.pixelmed.dicom.AttributeList();
+        try (var in = new com.pixelmed.dicom.DicomInputStream(new java.io.ByteArrayInputStream(draft))) {
+            list.read(in);
+        }
+        list.get(com.pixelmed.dicom.TagFromName.ContentCreatorName).setValue("Yang^Cristina");
+        ByteArrayOutputStream reviewed = new ByteArrayOutputStream();
+        list.write(reviewed, com.pixelmed.dicom.TransferSyntax.ExplicitVRLittleEndian, true, true);
+        segmentations.pipeInput("S1", received("S1", "Yang^Cristina", reviewed.toByteArray()));
+        CorrectedLabel label = labels.readValue();
+        assertThat(label.getAnnotator()).isEqualTo("Yang^Cristina");
+        assertThat(Rle.decode(label.getMask().getRle().array(), W, H, D)).isEqualTo(mask(3, 4));
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
 }

@@ -68,6 +68,9 @@ public final class DicomSeg {
             "vessel", new String[] {"123037004", "Anatomical Structure", "59820001", "Blood vessel"},
             "infection", new String[] {"49755003", "Morphologically Altered Structure", "52988006", "Lesion"});
 
+    /** How the names of radstream's algorithms begin (SegmentAlgorithmName): "radstream infection v9". */
+    public static final String ALGORITHM_PREFIX = "radstream";
+
     private DicomSeg() {}
 
     /**
@@ -110,8 +113,26 @@ public final class DicomSeg {
      */
     public record Segment(String task, String description, String algorithm) {}
 
-    /** A segment as the file describes it: number, label and the SNOMED CT code of what it is (may be empty). */
-    public record SegmentInfo(int number, String label, String typeCode, String typeMeaning) {
+    /**
+     * A segment as the file describes it: number, label, the SNOMED CT code of what it is (may be
+     * empty), and how it was made (SegmentAlgorithmType AUTOMATIC, SEMIAUTOMATIC or MANUAL, and the
+     * algorithm's name; empty when not given).
+     */
+    public record SegmentInfo(int number, String label, String typeCode, String typeMeaning, String algorithmType,
+                              String algorithmName) {
+        public SegmentInfo(int number, String label, String typeCode, String typeMeaning) {
+            this(number, label, typeCode, typeMeaning, "", "");
+        }
+
+        /**
+         * Whether radstream made this segment and nobody changed how it is described: a draft or an
+         * export of the workers' result ({@link #write} with an algorithm), AUTOMATIC and named
+         * "radstream …". Saved back unreviewed, it is the model's own output, not a correction.
+         */
+        public boolean madeByRadstream() {
+            return algorithmType.equals("AUTOMATIC") && algorithmName.startsWith(ALGORITHM_PREFIX);
+        }
+
         /**
          * The radstream task this segment is a label for, by its property type code or else its label
          * ("Lung", "infection", "Liver", "vessels"); null when neither names one.
@@ -380,7 +401,9 @@ public final class DicomSeg {
             segments.add(new SegmentInfo(Attribute.getSingleIntegerValueOrDefault(s, tag(0x0062, 0x0004), -1),
                     Attribute.getSingleStringValueOrEmptyString(s, tag(0x0062, 0x0005)),
                     type == null ? "" : Attribute.getSingleStringValueOrEmptyString(type, tag(0x0008, 0x0100)),
-                    type == null ? "" : Attribute.getSingleStringValueOrEmptyString(type, tag(0x0008, 0x0104))));
+                    type == null ? "" : Attribute.getSingleStringValueOrEmptyString(type, tag(0x0008, 0x0104)),
+                    Attribute.getSingleStringValueOrEmptyString(s, tag(0x0062, 0x0008)),
+                    Attribute.getSingleStringValueOrEmptyString(s, tag(0x0062, 0x0009))));
         }
         List<String> referenced = new ArrayList<>();
         SequenceAttribute refs = (SequenceAttribute) list.get(tag(0x0008, 0x1115));

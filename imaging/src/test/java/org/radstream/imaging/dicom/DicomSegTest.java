@@ -96,6 +96,12 @@ class DicomSegTest {
                 org.assertj.core.groups.Tuple.tuple(1, "lung", "39607008", "lung"),
                 org.assertj.core.groups.Tuple.tuple(2, "infection", "52988006", "infection"),
                 org.assertj.core.groups.Tuple.tuple(3, "heart", "85756007", null));
+        // how each was made: the model's infection, the others drawn by a person
+        assertThat(summary.segments()).extracting(DicomSeg.SegmentInfo::algorithmType, DicomSeg.SegmentInfo::algorithmName,
+                DicomSeg.SegmentInfo::madeByRadstream).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("MANUAL", "", false),
+                org.assertj.core.groups.Tuple.tuple("AUTOMATIC", "radstream infection v9", true),
+                org.assertj.core.groups.Tuple.tuple("MANUAL", "", false));
         DicomSeg.Read infection = DicomSeg.read(file, s, "infection", null);
         assertThat(infection.mask().data()).isEqualTo(mask().data());
         assertThat(infection.frames()).isEqualTo(6);
