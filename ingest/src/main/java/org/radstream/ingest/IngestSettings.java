@@ -132,7 +132,7 @@ public record IngestSettings(
         return deliveryTimeout.plus(maxBlock).plusSeconds(1);
     }
 
-    private static void requireAe(String ae, String what) {
+    static void requireAe(String ae, String what) {
         require(ae != null && !ae.isBlank() && ae.trim().length() <= 16 && !ae.contains("\\")
                         && ae.chars().allMatch(c -> c >= 0x20 && c < 0x7f),
                 what + " must be 1-16 printable ASCII characters without backslash, got '" + ae + "'");
@@ -142,7 +142,7 @@ public record IngestSettings(
         require(d != null && !d.isNegative() && !d.isZero(), what + " must be positive, got " + d);
     }
 
-    private static void require(boolean condition, String message) {
+    static void require(boolean condition, String message) {
         if (!condition) {
             throw new IllegalArgumentException(message);
         }

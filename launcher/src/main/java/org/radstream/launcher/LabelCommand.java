@@ -31,6 +31,7 @@ import org.radstream.imaging.Rle;
 import org.radstream.imaging.cohort.Cohort;
 import org.radstream.imaging.cohort.CohortManifest;
 import org.radstream.imaging.dicom.DicomSeg;
+import org.radstream.ingest.ResultSegmentation;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
@@ -131,20 +132,7 @@ final class LabelCommand {
 
     /** The series a result is of, with its grid, for a DICOM Segmentation; null when the result carries no geometry. */
     static DicomSeg.Series series(InferenceResult r) {
-        SeriesGeometry g = r.getGeometry();
-        if (g == null) {
-            return null;
-        }
-        Mask m = r.getMask();
-        return new DicomSeg.Series(str(r.getPatientId()), str(r.getPatientName()), str(r.getStudyUid()),
-                str(r.getAccessionNumber()), str(r.getSeriesUid()), str(g.getFrameOfReferenceUid()), str(g.getSopClassUid()),
-                g.getSopInstanceUids().stream().map(CharSequence::toString).toList(), doubles(g.getOrigin()),
-                doubles(g.getRow()), doubles(g.getColumn()), g.getSpacingX(), g.getSpacingY(), g.getSpacingZ(),
-                m.getWidth(), m.getHeight(), m.getDepth());
-    }
-
-    private static String str(CharSequence s) {
-        return s == null ? null : s.toString();
+        return ResultSegmentation.series(r);
     }
 
     /** The voxel-to-RAS affine of a result's grid; null when the result carries no geometry. */
@@ -202,11 +190,7 @@ final class LabelCommand {
                     System.err.println(noGeometry());
                     return 1;
                 }
-                String version = newest.getModelVersion() == null ? "" : " v" + newest.getModelVersion();
-                String made = DicomSeg.ALGORITHM_PREFIX + " " + (newest.getMethod().toString().equals("model") ? task + version
-                        : newest.getMethod().toString());
-                Files.write(out, DicomSeg.write(mask, s, new DicomSeg.Segment(task, made + " (" + newest.getMethod() + ")",
-                        made), newest.getProducedAt(), new java.security.SecureRandom()));
+                Files.write(out, ResultSegmentation.write(newest));
                 if (s.sopInstanceUids().isEmpty()) {
                     System.out.println("note: the result names none of the series' images (a worker before they were "
                             + "carried made it): the segmentation lies over them by position only");

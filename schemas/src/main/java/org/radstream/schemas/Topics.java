@@ -42,6 +42,7 @@ public final class Topics {
     public static final String INFERENCE_DEAD_LETTERS = "radstream.inference.dead-letters";
     public static final String LABELS_REJECTED = "radstream.labels.rejected";
     public static final String ALERTS_UNDELIVERED = "radstream.alerts.undelivered";
+    public static final String EXPORT_UNDELIVERED = "radstream.export.undelivered";
 
     /** Largest record a pixel topic accepts: one uncompressed 512² int16 slice plus headers, with room. */
     public static final int PIXEL_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
@@ -66,6 +67,7 @@ public final class Topics {
     private final Topic<String, DeadLetter> inferenceDeadLetters;
     private final Topic<String, DeadLetter> labelsRejected;
     private final Topic<String, DeadLetter> alertsUndelivered;
+    private final Topic<String, DeadLetter> exportUndelivered;
 
     /** A catalogue whose value serdes register and look up schemas in {@code registry}. */
     public Topics(SchemaRegistryClient registry) {
@@ -88,6 +90,7 @@ public final class Topics {
         inferenceDeadLetters = topic(registry, pixel(INFERENCE_DEAD_LETTERS, 1, LONG_RETENTION_MS), DeadLetter.class);
         labelsRejected = topic(registry, pixel(LABELS_REJECTED, 1, LONG_RETENTION_MS), DeadLetter.class);
         alertsUndelivered = topic(registry, longLived(ALERTS_UNDELIVERED, 1), DeadLetter.class);
+        exportUndelivered = topic(registry, pixel(EXPORT_UNDELIVERED, 1, LONG_RETENTION_MS), DeadLetter.class);
     }
 
     public Topic<String, DicomSliceEvent> slices() { return slices; }
@@ -107,6 +110,8 @@ public final class Topics {
     public Topic<String, DeadLetter> inferenceDeadLetters() { return inferenceDeadLetters; }
     public Topic<String, DeadLetter> labelsRejected() { return labelsRejected; }
     public Topic<String, DeadLetter> alertsUndelivered() { return alertsUndelivered; }
+    /** Results the PACS export could not store after its attempts, with why and the result. */
+    public Topic<String, DeadLetter> exportUndelivered() { return exportUndelivered; }
 
     /** The task topic of a task group ({@code chest} or {@code liver}). */
     public Topic<String, TaskSliceEvent> tasks(String taskGroup) {
@@ -120,7 +125,8 @@ public final class Topics {
     /** Every topic, in creation order. */
     public List<Topic<?, ?>> all() {
         return List.of(slices, rejected, tasksChest, tasksLiver, seriesUnmatched, results, poir, alerts,
-                labels, segmentations, models, streamsDeadLetters, inferenceDeadLetters, labelsRejected, alertsUndelivered);
+                labels, segmentations, models, streamsDeadLetters, inferenceDeadLetters, labelsRejected, alertsUndelivered,
+                exportUndelivered);
     }
 
     /** Every topic's creation spec, in creation order. */

@@ -1,0 +1,70 @@
+package org.radstream.ingest;
+
+import static org.radstream.ingest.IngestSettings.require;
+import static org.radstream.ingest.IngestSettings.requireAe;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Settings of {@link ResultExport}: where the workers' results go as DICOM Segmentations.
+ *
+ * @param bootstrap   Kafka bootstrap servers
+ * @param groupId     consumer group; its committed offsets are where a restarted export resumes
+ * @param pacsHost    the PACS (or router) that stores the segmentations
+ * @param pacsPort    its DICOM port
+ * @param pacsAe      its AE title (called AE)
+ * @param aeTitle     ours (calling AE); the PACS may allow only known callers
+ * @param tasks       the tasks whose results are exported (lung, infection, liver, vessel)
+ * @param attempts    C-STORE attempts per result before it goes to the undelivered topic
+ * @param backoff     wait before the second attempt; doubled before each further one
+ */
+public record ExportSettings(String bootstrap, String groupId, String pacsHost, int pacsPort, String pacsAe,
+                             String aeTitle, Set<String> tasks, int attempts, Duration backoff) {
+    public static final String DEFAULT_GROUP_ID = "radstream-export";
+    static final Set<String> ALL_TASKS = Set.of("lung", "infection", "liver", "vessel");
+
+    public ExportSettings {
+        require(bootstrap != null && !bootstrap.isBlank(), "bootstrap must be given");
+        require(groupId != null && !groupId.isBlank(), "groupId must be given");
+        require(pacsHost != null && !pacsHost.isBlank(), "the PACS host must be given");
+        require(pacsPort > 0 && pacsPort <= 65535, "the PACS port must be 1-65535, got " + pacsPort);
+        requireAe(pacsAe, "the PACS AE title");
+        requireAe(aeTitle, "our AE title");
+        Objects.requireNonNull(tasks, "tasks");
+        require(!tasks.isEmpty() && ALL_TASKS.containsAll(tasks), "tasks must be some of " + ALL_TASKS + ", got " + tasks);
+        tasks = Set.copyOf(tasks);
+        require(attempts >= 1, "attempts must be at least 1, got " + attempts);
+        require(backoff != null && !backoff.isNegative(), "backoff must not be negative, got " + backoff);
+    }
+
+    /** Every task, 5 attempts from 2 s apart, our AE RADSTREAM. */
+    public static ExportSettings defaults(String bootstrap, String pacsHost, int pacsPort, String pacsAe) {
+        return new ExportSettings(bootstrap, DEFAULT_GROUP_ID, pacsHost, pacsPort, pacsAe, IngestSettings.DEFAULT_AE_TITLE,
+                ALL_TASKS, 5, Duration.ofSeconds(2));
+    }
+
+    public ExportSettings withGroupId(String v) {
+        return new ExportSettings(bootstrap, v, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff);
+    }
+
+    public ExportSettings withAeTitle(String v) {
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, v, tasks, attempts, backoff);
+    }
+
+    public ExportSettings withTasks(Set<String> v) {
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, v, attempts, backoff);
+    }
+
+    public ExportSettings withRetries(int attemptsV, Duration backoffV) {
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attemptsV, backoffV);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "ExportSettings[pacs=%s@%s:%d ae=%s tasks=%s attempts=%d backoff=%s group=%s]",
+                pacsAe, pacsHost, pacsPort, aeTitle, tasks, attempts, backoff, groupId);
+    }
+}

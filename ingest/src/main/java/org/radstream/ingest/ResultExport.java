@@ -1,0 +1,225 @@
+package org.radstream.ingest;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.radstream.avro.DeadLetter;
+import org.radstream.avro.InferenceResult;
+import org.radstream.schemas.Topic;
+import org.radstream.schemas.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workers' results, stored at the hospital's PACS as DICOM Segmentations, so radiologists see
+ * them over the series in their own viewer (and a correction they save there comes back as a
+ * label; see the streams' segmentation-labels topology).
+ *
+ * <p>Reads {@code radstream.inference.results} (read_committed) from its group's committed offsets
+ * and stores each result of the chosen tasks with C-STORE ({@link ResultSegmentation}: the same
+ * result is always the same SOP instance, so a repeat after a crash is one instance at the PACS).
+ * A result's offset is committed once the PACS has stored it, or once it has been written to
+ * {@code radstream.export.undelivered} after the bounded attempts, with the reason and the record;
+ * a record that cannot be read goes there too. A result without geometry (a worker older than the
+ * geometry field) cannot be laid over the series and is skipped, counted.
+ */
+public final class ResultExport implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ResultExport.class);
+    static final String COMPONENT = "export";
+
+    private final ExportSettings settings;
+    private final Topic<String, InferenceResult> results;
+    private final Topic<String, DeadLetter> undelivered;
+    private final CStoreSender sender;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaProducer<String, byte[]> producer;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicLong exported = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong withoutGeometry = new AtomicLong();
+    private final Thread thread;
+
+    private ResultExport(ExportSettings settings, Topics topics) {
+        this.settings = settings;
+        this.results = topics.results();
+        this.undelivered = topics.exportUndelivered();
+        this.sender = new CStoreSender(settings.pacsHost(), settings.pacsPort(), settings.pacsAe(), settings.aeTitle());
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10);
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
+        this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
+        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        this.thread = new Thread(this::run, "radstream-export");
+    }
+
+    /** Starts exporting on a thread of its own. */
+    public static ResultExport start(ExportSettings settings, Topics topics) {
+        ResultExport export = new ResultExport(settings, topics);
+        export.thread.start();
+        log.info("exporting {} results to the PACS: {}", settings.tasks(), settings);
+        return export;
+    }
+
+    /** Results stored at the PACS so far. */
+    public long exported() { return exported.get(); }
+
+    /** Results (or unreadable records) written to the undelivered topic so far. */
+    public long deadLettered() { return deadLettered.get(); }
+
+    /** Results skipped for want of geometry so far. */
+    public long withoutGeometry() { return withoutGeometry.get(); }
+
+    /** Whether the export thread is still running (it stops on close, or on an error it cannot go on from). */
+    public boolean isRunning() { return thread.isAlive(); }
+
+    private void run() {
+        try {
+            consumer.subscribe(List.of(results.name()));
+            while (running.get()) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (!handle(record)) {
+                        return; // stopping mid-record: not committed, so it is exported after a restart
+                    }
+                    consumer.commitSync(Map.of(new TopicPartition(record.topic(), record.partition()),
+                            new OffsetAndMetadata(record.offset() + 1)));
+                }
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                log.error("export woken up while running", e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("export stopped: {}", e.toString(), e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Exports one record; false when stopping before it was done. */
+    private boolean handle(ConsumerRecord<String, byte[]> record) throws InterruptedException {
+        if (record.value() == null) {
+            return true;
+        }
+        InferenceResult r;
+        try {
+            r = results.valueSerde().deserializer().deserialize(record.topic(), record.value());
+        } catch (RuntimeException e) {
+            deadLetter(record, "the result cannot be read: " + e.getMessage(), 0);
+            return true;
+        }
+        if (!settings.tasks().contains(r.getTask().toString())) {
+            return true;
+        }
+        if (r.getGeometry() == null) {
+            withoutGeometry.incrementAndGet();
+            log.info("result {} (offset {} of {}-{}) carries no geometry: not exported", record.key(), record.offset(),
+                    record.topic(), record.partition());
+            return true;
+        }
+        byte[] segmentation = ResultSegmentation.write(r);
+        String sop;
+        try {
+            sop = org.radstream.imaging.dicom.DicomSeg.summary(segmentation).sopInstanceUid();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the segmentation just written cannot be read back", e);
+        }
+        Duration wait = settings.backoff();
+        String failure = null;
+        for (int attempt = 1; attempt <= settings.attempts(); attempt++) {
+            if (!running.get()) {
+                return false;
+            }
+            try {
+                sender.store(segmentation, sop);
+                exported.incrementAndGet();
+                log.info("stored the {} segmentation of series {} ({}) at {}@{}:{} as {}", r.getTask(), r.getSeriesUid(),
+                        ResultSegmentation.algorithm(r), settings.pacsAe(), settings.pacsHost(), settings.pacsPort(), sop);
+                return true;
+            } catch (CStoreSender.StoreFailedException e) {
+                failure = e.getMessage();
+                log.warn("attempt {} of {}: {}", attempt, settings.attempts(), failure);
+            }
+            if (attempt < settings.attempts()) {
+                sleep(wait);
+                wait = wait.multipliedBy(2);
+            }
+        }
+        deadLetter(record, "not stored at the PACS after " + settings.attempts() + " attempts: " + failure,
+                settings.attempts());
+        return true;
+    }
+
+    private void sleep(Duration d) throws InterruptedException {
+        long end = System.nanoTime() + d.toNanos();
+        while (running.get() && System.nanoTime() < end) {
+            Thread.sleep(Math.max(1, Math.min(100, (end - System.nanoTime()) / 1_000_000)));
+        }
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> record, String reason, int attempts) {
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setComponent(COMPONENT)
+                .setSourceTopic(record.topic())
+                .setPartition(record.partition())
+                .setOffset(record.offset())
+                .setKey(record.key())
+                .setReason(reason)
+                .setAttempts(attempts)
+                .setFailedAt(Instant.now())
+                .setValue(ByteBuffer.wrap(record.value()))
+                .build();
+        try {
+            producer.send(new ProducerRecord<>(undelivered.name(), record.key(),
+                    undelivered.valueSerde().serializer().serialize(undelivered.name(), letter))).get();
+        } catch (ExecutionException e) {
+            // not committed either: the record is tried again after a restart
+            throw new IllegalStateException("cannot write the dead letter of " + record.key() + " to " + undelivered.name()
+                    + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted writing the dead letter of " + record.key(), e);
+        }
+        deadLettered.incrementAndGet();
+        log.warn("result {} (offset {} of {}-{}) to {}: {}", record.key(), record.offset(), record.topic(),
+                record.partition(), undelivered.name(), reason);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running.set(false);
+        consumer.wakeup();
+        thread.join(Duration.ofSeconds(30).toMillis());
+        producer.close(Duration.ofSeconds(5));
+    }
+}

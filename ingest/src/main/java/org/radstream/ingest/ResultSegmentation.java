@@ -1,0 +1,85 @@
+package org.radstream.ingest;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Random;
+import org.radstream.avro.InferenceResult;
+import org.radstream.avro.Mask;
+import org.radstream.avro.SeriesGeometry;
+import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Rle;
+import org.radstream.imaging.dicom.DicomSeg;
+
+/**
+ * A worker's result as a DICOM Segmentation of its series: what {@code label draft --out *.dcm}
+ * writes and {@link ResultExport} stores at the PACS. Its UIDs are derived from the result (series,
+ * task, model version, when it was made), so the same result is always the same SOP instance: a
+ * PACS that is sent it twice keeps one.
+ */
+public final class ResultSegmentation {
+    private ResultSegmentation() {}
+
+    /** The series a result is of, with its grid; null when the result carries no geometry. */
+    public static DicomSeg.Series series(InferenceResult r) {
+        SeriesGeometry g = r.getGeometry();
+        if (g == null) {
+            return null;
+        }
+        Mask m = r.getMask();
+        return new DicomSeg.Series(str(r.getPatientId()), str(r.getPatientName()), str(r.getStudyUid()),
+                str(r.getAccessionNumber()), str(r.getSeriesUid()), str(g.getFrameOfReferenceUid()), str(g.getSopClassUid()),
+                g.getSopInstanceUids().stream().map(CharSequence::toString).toList(), doubles(g.getOrigin()),
+                doubles(g.getRow()), doubles(g.getColumn()), g.getSpacingX(), g.getSpacingY(), g.getSpacingZ(),
+                m.getWidth(), m.getHeight(), m.getDepth());
+    }
+
+    /** What made the result, as a segment's algorithm name: "radstream infection v9", "radstream hu-threshold". */
+    public static String algorithm(InferenceResult r) {
+        return DicomSeg.ALGORITHM_PREFIX + " " + (r.getMethod().toString().equals("model")
+                ? r.getTask() + (r.getModelVersion() == null ? "" : " v" + r.getModelVersion()) : r.getMethod().toString());
+    }
+
+    /**
+     * The result as a BINARY segmentation of one segment, AUTOMATIC by {@link #algorithm}.
+     *
+     * @throws IllegalArgumentException when the result carries no geometry
+     */
+    public static byte[] write(InferenceResult r) {
+        DicomSeg.Series s = series(r);
+        if (s == null) {
+            throw new IllegalArgumentException("the result of series " + r.getSeriesUid() + " carries no geometry (its "
+                    + "slices had no orientation, or a worker before the geometry field made it)");
+        }
+        Mask m = r.getMask();
+        ByteBuffer rle = m.getRle().duplicate();
+        byte[] bytes = new byte[rle.remaining()];
+        rle.get(bytes);
+        Mask3D mask = Rle.decode(bytes, m.getWidth(), m.getHeight(), m.getDepth());
+        String made = algorithm(r);
+        return DicomSeg.write(mask, s, new DicomSeg.Segment(r.getTask().toString(), made + " (" + r.getMethod() + ")", made),
+                r.getProducedAt(), uids(r));
+    }
+
+    /** A UID source seeded by the result's identity. */
+    static Random uids(InferenceResult r) {
+        String identity = r.getSeriesUid() + "|" + r.getTask() + "|" + r.getMethod() + "|" + r.getModelVersion() + "|"
+                + r.getProducedAt().toEpochMilli();
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
+            return new Random(ByteBuffer.wrap(h).getLong());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    private static String str(CharSequence s) {
+        return s == null ? null : s.toString();
+    }
+
+    private static double[] doubles(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+}

@@ -1,0 +1,181 @@
+package org.radstream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.avro.DeadLetter;
+import org.radstream.avro.InferenceResult;
+import org.radstream.avro.Mask;
+import org.radstream.avro.SeriesGeometry;
+import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Rle;
+import org.radstream.imaging.dicom.DicomSeg;
+import org.radstream.schemas.Topics;
+
+/**
+ * Results stored at a PACS as DICOM Segmentations; the PACS is dcmtk's storescp, an independent
+ * implementation, and what it stored must be valid to dicom3tools and lay the result's voxels over
+ * the series. What it does not take is dead-lettered with the reason and the record.
+ */
+class ResultExportIT {
+    static final Path STORESCP = Path.of("/usr/bin/storescp");
+    static final Path DCIODVFY = Path.of("/usr/bin/dciodvfy");
+    static TestKafka kafka;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void broker() throws Exception {
+        kafka = TestKafka.shared();
+    }
+
+    static InferenceResult result(String series, String task, Mask3D m, boolean geometry) {
+        InferenceResult.Builder b = InferenceResult.newBuilder().setSeriesUid(series).setTask(task).setTaskGroup("chest")
+                .setPatientId("P-" + series).setPatientName("Doe^Jane").setStudyUid("1.2.77." + Math.floorMod(series.hashCode(), 1000))
+                .setAcquisitionTime(Instant.parse("2026-12-01T08:00:00Z")).setSliceCount(m.depth()).setVoxelVolumeMm3(1)
+                .setVolumeMl(m.count() / 1000.0)
+                .setMask(new Mask(m.width(), m.height(), m.depth(), ByteBuffer.wrap(Rle.encode(m))))
+                .setMethod("model").setModelVersion("9").setProducedAt(Instant.parse("2026-12-01T08:05:00Z"));
+        if (geometry) {
+            b.setGeometry(SeriesGeometry.newBuilder().setOrigin(List.of(-80.0, -90.0, 10.0)).setRow(List.of(1.0, 0.0, 0.0))
+                    .setColumn(List.of(0.0, 1.0, 0.0)).setSpacingX(0.9).setSpacingY(0.9).setSpacingZ(3.0)
+                    .setFrameOfReferenceUid("1.2.77.9").setSopClassUid("1.2.840.10008.5.1.4.1.1.2")
+                    .setSopInstanceUids(List.of(series + ".1", series + ".2", series + ".3")).build());
+        }
+        return b.build();
+    }
+
+    static Mask3D mask(int... voxels) {
+        Mask3D m = new Mask3D(16, 12, 3);
+        for (int v : voxels) {
+            m.set(v, true);
+        }
+        return m;
+    }
+
+    private static void publish(Map<String, byte[]> records) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+            for (Map.Entry<String, byte[]> e : records.entrySet()) {
+                producer.send(new ProducerRecord<>(Topics.RESULTS, e.getKey(), e.getValue())).get();
+            }
+        }
+    }
+
+    private static byte[] bytes(InferenceResult r) {
+        return kafka.topics.results().valueSerde().serializer().serialize(Topics.RESULTS, r);
+    }
+
+    private static int freePort() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static List<Path> stored(Path pacs) throws Exception {
+        try (Stream<Path> files = Files.list(pacs)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("SG.")).sorted().toList();
+        }
+    }
+
+    @Test
+    void resultsAreStoredAtThePacsAsSegmentationsAndWhatCannotBeIsDeadLettered() throws Exception {
+        assumeTrue(Files.isExecutable(STORESCP), "storescp (dcmtk) not installed at " + STORESCP + ": skipping");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String s1 = "1.2.77.1." + Math.abs(run.hashCode());
+        String s2 = "1.2.77.2." + Math.abs(run.hashCode());
+        InferenceResult infection = result(s1, "infection", mask(5, 40, 100, 300), true);
+        InferenceResult lung = result(s1, "lung", mask(1, 2, 3, 500), true);
+        InferenceResult old = result(s2, "infection", mask(7), false);
+        InferenceResult liver = result(s2, "liver", mask(9), true);
+
+        Path pacs = Files.createDirectories(dir.resolve("pacs"));
+        int port = freePort();
+        Process scp = new ProcessBuilder(STORESCP.toString(), "-od", pacs.toString(), "-aet", "PACS", Integer.toString(port))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("storescp.log").toFile()).start();
+        ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
+                .withGroupId("it-export-" + run).withTasks(Set.of("lung", "infection"))
+                .withRetries(2, Duration.ofMillis(50));
+        try (KafkaConsumer<String, DeadLetter> undelivered = kafka.consumerAtEnd(kafka.topics.exportUndelivered())) {
+            Thread.sleep(500); // storescp listening
+            // a record that is no result, then: two exported, one without geometry, one of a task not exported
+            publish(new java.util.LinkedHashMap<>(Map.of(s2 + ":garbage", new byte[] {0, 0, 0, 0, 1, 2, 3})));
+            publish(new java.util.LinkedHashMap<>(Map.of(s1 + ":infection", bytes(infection), s1 + ":lung", bytes(lung),
+                    s2 + ":infection", bytes(old), s2 + ":liver", bytes(liver))));
+            try (ResultExport export = ResultExport.start(settings, kafka.topics)) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (System.nanoTime() < deadline && (stored(pacs).size() < 2 || export.withoutGeometry() < 1
+                        || export.deadLettered() < 1)) {
+                    Thread.sleep(100);
+                }
+                assertThat(export.exported()).isEqualTo(2);
+                assertThat(export.withoutGeometry()).isEqualTo(1);
+                assertThat(export.deadLettered()).isEqualTo(1);
+            }
+            List<Path> files = stored(pacs);
+            assertThat(files).hasSize(2);
+            for (InferenceResult r : List.of(infection, lung)) {
+                byte[] expected = ResultSegmentation.write(r);
+                String sop = DicomSeg.summary(expected).sopInstanceUid();
+                Path file = pacs.resolve("SG." + sop);
+                assertThat(file).as("the PACS holds %s as the SOP instance derived from the result", r.getTask()).exists();
+                DicomSeg.Read read = DicomSeg.read(Files.readAllBytes(file), ResultSegmentation.series(r),
+                        r.getTask().toString(), null);
+                assertThat(read.mask().data()).isEqualTo(Rle.decode(r.getMask().getRle().array(), 16, 12, 3).data());
+                DicomSeg.Summary summary = DicomSeg.summary(Files.readAllBytes(file));
+                assertThat(summary.referencedSeriesUids()).containsExactly(s1);
+                assertThat(summary.segments().get(0).algorithmName()).isEqualTo("radstream " + r.getTask() + " v9");
+                if (Files.isExecutable(DCIODVFY)) {
+                    Process v = new ProcessBuilder(DCIODVFY.toString(), file.toString()).redirectErrorStream(true).start();
+                    String out = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    v.waitFor();
+                    assertThat(out).contains("Segmentation").doesNotContain("Error");
+                }
+            }
+            List<ConsumerRecord<String, DeadLetter>> letters = TestKafka.poll(undelivered, Duration.ofSeconds(20),
+                    l -> !l.isEmpty());
+            assertThat(letters).hasSize(1);
+            assertThat(letters.get(0).value().getKey()).isEqualTo(s2 + ":garbage");
+            assertThat(letters.get(0).value().getReason()).startsWith("the result cannot be read: ");
+
+            // the PACS down: after the bounded attempts, the result and why go to the undelivered topic
+            scp.destroy();
+            scp.waitFor();
+            try (ResultExport down = ResultExport.start(settings.withGroupId("it-export-down-" + run)
+                    .withTasks(Set.of("lung")), kafka.topics)) {
+                List<ConsumerRecord<String, DeadLetter>> failed = TestKafka.poll(undelivered, Duration.ofSeconds(60),
+                        l -> l.stream().anyMatch(r -> r.key().equals(s1 + ":lung")));
+                DeadLetter letter = failed.stream().filter(r -> r.key().equals(s1 + ":lung")).findFirst().orElseThrow().value();
+                assertThat(letter.getComponent()).isEqualTo(ResultExport.COMPONENT);
+                assertThat(letter.getAttempts()).isEqualTo(2);
+                assertThat(letter.getReason()).startsWith("not stored at the PACS after 2 attempts: ");
+                assertThat(letter.getValue().array()).isEqualTo(bytes(lung));
+                assertThat(down.isRunning()).isTrue();
+            }
+        } finally {
+            scp.destroyForcibly();
+        }
+    }
+}

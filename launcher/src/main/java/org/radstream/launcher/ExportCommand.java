@@ -1,0 +1,100 @@
+package org.radstream.launcher;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.radstream.ingest.ExportSettings;
+import org.radstream.ingest.ResultExport;
+import org.radstream.schemas.RestSchemaRegistryClient;
+import org.radstream.schemas.Topics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code radstream export}: stores the workers' results at the PACS as DICOM Segmentations until
+ * SIGTERM. Only wires options into {@link ExportSettings}; the work is {@link ResultExport}'s.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Store the workers' results at the PACS as DICOM Segmentations (C-STORE), for radiologists to see "
+                + "over the series and correct in their viewer; what the PACS does not take goes to "
+                + "radstream.export.undelivered.")
+final class ExportCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--pacs", paramLabel = "HOST:PORT", defaultValue = "${env:RADSTREAM_PACS}",
+            description = "The PACS (or DICOM router) to store at (env RADSTREAM_PACS).")
+    String pacs;
+
+    @Option(names = "--pacs-ae", defaultValue = "${env:RADSTREAM_PACS_AE:-PACS}",
+            description = "The PACS's AE title (env RADSTREAM_PACS_AE). Default ${DEFAULT-VALUE}.")
+    String pacsAe;
+
+    @Option(names = "--ae-title", defaultValue = "RADSTREAM", description = "Our AE title. Default ${DEFAULT-VALUE}.")
+    String aeTitle;
+
+    @Option(names = "--tasks", split = ",", defaultValue = "lung,infection,liver,vessel",
+            description = "The tasks whose results are stored. Default ${DEFAULT-VALUE}.")
+    List<String> tasks;
+
+    @Option(names = "--attempts", defaultValue = "5",
+            description = "C-STORE attempts per result before it goes to radstream.export.undelivered. Default ${DEFAULT-VALUE}.")
+    int attempts;
+
+    @Option(names = "--backoff", defaultValue = "2",
+            description = "Seconds to wait after the first failed attempt; doubles each attempt. Default ${DEFAULT-VALUE}.")
+    double backoffSeconds;
+
+    @Option(names = "--group-id", defaultValue = ExportSettings.DEFAULT_GROUP_ID,
+            description = "Consumer group; each result is stored once per group. Default ${DEFAULT-VALUE}.")
+    String groupId;
+
+    @Override
+    public Integer call() throws Exception {
+        ExportSettings settings;
+        try {
+            if (pacs == null || pacs.isBlank()) {
+                throw new IllegalArgumentException("where to store: pass --pacs HOST:PORT (or set RADSTREAM_PACS)");
+            }
+            int colon = pacs.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("--pacs must be HOST:PORT, got '" + pacs + "'");
+            }
+            int port;
+            try {
+                port = Integer.parseInt(pacs.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--pacs must be HOST:PORT, got '" + pacs + "'");
+            }
+            settings = ExportSettings.defaults(cluster.bootstrap(), pacs.substring(0, colon), port, pacsAe)
+                    .withAeTitle(aeTitle).withGroupId(groupId).withTasks(new LinkedHashSet<>(tasks))
+                    .withRetries(attempts, Duration.ofMillis(Math.round(backoffSeconds * 1000)));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
+        ResultExport export = ResultExport.start(settings, topics);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                export.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stopped.countDown();
+        }, "radstream-export-shutdown"));
+        System.err.println("export: " + settings.tasks() + " results to " + settings.pacsAe() + "@" + settings.pacsHost()
+                + ":" + settings.pacsPort() + " as " + settings.aeTitle() + ", group " + settings.groupId());
+        stopped.await();
+        return 0;
+    }
+}
