@@ -160,7 +160,7 @@ final class IngestHttpServer implements AutoCloseable {
         }
     }
 
-    private static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
+    static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", contentType);
         ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);

@@ -104,7 +104,7 @@ public final class IngestMetrics {
     }
 
     /** One metric without labels: its HELP, TYPE and value lines. */
-    private static void single(StringBuilder b, String name, String type, String help, long value) {
+    static void single(StringBuilder b, String name, String type, String help, long value) {
         b.append("# HELP ").append(name).append(' ').append(help).append('\n')
                 .append("# TYPE ").append(name).append(' ').append(type).append('\n')
                 .append(name).append(' ').append(value).append('\n');

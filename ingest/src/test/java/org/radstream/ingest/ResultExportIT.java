@@ -133,6 +133,17 @@ class ResultExportIT {
                 assertThat(export.exported()).isEqualTo(2);
                 assertThat(export.withoutGeometry()).isEqualTo(1);
                 assertThat(export.deadLettered()).isEqualTo(1);
+                try (ExportHttpServer http = ExportHttpServer.start(0, export)) {
+                    var client = java.net.http.HttpClient.newHttpClient();
+                    var health = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
+                            + http.port() + "/health")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    assertThat(health.statusCode()).isEqualTo(200);
+                    var metrics = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
+                            + http.port() + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    assertThat(metrics.body()).contains("radstream_export_stored_total 2\n")
+                            .contains("radstream_export_undelivered_total 1\n")
+                            .contains("radstream_export_without_geometry_total 1\n").contains("radstream_export_up 1\n");
+                }
             }
             List<Path> files = stored(pacs);
             assertThat(files).hasSize(2);

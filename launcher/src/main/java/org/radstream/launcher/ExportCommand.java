@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.radstream.ingest.ExportHttpServer;
 import org.radstream.ingest.ExportSettings;
 import org.radstream.ingest.ResultExport;
 import org.radstream.schemas.RestSchemaRegistryClient;
@@ -58,6 +59,10 @@ final class ExportCommand implements Callable<Integer> {
             description = "Consumer group; each result is stored once per group. Default ${DEFAULT-VALUE}.")
     String groupId;
 
+    @Option(names = "--http-port", defaultValue = "8089",
+            description = "Port of /health and /metrics; 0 = any free, -1 = none. Default ${DEFAULT-VALUE}.")
+    int httpPort;
+
     @Override
     public Integer call() throws Exception {
         ExportSettings settings;
@@ -83,8 +88,12 @@ final class ExportCommand implements Callable<Integer> {
         }
         Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
         ResultExport export = ResultExport.start(settings, topics);
+        ExportHttpServer http = httpPort < 0 ? null : ExportHttpServer.start(httpPort, export);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (http != null) {
+                http.close();
+            }
             try {
                 export.close();
             } catch (InterruptedException e) {
@@ -93,7 +102,8 @@ final class ExportCommand implements Callable<Integer> {
             stopped.countDown();
         }, "radstream-export-shutdown"));
         System.err.println("export: " + settings.tasks() + " results to " + settings.pacsAe() + "@" + settings.pacsHost()
-                + ":" + settings.pacsPort() + " as " + settings.aeTitle() + ", group " + settings.groupId());
+                + ":" + settings.pacsPort() + " as " + settings.aeTitle() + ", group " + settings.groupId()
+                + (http != null ? "; health and metrics on http://localhost:" + http.port() + "/metrics" : ""));
         stopped.await();
         return 0;
     }

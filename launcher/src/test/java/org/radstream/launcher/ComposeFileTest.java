@@ -110,7 +110,7 @@ class ComposeFileTest {
     @Test
     void everyLongRunningServiceIsThereAndWorkersScaleWithinTheirPartitions() {
         assertThat(radstreamServices().values()).extracting(c -> c.get(0))
-                .contains("ingest", "streams", "worker", "trainer", "deliver");
+                .contains("ingest", "streams", "worker", "trainer", "deliver", "export");
         assertThat(radstreamServices()).containsKey("worker-chest");
         assertThat(replicas("worker-chest")).as("worker-chest replicas").isGreaterThan(1);
         radstreamServices().forEach((service, command) -> {
