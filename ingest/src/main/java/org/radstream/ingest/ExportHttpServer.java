@@ -48,6 +48,8 @@ public final class ExportHttpServer implements AutoCloseable {
     static String render(ResultExport e) {
         StringBuilder b = new StringBuilder();
         IngestMetrics.single(b, "radstream_export_up", "gauge", "1 while the export loop runs.", e.isRunning() ? 1 : 0);
+        IngestMetrics.single(b, "radstream_export_partitions_assigned", "gauge",
+                "Partitions of radstream.inference.results this export holds.", e.assignedPartitions());
         IngestMetrics.single(b, "radstream_export_stored_total", "counter",
                 "Results stored at the PACS as DICOM Segmentations.", e.exported());
         IngestMetrics.single(b, "radstream_export_undelivered_total", "counter",

@@ -20,9 +20,12 @@ import java.util.Set;
  * @param tasks       the tasks whose results are exported (lung, infection, liver, vessel)
  * @param attempts    C-STORE attempts per result before it goes to the undelivered topic
  * @param backoff     wait before the second attempt; doubled before each further one
+ * @param fromEarliest where a new group starts: every result the topic still holds (true), or only
+ *                    those that arrive after its first start (false: a PACS is not sent a year of
+ *                    results when the export is added to a running site)
  */
 public record ExportSettings(String bootstrap, String groupId, String pacsHost, int pacsPort, String pacsAe,
-                             String aeTitle, Set<String> tasks, int attempts, Duration backoff) {
+                             String aeTitle, Set<String> tasks, int attempts, Duration backoff, boolean fromEarliest) {
     public static final String DEFAULT_GROUP_ID = "radstream-export";
     static final Set<String> ALL_TASKS = Set.of("lung", "infection", "liver", "vessel");
 
@@ -43,28 +46,32 @@ public record ExportSettings(String bootstrap, String groupId, String pacsHost, 
     /** Every task, 5 attempts from 2 s apart, our AE RADSTREAM. */
     public static ExportSettings defaults(String bootstrap, String pacsHost, int pacsPort, String pacsAe) {
         return new ExportSettings(bootstrap, DEFAULT_GROUP_ID, pacsHost, pacsPort, pacsAe, IngestSettings.DEFAULT_AE_TITLE,
-                ALL_TASKS, 5, Duration.ofSeconds(2));
+                ALL_TASKS, 5, Duration.ofSeconds(2), false);
     }
 
     public ExportSettings withGroupId(String v) {
-        return new ExportSettings(bootstrap, v, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff);
+        return new ExportSettings(bootstrap, v, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff, fromEarliest);
     }
 
     public ExportSettings withAeTitle(String v) {
-        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, v, tasks, attempts, backoff);
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, v, tasks, attempts, backoff, fromEarliest);
     }
 
     public ExportSettings withTasks(Set<String> v) {
-        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, v, attempts, backoff);
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, v, attempts, backoff, fromEarliest);
+    }
+
+    public ExportSettings fromEarliest(boolean v) {
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff, v);
     }
 
     public ExportSettings withRetries(int attemptsV, Duration backoffV) {
-        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attemptsV, backoffV);
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attemptsV, backoffV, fromEarliest);
     }
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "ExportSettings[pacs=%s@%s:%d ae=%s tasks=%s attempts=%d backoff=%s group=%s]",
-                pacsAe, pacsHost, pacsPort, aeTitle, tasks, attempts, backoff, groupId);
+        return String.format(Locale.ROOT, "ExportSettings[pacs=%s@%s:%d ae=%s tasks=%s attempts=%d backoff=%s group=%s from=%s]",
+                pacsAe, pacsHost, pacsPort, aeTitle, tasks, attempts, backoff, groupId, fromEarliest ? "earliest" : "latest");
     }
 }

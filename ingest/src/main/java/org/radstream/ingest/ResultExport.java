@@ -56,6 +56,7 @@ public final class ResultExport implements AutoCloseable {
     private final AtomicLong exported = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong withoutGeometry = new AtomicLong();
+    private final java.util.Set<TopicPartition> assigned = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Thread thread;
 
     private ResultExport(ExportSettings settings, Topics topics) {
@@ -68,7 +69,7 @@ public final class ResultExport implements AutoCloseable {
         c.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, settings.fromEarliest() ? "earliest" : "latest");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10);
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
         this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
@@ -98,12 +99,26 @@ public final class ResultExport implements AutoCloseable {
     /** Results skipped for want of geometry so far. */
     public long withoutGeometry() { return withoutGeometry.get(); }
 
+    /** Partitions of the results topic this export holds, each positioned (where it resumes, or at the end). */
+    public int assignedPartitions() { return assigned.size(); }
+
     /** Whether the export thread is still running (it stops on close, or on an error it cannot go on from). */
     public boolean isRunning() { return thread.isAlive(); }
 
     private void run() {
         try {
-            consumer.subscribe(List.of(results.name()));
+            consumer.subscribe(List.of(results.name()), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+                    assigned.removeAll(partitions);
+                }
+
+                @Override
+                public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+                    partitions.forEach(consumer::position); // resolve where each starts now, not at the next fetch
+                    assigned.addAll(partitions);
+                }
+            });
             while (running.get()) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     if (!handle(record)) {

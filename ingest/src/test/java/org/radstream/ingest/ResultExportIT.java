@@ -117,7 +117,7 @@ class ResultExportIT {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("storescp.log").toFile()).start();
         ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
                 .withGroupId("it-export-" + run).withTasks(Set.of("lung", "infection"))
-                .withRetries(2, Duration.ofMillis(50));
+                .withRetries(2, Duration.ofMillis(50)).fromEarliest(true);
         try (KafkaConsumer<String, DeadLetter> undelivered = kafka.consumerAtEnd(kafka.topics.exportUndelivered())) {
             Thread.sleep(500); // storescp listening
             // a record that is no result, then: two exported, one without geometry, one of a task not exported
@@ -126,7 +126,7 @@ class ResultExportIT {
                     s2 + ":infection", bytes(old), s2 + ":liver", bytes(liver))));
             try (ResultExport export = ResultExport.start(settings, kafka.topics)) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (System.nanoTime() < deadline && (stored(pacs).size() < 2 || export.withoutGeometry() < 1
+                while (System.nanoTime() < deadline && (export.exported() < 2 || export.withoutGeometry() < 1
                         || export.deadLettered() < 1)) {
                     Thread.sleep(100);
                 }
@@ -170,6 +170,25 @@ class ResultExportIT {
             assertThat(letters).hasSize(1);
             assertThat(letters.get(0).value().getKey()).isEqualTo(s2 + ":garbage");
             assertThat(letters.get(0).value().getReason()).startsWith("the result cannot be read: ");
+
+            // a new group starts with what arrives after its first start: the PACS is not sent the past again
+            String s3 = "1.2.77.3." + Math.abs(run.hashCode());
+            InferenceResult later = result(s3, "lung", mask(11, 12), true);
+            try (ResultExport fresh = ResultExport.start(settings.withGroupId("it-export-latest-" + run).fromEarliest(false),
+                    kafka.topics)) {
+                long assignedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (System.nanoTime() < assignedBy && fresh.assignedPartitions() < Topics.DEFAULT_PARTITIONS) {
+                    Thread.sleep(50); // until its partitions are assigned and positioned at their ends
+                }
+                publish(Map.of(s3 + ":lung", bytes(later)));
+                Path file = pacs.resolve("SG." + DicomSeg.summary(ResultSegmentation.write(later)).sopInstanceUid());
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (System.nanoTime() < deadline && fresh.exported() < 1) {
+                    Thread.sleep(100);
+                }
+                assertThat(file).exists();
+                assertThat(fresh.exported()).as("only the result that came after it started").isEqualTo(1);
+            }
 
             // the PACS down: after the bounded attempts, the result and why go to the undelivered topic
             scp.destroy();

@@ -59,6 +59,10 @@ final class ExportCommand implements Callable<Integer> {
             description = "Consumer group; each result is stored once per group. Default ${DEFAULT-VALUE}.")
     String groupId;
 
+    @Option(names = "--from-earliest", description = "A new group starts with every result the topic still holds "
+            + "(up to a year) instead of those that arrive after its first start.")
+    boolean fromEarliest;
+
     @Option(names = "--http-port", defaultValue = "8089",
             description = "Port of /health and /metrics; 0 = any free, -1 = none. Default ${DEFAULT-VALUE}.")
     int httpPort;
@@ -82,7 +86,7 @@ final class ExportCommand implements Callable<Integer> {
             }
             settings = ExportSettings.defaults(cluster.bootstrap(), pacs.substring(0, colon), port, pacsAe)
                     .withAeTitle(aeTitle).withGroupId(groupId).withTasks(new LinkedHashSet<>(tasks))
-                    .withRetries(attempts, Duration.ofMillis(Math.round(backoffSeconds * 1000)));
+                    .withRetries(attempts, Duration.ofMillis(Math.round(backoffSeconds * 1000))).fromEarliest(fromEarliest);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
