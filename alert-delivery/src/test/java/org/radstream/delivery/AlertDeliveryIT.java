@@ -144,7 +144,7 @@ class AlertDeliveryIT {
 
         AlertDelivery delivery = new AlertDelivery(settings, topics,
                 List.of(new WebhookSink(settings.webhook(), settings.requestTimeout(), WebhookSigner.of(SECRET))));
-        try (delivery; DeliveryHttpServer http = DeliveryHttpServer.start(0, delivery)) {
+        try (delivery; org.radstream.schemas.HealthMetricsServer http = DeliveryHttpServer.start(0, delivery)) {
             delivery.start();
             waitFor(() -> accepted.size() >= 6 && delivery.redelivered() >= 1, Duration.ofSeconds(30));
 

@@ -52,6 +52,7 @@ import org.radstream.avro.TaskSliceEvent;
 import org.radstream.avro.WindowedSlice;
 import org.radstream.imaging.Rle;
 import org.radstream.models.Devices;
+import org.radstream.schemas.HealthMetricsServer;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
 import org.slf4j.Logger;
@@ -103,7 +104,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
     private final LiveModels models;
     private final ModelWatcher watcher;
     private final SeriesInference inference;
-    private final MetricsServer http;
+    private final HealthMetricsServer http;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicBoolean started = new AtomicBoolean(false);
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -155,7 +156,8 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
                 models, metrics);
         this.inference = new SeriesInference(settings.taskGroup(), settings.batchSize());
         try {
-            this.http = settings.httpPort() < 0 ? null : new MetricsServer(settings.httpPort(), metrics);
+            this.http = settings.httpPort() < 0 ? null : HealthMetricsServer.start(settings.httpPort(),
+                    "radstream-worker-metrics", metrics::isRunning, metrics::lastError, metrics::render);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve metrics on port " + settings.httpPort(), e);
         }

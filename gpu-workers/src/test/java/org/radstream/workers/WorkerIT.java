@@ -244,7 +244,7 @@ class WorkerIT {
             HttpResponse<String> health = http.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + w.httpPort() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
-            assertThat(health.body()).isEqualTo("ok\n");
+            assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
             String metrics = http.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + w.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).contains("radstream_worker_dead_letters_total{group=\"chest\",kind=\"missing-marker\"} 1\n");

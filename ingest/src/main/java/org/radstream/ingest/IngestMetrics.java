@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntSupplier;
+import org.radstream.schemas.HealthMetricsServer;
 
 /**
  * Counters per calling AE (received, published, duplicates, rejected, failed = not acknowledged by
@@ -103,12 +104,6 @@ public final class IngestMetrics {
         return p == null ? 0 : p.rejected.get();
     }
 
-    /** One metric without labels: its HELP, TYPE and value lines. */
-    static void single(StringBuilder b, String name, String type, String help, long value) {
-        b.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(' ').append(type).append('\n')
-                .append(name).append(' ').append(value).append('\n');
-    }
 
     /** Prometheus text exposition format 0.0.4. */
     public String render() {
@@ -121,13 +116,13 @@ public final class IngestMetrics {
         counter(b, "radstream_ingest_instances_duplicate_total", "Duplicate SOP instances answered as stored and not republished.", sorted, p -> p.duplicates);
         counter(b, "radstream_ingest_instances_rejected_total", "Instances refused with a failure status and dead-lettered.", sorted, p -> p.rejected);
         counter(b, "radstream_ingest_instances_failed_total", "Instances answered 0xA700 because Kafka did not acknowledge in time.", sorted, p -> p.failed);
-        single(b, "radstream_ingest_series_completed_total", "counter", "Series-complete markers published.", markers.get());
-        single(b, "radstream_ingest_series_open", "gauge", "Series with slices and no marker yet.", openSeries.getAsInt());
-        single(b, "radstream_ingest_associations_rejected_total", "counter",
+        HealthMetricsServer.metric(b, "radstream_ingest_series_completed_total", "counter", "Series-complete markers published.", markers.get());
+        HealthMetricsServer.metric(b, "radstream_ingest_series_open", "gauge", "Series with slices and no marker yet.", openSeries.getAsInt());
+        HealthMetricsServer.metric(b, "radstream_ingest_associations_rejected_total", "counter",
                 "Associations refused: calling AE not allowed.", associationsRejected.get());
-        single(b, "radstream_ingest_stow_unauthorised_total", "counter",
+        HealthMetricsServer.metric(b, "radstream_ingest_stow_unauthorised_total", "counter",
                 "STOW-RS requests refused: no or another token.", stowUnauthorised.get());
-        single(b, "radstream_ingest_stow_busy_total", "counter",
+        HealthMetricsServer.metric(b, "radstream_ingest_stow_busy_total", "counter",
                 "STOW-RS requests answered 503 (retry later): as many being stored.", stowBusy.get());
         b.append("# HELP radstream_ingest_publish_latency_seconds From a valid instance to Kafka's acknowledgement of its slice.\n")
                 .append("# TYPE radstream_ingest_publish_latency_seconds histogram\n");

@@ -133,7 +133,7 @@ class ResultExportIT {
                 assertThat(export.exported()).isEqualTo(2);
                 assertThat(export.withoutGeometry()).isEqualTo(1);
                 assertThat(export.deadLettered()).isEqualTo(1);
-                try (ExportHttpServer http = ExportHttpServer.start(0, export)) {
+                try (org.radstream.schemas.HealthMetricsServer http = ExportHttpServer.start(0, export)) {
                     var client = java.net.http.HttpClient.newHttpClient();
                     var health = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
                             + http.port() + "/health")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());

@@ -10,6 +10,7 @@ import org.radstream.delivery.AlertDelivery;
 import org.radstream.delivery.AlertSink;
 import org.radstream.delivery.ConsoleSink;
 import org.radstream.delivery.DeliveryHttpServer;
+import org.radstream.schemas.HealthMetricsServer;
 import org.radstream.delivery.DeliverySettings;
 import org.radstream.delivery.WebhookSigner;
 import org.radstream.delivery.WebhookSink;
@@ -110,7 +111,7 @@ final class DeliverCommand implements Callable<Integer> {
         }
         Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
         AlertDelivery delivery = new AlertDelivery(settings, topics, sinks);
-        DeliveryHttpServer http = httpPort < 0 ? null : DeliveryHttpServer.start(httpPort, delivery);
+        HealthMetricsServer http = httpPort < 0 ? null : DeliveryHttpServer.start(httpPort, delivery);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (http != null) {

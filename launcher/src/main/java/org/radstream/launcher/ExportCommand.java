@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import org.radstream.ingest.ExportHttpServer;
 import org.radstream.ingest.ExportSettings;
 import org.radstream.ingest.ResultExport;
+import org.radstream.schemas.HealthMetricsServer;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
 import picocli.CommandLine.Command;
@@ -92,7 +93,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
         ResultExport export = ResultExport.start(settings, topics);
-        ExportHttpServer http = httpPort < 0 ? null : ExportHttpServer.start(httpPort, export);
+        HealthMetricsServer http = httpPort < 0 ? null : ExportHttpServer.start(httpPort, export);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (http != null) {
