@@ -9,7 +9,6 @@ import java.util.Random;
 import org.radstream.avro.InferenceResult;
 import org.radstream.avro.Mask;
 import org.radstream.avro.SeriesGeometry;
-import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Rle;
 import org.radstream.imaging.dicom.DicomSeg;
 
@@ -48,27 +47,53 @@ public final class ResultSegmentation {
      * @throws IllegalArgumentException when the result carries no geometry
      */
     public static byte[] write(InferenceResult r) {
-        DicomSeg.Series s = series(r);
-        if (s == null) {
-            throw new IllegalArgumentException("the result of series " + r.getSeriesUid() + " carries no geometry (its "
-                    + "slices had no orientation, or a worker before the geometry field made it)");
-        }
-        Mask m = r.getMask();
-        ByteBuffer rle = m.getRle().duplicate();
-        byte[] bytes = new byte[rle.remaining()];
-        rle.get(bytes);
-        Mask3D mask = Rle.decode(bytes, m.getWidth(), m.getHeight(), m.getDepth());
-        String made = algorithm(r);
-        return DicomSeg.write(mask, s, new DicomSeg.Segment(r.getTask().toString(), made + " (" + r.getMethod() + ")", made),
-                r.getProducedAt(), uids(r));
+        return write(List.of(r));
     }
 
-    /** A UID source seeded by the result's identity. */
-    static Random uids(InferenceResult r) {
-        String identity = r.getSeriesUid() + "|" + r.getTask() + "|" + r.getMethod() + "|" + r.getModelVersion() + "|"
-                + r.getProducedAt().toEpochMilli();
+    /**
+     * Results of one series (several tasks, e.g. lung and infection) as the segments 1, 2, … of one
+     * segmentation, for a radiologist to correct together.
+     *
+     * @throws IllegalArgumentException when a result carries no geometry, or they are not of one grid
+     */
+    public static byte[] write(List<InferenceResult> results) {
+        InferenceResult first = results.get(0);
+        DicomSeg.Series s = series(first);
+        List<DicomSeg.Layer> layers = new java.util.ArrayList<>();
+        java.time.Instant created = first.getProducedAt();
+        for (InferenceResult r : results) {
+            DicomSeg.Series own = series(r);
+            if (own == null) {
+                throw new IllegalArgumentException("the " + r.getTask() + " result of series " + r.getSeriesUid()
+                        + " carries no geometry (its slices had no orientation, or a worker before the geometry field "
+                        + "made it)");
+            }
+            if (!r.getSeriesUid().toString().equals(s.seriesUid()) || own.width() != s.width() || own.height() != s.height()
+                    || own.depth() != s.depth()) {
+                throw new IllegalArgumentException("the " + r.getTask() + " result is not on the grid of the "
+                        + first.getTask() + " result of series " + s.seriesUid());
+            }
+            Mask m = r.getMask();
+            ByteBuffer rle = m.getRle().duplicate();
+            byte[] bytes = new byte[rle.remaining()];
+            rle.get(bytes);
+            String made = algorithm(r);
+            layers.add(new DicomSeg.Layer(new DicomSeg.Segment(r.getTask().toString(), made + " (" + r.getMethod() + ")",
+                    made), Rle.decode(bytes, m.getWidth(), m.getHeight(), m.getDepth())));
+            created = r.getProducedAt().isAfter(created) ? r.getProducedAt() : created;
+        }
+        return DicomSeg.write(layers, s, created, uids(results));
+    }
+
+    /** A UID source seeded by the results' identity. */
+    static Random uids(List<InferenceResult> results) {
+        StringBuilder identity = new StringBuilder();
+        for (InferenceResult r : results) {
+            identity.append(r.getSeriesUid()).append('|').append(r.getTask()).append('|').append(r.getMethod()).append('|')
+                    .append(r.getModelVersion()).append('|').append(r.getProducedAt().toEpochMilli()).append(';');
+        }
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(identity.toString().getBytes(StandardCharsets.UTF_8));
             return new Random(ByteBuffer.wrap(h).getLong());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);

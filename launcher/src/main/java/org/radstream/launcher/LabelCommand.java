@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -160,7 +161,9 @@ final class LabelCommand {
 
         @Mixin ClusterOptions cluster;
         @Option(names = "--series", required = true) String series;
-        @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
+        @Option(names = "--task", required = true, description = "lung, infection, liver or vessel; into a DICOM "
+                + "Segmentation, several, comma-separated (lung,infection): one segment each, corrected together")
+        String task;
         @Option(names = "--out", required = true,
                 description = "The file to write (replaced if it exists): *.dcm for a DICOM Segmentation, *.nii or "
                         + "*.nii.gz for NIfTI, else .rle.") Path out;
@@ -169,18 +172,30 @@ final class LabelCommand {
 
         @Override
         public Integer call() throws Exception {
-            InferenceResult newest;
-            try {
-                newest = newestResult(cluster, series, task, Duration.ofMillis(Math.round(timeoutSeconds * 1000)));
-            } catch (java.util.concurrent.TimeoutException e) {
-                System.err.println(e.getMessage());
+            List<String> tasks = java.util.Arrays.stream(task.split(",")).map(String::strip).filter(t -> !t.isEmpty())
+                    .distinct().toList();
+            if (tasks.size() != 1 && !isDicomName(out)) {
+                System.err.println("several tasks (" + String.join(", ", tasks) + ") go into one file only as a DICOM "
+                        + "Segmentation (--out FILE.dcm); a NIfTI or .rle file holds one task");
                 return 1;
             }
-            if (newest == null) {
-                System.err.println("no inference result for series " + series + " and task " + task + " on "
-                        + Topics.RESULTS);
-                return EXIT_NONE;
+            List<InferenceResult> found = new java.util.ArrayList<>();
+            for (String t : tasks) {
+                InferenceResult r;
+                try {
+                    r = newestResult(cluster, series, t, Duration.ofMillis(Math.round(timeoutSeconds * 1000)));
+                } catch (java.util.concurrent.TimeoutException e) {
+                    System.err.println(e.getMessage());
+                    return 1;
+                }
+                if (r == null) {
+                    System.err.println("no inference result for series " + series + " and task " + t + " on "
+                            + Topics.RESULTS);
+                    return EXIT_NONE;
+                }
+                found.add(r);
             }
+            InferenceResult newest = found.get(0);
             Mask m = newest.getMask();
             Mask3D mask = Rle.decode(bytes(m.getRle()), m.getWidth(), m.getHeight(), m.getDepth());
             Files.createDirectories(out.toAbsolutePath().getParent());
@@ -190,7 +205,12 @@ final class LabelCommand {
                     System.err.println(noGeometry());
                     return 1;
                 }
-                Files.write(out, ResultSegmentation.write(newest));
+                try {
+                    Files.write(out, ResultSegmentation.write(found));
+                } catch (IllegalArgumentException e) {
+                    System.err.println(e.getMessage() + ": write one task at a time");
+                    return 1;
+                }
                 if (s.sopInstanceUids().isEmpty()) {
                     System.out.println("note: the result names none of the series' images (a worker before they were "
                             + "carried made it): the segmentation lies over them by position only");
@@ -206,11 +226,15 @@ final class LabelCommand {
             } else {
                 Rle.write(out, mask);
             }
-            System.out.printf("wrote %s: the %s mask of series %s (%d×%d×%d, %d voxels, %.1f mL) by %s%s at %s; "
-                            + "correct it, then: radstream label submit --series %s --task %s --mask %s%n",
-                    out, task, series, m.getWidth(), m.getHeight(), m.getDepth(), mask.count(), newest.getVolumeMl(),
-                    newest.getMethod(), newest.getModelVersion() == null ? "" : " v" + newest.getModelVersion(),
-                    newest.getProducedAt(), series, task, out);
+            for (InferenceResult r : found) {
+                Mask rm = r.getMask();
+                System.out.printf("wrote %s: the %s mask of series %s (%d×%d×%d, %d voxels, %.1f mL) by %s%s at %s; "
+                                + "correct it, then: radstream label submit --series %s --task %s --mask %s%n",
+                        out, r.getTask(), series, rm.getWidth(), rm.getHeight(), rm.getDepth(),
+                        Rle.decode(bytes(rm.getRle()), rm.getWidth(), rm.getHeight(), rm.getDepth()).count(), r.getVolumeMl(),
+                        r.getMethod(), r.getModelVersion() == null ? "" : " v" + r.getModelVersion(), r.getProducedAt(),
+                        series, r.getTask(), out);
+            }
             return 0;
         }
 

@@ -171,6 +171,24 @@ class LabelDraftIT {
                 .setGeometry(geometry).build());
         assertThat(DicomSeg.read(Files.readAllBytes(dcm), series, "infection", null).mask()).isEqualTo(draft);
 
+        // lung and infection in one file, for a radiologist to correct together
+        Mask3D lung = mask(40);
+        publish(platform, InferenceResult.newBuilder(result("S-D", "lung", lung, "1", 3100)).setGeometry(geometry).build());
+        Path both = dir.resolve("S-D-chest.dcm");
+        String[] drafted2 = run(concat(new String[] {"draft", "--series", "S-D", "--task", "lung,infection", "--out",
+                both.toString()}, cluster(platform)));
+        assertThat(drafted2[0]).as(drafted2[2]).isEqualTo("0");
+        assertThat(drafted2[1]).contains("the lung mask of series S-D").contains("the infection mask of series S-D");
+        byte[] bothBytes = Files.readAllBytes(both);
+        assertThat(DicomSeg.summary(bothBytes).segments()).extracting(DicomSeg.SegmentInfo::task)
+                .containsExactly("lung", "infection");
+        assertThat(DicomSeg.read(bothBytes, series, "lung", null).mask()).isEqualTo(lung);
+        assertThat(DicomSeg.read(bothBytes, series, "infection", null).mask()).isEqualTo(draft);
+        String[] notNifti = run(concat(new String[] {"draft", "--series", "S-D", "--task", "lung,infection", "--out",
+                dir.resolve("both.nii.gz").toString()}, cluster(platform)));
+        assertThat(notNifti[0]).isEqualTo("1");
+        assertThat(notNifti[2]).contains("a NIfTI or .rle file holds one task");
+
         // the radiologist's correction, stored back by the viewer under a name without an extension
         Mask3D corrected = draft.copy();
         corrected.set(7, false);
