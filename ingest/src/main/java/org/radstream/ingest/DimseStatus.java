@@ -20,6 +20,8 @@ public final class DimseStatus {
     public static final int BAD_PIXEL_DATA = 0xC002;
     /** Processing failure: an unexpected error inside radstream. */
     public static final int PROCESSING_FAILURE = 0x0110;
+    /** Refused: SOP class not supported (for this caller: a correction from an AE not named to send them). */
+    public static final int SOP_CLASS_NOT_SUPPORTED = 0x0122;
 
     private DimseStatus() {}
 

@@ -33,7 +33,7 @@ public final class IngestService implements AutoCloseable {
         this.settings = settings;
         this.publisher = publisher;
         this.tracker = new SeriesTracker(publisher, settings.stabilityTime(), settings.seriesRetention(), System::nanoTime);
-        this.ingest = new InstanceIngest(tracker, publisher, metrics);
+        this.ingest = new InstanceIngest(tracker, publisher, metrics, settings::takesCorrectionsFrom);
         this.importer = new FolderImporter(ingest);
         this.metrics.openSeriesGauge(tracker::openSeries);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {

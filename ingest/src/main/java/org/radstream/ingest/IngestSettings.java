@@ -27,6 +27,9 @@ import org.radstream.schemas.BearerToken;
  *                         late duplicate (a new instance after that still reopens the series)
  * @param stowToken        the token STOW-RS senders must carry ({@code Authorization: Bearer TOKEN});
  *                         {@link BearerToken#NONE}: any sender that reaches the port may store
+ * @param correctionAes    calling AE titles whose DICOM Segmentations (radiologists' corrections, which
+ *                         become training labels) are taken over C-STORE; empty = every allowed caller.
+ *                         STOW-RS corrections are guarded by the STOW token, imports by the operator
  * @param stowAtOnce       STOW-RS requests stored at the same time (each one's body is held in
  *                         memory while its parts are stored); one more is answered 503 with Retry-After
  */
@@ -42,7 +45,8 @@ public record IngestSettings(
         Duration maxBlock,
         Duration seriesRetention,
         BearerToken stowToken,
-        int stowAtOnce) {
+        int stowAtOnce,
+        Set<String> correctionAes) {
 
     public static final String DEFAULT_AE_TITLE = "RADSTREAM";
     public static final int DEFAULT_DICOM_PORT = 11112;
@@ -73,53 +77,69 @@ public record IngestSettings(
         requirePositive(seriesRetention, "seriesRetention");
         Objects.requireNonNull(stowToken, "stowToken (BearerToken.NONE for none)");
         require(stowAtOnce >= 1 && stowAtOnce <= 64, "stowAtOnce must be 1-64, got " + stowAtOnce);
+        Objects.requireNonNull(correctionAes, "correctionAes");
+        TreeSet<String> correctors = new TreeSet<>();
+        for (String ae : correctionAes) {
+            requireAe(ae, "correction AE title");
+            correctors.add(ae.trim());
+        }
+        correctionAes = Set.copyOf(correctors);
     }
 
     /** Defaults: AE RADSTREAM on 11112, HTTP on 8042, every caller allowed, 10 s stability. */
     public static IngestSettings defaults(String bootstrap, String registryUrl) {
         return new IngestSettings(DEFAULT_AE_TITLE, DEFAULT_DICOM_PORT, DEFAULT_HTTP_PORT, Set.of(),
                 DEFAULT_STABILITY_TIME, bootstrap, registryUrl, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_MAX_BLOCK,
-                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE);
+                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of());
     }
 
     public IngestSettings withAeTitle(String v) {
-        return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce);
+        return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes);
     }
 
     public IngestSettings withDicomPort(int v) {
-        return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce);
+        return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes);
     }
 
     public IngestSettings withHttpPort(int v) {
-        return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce);
+        return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes);
     }
 
     public IngestSettings withAllowedAes(Set<String> v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes);
     }
 
     public IngestSettings withStabilityTime(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes);
     }
 
     public IngestSettings withDeliveryTimeout(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes);
     }
 
     public IngestSettings withMaxBlock(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes);
     }
 
     public IngestSettings withSeriesRetention(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes);
     }
 
     public IngestSettings withStowToken(BearerToken v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes);
     }
 
     public IngestSettings withStowAtOnce(int v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes);
+    }
+
+    public IngestSettings withCorrectionAes(Set<String> v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v);
+    }
+
+    /** Whether a DICOM Segmentation stored by {@code callingAe} over C-STORE may become a label. */
+    public boolean takesCorrectionsFrom(String callingAe) {
+        return correctionAes.isEmpty() || (callingAe != null && correctionAes.contains(callingAe.trim()));
     }
 
     /** Whether {@code callingAe} may associate (trailing blanks of the PDU field ignored). */
@@ -150,8 +170,8 @@ public record IngestSettings(
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d httpPort=%d allowed=%s stability=%s bootstrap=%s stow=%s stowAtOnce=%d]",
+        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d httpPort=%d allowed=%s stability=%s bootstrap=%s stow=%s stowAtOnce=%d corrections=%s]",
                 aeTitle, dicomPort, httpPort, allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap, stowToken,
-                stowAtOnce);
+                stowAtOnce, correctionAes.isEmpty() ? "*" : correctionAes);
     }
 }

@@ -38,9 +38,13 @@ public final class InstanceIngest {
     private final SeriesTracker tracker;
     private final Publisher publisher;
     private final IngestMetrics metrics;
+    private final java.util.function.Predicate<String> correctionsFrom;
     private volatile boolean kafkaFailing;
 
-    InstanceIngest(SeriesTracker tracker, Publisher publisher, IngestMetrics metrics) {
+    /** @param correctionsFrom whether a C-STORE caller's DICOM Segmentations may become labels */
+    InstanceIngest(SeriesTracker tracker, Publisher publisher, IngestMetrics metrics,
+                   java.util.function.Predicate<String> correctionsFrom) {
+        this.correctionsFrom = correctionsFrom;
         this.tracker = tracker;
         this.publisher = publisher;
         this.metrics = metrics;
@@ -99,6 +103,11 @@ public final class InstanceIngest {
             throws InterruptedException {
         ReceivedSegmentation seg;
         try {
+            if (via == Channel.C_STORE && !correctionsFrom.test(callingAe)) {
+                throw new InstanceRejectedException(DimseStatus.SOP_CLASS_NOT_SUPPORTED, "corrections (DICOM "
+                        + "Segmentations, which become training labels) are taken only from the AE titles named by "
+                        + "--corrections-from; " + callingAe + " is not one of them", null, null, null);
+            }
             seg = segmentations.read(part10, callingAe, via, receivedAt);
         } catch (InstanceRejectedException e) {
             return refuse(e, part10, callingAe, via);

@@ -36,7 +36,7 @@ class StoreScpIT {
     static void start() throws Exception {
         kafka = TestKafka.shared();
         service = IngestService.start(kafka.settings().withAeTitle("RADSTREAM")
-                .withAllowedAes(Set.of("MODALITY1", "ROUTER2")), kafka.topics);
+                .withAllowedAes(Set.of("MODALITY1", "ROUTER2")).withCorrectionAes(Set.of("MODALITY1")), kafka.topics);
     }
 
     @AfterAll
@@ -202,6 +202,18 @@ class StoreScpIT {
             assertLetter(letters.get(0).value(), DimseStatus.DATA_SET_DOES_NOT_MATCH,
                     "the segmentation names no series it was made on (ReferencedSeriesSequence (0008,1115))");
             assertThat(letters.get(0).key()).isEqualTo(TestDicom.sopUid(orphan));
+
+            // a caller allowed to store images but not named to send corrections: refused, and dead-lettered
+            Dcmtk.Result other = Dcmtk.storescu("ROUTER2", "RADSTREAM", service.dicomPort(), List.of(seg), "--required");
+            assertThat(Dcmtk.storeResponses(other.output())).as(other.output())
+                    .containsExactly("(Refused: SOPClassNotSupported)");
+            List<ConsumerRecord<String, RejectedInstance>> refused = TestKafka.poll(rejected, Duration.ofSeconds(20),
+                    l -> !l.isEmpty());
+            assertThat(refused).hasSize(1);
+            assertLetter(refused.get(0).value(), DimseStatus.SOP_CLASS_NOT_SUPPORTED, "corrections (DICOM Segmentations, "
+                    + "which become training labels) are taken only from the AE titles named by --corrections-from; "
+                    + "ROUTER2 is not one of them", "ROUTER2");
+            assertThat(TestKafka.poll(segs, Duration.ofSeconds(2), l -> false)).as("nothing more published").isEmpty();
         }
         assertThat(service.metrics().render())
                 .contains("radstream_ingest_segmentations_published_total{calling_ae=\"MODALITY1\"} 1");
@@ -236,10 +248,15 @@ class StoreScpIT {
     }
 
     private static void assertLetter(RejectedInstance letter, int status, String reasonStart) throws Exception {
+        assertLetter(letter, status, reasonStart, "MODALITY1");
+    }
+
+    private static void assertLetter(RejectedInstance letter, int status, String reasonStart, String callingAe)
+            throws Exception {
         assertThat(letter).isNotNull();
         assertThat(letter.getDicomStatus()).isEqualTo(status);
         assertThat(letter.getReason()).startsWith(reasonStart);
-        assertThat(letter.getCallingAe()).isEqualTo("MODALITY1");
+        assertThat(letter.getCallingAe()).isEqualTo(callingAe);
         assertThat(letter.getReceivedVia()).isEqualTo("c-store");
         byte[] original = new byte[letter.getOriginal().remaining()];
         letter.getOriginal().duplicate().get(original);

@@ -49,6 +49,12 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--allow", split = ",", paramLabel = "AE", description = "Calling AE titles allowed to associate (default: any).")
     List<String> allow;
 
+    @Option(names = "--corrections-from", split = ",", paramLabel = "AE", defaultValue = "${env:RADSTREAM_CORRECTIONS_FROM}",
+            description = "Calling AE titles whose DICOM Segmentations (radiologists' corrections, which become training "
+                    + "labels) are taken over C-STORE, e.g. the PACS that forwards them (env RADSTREAM_CORRECTIONS_FROM, "
+                    + "comma-separated). Others are answered 0x0122. Default: every allowed caller.")
+    List<String> correctionsFrom;
+
     @Option(names = "--stow-token", defaultValue = "${env:" + IngestSettings.STOW_TOKEN_VARIABLE + "}",
             description = "Token (at least 16 characters) STOW-RS senders must carry: Authorization: Bearer TOKEN "
                     + "(env RADSTREAM_STOW_TOKEN). Without one, anyone who reaches the HTTP port may store instances.")
@@ -75,6 +81,8 @@ final class IngestCommand implements Callable<Integer> {
                     .withDicomPort(importDir != null ? -1 : port)
                     .withHttpPort(importDir != null ? -1 : httpPort)
                     .withAllowedAes(allow == null ? Set.of() : new LinkedHashSet<>(allow))
+                    .withCorrectionAes(correctionsFrom == null ? Set.of() : correctionsFrom.stream().map(String::strip)
+                            .filter(ae -> !ae.isEmpty()).collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new)))
                     .withStabilityTime(Duration.ofMillis(Math.round(stabilitySeconds * 1000)))
                     .withDeliveryTimeout(Duration.ofMillis(Math.round(deliverySeconds * 1000)))
                     .withStowToken(BearerToken.of(stowToken, IngestSettings.STOW_TOKEN_VARIABLE))
