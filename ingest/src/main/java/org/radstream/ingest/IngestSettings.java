@@ -63,13 +63,7 @@ public record IngestSettings(
         requireAe(aeTitle, "aeTitle");
         require(dicomPort >= -1 && dicomPort <= 65535, "dicomPort must be -1, 0 or a port, got " + dicomPort);
         require(httpPort >= -1 && httpPort <= 65535, "httpPort must be -1, 0 or a port, got " + httpPort);
-        Objects.requireNonNull(allowedAes, "allowedAes");
-        TreeSet<String> aes = new TreeSet<>();
-        for (String ae : allowedAes) {
-            requireAe(ae, "allowed AE title");
-            aes.add(ae.trim());
-        }
-        allowedAes = Set.copyOf(aes);
+        allowedAes = aeTitles(allowedAes, "allowed AE title");
         requirePositive(stabilityTime, "stabilityTime");
         require(bootstrap != null && !bootstrap.isBlank(), "bootstrap must be given");
         requirePositive(deliveryTimeout, "deliveryTimeout");
@@ -77,13 +71,7 @@ public record IngestSettings(
         requirePositive(seriesRetention, "seriesRetention");
         Objects.requireNonNull(stowToken, "stowToken (BearerToken.NONE for none)");
         require(stowAtOnce >= 1 && stowAtOnce <= 64, "stowAtOnce must be 1-64, got " + stowAtOnce);
-        Objects.requireNonNull(correctionAes, "correctionAes");
-        TreeSet<String> correctors = new TreeSet<>();
-        for (String ae : correctionAes) {
-            requireAe(ae, "correction AE title");
-            correctors.add(ae.trim());
-        }
-        correctionAes = Set.copyOf(correctors);
+        correctionAes = aeTitles(correctionAes, "correction AE title");
     }
 
     /** Defaults: AE RADSTREAM on 11112, HTTP on 8042, every caller allowed, 10 s stability. */
@@ -150,6 +138,17 @@ public record IngestSettings(
     /** Upper bound of one synchronous publish: waiting for metadata, then for the acknowledgement. */
     public Duration publishTimeout() {
         return deliveryTimeout.plus(maxBlock).plusSeconds(1);
+    }
+
+    /** The titles checked and trimmed, as an immutable set. */
+    private static Set<String> aeTitles(Set<String> titles, String what) {
+        Objects.requireNonNull(titles, what + "s");
+        TreeSet<String> out = new TreeSet<>();
+        for (String ae : titles) {
+            requireAe(ae, what);
+            out.add(ae.trim());
+        }
+        return Set.copyOf(out);
     }
 
     static void requireAe(String ae, String what) {
