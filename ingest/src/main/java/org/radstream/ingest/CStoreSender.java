@@ -28,8 +28,12 @@ final class CStoreSender {
         }
     }
 
-    /** Stores a Part 10 file; returns once the SCP has answered success (or a warning). */
-    void store(byte[] part10, String sopInstanceUid) throws StoreFailedException {
+    /**
+     * Stores a Part 10 file; returns once the SCP has answered success (or a warning).
+     *
+     * @param what names the file in messages
+     */
+    void store(byte[] part10, String what) throws StoreFailedException {
         Path file = null;
         try {
             file = Files.createTempFile("radstream-export-", ".dcm");
@@ -47,13 +51,13 @@ final class CStoreSender {
                         }
                     });
             if (outcome[1] > 0 || outcome[0] + outcome[2] == 0 || scu.encounteredTrappedExceptions()) {
-                throw new StoreFailedException(calledAe + "@" + host + ":" + port + " did not store " + sopInstanceUid
+                throw new StoreFailedException(calledAe + "@" + host + ":" + port + " did not store " + what
                         + (outcome[1] > 0 ? ": it answered a failure status" : ": no success status came back"), null);
             }
         } catch (StoreFailedException e) {
             throw e;
         } catch (Exception e) {
-            throw new StoreFailedException("C-STORE of " + sopInstanceUid + " to " + calledAe + "@" + host + ":" + port
+            throw new StoreFailedException("C-STORE of " + what + " to " + calledAe + "@" + host + ":" + port
                     + " failed: " + e, e);
         } finally {
             if (file != null) {

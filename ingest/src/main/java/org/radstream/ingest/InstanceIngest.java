@@ -174,7 +174,7 @@ public final class InstanceIngest {
     /** Whatever identifying attributes can be read from the header, for failure reports; empty when none. */
     private static AttributeList identity(byte[] part10) {
         AttributeList list = new AttributeList();
-        if (part10.length < 132 || part10[128] != 'D' || part10[129] != 'I' || part10[130] != 'C' || part10[131] != 'M') {
+        if (!org.radstream.imaging.dicom.Part10.is(part10)) {
             return list; // not DICOM: do not let a parser size arrays from garbage lengths
         }
         try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {

@@ -163,12 +163,7 @@ public final class ResultExport implements AutoCloseable {
             return true;
         }
         byte[] segmentation = ResultSegmentation.write(r);
-        String sop;
-        try {
-            sop = org.radstream.imaging.dicom.DicomSeg.summary(segmentation).sopInstanceUid();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("the segmentation just written cannot be read back", e);
-        }
+        String what = "the " + r.getTask() + " segmentation of series " + r.getSeriesUid();
         Duration wait = settings.backoff();
         String failure = null;
         for (int attempt = 1; attempt <= settings.attempts(); attempt++) {
@@ -176,10 +171,10 @@ public final class ResultExport implements AutoCloseable {
                 return false;
             }
             try {
-                sender.store(segmentation, sop);
+                sender.store(segmentation, what);
                 exported.incrementAndGet();
-                log.info("stored the {} segmentation of series {} ({}) at {}@{}:{} as {}", r.getTask(), r.getSeriesUid(),
-                        ResultSegmentation.algorithm(r), settings.pacsAe(), settings.pacsHost(), settings.pacsPort(), sop);
+                log.info("stored {} ({}) at {}@{}:{}", what, ResultSegmentation.algorithm(r), settings.pacsAe(),
+                        settings.pacsHost(), settings.pacsPort());
                 return true;
             } catch (CStoreSender.StoreFailedException e) {
                 failure = e.getMessage();

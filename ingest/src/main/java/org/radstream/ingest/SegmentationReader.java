@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.zip.GZIPOutputStream;
 import org.radstream.avro.ReceivedSegmentation;
 import org.radstream.imaging.dicom.DicomSeg;
+import org.radstream.imaging.dicom.Part10;
 import org.radstream.schemas.Topics;
 
 /**
@@ -29,7 +30,7 @@ final class SegmentationReader {
 
     /** Whether the file's meta header names the Segmentation Storage SOP class (read without the data set). */
     static boolean isSegmentation(byte[] part10) {
-        if (part10.length < 132 || part10[128] != 'D' || part10[129] != 'I' || part10[130] != 'C' || part10[131] != 'M') {
+        if (!Part10.is(part10)) {
             return false;
         }
         AttributeList meta = new AttributeList();

@@ -32,6 +32,7 @@ import org.radstream.imaging.Rle;
 import org.radstream.imaging.cohort.Cohort;
 import org.radstream.imaging.cohort.CohortManifest;
 import org.radstream.imaging.dicom.DicomSeg;
+import org.radstream.imaging.dicom.Part10;
 import org.radstream.ingest.ResultSegmentation;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topic;
@@ -121,19 +122,9 @@ final class LabelCommand {
         return name.endsWith(".nii") || name.endsWith(".nii.gz");
     }
 
-    /** Whether a file is DICOM Part 10 (a Segmentation, then): "DICM" after the 128-byte preamble. */
-    static boolean isDicom(byte[] file) {
-        return file.length >= 132 && file[128] == 'D' && file[129] == 'I' && file[130] == 'C' && file[131] == 'M';
-    }
-
     /** Whether a file to write is named as DICOM (.dcm). */
     static boolean isDicomName(Path file) {
         return file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".dcm");
-    }
-
-    /** The series a result is of, with its grid, for a DICOM Segmentation; null when the result carries no geometry. */
-    static DicomSeg.Series series(InferenceResult r) {
-        return ResultSegmentation.series(r);
     }
 
     /** The voxel-to-RAS affine of a result's grid; null when the result carries no geometry. */
@@ -200,7 +191,7 @@ final class LabelCommand {
             Mask3D mask = Rle.decode(bytes(m.getRle()), m.getWidth(), m.getHeight(), m.getDepth());
             Files.createDirectories(out.toAbsolutePath().getParent());
             if (isDicomName(out)) {
-                DicomSeg.Series s = series(newest);
+                DicomSeg.Series s = ResultSegmentation.series(newest);
                 if (s == null) {
                     System.err.println(noGeometry());
                     return 1;
@@ -275,9 +266,9 @@ final class LabelCommand {
             Mask3D voxels = null;
             String source = "from " + mask.getFileName();
             byte[] head = head(mask);
-            if (isDicom(head)) {
+            if (Part10.is(head)) { // a DICOM file: a Segmentation
                 InferenceResult result = newestResult(cluster, series, task, Duration.ofSeconds(30));
-                DicomSeg.Series s = result == null ? null : series(result);
+                DicomSeg.Series s = result == null ? null : ResultSegmentation.series(result);
                 if (s == null) {
                     System.err.println("no result of series " + series + " and task " + task + " with its geometry on "
                             + Topics.RESULTS + " to map " + mask.getFileName() + " onto the series' grid");

@@ -167,7 +167,7 @@ class LabelDraftIT {
                 com.pixelmed.dicom.SequenceAttribute.getAttributeListFromWithinSequenceWithSingleItem(frame3,
                         com.pixelmed.dicom.TagFromName.DerivationImageSequence), com.pixelmed.dicom.TagFromName.SourceImageSequence)
                 .get(com.pixelmed.dicom.TagFromName.ReferencedSOPInstanceUID).getSingleStringValueOrEmptyString()).isEqualTo("9.3");
-        DicomSeg.Series series = LabelCommand.series(InferenceResult.newBuilder(result("S-D", "infection", draft, "9", 3000))
+        DicomSeg.Series series = org.radstream.ingest.ResultSegmentation.series(InferenceResult.newBuilder(result("S-D", "infection", draft, "9", 3000))
                 .setGeometry(geometry).build());
         assertThat(DicomSeg.read(Files.readAllBytes(dcm), series, "infection", null).mask()).isEqualTo(draft);
 

@@ -422,7 +422,7 @@ public final class DicomSeg {
 
     private static AttributeList parse(byte[] file, boolean headerOnly) throws IOException {
         AttributeList list = new AttributeList();
-        if (file.length < 132 || file[128] != 'D' || file[129] != 'I' || file[130] != 'C' || file[131] != 'M') {
+        if (!Part10.is(file)) {
             throw new IOException("not a DICOM file (no DICM after the 128-byte preamble)");
         }
         try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(file))) {
