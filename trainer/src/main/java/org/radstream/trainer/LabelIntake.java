@@ -1,8 +1,12 @@
 package org.radstream.trainer;
 
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.radstream.avro.CorrectedLabel;
+import org.radstream.avro.Mask;
 import org.radstream.imaging.Mask3D;
 
 /**
@@ -27,11 +32,16 @@ final class LabelIntake {
 
     /**
      * An accepted label, its key and its offset on the label topic (a corrected label is a new
-     * offset under the same key). Its mask stays run-length encoded, as it came, and is decoded
-     * when a run reads it: decoded, a 512² × 600 series' mask takes 157 MB, and the store holds
-     * every label.
+     * offset under the same key), and the digest of its mask ({@link #maskDigest(CorrectedLabel)}): the
+     * same mask sent again is a new offset with the same digest, and teaches a run nothing new. Its
+     * mask stays run-length encoded, as it came, and is decoded when a run reads it: decoded, a
+     * 512² × 600 series' mask takes 157 MB, and the store holds every label.
      */
-    record Accepted(String key, long offset, CorrectedLabel label, Instant acceptedAt) {
+    record Accepted(String key, long offset, CorrectedLabel label, Instant acceptedAt, String digest) {
+        Accepted(String key, long offset, CorrectedLabel label, Instant acceptedAt) {
+            this(key, offset, label, acceptedAt, maskDigest(label));
+        }
+
         String seriesUid() { return label.getSeriesUid().toString(); }
         String task() { return label.getTask().toString(); }
 
@@ -41,11 +51,30 @@ final class LabelIntake {
         }
     }
 
+    /**
+     * The SHA-256 of a label's mask (its grid and its run-length code, which {@code Rle.encode}
+     * makes the same for the same voxels), in hex: what a run learns from the label. Who sent it
+     * and when are not part of it.
+     */
+    static String maskDigest(CorrectedLabel label) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            Mask m = label.getMask();
+            md.update(ByteBuffer.allocate(12).putInt(m.getWidth()).putInt(m.getHeight()).putInt(m.getDepth())
+                    .array());
+            md.update(m.getRle().duplicate());
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JVM", e);
+        }
+    }
+
     /** Where decisions go. */
     interface Sink {
         void refused(Incoming label, String reason);
 
-        void accepted(Accepted label);
+        /** @param replaced the accepted label of the same series and task that {@code label} replaces, if any */
+        void accepted(Accepted label, Optional<Accepted> replaced);
     }
 
     private final Function<String, Optional<ArchivedSeries.Header>> archive;
@@ -71,8 +100,8 @@ final class LabelIntake {
             case ACCEPTED -> {
                 pending.remove(in.key());
                 Accepted a = new Accepted(in.key(), in.offset(), in.label(), in.receivedAt());
-                accepted.put(in.key(), a);
-                sink.accepted(a);
+                Accepted replaced = accepted.put(in.key(), a);
+                sink.accepted(a, Optional.ofNullable(replaced));
             }
             case WAITING -> pending.merge(in.key(), in, (old, neu) -> new Incoming(neu.key(), neu.label(), neu.raw(),
                     neu.topic(), neu.partition(), neu.offset(), old.receivedAt()));

@@ -20,13 +20,14 @@ final class LabelStatus {
     record Refusal(long offset, String reason, Instant at) {}
 
     /**
-     * @param trained   the offset of this key that the task's runs have trained on, if any
+     * @param trained   whether the task's last finished run trained on the accepted label (that
+     *                  record, or the same mask sent before it under this key)
      * @param lastRun   when the task's last run finished and how (published, refused); empty when it
      *                  failed or was cancelled (then it trained on nothing) or there was none
      */
     static Map<String, Object> of(String series, String task, Optional<LabelIntake.Accepted> accepted,
                                   Optional<LabelIntake.Incoming> waiting, Optional<Refusal> refused,
-                                  Optional<Long> trained, Optional<Map.Entry<Instant, String>> lastRun) {
+                                  boolean trained, Optional<Map.Entry<Instant, String>> lastRun) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("series", series);
         out.put("task", task);
@@ -46,7 +47,7 @@ final class LabelStatus {
         waiting.filter(w -> w.offset() == newest).ifPresent(w -> summary.append("the newest label waits for the series' ")
                 .append("images (since ").append(w.receivedAt()).append(")"));
         accepted.ifPresent(a -> {
-            boolean isTrained = trained.filter(o -> o == a.offset()).isPresent();
+            boolean isTrained = trained;
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("offset", a.offset());
             m.put("annotator", a.label().getAnnotator().toString());

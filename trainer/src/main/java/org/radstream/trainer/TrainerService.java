@@ -167,6 +167,7 @@ public final class TrainerService implements AutoCloseable {
     });
     private final BearerToken token;
     private final java.util.concurrent.atomic.AtomicLong labelsRefused = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong labelsUnchanged = new java.util.concurrent.atomic.AtomicLong();
     /** The newest refusal of each label key since this trainer started, for GET /labels (the newest keys kept). */
     private final Map<String, LabelStatus.Refusal> refusals = new java.util.LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -191,9 +192,17 @@ public final class TrainerService implements AutoCloseable {
             }
 
             @Override
-            public void accepted(LabelIntake.Accepted label) {
-                log.info("label accepted: series {} task {} by {} ({})", label.seriesUid(), label.task(),
-                        label.label().getAnnotator(), label.label().getSource());
+            public void accepted(LabelIntake.Accepted label, Optional<LabelIntake.Accepted> replaced) {
+                if (replaced.filter(r -> r.digest().equals(label.digest())).isPresent()) {
+                    labelsUnchanged.incrementAndGet();
+                    log.info("label accepted: series {} task {} by {} ({}), the same mask as the label it replaces "
+                                    + "(offset {}, by {}): not a change, no run is due for it", label.seriesUid(), label.task(),
+                            label.label().getAnnotator(), label.label().getSource(), replaced.get().offset(),
+                            replaced.get().label().getAnnotator());
+                } else {
+                    log.info("label accepted: series {} task {} by {} ({})", label.seriesUid(), label.task(),
+                            label.label().getAnnotator(), label.label().getSource());
+                }
             }
         });
         Map<String, Object> p = new HashMap<>();
@@ -347,6 +356,10 @@ public final class TrainerService implements AutoCloseable {
         b.append("# HELP radstream_trainer_labels_refused_total labels dead-lettered with a reason\n")
                 .append("# TYPE radstream_trainer_labels_refused_total counter\n")
                 .append("radstream_trainer_labels_refused_total ").append(labelsRefused.get()).append('\n');
+        b.append("# HELP radstream_trainer_labels_unchanged_total labels accepted with the same mask as the label "
+                        + "they replace (a re-send): not a change\n")
+                .append("# TYPE radstream_trainer_labels_unchanged_total counter\n")
+                .append("radstream_trainer_labels_unchanged_total ").append(labelsUnchanged.get()).append('\n');
         b.append("# HELP radstream_trainer_labels_accepted labels accepted, per task\n")
                 .append("# TYPE radstream_trainer_labels_accepted gauge\n");
         for (TrainingTask t : TrainingTask.labelled()) {
@@ -1166,10 +1179,11 @@ public final class TrainerService implements AutoCloseable {
         synchronized (refusals) {
             refused = refusals.get(key);
         }
-        Optional<Long> trained = ledger.task(t).map(s -> s.labels().get(key));
+        Optional<LabelIntake.Accepted> accepted = intake.acceptedLabel(key);
+        boolean trained = accepted.flatMap(a -> ledger.task(t).map(s -> s.covers(a))).orElse(false);
         Optional<Map.Entry<Instant, String>> lastRun = ledger.lastFinished(t).flatMap(at -> ledger.lastResult(t)
                 .filter(r -> r.equals("published") || r.equals("refused")).map(r -> Map.entry(at, r)));
-        return LabelStatus.of(series, t, intake.acceptedLabel(key), intake.waitingLabel(key), Optional.ofNullable(refused),
+        return LabelStatus.of(series, t, accepted, intake.waitingLabel(key), Optional.ofNullable(refused),
                 trained, lastRun);
     }
 

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * of CPU each), and every bad label would be dead-lettered again.
  *
  * <p>Per task it keeps the labels the last finished run trained on (key → offset on the label
- * topic: a corrected label is a new offset under the same key, so it counts as new), when that run
+ * topic: a corrected label is a new offset under the same key, so it counts as new; and key → the
+ * digest of its mask, so that the same mask sent again, a new offset, does not), when that run
  * finished, and a run started and not finished: a run the previous process did not finish (it
  * crashed or was killed) is reported as interrupted, and its labels are still new. It also keeps the
  * label records already dead-lettered (partition and offset), which are not refused twice.
@@ -46,9 +47,18 @@ final class TrainingLedger {
     static final String FAILED = "failed";
     static final String CANCELLED = "cancelled";
 
-    record TaskState(String finishedAt, String result, Map<String, Long> labels, String runningSince) {
+    record TaskState(String finishedAt, String result, Map<String, Long> labels, String runningSince,
+                     Map<String, String> digests) {
         TaskState {
             labels = labels == null ? Map.of() : Map.copyOf(labels);
+            // a state file written before the digests were kept has none: offsets alone decide
+            digests = digests == null ? Map.of() : Map.copyOf(digests);
+        }
+
+        /** Whether the run recorded here trained on {@code label}: its offset, or the same mask under its key. */
+        boolean covers(LabelIntake.Accepted label) {
+            Long offset = labels.get(label.key());
+            return offset != null && (offset == label.offset() || label.digest().equals(digests.get(label.key())));
         }
     }
 
@@ -96,22 +106,23 @@ final class TrainingLedger {
 
     /**
      * How the task's labels changed since its last finished run: how many of {@code labels} it did
-     * not train on (new, or corrected since), plus how many it trained on that are no longer among
-     * them (withdrawn).
+     * not train on (new, or corrected since: the same mask sent again is not a change), plus how
+     * many it trained on that are no longer among them (withdrawn).
      */
     synchronized int fresh(String task, Collection<LabelIntake.Accepted> labels) {
         TaskState s = tasks.get(task);
-        Map<String, Long> covered = s == null ? Map.of() : s.labels();
+        if (s == null) {
+            return labels.size();
+        }
         int n = 0;
         java.util.Set<String> keys = new java.util.HashSet<>();
         for (LabelIntake.Accepted a : labels) {
             keys.add(a.key());
-            Long offset = covered.get(a.key());
-            if (offset == null || offset != a.offset()) {
+            if (!s.covers(a)) {
                 n++;
             }
         }
-        for (String key : covered.keySet()) {
+        for (String key : s.labels().keySet()) {
             if (!keys.contains(key)) {
                 n++;
             }
@@ -133,8 +144,8 @@ final class TrainingLedger {
     /** A run of the task starts. */
     synchronized void started(String task, Instant at) {
         TaskState s = tasks.get(task);
-        tasks.put(task, s == null ? new TaskState(null, null, Map.of(), at.toString())
-                : new TaskState(s.finishedAt(), s.result(), s.labels(), at.toString()));
+        tasks.put(task, s == null ? new TaskState(null, null, Map.of(), at.toString(), Map.of())
+                : new TaskState(s.finishedAt(), s.result(), s.labels(), at.toString(), s.digests()));
         interrupted.remove(task);
         save();
     }
@@ -145,18 +156,21 @@ final class TrainingLedger {
      */
     synchronized void finished(String task, Instant at, String result, Collection<LabelIntake.Accepted> labels) {
         Map<String, Long> covered = new TreeMap<>();
+        Map<String, String> digests = new TreeMap<>();
         if (FAILED.equals(result) || CANCELLED.equals(result)) {
             // it learnt nothing: what the run before it trained on stays what was trained on
             TaskState before = tasks.get(task);
             if (before != null) {
                 covered.putAll(before.labels());
+                digests.putAll(before.digests());
             }
         } else {
             for (LabelIntake.Accepted a : labels) {
                 covered.put(a.key(), a.offset());
+                digests.put(a.key(), a.digest());
             }
         }
-        tasks.put(task, new TaskState(at.toString(), result, covered, null));
+        tasks.put(task, new TaskState(at.toString(), result, covered, null, digests));
         save();
     }
 

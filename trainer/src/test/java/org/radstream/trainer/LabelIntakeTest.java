@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,8 @@ class LabelIntakeTest {
     LabelIntake intake;
     final List<String> refused = new ArrayList<>();
     final List<String> accepted = new ArrayList<>();
+    /** Per accepted label: whether it replaced one with the same mask. */
+    final List<Boolean> sameAsReplaced = new ArrayList<>();
     final Instant t0 = Instant.parse("2024-01-01T00:00:00Z");
 
     @BeforeEach
@@ -33,7 +36,10 @@ class LabelIntakeTest {
             }
         }, Duration.ofMinutes(10), ArchivePolicy.defaults(), new LabelIntake.Sink() {
             @Override public void refused(LabelIntake.Incoming label, String reason) { refused.add(label.key() + ": " + reason); }
-            @Override public void accepted(LabelIntake.Accepted label) { accepted.add(label.seriesUid() + ":" + label.task()); }
+            @Override public void accepted(LabelIntake.Accepted label, Optional<LabelIntake.Accepted> replaced) {
+                accepted.add(label.seriesUid() + ":" + label.task());
+                sameAsReplaced.add(replaced.filter(r -> r.digest().equals(label.digest())).isPresent());
+            }
         });
     }
 
@@ -42,6 +48,28 @@ class LabelIntakeTest {
     }
 
     private long offset;
+
+    @Test
+    void aLabelSaysWhetherItRepeatsTheMaskOfTheLabelItReplaces() throws Exception {
+        archive.store(Fixtures.assemble("7.8", "chest", 16, 4));
+        Mask3D truth = Fixtures.truth(16, 4);
+        intake.offer(in(LabelMaker.label("7.8", "lung", truth, "dr", "radiologist", null), t0));
+        intake.offer(in(LabelMaker.label("7.8", "lung", truth.copy(), "another reader", "radiologist", "re-sent"), t0));
+        Mask3D corrected = truth.copy();
+        corrected.set(0, !corrected.get(0));
+        intake.offer(in(LabelMaker.label("7.8", "lung", corrected, "dr", "radiologist", null), t0));
+
+        assertThat(accepted).containsExactly("7.8:lung", "7.8:lung", "7.8:lung");
+        assertThat(sameAsReplaced).containsExactly(false, true, false);
+        assertThat(intake.accepted("lung")).singleElement().satisfies(a -> assertThat(a.mask()).isEqualTo(corrected));
+        // the digest is the voxels' and their grid's, not the sender's
+        assertThat(LabelIntake.maskDigest(LabelMaker.label("7.8", "lung", truth, "x", "simulated", null)))
+                .isEqualTo(LabelIntake.maskDigest(LabelMaker.label("7.9", "lung", truth, "y", "radiologist", "n")))
+                .isNotEqualTo(LabelIntake.maskDigest(LabelMaker.label("7.8", "lung", corrected, "x", "simulated", null)));
+        // two empty masks have the same run-length code; their grids tell them apart
+        assertThat(LabelIntake.maskDigest(LabelMaker.label("7.8", "lung", new Mask3D(16, 16, 4), "x", "simulated", null)))
+                .isNotEqualTo(LabelIntake.maskDigest(LabelMaker.label("7.8", "lung", new Mask3D(16, 4, 16), "x", "simulated", null)));
+    }
 
     @Test
     void labelWaitsForItsImagesAndIsUsedWhenTheyArrive() throws Exception {

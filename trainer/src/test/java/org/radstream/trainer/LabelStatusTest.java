@@ -19,7 +19,7 @@ class LabelStatusTest {
     void aCorrectionRefusedOrWaitingIsSaidBesideTheLabelInUse() {
         Map<String, Object> refusedCorrection = LabelStatus.of("2.1", "lung", Optional.of(accepted), Optional.empty(),
                 Optional.of(new LabelStatus.Refusal(9, "mask size 4×4×3 does not match series 2.1 (4×4×2)", t0.plusSeconds(60))),
-                Optional.of(5L), Optional.of(Map.entry(t0.plusSeconds(30), "published")));
+                true, Optional.of(Map.entry(t0.plusSeconds(30), "published")));
         assertThat(refusedCorrection.get("state")).isEqualTo("refused");
         assertThat(refusedCorrection.get("summary")).isEqualTo("the newest label was refused at 2026-12-06T09:01:00Z: mask "
                 + "size 4×4×3 does not match series 2.1 (4×4×2); the label in use was accepted (by dr-a, radiologist); "
@@ -27,7 +27,7 @@ class LabelStatusTest {
 
         Map<String, Object> waiting = LabelStatus.of("2.1", "lung", Optional.of(accepted),
                 Optional.of(new LabelIntake.Incoming("2.1:lung", label, new byte[] {1}, "t", 0, 7, t0.plusSeconds(90))),
-                Optional.empty(), Optional.empty(), Optional.empty());
+                Optional.empty(), false, Optional.empty());
         assertThat(waiting.get("state")).isEqualTo("waiting");
         assertThat(waiting.get("summary")).isEqualTo("the newest label waits for the series' images (since "
                 + "2026-12-06T09:01:30Z); the label in use was accepted (by dr-a, radiologist); no finished run has trained "
@@ -39,7 +39,7 @@ class LabelStatusTest {
         Map<String, Object> s = LabelStatus.of("2.1", "lung", Optional.of(accepted), Optional.empty(),
                 // an older refusal does not count against a newer accepted label
                 Optional.of(new LabelStatus.Refusal(3, "unknown series", t0.minusSeconds(600))),
-                Optional.of(5L), Optional.of(Map.entry(t0.plusSeconds(30), "refused")));
+                true, Optional.of(Map.entry(t0.plusSeconds(30), "refused")));
         assertThat(s.get("state")).isEqualTo("accepted");
         assertThat((String) s.get("summary")).endsWith("(its model was refused by the quality gate, so the model in use "
                 + "did not learn from it)");
@@ -48,8 +48,8 @@ class LabelStatusTest {
         assertThat(in).containsEntry("trained", true).containsEntry("trained_in_run_result", "refused");
         // trained on by an earlier run, when the last one failed
         assertThat((String) LabelStatus.of("2.1", "lung", Optional.of(accepted), Optional.empty(), Optional.empty(),
-                Optional.of(5L), Optional.empty()).get("summary")).endsWith("; trained on by an earlier lung run");
-        assertThat(LabelStatus.of("2.1", "lung", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                true, Optional.empty()).get("summary")).endsWith("; trained on by an earlier lung run");
+        assertThat(LabelStatus.of("2.1", "lung", Optional.empty(), Optional.empty(), Optional.empty(), false,
                 Optional.empty())).containsEntry("state", "unknown");
     }
 }

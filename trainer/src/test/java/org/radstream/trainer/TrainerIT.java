@@ -209,6 +209,23 @@ class TrainerIT {
             assertThat(refusedBefore.get("state").asText()).isEqualTo("refused");
             assertThat(refusedBefore.get("refused").get("reason").asText())
                     .isEqualTo("mask size 32×32×7 does not match series 2.1 (32×32×6)");
+            // the PACS forwards both corrections again, one saved unchanged by another reader: new records,
+            // the voxels the run trained on, so no change and no run; the status says the label was trained on
+            Mask3D truth = Fixtures.truth(32, 6);
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                send(producer, topics.labels(), "2.1:lung", LabelMaker.label("2.1", "lung", truth, "dr-c", "radiologist", "re-sent"));
+                send(producer, topics.labels(), "2.2:lung", LabelMaker.label("2.2", "lung", truth, "dr-a", "radiologist", null));
+                producer.flush();
+            }
+            waitFor(() -> restarted.metricsText().contains("radstream_trainer_labels_unchanged_total 2\n"), Duration.ofSeconds(30));
+            assertThat(restarted.untrainedLabels("lung")).isZero();
+            com.fasterxml.jackson.databind.JsonNode resent = labelStatus(
+                    java.net.URI.create("http://localhost:" + restarted.httpPort()), "2.1", "lung");
+            assertThat(resent.get("accepted").get("annotator").asText()).isEqualTo("dr-c");
+            assertThat(resent.get("accepted").get("trained").asBoolean()).isTrue();
+            Thread.sleep(3000); // three trigger checks: none may start a run
+            assertThat(restarted.runs()).isEmpty();
             // the runs of the process before are still listed
             com.fasterxml.jackson.databind.JsonNode earlier = runs(restarted);
             assertThat(earlier).hasSize(2);

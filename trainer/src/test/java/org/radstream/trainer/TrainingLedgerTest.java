@@ -17,9 +17,20 @@ class TrainingLedgerTest {
     private final Instant t0 = Instant.parse("2026-12-06T08:00:00Z");
 
     private static LabelIntake.Accepted label(String series, long offset) {
+        // each offset its own mask: a correction changes the voxels
+        return label(series, offset, (int) offset);
+    }
+
+    /** A label whose mask holds voxel {@code voxel} (of 32), sent by {@code annotator}. */
+    private static LabelIntake.Accepted label(String series, long offset, int voxel, String annotator) {
         Mask3D mask = new Mask3D(4, 4, 2);
-        return new LabelIntake.Accepted(series + ":lung", offset, LabelMaker.label(series, "lung", mask, "dr", "radiologist", null),
-                Instant.EPOCH);
+        mask.set(voxel % 4, voxel / 4 % 4, voxel / 16 % 2, true);
+        return new LabelIntake.Accepted(series + ":lung", offset,
+                LabelMaker.label(series, "lung", mask, annotator, "radiologist", null), Instant.EPOCH);
+    }
+
+    private static LabelIntake.Accepted label(String series, long offset, int voxel) {
+        return label(series, offset, voxel, "dr");
     }
 
     @Test
@@ -44,6 +55,37 @@ class TrainingLedgerTest {
         // another task's labels are its own
         assertThat(reopened.fresh("liver", first)).isEqualTo(2);
         assertThat(reopened.lastFinished("liver")).isEmpty();
+    }
+
+    @Test
+    void theSameMaskSentAgainIsNotAChangeButAnotherMaskIs() {
+        Path file = dir.resolve(TrainingLedger.FILE);
+        TrainingLedger ledger = TrainingLedger.open(file);
+        ledger.finished("lung", t0, "published", List.of(label("1.1", 0, 7), label("1.2", 1, 9)));
+
+        // the PACS forwards the same correction twice, another reader saves it unchanged: new offsets, same voxels
+        List<LabelIntake.Accepted> resent = List.of(label("1.1", 4, 7, "another reader"), label("1.2", 5, 9));
+        assertThat(ledger.fresh("lung", resent)).isZero();
+        assertThat(TrainingLedger.open(file).fresh("lung", resent)).as("after a restart").isZero();
+        assertThat(ledger.task("lung").orElseThrow().covers(resent.get(0))).isTrue();
+        // one voxel differs: a correction
+        assertThat(ledger.fresh("lung", List.of(label("1.1", 6, 8), label("1.2", 5, 9)))).isEqualTo(1);
+        // corrected and then put back as it was trained: no change
+        assertThat(ledger.fresh("lung", List.of(label("1.1", 7, 7), label("1.2", 5, 9)))).isZero();
+    }
+
+    @Test
+    void aStateFileWithoutDigestsIsReadAndItsOffsetsDecide() throws Exception {
+        Path file = dir.resolve(TrainingLedger.FILE);
+        // as the trainer wrote it before it kept the masks' digests
+        Files.writeString(file, """
+                {"tasks":{"lung":{"finishedAt":"2026-12-06T08:00:00Z","result":"published","labels":{"1.1:lung":0},
+                "runningSince":null}},"deadLettered":{}}""");
+        TrainingLedger ledger = TrainingLedger.open(file);
+        assertThat(ledger.fresh("lung", List.of(label("1.1", 0, 7)))).isZero();
+        assertThat(ledger.fresh("lung", List.of(label("1.1", 3, 7)))).as("no digest to say it is the same").isEqualTo(1);
+        ledger.finished("lung", t0.plusSeconds(60), "published", List.of(label("1.1", 3, 7)));
+        assertThat(TrainingLedger.open(file).fresh("lung", List.of(label("1.1", 8, 7)))).isZero();
     }
 
     @org.junit.jupiter.params.ParameterizedTest
