@@ -194,6 +194,17 @@ final class TrainCommand implements Callable<Integer> {
             + "the few validation scans, which still choose the kept epoch.")
     Path selectCohort;
 
+    @Option(names = "--pretrain-epochs", defaultValue = "0",
+            description = "With --cohort, lung, infection or liver from fresh weights: first pretrain the U-Net for this many "
+                    + "epochs to restore distorted slices of unlabelled scans (self-supervised, the Universal Model paper's "
+                    + "restoration task), then train it on the labels. 0: none. Default ${DEFAULT-VALUE}.")
+    int pretrainEpochs;
+
+    @Option(names = "--pretrain-cohort", description = "With --pretrain-epochs: the cohort whose scans of the task's kind "
+            + "are pretrained on, their labels unread (default: the training scans' own images). Not the gate's or "
+            + "selection cohort.")
+    Path pretrainCohort;
+
     @Option(names = "--gate-margin", defaultValue = "0.005", description = "Quality-gate margin. Default ${DEFAULT-VALUE}.")
     double gateMargin;
 
@@ -272,12 +283,25 @@ final class TrainCommand implements Callable<Integer> {
         if (keepRefused < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--keep-refused must be >= 0, got " + keepRefused);
         }
+        if (pretrainEpochs < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--pretrain-epochs must be 0 or more, got "
+                    + pretrainEpochs);
+        }
+        if (pretrainCohort != null && pretrainEpochs == 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--pretrain-cohort goes with --pretrain-epochs");
+        }
+        if (pretrainEpochs > 0 && t != TrainingTask.LUNG && t != TrainingTask.INFECTION && t != TrainingTask.LIVER) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--pretrain-epochs applies to the U-Nets that read "
+                    + "whole slices (lung, infection, liver), not to " + t.id());
+        }
+        CohortTraining.Pretraining pretraining = pretrainEpochs == 0 ? null
+                : new CohortTraining.Pretraining(pretrainEpochs, pretrainCohort);
         TaskTrainer.SumStart sumStart = sumStart(t);
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
                 variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
-                new QualityGate(gateMargin).keepingRefused(keepRefused), vesselMethod, gateCohort, selectCohort, sumStart, System.out::println);
+                new QualityGate(gateMargin).keepingRefused(keepRefused), vesselMethod, gateCohort, selectCohort, sumStart, pretraining, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());
         return outcome.decision().publish() ? EXIT_PUBLISHED : EXIT_REFUSED;
     }

@@ -48,6 +48,18 @@ class TrainCommandTest {
     }
 
     @Test
+    void pretrainingIsRefusedForNetworksThatDoNotReadWholeSlicesAndWithoutEpochs() {
+        assertThat(refusal("--task", "vessel", "--pretrain-epochs", "3"))
+                .contains("--pretrain-epochs applies to the U-Nets that read whole slices (lung, infection, liver), not to vessel");
+        assertThat(refusal("--task", "infection-classifier", "--pretrain-epochs", "3"))
+                .contains("not to infection-classifier");
+        assertThat(refusal("--task", "lung", "--pretrain-cohort", dir.resolve("c").toString()))
+                .contains("--pretrain-cohort goes with --pretrain-epochs");
+        assertThat(refusal("--task", "lung", "--pretrain-epochs", "-1")).contains("--pretrain-epochs must be 0 or more, got -1");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
+    @Test
     void theFocalLossIsRefusedWhereThereIsNoSingleUNetToLearnWithItAndOutsideItsRange() {
         assertThat(refusal("--task", "infection-classifier", "--focal-gamma", "2"))
                 .contains("--focal-gamma applies to the single U-Nets");

@@ -108,6 +108,34 @@ public final class CohortTraining {
                                             QualityGate gate, TaskTrainer.VesselMethod vesselMethod, Path gateCohortDir,
                                             Path selectCohortDir, TaskTrainer.SumStart sumStart,
                                             Consumer<String> progress) throws Exception {
+        return train(cohortDir, task, recipe, store, gate, vesselMethod, gateCohortDir, selectCohortDir, sumStart, null,
+                progress);
+    }
+
+    /**
+     * Self-supervised restoration pretraining before a segmentation run from fresh weights ({@link
+     * SelfSupervisedPretraining}): {@code epochs} epochs on the images of every scan of the task's kind in
+     * {@code cohortDir}, their labels unread, or on the training scans' own images when it is null.
+     */
+    public record Pretraining(int epochs, Path cohortDir) {
+        public Pretraining {
+            if (epochs < 1) {
+                throw new IllegalArgumentException("pretraining needs at least one epoch, got " + epochs);
+            }
+        }
+    }
+
+    /**
+     * The same, pretraining the network on unlabelled images first when {@code pretraining} is not
+     * null.
+     *
+     * @throws IllegalArgumentException when the pretraining cohort shares a seed with the gate or
+     *     selection cohort (the scans that judge the network would have been trained on)
+     */
+    public static TaskTrainer.Outcome train(Path cohortDir, TrainingTask task, TrainingRecipe recipe, ModelStore store,
+                                            QualityGate gate, TaskTrainer.VesselMethod vesselMethod, Path gateCohortDir,
+                                            Path selectCohortDir, TaskTrainer.SumStart sumStart, Pretraining pretraining,
+                                            Consumer<String> progress) throws Exception {
         Cohort cohort = Cohort.open(cohortDir);
         Cohort gateCohort = gateCohortDir == null ? null : otherCohort("gate", gateCohortDir, cohort, task);
         Cohort selectCohort = selectCohortDir == null ? null : otherCohort("selection", selectCohortDir, cohort, task);
@@ -131,7 +159,34 @@ public final class CohortTraining {
                 task.id(), cohortDir, cohort.manifest().seed(), train.size(), validation.size()));
         TaskTrainer trainer = new TaskTrainer(store, gate, p -> { }, progress).startingSumFrom(sumStart)
                 .checkpointsIn(store.root().resolve(CHECKPOINTS));
+        if (pretraining != null) {
+            trainer.pretrainingOn(pretrainingPlan(pretraining, cohort, cohortDir, train, task,
+                    gateCohort, selectCohort));
+        }
         return trainer.train(task, train, validation, recipe, vesselMethod, gateScans, selectionScans);
+    }
+
+    private static SelfSupervisedPretraining.Plan pretrainingPlan(Pretraining p, Cohort training, Path trainingDir,
+                                                                  List<ScanData> train, TrainingTask task, Cohort gate,
+                                                                  Cohort select) throws IOException {
+        if (p.cohortDir() == null) {
+            return new SelfSupervisedPretraining.Plan(p.epochs(), SelfSupervisedPretraining.DEFAULT_CROPS_PER_SCAN,
+                    train.stream().map(ScanData::hu).toList(), "the training scans of " + trainingDir);
+        }
+        Cohort unlabelled = Cohort.open(p.cohortDir());
+        for (Cohort judging : new Cohort[] {gate, select}) {
+            if (judging != null && judging.manifest().seed() == unlabelled.manifest().seed()) {
+                throw new IllegalArgumentException("pretraining cohort " + p.cohortDir() + " has the seed of the cohort "
+                        + "that judges the network (" + judging.manifest().seed() + "); pretrain on another");
+            }
+        }
+        String kind = task.group().equals("chest") ? "chest" : "abdomen";
+        List<Volume> scans = new ArrayList<>();
+        for (CohortManifest.Scan s : unlabelled.scans(kind)) {
+            scans.add(unlabelled.series(s).volume());
+        }
+        return new SelfSupervisedPretraining.Plan(p.epochs(), SelfSupervisedPretraining.DEFAULT_CROPS_PER_SCAN, scans,
+                "the " + kind + " scans of " + p.cohortDir() + " (seed " + unlabelled.manifest().seed() + "), unlabelled");
     }
 
     /** A gate or selection cohort: another seed than the training cohort's, with scans of the task's kind. */

@@ -59,6 +59,8 @@ public final class TaskTrainer {
 
     /** A metric only SUM runs record; it tells a SUM-made vessel artifact from a single network's. */
     static final String SUM_WARMUP_EPOCHS_METRIC = "warmup_epochs";
+    /** The metric a model pretrained on unlabelled scans records its pretraining epochs under. */
+    static final String PRETRAIN_EPOCHS_METRIC = "pretrain_epochs";
 
     /**
      * SUM's two networks already trained on the noisy labels: published vessel artifacts of an
@@ -103,6 +105,7 @@ public final class TaskTrainer {
     private List<ScanData> gateScans = List.of();
     private List<ScanData> selectionScans = List.of();
     private SumStart sumStart;
+    private SelfSupervisedPretraining.Plan pretraining;
     private Path checkpoints;
     private Runnable beforeDecisionKept = () -> { };
 
@@ -116,6 +119,16 @@ public final class TaskTrainer {
      */
     public TaskTrainer checkpointsIn(Path dir) {
         this.checkpoints = dir;
+        return this;
+    }
+
+    /**
+     * A segmentation run of this trainer that starts from fresh weights (not from the champion's)
+     * first pretrains them on {@code plan}'s unlabelled scans ({@link SelfSupervisedPretraining});
+     * null: none. Networks that read only a region (vessels, inside the dilated liver) are refused it.
+     */
+    public TaskTrainer pretrainingOn(SelfSupervisedPretraining.Plan plan) {
+        this.pretraining = plan;
         return this;
     }
 
@@ -171,6 +184,14 @@ public final class TaskTrainer {
         this.selectionScans = List.copyOf(selectionScans);
         if (train.isEmpty()) {
             throw new IllegalArgumentException("no training scans for " + task.id());
+        }
+        if (pretraining != null && task.regionInput()) {
+            throw new IllegalArgumentException(task.id() + " networks read only their region (the dilated liver); "
+                    + "pretraining on whole unlabelled slices is not offered for them");
+        }
+        if (pretraining != null && task == TrainingTask.INFECTION_CLASSIFIER) {
+            throw new IllegalArgumentException("the infection classifier is a ResNet-18 judging patches; restoration "
+                    + "pretraining is for the U-Nets");
         }
         progress.accept(String.format(Locale.ROOT, "%s: training on %d scans, validating on %d (%s, %d², %s)",
                 task.id(), train.size(), validation.size(), task == TrainingTask.INFECTION_CLASSIFIER ? "resnet18"
@@ -229,6 +250,12 @@ public final class TaskTrainer {
                     + "reaching into the lungs of lung model v%d", task.id(), lungModel.get().metadata().version()));
         }
         try (Holder holder = start(task, spec, champion, r, device)) {
+            SelfSupervisedPretraining.Result pretrained = null;
+            if (pretraining != null && !holder.transferred() && r.epochs() > 0) {
+                pretrained = SelfSupervisedPretraining.run(holder.model(), task.window(), pretraining, r, task.id(), progress);
+            } else if (pretraining != null) {
+                progress.accept(task.id() + ": not pretrained: the run starts from a published version's weights");
+            }
             SegmentationRun.Result result = SegmentationRun.run(holder.model(), task.window(), task.regionInput(),
                     task.prunesComponents(), train, validation, selectionScans, r, task.id(), progress,
                     checkpoints == null ? null : checkpoints.resolve(task.id()));
@@ -271,6 +298,13 @@ public final class TaskTrainer {
             metrics.put("training_slices", (double) result.trainingSlices());
             metrics.put("hard_slices", (double) result.hardSlices());
             metrics.put("transfer", holder.transferred() ? 1.0 : 0.0);
+            if (pretrained != null) {
+                metrics.put(PRETRAIN_EPOCHS_METRIC, (double) pretrained.epochLosses().size());
+                metrics.put("pretrain_scans", (double) pretraining.scans().size());
+                metrics.put("pretrain_crops_per_epoch", (double) pretrained.cropsPerEpoch());
+                metrics.put("pretrain_first_loss", pretrained.firstLoss());
+                metrics.put("pretrain_final_loss", pretrained.finalLoss());
+            }
             double score = gateScore(task, holder.model(), r, cut, result.minComponentMl(),
                     result.flips(), result.finalDice(), validation, metrics);
             return gateAndPublish(task, holder.model(), task.window(), r.inputSize(), score, metrics,

@@ -69,6 +69,20 @@ class CohortTrainingGateTest {
     }
 
     @Test
+    void aPretrainingCohortWithTheGateCohortsSeedIsRefused() {
+        List<String> progress = new ArrayList<>();
+        assertThatThrownBy(() -> CohortTraining.train(dir.resolve("train-s11"), TrainingTask.LUNG,
+                TrainingRecipe.defaults().withEpochs(1), new ModelStore(dir.resolve("store")), new QualityGate(0),
+                TaskTrainer.VesselMethod.SUM, dir.resolve("chest-s13"), null, null,
+                new CohortTraining.Pretraining(1, dir.resolve("chest-s13")), progress::add))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("pretraining cohort " + dir.resolve("chest-s13") + " has the seed of the cohort that judges "
+                        + "the network (13); pretrain on another");
+        assertThat(progress).noneMatch(l -> l.contains("epoch"));
+        assertThat(dir.resolve("store").resolve("lung")).doesNotExist();
+    }
+
+    @Test
     void aSelectionCohortWithTheGateCohortsSeedIsRefused() {
         List<String> progress = new ArrayList<>();
         assertThatThrownBy(() -> CohortTraining.train(dir.resolve("train-s11"), TrainingTask.INFECTION,
