@@ -22,11 +22,13 @@ public final class ExportHttpServer {
         StringBuilder b = new StringBuilder();
         HealthMetricsServer.metric(b, "radstream_export_up", "gauge", "1 while the export loop runs.", e.isRunning() ? 1 : 0);
         HealthMetricsServer.metric(b, "radstream_export_partitions_assigned", "gauge",
-                "Partitions of radstream.inference.results this export holds.", e.assignedPartitions());
+                "Partitions of radstream.inference.results (and radstream.poir.measurements) this export holds.", e.assignedPartitions());
         HealthMetricsServer.metric(b, "radstream_export_stored_total", "counter",
                 "Results stored at the PACS as DICOM Segmentations.", e.exported());
+        HealthMetricsServer.metric(b, "radstream_export_reports_stored_total", "counter",
+                "PoIR measurements stored at the PACS as DICOM SR measurement reports.", e.reportsStored());
         HealthMetricsServer.metric(b, "radstream_export_undelivered_total", "counter",
-                "Results (or unreadable records) written to radstream.export.undelivered.", e.deadLettered());
+                "Results, PoIR measurements or unreadable records written to radstream.export.undelivered.", e.deadLettered());
         HealthMetricsServer.metric(b, "radstream_export_without_geometry_total", "counter",
                 "Results skipped: no geometry to lay them over the series.", e.withoutGeometry());
         return b.toString();

@@ -17,7 +17,8 @@ import java.util.Set;
  * @param pacsPort    its DICOM port
  * @param pacsAe      its AE title (called AE)
  * @param aeTitle     ours (calling AE); the PACS may allow only known callers
- * @param tasks       the tasks whose results are exported (lung, infection, liver, vessel)
+ * @param tasks       what is exported: the results of the tasks named (lung, infection, liver, vessel) as
+ *                    segmentations, and with {@value #POIR} each PoIR measurement as a DICOM SR measurement report
  * @param attempts    C-STORE attempts per result before it goes to the undelivered topic
  * @param backoff     wait before the second attempt; doubled before each further one
  * @param fromEarliest where a new group starts: every result the topic still holds (true), or only
@@ -27,7 +28,9 @@ import java.util.Set;
 public record ExportSettings(String bootstrap, String groupId, String pacsHost, int pacsPort, String pacsAe,
                              String aeTitle, Set<String> tasks, int attempts, Duration backoff, boolean fromEarliest) {
     public static final String DEFAULT_GROUP_ID = "radstream-export";
-    static final Set<String> ALL_TASKS = Set.of("lung", "infection", "liver", "vessel");
+    /** In {@link #tasks}: the PoIR measurements, as DICOM SR measurement reports. */
+    public static final String POIR = "poir";
+    static final Set<String> ALL_TASKS = Set.of("lung", "infection", "liver", "vessel", POIR);
 
     public ExportSettings {
         require(bootstrap != null && !bootstrap.isBlank(), "bootstrap must be given");

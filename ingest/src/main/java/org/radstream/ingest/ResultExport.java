@@ -3,6 +3,7 @@ package org.radstream.ingest;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -24,6 +25,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.radstream.avro.DeadLetter;
 import org.radstream.avro.InferenceResult;
+import org.radstream.avro.PoirMeasurement;
+import org.radstream.avro.SeriesGeometry;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
 import org.slf4j.Logger;
@@ -41,13 +44,23 @@ import org.slf4j.LoggerFactory;
  * {@code radstream.export.undelivered} after the bounded attempts, with the reason and the record;
  * a record that cannot be read goes there too. A result without geometry (a worker older than the
  * geometry field) cannot be laid over the series and is skipped, counted.
+ *
+ * <p>With {@value ExportSettings#POIR} among its tasks it also reads {@code radstream.poir.measurements}
+ * and stores each scan's PoIR as a DICOM SR measurement report of its series ({@link ResultReport}:
+ * lung volume, infected volume, PoIR, and how they were measured), so the figure the alerts are
+ * made of is in the PACS beside the masks it came from. The report names the series' instances as
+ * its evidence when a result of the series has passed this export (it keeps the geometry of the
+ * last {@value #GEOMETRIES_KEPT} series it saw); the same rules of attempts, dead letters and
+ * commits apply.
  */
 public final class ResultExport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ResultExport.class);
     static final String COMPONENT = "export";
+    static final int GEOMETRIES_KEPT = 1000;
 
     private final ExportSettings settings;
     private final Topic<String, InferenceResult> results;
+    private final Topic<String, PoirMeasurement> poir;
     private final Topic<String, DeadLetter> undelivered;
     private final CStoreSender sender;
     private final KafkaConsumer<String, byte[]> consumer;
@@ -56,12 +69,21 @@ public final class ResultExport implements AutoCloseable {
     private final AtomicLong exported = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong withoutGeometry = new AtomicLong();
+    private final AtomicLong reports = new AtomicLong();
+    /** The geometry of the series whose results passed, newest last: the evidence of their reports. */
+    private final Map<String, SeriesGeometry> geometries = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, SeriesGeometry> eldest) {
+            return size() > GEOMETRIES_KEPT;
+        }
+    };
     private final java.util.Set<TopicPartition> assigned = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Thread thread;
 
     private ResultExport(ExportSettings settings, Topics topics) {
         this.settings = settings;
         this.results = topics.results();
+        this.poir = topics.poir();
         this.undelivered = topics.exportUndelivered();
         this.sender = new CStoreSender(settings.pacsHost(), settings.pacsPort(), settings.pacsAe(), settings.aeTitle());
         Properties c = new Properties();
@@ -96,10 +118,13 @@ public final class ResultExport implements AutoCloseable {
     /** Results (or unreadable records) written to the undelivered topic so far. */
     public long deadLettered() { return deadLettered.get(); }
 
+    /** PoIR measurement reports stored at the PACS so far. */
+    public long reportsStored() { return reports.get(); }
+
     /** Results skipped for want of geometry so far. */
     public long withoutGeometry() { return withoutGeometry.get(); }
 
-    /** Partitions of the results topic this export holds, each positioned (where it resumes, or at the end). */
+    /** Partitions this export holds (results, and PoIR measurements when it exports them), each positioned. */
     public int assignedPartitions() { return assigned.size(); }
 
     /** Whether the export thread is still running (it stops on close, or on an error it cannot go on from). */
@@ -107,7 +132,9 @@ public final class ResultExport implements AutoCloseable {
 
     private void run() {
         try {
-            consumer.subscribe(List.of(results.name()), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+            List<String> topics = settings.tasks().contains(ExportSettings.POIR) ? List.of(results.name(), poir.name())
+                    : List.of(results.name());
+            consumer.subscribe(topics, new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
                     assigned.removeAll(partitions);
@@ -146,12 +173,18 @@ public final class ResultExport implements AutoCloseable {
         if (record.value() == null) {
             return true;
         }
+        if (record.topic().equals(poir.name())) {
+            return handleMeasurement(record);
+        }
         InferenceResult r;
         try {
             r = results.valueSerde().deserializer().deserialize(record.topic(), record.value());
         } catch (RuntimeException e) {
             deadLetter(record, "the result cannot be read: " + e.getMessage(), 0);
             return true;
+        }
+        if (r.getGeometry() != null) {
+            geometries.put(r.getSeriesUid().toString(), r.getGeometry());
         }
         if (!settings.tasks().contains(r.getTask().toString())) {
             return true;
@@ -162,20 +195,51 @@ public final class ResultExport implements AutoCloseable {
                     record.topic(), record.partition());
             return true;
         }
-        byte[] segmentation = ResultSegmentation.write(r);
         String what = "the " + r.getTask() + " segmentation of series " + r.getSeriesUid();
+        Stored stored = store(record, ResultSegmentation.write(r), what, ResultSegmentation.algorithm(r));
+        if (stored == Stored.YES) {
+            exported.incrementAndGet();
+        }
+        return stored != Stored.STOPPING;
+    }
+
+    /** Stores a PoIR measurement as its series' measurement report; false when stopping before it was done. */
+    private boolean handleMeasurement(ConsumerRecord<String, byte[]> record) throws InterruptedException {
+        PoirMeasurement m;
+        try {
+            m = poir.valueSerde().deserializer().deserialize(record.topic(), record.value());
+        } catch (RuntimeException e) {
+            deadLetter(record, "the PoIR measurement cannot be read: " + e.getMessage(), 0);
+            return true;
+        }
+        SeriesGeometry geometry = geometries.get(m.getSeriesUid().toString());
+        String what = "the PoIR report of series " + m.getSeriesUid();
+        Stored stored = store(record, ResultReport.write(m, geometry), what, String.format(java.util.Locale.ROOT,
+                "PoIR %.1f%%, %s", m.getPoir(), geometry == null ? "without the series' instances as evidence"
+                        : geometry.getSopInstanceUids().size() + " instances as evidence"));
+        if (stored == Stored.YES) {
+            reports.incrementAndGet();
+        }
+        return stored != Stored.STOPPING;
+    }
+
+    /** How a store ended: stored, dead-lettered after the attempts (done too), or cut short by stopping. */
+    private enum Stored { YES, DEAD_LETTERED, STOPPING }
+
+    /** Stores {@code dicom} at the PACS within the attempts, or dead-letters {@code record} with the last failure. */
+    private Stored store(ConsumerRecord<String, byte[]> record, byte[] dicom, String what, String detail)
+            throws InterruptedException {
         Duration wait = settings.backoff();
         String failure = null;
         for (int attempt = 1; attempt <= settings.attempts(); attempt++) {
             if (!running.get()) {
-                return false;
+                return Stored.STOPPING;
             }
             try {
-                sender.store(segmentation, what);
-                exported.incrementAndGet();
-                log.info("stored {} ({}) at {}@{}:{}", what, ResultSegmentation.algorithm(r), settings.pacsAe(),
-                        settings.pacsHost(), settings.pacsPort());
-                return true;
+                sender.store(dicom, what);
+                log.info("stored {} ({}) at {}@{}:{}", what, detail, settings.pacsAe(), settings.pacsHost(),
+                        settings.pacsPort());
+                return Stored.YES;
             } catch (CStoreSender.StoreFailedException e) {
                 failure = e.getMessage();
                 log.warn("attempt {} of {}: {}", attempt, settings.attempts(), failure);
@@ -187,7 +251,7 @@ public final class ResultExport implements AutoCloseable {
         }
         deadLetter(record, "not stored at the PACS after " + settings.attempts() + " attempts: " + failure,
                 settings.attempts());
-        return true;
+        return Stored.DEAD_LETTERED;
     }
 
     private void sleep(Duration d) throws InterruptedException {

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.radstream.avro.DeadLetter;
 import org.radstream.avro.InferenceResult;
 import org.radstream.avro.Mask;
+import org.radstream.avro.PoirMeasurement;
 import org.radstream.avro.SeriesGeometry;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Rle;
@@ -207,5 +208,103 @@ class ResultExportIT {
         } finally {
             scp.destroyForcibly();
         }
+    }
+
+    static PoirMeasurement measurement(String series, double lungMl, double infectedMl) {
+        return PoirMeasurement.newBuilder().setPatientId("P-" + series).setPatientName("Doe^Jane").setStudyUid("1.2.78.1")
+                .setSeriesUid(series).setAccessionNumber("ACC-1").setAcquisitionTime(Instant.parse("2026-12-01T08:00:00Z"))
+                .setLungMl(lungMl).setInfectedMl(infectedMl).setPoir(infectedMl / lungMl * 100).setLungMethod("model")
+                .setInfectionMethod("model").setLungModelVersion("1").setInfectionModelVersion("9")
+                .setMeasuredAt(Instant.parse("2026-12-01T08:06:00Z")).build();
+    }
+
+    @Test
+    void poirMeasurementsAreStoredAsMeasurementReportsNamingTheSeriesInstancesAsEvidence() throws Exception {
+        assumeTrue(Files.isExecutable(STORESCP), "storescp (dcmtk) not installed at " + STORESCP + ": skipping");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String seen = "1.2.78.1." + Math.abs(run.hashCode());
+        String unseen = "1.2.78.2." + Math.abs(run.hashCode());
+        // a vessel result (a task not exported here) passes first: its geometry names the series' instances
+        InferenceResult vessel = result(seen, "vessel", mask(3), true);
+        PoirMeasurement withEvidence = measurement(seen, 3812.257, 412.5);
+        PoirMeasurement withoutEvidence = measurement(unseen, 4000, 0);
+
+        Path pacs = Files.createDirectories(dir.resolve("pacs"));
+        int port = freePort();
+        Process scp = new ProcessBuilder(STORESCP.toString(), "-od", pacs.toString(), "-aet", "PACS", Integer.toString(port))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("storescp.log").toFile()).start();
+        ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
+                .withGroupId("it-export-poir-" + run).withTasks(Set.of(ExportSettings.POIR))
+                .withRetries(2, Duration.ofMillis(50));
+        try (KafkaConsumer<String, DeadLetter> undelivered = kafka.consumerAtEnd(kafka.topics.exportUndelivered());
+             ResultExport export = ResultExport.start(settings, kafka.topics);
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+            long assignedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < assignedBy && export.assignedPartitions() < 2 * Topics.DEFAULT_PARTITIONS) {
+                Thread.sleep(50); // results and measurements, each positioned at its end
+            }
+            assertThat(export.assignedPartitions()).isEqualTo(2 * Topics.DEFAULT_PARTITIONS);
+            producer.send(new ProducerRecord<>(Topics.RESULTS, seen + ":vessel", bytes(vessel))).get();
+            Thread.sleep(1000); // the result passes before the measurement (two topics: no order between them)
+            var serializer = kafka.topics.poir().valueSerde().serializer();
+            producer.send(new ProducerRecord<>(Topics.POIR, "P-" + seen, serializer.serialize(Topics.POIR, withEvidence))).get();
+            producer.send(new ProducerRecord<>(Topics.POIR, "P-" + unseen, serializer.serialize(Topics.POIR, withoutEvidence))).get();
+            producer.send(new ProducerRecord<>(Topics.POIR, "P-garbage-" + run, new byte[] {0, 0, 0, 0, 9})).get();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && (export.reportsStored() < 2 || export.deadLettered() < 1)) {
+                Thread.sleep(100);
+            }
+            assertThat(export.reportsStored()).isEqualTo(2);
+            assertThat(export.exported()).as("no segmentation: only poir is exported").isZero();
+            assertThat(ExportHttpServer.render(export)).contains("radstream_export_reports_stored_total 2\n");
+
+            Map<String, Integer> evidence = new java.util.HashMap<>();
+            for (PoirMeasurement m : List.of(withEvidence, withoutEvidence)) {
+                com.pixelmed.dicom.AttributeList expected = read(ResultReport.write(m, m == withEvidence ? vessel.getGeometry() : null));
+                String sop = com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(expected, com.pixelmed.dicom.TagFromName.SOPInstanceUID);
+                Path file;
+                try (Stream<Path> files = Files.list(pacs)) {
+                    file = files.filter(f -> f.getFileName().toString().endsWith("." + sop)).findFirst().orElseThrow(() ->
+                            new AssertionError("the PACS holds no SOP instance " + sop + " derived from the measurement"));
+                }
+                com.pixelmed.dicom.AttributeList stored = read(Files.readAllBytes(file));
+                assertThat(com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(stored, com.pixelmed.dicom.TagFromName.SOPClassUID))
+                        .isEqualTo("1.2.840.10008.5.1.4.1.1.88.33");
+                assertThat(com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(stored, com.pixelmed.dicom.TagFromName.StudyInstanceUID))
+                        .isEqualTo("1.2.78.1");
+                com.pixelmed.dicom.SequenceAttribute ev = (com.pixelmed.dicom.SequenceAttribute) stored.get(
+                        com.pixelmed.dicom.TagFromName.CurrentRequestedProcedureEvidenceSequence);
+                evidence.put(m.getSeriesUid(), ev == null ? 0 : ((com.pixelmed.dicom.SequenceAttribute) ev.getItem(0)
+                        .getAttributeList().get(com.pixelmed.dicom.TagFromName.ReferencedSeriesSequence)).getItem(0)
+                        .getAttributeList().get(com.pixelmed.dicom.TagFromName.ReferencedSOPSequence) instanceof
+                        com.pixelmed.dicom.SequenceAttribute sops ? sops.getNumberOfItems() : -1);
+                String text = new com.pixelmed.dicom.StructuredReport(stored).toString();
+                assertThat(text).contains("Proportion of infected lung").contains(m == withEvidence ? "3812.26" : "4000");
+                if (Files.isExecutable(DCIODVFY)) {
+                    Process v = new ProcessBuilder(DCIODVFY.toString(), file.toString()).redirectErrorStream(true).start();
+                    String out = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    v.waitFor();
+                    assertThat(out).contains("ComprehensiveSR").doesNotContain("Error");
+                }
+            }
+            assertThat(evidence).containsEntry(seen, 3).containsEntry(unseen, 0);
+            List<ConsumerRecord<String, DeadLetter>> letters = TestKafka.poll(undelivered, Duration.ofSeconds(20),
+                    l -> l.stream().anyMatch(r -> r.key().equals("P-garbage-" + run)));
+            DeadLetter letter = letters.stream().filter(r -> r.key().equals("P-garbage-" + run)).findFirst().orElseThrow().value();
+            assertThat(letter.getReason()).startsWith("the PoIR measurement cannot be read: ");
+            assertThat(letter.getSourceTopic()).isEqualTo(Topics.POIR);
+        } finally {
+            scp.destroyForcibly();
+        }
+    }
+
+    private static com.pixelmed.dicom.AttributeList read(byte[] part10) throws Exception {
+        com.pixelmed.dicom.AttributeList list = new com.pixelmed.dicom.AttributeList();
+        try (com.pixelmed.dicom.DicomInputStream in = new com.pixelmed.dicom.DicomInputStream(
+                new java.io.ByteArrayInputStream(part10))) {
+            list.read(in);
+        }
+        return list;
     }
 }

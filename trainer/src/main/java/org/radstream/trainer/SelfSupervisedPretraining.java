@@ -77,7 +77,7 @@ final class SelfSupervisedPretraining {
         Random random = new Random(r.seed() ^ 0x5EED_5E1FL);
         List<Double> losses = new ArrayList<>();
         int perEpoch = plan.scans().size() * plan.cropsPerScan();
-        progress.accept(String.format(Locale.ROOT, "%s pretraining: restoring %d crops a epoch of %d unlabelled scans (%s), "
+        progress.accept(String.format(Locale.ROOT, "%s pretraining: restoring %d crops an epoch of %d unlabelled scans (%s), "
                 + "%d epochs", name, perEpoch, plan.scans().size(), plan.source(), plan.epochs()));
         TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
         try (SegmentationTraining training = SegmentationTraining.start(model, channels, size, size, settings,

@@ -36,7 +36,7 @@ class SelfSupervisedPretrainingTest {
                 progress::add).pretrainingOn(plan(8));
         TaskTrainer.Outcome withPretraining = pretrained.train(TrainingTask.LUNG, train, validation, recipe(2));
 
-        assertThat(progress).contains("lung pretraining: restoring 48 crops a epoch of 3 unlabelled scans (three disks scans), "
+        assertThat(progress).contains("lung pretraining: restoring 48 crops an epoch of 3 unlabelled scans (three disks scans), "
                 + "8 epochs");
         int lastPretraining = -1;
         int firstEpoch = -1;

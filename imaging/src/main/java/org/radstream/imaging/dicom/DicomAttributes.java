@@ -4,6 +4,9 @@ import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.LongStringAttribute;
+import com.pixelmed.dicom.SequenceAttribute;
+import com.pixelmed.dicom.ShortStringAttribute;
 import com.pixelmed.dicom.UnsignedShortAttribute;
 import java.util.Locale;
 
@@ -26,6 +29,23 @@ final class DicomAttributes {
         Attribute a = new UnsignedShortAttribute(t);
         a.addValue(value);
         list.put(a);
+    }
+
+    /** A code sequence item: CodeValue, CodingSchemeDesignator, CodeMeaning. */
+    static AttributeList code(String value, String scheme, String meaning) throws DicomException {
+        AttributeList item = new AttributeList();
+        put(item, new ShortStringAttribute(tag(0x0008, 0x0100)), value);
+        put(item, new ShortStringAttribute(tag(0x0008, 0x0102)), scheme);
+        put(item, new LongStringAttribute(tag(0x0008, 0x0104)), meaning);
+        return item;
+    }
+
+    static SequenceAttribute sequence(AttributeTag t, AttributeList... items) {
+        SequenceAttribute s = new SequenceAttribute(t);
+        for (AttributeList item : items) {
+            s.addItem(item);
+        }
+        return s;
     }
 
     /** A Decimal String of at most 16 characters. */

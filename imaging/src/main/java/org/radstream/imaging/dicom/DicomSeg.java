@@ -1,8 +1,10 @@
 package org.radstream.imaging.dicom;
 
+import static org.radstream.imaging.dicom.DicomAttributes.code;
 import static org.radstream.imaging.dicom.DicomAttributes.ds;
 import static org.radstream.imaging.dicom.DicomAttributes.put;
 import static org.radstream.imaging.dicom.DicomAttributes.putUs;
+import static org.radstream.imaging.dicom.DicomAttributes.sequence;
 import static org.radstream.imaging.dicom.DicomAttributes.tag;
 
 import com.pixelmed.dicom.Attribute;
@@ -652,22 +654,6 @@ public final class DicomSeg {
         item.put(g);
         put(item, new LongStringAttribute(tag(0x0020, 0x9421)), label);
         return item;
-    }
-
-    private static AttributeList code(String value, String scheme, String meaning) throws DicomException {
-        AttributeList item = new AttributeList();
-        put(item, new ShortStringAttribute(tag(0x0008, 0x0100)), value);
-        put(item, new ShortStringAttribute(tag(0x0008, 0x0102)), scheme);
-        put(item, new LongStringAttribute(tag(0x0008, 0x0104)), meaning);
-        return item;
-    }
-
-    private static SequenceAttribute sequence(AttributeTag t, AttributeList... items) {
-        SequenceAttribute s = new SequenceAttribute(t);
-        for (AttributeList item : items) {
-            s.addItem(item);
-        }
-        return s;
     }
 
     private static String orEmpty(String s) {
