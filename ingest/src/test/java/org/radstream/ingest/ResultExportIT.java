@@ -95,6 +95,22 @@ class ResultExportIT {
         }
     }
 
+    /** dcmtk's storescp as the PACS, storing into {@code pacs}, its log beside it. */
+    private static Process storescp(Path pacs, int port) throws Exception {
+        return new ProcessBuilder(STORESCP.toString(), "-od", pacs.toString(), "-aet", "PACS", Integer.toString(port))
+                .redirectErrorStream(true).redirectOutput(pacs.resolveSibling("storescp.log").toFile()).start();
+    }
+
+    /** dciodvfy (when installed) names the IOD and reports no error. */
+    private static void assertValid(Path file, String iod) throws Exception {
+        if (Files.isExecutable(DCIODVFY)) {
+            Process v = new ProcessBuilder(DCIODVFY.toString(), file.toString()).redirectErrorStream(true).start();
+            String out = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            v.waitFor();
+            assertThat(out).as("dciodvfy %s", file).contains(iod).doesNotContain("Error");
+        }
+    }
+
     private static List<Path> stored(Path pacs) throws Exception {
         try (Stream<Path> files = Files.list(pacs)) {
             return files.filter(f -> f.getFileName().toString().startsWith("SG.")).sorted().toList();
@@ -114,8 +130,7 @@ class ResultExportIT {
 
         Path pacs = Files.createDirectories(dir.resolve("pacs"));
         int port = freePort();
-        Process scp = new ProcessBuilder(STORESCP.toString(), "-od", pacs.toString(), "-aet", "PACS", Integer.toString(port))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("storescp.log").toFile()).start();
+        Process scp = storescp(pacs, port);
         ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
                 .withGroupId("it-export-" + run).withTasks(Set.of("lung", "infection"))
                 .withRetries(2, Duration.ofMillis(50)).fromEarliest(true);
@@ -159,12 +174,7 @@ class ResultExportIT {
                 DicomSeg.Summary summary = DicomSeg.summary(Files.readAllBytes(file));
                 assertThat(summary.referencedSeriesUids()).containsExactly(s1);
                 assertThat(summary.segments().get(0).algorithmName()).isEqualTo("radstream " + r.getTask() + " v9");
-                if (Files.isExecutable(DCIODVFY)) {
-                    Process v = new ProcessBuilder(DCIODVFY.toString(), file.toString()).redirectErrorStream(true).start();
-                    String out = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                    v.waitFor();
-                    assertThat(out).contains("Segmentation").doesNotContain("Error");
-                }
+                assertValid(file, "Segmentation");
             }
             List<ConsumerRecord<String, DeadLetter>> letters = TestKafka.poll(undelivered, Duration.ofSeconds(20),
                     l -> !l.isEmpty());
@@ -231,8 +241,7 @@ class ResultExportIT {
 
         Path pacs = Files.createDirectories(dir.resolve("pacs"));
         int port = freePort();
-        Process scp = new ProcessBuilder(STORESCP.toString(), "-od", pacs.toString(), "-aet", "PACS", Integer.toString(port))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("storescp.log").toFile()).start();
+        Process scp = storescp(pacs, port);
         ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
                 .withGroupId("it-export-poir-" + run).withTasks(Set.of(ExportSettings.POIR))
                 .withRetries(2, Duration.ofMillis(50));
@@ -281,12 +290,7 @@ class ResultExportIT {
                         com.pixelmed.dicom.SequenceAttribute sops ? sops.getNumberOfItems() : -1);
                 String text = new com.pixelmed.dicom.StructuredReport(stored).toString();
                 assertThat(text).contains("Proportion of infected lung").contains(m == withEvidence ? "3812.26" : "4000");
-                if (Files.isExecutable(DCIODVFY)) {
-                    Process v = new ProcessBuilder(DCIODVFY.toString(), file.toString()).redirectErrorStream(true).start();
-                    String out = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                    v.waitFor();
-                    assertThat(out).contains("ComprehensiveSR").doesNotContain("Error");
-                }
+                assertValid(file, "ComprehensiveSR");
             }
             assertThat(evidence).containsEntry(seen, 3).containsEntry(unseen, 0);
             List<ConsumerRecord<String, DeadLetter>> letters = TestKafka.poll(undelivered, Duration.ofSeconds(20),
