@@ -363,25 +363,33 @@ final class LabelCommand {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "What became of the label of a series and task on a running trainer: accepted (and whether a "
-                    + "run trained on it), waiting for the series' images, or refused and why.",
-            footer = {"", "Exit codes: 0 the newest label is accepted, 3 it waits for its images, 4 it was refused, "
-                    + "5 the trainer holds none, 1 no answer."})
+                    + "run trained on it), waiting for the series' images, or refused and why. Without --series: every "
+                    + "label of the task, one line each, after the counts (--state narrows the lines).",
+            footer = {"", "Exit codes: 0 the newest label is accepted (without --series: answered), 3 it waits for its "
+                    + "images, 4 it was refused, 5 the trainer holds none, 1 no answer."})
     static final class Status implements Callable<Integer> {
         static final int EXIT_WAITING = 3;
         static final int EXIT_REFUSED = 4;
         static final int EXIT_UNKNOWN = 5;
 
-        @Option(names = "--series", required = true) String series;
+        @Option(names = "--series", description = "The series; without it, every label of the task.") String series;
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
+        @Option(names = "--state", description = "Without --series: only the labels accepted, waiting, refused, or "
+                + "untrained (accepted, not trained on yet).") String state;
         @Option(names = "--trainer-url", defaultValue = "${env:RADSTREAM_TRAINER_URL:-http://localhost:8086}",
                 description = "Running trainer's HTTP address. Default ${DEFAULT-VALUE}.") String trainerUrl;
 
         @Override
         public Integer call() throws Exception {
+            if (series != null && state != null) {
+                System.err.println("--state narrows the list of a task's labels; with --series there is one label");
+                return 2;
+            }
             java.net.http.HttpResponse<String> r;
             try {
                 r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(trainerUrl).resolve("/labels?series=" + enc(series) + "&task=" + enc(task)))
+                        java.net.URI.create(trainerUrl).resolve("/labels?" + (series == null ? "" : "series=" + enc(series)
+                                + "&") + "task=" + enc(task) + (state == null ? "" : "&state=" + enc(state))))
                         .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             } catch (java.io.IOException e) {
                 System.err.println("no trainer answers at " + trainerUrl + " (" + e + ")");
@@ -392,6 +400,10 @@ final class LabelCommand {
                 return 1;
             }
             com.fasterxml.jackson.databind.JsonNode status = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+            if (series == null) {
+                printList(status);
+                return 0;
+            }
             System.out.println(Topics.seriesTaskKey(series, task) + ": " + status.path("summary").asText());
             return switch (status.path("state").asText()) {
                 case "accepted" -> 0;
@@ -399,6 +411,18 @@ final class LabelCommand {
                 case "refused" -> EXIT_REFUSED;
                 default -> EXIT_UNKNOWN;
             };
+        }
+
+        /** The counts, then one line per label: its series and what became of it. */
+        static void printList(com.fasterxml.jackson.databind.JsonNode list) {
+            StringBuilder counts = new StringBuilder(list.path("task").asText()).append(" labels:");
+            list.path("counts").fields().forEachRemaining(e -> counts.append(' ').append(e.getKey()).append(' ')
+                    .append(e.getValue().asInt()));
+            System.out.println(counts);
+            for (com.fasterxml.jackson.databind.JsonNode l : list.path("labels")) {
+                System.out.println(l.path("series").asText() + "  " + l.path("state").asText() + "  "
+                        + l.path("summary").asText());
+            }
         }
 
         static String enc(String s) {

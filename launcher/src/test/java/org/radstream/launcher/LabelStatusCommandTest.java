@@ -54,6 +54,43 @@ class LabelStatusCommandTest {
                 .containsExactly("1.2.3:lung: it is accepted", "1.2.3:liver: it is refused", "1.2.3:vessel: it is unknown");
     }
 
+    @Test
+    void withoutASeriesEveryLabelOfTheTaskIsPrintedAfterTheCounts() throws Exception {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        HttpServer trainer = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
+        trainer.createContext("/labels", ex -> {
+            asked.add(ex.getRequestURI().getRawQuery());
+            byte[] b = ("{\"task\":\"lung\",\"counts\":{\"accepted\":1,\"waiting\":0,\"refused\":1,\"untrained\":1},"
+                    + "\"labels\":[{\"series\":\"2.1\",\"state\":\"accepted\",\"summary\":\"accepted (by dr, radiologist)\"},"
+                    + "{\"series\":\"9.9\",\"state\":\"refused\",\"summary\":\"the newest label was refused\"}]}")
+                    .getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(b);
+            }
+        });
+        trainer.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        String url = "http://localhost:" + trainer.getAddress().getPort();
+        try {
+            assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--trainer-url", url)).isZero();
+            assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--state", "untrained",
+                    "--trainer-url", url)).isZero();
+            assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--series", "2.1",
+                    "--state", "refused", "--trainer-url", url)).as("--state is for lists").isEqualTo(2);
+        } finally {
+            System.setOut(stdout);
+            trainer.stop(0);
+        }
+        assertThat(asked).containsExactly("task=lung", "task=lung&state=untrained");
+        assertThat(out.toString(StandardCharsets.UTF_8).lines().limit(3).toList()).containsExactly(
+                "lung labels: accepted 1 waiting 0 refused 1 untrained 1",
+                "2.1  accepted  accepted (by dr, radiologist)",
+                "9.9  refused  the newest label was refused");
+    }
+
     private static int run(String series, String task, String url) {
         return new CommandLine(new LabelCommand()).execute("status", "--series", series, "--task", task, "--trainer-url", url);
     }

@@ -182,6 +182,14 @@ final class LabelIntake {
         return out;
     }
 
+    /** The keys of a task's labels, accepted or waiting for their images. */
+    synchronized java.util.Set<String> keys(String task) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        accepted.values().stream().filter(a -> a.task().equals(task)).forEach(a -> out.add(a.key()));
+        pending.values().stream().filter(in -> in.label().getTask().toString().equals(task)).forEach(in -> out.add(in.key()));
+        return out;
+    }
+
     /** Accepted labels of a task, oldest first. */
     synchronized List<Accepted> accepted(String task) {
         return accepted.values().stream().filter(a -> a.task().equals(task)).toList();

@@ -1187,6 +1187,49 @@ public final class TrainerService implements AutoCloseable {
                 trained, lastRun);
     }
 
+    /** The states {@link #labelStatuses} filters by: a label's state, or accepted and not trained on yet. */
+    static final List<String> LABEL_STATES = List.of("accepted", "waiting", "refused", "untrained");
+
+    /**
+     * Every label of {@code task} the trainer holds, waits for or refused (since its start, and as read
+     * back from the dead-letter topic), each as {@link #labelStatus} says it, by series; with {@code
+     * state}, only those in it ("untrained": accepted and not yet trained on). Counts of each state
+     * come with the list, whatever the filter.
+     *
+     * @throws IllegalArgumentException a task that takes no labels, or an unknown state
+     */
+    public Map<String, Object> labelStatuses(String task, String state) {
+        String t = TrainingTask.of(task).id();
+        if (state != null && !LABEL_STATES.contains(state)) {
+            throw new IllegalArgumentException("state must be one of " + LABEL_STATES + ", got '" + state + "'");
+        }
+        java.util.Set<String> keys = new java.util.TreeSet<>(intake.keys(t));
+        String suffix = ":" + t;
+        synchronized (refusals) {
+            refusals.keySet().stream().filter(k -> k.endsWith(suffix)).forEach(keys::add);
+        }
+        List<Map<String, Object>> labels = new ArrayList<>();
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        LABEL_STATES.forEach(x -> counts.put(x, 0));
+        for (String key : keys) {
+            Map<String, Object> one = labelStatus(key.substring(0, key.length() - suffix.length()), t);
+            String s = String.valueOf(one.get("state"));
+            boolean untrained = one.get("accepted") instanceof Map<?, ?> a && Boolean.FALSE.equals(a.get("trained"));
+            counts.merge(s, 1, Integer::sum);
+            if (untrained) {
+                counts.merge("untrained", 1, Integer::sum);
+            }
+            if (state == null || state.equals(s) || state.equals("untrained") && untrained) {
+                labels.add(one);
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("task", t);
+        out.put("counts", counts);
+        out.put("labels", labels);
+        return out;
+    }
+
     /** The request's query when it names a series and a task; otherwise null, answered 400. */
     private static Map<String, String> seriesAndTask(HttpExchange ex) throws IOException {
         Map<String, String> q = query(ex);
@@ -1198,6 +1241,16 @@ public final class TrainerService implements AutoCloseable {
     }
 
     private void getLabel(HttpExchange ex) throws IOException {
+        Map<String, String> all = query(ex);
+        if (all.get("series") == null && all.get("task") != null) {
+            // GET /labels?task=T[&state=S]: every label of the task
+            try {
+                respondJson(ex, labelStatuses(all.get("task"), all.get("state")));
+            } catch (IllegalArgumentException e) {
+                respond(ex, 400, e.getMessage() + "\n");
+            }
+            return;
+        }
         Map<String, String> q = seriesAndTask(ex);
         if (q == null) {
             return;

@@ -226,6 +226,21 @@ class TrainerIT {
             assertThat(resent.get("accepted").get("trained").asBoolean()).isTrue();
             Thread.sleep(3000); // three trigger checks: none may start a run
             assertThat(restarted.runs()).isEmpty();
+            // every label of a task at once: two lung labels accepted and trained on, one of an unknown series
+            // refused; the infection label refused
+            java.net.URI restartedUri = java.net.URI.create("http://localhost:" + restarted.httpPort());
+            com.fasterxml.jackson.databind.JsonNode lungLabels = labels(restartedUri, "task=lung", 200);
+            assertThat(lungLabels.get("counts").toString())
+                    .isEqualTo("{\"accepted\":2,\"waiting\":0,\"refused\":1,\"untrained\":0}");
+            assertThat(lungLabels.get("labels")).extracting(l -> l.get("series").asText() + " " + l.get("state").asText()
+                    + " " + l.path("accepted").path("trained").asBoolean())
+                    .containsExactly("2.1 accepted true", "2.2 accepted true", "9.9 refused false");
+            assertThat(labels(restartedUri, "task=lung&state=untrained", 200).get("labels")).isEmpty();
+            com.fasterxml.jackson.databind.JsonNode infectionLabels = labels(restartedUri, "task=infection&state=refused", 200);
+            assertThat(infectionLabels.get("counts").get("refused").asInt()).isEqualTo(1);
+            assertThat(infectionLabels.get("labels")).singleElement().satisfies(l -> assertThat(l.get("refused")
+                    .get("reason").asText()).isEqualTo("mask size 32×32×7 does not match series 2.1 (32×32×6)"));
+            assertThat(labels(restartedUri, "task=lung&state=lost", 400)).isNull();
             // the runs of the process before are still listed
             com.fasterxml.jackson.databind.JsonNode earlier = runs(restarted);
             assertThat(earlier).hasSize(2);
@@ -379,6 +394,15 @@ class TrainerIT {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+    }
+
+    /** GET /labels?{@code query}: the answer's JSON when it is 200 (null otherwise), once its status is {@code status}. */
+    private static com.fasterxml.jackson.databind.JsonNode labels(java.net.URI trainer, String query, int status)
+            throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(trainer.resolve("/labels?" + query)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("%s: %s", query, r.body()).isEqualTo(status);
+        return status == 200 ? new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()) : null;
     }
 
     private static java.net.http.HttpResponse<String> postLabel(java.net.URI trainer, String series, String task, byte[] file)
