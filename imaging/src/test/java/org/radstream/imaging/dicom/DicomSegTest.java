@@ -222,9 +222,27 @@ class DicomSegTest {
     @Test
     void aSegmentationSavedByAnotherToolIsLaidOntoTheSeries(@TempDir Path dir) throws Exception {
         assumePydicom();
-        // As a viewer saves a correction: frames only where there is something, newest slice first,
-        // FRACTIONAL, the lung as segment 1 and the infection as segment 2, everything per frame.
         Path file = dir.resolve("tool.dcm");
+        saveAsAnotherTool(file, false);
+        checkTheToolsSegmentation(Files.readAllBytes(file));
+    }
+
+    @Test
+    void aSegmentationAnotherToolCompressedWithRleLosslessReadsTheSame(@TempDir Path dir) throws Exception {
+        assumePydicom();
+        Path file = dir.resolve("tool-rle.dcm");
+        saveAsAnotherTool(file, true);
+        assertThat(run(PYTHON.toString(), "-c", "import sys, pydicom; print(pydicom.dcmread(sys.argv[1]).file_meta"
+                + ".TransferSyntaxUID)", file.toString()).strip()).isEqualTo("1.2.840.10008.1.2.5");
+        checkTheToolsSegmentation(Files.readAllBytes(file));
+    }
+
+    /**
+     * As a viewer saves a correction: frames only where there is something, newest slice first,
+     * FRACTIONAL, the lung as segment 1 and the infection as segment 2, everything per frame; with
+     * {@code rle}, its pixel data compressed with RLE Lossless (encapsulated, a fragment per frame).
+     */
+    private static void saveAsAnotherTool(Path file, boolean rle) throws Exception {
         run(PYTHON.toString(), "-c", String.join("\n",
                 "import sys, numpy as np, pydicom",
                 "from pydicom.dataset import Dataset, FileMetaDataset",
@@ -263,8 +281,11 @@ class DicomSegTest {
                 "ds.PerFrameFunctionalGroupsSequence = Sequence(groups)",
                 "ds.SharedFunctionalGroupsSequence = Sequence([Dataset()])",
                 "ds.PixelData = np.stack(frames).tobytes()",
-                "ds.save_as(sys.argv[1], write_like_original=False)"), file.toString());
-        byte[] bytes = Files.readAllBytes(file);
+                "if sys.argv[2] == 'rle': ds.compress(pydicom.uid.RLELossless)",
+                "ds.save_as(sys.argv[1], write_like_original=False)"), file.toString(), rle ? "rle" : "native");
+    }
+
+    private static void checkTheToolsSegmentation(byte[] bytes) throws Exception {
         DicomSeg.Series s = series("1.2.3.9", List.of());
         assertThat(DicomSeg.summary(bytes).segments()).extracting(DicomSeg.SegmentInfo::task)
                 .containsExactly("lung", "infection");
