@@ -157,6 +157,8 @@ final class DemoCommand implements Callable<Integer> {
                             + "(or .nii.gz); the correction back as a label: ./radstream label submit %s --series %s --task "
                             + "infection --mask %s, or store it to ingest as a PACS would: storescu --required -aec %s localhost %d %s",
                             cluster, series, draft, cluster, series, draft, ingestAe, ingestPort, draft);
+                    pipeline.trainer().ifPresent(t -> say("what the trainer made of the labels: ./radstream label status "
+                            + "--task infection --trainer-url http://localhost:%d", t.httpPort()));
                     say("running until Ctrl-C (--keep-running)");
                     CountDownLatch stop = new CountDownLatch(1);
                     Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "demo-stop"));
