@@ -9,7 +9,9 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -22,20 +24,11 @@ class LabelStatusCommandTest {
     @Test
     void theTrainersSummaryIsPrintedAndTheStateIsTheExitCode() throws Exception {
         List<String> asked = new CopyOnWriteArrayList<>();
-        HttpServer trainer = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
-        trainer.createContext("/labels", ex -> {
-            String q = ex.getRequestURI().getRawQuery();
-            asked.add(q);
+        HttpServer trainer = trainer(asked, q -> {
             String state = q.contains("task=lung") ? "accepted" : q.contains("task=liver") ? "refused" : "unknown";
-            int status = q.contains("task=spleen") ? 400 : 200;
-            byte[] b = (status == 400 ? "unknown task 'spleen'" : "{\"state\":\"" + state + "\",\"summary\":\"it is " + state
-                    + "\"}").getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(status, b.length);
-            try (OutputStream o = ex.getResponseBody()) {
-                o.write(b);
-            }
+            return q.contains("task=spleen") ? Map.entry(400, "unknown task 'spleen'")
+                    : Map.entry(200, "{\"state\":\"" + state + "\",\"summary\":\"it is " + state + "\"}");
         });
-        trainer.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream stdout = System.out;
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
@@ -57,19 +50,9 @@ class LabelStatusCommandTest {
     @Test
     void withoutASeriesEveryLabelOfTheTaskIsPrintedAfterTheCounts() throws Exception {
         List<String> asked = new CopyOnWriteArrayList<>();
-        HttpServer trainer = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
-        trainer.createContext("/labels", ex -> {
-            asked.add(ex.getRequestURI().getRawQuery());
-            byte[] b = ("{\"task\":\"lung\",\"counts\":{\"accepted\":1,\"waiting\":0,\"refused\":1,\"untrained\":1},"
+        HttpServer trainer = trainer(asked, q -> Map.entry(200, ("{\"task\":\"lung\",\"counts\":{\"accepted\":1,\"waiting\":0,\"refused\":1,\"untrained\":1},"
                     + "\"labels\":[{\"series\":\"2.1\",\"state\":\"accepted\",\"summary\":\"accepted (by dr, radiologist)\"},"
-                    + "{\"series\":\"9.9\",\"state\":\"refused\",\"summary\":\"the newest label was refused\"}]}")
-                    .getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, b.length);
-            try (OutputStream o = ex.getResponseBody()) {
-                o.write(b);
-            }
-        });
-        trainer.start();
+                    + "{\"series\":\"9.9\",\"state\":\"refused\",\"summary\":\"the newest label was refused\"}]}")));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream stdout = System.out;
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
@@ -89,6 +72,24 @@ class LabelStatusCommandTest {
                 "lung labels: accepted 1 waiting 0 refused 1 untrained 1",
                 "2.1  accepted  accepted (by dr, radiologist)",
                 "9.9  refused  the newest label was refused");
+    }
+
+    /** A stand-in for the trainer's GET /labels: records each query and answers what {@code answer} says (status, body). */
+    private static HttpServer trainer(List<String> asked, Function<String, Map.Entry<Integer, String>> answer)
+            throws Exception {
+        HttpServer trainer = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
+        trainer.createContext("/labels", ex -> {
+            String q = ex.getRequestURI().getRawQuery();
+            asked.add(q);
+            Map.Entry<Integer, String> a = answer.apply(q);
+            byte[] b = a.getValue().getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(a.getKey(), b.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(b);
+            }
+        });
+        trainer.start();
+        return trainer;
     }
 
     private static int run(String series, String task, String url) {
