@@ -37,6 +37,13 @@ import org.slf4j.LoggerFactory;
 final class EpochCheckpoint {
     private static final Logger log = LoggerFactory.getLogger(EpochCheckpoint.class);
     static final String FILE = "checkpoint.bin";
+    /**
+     * Where restoration pretraining ({@link SelfSupervisedPretraining}) keeps its epochs, beside the
+     * segmentation run's checkpoint: the losses, the generator and the weights after each pretraining
+     * epoch (no validation Dice, hard slices or best epoch), kept until the whole run has returned,
+     * so that a run cut short during its segmentation epochs does not pretrain again.
+     */
+    static final String PRETRAINING_FILE = "pretraining.bin";
     private static final int FORMAT = 1;
 
     /** The run's state after {@code epochsDone} epochs. */
@@ -48,7 +55,12 @@ final class EpochCheckpoint {
 
     /** The checkpoint in {@code dir} if there is one of the run {@code fingerprint} names. */
     static Optional<State> read(Path dir, long fingerprint) {
-        Path file = dir.resolve(FILE);
+        return read(dir, FILE, fingerprint);
+    }
+
+    /** The checkpoint {@code name} in {@code dir} if there is one of the run {@code fingerprint} names. */
+    static Optional<State> read(Path dir, String name, long fingerprint) {
+        Path file = dir.resolve(name);
         if (!Files.exists(file)) {
             return Optional.empty();
         }
@@ -86,6 +98,11 @@ final class EpochCheckpoint {
 
     /** Replaces the checkpoint in {@code dir} with {@code s}. */
     static void write(Path dir, State s) throws IOException {
+        write(dir, FILE, s);
+    }
+
+    /** Replaces the checkpoint {@code name} in {@code dir} with {@code s}. */
+    static void write(Path dir, String name, State s) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(FORMAT);
@@ -108,7 +125,7 @@ final class EpochCheckpoint {
                 bytes(out, s.bestWeights());
             }
         }
-        AtomicFiles.replace(dir.resolve(FILE), bytes.toByteArray());
+        AtomicFiles.replace(dir.resolve(name), bytes.toByteArray());
     }
 
     /** Removes the checkpoint in {@code dir} (the run it belonged to has finished). */

@@ -1,10 +1,13 @@
 package org.radstream.trainer;
 
 import ai.djl.Model;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.radstream.imaging.Resample;
@@ -67,22 +70,54 @@ final class SelfSupervisedPretraining {
     /**
      * Pretrains {@code model} (fresh: initialised here with the recipe's seed) to restore crops of
      * {@code plan}'s scans in {@code window}, at the recipe's input size, slices in, batch size and
-     * learning rate (cosine decay over the pretraining epochs).
+     * learning rate (cosine decay over the pretraining epochs). With a {@code checkpoint} directory
+     * each finished epoch is kept there ({@link EpochCheckpoint#PRETRAINING_FILE}), and the same
+     * pretraining started again (same recipe, starting weights and scans) goes on after its last
+     * finished epoch, or, when it had finished, only restores its weights; the caller removes the
+     * file once the run that follows has returned.
      */
     static Result run(Model model, Window window, Plan plan, TrainingRecipe r, String name,
-                      Consumer<String> progress) throws Exception {
+                      Consumer<String> progress, Path checkpoint) throws Exception {
         long start = System.nanoTime();
         int size = r.inputSize();
         int channels = r.sliceChannels();
         Random random = new Random(r.seed() ^ 0x5EED_5E1FL);
         List<Double> losses = new ArrayList<>();
         int perEpoch = plan.scans().size() * plan.cropsPerScan();
+        TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
+        long fingerprint = 0;
+        double before = 0;
+        if (checkpoint != null) {
+            if (!model.getBlock().isInitialized()) {
+                // the seeded initial weights, which the fingerprint covers
+                SegmentationTraining.start(model, channels, size, size, settings, new RestorationLoss()).close();
+            }
+            fingerprint = fingerprint(r, SegmentationRun.snapshot(model), plan);
+            Optional<EpochCheckpoint.State> resumed = EpochCheckpoint.read(checkpoint, EpochCheckpoint.PRETRAINING_FILE,
+                    fingerprint).filter(c -> c.epochsDone() <= plan.epochs());
+            if (resumed.isPresent()) {
+                EpochCheckpoint.State c = resumed.get();
+                // before the training session starts: it reads the arrays the block holds when it starts
+                SegmentationRun.restore(model, c.weights());
+                losses.addAll(c.losses());
+                random = c.random();
+                before = c.elapsedSeconds();
+                progress.accept(c.epochsDone() == plan.epochs()
+                        ? String.format(Locale.ROOT, "%s pretraining had finished its %d epochs; their weights are read "
+                                + "from its checkpoint", name, plan.epochs())
+                        : String.format(Locale.ROOT, "%s pretraining resumes after epoch %d of %d from its checkpoint",
+                                name, c.epochsDone(), plan.epochs()));
+            }
+        }
+        if (losses.size() == plan.epochs()) {
+            return new Result(losses, perEpoch, Duration.ofNanos(Math.round(before * 1e9)));
+        }
         progress.accept(String.format(Locale.ROOT, "%s pretraining: restoring %d crops an epoch of %d unlabelled scans (%s), "
                 + "%d epochs", name, perEpoch, plan.scans().size(), plan.source(), plan.epochs()));
-        TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
+        int firstEpoch = losses.size();
         try (SegmentationTraining training = SegmentationTraining.start(model, channels, size, size, settings,
                 new RestorationLoss())) {
-            for (int epoch = 0; epoch < plan.epochs(); epoch++) {
+            for (int epoch = firstEpoch; epoch < plan.epochs(); epoch++) {
                 training.setLearningRateScale(SegmentationRun.cosineScale(epoch, plan.epochs()));
                 List<Crop> crops = new ArrayList<>(perEpoch);
                 for (int s = 0; s < plan.scans().size(); s++) {
@@ -108,13 +143,35 @@ final class SelfSupervisedPretraining {
                 }
                 losses.add(sum.mean());
                 double elapsed = (System.nanoTime() - start) / 1e9;
-                double eta = elapsed / (epoch + 1) * (plan.epochs() - epoch - 1);
+                if (checkpoint != null) {
+                    EpochCheckpoint.write(checkpoint, EpochCheckpoint.PRETRAINING_FILE, new EpochCheckpoint.State(
+                            fingerprint, epoch + 1, losses, List.of(), 0, new int[0], 0, 0, before + elapsed, random,
+                            SegmentationRun.snapshot(model), null));
+                }
+                double eta = elapsed / (epoch + 1 - firstEpoch) * (plan.epochs() - epoch - 1);
                 progress.accept(String.format(Locale.ROOT, "%s pretraining epoch %d/%d restoration loss %.5f%s ETA %s",
                         name, epoch + 1, plan.epochs(), losses.get(epoch), sum.describeSkipped(),
                         Duration.ofSeconds(Math.round(eta))));
             }
         }
-        return new Result(losses, perEpoch, Duration.ofNanos(System.nanoTime() - start));
+        return new Result(losses, perEpoch, Duration.ofNanos(System.nanoTime() - start + Math.round(before * 1e9)));
+    }
+
+    /**
+     * A fingerprint of a pretraining: the recipe, the starting weights and the plan, the scans' voxels
+     * included. The same fingerprint pretrains the same network on the same crops the same way.
+     */
+    static long fingerprint(TrainingRecipe r, byte[] startingWeights, Plan plan) {
+        long h = r.toString().hashCode();
+        h = 31 * h + Arrays.hashCode(startingWeights);
+        h = 31 * h + plan.epochs();
+        h = 31 * h + plan.cropsPerScan();
+        for (Volume v : plan.scans()) {
+            h = 31 * h + v.width();
+            h = 31 * h + v.height();
+            h = 31 * h + Arrays.hashCode(v.hu());
+        }
+        return h;
     }
 
     /** The {@code k}-th crop of a scan: scale 1, 1/2, 1/4, 1/4 for k = 0, 1, 2, 3 (mod 4), anywhere in it. */

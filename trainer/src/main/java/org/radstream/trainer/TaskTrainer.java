@@ -250,15 +250,19 @@ public final class TaskTrainer {
                     + "reaching into the lungs of lung model v%d", task.id(), lungModel.get().metadata().version()));
         }
         try (Holder holder = start(task, spec, champion, r, device)) {
+            Path checkpoint = checkpoints == null ? null : checkpoints.resolve(task.id());
             SelfSupervisedPretraining.Result pretrained = null;
             if (pretraining != null && !holder.transferred() && r.epochs() > 0) {
-                pretrained = SelfSupervisedPretraining.run(holder.model(), task.window(), pretraining, r, task.id(), progress);
+                pretrained = SelfSupervisedPretraining.run(holder.model(), task.window(), pretraining, r, task.id(), progress,
+                        checkpoint);
             } else if (pretraining != null) {
                 progress.accept(task.id() + ": not pretrained: the run starts from a published version's weights");
             }
             SegmentationRun.Result result = SegmentationRun.run(holder.model(), task.window(), task.regionInput(),
-                    task.prunesComponents(), train, validation, selectionScans, r, task.id(), progress,
-                    checkpoints == null ? null : checkpoints.resolve(task.id()));
+                    task.prunesComponents(), train, validation, selectionScans, r, task.id(), progress, checkpoint);
+            if (pretrained != null && checkpoint != null) {
+                EpochCheckpoint.delete(checkpoint, EpochCheckpoint.PRETRAINING_FILE);
+            }
             Map<String, Double> metrics = new LinkedHashMap<>();
             String chosenOn = scansChoosing();
             lungModel.ifPresent(a -> metrics.put(SCORED_REACHING_LUNG_MODEL_METRIC, (double) a.metadata().version()));

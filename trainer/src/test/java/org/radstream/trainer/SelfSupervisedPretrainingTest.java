@@ -72,6 +72,69 @@ class SelfSupervisedPretrainingTest {
         assertThat(transferred.metrics()).containsEntry("transfer", 1.0).doesNotContainKey("pretrain_epochs");
     }
 
+    /** A pretrained lung run of 3 epochs with checkpoints under {@code checkpoints}, dying at the first progress line starting with {@code at}. */
+    private TaskTrainer.Outcome checkpointed(Path checkpoints, List<String> lines, String at) throws Exception {
+        return new TaskTrainer(new ModelStore(dir.resolve("cut")), new QualityGate(1.0), p -> { }, line -> {
+            lines.add(line);
+            if (at != null && line.startsWith(at)) {
+                throw new IllegalStateException("the process dies at " + at);
+            }
+        }).checkpointsIn(checkpoints).pretrainingOn(plan(6)).train(TrainingTask.LUNG, train, validation, recipe(3));
+    }
+
+    @Test
+    void aPretrainedRunCutShortNeitherPretrainsAgainNorRepeatsItsFinishedEpochs() throws Exception {
+        Path checkpoints = dir.resolve("checkpoints");
+        Path lung = checkpoints.resolve("lung");
+        List<String> first = new ArrayList<>();
+        assertThatThrownBy(() -> checkpointed(checkpoints, first, "lung pretraining epoch 4/6"))
+                .hasMessage("the process dies at lung pretraining epoch 4/6");
+        assertThat(lung.resolve(EpochCheckpoint.PRETRAINING_FILE)).exists();
+
+        // cut during its pretraining: the pretraining goes on after its fourth epoch
+        List<String> second = new ArrayList<>();
+        assertThatThrownBy(() -> checkpointed(checkpoints, second, "lung epoch 2/3"))
+                .hasMessage("the process dies at lung epoch 2/3");
+        assertThat(second).contains("lung pretraining resumes after epoch 4 of 6 from its checkpoint")
+                .noneMatch(l -> l.matches("lung pretraining epoch [1-4]/6 .*"))
+                .anyMatch(l -> l.startsWith("lung pretraining epoch 6/6 "));
+        for (int e = 1; e <= 4; e++) {
+            int epoch = e;
+            assertThat(first).anyMatch(l -> l.startsWith("lung pretraining epoch " + epoch + "/6 "));
+        }
+        assertThat(lung.resolve(EpochCheckpoint.FILE)).exists();
+
+        // cut during its segmentation epochs: the finished pretraining is read back, and the segmentation
+        // run (whose checkpoint the pretrained weights fingerprint) goes on after its second epoch
+        List<String> third = new ArrayList<>();
+        TaskTrainer.Outcome done = checkpointed(checkpoints, third, null);
+        assertThat(third).contains("lung pretraining had finished its 6 epochs; their weights are read from its checkpoint")
+                .anyMatch(l -> l.startsWith("lung resumes after epoch 2 of 3 from its checkpoint"))
+                .noneMatch(l -> l.startsWith("lung pretraining epoch ") || l.startsWith("lung pretraining: restoring"))
+                .noneMatch(l -> l.startsWith("lung epoch 1/3") || l.startsWith("lung epoch 2/3"))
+                .anyMatch(l -> l.startsWith("lung epoch 3/3 "));
+        var m = done.metrics();
+        assertThat(m).containsEntry("pretrain_epochs", 6.0);
+        String firstPretraining = first.stream().filter(l -> l.startsWith("lung pretraining epoch 1/6 ")).findFirst().orElseThrow();
+        assertThat(firstPretraining).contains(String.format(java.util.Locale.ROOT, "restoration loss %.5f",
+                m.get("pretrain_first_loss")));
+        String lastPretraining = second.stream().filter(l -> l.startsWith("lung pretraining epoch 6/6 ")).findFirst().orElseThrow();
+        assertThat(lastPretraining).contains(String.format(java.util.Locale.ROOT, "restoration loss %.5f",
+                m.get("pretrain_final_loss")));
+        assertThat(lung).as("both checkpoints removed once the run returned").doesNotExist();
+
+        // another plan (other scans) does not read a checkpoint it did not write
+        List<String> fourth = new ArrayList<>();
+        assertThatThrownBy(() -> checkpointed(checkpoints, fourth, "lung pretraining epoch 2/6"))
+                .hasMessage("the process dies at lung pretraining epoch 2/6");
+        List<String> other = new ArrayList<>();
+        new TaskTrainer(new ModelStore(dir.resolve("cut")), new QualityGate(1.0), p -> { }, other::add)
+                .checkpointsIn(checkpoints).pretrainingOn(new SelfSupervisedPretraining.Plan(6, 16,
+                        plan(1).scans().subList(0, 2), "two disks scans")).train(TrainingTask.LUNG, train, validation, recipe(1));
+        assertThat(other).noneMatch(l -> l.contains("resumes") || l.contains("had finished"))
+                .anyMatch(l -> l.startsWith("lung pretraining epoch 1/6 "));
+    }
+
     @Test
     void networksThatReadOnlyTheirRegionAreNotPretrainedOnWholeSlices() {
         TaskTrainer trainer = new TaskTrainer(new ModelStore(dir.resolve("vessel")), new QualityGate(0.0), p -> { }, p -> { })
