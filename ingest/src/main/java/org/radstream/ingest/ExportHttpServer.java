@@ -27,6 +27,9 @@ public final class ExportHttpServer {
                 "Results stored at the PACS as DICOM Segmentations.", e.exported());
         HealthMetricsServer.metric(b, "radstream_export_reports_stored_total", "counter",
                 "PoIR measurements stored at the PACS as DICOM SR measurement reports.", e.reportsStored());
+        HealthMetricsServer.metric(b, "radstream_export_reports_without_evidence_total", "counter",
+                "PoIR reports stored without the series' instances: no result of the series passed within the wait.",
+                e.reportsWithoutEvidence());
         HealthMetricsServer.metric(b, "radstream_export_undelivered_total", "counter",
                 "Results, PoIR measurements or unreadable records written to radstream.export.undelivered.", e.deadLettered());
         HealthMetricsServer.metric(b, "radstream_export_without_geometry_total", "counter",

@@ -24,9 +24,13 @@ import java.util.Set;
  * @param fromEarliest where a new group starts: every result the topic still holds (true), or only
  *                    those that arrive after its first start (false: a PACS is not sent a year of
  *                    results when the export is added to a running site)
+ * @param evidenceWait how long a PoIR measurement read before any result of its series waits for one
+ *                    (the result names the series' instances, the report's evidence); after it the
+ *                    report is stored without evidence. Zero: never waits
  */
 public record ExportSettings(String bootstrap, String groupId, String pacsHost, int pacsPort, String pacsAe,
-                             String aeTitle, Set<String> tasks, int attempts, Duration backoff, boolean fromEarliest) {
+                             String aeTitle, Set<String> tasks, int attempts, Duration backoff, boolean fromEarliest,
+                             Duration evidenceWait) {
     public static final String DEFAULT_GROUP_ID = "radstream-export";
     /** In {@link #tasks}: the PoIR measurements, as DICOM SR measurement reports. */
     public static final String POIR = "poir";
@@ -44,37 +48,44 @@ public record ExportSettings(String bootstrap, String groupId, String pacsHost, 
         tasks = Set.copyOf(tasks);
         require(attempts >= 1, "attempts must be at least 1, got " + attempts);
         require(backoff != null && !backoff.isNegative(), "backoff must not be negative, got " + backoff);
+        require(evidenceWait != null && !evidenceWait.isNegative(), "the evidence wait must not be negative, got "
+                + evidenceWait);
     }
 
-    /** Every task, 5 attempts from 2 s apart, our AE RADSTREAM. */
+    /** Every task, 5 attempts from 2 s apart, our AE RADSTREAM, a minute's wait for a report's evidence. */
     public static ExportSettings defaults(String bootstrap, String pacsHost, int pacsPort, String pacsAe) {
         return new ExportSettings(bootstrap, DEFAULT_GROUP_ID, pacsHost, pacsPort, pacsAe, IngestSettings.DEFAULT_AE_TITLE,
-                ALL_TASKS, 5, Duration.ofSeconds(2), false);
+                ALL_TASKS, 5, Duration.ofSeconds(2), false, Duration.ofMinutes(1));
     }
 
     public ExportSettings withGroupId(String v) {
-        return new ExportSettings(bootstrap, v, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff, fromEarliest);
+        return new ExportSettings(bootstrap, v, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff, fromEarliest, evidenceWait);
     }
 
     public ExportSettings withAeTitle(String v) {
-        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, v, tasks, attempts, backoff, fromEarliest);
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, v, tasks, attempts, backoff, fromEarliest, evidenceWait);
     }
 
     public ExportSettings withTasks(Set<String> v) {
-        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, v, attempts, backoff, fromEarliest);
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, v, attempts, backoff, fromEarliest, evidenceWait);
     }
 
     public ExportSettings fromEarliest(boolean v) {
-        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff, v);
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff, v, evidenceWait);
     }
 
     public ExportSettings withRetries(int attemptsV, Duration backoffV) {
-        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attemptsV, backoffV, fromEarliest);
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attemptsV, backoffV, fromEarliest, evidenceWait);
+    }
+
+    public ExportSettings withEvidenceWait(Duration v) {
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff, fromEarliest, v);
     }
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "ExportSettings[pacs=%s@%s:%d ae=%s tasks=%s attempts=%d backoff=%s group=%s from=%s]",
-                pacsAe, pacsHost, pacsPort, aeTitle, tasks, attempts, backoff, groupId, fromEarliest ? "earliest" : "latest");
+        return String.format(Locale.ROOT, "ExportSettings[pacs=%s@%s:%d ae=%s tasks=%s attempts=%d backoff=%s group=%s from=%s evidenceWait=%s]",
+                pacsAe, pacsHost, pacsPort, aeTitle, tasks, attempts, backoff, groupId, fromEarliest ? "earliest" : "latest",
+                evidenceWait);
     }
 }

@@ -49,9 +49,12 @@ import org.slf4j.LoggerFactory;
  * and stores each scan's PoIR as a DICOM SR measurement report of its series ({@link ResultReport}:
  * lung volume, infected volume, PoIR, and how they were measured), so the figure the alerts are
  * made of is in the PACS beside the masks it came from. The report names the series' instances as
- * its evidence when a result of the series has passed this export (it keeps the geometry of the
- * last {@value #GEOMETRIES_KEPT} series it saw); the same rules of attempts, dead letters and
- * commits apply.
+ * its evidence, which a result of the series carries (the export keeps the geometry of the last
+ * {@value #GEOMETRIES_KEPT} series whose results passed it). Results and measurements are two topics
+ * with no order between them: a measurement read before any result of its series holds its
+ * partition (paused, not committed, so a crash loses nothing) while the results go on, until one
+ * of the series passes or {@link ExportSettings#evidenceWait} is over, and is then stored with
+ * the evidence or, counted, without it. The same rules of attempts, dead letters and commits apply.
  */
 public final class ResultExport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ResultExport.class);
@@ -70,6 +73,10 @@ public final class ResultExport implements AutoCloseable {
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong withoutGeometry = new AtomicLong();
     private final AtomicLong reports = new AtomicLong();
+    private final AtomicLong reportsWithoutEvidence = new AtomicLong();
+    /** A measurement that holds its partition until a result of its series passes or its wait is over. */
+    private record Waiting(long offset, String seriesUid, long until) {}
+    private final Map<TopicPartition, Waiting> waiting = new java.util.HashMap<>();
     /** The geometry of the series whose results passed, newest last: the evidence of their reports. */
     private final Map<String, SeriesGeometry> geometries = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -121,6 +128,9 @@ public final class ResultExport implements AutoCloseable {
     /** PoIR measurement reports stored at the PACS so far. */
     public long reportsStored() { return reports.get(); }
 
+    /** PoIR measurement reports stored without evidence so far: no result of their series passed within the wait. */
+    public long reportsWithoutEvidence() { return reportsWithoutEvidence.get(); }
+
     /** Results skipped for want of geometry so far. */
     public long withoutGeometry() { return withoutGeometry.get(); }
 
@@ -138,6 +148,7 @@ public final class ResultExport implements AutoCloseable {
                 @Override
                 public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
                     assigned.removeAll(partitions);
+                    partitions.forEach(waiting::remove); // uncommitted: the partition's next owner reads them again
                 }
 
                 @Override
@@ -147,7 +158,17 @@ public final class ResultExport implements AutoCloseable {
                 }
             });
             while (running.get()) {
+                resumeWhereEvidenceCame();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                    if (consumer.paused().contains(partition)) {
+                        continue; // behind a measurement that waits: read again from it once it is resumed
+                    }
+                    if (waitsForEvidence(record, partition)) {
+                        consumer.pause(List.of(partition));
+                        consumer.seek(partition, record.offset());
+                        continue;
+                    }
                     if (!handle(record)) {
                         return; // stopping mid-record: not committed, so it is exported after a restart
                     }
@@ -166,6 +187,50 @@ public final class ResultExport implements AutoCloseable {
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    /**
+     * Whether {@code record} is a PoIR measurement of a series no result of which has passed yet, and
+     * its wait is not over: it then holds its partition. The first time it is seen its wait starts.
+     */
+    private boolean waitsForEvidence(ConsumerRecord<String, byte[]> record, TopicPartition partition) {
+        if (!record.topic().equals(poir.name()) || record.value() == null || settings.evidenceWait().isZero()) {
+            return false;
+        }
+        String series;
+        try {
+            series = poir.valueSerde().deserializer().deserialize(record.topic(), record.value()).getSeriesUid().toString();
+        } catch (RuntimeException e) {
+            return false; // dead-lettered by handle
+        }
+        if (geometries.containsKey(series)) {
+            return false;
+        }
+        Waiting w = waiting.get(partition);
+        if (w != null && w.offset() == record.offset()) {
+            return System.nanoTime() < w.until();
+        }
+        waiting.put(partition, new Waiting(record.offset(), series, System.nanoTime() + settings.evidenceWait().toNanos()));
+        log.info("the PoIR measurement of series {} (offset {} of {}-{}) waits up to {} for a result of its series, whose "
+                + "instances are the report's evidence; {}-{} waits behind it", series, record.offset(), record.topic(),
+                record.partition(), settings.evidenceWait(), record.topic(), record.partition());
+        return true;
+    }
+
+    /** Resumes the partitions whose waiting measurement's series has had a result pass, or whose wait is over. */
+    private void resumeWhereEvidenceCame() {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        List<TopicPartition> resume = new java.util.ArrayList<>();
+        for (Map.Entry<TopicPartition, Waiting> e : waiting.entrySet()) {
+            if (consumer.paused().contains(e.getKey())
+                    && (geometries.containsKey(e.getValue().seriesUid()) || now >= e.getValue().until())) {
+                resume.add(e.getKey());
+            }
+        }
+        consumer.resume(resume);
     }
 
     /** Exports one record; false when stopping before it was done. */
@@ -213,12 +278,21 @@ public final class ResultExport implements AutoCloseable {
             return true;
         }
         SeriesGeometry geometry = geometries.get(m.getSeriesUid().toString());
+        waiting.remove(new TopicPartition(record.topic(), record.partition()));
+        if (geometry == null) {
+            log.warn("no result of series {} passed within {}: its PoIR report (offset {} of {}-{}) is stored without "
+                    + "the series' instances as evidence", m.getSeriesUid(), settings.evidenceWait(), record.offset(),
+                    record.topic(), record.partition());
+        }
         String what = "the PoIR report of series " + m.getSeriesUid();
         Stored stored = store(record, ResultReport.write(m, geometry), what, String.format(java.util.Locale.ROOT,
                 "PoIR %.1f%%, %s", m.getPoir(), geometry == null ? "without the series' instances as evidence"
                         : geometry.getSopInstanceUids().size() + " instances as evidence"));
         if (stored == Stored.YES) {
             reports.incrementAndGet();
+            if (geometry == null) {
+                reportsWithoutEvidence.incrementAndGet();
+            }
         }
         return stored != Stored.STOPPING;
     }

@@ -234,17 +234,22 @@ class ResultExportIT {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String seen = "1.2.78.1." + Math.abs(run.hashCode());
         String unseen = "1.2.78.2." + Math.abs(run.hashCode());
+        String late = "1.2.78.3." + Math.abs(run.hashCode());
         // a vessel result (a task not exported here) passes first: its geometry names the series' instances
         InferenceResult vessel = result(seen, "vessel", mask(3), true);
         PoirMeasurement withEvidence = measurement(seen, 3812.257, 412.5);
+        // no result of this series ever comes: stored without evidence once its wait is over
         PoirMeasurement withoutEvidence = measurement(unseen, 4000, 0);
+        // this measurement is read before the result of its series: it waits for it
+        PoirMeasurement beforeItsResult = measurement(late, 3500, 35);
+        InferenceResult lateResult = result(late, "lung", mask(3), true);
 
         Path pacs = Files.createDirectories(dir.resolve("pacs"));
         int port = freePort();
         Process scp = storescp(pacs, port);
         ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
                 .withGroupId("it-export-poir-" + run).withTasks(Set.of(ExportSettings.POIR))
-                .withRetries(2, Duration.ofMillis(50));
+                .withRetries(2, Duration.ofMillis(50)).withEvidenceWait(Duration.ofSeconds(4));
         try (KafkaConsumer<String, DeadLetter> undelivered = kafka.consumerAtEnd(kafka.topics.exportUndelivered());
              ResultExport export = ResultExport.start(settings, kafka.topics);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -257,20 +262,28 @@ class ResultExportIT {
             producer.send(new ProducerRecord<>(Topics.RESULTS, seen + ":vessel", bytes(vessel))).get();
             Thread.sleep(1000); // the result passes before the measurement (two topics: no order between them)
             var serializer = kafka.topics.poir().valueSerde().serializer();
+            producer.send(new ProducerRecord<>(Topics.POIR, "P-" + late, serializer.serialize(Topics.POIR, beforeItsResult))).get();
             producer.send(new ProducerRecord<>(Topics.POIR, "P-" + seen, serializer.serialize(Topics.POIR, withEvidence))).get();
             producer.send(new ProducerRecord<>(Topics.POIR, "P-" + unseen, serializer.serialize(Topics.POIR, withoutEvidence))).get();
             producer.send(new ProducerRecord<>(Topics.POIR, "P-garbage-" + run, new byte[] {0, 0, 0, 0, 9})).get();
+            Thread.sleep(1500);
+            assertThat(export.reportsStored()).as("the measurement read before its series' result waits for it, and so does "
+                    + "the one of no result").isLessThanOrEqualTo(1);
+            producer.send(new ProducerRecord<>(Topics.RESULTS, late + ":lung", bytes(lateResult))).get();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline && (export.reportsStored() < 2 || export.deadLettered() < 1)) {
+            while (System.nanoTime() < deadline && (export.reportsStored() < 3 || export.deadLettered() < 1)) {
                 Thread.sleep(100);
             }
-            assertThat(export.reportsStored()).isEqualTo(2);
+            assertThat(export.reportsStored()).isEqualTo(3);
+            assertThat(export.reportsWithoutEvidence()).isEqualTo(1);
             assertThat(export.exported()).as("no segmentation: only poir is exported").isZero();
-            assertThat(ExportHttpServer.render(export)).contains("radstream_export_reports_stored_total 2\n");
+            assertThat(ExportHttpServer.render(export)).contains("radstream_export_reports_stored_total 3\n")
+                    .contains("radstream_export_reports_without_evidence_total 1\n");
 
             Map<String, Integer> evidence = new java.util.HashMap<>();
-            for (PoirMeasurement m : List.of(withEvidence, withoutEvidence)) {
-                com.pixelmed.dicom.AttributeList expected = read(ResultReport.write(m, m == withEvidence ? vessel.getGeometry() : null));
+            for (PoirMeasurement m : List.of(withEvidence, withoutEvidence, beforeItsResult)) {
+                com.pixelmed.dicom.AttributeList expected = read(ResultReport.write(m, m == withEvidence ? vessel.getGeometry()
+                        : m == beforeItsResult ? lateResult.getGeometry() : null));
                 String sop = com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(expected, com.pixelmed.dicom.TagFromName.SOPInstanceUID);
                 Path file;
                 try (Stream<Path> files = Files.list(pacs)) {
@@ -289,10 +302,11 @@ class ResultExportIT {
                         .getAttributeList().get(com.pixelmed.dicom.TagFromName.ReferencedSOPSequence) instanceof
                         com.pixelmed.dicom.SequenceAttribute sops ? sops.getNumberOfItems() : -1);
                 String text = new com.pixelmed.dicom.StructuredReport(stored).toString();
-                assertThat(text).contains("Proportion of infected lung").contains(m == withEvidence ? "3812.26" : "4000");
+                assertThat(text).contains("Proportion of infected lung").contains(m == withEvidence ? "3812.26"
+                        : m == beforeItsResult ? "3500" : "4000");
                 assertValid(file, "ComprehensiveSR");
             }
-            assertThat(evidence).containsEntry(seen, 3).containsEntry(unseen, 0);
+            assertThat(evidence).containsEntry(seen, 3).containsEntry(unseen, 0).containsEntry(late, 3);
             List<ConsumerRecord<String, DeadLetter>> letters = TestKafka.poll(undelivered, Duration.ofSeconds(20),
                     l -> l.stream().anyMatch(r -> r.key().equals("P-garbage-" + run)));
             DeadLetter letter = letters.stream().filter(r -> r.key().equals("P-garbage-" + run)).findFirst().orElseThrow().value();

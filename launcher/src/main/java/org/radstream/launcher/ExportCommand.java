@@ -57,6 +57,11 @@ final class ExportCommand implements Callable<Integer> {
             description = "Seconds to wait after the first failed attempt; doubles each attempt. Default ${DEFAULT-VALUE}.")
     double backoffSeconds;
 
+    @Option(names = "--evidence-wait", defaultValue = "60",
+            description = "Seconds a PoIR measurement read before any result of its series waits for one (its instances "
+                    + "are the report's evidence) before its report is stored without them. Default ${DEFAULT-VALUE}.")
+    double evidenceWaitSeconds;
+
     @Option(names = "--group-id", defaultValue = ExportSettings.DEFAULT_GROUP_ID,
             description = "Consumer group; each result is stored once per group. Default ${DEFAULT-VALUE}.")
     String groupId;
@@ -88,7 +93,8 @@ final class ExportCommand implements Callable<Integer> {
             }
             settings = ExportSettings.defaults(cluster.bootstrap(), pacs.substring(0, colon), port, pacsAe)
                     .withAeTitle(aeTitle).withGroupId(groupId).withTasks(new LinkedHashSet<>(tasks))
-                    .withRetries(attempts, Duration.ofMillis(Math.round(backoffSeconds * 1000))).fromEarliest(fromEarliest);
+                    .withRetries(attempts, Duration.ofMillis(Math.round(backoffSeconds * 1000))).fromEarliest(fromEarliest)
+                    .withEvidenceWait(Duration.ofMillis(Math.round(evidenceWaitSeconds * 1000)));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
