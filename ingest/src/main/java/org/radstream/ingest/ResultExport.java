@@ -54,7 +54,10 @@ import org.slf4j.LoggerFactory;
  * with no order between them: a measurement read before any result of its series holds its
  * partition (paused, not committed, so a crash loses nothing) while the results go on, until one
  * of the series passes or {@link ExportSettings#evidenceWait} is over, and is then stored with
- * the evidence or, counted, without it. The same rules of attempts, dead letters and commits apply.
+ * the evidence or, counted, without it. The PoIR join measures a series from results already on
+ * their topic, so a measurement older than the wait whose series this export has not seen once it
+ * has read every result (a restart lost what it had kept) does not wait. The same rules of
+ * attempts, dead letters and commits apply.
  */
 public final class ResultExport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ResultExport.class);
@@ -75,7 +78,7 @@ public final class ResultExport implements AutoCloseable {
     private final AtomicLong reports = new AtomicLong();
     private final AtomicLong reportsWithoutEvidence = new AtomicLong();
     /** A measurement that holds its partition until a result of its series passes or its wait is over. */
-    private record Waiting(long offset, String seriesUid, long until) {}
+    private record Waiting(long offset, String seriesUid, long until, long producedAtMillis) {}
     private final Map<TopicPartition, Waiting> waiting = new java.util.HashMap<>();
     /** The geometry of the series whose results passed, newest last: the evidence of their reports. */
     private final Map<String, SeriesGeometry> geometries = new LinkedHashMap<>(16, 0.75f, true) {
@@ -208,9 +211,13 @@ public final class ResultExport implements AutoCloseable {
         }
         Waiting w = waiting.get(partition);
         if (w != null && w.offset() == record.offset()) {
-            return System.nanoTime() < w.until();
+            return !waitIsOver(w, System.nanoTime());
         }
-        waiting.put(partition, new Waiting(record.offset(), series, System.nanoTime() + settings.evidenceWait().toNanos()));
+        w = new Waiting(record.offset(), series, System.nanoTime() + settings.evidenceWait().toNanos(), record.timestamp());
+        if (waitIsOver(w, System.nanoTime())) {
+            return false;
+        }
+        waiting.put(partition, w);
         log.info("the PoIR measurement of series {} (offset {} of {}-{}) waits up to {} for a result of its series, whose "
                 + "instances are the report's evidence; {}-{} waits behind it", series, record.offset(), record.topic(),
                 record.partition(), settings.evidenceWait(), record.topic(), record.partition());
@@ -226,11 +233,37 @@ public final class ResultExport implements AutoCloseable {
         List<TopicPartition> resume = new java.util.ArrayList<>();
         for (Map.Entry<TopicPartition, Waiting> e : waiting.entrySet()) {
             if (consumer.paused().contains(e.getKey())
-                    && (geometries.containsKey(e.getValue().seriesUid()) || now >= e.getValue().until())) {
+                    && (geometries.containsKey(e.getValue().seriesUid()) || waitIsOver(e.getValue(), now))) {
                 resume.add(e.getKey());
             }
         }
         consumer.resume(resume);
+    }
+
+    /**
+     * Whether a measurement's wait for its series' result is over: its time is up, or it was measured
+     * longer than the wait ago and every result is read (the result it waits for passed before a
+     * restart, or carried no geometry; it will not come).
+     */
+    private boolean waitIsOver(Waiting w, long nowNanos) {
+        if (nowNanos >= w.until()) {
+            return true;
+        }
+        boolean old = System.currentTimeMillis() - w.producedAtMillis() >= settings.evidenceWait().toMillis();
+        return old && resultsReadToTheEnd();
+    }
+
+    /** Whether this export has read every result its results partitions hold (their lag is known and 0). */
+    private boolean resultsReadToTheEnd() {
+        for (TopicPartition p : assigned) {
+            if (p.topic().equals(results.name())) {
+                java.util.OptionalLong lag = consumer.currentLag(p);
+                if (lag.isEmpty() || lag.getAsLong() > 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Exports one record; false when stopping before it was done. */

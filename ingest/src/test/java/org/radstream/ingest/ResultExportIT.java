@@ -243,13 +243,16 @@ class ResultExportIT {
         // this measurement is read before the result of its series: it waits for it
         PoirMeasurement beforeItsResult = measurement(late, 3500, 35);
         InferenceResult lateResult = result(late, "lung", mask(3), true);
+        // measured an hour ago, and no result of its series is to come (one passed before a restart): it does not wait
+        String earlier = "1.2.78.4." + Math.abs(run.hashCode());
+        PoirMeasurement measuredEarlier = measurement(earlier, 3000, 30);
 
         Path pacs = Files.createDirectories(dir.resolve("pacs"));
         int port = freePort();
         Process scp = storescp(pacs, port);
         ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
                 .withGroupId("it-export-poir-" + run).withTasks(Set.of(ExportSettings.POIR))
-                .withRetries(2, Duration.ofMillis(50)).withEvidenceWait(Duration.ofSeconds(4));
+                .withRetries(2, Duration.ofMillis(50)).withEvidenceWait(Duration.ofSeconds(8));
         try (KafkaConsumer<String, DeadLetter> undelivered = kafka.consumerAtEnd(kafka.topics.exportUndelivered());
              ResultExport export = ResultExport.start(settings, kafka.topics);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -262,34 +265,39 @@ class ResultExportIT {
             producer.send(new ProducerRecord<>(Topics.RESULTS, seen + ":vessel", bytes(vessel))).get();
             Thread.sleep(1000); // the result passes before the measurement (two topics: no order between them)
             var serializer = kafka.topics.poir().valueSerde().serializer();
-            producer.send(new ProducerRecord<>(Topics.POIR, "P-" + late, serializer.serialize(Topics.POIR, beforeItsResult))).get();
-            producer.send(new ProducerRecord<>(Topics.POIR, "P-" + seen, serializer.serialize(Topics.POIR, withEvidence))).get();
-            producer.send(new ProducerRecord<>(Topics.POIR, "P-" + unseen, serializer.serialize(Topics.POIR, withoutEvidence))).get();
-            producer.send(new ProducerRecord<>(Topics.POIR, "P-garbage-" + run, new byte[] {0, 0, 0, 0, 9})).get();
-            Thread.sleep(1500);
-            assertThat(export.reportsStored()).as("the measurement read before its series' result waits for it, and so does "
-                    + "the one of no result").isLessThanOrEqualTo(1);
+            // one partition each, so that none waits behind another
+            long now = System.currentTimeMillis();
+            producer.send(new ProducerRecord<>(Topics.POIR, 0, now, "P-" + late, serializer.serialize(Topics.POIR, beforeItsResult))).get();
+            producer.send(new ProducerRecord<>(Topics.POIR, 1, now, "P-" + seen, serializer.serialize(Topics.POIR, withEvidence))).get();
+            producer.send(new ProducerRecord<>(Topics.POIR, 2, now, "P-" + unseen, serializer.serialize(Topics.POIR, withoutEvidence))).get();
+            producer.send(new ProducerRecord<>(Topics.POIR, 3, now - Duration.ofHours(1).toMillis(), "P-" + earlier,
+                    serializer.serialize(Topics.POIR, measuredEarlier))).get();
+            producer.send(new ProducerRecord<>(Topics.POIR, 3, now, "P-garbage-" + run, new byte[] {0, 0, 0, 0, 9})).get();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline && (export.reportsStored() < 2 || export.deadLettered() < 1)) {
+                Thread.sleep(50);
+            }
+            assertThat(stored(pacs, withEvidence, vessel.getGeometry())).isNotNull();
+            assertThat(stored(pacs, measuredEarlier, null)).as("measured earlier, all results read: it does not wait").isNotNull();
+            assertThat(stored(pacs, beforeItsResult, lateResult.getGeometry())).as("waits for its series' result").isNull();
+            assertThat(stored(pacs, withoutEvidence, null)).as("waits for a result of its series, up to 8 s").isNull();
             producer.send(new ProducerRecord<>(Topics.RESULTS, late + ":lung", bytes(lateResult))).get();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline && (export.reportsStored() < 3 || export.deadLettered() < 1)) {
+            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && export.reportsStored() < 4) {
                 Thread.sleep(100);
             }
-            assertThat(export.reportsStored()).isEqualTo(3);
-            assertThat(export.reportsWithoutEvidence()).isEqualTo(1);
+            assertThat(export.reportsStored()).isEqualTo(4);
+            assertThat(export.reportsWithoutEvidence()).isEqualTo(2);
             assertThat(export.exported()).as("no segmentation: only poir is exported").isZero();
-            assertThat(ExportHttpServer.render(export)).contains("radstream_export_reports_stored_total 3\n")
-                    .contains("radstream_export_reports_without_evidence_total 1\n");
+            assertThat(ExportHttpServer.render(export)).contains("radstream_export_reports_stored_total 4\n")
+                    .contains("radstream_export_reports_without_evidence_total 2\n");
 
             Map<String, Integer> evidence = new java.util.HashMap<>();
-            for (PoirMeasurement m : List.of(withEvidence, withoutEvidence, beforeItsResult)) {
-                com.pixelmed.dicom.AttributeList expected = read(ResultReport.write(m, m == withEvidence ? vessel.getGeometry()
-                        : m == beforeItsResult ? lateResult.getGeometry() : null));
-                String sop = com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(expected, com.pixelmed.dicom.TagFromName.SOPInstanceUID);
-                Path file;
-                try (Stream<Path> files = Files.list(pacs)) {
-                    file = files.filter(f -> f.getFileName().toString().endsWith("." + sop)).findFirst().orElseThrow(() ->
-                            new AssertionError("the PACS holds no SOP instance " + sop + " derived from the measurement"));
-                }
+            for (PoirMeasurement m : List.of(withEvidence, withoutEvidence, beforeItsResult, measuredEarlier)) {
+                Path file = stored(pacs, m, m == withEvidence ? vessel.getGeometry()
+                        : m == beforeItsResult ? lateResult.getGeometry() : null);
+                assertThat(file).as("the PACS holds the SOP instance derived from the measurement of " + m.getSeriesUid())
+                        .isNotNull();
                 com.pixelmed.dicom.AttributeList stored = read(Files.readAllBytes(file));
                 assertThat(com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(stored, com.pixelmed.dicom.TagFromName.SOPClassUID))
                         .isEqualTo("1.2.840.10008.5.1.4.1.1.88.33");
@@ -303,10 +311,11 @@ class ResultExportIT {
                         com.pixelmed.dicom.SequenceAttribute sops ? sops.getNumberOfItems() : -1);
                 String text = new com.pixelmed.dicom.StructuredReport(stored).toString();
                 assertThat(text).contains("Proportion of infected lung").contains(m == withEvidence ? "3812.26"
-                        : m == beforeItsResult ? "3500" : "4000");
+                        : m == beforeItsResult ? "3500" : m == measuredEarlier ? "3000" : "4000");
                 assertValid(file, "ComprehensiveSR");
             }
-            assertThat(evidence).containsEntry(seen, 3).containsEntry(unseen, 0).containsEntry(late, 3);
+            assertThat(evidence).containsEntry(seen, 3).containsEntry(unseen, 0).containsEntry(late, 3)
+                    .containsEntry(earlier, 0);
             List<ConsumerRecord<String, DeadLetter>> letters = TestKafka.poll(undelivered, Duration.ofSeconds(20),
                     l -> l.stream().anyMatch(r -> r.key().equals("P-garbage-" + run)));
             DeadLetter letter = letters.stream().filter(r -> r.key().equals("P-garbage-" + run)).findFirst().orElseThrow().value();
@@ -314,6 +323,15 @@ class ResultExportIT {
             assertThat(letter.getSourceTopic()).isEqualTo(Topics.POIR);
         } finally {
             scp.destroyForcibly();
+        }
+    }
+
+    /** The file the PACS wrote for {@code m}'s report with {@code evidence}, or null when it holds none. */
+    private static Path stored(Path pacs, PoirMeasurement m, SeriesGeometry evidence) throws Exception {
+        com.pixelmed.dicom.AttributeList expected = read(ResultReport.write(m, evidence));
+        String sop = com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(expected, com.pixelmed.dicom.TagFromName.SOPInstanceUID);
+        try (Stream<Path> files = Files.list(pacs)) {
+            return files.filter(f -> f.getFileName().toString().endsWith("." + sop)).findFirst().orElse(null);
         }
     }
 
