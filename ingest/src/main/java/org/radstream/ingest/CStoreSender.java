@@ -2,12 +2,19 @@ package org.radstream.ingest;
 
 import com.pixelmed.dicom.SetOfDicomFiles;
 import com.pixelmed.network.MultipleInstanceTransferStatusHandler;
-import com.pixelmed.network.StorageSOPClassSCU;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
-/** Stores one DICOM file at a remote SCP with C-STORE (PixelMed's storage SCU), one association per file. */
+/**
+ * Stores DICOM files at a remote SCP with C-STORE ({@link StorageScu}): one file, or several over
+ * one association, as a storage SCU sends a study (a PACS counts and logs associations, and
+ * each one costs a connection and a negotiation).
+ */
 final class CStoreSender {
     private final String host;
     private final int port;
@@ -28,39 +35,67 @@ final class CStoreSender {
         }
     }
 
+    /** A Part 10 file to store, and what it is called in messages. */
+    record Instance(byte[] part10, String what) {}
+
     /**
      * Stores a Part 10 file; returns once the SCP has answered success (or a warning).
      *
      * @param what names the file in messages
      */
     void store(byte[] part10, String what) throws StoreFailedException {
-        Path file = null;
+        String failure = storeAll(List.of(new Instance(part10, what))).get(0);
+        if (failure != null) {
+            throw new StoreFailedException(failure, null);
+        }
+    }
+
+    /**
+     * Stores {@code instances} over one association, in their order, and returns for each one null
+     * when the SCP answered success (or a warning), else why it was not stored. No association
+     * (the SCP down, refusing our AE) fails every one alike.
+     */
+    List<String> storeAll(List<Instance> instances) {
+        List<Path> files = new ArrayList<>();
+        List<String> outcome = new ArrayList<>();
         try {
-            file = Files.createTempFile("radstream-export-", ".dcm");
-            Files.write(file, part10);
-            SetOfDicomFiles files = new SetOfDicomFiles();
-            files.add(file.toString());
-            int[] outcome = new int[3]; // completed, failed, warning
-            StorageSOPClassSCU scu = new StorageSOPClassSCU(host, port, calledAe, callingAe, files, 0,
+            SetOfDicomFiles set = new SetOfDicomFiles();
+            List<String> uids = new ArrayList<>();
+            for (Instance instance : instances) {
+                Path file = Files.createTempFile("radstream-export-", ".dcm");
+                files.add(file);
+                Files.write(file, instance.part10());
+                uids.add(set.add(file.toString()).getSOPInstanceUID());
+            }
+            Map<String, Integer> status = new HashMap<>(); // SOP instance UID → 0 stored, 1 failed
+            int[] failedSoFar = {0};
+            boolean trapped = StorageScu.send(host, port, calledAe, callingAe, set,
                     new MultipleInstanceTransferStatusHandler() {
                         @Override
                         public void updateStatus(int remaining, int completed, int failed, int warning, String sop) {
-                            outcome[0] = completed;
-                            outcome[1] = failed;
-                            outcome[2] = warning;
+                            status.put(sop, failed > failedSoFar[0] ? 1 : 0);
+                            failedSoFar[0] = failed;
                         }
                     });
-            if (outcome[1] > 0 || outcome[0] + outcome[2] == 0 || scu.encounteredTrappedExceptions()) {
-                throw new StoreFailedException(calledAe + "@" + host + ":" + port + " did not store " + what
-                        + (outcome[1] > 0 ? ": it answered a failure status" : ": no success status came back"), null);
+            for (int i = 0; i < instances.size(); i++) {
+                Integer s = status.get(uids.get(i));
+                String what = instances.get(i).what();
+                if (s == null) {
+                    outcome.add(calledAe + "@" + host + ":" + port + " did not store " + what + ": no success status came back"
+                            + (trapped ? " (the association failed)" : ""));
+                } else if (s == 1) {
+                    outcome.add(calledAe + "@" + host + ":" + port + " did not store " + what + ": it answered a failure status");
+                } else {
+                    outcome.add(null);
+                }
             }
-        } catch (StoreFailedException e) {
-            throw e;
         } catch (Exception e) {
-            throw new StoreFailedException("C-STORE of " + what + " to " + calledAe + "@" + host + ":" + port
-                    + " failed: " + e, e);
+            outcome.clear();
+            for (Instance instance : instances) {
+                outcome.add("C-STORE of " + instance.what() + " to " + calledAe + "@" + host + ":" + port + " failed: " + e);
+            }
         } finally {
-            if (file != null) {
+            for (Path file : files) {
                 try {
                     Files.deleteIfExists(file);
                 } catch (IOException e) {
@@ -68,5 +103,6 @@ final class CStoreSender {
                 }
             }
         }
+        return outcome;
     }
 }

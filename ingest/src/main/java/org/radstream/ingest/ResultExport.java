@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads {@code radstream.inference.results} (read_committed) from its group's committed offsets
  * and stores each result of the chosen tasks with C-STORE ({@link ResultSegmentation}: the same
- * result is always the same SOP instance, so a repeat after a crash is one instance at the PACS).
- * A result's offset is committed once the PACS has stored it, or once it has been written to
+ * result is always the same SOP instance, so a repeat after a crash is one instance at the PACS),
+ * the objects of one poll over one association, each that failed there again on its own. A
+ * result's offset is committed once the PACS has stored it, or once it has been written to
  * {@code radstream.export.undelivered} after the bounded attempts, with the reason and the record;
  * a record that cannot be read goes there too. A result without geometry (a worker older than the
  * geometry field) cannot be laid over the series and is skipped, counted.
@@ -162,6 +163,7 @@ public final class ResultExport implements AutoCloseable {
             });
             while (running.get()) {
                 resumeWhereEvidenceCame();
+                List<Prepared> batch = new java.util.ArrayList<>();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
                     if (consumer.paused().contains(partition)) {
@@ -172,11 +174,10 @@ public final class ResultExport implements AutoCloseable {
                         consumer.seek(partition, record.offset());
                         continue;
                     }
-                    if (!handle(record)) {
-                        return; // stopping mid-record: not committed, so it is exported after a restart
-                    }
-                    consumer.commitSync(Map.of(new TopicPartition(record.topic(), record.partition()),
-                            new OffsetAndMetadata(record.offset() + 1)));
+                    batch.add(prepare(record));
+                }
+                if (!storeAndCommit(batch)) {
+                    return; // stopping mid-batch: what was not done is not committed, so it is exported after a restart
                 }
             }
         } catch (WakeupException e) {
@@ -266,49 +267,56 @@ public final class ResultExport implements AutoCloseable {
         return true;
     }
 
-    /** Exports one record; false when stopping before it was done. */
-    private boolean handle(ConsumerRecord<String, byte[]> record) throws InterruptedException {
+    /**
+     * A record read and made ready: what to store at the PACS for it ({@code dicom} null when nothing:
+     * a tombstone, a task not exported, a result without geometry, a record dead-lettered unread).
+     */
+    private record Prepared(ConsumerRecord<String, byte[]> record, byte[] dicom, String what, String detail,
+                            boolean report, boolean withoutEvidence) {
+        static Prepared nothing(ConsumerRecord<String, byte[]> record) {
+            return new Prepared(record, null, null, null, false, false);
+        }
+    }
+
+    /** Reads one record and makes what it stores; a record that cannot be read is dead-lettered here. */
+    private Prepared prepare(ConsumerRecord<String, byte[]> record) {
         if (record.value() == null) {
-            return true;
+            return Prepared.nothing(record);
         }
         if (record.topic().equals(poir.name())) {
-            return handleMeasurement(record);
+            return prepareMeasurement(record);
         }
         InferenceResult r;
         try {
             r = results.valueSerde().deserializer().deserialize(record.topic(), record.value());
         } catch (RuntimeException e) {
             deadLetter(record, "the result cannot be read: " + e.getMessage(), 0);
-            return true;
+            return Prepared.nothing(record);
         }
         if (r.getGeometry() != null) {
             geometries.put(r.getSeriesUid().toString(), r.getGeometry());
         }
         if (!settings.tasks().contains(r.getTask().toString())) {
-            return true;
+            return Prepared.nothing(record);
         }
         if (r.getGeometry() == null) {
             withoutGeometry.incrementAndGet();
             log.info("result {} (offset {} of {}-{}) carries no geometry: not exported", record.key(), record.offset(),
                     record.topic(), record.partition());
-            return true;
+            return Prepared.nothing(record);
         }
-        String what = "the " + r.getTask() + " segmentation of series " + r.getSeriesUid();
-        Stored stored = store(record, ResultSegmentation.write(r), what, ResultSegmentation.algorithm(r));
-        if (stored == Stored.YES) {
-            exported.incrementAndGet();
-        }
-        return stored != Stored.STOPPING;
+        return new Prepared(record, ResultSegmentation.write(r), "the " + r.getTask() + " segmentation of series "
+                + r.getSeriesUid(), ResultSegmentation.algorithm(r), false, false);
     }
 
-    /** Stores a PoIR measurement as its series' measurement report; false when stopping before it was done. */
-    private boolean handleMeasurement(ConsumerRecord<String, byte[]> record) throws InterruptedException {
+    /** A PoIR measurement made its series' measurement report. */
+    private Prepared prepareMeasurement(ConsumerRecord<String, byte[]> record) {
         PoirMeasurement m;
         try {
             m = poir.valueSerde().deserializer().deserialize(record.topic(), record.value());
         } catch (RuntimeException e) {
             deadLetter(record, "the PoIR measurement cannot be read: " + e.getMessage(), 0);
-            return true;
+            return Prepared.nothing(record);
         }
         SeriesGeometry geometry = geometries.get(m.getSeriesUid().toString());
         waiting.remove(new TopicPartition(record.topic(), record.partition()));
@@ -317,28 +325,74 @@ public final class ResultExport implements AutoCloseable {
                     + "the series' instances as evidence", m.getSeriesUid(), settings.evidenceWait(), record.offset(),
                     record.topic(), record.partition());
         }
-        String what = "the PoIR report of series " + m.getSeriesUid();
-        Stored stored = store(record, ResultReport.write(m, geometry), what, String.format(java.util.Locale.ROOT,
-                "PoIR %.1f%%, %s", m.getPoir(), geometry == null ? "without the series' instances as evidence"
-                        : geometry.getSopInstanceUids().size() + " instances as evidence"));
-        if (stored == Stored.YES) {
-            reports.incrementAndGet();
-            if (geometry == null) {
-                reportsWithoutEvidence.incrementAndGet();
-            }
+        return new Prepared(record, ResultReport.write(m, geometry), "the PoIR report of series " + m.getSeriesUid(),
+                String.format(java.util.Locale.ROOT, "PoIR %.1f%%, %s", m.getPoir(), geometry == null
+                        ? "without the series' instances as evidence"
+                        : geometry.getSopInstanceUids().size() + " instances as evidence"), true, geometry == null);
+    }
+
+    /**
+     * Stores what {@code batch} makes over one association, then each that was not stored on its own
+     * within the attempts (or dead-letters it), and commits every record done, in order; false when
+     * stopping before the batch was done (the rest not committed).
+     */
+    private boolean storeAndCommit(List<Prepared> batch) throws InterruptedException {
+        List<Prepared> storing = batch.stream().filter(b -> b.dicom() != null).toList();
+        List<String> failures = storing.isEmpty() ? List.of() : sender.storeAll(storing.stream()
+                .map(b -> new CStoreSender.Instance(b.dicom(), b.what())).toList());
+        if (storing.size() > 1) {
+            long stored = failures.stream().filter(java.util.Objects::isNull).count();
+            log.info("stored {} of {} over one association at {}@{}:{}", stored, storing.size(), settings.pacsAe(),
+                    settings.pacsHost(), settings.pacsPort());
         }
-        return stored != Stored.STOPPING;
+        Map<TopicPartition, OffsetAndMetadata> done = new LinkedHashMap<>();
+        boolean finished = true;
+        int next = 0;
+        for (Prepared b : batch) {
+            if (b.dicom() != null) {
+                String failure = failures.get(next++);
+                Stored stored;
+                if (failure == null) {
+                    log.info("stored {} ({}) at {}@{}:{}", b.what(), b.detail(), settings.pacsAe(), settings.pacsHost(),
+                            settings.pacsPort());
+                    stored = Stored.YES;
+                } else {
+                    log.warn("attempt 1 of {}: {}", settings.attempts(), failure);
+                    stored = storeAgain(b.record(), b.dicom(), b.what(), b.detail(), failure);
+                }
+                if (stored == Stored.STOPPING) {
+                    finished = false;
+                    break;
+                }
+                if (stored == Stored.YES) {
+                    (b.report() ? reports : exported).incrementAndGet();
+                    if (b.withoutEvidence()) {
+                        reportsWithoutEvidence.incrementAndGet();
+                    }
+                }
+            }
+            done.put(new TopicPartition(b.record().topic(), b.record().partition()),
+                    new OffsetAndMetadata(b.record().offset() + 1));
+        }
+        if (!done.isEmpty()) {
+            consumer.commitSync(done);
+        }
+        return finished;
     }
 
     /** How a store ended: stored, dead-lettered after the attempts (done too), or cut short by stopping. */
     private enum Stored { YES, DEAD_LETTERED, STOPPING }
 
-    /** Stores {@code dicom} at the PACS within the attempts, or dead-letters {@code record} with the last failure. */
-    private Stored store(ConsumerRecord<String, byte[]> record, byte[] dicom, String what, String detail)
-            throws InterruptedException {
+    /**
+     * Stores {@code dicom} at the PACS within the attempts left after the first one failed with
+     * {@code failure}, or dead-letters {@code record} with the last failure.
+     */
+    private Stored storeAgain(ConsumerRecord<String, byte[]> record, byte[] dicom, String what, String detail,
+                              String failure) throws InterruptedException {
         Duration wait = settings.backoff();
-        String failure = null;
-        for (int attempt = 1; attempt <= settings.attempts(); attempt++) {
+        for (int attempt = 2; attempt <= settings.attempts(); attempt++) {
+            sleep(wait);
+            wait = wait.multipliedBy(2);
             if (!running.get()) {
                 return Stored.STOPPING;
             }
@@ -350,10 +404,6 @@ public final class ResultExport implements AutoCloseable {
             } catch (CStoreSender.StoreFailedException e) {
                 failure = e.getMessage();
                 log.warn("attempt {} of {}: {}", attempt, settings.attempts(), failure);
-            }
-            if (attempt < settings.attempts()) {
-                sleep(wait);
-                wait = wait.multipliedBy(2);
             }
         }
         deadLetter(record, "not stored at the PACS after " + settings.attempts() + " attempts: " + failure,

@@ -2,16 +2,17 @@ package org.radstream.launcher.pipeline;
 
 import com.pixelmed.dicom.SetOfDicomFiles;
 import com.pixelmed.network.MultipleInstanceTransferStatusHandler;
-import com.pixelmed.network.StorageSOPClassSCU;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.radstream.ingest.StorageScu;
 
 /**
  * A DICOM sender, as a modality or PACS pushes a study: every file of a folder in one association
- * by C-STORE (PixelMed's storage SCU), counting the per-instance statuses the receiver answers.
+ * by C-STORE ({@link StorageScu}: PixelMed's storage SCU on a no-delay socket), counting the
+ * per-instance statuses the receiver answers.
  */
 public final class DicomPush {
 
@@ -47,8 +48,7 @@ public final class DicomPush {
             }
         };
         try {
-            StorageSOPClassSCU scu = new StorageSOPClassSCU(host, port, calledAe, callingAe, set, 0, handler);
-            if (scu.encounteredTrappedExceptions()) {
+            if (StorageScu.send(host, port, calledAe, callingAe, set, handler)) {
                 throw new IOException("C-STORE to " + calledAe + "@" + host + ":" + port + " failed during the association");
             }
         } catch (IOException e) {

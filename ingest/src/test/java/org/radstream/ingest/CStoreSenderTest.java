@@ -1,0 +1,115 @@
+package org.radstream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.dicom.DicomOutputStream;
+import com.pixelmed.dicom.FileMetaInformation;
+import com.pixelmed.dicom.TagFromName;
+import com.pixelmed.dicom.TransferSyntax;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Several objects over one association to dcmtk's storescp, each answered on its own. */
+class CStoreSenderTest {
+    @TempDir
+    Path dir;
+
+    /** {@code part10} with its SOP class replaced by a private one that no storage SCP accepts. */
+    private static byte[] unknownSopClass(byte[] part10) throws Exception {
+        AttributeList list = new AttributeList();
+        try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
+            list.read(in);
+        }
+        list.removeGroupLengthAttributes();
+        list.removeMetaInformationHeaderAttributes();
+        for (AttributeTag tag : new AttributeTag[] {TagFromName.SOPClassUID, TagFromName.SOPInstanceUID}) {
+            com.pixelmed.dicom.UniqueIdentifierAttribute uid = new com.pixelmed.dicom.UniqueIdentifierAttribute(tag);
+            uid.addValue(tag.equals(TagFromName.SOPClassUID) ? "1.2.826.0.1.3680043.9.7433.99.1" : "1.2.826.0.1.3680043.9.7433.99.2");
+            list.put(uid);
+        }
+        FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "RADSTREAM");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DicomOutputStream out = new DicomOutputStream(bytes, TransferSyntax.ExplicitVRLittleEndian,
+                TransferSyntax.ExplicitVRLittleEndian)) {
+            list.write(out);
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void storesSeveralObjectsOverOneAssociationAndSaysWhichWereNotStored() throws Exception {
+        assumeTrue(Files.isExecutable(ResultExportIT.STORESCP), "storescp (dcmtk) not installed: skipping");
+        Path pacs = Files.createDirectories(dir.resolve("pacs"));
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = dir.resolve("storescp.log");
+        Process scp = new ProcessBuilder(ResultExportIT.STORESCP.toString(), "-v", "-od", pacs.toString(), "-aet", "PACS",
+                Integer.toString(port)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Thread.sleep(500); // listening
+            byte[] seg = ResultSegmentation.write(ResultExportIT.result("1.2.79.1", "lung", ResultExportIT.mask(3), true));
+            byte[] report = ResultReport.write(ResultExportIT.measurement("1.2.79.2", 4000, 40), null);
+            CStoreSender sender = new CStoreSender("localhost", port, "PACS", "RADSTREAM");
+            List<String> outcome = sender.storeAll(List.of(new CStoreSender.Instance(seg, "the segmentation"),
+                    new CStoreSender.Instance(unknownSopClass(report), "an object of a private class"),
+                    new CStoreSender.Instance(report, "the report")));
+
+            assertThat(outcome).hasSize(3);
+            assertThat(outcome.get(0)).isNull();
+            assertThat(outcome.get(1)).startsWith("PACS@localhost:" + port + " did not store an object of a private class");
+            assertThat(outcome.get(2)).isNull();
+            try (Stream<Path> files = Files.list(pacs)) {
+                assertThat(files.map(f -> f.getFileName().toString())).hasSize(2)
+                        .anyMatch(f -> f.startsWith("SG.")).anyMatch(f -> f.startsWith("SRc."));
+            }
+            String text = Files.readString(log, StandardCharsets.UTF_8);
+            assertThat(text.lines().filter(l -> l.contains("Association Received"))).as("one association").hasSize(1);
+
+            // PixelMed's association socket is reached, and sends each write at once
+            var contexts = com.pixelmed.network.PresentationContextListFactory.createNewPresentationContextList(
+                    java.util.Set.of("1.2.840.10008.5.1.4.1.1.88.33"), 0);
+            com.pixelmed.network.Association association = com.pixelmed.network.AssociationFactory.createNewAssociation(
+                    "localhost", port, "PACS", "RADSTREAM", contexts, null, false);
+            try {
+                assertThat(StorageScu.socket(association)).hasValueSatisfying(s -> {
+                    try {
+                        assertThat(s.getTcpNoDelay()).as("PixelMed's default").isFalse();
+                        StorageScu.noDelay(association);
+                        assertThat(s.getTcpNoDelay()).isTrue();
+                    } catch (java.net.SocketException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+            } finally {
+                association.release();
+            }
+
+            // the single-object form says why
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sender.store(unknownSopClass(report), "it"))
+                    .isInstanceOf(CStoreSender.StoreFailedException.class).hasMessageContaining("did not store it");
+        } finally {
+            scp.destroyForcibly();
+        }
+        // no SCP at all: every object fails alike, with the reason
+        byte[] seg = ResultSegmentation.write(ResultExportIT.result("1.2.79.1", "lung", ResultExportIT.mask(3), true));
+        byte[] report = ResultReport.write(ResultExportIT.measurement("1.2.79.2", 4000, 40), null);
+        List<String> down = new CStoreSender("localhost", port, "PACS", "RADSTREAM").storeAll(List.of(
+                new CStoreSender.Instance(seg, "a"), new CStoreSender.Instance(report, "b")));
+        assertThat(down).hasSize(2);
+        assertThat(down.get(0)).startsWith("C-STORE of a to PACS@localhost:" + port + " failed: ").contains("Connection refused");
+        assertThat(down.get(1)).startsWith("C-STORE of b to PACS@localhost:" + port + " failed: ").contains("Connection refused");
+    }
+}
