@@ -50,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * and stores each scan's PoIR as a DICOM SR measurement report of its series ({@link ResultReport}:
  * lung volume, infected volume, PoIR, and how they were measured), so the figure the alerts are
  * made of is in the PACS beside the masks it came from. The report names the series' instances as
- * its evidence, which a result of the series carries (the export keeps the geometry of the last
- * {@value #GEOMETRIES_KEPT} series whose results passed it). Results and measurements are two topics
- * with no order between them: a measurement read before any result of its series holds its
+ * its evidence: those the measurement carries (the PoIR join copies them from the results). A
+ * measurement made before measurements carried them takes them from a result of its series (the
+ * export keeps the geometry of the last {@value #GEOMETRIES_KEPT} series whose results passed it);
+ * results and measurements are two topics with no order between them, so such a measurement read
+ * before any result of its series holds its
  * partition (paused, not committed, so a crash loses nothing) while the results go on, until one
  * of the series passes or {@link ExportSettings#evidenceWait} is over, and is then stored with
  * the evidence or, counted, without it. The PoIR join measures a series from results already on
@@ -201,13 +203,14 @@ public final class ResultExport implements AutoCloseable {
         if (!record.topic().equals(poir.name()) || record.value() == null || settings.evidenceWait().isZero()) {
             return false;
         }
-        String series;
+        PoirMeasurement m;
         try {
-            series = poir.valueSerde().deserializer().deserialize(record.topic(), record.value()).getSeriesUid().toString();
+            m = poir.valueSerde().deserializer().deserialize(record.topic(), record.value());
         } catch (RuntimeException e) {
-            return false; // dead-lettered by handle
+            return false; // dead-lettered by prepare
         }
-        if (geometries.containsKey(series)) {
+        String series = m.getSeriesUid().toString();
+        if (ResultReport.hasEvidence(m) || geometries.containsKey(series)) {
             return false;
         }
         Waiting w = waiting.get(partition);
@@ -318,17 +321,20 @@ public final class ResultExport implements AutoCloseable {
             deadLetter(record, "the PoIR measurement cannot be read: " + e.getMessage(), 0);
             return Prepared.nothing(record);
         }
-        SeriesGeometry geometry = geometries.get(m.getSeriesUid().toString());
+        boolean own = ResultReport.hasEvidence(m);
+        SeriesGeometry geometry = own ? null : geometries.get(m.getSeriesUid().toString());
         waiting.remove(new TopicPartition(record.topic(), record.partition()));
-        if (geometry == null) {
+        if (!own && geometry == null) {
             log.warn("no result of series {} passed within {}: its PoIR report (offset {} of {}-{}) is stored without "
                     + "the series' instances as evidence", m.getSeriesUid(), settings.evidenceWait(), record.offset(),
                     record.topic(), record.partition());
         }
         return new Prepared(record, ResultReport.write(m, geometry), "the PoIR report of series " + m.getSeriesUid(),
-                String.format(java.util.Locale.ROOT, "PoIR %.1f%%, %s", m.getPoir(), geometry == null
-                        ? "without the series' instances as evidence"
-                        : geometry.getSopInstanceUids().size() + " instances as evidence"), true, geometry == null);
+                String.format(java.util.Locale.ROOT, "PoIR %.1f%%, %s", m.getPoir(), own
+                        ? m.getSopInstanceUids().size() + " instances as evidence"
+                        : geometry == null ? "without the series' instances as evidence"
+                        : geometry.getSopInstanceUids().size() + " instances as evidence, from a result"), true,
+                !own && geometry == null);
     }
 
     /**

@@ -32,18 +32,20 @@ public final class ResultReport {
     private ResultReport() {}
 
     /**
-     * The measurement as a Comprehensive SR document.
+     * The measurement as a Comprehensive SR document, naming the series' images the measurement
+     * carries as its evidence, or else those of {@code geometry}.
      *
-     * @param geometry the series' geometry from one of its results (its SOP class and instances become the
-     *                 report's evidence); null when not known
+     * @param geometry the series' geometry from one of its results, for a measurement that carries
+     *                 no images (measured before measurements carried them); null when not known
      */
     public static byte[] write(PoirMeasurement m, SeriesGeometry geometry) {
         Random uids = uids(m);
-        List<String> instances = geometry == null ? List.of()
-                : geometry.getSopInstanceUids().stream().map(CharSequence::toString).toList();
+        boolean own = hasEvidence(m);
+        List<String> instances = own ? m.getSopInstanceUids().stream().map(CharSequence::toString).toList()
+                : geometry == null ? List.of() : geometry.getSopInstanceUids().stream().map(CharSequence::toString).toList();
+        String sopClass = own ? str(m.getSopClassUid()) : geometry == null ? null : str(geometry.getSopClassUid());
         MeasurementReport.Subject subject = new MeasurementReport.Subject(str(m.getPatientId()), str(m.getPatientName()),
-                str(m.getStudyUid()), str(m.getAccessionNumber()), str(m.getSeriesUid()),
-                geometry == null ? null : str(geometry.getSopClassUid()), instances);
+                str(m.getStudyUid()), str(m.getAccessionNumber()), str(m.getSeriesUid()), sopClass, instances);
         // a finding's tracking UID is the series' and the finding's: the same in every report of the series
         MeasurementReport.Group lung = new MeasurementReport.Group("lung", tracking(m, "lung"), LUNG, List.of(
                 new MeasurementReport.Measurement(MeasurementReport.VOLUME, round(m.getLungMl()), MeasurementReport.MILLILITRE)));
@@ -52,6 +54,11 @@ public final class ResultReport {
                 new MeasurementReport.Measurement(POIR, round(m.getPoir()), MeasurementReport.PERCENT)));
         return MeasurementReport.write(subject, List.of(lung, infection), "radstream", DEVICE_UID, comment(m),
                 m.getMeasuredAt(), uids);
+    }
+
+    /** Whether the measurement names the images of its series (and their SOP class): its report's evidence. */
+    public static boolean hasEvidence(PoirMeasurement m) {
+        return m.getSopClassUid() != null && m.getSopInstanceUids() != null && !m.getSopInstanceUids().isEmpty();
     }
 
     /** How the volumes were measured, for the reader: "lung: model v1; infection: model v9; PoIR = infected / lung × 100". */

@@ -246,6 +246,11 @@ class ResultExportIT {
         // measured an hour ago, and no result of its series is to come (one passed before a restart): it does not wait
         String earlier = "1.2.78.4." + Math.abs(run.hashCode());
         PoirMeasurement measuredEarlier = measurement(earlier, 3000, 30);
+        // as the PoIR join makes them now: the measurement names its series' images itself, and waits for nothing
+        String named = "1.2.78.5." + Math.abs(run.hashCode());
+        PoirMeasurement namingItsImages = measurement(named, 5000, 50);
+        namingItsImages.setSopClassUid("1.2.840.10008.5.1.4.1.1.2");
+        namingItsImages.setSopInstanceUids(List.of(named + ".1", named + ".2"));
 
         Path pacs = Files.createDirectories(dir.resolve("pacs"));
         int port = freePort();
@@ -273,27 +278,30 @@ class ResultExportIT {
             producer.send(new ProducerRecord<>(Topics.POIR, 3, now - Duration.ofHours(1).toMillis(), "P-" + earlier,
                     serializer.serialize(Topics.POIR, measuredEarlier))).get();
             producer.send(new ProducerRecord<>(Topics.POIR, 3, now, "P-garbage-" + run, new byte[] {0, 0, 0, 0, 9})).get();
+            producer.send(new ProducerRecord<>(Topics.POIR, 1, now, "P-" + named, serializer.serialize(Topics.POIR,
+                    namingItsImages))).get();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline && (export.reportsStored() < 2 || export.deadLettered() < 1)) {
+            while (System.nanoTime() < deadline && (export.reportsStored() < 3 || export.deadLettered() < 1)) {
                 Thread.sleep(50);
             }
             assertThat(stored(pacs, withEvidence, vessel.getGeometry())).isNotNull();
+            assertThat(stored(pacs, namingItsImages, null)).as("names its images: no result needed").isNotNull();
             assertThat(stored(pacs, measuredEarlier, null)).as("measured earlier, all results read: it does not wait").isNotNull();
             assertThat(stored(pacs, beforeItsResult, lateResult.getGeometry())).as("waits for its series' result").isNull();
             assertThat(stored(pacs, withoutEvidence, null)).as("waits for a result of its series, up to 8 s").isNull();
             producer.send(new ProducerRecord<>(Topics.RESULTS, late + ":lung", bytes(lateResult))).get();
             deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline && export.reportsStored() < 4) {
+            while (System.nanoTime() < deadline && export.reportsStored() < 5) {
                 Thread.sleep(100);
             }
-            assertThat(export.reportsStored()).isEqualTo(4);
+            assertThat(export.reportsStored()).isEqualTo(5);
             assertThat(export.reportsWithoutEvidence()).isEqualTo(2);
             assertThat(export.exported()).as("no segmentation: only poir is exported").isZero();
-            assertThat(ExportHttpServer.render(export)).contains("radstream_export_reports_stored_total 4\n")
+            assertThat(ExportHttpServer.render(export)).contains("radstream_export_reports_stored_total 5\n")
                     .contains("radstream_export_reports_without_evidence_total 2\n");
 
             Map<String, Integer> evidence = new java.util.HashMap<>();
-            for (PoirMeasurement m : List.of(withEvidence, withoutEvidence, beforeItsResult, measuredEarlier)) {
+            for (PoirMeasurement m : List.of(withEvidence, withoutEvidence, beforeItsResult, measuredEarlier, namingItsImages)) {
                 Path file = stored(pacs, m, m == withEvidence ? vessel.getGeometry()
                         : m == beforeItsResult ? lateResult.getGeometry() : null);
                 assertThat(file).as("the PACS holds the SOP instance derived from the measurement of " + m.getSeriesUid())
@@ -311,11 +319,11 @@ class ResultExportIT {
                         com.pixelmed.dicom.SequenceAttribute sops ? sops.getNumberOfItems() : -1);
                 String text = new com.pixelmed.dicom.StructuredReport(stored).toString();
                 assertThat(text).contains("Proportion of infected lung").contains(m == withEvidence ? "3812.26"
-                        : m == beforeItsResult ? "3500" : m == measuredEarlier ? "3000" : "4000");
+                        : m == beforeItsResult ? "3500" : m == measuredEarlier ? "3000" : m == namingItsImages ? "5000" : "4000");
                 assertValid(file, "ComprehensiveSR");
             }
             assertThat(evidence).containsEntry(seen, 3).containsEntry(unseen, 0).containsEntry(late, 3)
-                    .containsEntry(earlier, 0);
+                    .containsEntry(earlier, 0).containsEntry(named, 2);
             List<ConsumerRecord<String, DeadLetter>> letters = TestKafka.poll(undelivered, Duration.ofSeconds(20),
                     l -> l.stream().anyMatch(r -> r.key().equals("P-garbage-" + run)));
             DeadLetter letter = letters.stream().filter(r -> r.key().equals("P-garbage-" + run)).findFirst().orElseThrow().value();

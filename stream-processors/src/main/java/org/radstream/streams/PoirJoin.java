@@ -2,6 +2,7 @@ package org.radstream.streams;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.kafka.common.metrics.Sensor;
@@ -25,6 +26,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.radstream.avro.DeadLetter;
 import org.radstream.avro.InferenceResult;
 import org.radstream.avro.PoirMeasurement;
+import org.radstream.avro.SeriesGeometry;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
 
@@ -63,14 +65,25 @@ public final class PoirJoin {
 
     private PoirJoin() {}
 
-    /** The part of an {@link InferenceResult} a measurement needs. */
+    /**
+     * The part of an {@link InferenceResult} a measurement needs, with the series' images from the
+     * result's geometry (the evidence of the measurement's DICOM SR report; none in a half stored
+     * before they were kept, or from a result without geometry).
+     */
     record Half(String seriesUid, String task, String patientId, String patientName, String studyUid,
                 String accessionNumber, long acquisitionTime, double volumeMl, String method, String modelVersion,
-                long producedAt) {
+                long producedAt, String sopClassUid, List<String> sopInstanceUids) {
         static Half of(InferenceResult r) {
+            SeriesGeometry g = r.getGeometry();
             return new Half(r.getSeriesUid(), r.getTask(), r.getPatientId(), r.getPatientName(), r.getStudyUid(),
                     r.getAccessionNumber(), r.getAcquisitionTime().toEpochMilli(), r.getVolumeMl(), r.getMethod(),
-                    r.getModelVersion(), r.getProducedAt().toEpochMilli());
+                    r.getModelVersion(), r.getProducedAt().toEpochMilli(), g == null ? null : g.getSopClassUid(),
+                    g == null ? List.of() : List.copyOf(g.getSopInstanceUids()));
+        }
+
+        /** The series' images this half knows; none when it knows none. */
+        List<String> instances() {
+            return sopInstanceUids == null ? List.of() : sopInstanceUids;
         }
 
         boolean sameResult(Half o) {
@@ -189,6 +202,9 @@ public final class PoirJoin {
                     .setLungModelVersion(l.modelVersion())
                     .setInfectionModelVersion(i.modelVersion())
                     .setMeasuredAt(Instant.ofEpochMilli(Math.max(l.producedAt(), i.producedAt())))
+                    // the images the series was measured on, as either result named them
+                    .setSopClassUid(l.instances().isEmpty() ? i.sopClassUid() : l.sopClassUid())
+                    .setSopInstanceUids(l.instances().isEmpty() ? i.instances() : l.instances())
                     .build();
             emitted.record();
             context.forward(new Record<>(l.patientId(), new Outcome(m, null), record.timestamp()));

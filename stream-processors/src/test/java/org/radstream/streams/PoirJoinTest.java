@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -152,6 +153,45 @@ class PoirJoinTest {
         KeyValueStore<String, Pair> pairs = driver.getKeyValueStore(PoirJoin.PAIRS_STORE);
         assertThat(pairs.get("s2")).isNull();
         assertThat(pairs.get("s1")).isNull();
+    }
+
+    /** {@code r} with a geometry naming its series' images {@code series.1..n}. */
+    private static InferenceResult withImages(InferenceResult r, int n) {
+        List<String> uids = new java.util.ArrayList<>();
+        for (int k = 1; k <= n; k++) {
+            uids.add(r.getSeriesUid() + "." + k);
+        }
+        r.setGeometry(org.radstream.avro.SeriesGeometry.newBuilder().setOrigin(List.of(0.0, 0.0, 0.0))
+                .setRow(List.of(1.0, 0.0, 0.0)).setColumn(List.of(0.0, 1.0, 0.0)).setSpacingX(1).setSpacingY(1)
+                .setSpacingZ(1).setSopClassUid("1.2.840.10008.5.1.4.1.1.2").setSopInstanceUids(uids).build());
+        return r;
+    }
+
+    @Test
+    void theMeasurementNamesTheSeriesImagesItsResultsNamed() {
+        // the lung result without geometry (a worker older than the field), the infection one with it
+        send(result("s1", "lung", 4000, "lung-v1", LUNG_AT));
+        send(withImages(result("s1", "infection", 200, "inf-v1", INF_AT), 3));
+        PoirMeasurement m = measurements.readValue();
+        assertThat(m.getSopClassUid()).isEqualTo("1.2.840.10008.5.1.4.1.1.2");
+        assertThat(m.getSopInstanceUids()).containsExactly("s1.1", "s1.2", "s1.3");
+        PoirMeasurement bare = expected(4000, 200, 5.0, "inf-v1", INF_AT);
+        bare.setSopClassUid(m.getSopClassUid());
+        bare.setSopInstanceUids(m.getSopInstanceUids());
+        assertThat(m).as("the rest as before").isEqualTo(bare);
+
+        // a half stored before the images were kept (no such fields in its JSON) still completes its pair
+        KeyValueStore<String, Pair> pairs = driver.getKeyValueStore(PoirJoin.PAIRS_STORE);
+        String old = "{\"lung\":{\"seriesUid\":\"s2\",\"task\":\"lung\",\"patientId\":\"P1\",\"patientName\":\"Doe^Jane\","
+                + "\"studyUid\":\"1.2.3\",\"accessionNumber\":\"ACC1\",\"acquisitionTime\":" + ACQ.toEpochMilli()
+                + ",\"volumeMl\":4000.0,\"method\":\"model\",\"modelVersion\":\"lung-v1\",\"producedAt\":"
+                + LUNG_AT.toEpochMilli() + "},\"infection\":null,\"emitted\":null,\"lastResultAt\":" + LUNG_AT.toEpochMilli() + "}";
+        pairs.put("s2", new JsonSerde<>(Pair.class).deserializer().deserialize("t", old.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        send(withImages(result("s2", "infection", 100, "inf-v1", INF_AT), 2));
+        PoirMeasurement second = measurements.readValue();
+        assertThat(second.getSeriesUid()).isEqualTo("s2");
+        assertThat(second.getPoir()).isEqualTo(2.5);
+        assertThat(second.getSopInstanceUids()).containsExactly("s2.1", "s2.2");
     }
 
     @Test
