@@ -364,7 +364,8 @@ final class LabelCommand {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "What became of the label of a series and task on a running trainer: accepted (and whether a "
                     + "run trained on it), waiting for the series' images, or refused and why. Without --series: every "
-                    + "label of the task, one line each, after the counts (--state narrows the lines).",
+                    + "label of the task, one line each, after the counts (--state narrows the lines, --limit and "
+                    + "--after page through them).",
             footer = {"", "Exit codes: 0 the newest label is accepted (without --series: answered), 3 it waits for its "
                     + "images, 4 it was refused, 5 the trainer holds none, 1 no answer."})
     static final class Status implements Callable<Integer> {
@@ -376,20 +377,29 @@ final class LabelCommand {
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
         @Option(names = "--state", description = "Without --series: only the labels accepted, waiting, refused, or "
                 + "untrained (accepted, not trained on yet).") String state;
+        @Option(names = "--limit", description = "Without --series: at most this many lines (then the command for the "
+                + "next ones). Default: all.") Integer limit;
+        @Option(names = "--after", description = "Without --series: the lines after this series (as the previous page's "
+                + "last line named it).") String after;
         @Option(names = "--trainer-url", defaultValue = "${env:RADSTREAM_TRAINER_URL:-http://localhost:8086}",
                 description = "Running trainer's HTTP address. Default ${DEFAULT-VALUE}.") String trainerUrl;
 
         @Override
         public Integer call() throws Exception {
-            if (series != null && state != null) {
-                System.err.println("--state narrows the list of a task's labels; with --series there is one label");
+            if (series != null && (state != null || limit != null || after != null)) {
+                System.err.println("--state, --limit and --after page through a task's labels; with --series there is one label");
+                return 2;
+            }
+            if (limit != null && limit < 1) {
+                System.err.println("--limit must be at least 1, got " + limit);
                 return 2;
             }
             java.net.http.HttpResponse<String> r;
             try {
                 r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                         java.net.URI.create(trainerUrl).resolve("/labels?" + (series == null ? "" : "series=" + enc(series)
-                                + "&") + "task=" + enc(task) + (state == null ? "" : "&state=" + enc(state))))
+                                + "&") + "task=" + enc(task) + (state == null ? "" : "&state=" + enc(state))
+                                + (limit == null ? "" : "&limit=" + limit) + (after == null ? "" : "&after=" + enc(after))))
                         .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             } catch (java.io.IOException e) {
                 System.err.println("no trainer answers at " + trainerUrl + " (" + e + ")");
@@ -402,6 +412,10 @@ final class LabelCommand {
             com.fasterxml.jackson.databind.JsonNode status = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
             if (series == null) {
                 printList(status);
+                if (status.hasNonNull("next")) {
+                    System.out.println("more: label status --task " + task + (state == null ? "" : " --state " + state)
+                            + " --limit " + limit + " --after " + status.get("next").asText());
+                }
                 return 0;
             }
             System.out.println(Topics.seriesTaskKey(series, task) + ": " + status.path("summary").asText());

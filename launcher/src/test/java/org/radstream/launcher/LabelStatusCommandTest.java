@@ -74,6 +74,40 @@ class LabelStatusCommandTest {
                 "9.9  refused  the newest label was refused");
     }
 
+    @Test
+    void aPageOfLabelsEndsWithTheCommandForTheNext() throws Exception {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        HttpServer trainer = trainer(asked, q -> Map.entry(200, "{\"task\":\"lung\",\"counts\":{\"accepted\":3,\"waiting\":0,"
+                + "\"refused\":0,\"untrained\":0},\"labels\":[" + (q.contains("after=") ? "{\"series\":\"2.3\",\"state\":"
+                + "\"accepted\",\"summary\":\"c\"}]}" : "{\"series\":\"2.1\",\"state\":\"accepted\",\"summary\":\"a\"},"
+                + "{\"series\":\"2.2\",\"state\":\"accepted\",\"summary\":\"b\"}],\"next\":\"2.2\"}")));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        String url = "http://localhost:" + trainer.getAddress().getPort();
+        try {
+            assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--limit", "2",
+                    "--trainer-url", url)).isZero();
+            assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--limit", "2",
+                    "--after", "2.2", "--trainer-url", url)).isZero();
+            assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--limit", "0",
+                    "--trainer-url", url)).isEqualTo(2);
+            assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--series", "2.1",
+                    "--after", "2.0", "--trainer-url", url)).as("--after is for lists").isEqualTo(2);
+        } finally {
+            System.setOut(stdout);
+            trainer.stop(0);
+        }
+        assertThat(asked).containsExactly("task=lung&limit=2", "task=lung&limit=2&after=2.2");
+        assertThat(out.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
+                "lung labels: accepted 3 waiting 0 refused 0 untrained 0",
+                "2.1  accepted  a",
+                "2.2  accepted  b",
+                "more: label status --task lung --limit 2 --after 2.2",
+                "lung labels: accepted 3 waiting 0 refused 0 untrained 0",
+                "2.3  accepted  c");
+    }
+
     /** A stand-in for the trainer's GET /labels: records each query and answers what {@code answer} says (status, body). */
     private static HttpServer trainer(List<String> asked, Function<String, Map.Entry<Integer, String>> answer)
             throws Exception {

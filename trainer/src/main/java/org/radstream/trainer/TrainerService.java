@@ -1196,12 +1196,19 @@ public final class TrainerService implements AutoCloseable {
      * state}, only those in it ("untrained": accepted and not yet trained on). Counts of each state
      * come with the list, whatever the filter.
      *
-     * @throws IllegalArgumentException a task that takes no labels, or an unknown state
+     * <p>A page of them: the first {@code limit} (0: all) whose series sorts after {@code after}
+     * (null: from the first); when more follow, {@code next} names the series to pass as {@code
+     * after} for the next page.
+     *
+     * @throws IllegalArgumentException a task that takes no labels, an unknown state, or a negative limit
      */
-    public Map<String, Object> labelStatuses(String task, String state) {
+    public Map<String, Object> labelStatuses(String task, String state, int limit, String after) {
         String t = TrainingTask.of(task).id();
         if (state != null && !LABEL_STATES.contains(state)) {
             throw new IllegalArgumentException("state must be one of " + LABEL_STATES + ", got '" + state + "'");
+        }
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be 0 (all) or more, got " + limit);
         }
         java.util.Set<String> keys = new java.util.TreeSet<>(intake.keys(t));
         String suffix = ":" + t;
@@ -1211,15 +1218,21 @@ public final class TrainerService implements AutoCloseable {
         List<Map<String, Object>> labels = new ArrayList<>();
         Map<String, Integer> counts = new LinkedHashMap<>();
         LABEL_STATES.forEach(x -> counts.put(x, 0));
+        String next = null;
         for (String key : keys) {
-            Map<String, Object> one = labelStatus(key.substring(0, key.length() - suffix.length()), t);
+            String series = key.substring(0, key.length() - suffix.length());
+            Map<String, Object> one = labelStatus(series, t);
             String s = String.valueOf(one.get("state"));
             boolean untrained = one.get("accepted") instanceof Map<?, ?> a && Boolean.FALSE.equals(a.get("trained"));
             counts.merge(s, 1, Integer::sum);
             if (untrained) {
                 counts.merge("untrained", 1, Integer::sum);
             }
-            if (state == null || state.equals(s) || state.equals("untrained") && untrained) {
+            boolean listed = (state == null || state.equals(s) || state.equals("untrained") && untrained)
+                    && (after == null || series.compareTo(after) > 0);
+            if (listed && limit > 0 && labels.size() == limit) {
+                next = String.valueOf(labels.get(labels.size() - 1).get("series"));
+            } else if (listed) {
                 labels.add(one);
             }
         }
@@ -1227,6 +1240,9 @@ public final class TrainerService implements AutoCloseable {
         out.put("task", t);
         out.put("counts", counts);
         out.put("labels", labels);
+        if (next != null) {
+            out.put("next", next);
+        }
         return out;
     }
 
@@ -1243,9 +1259,15 @@ public final class TrainerService implements AutoCloseable {
     private void getLabel(HttpExchange ex) throws IOException {
         Map<String, String> all = query(ex);
         if (all.get("series") == null && all.get("task") != null) {
-            // GET /labels?task=T[&state=S]: every label of the task
+            // GET /labels?task=T[&state=S][&limit=N][&after=SERIES]: every label of the task, a page at a time
             try {
-                respondJson(ex, labelStatuses(all.get("task"), all.get("state")));
+                int limit;
+                try {
+                    limit = all.get("limit") == null ? 0 : Integer.parseInt(all.get("limit"));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("limit must be a number, got '" + all.get("limit") + "'");
+                }
+                respondJson(ex, labelStatuses(all.get("task"), all.get("state"), limit, all.get("after")));
             } catch (IllegalArgumentException e) {
                 respond(ex, 400, e.getMessage() + "\n");
             }

@@ -236,6 +236,16 @@ class TrainerIT {
                     + " " + l.path("accepted").path("trained").asBoolean())
                     .containsExactly("2.1 accepted true", "2.2 accepted true", "9.9 refused false");
             assertThat(labels(restartedUri, "task=lung&state=untrained", 200).get("labels")).isEmpty();
+            // a page at a time: two, then what follows the second; the counts are the task's whatever the page
+            com.fasterxml.jackson.databind.JsonNode firstPage = labels(restartedUri, "task=lung&limit=2", 200);
+            assertThat(firstPage.get("labels")).extracting(l -> l.get("series").asText()).containsExactly("2.1", "2.2");
+            assertThat(firstPage.get("next").asText()).isEqualTo("2.2");
+            com.fasterxml.jackson.databind.JsonNode secondPage = labels(restartedUri, "task=lung&limit=2&after=2.2", 200);
+            assertThat(secondPage.get("labels")).extracting(l -> l.get("series").asText()).containsExactly("9.9");
+            assertThat(secondPage.has("next")).isFalse();
+            assertThat(secondPage.get("counts")).isEqualTo(lungLabels.get("counts"));
+            assertThat(labels(restartedUri, "task=lung&limit=-1", 400)).isNull();
+            assertThat(labels(restartedUri, "task=lung&limit=many", 400)).isNull();
             com.fasterxml.jackson.databind.JsonNode infectionLabels = labels(restartedUri, "task=infection&state=refused", 200);
             assertThat(infectionLabels.get("counts").get("refused").asInt()).isEqualTo(1);
             assertThat(infectionLabels.get("labels")).singleElement().satisfies(l -> assertThat(l.get("refused")
