@@ -10,7 +10,9 @@ import com.pixelmed.network.StorageSOPClassSCU;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.util.LinkedList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +64,58 @@ public final class StorageScu {
                 log.info("TCP_NODELAY not set on the association with {}: {}", association.getCalledAETitle(), e.toString());
             }
         }
+    }
+
+    /**
+     * Sends {@code files} (not empty) in their order, as a modality sends a series slice by slice,
+     * over one association; each file's status goes to {@code handler} with the counts of the whole
+     * send. PixelMed's SCU sends a set of files in the set's (hash) order, which leaves gaps in a
+     * series' instance numbers until late; a receiver that works on slices as they arrive sees the
+     * series as a modality sends it only this way.
+     *
+     * @return whether PixelMed trapped an exception while sending (the association broke mid-way)
+     * @throws DicomNetworkException no association (refused, or no presentation context accepted)
+     * @throws IOException the SCP could not be reached, or a file could not be read
+     */
+    public static boolean sendInOrder(String host, int port, String calledAe, String callingAe, List<Path> files,
+                                      MultipleInstanceTransferStatusHandler handler)
+            throws DicomNetworkException, IOException {
+        SetOfDicomFiles all = new SetOfDicomFiles();
+        for (Path f : files) {
+            all.add(f.toFile());
+        }
+        LinkedList<?> contexts = PresentationContextListFactory.createNewPresentationContextList(all, 0);
+        Association association = AssociationFactory.createNewAssociation(host, port, calledAe, callingAe, contexts, null, false);
+        noDelay(association);
+        boolean trapped = false;
+        int[] done = new int[3]; // completed, failed, warning before the current file
+        try {
+            for (int i = 0; i < files.size() && !trapped; i++) {
+                SetOfDicomFiles one = new SetOfDicomFiles();
+                one.add(files.get(i).toFile());
+                int remaining = files.size() - i - 1;
+                int[] now = new int[3];
+                trapped = new StorageSOPClassSCU(association, one, new MultipleInstanceTransferStatusHandler() {
+                    @Override
+                    public void updateStatus(int left, int completed, int failed, int warning, String sop) {
+                        now[0] = completed;
+                        now[1] = failed;
+                        now[2] = warning;
+                        handler.updateStatus(remaining, done[0] + completed, done[1] + failed, done[2] + warning, sop);
+                    }
+                }).encounteredTrappedExceptions();
+                for (int k = 0; k < 3; k++) {
+                    done[k] += now[k];
+                }
+            }
+        } finally {
+            try {
+                association.release();
+            } catch (Exception e) {
+                log.info("releasing the association with {}@{}:{}: {}", calledAe, host, port, e.toString());
+            }
+        }
+        return trapped;
     }
 
     /**

@@ -48,6 +48,52 @@ class CStoreSenderTest {
     }
 
     @Test
+    void filesSentInOrderArriveInThatOrderOverOneAssociation() throws Exception {
+        assumeTrue(Files.isExecutable(ResultExportIT.STORESCP), "storescp (dcmtk) not installed: skipping");
+        List<Path> files = new java.util.ArrayList<>();
+        List<String> uids = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            byte[] report = ResultReport.write(ResultExportIT.measurement("1.2.82." + i, 4000, i), null);
+            Path f = Files.write(dir.resolve(String.format("IM%05d.dcm", i + 1)), report);
+            files.add(f);
+            uids.add(new com.pixelmed.dicom.SetOfDicomFiles().add(f.toFile()).getSOPInstanceUID());
+        }
+        Path pacs = Files.createDirectories(dir.resolve("pacs"));
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = dir.resolve("storescp.log");
+        Process scp = new ProcessBuilder(ResultExportIT.STORESCP.toString(), "-d", "-od", pacs.toString(), "-aet", "PACS",
+                Integer.toString(port)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int[] last = new int[4];
+        try {
+            Thread.sleep(500);
+            boolean trapped = StorageScu.sendInOrder("localhost", port, "PACS", "RADSTREAM", files,
+                    new com.pixelmed.network.MultipleInstanceTransferStatusHandler() {
+                        @Override
+                        public void updateStatus(int remaining, int completed, int failed, int warning, String sop) {
+                            last[0] = remaining;
+                            last[1] = completed;
+                            last[2] = failed;
+                            last[3] = warning;
+                        }
+                    });
+            assertThat(trapped).isFalse();
+            Thread.sleep(300); // storescp's log of the last request
+        } finally {
+            scp.destroyForcibly();
+        }
+        assertThat(last).containsExactly(0, 12, 0, 0);
+        String text = Files.readString(log, StandardCharsets.UTF_8);
+        assertThat(text.lines().filter(l -> l.startsWith("I: Association Received"))).hasSize(1);
+        // each C-STORE request's Affected SOP Instance UID, in the order storescp received them
+        List<String> received = text.lines().filter(l -> l.startsWith("D: Affected SOP Instance UID"))
+                .map(l -> l.substring(l.indexOf(':', 3) + 1).strip()).toList();
+        assertThat(received).containsExactlyElementsOf(uids);
+    }
+
+    @Test
     void storesSeveralObjectsOverOneAssociationAndSaysWhichWereNotStored() throws Exception {
         assumeTrue(Files.isExecutable(ResultExportIT.STORESCP), "storescp (dcmtk) not installed: skipping");
         Path pacs = Files.createDirectories(dir.resolve("pacs"));

@@ -11,8 +11,8 @@ import org.radstream.ingest.StorageScu;
 
 /**
  * A DICOM sender, as a modality or PACS pushes a study: every file of a folder in one association
- * by C-STORE ({@link StorageScu}: PixelMed's storage SCU on a no-delay socket), counting the
- * per-instance statuses the receiver answers.
+ * by C-STORE, in the order of their names ({@link StorageScu}: PixelMed's storage SCU on a no-delay
+ * socket), counting the per-instance statuses the receiver answers.
  */
 public final class DicomPush {
 
@@ -25,8 +25,20 @@ public final class DicomPush {
 
     private DicomPush() {}
 
-    /** Sends every regular file below {@code folder} to {@code host:port} (called AE {@code calledAe}). */
+    /**
+     * Sends every regular file below {@code folder} to {@code host:port} (called AE {@code calledAe})
+     * in the order of their names, as a modality sends a series slice by slice.
+     */
     public static Outcome send(Path folder, String host, int port, String calledAe, String callingAe) throws IOException {
+        return send(folder, host, port, calledAe, callingAe, true);
+    }
+
+    /**
+     * The same; with {@code inOrder} false, in the order PixelMed's storage SCU sends a set of files
+     * (its hash order: the instance numbers arrive with gaps until late), as radstream pushed before.
+     */
+    public static Outcome send(Path folder, String host, int port, String calledAe, String callingAe, boolean inOrder)
+            throws IOException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(folder)) {
             files = walk.filter(Files::isRegularFile).sorted().toList();
@@ -48,7 +60,8 @@ public final class DicomPush {
             }
         };
         try {
-            if (StorageScu.send(host, port, calledAe, callingAe, set, handler)) {
+            if (inOrder ? StorageScu.sendInOrder(host, port, calledAe, callingAe, files, handler)
+                    : StorageScu.send(host, port, calledAe, callingAe, set, handler)) {
                 throw new IOException("C-STORE to " + calledAe + "@" + host + ":" + port + " failed during the association");
             }
         } catch (IOException e) {

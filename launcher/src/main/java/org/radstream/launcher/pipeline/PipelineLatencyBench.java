@@ -23,7 +23,12 @@ import org.radstream.schemas.Topics;
  * to the PoIR measurement being readable on its topic; the reference is the sum of the forward-pass
  * times the lung and infection results report for that series. The first series is a warm-up.
  *
- * <pre>java -cp launcher/target/radstream.jar org.radstream.launcher.pipeline.PipelineLatencyBench [series] [size] [stabilitySeconds] [modelStore]</pre>
+ * <p>{@code order}: {@code in-order} (default) sends each series' files in the order of their names,
+ * slice by slice as a modality does; {@code set} in PixelMed's set (hash) order, as the push did
+ * before; {@code alternate} sends the measured series in order and in set order by turns, and
+ * reports the median ratio of each.
+ *
+ * <pre>java -cp launcher/target/radstream.jar org.radstream.launcher.pipeline.PipelineLatencyBench [series] [size] [stabilitySeconds] [modelStore] [order]</pre>
  */
 public final class PipelineLatencyBench {
 
@@ -32,6 +37,10 @@ public final class PipelineLatencyBench {
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 256;
         double stability = args.length > 2 ? Double.parseDouble(args[2]) : 1.0;
         Path store = Path.of(args.length > 3 ? args[3] : "models-default");
+        String order = args.length > 4 ? args[4] : "in-order";
+        if (!List.of("in-order", "set", "alternate").contains(order)) {
+            throw new IllegalArgumentException("order must be in-order, set or alternate, got " + order);
+        }
         Path dir = Files.createTempDirectory("radstream-latency-bench-");
         int patients = (series + 2) / 2;
         List<String> scenarios = new ArrayList<>();
@@ -48,10 +57,13 @@ public final class PipelineLatencyBench {
                     Duration.ofMillis(Math.round(stability * 1000)), false, null));
                  PipelineWatch watch = new PipelineWatch(platform.bootstrap(), topics, e -> { }).start()) {
                 List<double[]> rows = new ArrayList<>();
+                List<double[]> inOrderRows = new ArrayList<>();
+                List<double[]> setRows = new ArrayList<>();
                 for (int i = 0; i <= series && i < scans.size(); i++) {
                     CohortManifest.Scan s = scans.get(i);
+                    boolean inOrder = order.equals("in-order") || order.equals("alternate") && i % 2 == 1;
                     DicomPush.Outcome o = DicomPush.send(cohort.dicomDir(s), "localhost", pipeline.ingest().dicomPort(),
-                            pipeline.ingest().settings().aeTitle(), CohortPush.CALLING_AE);
+                            pipeline.ingest().settings().aeTitle(), CohortPush.CALLING_AE, inOrder);
                     Instant acked = Instant.now();
                     if (!o.allStored()) {
                         throw new IllegalStateException("scan " + s.scanId() + " not stored: " + o);
@@ -64,11 +76,17 @@ public final class PipelineLatencyBench {
                     double latency = Duration.between(acked, t.measuredAt).toMillis();
                     double forward = forward(t.results.get("lung")) + forward(t.results.get("infection"));
                     String note = i == 0 ? " (warm-up, not counted)" : "";
-                    System.out.printf(Locale.ROOT, "%s %d slices: latency %.0f ms, forward %.0f ms, ratio %.2f%s%n",
-                            s.scanId(), s.depth(), latency, forward, latency / forward, note);
+                    System.out.printf(Locale.ROOT, "%s %d slices, sent %s: latency %.0f ms, forward %.0f ms, ratio %.2f%s%n",
+                            s.scanId(), s.depth(), inOrder ? "in order" : "in set order", latency, forward, latency / forward,
+                            note);
                     if (i > 0) {
                         rows.add(new double[] {latency, forward});
+                        (inOrder ? inOrderRows : setRows).add(new double[] {latency / forward});
                     }
+                }
+                if (order.equals("alternate")) {
+                    System.out.printf(Locale.ROOT, "median ratio latency/forward: sent in order %.2f (%d series), in set order "
+                            + "%.2f (%d series)%n", median(inOrderRows, 0), inOrderRows.size(), median(setRows, 0), setRows.size());
                 }
                 double medLatency = median(rows, 0);
                 double medForward = median(rows, 1);
