@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends a set of DICOM files over one association with C-STORE (PixelMed's storage SCU) on a
- * socket with TCP_NODELAY set. PixelMed's own SCU leaves Nagle's algorithm on, and each small
+ * Sends DICOM files over one association with C-STORE (PixelMed's storage SCU), as a set or in
+ * order, on a socket with TCP_NODELAY set. PixelMed's own SCU leaves Nagle's algorithm on, and each small
  * instance then waits for the SCP's delayed acknowledgement: 44 ms a 4 KiB report to dcmtk's
  * storescp on this machine, against 2 ms on a no-delay socket (BENCHMARKS.md, "Export to the PACS").
  */
@@ -84,9 +84,7 @@ public final class StorageScu {
         for (Path f : files) {
             all.add(f.toFile());
         }
-        LinkedList<?> contexts = PresentationContextListFactory.createNewPresentationContextList(all, 0);
-        Association association = AssociationFactory.createNewAssociation(host, port, calledAe, callingAe, contexts, null, false);
-        noDelay(association);
+        Association association = open(host, port, calledAe, callingAe, all);
         boolean trapped = false;
         int[] done = new int[3]; // completed, failed, warning before the current file
         try {
@@ -109,11 +107,7 @@ public final class StorageScu {
                 }
             }
         } finally {
-            try {
-                association.release();
-            } catch (Exception e) {
-                log.info("releasing the association with {}@{}:{}: {}", calledAe, host, port, e.toString());
-            }
+            release(association, host, port, calledAe);
         }
         return trapped;
     }
@@ -129,19 +123,30 @@ public final class StorageScu {
      */
     public static boolean send(String host, int port, String calledAe, String callingAe, SetOfDicomFiles files,
                                MultipleInstanceTransferStatusHandler handler) throws DicomNetworkException, IOException {
-        LinkedList<?> contexts = PresentationContextListFactory.createNewPresentationContextList(files, 0);
-        Association association = AssociationFactory.createNewAssociation(host, port, calledAe, callingAe, contexts, null, false);
-        noDelay(association);
+        Association association = open(host, port, calledAe, callingAe, files);
         boolean trapped;
         try {
             trapped = new StorageSOPClassSCU(association, files, handler).encounteredTrappedExceptions();
         } finally {
-            try {
-                association.release();
-            } catch (Exception e) {
-                log.info("releasing the association with {}@{}:{}: {}", calledAe, host, port, e.toString());
-            }
+            release(association, host, port, calledAe);
         }
         return trapped;
+    }
+
+    /** An association proposing the SOP classes and transfer syntaxes of {@code files}, its socket without delay. */
+    private static Association open(String host, int port, String calledAe, String callingAe, SetOfDicomFiles files)
+            throws DicomNetworkException, IOException {
+        LinkedList<?> contexts = PresentationContextListFactory.createNewPresentationContextList(files, 0);
+        Association association = AssociationFactory.createNewAssociation(host, port, calledAe, callingAe, contexts, null, false);
+        noDelay(association);
+        return association;
+    }
+
+    private static void release(Association association, String host, int port, String calledAe) {
+        try {
+            association.release();
+        } catch (Exception e) {
+            log.info("releasing the association with {}@{}:{}: {}", calledAe, host, port, e.toString());
+        }
     }
 }
