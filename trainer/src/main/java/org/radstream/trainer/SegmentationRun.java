@@ -414,9 +414,12 @@ final class SegmentationRun {
                         name, chosen.flips().name().toLowerCase(Locale.ROOT), chosen.flips().passes(), scansName, all));
             }
             MaskThreshold.Choice threshold = chosen.threshold();
-            progress.accept(String.format(Locale.ROOT, "%s mask threshold %.1f: %s Dice %.4f (at 0.5: %.4f)",
-                    name, threshold.threshold(), scansName, threshold.dice(), threshold.diceAtHalf()));
             MinComponentVolume.Choice minComponent = chosen.minComponent();
+            // chosen together with a minimum component, the threshold's Dice is the one keeping every
+            // component (the minimum's line gives the Dice of both together)
+            progress.accept(String.format(Locale.ROOT, "%s mask threshold %.1f: %s Dice %.4f (at 0.5: %.4f)%s",
+                    name, threshold.threshold(), scansName, threshold.dice(), threshold.diceAtHalf(),
+                    minComponent == null ? "" : ", both keeping every component"));
             if (minComponent != null) {
                 progress.accept(String.format(Locale.ROOT,
                         "%s minimum component %.2f ml: %s Dice %.4f (keeping every component: %.4f)",
