@@ -25,6 +25,18 @@ class CStoreSenderTest {
     @TempDir
     Path dir;
 
+    private static int freePort() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** dcmtk's storescp as the PACS (AE PACS) on {@code port}, storing into {@code pacs}, logging at {@code verbosity} to {@code log}. */
+    private static Process storescp(String verbosity, Path pacs, int port, Path log) throws Exception {
+        return new ProcessBuilder(ResultExportIT.STORESCP.toString(), verbosity, "-od", pacs.toString(), "-aet", "PACS",
+                Integer.toString(port)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
     /** {@code part10} with its SOP class replaced by a private one that no storage SCP accepts. */
     private static byte[] unknownSopClass(byte[] part10) throws Exception {
         AttributeList list = new AttributeList();
@@ -59,13 +71,9 @@ class CStoreSenderTest {
             uids.add(new com.pixelmed.dicom.SetOfDicomFiles().add(f.toFile()).getSOPInstanceUID());
         }
         Path pacs = Files.createDirectories(dir.resolve("pacs"));
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         Path log = dir.resolve("storescp.log");
-        Process scp = new ProcessBuilder(ResultExportIT.STORESCP.toString(), "-d", "-od", pacs.toString(), "-aet", "PACS",
-                Integer.toString(port)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process scp = storescp("-d", pacs, port, log);
         int[] last = new int[4];
         try {
             Thread.sleep(500);
@@ -97,13 +105,9 @@ class CStoreSenderTest {
     void storesSeveralObjectsOverOneAssociationAndSaysWhichWereNotStored() throws Exception {
         assumeTrue(Files.isExecutable(ResultExportIT.STORESCP), "storescp (dcmtk) not installed: skipping");
         Path pacs = Files.createDirectories(dir.resolve("pacs"));
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         Path log = dir.resolve("storescp.log");
-        Process scp = new ProcessBuilder(ResultExportIT.STORESCP.toString(), "-v", "-od", pacs.toString(), "-aet", "PACS",
-                Integer.toString(port)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process scp = storescp("-v", pacs, port, log);
         try {
             Thread.sleep(500); // listening
             byte[] seg = ResultSegmentation.write(ResultExportIT.result("1.2.79.1", "lung", ResultExportIT.mask(3), true));
