@@ -29,21 +29,14 @@ class LabelStatusCommandTest {
             return q.contains("task=spleen") ? Map.entry(400, "unknown task 'spleen'")
                     : Map.entry(200, "{\"state\":\"" + state + "\",\"summary\":\"it is " + state + "\"}");
         });
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        String url = "http://localhost:" + trainer.getAddress().getPort();
-        try {
+        String printed = printed(trainer, url -> {
             assertThat(run("1.2.3", "lung", url)).isZero();
             assertThat(run("1.2.3", "liver", url)).isEqualTo(LabelCommand.Status.EXIT_REFUSED);
             assertThat(run("1.2.3", "vessel", url)).isEqualTo(LabelCommand.Status.EXIT_UNKNOWN);
             assertThat(run("1.2.3", "spleen", url)).isEqualTo(1);
-        } finally {
-            System.setOut(stdout);
-            trainer.stop(0);
-        }
+        });
         assertThat(asked.get(0)).isEqualTo("series=1.2.3&task=lung");
-        assertThat(out.toString(StandardCharsets.UTF_8).lines().toList())
+        assertThat(printed.lines().toList())
                 .containsExactly("1.2.3:lung: it is accepted", "1.2.3:liver: it is refused", "1.2.3:vessel: it is unknown");
     }
 
@@ -53,22 +46,15 @@ class LabelStatusCommandTest {
         HttpServer trainer = trainer(asked, q -> Map.entry(200, ("{\"task\":\"lung\",\"counts\":{\"accepted\":1,\"waiting\":0,\"refused\":1,\"untrained\":1},"
                     + "\"labels\":[{\"series\":\"2.1\",\"state\":\"accepted\",\"summary\":\"accepted (by dr, radiologist)\"},"
                     + "{\"series\":\"9.9\",\"state\":\"refused\",\"summary\":\"the newest label was refused\"}]}")));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        String url = "http://localhost:" + trainer.getAddress().getPort();
-        try {
+        String printed = printed(trainer, url -> {
             assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--trainer-url", url)).isZero();
             assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--state", "untrained",
                     "--trainer-url", url)).isZero();
             assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--series", "2.1",
                     "--state", "refused", "--trainer-url", url)).as("--state is for lists").isEqualTo(2);
-        } finally {
-            System.setOut(stdout);
-            trainer.stop(0);
-        }
+        });
         assertThat(asked).containsExactly("task=lung", "task=lung&state=untrained");
-        assertThat(out.toString(StandardCharsets.UTF_8).lines().limit(3).toList()).containsExactly(
+        assertThat(printed.lines().limit(3).toList()).containsExactly(
                 "lung labels: accepted 1 waiting 0 refused 1 untrained 1",
                 "2.1  accepted  accepted (by dr, radiologist)",
                 "9.9  refused  the newest label was refused");
@@ -81,11 +67,7 @@ class LabelStatusCommandTest {
                 + "\"refused\":0,\"untrained\":0},\"labels\":[" + (q.contains("after=") ? "{\"series\":\"2.3\",\"state\":"
                 + "\"accepted\",\"summary\":\"c\"}]}" : "{\"series\":\"2.1\",\"state\":\"accepted\",\"summary\":\"a\"},"
                 + "{\"series\":\"2.2\",\"state\":\"accepted\",\"summary\":\"b\"}],\"next\":\"2.2\"}")));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        String url = "http://localhost:" + trainer.getAddress().getPort();
-        try {
+        String printed = printed(trainer, url -> {
             assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--limit", "2",
                     "--trainer-url", url)).isZero();
             assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--limit", "2",
@@ -94,18 +76,34 @@ class LabelStatusCommandTest {
                     "--trainer-url", url)).isEqualTo(2);
             assertThat(new CommandLine(new LabelCommand()).execute("status", "--task", "lung", "--series", "2.1",
                     "--after", "2.0", "--trainer-url", url)).as("--after is for lists").isEqualTo(2);
-        } finally {
-            System.setOut(stdout);
-            trainer.stop(0);
-        }
+        });
         assertThat(asked).containsExactly("task=lung&limit=2", "task=lung&limit=2&after=2.2");
-        assertThat(out.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
+        assertThat(printed.lines().toList()).containsExactly(
                 "lung labels: accepted 3 waiting 0 refused 0 untrained 0",
                 "2.1  accepted  a",
                 "2.2  accepted  b",
                 "more: label status --task lung --limit 2 --after 2.2",
                 "lung labels: accepted 3 waiting 0 refused 0 untrained 0",
                 "2.3  accepted  c");
+    }
+
+    /** Commands run against a trainer's address. */
+    private interface Commands {
+        void run(String url) throws Exception;
+    }
+
+    /** What {@code commands} print on stdout against {@code trainer}, which is stopped afterwards. */
+    private static String printed(HttpServer trainer, Commands commands) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            commands.run("http://localhost:" + trainer.getAddress().getPort());
+        } finally {
+            System.setOut(stdout);
+            trainer.stop(0);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** A stand-in for the trainer's GET /labels: records each query and answers what {@code answer} says (status, body). */
