@@ -171,12 +171,13 @@ public final class ResultExport implements AutoCloseable {
                     if (consumer.paused().contains(partition)) {
                         continue; // behind a measurement that waits: read again from it once it is resumed
                     }
-                    if (waitsForEvidence(record, partition)) {
+                    Prepared prepared = prepare(record);
+                    if (prepared == Prepared.WAITING) {
                         consumer.pause(List.of(partition));
                         consumer.seek(partition, record.offset());
                         continue;
                     }
-                    batch.add(prepare(record));
+                    batch.add(prepared);
                 }
                 if (!storeAndCommit(batch)) {
                     return; // stopping mid-batch: what was not done is not committed, so it is exported after a restart
@@ -196,21 +197,14 @@ public final class ResultExport implements AutoCloseable {
     }
 
     /**
-     * Whether {@code record} is a PoIR measurement of a series no result of which has passed yet, and
-     * its wait is not over: it then holds its partition. The first time it is seen its wait starts.
+     * Whether measurement {@code m} (read from {@code record}) names no images, no result of its
+     * series has passed yet, and its wait is not over: it then holds its partition. The first time it
+     * is seen its wait starts.
      */
-    private boolean waitsForEvidence(ConsumerRecord<String, byte[]> record, TopicPartition partition) {
-        if (!record.topic().equals(poir.name()) || record.value() == null || settings.evidenceWait().isZero()) {
-            return false;
-        }
-        PoirMeasurement m;
-        try {
-            m = poir.valueSerde().deserializer().deserialize(record.topic(), record.value());
-        } catch (RuntimeException e) {
-            return false; // dead-lettered by prepare
-        }
+    private boolean waitsForEvidence(ConsumerRecord<String, byte[]> record, PoirMeasurement m) {
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         String series = m.getSeriesUid().toString();
-        if (ResultReport.hasEvidence(m) || geometries.containsKey(series)) {
+        if (settings.evidenceWait().isZero() || ResultReport.hasEvidence(m) || geometries.containsKey(series)) {
             return false;
         }
         Waiting w = waiting.get(partition);
@@ -276,12 +270,18 @@ public final class ResultExport implements AutoCloseable {
      */
     private record Prepared(ConsumerRecord<String, byte[]> record, byte[] dicom, String what, String detail,
                             boolean report, boolean withoutEvidence) {
+        /** A measurement that waits for its series' images: its partition is held, nothing is done. */
+        static final Prepared WAITING = new Prepared(null, null, null, null, false, false);
+
         static Prepared nothing(ConsumerRecord<String, byte[]> record) {
             return new Prepared(record, null, null, null, false, false);
         }
     }
 
-    /** Reads one record and makes what it stores; a record that cannot be read is dead-lettered here. */
+    /**
+     * Reads one record and makes what it stores; a record that cannot be read is dead-lettered here;
+     * {@link Prepared#WAITING} for a measurement that waits for its series' images.
+     */
     private Prepared prepare(ConsumerRecord<String, byte[]> record) {
         if (record.value() == null) {
             return Prepared.nothing(record);
@@ -320,6 +320,9 @@ public final class ResultExport implements AutoCloseable {
         } catch (RuntimeException e) {
             deadLetter(record, "the PoIR measurement cannot be read: " + e.getMessage(), 0);
             return Prepared.nothing(record);
+        }
+        if (waitsForEvidence(record, m)) {
+            return Prepared.WAITING;
         }
         boolean own = ResultReport.hasEvidence(m);
         SeriesGeometry geometry = own ? null : geometries.get(m.getSeriesUid().toString());
