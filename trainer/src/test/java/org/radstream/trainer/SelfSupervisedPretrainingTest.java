@@ -136,6 +136,22 @@ class SelfSupervisedPretrainingTest {
     }
 
     @Test
+    void aTruncatedPretrainingCheckpointIsIgnoredAndThePretrainingStartsFromItsFirstEpoch() throws Exception {
+        Path checkpoints = dir.resolve("checkpoints");
+        Path lung = checkpoints.resolve("lung");
+        java.nio.file.Files.createDirectories(lung);
+        java.nio.file.Files.write(lung.resolve(EpochCheckpoint.PRETRAINING_FILE), new byte[] {0, 0, 0, 1, 0x7f});
+        List<String> lines = new ArrayList<>();
+        TaskTrainer.Outcome done = new TaskTrainer(new ModelStore(dir.resolve("truncated")), new QualityGate(1.0), p -> { },
+                lines::add).checkpointsIn(checkpoints).pretrainingOn(plan(2)).train(TrainingTask.LUNG, train, validation,
+                recipe(1));
+        assertThat(lines).noneMatch(l -> l.contains("resumes") || l.contains("had finished"))
+                .anyMatch(l -> l.startsWith("lung pretraining epoch 1/2 ")).anyMatch(l -> l.startsWith("lung epoch 1/1 "));
+        assertThat(done.metrics()).containsEntry("pretrain_epochs", 2.0);
+        assertThat(lung).as("removed once the run returned").doesNotExist();
+    }
+
+    @Test
     void networksThatReadOnlyTheirRegionAreNotPretrainedOnWholeSlices() {
         TaskTrainer trainer = new TaskTrainer(new ModelStore(dir.resolve("vessel")), new QualityGate(0.0), p -> { }, p -> { })
                 .pretrainingOn(plan(1));
