@@ -332,7 +332,8 @@ public final class ResultExport implements AutoCloseable {
                     + "the series' instances as evidence", m.getSeriesUid(), settings.evidenceWait(), record.offset(),
                     record.topic(), record.partition());
         }
-        return new Prepared(record, ResultReport.write(m, geometry), "the PoIR report of series " + m.getSeriesUid(),
+        return new Prepared(record, ResultReport.write(m, geometry, settings.tasks()),
+                "the PoIR report of series " + m.getSeriesUid(),
                 String.format(java.util.Locale.ROOT, "PoIR %.1f%%, %s", m.getPoir(), own
                         ? m.getSopInstanceUids().size() + " instances as evidence"
                         : geometry == null ? "without the series' instances as evidence"

@@ -1,14 +1,13 @@
 package org.radstream.ingest;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 import org.radstream.avro.PoirMeasurement;
 import org.radstream.avro.SeriesGeometry;
+import org.radstream.imaging.dicom.DicomSeg;
 import org.radstream.imaging.dicom.MeasurementReport;
 import org.radstream.imaging.dicom.Uids;
 
@@ -33,12 +32,15 @@ public final class ResultReport {
 
     /**
      * The measurement as a Comprehensive SR document, naming the series' images the measurement
-     * carries as its evidence, or else those of {@code geometry}.
+     * carries as its evidence, or else those of {@code geometry}; the lung and infection groups
+     * reference the segment of the segmentation made of the result each was measured from, where
+     * the measurement names that result and its task is among {@code segmented}.
      *
-     * @param geometry the series' geometry from one of its results, for a measurement that carries
-     *                 no images (measured before measurements carried them); null when not known
+     * @param geometry  the series' geometry from one of its results, for a measurement that carries
+     *                  no images (measured before measurements carried them); null when not known
+     * @param segmented the tasks whose results are stored as segmentations beside the report
      */
-    public static byte[] write(PoirMeasurement m, SeriesGeometry geometry) {
+    public static byte[] write(PoirMeasurement m, SeriesGeometry geometry, Set<String> segmented) {
         Random uids = uids(m);
         boolean own = hasEvidence(m);
         List<String> instances = own ? m.getSopInstanceUids().stream().map(CharSequence::toString).toList()
@@ -47,13 +49,40 @@ public final class ResultReport {
         MeasurementReport.Subject subject = new MeasurementReport.Subject(str(m.getPatientId()), str(m.getPatientName()),
                 str(m.getStudyUid()), str(m.getAccessionNumber()), str(m.getSeriesUid()), sopClass, instances);
         // a finding's tracking UID is the series' and the finding's: the same in every report of the series
-        MeasurementReport.Group lung = new MeasurementReport.Group("lung", tracking(m, "lung"), LUNG, List.of(
-                new MeasurementReport.Measurement(MeasurementReport.VOLUME, round(m.getLungMl()), MeasurementReport.MILLILITRE)));
-        MeasurementReport.Group infection = new MeasurementReport.Group("infection", tracking(m, "infection"), LESION, List.of(
-                new MeasurementReport.Measurement(MeasurementReport.VOLUME, round(m.getInfectedMl()), MeasurementReport.MILLILITRE),
-                new MeasurementReport.Measurement(POIR, round(m.getPoir()), MeasurementReport.PERCENT)));
-        return MeasurementReport.write(subject, List.of(lung, infection), "radstream", DEVICE_UID, comment(m),
-                m.getMeasuredAt(), uids);
+        MeasurementReport.Group lung = new MeasurementReport.Group("lung", tracking(m, "lung"), LUNG, LUNG,
+                algorithm("lung", m.getLungMethod(), m.getLungModelVersion()),
+                segment(m, "lung", m.getLungMethod(), m.getLungModelVersion(), m.getLungResultAt(), segmented),
+                List.of(new MeasurementReport.Measurement(MeasurementReport.VOLUME, round(m.getLungMl()),
+                        MeasurementReport.MILLILITRE)));
+        MeasurementReport.Group infection = new MeasurementReport.Group("infection", tracking(m, "infection"), LESION, LUNG,
+                algorithm("infection", m.getInfectionMethod(), m.getInfectionModelVersion()),
+                segment(m, "infection", m.getInfectionMethod(), m.getInfectionModelVersion(), m.getInfectionResultAt(),
+                        segmented),
+                List.of(new MeasurementReport.Measurement(MeasurementReport.VOLUME, round(m.getInfectedMl()),
+                                MeasurementReport.MILLILITRE),
+                        new MeasurementReport.Measurement(POIR, round(m.getPoir()), MeasurementReport.PERCENT)));
+        return MeasurementReport.write(subject, List.of(lung, infection), MeasurementReport.CT_PROCEDURE, "radstream",
+                DEVICE_UID, comment(m), m.getMeasuredAt(), uids);
+    }
+
+    /**
+     * Segment 1 of the segmentation {@link ResultSegmentation} makes of the result the measurement
+     * names for this task; null when it names none (measured before measurements named their
+     * results, or a result without geometry) or the task's results are not stored.
+     */
+    static MeasurementReport.SegmentReference segment(PoirMeasurement m, String task, CharSequence method,
+                                                      CharSequence version, Instant resultAt, Set<String> segmented) {
+        if (resultAt == null || !segmented.contains(task)) {
+            return null;
+        }
+        DicomSeg.Ids ids = ResultSegmentation.ids(m.getSeriesUid(), task, method, version, resultAt, m.getFrameOfReferenceUid());
+        return new MeasurementReport.SegmentReference(ids.seriesUid(), ids.sopInstanceUid(), 1);
+    }
+
+    /** The model that measured, as TID 4019 names it ("radstream infection", "9"); null for a method without versions. */
+    private static MeasurementReport.Algorithm algorithm(String task, CharSequence method, CharSequence version) {
+        return "model".contentEquals(method) && version != null
+                ? new MeasurementReport.Algorithm(DicomSeg.ALGORITHM_PREFIX + " " + task, version.toString()) : null;
     }
 
     /** Whether the measurement names the images of its series (and their SOP class): its report's evidence. */
@@ -79,22 +108,13 @@ public final class ResultReport {
 
     /** A UID source seeded by the measurement's identity. */
     static Random uids(PoirMeasurement m) {
-        return seeded(String.join("|", "report", str(m.getSeriesUid()), Long.toString(m.getMeasuredAt().toEpochMilli()),
+        return ResultSegmentation.seeded(String.join("|", "report", str(m.getSeriesUid()), Long.toString(m.getMeasuredAt().toEpochMilli()),
                 String.format(Locale.ROOT, "%.6f|%.6f", m.getLungMl(), m.getInfectedMl()),
                 method(m.getLungMethod(), m.getLungModelVersion()), method(m.getInfectionMethod(), m.getInfectionModelVersion())));
     }
 
     static String tracking(PoirMeasurement m, String finding) {
-        return Uids.next(seeded("tracking|" + m.getSeriesUid() + "|" + finding));
-    }
-
-    private static Random seeded(String identity) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
-            return new Random(ByteBuffer.wrap(h).getLong());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return Uids.next(ResultSegmentation.seeded("tracking|" + m.getSeriesUid() + "|" + finding));
     }
 
     private static String str(CharSequence s) {

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Random;
 import org.radstream.avro.InferenceResult;
@@ -89,11 +90,30 @@ public final class ResultSegmentation {
     static Random uids(List<InferenceResult> results) {
         StringBuilder identity = new StringBuilder();
         for (InferenceResult r : results) {
-            identity.append(r.getSeriesUid()).append('|').append(r.getTask()).append('|').append(r.getMethod()).append('|')
-                    .append(r.getModelVersion()).append('|').append(r.getProducedAt().toEpochMilli()).append(';');
+            identity.append(identity(r.getSeriesUid(), r.getTask(), r.getMethod(), r.getModelVersion(), r.getProducedAt()));
         }
+        return seeded(identity.toString());
+    }
+
+    /**
+     * The UIDs of the segmentation {@link #write(InferenceResult)} makes of the result of this series
+     * and task, made by this method and model version at this time, on images of this frame of
+     * reference (null: none): what a report of the measurement made from that result references.
+     */
+    public static DicomSeg.Ids ids(CharSequence seriesUid, CharSequence task, CharSequence method, CharSequence modelVersion,
+                                   Instant producedAt, CharSequence frameOfReferenceUid) {
+        return DicomSeg.ids(str(frameOfReferenceUid), seeded(identity(seriesUid, task, method, modelVersion, producedAt)));
+    }
+
+    private static String identity(CharSequence seriesUid, CharSequence task, CharSequence method, CharSequence modelVersion,
+                                   Instant producedAt) {
+        return seriesUid + "|" + task + "|" + method + "|" + modelVersion + "|" + producedAt.toEpochMilli() + ";";
+    }
+
+    /** A UID source seeded by an identity: the same identity, the same UIDs. */
+    static Random seeded(String identity) {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(identity.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
             return new Random(ByteBuffer.wrap(h).getLong());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);

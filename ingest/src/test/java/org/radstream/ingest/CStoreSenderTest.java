@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +66,7 @@ class CStoreSenderTest {
         List<Path> files = new java.util.ArrayList<>();
         List<String> uids = new java.util.ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            byte[] report = ResultReport.write(ResultExportIT.measurement("1.2.82." + i, 4000, i), null);
+            byte[] report = ResultReport.write(ResultExportIT.measurement("1.2.82." + i, 4000, i), null, Set.of());
             Path f = Files.write(dir.resolve(String.format("IM%05d.dcm", i + 1)), report);
             files.add(f);
             uids.add(new com.pixelmed.dicom.SetOfDicomFiles().add(f.toFile()).getSOPInstanceUID());
@@ -111,7 +112,7 @@ class CStoreSenderTest {
         try {
             Thread.sleep(500); // listening
             byte[] seg = ResultSegmentation.write(ResultExportIT.result("1.2.79.1", "lung", ResultExportIT.mask(3), true));
-            byte[] report = ResultReport.write(ResultExportIT.measurement("1.2.79.2", 4000, 40), null);
+            byte[] report = ResultReport.write(ResultExportIT.measurement("1.2.79.2", 4000, 40), null, Set.of());
             CStoreSender sender = new CStoreSender("localhost", port, "PACS", "RADSTREAM");
             List<String> outcome = sender.storeAll(List.of(new CStoreSender.Instance(seg, "the segmentation"),
                     new CStoreSender.Instance(unknownSopClass(report), "an object of a private class"),
@@ -155,7 +156,7 @@ class CStoreSenderTest {
         }
         // no SCP at all: every object fails alike, with the reason
         byte[] seg = ResultSegmentation.write(ResultExportIT.result("1.2.79.1", "lung", ResultExportIT.mask(3), true));
-        byte[] report = ResultReport.write(ResultExportIT.measurement("1.2.79.2", 4000, 40), null);
+        byte[] report = ResultReport.write(ResultExportIT.measurement("1.2.79.2", 4000, 40), null, Set.of());
         List<String> down = new CStoreSender("localhost", port, "PACS", "RADSTREAM").storeAll(List.of(
                 new CStoreSender.Instance(seg, "a"), new CStoreSender.Instance(report, "b")));
         assertThat(down).hasSize(2);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.radstream.avro.InferenceResult;
 import org.radstream.imaging.Mask3D;
 
@@ -39,7 +40,7 @@ public final class ExportBench {
         List<CStoreSender.Instance> objects = new ArrayList<>();
         long bytes = 0;
         for (int i = 0; i < n; i++) {
-            byte[] dicom = reports ? ResultReport.write(ResultExportIT.measurement("1.2.80." + i, 4000, i), null)
+            byte[] dicom = reports ? ResultReport.write(ResultExportIT.measurement("1.2.80." + i, 4000, i), null, Set.of())
                     : ResultSegmentation.write(lung("1.2.80." + i, size, slices));
             bytes += dicom.length;
             objects.add(new CStoreSender.Instance(dicom, "object " + i));

@@ -334,9 +334,63 @@ class ResultExportIT {
         }
     }
 
+    @Test
+    void aReportReferencesTheSegmentationsTheExportStoredOfTheResultsItWasMeasuredFrom() throws Exception {
+        assumeTrue(Files.isExecutable(STORESCP), "storescp (dcmtk) not installed at " + STORESCP + ": skipping");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String series = "1.2.78.6." + Math.abs(run.hashCode());
+        InferenceResult lung = ResultReportTest.lung(series);
+        InferenceResult infection = result(series, "infection", mask(5, 40, 100), true);
+        PoirMeasurement m = ResultReportTest.measuredFrom(lung, infection);
+
+        Path pacs = Files.createDirectories(dir.resolve("pacs"));
+        int port = freePort();
+        Process scp = storescp(pacs, port);
+        ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
+                .withGroupId("it-export-refs-" + run).withTasks(Set.of("lung", "infection", ExportSettings.POIR))
+                .withRetries(2, Duration.ofMillis(50));
+        try (ResultExport export = ResultExport.start(settings, kafka.topics);
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+            long assignedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < assignedBy && export.assignedPartitions() < 2 * Topics.DEFAULT_PARTITIONS) {
+                Thread.sleep(50);
+            }
+            // the measurement first: it names its images and results, so it needs neither to pass before it
+            producer.send(new ProducerRecord<>(Topics.POIR, "P-" + series, kafka.topics.poir().valueSerde().serializer()
+                    .serialize(Topics.POIR, m))).get();
+            producer.send(new ProducerRecord<>(Topics.RESULTS, series + ":lung", bytes(lung))).get();
+            producer.send(new ProducerRecord<>(Topics.RESULTS, series + ":infection", bytes(infection))).get();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && (export.reportsStored() < 1 || export.exported() < 2)) {
+                Thread.sleep(50);
+            }
+            assertThat(export.reportsStored()).isEqualTo(1);
+            assertThat(export.exported()).isEqualTo(2);
+        } finally {
+            scp.destroyForcibly();
+        }
+        Path report = stored(pacs, m, null);
+        assertThat(report).isNotNull();
+        assertValid(report, "ComprehensiveSR");
+        List<String> groups = ResultReportTest.groups(read(Files.readAllBytes(report)));
+        assertThat(groups).hasSize(2).allMatch(g -> g.startsWith("1411 "));
+        // each group's segment is a segmentation the PACS now holds, made of that group's result
+        for (String g : groups) {
+            String task = g.split(" ")[1];
+            String referenced = g.split(" ")[2];
+            Path seg = pacs.resolve("SG." + referenced);
+            assertThat(seg).as("the %s segmentation the report references", task).exists();
+            assertThat(ResultReportTest.sop(read(ResultSegmentation.write(task.equals("lung") ? lung : infection))))
+                    .isEqualTo(referenced);
+            assertThat(com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(read(Files.readAllBytes(seg)),
+                    com.pixelmed.dicom.TagFromName.SeriesDescription)).startsWith("radstream " + task);
+        }
+    }
+
     /** The file the PACS wrote for {@code m}'s report with {@code evidence}, or null when it holds none. */
     private static Path stored(Path pacs, PoirMeasurement m, SeriesGeometry evidence) throws Exception {
-        com.pixelmed.dicom.AttributeList expected = read(ResultReport.write(m, evidence));
+        com.pixelmed.dicom.AttributeList expected = read(ResultReport.write(m, evidence, Set.of(ExportSettings.POIR)));
         String sop = com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(expected, com.pixelmed.dicom.TagFromName.SOPInstanceUID);
         try (Stream<Path> files = Files.list(pacs)) {
             return files.filter(f -> f.getFileName().toString().endsWith("." + sop)).findFirst().orElse(null);

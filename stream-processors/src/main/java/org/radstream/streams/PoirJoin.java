@@ -66,24 +66,34 @@ public final class PoirJoin {
     private PoirJoin() {}
 
     /**
-     * The part of an {@link InferenceResult} a measurement needs, with the series' images from the
-     * result's geometry (the evidence of the measurement's DICOM SR report; none in a half stored
-     * before they were kept, or from a result without geometry).
+     * The part of an {@link InferenceResult} a measurement needs, with the series' images and frame
+     * of reference from the result's geometry (the evidence of the measurement's DICOM SR report;
+     * none in a half stored before they were kept, or from a result without geometry).
+     *
+     * @param geometry whether the result carried geometry (a segmentation can be made of it); null in
+     *                 a half stored before this was kept
      */
     record Half(String seriesUid, String task, String patientId, String patientName, String studyUid,
                 String accessionNumber, long acquisitionTime, double volumeMl, String method, String modelVersion,
-                long producedAt, String sopClassUid, List<String> sopInstanceUids) {
+                long producedAt, String sopClassUid, List<String> sopInstanceUids, String frameOfReferenceUid,
+                Boolean geometry) {
         static Half of(InferenceResult r) {
             SeriesGeometry g = r.getGeometry();
             return new Half(r.getSeriesUid(), r.getTask(), r.getPatientId(), r.getPatientName(), r.getStudyUid(),
                     r.getAccessionNumber(), r.getAcquisitionTime().toEpochMilli(), r.getVolumeMl(), r.getMethod(),
                     r.getModelVersion(), r.getProducedAt().toEpochMilli(), g == null ? null : g.getSopClassUid(),
-                    g == null ? List.of() : List.copyOf(g.getSopInstanceUids()));
+                    g == null ? List.of() : List.copyOf(g.getSopInstanceUids()),
+                    g == null ? null : g.getFrameOfReferenceUid(), g != null);
         }
 
         /** The series' images this half knows; none when it knows none. */
         List<String> instances() {
             return sopInstanceUids == null ? List.of() : sopInstanceUids;
+        }
+
+        /** When its result was made, if a segmentation of it can be named; else null. */
+        Instant segmentedAt() {
+            return Boolean.TRUE.equals(geometry) ? Instant.ofEpochMilli(producedAt) : null;
         }
 
         boolean sameResult(Half o) {
@@ -205,6 +215,10 @@ public final class PoirJoin {
                     // the images the series was measured on, as either result named them
                     .setSopClassUid(l.instances().isEmpty() ? i.sopClassUid() : l.sopClassUid())
                     .setSopInstanceUids(l.instances().isEmpty() ? i.instances() : l.instances())
+                    .setFrameOfReferenceUid(l.instances().isEmpty() ? i.frameOfReferenceUid() : l.frameOfReferenceUid())
+                    // the results themselves, whose segmentations the report references
+                    .setLungResultAt(l.segmentedAt())
+                    .setInfectionResultAt(i.segmentedAt())
                     .build();
             emitted.record();
             context.forward(new Record<>(l.patientId(), new Outcome(m, null), record.timestamp()));

@@ -155,7 +155,7 @@ class PoirJoinTest {
         assertThat(pairs.get("s1")).isNull();
     }
 
-    /** {@code r} with a geometry naming its series' images {@code series.1..n}. */
+    /** {@code r} with a geometry naming its series' images {@code series.1..n}, in frame of reference {@code series.0}. */
     private static InferenceResult withImages(InferenceResult r, int n) {
         List<String> uids = new java.util.ArrayList<>();
         for (int k = 1; k <= n; k++) {
@@ -163,7 +163,8 @@ class PoirJoinTest {
         }
         r.setGeometry(org.radstream.avro.SeriesGeometry.newBuilder().setOrigin(List.of(0.0, 0.0, 0.0))
                 .setRow(List.of(1.0, 0.0, 0.0)).setColumn(List.of(0.0, 1.0, 0.0)).setSpacingX(1).setSpacingY(1)
-                .setSpacingZ(1).setSopClassUid("1.2.840.10008.5.1.4.1.1.2").setSopInstanceUids(uids).build());
+                .setSpacingZ(1).setFrameOfReferenceUid(r.getSeriesUid() + ".0").setSopClassUid("1.2.840.10008.5.1.4.1.1.2")
+                .setSopInstanceUids(uids).build());
         return r;
     }
 
@@ -175,9 +176,15 @@ class PoirJoinTest {
         PoirMeasurement m = measurements.readValue();
         assertThat(m.getSopClassUid()).isEqualTo("1.2.840.10008.5.1.4.1.1.2");
         assertThat(m.getSopInstanceUids()).containsExactly("s1.1", "s1.2", "s1.3");
+        // the results it was measured from: only the infection result can be made a segmentation
+        assertThat(m.getFrameOfReferenceUid()).isEqualTo("s1.0");
+        assertThat(m.getLungResultAt()).isNull();
+        assertThat(m.getInfectionResultAt()).isEqualTo(INF_AT);
         PoirMeasurement bare = expected(4000, 200, 5.0, "inf-v1", INF_AT);
         bare.setSopClassUid(m.getSopClassUid());
         bare.setSopInstanceUids(m.getSopInstanceUids());
+        bare.setFrameOfReferenceUid(m.getFrameOfReferenceUid());
+        bare.setInfectionResultAt(m.getInfectionResultAt());
         assertThat(m).as("the rest as before").isEqualTo(bare);
 
         // a half stored before the images were kept (no such fields in its JSON) still completes its pair
@@ -192,6 +199,16 @@ class PoirJoinTest {
         assertThat(second.getSeriesUid()).isEqualTo("s2");
         assertThat(second.getPoir()).isEqualTo(2.5);
         assertThat(second.getSopInstanceUids()).containsExactly("s2.1", "s2.2");
+        assertThat(second.getLungResultAt()).as("not known whether the old half's result had geometry").isNull();
+        assertThat(second.getInfectionResultAt()).isEqualTo(INF_AT);
+
+        // both with geometry: both named, the images and frame of reference the lung result's
+        send(withImages(result("s3", "lung", 4000, "lung-v1", LUNG_AT), 4));
+        send(withImages(result("s3", "infection", 400, "inf-v1", INF_AT), 4));
+        PoirMeasurement third = measurements.readValue();
+        assertThat(third.getLungResultAt()).isEqualTo(LUNG_AT);
+        assertThat(third.getInfectionResultAt()).isEqualTo(INF_AT);
+        assertThat(third.getFrameOfReferenceUid()).isEqualTo("s3.0");
     }
 
     @Test

@@ -170,6 +170,24 @@ public final class DicomSeg {
     /** One segment of a file and its mask. */
     public record Layer(Segment segment, Mask3D mask) {}
 
+    /**
+     * The UIDs a segmentation takes from its UID source: its own frame of reference (only when the
+     * series has none), its dimension organisation, its SOP instance and its series. A report that
+     * references a segmentation made from the same seeded source reads them here without writing it.
+     */
+    public record Ids(String frameOfReferenceUid, String dimensionOrganizationUid, String sopInstanceUid, String seriesUid) {}
+
+    /**
+     * The UIDs {@link #write} gives a segmentation of a series with this frame of reference (null:
+     * the series has none), drawn from {@code uids} in the order it draws them.
+     */
+    public static Ids ids(String frameOfReferenceUid, RandomGenerator uids) {
+        String frame = frameOfReferenceUid != null ? frameOfReferenceUid : Uids.next(uids);
+        String dimensionOrganization = Uids.next(uids);
+        String sopInstance = Uids.next(uids);
+        return new Ids(frame, dimensionOrganization, sopInstance, Uids.next(uids));
+    }
+
     /** The mask as a BINARY DICOM Segmentation of {@code series}, explicit VR little endian, UIDs from {@code uids}. */
     public static byte[] write(Mask3D mask, Series series, Segment segment, Instant created, RandomGenerator uids) {
         return write(List.of(new Layer(segment, mask)), series, created, uids);
@@ -195,15 +213,16 @@ public final class DicomSeg {
         Segment first = layers.get(0).segment();
         String content = layers.size() == 1 ? first.task() : "segments";
         var t = created.atOffset(ZoneOffset.UTC);
-        String frameOfReference = series.frameOfReferenceUid() != null ? series.frameOfReferenceUid() : Uids.next(uids);
+        Ids ids = ids(series.frameOfReferenceUid(), uids);
+        String frameOfReference = ids.frameOfReferenceUid();
         String sopClass = series.sopClassUid() != null ? series.sopClassUid() : CT_IMAGE_STORAGE;
-        String dimensionOrganization = Uids.next(uids);
+        String dimensionOrganization = ids.dimensionOrganizationUid();
         try {
             AttributeList list = new AttributeList();
             put(list, new CodeStringAttribute(tag(0x0008, 0x0005)), "ISO_IR 192");
             put(list, new CodeStringAttribute(tag(0x0008, 0x0008)), "DERIVED", "PRIMARY");
             put(list, new UniqueIdentifierAttribute(tag(0x0008, 0x0016)), SOPClass.SegmentationStorage);
-            put(list, new UniqueIdentifierAttribute(tag(0x0008, 0x0018)), Uids.next(uids));
+            put(list, new UniqueIdentifierAttribute(tag(0x0008, 0x0018)), ids.sopInstanceUid());
             put(list, new DateAttribute(tag(0x0008, 0x0020)));
             put(list, new DateAttribute(tag(0x0008, 0x0021)), DATE.format(t));
             put(list, new DateAttribute(tag(0x0008, 0x0023)), DATE.format(t));
@@ -223,7 +242,7 @@ public final class DicomSeg {
             put(list, new LongStringAttribute(tag(0x0018, 0x1000)), "1");
             put(list, new LongStringAttribute(tag(0x0018, 0x1020)), "radstream");
             put(list, new UniqueIdentifierAttribute(tag(0x0020, 0x000D)), series.studyUid());
-            put(list, new UniqueIdentifierAttribute(tag(0x0020, 0x000E)), Uids.next(uids));
+            put(list, new UniqueIdentifierAttribute(tag(0x0020, 0x000E)), ids.seriesUid());
             put(list, new ShortStringAttribute(tag(0x0020, 0x0010)));
             put(list, new IntegerStringAttribute(tag(0x0020, 0x0011)), "901");
             put(list, new IntegerStringAttribute(tag(0x0020, 0x0013)), "1");

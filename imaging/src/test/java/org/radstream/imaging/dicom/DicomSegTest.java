@@ -73,6 +73,25 @@ class DicomSegTest {
         assertThat(DicomSeg.write(mask(), s, segment(), CREATED, new Random(1))).isEqualTo(file);
     }
 
+    @Test
+    void itsUidsAreKnownFromItsUidSourceWithoutWritingIt() throws Exception {
+        for (String frameOfReference : java.util.Arrays.asList("1.2.3.9", null)) {
+            byte[] file = DicomSeg.write(mask(), series(frameOfReference, sops(6)), segment(), CREATED, new Random(7));
+            com.pixelmed.dicom.AttributeList list = new com.pixelmed.dicom.AttributeList();
+            list.read(new com.pixelmed.dicom.DicomInputStream(new java.io.ByteArrayInputStream(file)));
+            DicomSeg.Ids ids = DicomSeg.ids(frameOfReference, new Random(7));
+            assertThat(ids.sopInstanceUid()).as("frame of reference %s", frameOfReference)
+                    .isEqualTo(DicomSeg.summary(file).sopInstanceUid())
+                    .isEqualTo(com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(list, DicomAttributes.tag(0x0008, 0x0018)));
+            assertThat(ids.seriesUid()).isEqualTo(com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(list,
+                    DicomAttributes.tag(0x0020, 0x000E))).isNotEqualTo(ids.sopInstanceUid());
+            assertThat(ids.frameOfReferenceUid()).isEqualTo(com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(list,
+                    DicomAttributes.tag(0x0020, 0x0052)));
+        }
+        assertThat(DicomSeg.ids(null, new Random(7)).sopInstanceUid()).isNotEqualTo(DicomSeg.ids("1.2.3.9", new Random(7))
+                .sopInstanceUid());
+    }
+
     /** Lung, infection and a segment radstream has no task for, in one file. */
     static byte[] threeSegments(DicomSeg.Series s) {
         Mask3D lung = new Mask3D(12, 10, 6);

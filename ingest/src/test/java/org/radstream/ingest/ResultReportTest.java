@@ -1,0 +1,184 @@
+package org.radstream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.dicom.SequenceAttribute;
+import com.pixelmed.dicom.TagFromName;
+import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.radstream.avro.InferenceResult;
+import org.radstream.avro.PoirMeasurement;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The PoIR report references the segmentations the export makes of the results the measurement was
+ * measured from: the same SOP instances, read from the written segmentations themselves.
+ */
+class ResultReportTest {
+    private static final String SERIES = "1.2.76.1";
+    /** Pertinent Other Evidence Sequence (0040,A385): not in PixelMed's tag dictionary. */
+    private static final com.pixelmed.dicom.AttributeTag PERTINENT_OTHER_EVIDENCE = new com.pixelmed.dicom.AttributeTag(0x0040, 0xA385);
+    private static final Set<String> EVERY_TASK = Set.of("lung", "infection", ExportSettings.POIR);
+
+    /** The measurement the PoIR join makes of these two results. */
+    static PoirMeasurement measuredFrom(InferenceResult lung, InferenceResult infection) {
+        PoirMeasurement m = ResultExportIT.measurement(lung.getSeriesUid().toString(), lung.getVolumeMl() * 1000,
+                infection.getVolumeMl() * 1000);
+        m.setStudyUid(lung.getStudyUid());
+        m.setLungMethod(lung.getMethod());
+        m.setLungModelVersion(lung.getModelVersion());
+        m.setInfectionMethod(infection.getMethod());
+        m.setInfectionModelVersion(infection.getModelVersion());
+        m.setSopClassUid(lung.getGeometry().getSopClassUid());
+        m.setSopInstanceUids(lung.getGeometry().getSopInstanceUids());
+        m.setFrameOfReferenceUid(lung.getGeometry().getFrameOfReferenceUid());
+        m.setLungResultAt(lung.getProducedAt());
+        m.setInfectionResultAt(infection.getProducedAt());
+        return m;
+    }
+
+    /** Lung model v1's result of the series (the infection results are v9's). */
+    static InferenceResult lung(String series) {
+        InferenceResult lung = ResultExportIT.result(series, "lung", ResultExportIT.mask(1, 2, 3, 500), true);
+        lung.setModelVersion("1");
+        return lung;
+    }
+
+    @Test
+    void eachGroupReferencesSegmentOneOfTheSegmentationOfItsResult() throws Exception {
+        for (String frameOfReference : java.util.Arrays.asList("1.2.77.9", null)) {
+            InferenceResult lung = lung(SERIES);
+            InferenceResult infection = ResultExportIT.result(SERIES, "infection", ResultExportIT.mask(5, 40), true);
+            infection.setProducedAt(lung.getProducedAt().plusSeconds(7));
+            lung.getGeometry().setFrameOfReferenceUid(frameOfReference);
+            infection.getGeometry().setFrameOfReferenceUid(frameOfReference);
+            AttributeList lungSeg = read(ResultSegmentation.write(lung));
+            AttributeList infectionSeg = read(ResultSegmentation.write(infection));
+
+            AttributeList report = read(ResultReport.write(measuredFrom(lung, infection), null, EVERY_TASK));
+            assertThat(groups(report)).as("frame of reference %s", frameOfReference).containsExactly(
+                    "1411 lung " + sop(lungSeg) + " 1 radstream lung 1",
+                    "1411 infection " + sop(infectionSeg) + " 1 radstream infection 9");
+            // the segmentations are the report's other evidence, each in its own series of the study
+            AttributeList other = item(report, PERTINENT_OTHER_EVIDENCE);
+            assertThat(Attribute.getSingleStringValueOrNull(other, TagFromName.StudyInstanceUID)).isEqualTo(lung.getStudyUid());
+            SequenceAttribute series = (SequenceAttribute) other.get(TagFromName.ReferencedSeriesSequence);
+            List<String> listed = new ArrayList<>();
+            for (int i = 0; i < series.getNumberOfItems(); i++) {
+                AttributeList s = series.getItem(i).getAttributeList();
+                listed.add(Attribute.getSingleStringValueOrNull(s, TagFromName.SeriesInstanceUID) + ":"
+                        + Attribute.getSingleStringValueOrNull(item(s, TagFromName.ReferencedSOPSequence),
+                        TagFromName.ReferencedSOPInstanceUID));
+            }
+            assertThat(listed).containsExactly(seriesOf(lungSeg) + ":" + sop(lungSeg),
+                    seriesOf(infectionSeg) + ":" + sop(infectionSeg));
+        }
+    }
+
+    @Test
+    void withoutItsResultsSegmentedTheReportMeasuresTheSeriesAsAWhole() throws Exception {
+        InferenceResult lung = lung(SERIES);
+        InferenceResult infection = ResultExportIT.result(SERIES, "infection", ResultExportIT.mask(5, 40), true);
+        PoirMeasurement m = measuredFrom(lung, infection);
+        // the export stores no segmentation of either task: nothing to reference
+        assertThat(groups(read(ResultReport.write(m, null, Set.of(ExportSettings.POIR))))).containsExactly(
+                "1501 lung - - radstream lung 1", "1501 infection - - radstream infection 9");
+        // only the infection results are stored as segmentations
+        assertThat(groups(read(ResultReport.write(m, null, Set.of("infection", ExportSettings.POIR))))).containsExactly(
+                "1501 lung - - radstream lung 1",
+                "1411 infection " + sop(read(ResultSegmentation.write(infection))) + " 1 radstream infection 9");
+        // measured before measurements named their results, or from results without geometry
+        m.setLungResultAt(null);
+        m.setInfectionResultAt(null);
+        AttributeList report = read(ResultReport.write(m, null, EVERY_TASK));
+        assertThat(groups(report)).containsExactly("1501 lung - - radstream lung 1", "1501 infection - - radstream infection 9");
+        assertThat(report.get(PERTINENT_OTHER_EVIDENCE)).isNull();
+        // the HU-threshold method has no versions: no algorithm is named, the comment still says how
+        m.setLungMethod("hu-threshold");
+        m.setLungModelVersion(null);
+        assertThat(groups(read(ResultReport.write(m, null, EVERY_TASK)))).containsExactly(
+                "1501 lung - - - -", "1501 infection - - radstream infection 9");
+    }
+
+    /**
+     * Each measurement group as "template tracking-id segmentation segment-number algorithm-name
+     * algorithm-version", "-" for what it does not say.
+     */
+    static List<String> groups(AttributeList report) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (AttributeList measurements : children(report)) {
+            if (!"126010".equals(concept(measurements))) {
+                continue;
+            }
+            for (AttributeList group : children(measurements)) {
+                String template = Attribute.getSingleStringValueOrNull(item(group, TagFromName.ContentTemplateSequence),
+                        TagFromName.TemplateIdentifier);
+                String tracking = "-";
+                String segment = "- -";
+                String name = "-";
+                String version = "-";
+                for (AttributeList c : children(group)) {
+                    switch (concept(c)) {
+                        case "112039" -> tracking = text(c);
+                        case "121191" -> {
+                            AttributeList ref = item(c, TagFromName.ReferencedSOPSequence);
+                            segment = Attribute.getSingleStringValueOrNull(ref, TagFromName.ReferencedSOPInstanceUID) + " "
+                                    + Attribute.getSingleStringValueOrNull(ref, TagFromName.ReferencedSegmentNumber);
+                        }
+                        case "111001" -> name = text(c);
+                        case "111003" -> version = text(c);
+                        default -> { }
+                    }
+                }
+                out.add(template + " " + tracking + " " + segment + " " + name + " " + version);
+            }
+        }
+        return out;
+    }
+
+    /** A TEXT item's value, without the padding to an even length. */
+    private static String text(AttributeList item) {
+        return Attribute.getSingleStringValueOrEmptyString(item, TagFromName.TextValue).trim();
+    }
+
+    private static List<AttributeList> children(AttributeList item) {
+        List<AttributeList> out = new ArrayList<>();
+        if (item.get(TagFromName.ContentSequence) instanceof SequenceAttribute s) {
+            for (int i = 0; i < s.getNumberOfItems(); i++) {
+                out.add(s.getItem(i).getAttributeList());
+            }
+        }
+        return out;
+    }
+
+    private static String concept(AttributeList item) {
+        return item.get(TagFromName.ConceptNameCodeSequence) == null ? ""
+                : Attribute.getSingleStringValueOrEmptyString(item(item, TagFromName.ConceptNameCodeSequence),
+                TagFromName.CodeValue);
+    }
+
+    private static AttributeList item(AttributeList list, com.pixelmed.dicom.AttributeTag sequence) {
+        return ((SequenceAttribute) list.get(sequence)).getItem(0).getAttributeList();
+    }
+
+    static String sop(AttributeList list) {
+        return Attribute.getSingleStringValueOrNull(list, TagFromName.SOPInstanceUID);
+    }
+
+    private static String seriesOf(AttributeList list) {
+        return Attribute.getSingleStringValueOrNull(list, TagFromName.SeriesInstanceUID);
+    }
+
+    static AttributeList read(byte[] part10) throws Exception {
+        AttributeList list = new AttributeList();
+        try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
+            list.read(in);
+        }
+        return list;
+    }
+}
