@@ -48,7 +48,7 @@ public final class ResultReport {
         String sopClass = own ? str(m.getSopClassUid()) : geometry == null ? null : str(geometry.getSopClassUid());
         MeasurementReport.Subject subject = new MeasurementReport.Subject(str(m.getPatientId()), str(m.getPatientName()),
                 str(m.getStudyUid()), str(m.getAccessionNumber()), str(m.getSeriesUid()), sopClass, instances);
-        // a finding's tracking UID is the series' and the finding's: the same in every report of the series
+        // a finding's tracking UID is the patient's and the finding's: the same in each of the patient's reports
         MeasurementReport.Group lung = new MeasurementReport.Group("lung", tracking(m, "lung"), LUNG, LUNG,
                 algorithm("lung", m.getLungMethod(), m.getLungModelVersion()),
                 segment(m, "lung", m.getLungMethod(), m.getLungModelVersion(), m.getLungResultAt(), segmented),
@@ -108,13 +108,19 @@ public final class ResultReport {
 
     /** A UID source seeded by the measurement's identity. */
     static Random uids(PoirMeasurement m) {
-        return ResultSegmentation.seeded(String.join("|", "report", str(m.getSeriesUid()), Long.toString(m.getMeasuredAt().toEpochMilli()),
+        return ResultSegmentation.seeded(String.join("|", "report", str(m.getSeriesUid()),
+                Long.toString(m.getMeasuredAt().toEpochMilli()),
                 String.format(Locale.ROOT, "%.6f|%.6f", m.getLungMl(), m.getInfectedMl()),
                 method(m.getLungMethod(), m.getLungModelVersion()), method(m.getInfectionMethod(), m.getInfectionModelVersion())));
     }
 
+    /**
+     * The finding's tracking UID: the patient's and the finding's, the same in every report of the
+     * patient, so that a viewer follows the patient's lungs and infection from scan to scan (what
+     * PS3.16 tracking identifiers are for).
+     */
     static String tracking(PoirMeasurement m, String finding) {
-        return Uids.next(ResultSegmentation.seeded("tracking|" + m.getSeriesUid() + "|" + finding));
+        return Uids.next(ResultSegmentation.seeded("tracking|patient|" + m.getPatientId() + "|" + finding));
     }
 
     private static String str(CharSequence s) {

@@ -105,6 +105,39 @@ class ResultReportTest {
                 "1501 lung - - - -", "1501 infection - - radstream infection 9");
     }
 
+    @Test
+    void aFindingKeepsItsTrackingUidFromScanToScanOfThePatient() throws Exception {
+        PoirMeasurement first = ResultExportIT.measurement("1.2.76.10", 4000, 400);
+        PoirMeasurement later = ResultExportIT.measurement("1.2.76.11", 3900, 700);
+        later.setMeasuredAt(first.getMeasuredAt().plusSeconds(86_400));
+        PoirMeasurement other = ResultExportIT.measurement("1.2.76.12", 4000, 400);
+        first.setPatientId("P-1");
+        later.setPatientId("P-1");
+        other.setPatientId("P-2");
+        List<String> firstUids = trackingUids(read(ResultReport.write(first, null, EVERY_TASK)));
+        List<String> laterUids = trackingUids(read(ResultReport.write(later, null, EVERY_TASK)));
+        List<String> otherUids = trackingUids(read(ResultReport.write(other, null, EVERY_TASK)));
+        assertThat(firstUids).hasSize(2).doesNotHaveDuplicates().isEqualTo(laterUids);
+        assertThat(otherUids).hasSize(2).doesNotContainAnyElementsOf(firstUids);
+    }
+
+    /** The tracking unique identifier of each measurement group, in order. */
+    private static List<String> trackingUids(AttributeList report) {
+        List<String> out = new ArrayList<>();
+        for (AttributeList measurements : children(report)) {
+            if ("126010".equals(concept(measurements))) {
+                for (AttributeList group : children(measurements)) {
+                    for (AttributeList c : children(group)) {
+                        if ("112040".equals(concept(c))) {
+                            out.add(Attribute.getSingleStringValueOrNull(c, TagFromName.UID));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /**
      * Each measurement group as "template tracking-id segmentation segment-number algorithm-name
      * algorithm-version", "-" for what it does not say.
