@@ -3,6 +3,7 @@ package org.radstream.delivery;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
+import org.radstream.schemas.KafkaClientConfig;
 
 /**
  * Settings of alert delivery.
@@ -15,13 +16,15 @@ import java.util.Objects;
  * @param maxBackoff       upper bound of the wait between attempts
  * @param requestTimeout   timeout of one HTTP request
  * @param retryLaterAfter  how long an undelivered alert waits before it is tried again
+ * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
  */
 public record DeliverySettings(String bootstrapServers, String groupId, URI webhook, int maxAttempts,
                                Duration initialBackoff, Duration maxBackoff, Duration requestTimeout,
-                               Duration retryLaterAfter) {
+                               Duration retryLaterAfter, KafkaClientConfig kafkaClient) {
     public static final String DEFAULT_GROUP = "radstream-alert-delivery";
 
     public DeliverySettings {
+        kafkaClient = kafkaClient == null ? KafkaClientConfig.NONE : kafkaClient;
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(groupId, "groupId");
         if (maxAttempts < 1) {
@@ -39,21 +42,28 @@ public record DeliverySettings(String bootstrapServers, String groupId, URI webh
     /** Defaults: 5 attempts, 0.5 s doubling to 8 s, 10 s requests, undelivered retried after 60 s. */
     public static DeliverySettings defaults(String bootstrapServers, URI webhook) {
         return new DeliverySettings(bootstrapServers, DEFAULT_GROUP, webhook, 5, Duration.ofMillis(500),
-                Duration.ofSeconds(8), Duration.ofSeconds(10), Duration.ofSeconds(60));
+                Duration.ofSeconds(8), Duration.ofSeconds(10), Duration.ofSeconds(60), KafkaClientConfig.NONE);
     }
 
     public DeliverySettings withRetry(int attempts, Duration initial, Duration max, Duration later) {
-        return new DeliverySettings(bootstrapServers, groupId, webhook, attempts, initial, max, requestTimeout, later);
+        return new DeliverySettings(bootstrapServers, groupId, webhook, attempts, initial, max, requestTimeout,
+                later, kafkaClient);
     }
 
     public DeliverySettings withGroupId(String group) {
         return new DeliverySettings(bootstrapServers, group, webhook, maxAttempts, initialBackoff, maxBackoff,
-                requestTimeout, retryLaterAfter);
+                requestTimeout, retryLaterAfter, kafkaClient);
     }
 
     private static void requirePositive(String name, Duration d) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + " must be a positive duration: " + d);
         }
+    }
+
+    /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
+    public DeliverySettings withKafkaClient(KafkaClientConfig v) {
+        return new DeliverySettings(bootstrapServers, groupId, webhook, maxAttempts, initialBackoff, maxBackoff,
+                requestTimeout, retryLaterAfter, v);
     }
 }

@@ -151,7 +151,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
         this.device = Devices.parse(settings.device());
         this.metrics = new WorkerMetrics(settings.taskGroup().id());
         this.models = new LiveModels(metrics);
-        this.watcher = new ModelWatcher(topics.models(), settings.bootstrap(),
+        this.watcher = new ModelWatcher(topics.models(), settings.bootstrap(), settings.kafkaClient(),
                 settings.transactionalId() + "-models", settings.taskGroup(), device, settings.modelStoreDir(),
                 models, metrics);
         this.inference = new SeriesInference(settings.taskGroup(), settings.batchSize());
@@ -836,6 +836,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
     private Properties consumerProps() {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+        settings.kafkaClient().addTo(p);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.transactionalId());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
@@ -851,6 +852,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
     private Properties producerProps() {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+        settings.kafkaClient().addTo(p);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, settings.transactionalId() + "-producer");
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -33,6 +33,7 @@ import org.radstream.models.ModelStore;
 import org.radstream.models.PatchClassifier;
 import org.radstream.models.SegmentationModel;
 import org.radstream.models.StoredModel;
+import org.radstream.schemas.KafkaClientConfig;
 import org.radstream.schemas.Topic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,8 +64,8 @@ final class ModelWatcher implements Runnable {
     private final Map<String, String> loadedVersion = new HashMap<>();
     private volatile KafkaConsumer<String, byte[]> consumer;
 
-    ModelWatcher(Topic<String, ModelPublished> topic, String bootstrap, String clientId, TaskGroup group,
-            Device device, Path storeDir, LiveModels live, WorkerMetrics metrics) {
+    ModelWatcher(Topic<String, ModelPublished> topic, String bootstrap, KafkaClientConfig kafkaClient, String clientId,
+            TaskGroup group, Device device, Path storeDir, LiveModels live, WorkerMetrics metrics) {
         this.topic = topic;
         this.group = group;
         this.device = device;
@@ -73,6 +74,7 @@ final class ModelWatcher implements Runnable {
         this.metrics = metrics;
         consumerProps = new Properties();
         consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        kafkaClient.addTo(consumerProps);
         consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
+import org.radstream.schemas.KafkaClientConfig;
 
 /**
  * Everything an {@link InferenceWorker} needs to know, validated once. The launcher is the only
@@ -35,6 +36,7 @@ import java.util.UUID;
  * @param modelsReadyTimeout how long the worker waits, at start, to read {@code radstream.models}
  *                           to its end before taking series (so it does not fall back to the
  *                           HU baseline while models exist)
+ * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
  */
 public record WorkerSettings(
         String bootstrap,
@@ -53,12 +55,14 @@ public record WorkerSettings(
         Path modelStoreDir,
         int httpPort,
         Duration pollTimeout,
-        Duration modelsReadyTimeout) {
+        Duration modelsReadyTimeout,
+        KafkaClientConfig kafkaClient) {
 
     public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 1024L * 1024 * 1024;
     public static final Duration DEFAULT_MARKER_TIMEOUT = Duration.ofMinutes(2);
 
     public WorkerSettings {
+        kafkaClient = kafkaClient == null ? KafkaClientConfig.NONE : kafkaClient;
         requireText(bootstrap, "bootstrap");
         Objects.requireNonNull(taskGroup, "taskGroup");
         requireText(groupId, "groupId");
@@ -81,7 +85,7 @@ public record WorkerSettings(
         return new WorkerSettings(bootstrap, registryUrl, group, "radstream-worker-" + group.id(),
                 "worker-" + UUID.randomUUID().toString().substring(0, 8), "cpu", 0, 8,
                 DEFAULT_MAX_IN_FLIGHT_BYTES, DEFAULT_MARKER_TIMEOUT, 3, Duration.ofSeconds(60), 4096,
-                null, 9464, Duration.ofMillis(200), Duration.ofSeconds(30));
+                null, 9464, Duration.ofMillis(200), Duration.ofSeconds(30), KafkaClientConfig.NONE);
     }
 
     /** The transactional.id: stable per instance so a restarted instance fences its predecessor. */
@@ -92,73 +96,73 @@ public record WorkerSettings(
     public WorkerSettings withGroupId(String v) {
         return new WorkerSettings(bootstrap, registryUrl, taskGroup, v, instanceId, device, threads, batchSize,
                 maxInFlightBytes, markerTimeout, maxAttempts, transactionTimeout, metadataMaxBytes, modelStoreDir,
-                httpPort, pollTimeout, modelsReadyTimeout);
+                httpPort, pollTimeout, modelsReadyTimeout, kafkaClient);
     }
 
     public WorkerSettings withInstanceId(String v) {
         return new WorkerSettings(bootstrap, registryUrl, taskGroup, groupId, v, device, threads, batchSize,
                 maxInFlightBytes, markerTimeout, maxAttempts, transactionTimeout, metadataMaxBytes, modelStoreDir,
-                httpPort, pollTimeout, modelsReadyTimeout);
+                httpPort, pollTimeout, modelsReadyTimeout, kafkaClient);
     }
 
     public WorkerSettings withDevice(String v) {
         return new WorkerSettings(bootstrap, registryUrl, taskGroup, groupId, instanceId, v, threads, batchSize,
                 maxInFlightBytes, markerTimeout, maxAttempts, transactionTimeout, metadataMaxBytes, modelStoreDir,
-                httpPort, pollTimeout, modelsReadyTimeout);
+                httpPort, pollTimeout, modelsReadyTimeout, kafkaClient);
     }
 
     public WorkerSettings withThreads(int v) {
         return new WorkerSettings(bootstrap, registryUrl, taskGroup, groupId, instanceId, device, v, batchSize,
                 maxInFlightBytes, markerTimeout, maxAttempts, transactionTimeout, metadataMaxBytes, modelStoreDir,
-                httpPort, pollTimeout, modelsReadyTimeout);
+                httpPort, pollTimeout, modelsReadyTimeout, kafkaClient);
     }
 
     public WorkerSettings withBatchSize(int v) {
         return new WorkerSettings(bootstrap, registryUrl, taskGroup, groupId, instanceId, device, threads, v,
                 maxInFlightBytes, markerTimeout, maxAttempts, transactionTimeout, metadataMaxBytes, modelStoreDir,
-                httpPort, pollTimeout, modelsReadyTimeout);
+                httpPort, pollTimeout, modelsReadyTimeout, kafkaClient);
     }
 
     public WorkerSettings withMaxInFlightBytes(long v) {
         return new WorkerSettings(bootstrap, registryUrl, taskGroup, groupId, instanceId, device, threads, batchSize,
                 v, markerTimeout, maxAttempts, transactionTimeout, metadataMaxBytes, modelStoreDir,
-                httpPort, pollTimeout, modelsReadyTimeout);
+                httpPort, pollTimeout, modelsReadyTimeout, kafkaClient);
     }
 
     public WorkerSettings withMarkerTimeout(Duration v) {
         return new WorkerSettings(bootstrap, registryUrl, taskGroup, groupId, instanceId, device, threads, batchSize,
                 maxInFlightBytes, v, maxAttempts, transactionTimeout, metadataMaxBytes, modelStoreDir,
-                httpPort, pollTimeout, modelsReadyTimeout);
+                httpPort, pollTimeout, modelsReadyTimeout, kafkaClient);
     }
 
     public WorkerSettings withMaxAttempts(int v) {
         return new WorkerSettings(bootstrap, registryUrl, taskGroup, groupId, instanceId, device, threads, batchSize,
                 maxInFlightBytes, markerTimeout, v, transactionTimeout, metadataMaxBytes, modelStoreDir,
-                httpPort, pollTimeout, modelsReadyTimeout);
+                httpPort, pollTimeout, modelsReadyTimeout, kafkaClient);
     }
 
     public WorkerSettings withTransactionTimeout(Duration v) {
         return new WorkerSettings(bootstrap, registryUrl, taskGroup, groupId, instanceId, device, threads, batchSize,
                 maxInFlightBytes, markerTimeout, maxAttempts, v, metadataMaxBytes, modelStoreDir,
-                httpPort, pollTimeout, modelsReadyTimeout);
+                httpPort, pollTimeout, modelsReadyTimeout, kafkaClient);
     }
 
     public WorkerSettings withModelStoreDir(Path v) {
         return new WorkerSettings(bootstrap, registryUrl, taskGroup, groupId, instanceId, device, threads, batchSize,
                 maxInFlightBytes, markerTimeout, maxAttempts, transactionTimeout, metadataMaxBytes, v,
-                httpPort, pollTimeout, modelsReadyTimeout);
+                httpPort, pollTimeout, modelsReadyTimeout, kafkaClient);
     }
 
     public WorkerSettings withHttpPort(int v) {
         return new WorkerSettings(bootstrap, registryUrl, taskGroup, groupId, instanceId, device, threads, batchSize,
                 maxInFlightBytes, markerTimeout, maxAttempts, transactionTimeout, metadataMaxBytes, modelStoreDir,
-                v, pollTimeout, modelsReadyTimeout);
+                v, pollTimeout, modelsReadyTimeout, kafkaClient);
     }
 
     public WorkerSettings withModelsReadyTimeout(Duration v) {
         return new WorkerSettings(bootstrap, registryUrl, taskGroup, groupId, instanceId, device, threads, batchSize,
                 maxInFlightBytes, markerTimeout, maxAttempts, transactionTimeout, metadataMaxBytes, modelStoreDir,
-                httpPort, pollTimeout, v);
+                httpPort, pollTimeout, v, kafkaClient);
     }
 
     private static void requireText(String v, String name) {
@@ -177,5 +181,12 @@ public record WorkerSettings(
         if (!ok) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
+    public WorkerSettings withKafkaClient(KafkaClientConfig v) {
+        return new WorkerSettings(bootstrap, registryUrl, taskGroup, groupId, instanceId, device, threads, batchSize,
+                maxInFlightBytes, markerTimeout, maxAttempts, transactionTimeout, metadataMaxBytes, modelStoreDir,
+                httpPort, pollTimeout, modelsReadyTimeout, v);
     }
 }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import org.radstream.schemas.KafkaClientConfig;
 
 /**
  * Settings of {@link ResultExport}: where the workers' results go as DICOM Segmentations.
@@ -27,16 +28,18 @@ import java.util.Set;
  * @param evidenceWait how long a PoIR measurement read before any result of its series waits for one
  *                    (the result names the series' instances, the report's evidence); after it the
  *                    report is stored without evidence. Zero: never waits
+ * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
  */
 public record ExportSettings(String bootstrap, String groupId, String pacsHost, int pacsPort, String pacsAe,
                              String aeTitle, Set<String> tasks, int attempts, Duration backoff, boolean fromEarliest,
-                             Duration evidenceWait) {
+                             Duration evidenceWait, KafkaClientConfig kafkaClient) {
     public static final String DEFAULT_GROUP_ID = "radstream-export";
     /** In {@link #tasks}: the PoIR measurements, as DICOM SR measurement reports. */
     public static final String POIR = "poir";
     static final Set<String> ALL_TASKS = Set.of("lung", "infection", "liver", "vessel", POIR);
 
     public ExportSettings {
+        kafkaClient = kafkaClient == null ? KafkaClientConfig.NONE : kafkaClient;
         require(bootstrap != null && !bootstrap.isBlank(), "bootstrap must be given");
         require(groupId != null && !groupId.isBlank(), "groupId must be given");
         require(pacsHost != null && !pacsHost.isBlank(), "the PACS host must be given");
@@ -55,31 +58,37 @@ public record ExportSettings(String bootstrap, String groupId, String pacsHost, 
     /** Every task, 5 attempts from 2 s apart, our AE RADSTREAM, a minute's wait for a report's evidence. */
     public static ExportSettings defaults(String bootstrap, String pacsHost, int pacsPort, String pacsAe) {
         return new ExportSettings(bootstrap, DEFAULT_GROUP_ID, pacsHost, pacsPort, pacsAe, IngestSettings.DEFAULT_AE_TITLE,
-                ALL_TASKS, 5, Duration.ofSeconds(2), false, Duration.ofMinutes(1));
+                ALL_TASKS, 5, Duration.ofSeconds(2), false, Duration.ofMinutes(1), KafkaClientConfig.NONE);
     }
 
     public ExportSettings withGroupId(String v) {
-        return new ExportSettings(bootstrap, v, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff, fromEarliest, evidenceWait);
+        return new ExportSettings(bootstrap, v, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
+                fromEarliest, evidenceWait, kafkaClient);
     }
 
     public ExportSettings withAeTitle(String v) {
-        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, v, tasks, attempts, backoff, fromEarliest, evidenceWait);
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, v, tasks, attempts, backoff,
+                fromEarliest, evidenceWait, kafkaClient);
     }
 
     public ExportSettings withTasks(Set<String> v) {
-        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, v, attempts, backoff, fromEarliest, evidenceWait);
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, v, attempts,
+                backoff, fromEarliest, evidenceWait, kafkaClient);
     }
 
     public ExportSettings fromEarliest(boolean v) {
-        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff, v, evidenceWait);
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts,
+                backoff, v, evidenceWait, kafkaClient);
     }
 
     public ExportSettings withRetries(int attemptsV, Duration backoffV) {
-        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attemptsV, backoffV, fromEarliest, evidenceWait);
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attemptsV,
+                backoffV, fromEarliest, evidenceWait, kafkaClient);
     }
 
     public ExportSettings withEvidenceWait(Duration v) {
-        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff, fromEarliest, v);
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts,
+                backoff, fromEarliest, v, kafkaClient);
     }
 
     @Override
@@ -87,5 +96,11 @@ public record ExportSettings(String bootstrap, String groupId, String pacsHost, 
         return String.format(Locale.ROOT, "ExportSettings[pacs=%s@%s:%d ae=%s tasks=%s attempts=%d backoff=%s group=%s from=%s evidenceWait=%s]",
                 pacsAe, pacsHost, pacsPort, aeTitle, tasks, attempts, backoff, groupId, fromEarliest ? "earliest" : "latest",
                 evidenceWait);
+    }
+
+    /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
+    public ExportSettings withKafkaClient(KafkaClientConfig v) {
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
+                fromEarliest, evidenceWait, v);
     }
 }

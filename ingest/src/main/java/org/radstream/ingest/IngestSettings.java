@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import org.radstream.schemas.BearerToken;
+import org.radstream.schemas.KafkaClientConfig;
 
 /**
  * Everything the ingest service needs, validated once. The launcher builds one from the command
@@ -32,6 +33,7 @@ import org.radstream.schemas.BearerToken;
  *                         STOW-RS corrections are guarded by the STOW token, imports by the operator
  * @param stowAtOnce       STOW-RS requests stored at the same time (each one's body is held in
  *                         memory while its parts are stored); one more is answered 503 with Retry-After
+ * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
  */
 public record IngestSettings(
         String aeTitle,
@@ -46,7 +48,8 @@ public record IngestSettings(
         Duration seriesRetention,
         BearerToken stowToken,
         int stowAtOnce,
-        Set<String> correctionAes) {
+        Set<String> correctionAes,
+        KafkaClientConfig kafkaClient) {
 
     public static final String DEFAULT_AE_TITLE = "RADSTREAM";
     public static final int DEFAULT_DICOM_PORT = 11112;
@@ -60,6 +63,7 @@ public record IngestSettings(
     public static final String STOW_TOKEN_VARIABLE = "RADSTREAM_STOW_TOKEN";
 
     public IngestSettings {
+        kafkaClient = kafkaClient == null ? KafkaClientConfig.NONE : kafkaClient;
         requireAe(aeTitle, "aeTitle");
         require(dicomPort >= -1 && dicomPort <= 65535, "dicomPort must be -1, 0 or a port, got " + dicomPort);
         require(httpPort >= -1 && httpPort <= 65535, "httpPort must be -1, 0 or a port, got " + httpPort);
@@ -78,51 +82,62 @@ public record IngestSettings(
     public static IngestSettings defaults(String bootstrap, String registryUrl) {
         return new IngestSettings(DEFAULT_AE_TITLE, DEFAULT_DICOM_PORT, DEFAULT_HTTP_PORT, Set.of(),
                 DEFAULT_STABILITY_TIME, bootstrap, registryUrl, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_MAX_BLOCK,
-                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of());
+                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE);
     }
 
     public IngestSettings withAeTitle(String v) {
-        return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes);
+        return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
     }
 
     public IngestSettings withDicomPort(int v) {
-        return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes);
+        return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
     }
 
     public IngestSettings withHttpPort(int v) {
-        return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes);
+        return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
     }
 
     public IngestSettings withAllowedAes(Set<String> v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
     }
 
     public IngestSettings withStabilityTime(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
     }
 
     public IngestSettings withDeliveryTimeout(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
+                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
     }
 
     public IngestSettings withMaxBlock(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
+                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
     }
 
     public IngestSettings withSeriesRetention(Duration v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
+                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient);
     }
 
     public IngestSettings withStowToken(BearerToken v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient);
     }
 
     public IngestSettings withStowAtOnce(int v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient);
     }
 
     public IngestSettings withCorrectionAes(Set<String> v) {
-        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v);
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient);
     }
 
     /** Whether a DICOM Segmentation stored by {@code callingAe} over C-STORE may become a label. */
@@ -172,5 +187,11 @@ public record IngestSettings(
         return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d httpPort=%d allowed=%s stability=%s bootstrap=%s stow=%s stowAtOnce=%d corrections=%s]",
                 aeTitle, dicomPort, httpPort, allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap, stowToken,
                 stowAtOnce, correctionAes.isEmpty() ? "*" : correctionAes);
+    }
+
+    /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
+    public IngestSettings withKafkaClient(KafkaClientConfig v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v);
     }
 }

@@ -39,6 +39,7 @@ final class KafkaPublisher implements Publisher {
         this.publishTimeout = settings.publishTimeout();
         Map<String, Object> c = new HashMap<>();
         c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+        settings.kafkaClient().addTo(c);
         c.put(ProducerConfig.CLIENT_ID_CONFIG, "radstream-ingest-" + settings.aeTitle());
         c.put(ProducerConfig.ACKS_CONFIG, "all");
         c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

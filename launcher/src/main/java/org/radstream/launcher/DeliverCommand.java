@@ -93,7 +93,8 @@ final class DeliverCommand implements Callable<Integer> {
                         + ") or leave --console on");
             }
             settings = new DeliverySettings(cluster.bootstrap(), groupId, url, maxAttempts, seconds(initialBackoffSeconds),
-                    seconds(maxBackoffSeconds), seconds(requestTimeoutSeconds), seconds(retryLaterSeconds));
+                    seconds(maxBackoffSeconds), seconds(requestTimeoutSeconds), seconds(retryLaterSeconds),
+                    cluster.kafkaClient());
             signer = WebhookSigner.of(webhookSecret);
             if (signer != null && url == null) {
                 throw new IllegalArgumentException("a webhook secret without a webhook: pass --webhook URL (or set "

@@ -94,7 +94,8 @@ final class ExportCommand implements Callable<Integer> {
             settings = ExportSettings.defaults(cluster.bootstrap(), pacs.substring(0, colon), port, pacsAe)
                     .withAeTitle(aeTitle).withGroupId(groupId).withTasks(new LinkedHashSet<>(tasks))
                     .withRetries(attempts, Duration.ofMillis(Math.round(backoffSeconds * 1000))).fromEarliest(fromEarliest)
-                    .withEvidenceWait(Duration.ofMillis(Math.round(evidenceWaitSeconds * 1000)));
+                    .withEvidenceWait(Duration.ofMillis(Math.round(evidenceWaitSeconds * 1000)))
+                    .withKafkaClient(cluster.kafkaClient());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -86,7 +86,8 @@ final class IngestCommand implements Callable<Integer> {
                     .withStabilityTime(Duration.ofMillis(Math.round(stabilitySeconds * 1000)))
                     .withDeliveryTimeout(Duration.ofMillis(Math.round(deliverySeconds * 1000)))
                     .withStowToken(BearerToken.of(stowToken, IngestSettings.STOW_TOKEN_VARIABLE))
-                    .withStowAtOnce(stowAtOnce);
+                    .withStowAtOnce(stowAtOnce)
+                    .withKafkaClient(cluster.kafkaClient());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -60,6 +60,7 @@ final class LabelCommand {
         Topic<String, CorrectedLabel> t = topics.labels();
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        cluster.kafkaClient().addTo(p);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             for (CorrectedLabel l : labels) {
@@ -87,6 +88,7 @@ final class LabelCommand {
         String key = Topics.seriesTaskKey(series, task);
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        cluster.kafkaClient().addTo(c);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
         InferenceResult newest = null;
@@ -353,6 +355,7 @@ final class LabelCommand {
             String key = Topics.seriesTaskKey(series, task);
             Map<String, Object> p = new HashMap<>();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+            cluster.kafkaClient().addTo(p);
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
                 producer.send(new ProducerRecord<>(topics.labels().name(), key, null)).get();
             }

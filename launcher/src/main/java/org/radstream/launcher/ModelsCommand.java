@@ -118,6 +118,7 @@ final class ModelsCommand implements Callable<Integer> {
             Topic<String, ModelPublished> t = topics.models();
             Map<String, Object> p = new HashMap<>();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            cluster.kafkaClient().addTo(p);
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) ANNOUNCE_TIMEOUT.toMillis());
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {

@@ -57,7 +57,8 @@ final class StreamsCommand implements Callable<Integer> {
         try {
             settings = StreamsSettings.defaults(cluster.bootstrap(), cluster.registry(), stateDir)
                     .withApplicationId(applicationId).withHttp(httpHost, httpPort)
-                    .withApiToken(BearerToken.of(apiToken, StreamsSettings.API_TOKEN_VARIABLE));
+                    .withApiToken(BearerToken.of(apiToken, StreamsSettings.API_TOKEN_VARIABLE))
+                    .withKafkaClient(cluster.kafkaClient());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -116,7 +116,8 @@ final class TrainerCommand implements Callable<Integer> {
                     .withVesselMethod(vesselMethod)
                     .withArchiveRetention(Duration.ofSeconds(Math.round(archiveRetentionDays * 86_400)))
                     .withArchiveMaxBytes(Math.round(archiveMaxGb * 1e9))
-                    .withHttpToken(httpToken);
+                    .withHttpToken(httpToken)
+                    .withKafkaClient(cluster.kafkaClient());
             // a trainer that would fail every run on a missing GPU is refused at its start
             Devices.requireAvailable(Devices.parse(device));
             settings = settings.withRecipe(settings.recipe().withDevice(device));

@@ -78,7 +78,8 @@ final class WorkerCommand implements Callable<Integer> {
                     .withMarkerTimeout(Duration.ofSeconds(markerTimeoutSeconds))
                     .withMaxAttempts(maxAttempts)
                     .withModelStoreDir(modelStore)
-                    .withHttpPort(httpPort);
+                    .withHttpPort(httpPort)
+                    .withKafkaClient(cluster.kafkaClient());
             if (groupId != null) {
                 settings = settings.withGroupId(groupId);
             }

@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -124,7 +125,11 @@ class MultiProcessIT {
         long t0 = System.nanoTime();
         try {
             // 1. the platform, and where it listens
-            Service platform = start(jar, "platform", "-Xmx1g", List.of("platform", "--data-dir", tmp.resolve("kafka").toString()));
+            // the services reach Kafka on a listener that takes only SASL-authenticated clients, as on a
+            // secured cluster; this test's own clients use the plain one
+            String saslPassword = "pw-" + UUID.randomUUID();
+            Service platform = start(jar, "platform", "-Xmx1g", List.of("platform", "--data-dir", tmp.resolve("kafka").toString(),
+                    "--sasl-user", "radstream:" + saslPassword));
             awaitOrFail(() -> platform.stdoutText().contains("schema.registry.url="), Duration.ofSeconds(120),
                     "platform printed no schema.registry.url line");
             Map<String, String> printed = new HashMap<>();
@@ -134,18 +139,24 @@ class MultiProcessIT {
                     printed.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
                 }
             }
-            assertThat(printed).containsOnlyKeys("kafka.bootstrap", "schema.registry.url");
+            assertThat(printed).containsOnlyKeys("kafka.bootstrap", "schema.registry.url", "kafka.bootstrap.sasl");
             String bootstrap = printed.get("kafka.bootstrap");
+            String saslBootstrap = printed.get("kafka.bootstrap.sasl");
             String registry = printed.get("schema.registry.url");
-            log(t0, "platform: kafka %s, registry %s", bootstrap, registry);
+            log(t0, "platform: kafka %s (SASL %s), registry %s", bootstrap, saslBootstrap, registry);
+            Path kafkaConfig = Files.writeString(tmp.resolve("kafka-client.properties"), String.join("\n",
+                    "security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN",
+                    "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"radstream\" "
+                            + "password=\"" + saslPassword + "\";") + "\n");
 
-            // 2. the services, each a process of its own
+            // 2. the services, each a process of its own, authenticated (--kafka-config; the ingest's from the environment)
             int dicomPort = freePort();
-            List<String> cluster = List.of("--bootstrap", bootstrap, "--registry", registry);
+            List<String> cluster = List.of("--bootstrap", saslBootstrap, "--registry", registry, "--kafka-config",
+                    kafkaConfig.toString());
             // the HTTP tokens from the environment, as compose passes them
-            Service ingest = start(jar, "ingest", "-Xmx512m", concat(List.of("ingest"), cluster, List.of("--port",
-                    Integer.toString(dicomPort), "--http-port", "0", "--stability", "2")),
-                    Map.of("RADSTREAM_STOW_TOKEN", STOW_TOKEN));
+            Service ingest = start(jar, "ingest", "-Xmx512m", concat(List.of("ingest", "--bootstrap", saslBootstrap,
+                    "--registry", registry), List.of("--port", Integer.toString(dicomPort), "--http-port", "0", "--stability",
+                    "2")), Map.of("RADSTREAM_STOW_TOKEN", STOW_TOKEN, "RADSTREAM_KAFKA_CONFIG", kafkaConfig.toString()));
             Service streams = start(jar, "streams", "-Xmx768m", concat(List.of("streams"), cluster, List.of("--state-dir",
                     tmp.resolve("streams-state").toString(), "--http-port", "0")), Map.of("RADSTREAM_API_TOKEN", API_TOKEN));
             for (String id : List.of("w1", "w2")) {

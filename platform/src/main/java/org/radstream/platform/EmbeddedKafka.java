@@ -44,28 +44,49 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final KafkaConfig config;
     private final String bootstrap;
+    private final String saslBootstrap;
     private final Path logDir;
     private KafkaRaftServer server;
 
-    private EmbeddedKafka(KafkaConfig config, String bootstrap, Path logDir) {
+    private EmbeddedKafka(KafkaConfig config, String bootstrap, String saslBootstrap, Path logDir) {
         this.config = config;
         this.bootstrap = bootstrap;
+        this.saslBootstrap = saslBootstrap;
         this.logDir = logDir;
         restart();
     }
 
     /** Formats {@code logDir} (a fresh directory) and starts a broker on free loopback ports. */
     public static EmbeddedKafka start(Path logDir) throws IOException {
+        return start(logDir, Map.of());
+    }
+
+    /**
+     * The same, and where {@code saslUsers} (user name to password) is not empty, a second listener
+     * that takes only clients authenticated with SASL/PLAIN as one of them (no TLS): for trying the
+     * services' {@code --kafka-config} against a secured listener locally. The plain listener stays.
+     */
+    public static EmbeddedKafka start(Path logDir, Map<String, String> saslUsers) throws IOException {
         Files.createDirectories(logDir);
         int port = freePort();
         int controllerPort = freePort();
+        int saslPort = saslUsers.isEmpty() ? -1 : freePort();
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (saslUsers.isEmpty()) {
+            p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        } else {
+            p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort
+                    + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+            p.put("sasl.enabled.mechanisms", "PLAIN");
+            p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", plainJaas(saslUsers));
+        }
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("log.dirs", logDir.toString());
@@ -100,7 +121,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (Exception e) {
             throw new IOException("could not format the KRaft storage in " + logDir + ": " + e.getMessage(), e);
         }
-        return new EmbeddedKafka(config, "127.0.0.1:" + port, logDir);
+        return new EmbeddedKafka(config, "127.0.0.1:" + port, saslUsers.isEmpty() ? null : "127.0.0.1:" + saslPort, logDir);
     }
 
     /**
@@ -126,6 +147,25 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** host:port for clients. */
     public String bootstrap() {
         return bootstrap;
+    }
+
+    /** host:port of the SASL/PLAIN listener; null when it has none. */
+    public String saslBootstrap() {
+        return saslBootstrap;
+    }
+
+    /** The broker's JAAS entry that knows each user by its password (PLAIN's user_NAME="PASSWORD" options). */
+    private static String plainJaas(Map<String, String> users) {
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+        for (Map.Entry<String, String> u : users.entrySet()) {
+            if (!u.getKey().matches("[A-Za-z0-9._-]+") || u.getValue().isEmpty() || u.getValue().contains("\"")
+                    || u.getValue().contains("\\")) {
+                throw new IllegalArgumentException("a SASL user needs a name of letters, digits, '.', '_' or '-' and a "
+                        + "password without quotes or backslashes, got user " + u.getKey());
+            }
+            jaas.append(" user_").append(u.getKey()).append("=\"").append(u.getValue()).append('"');
+        }
+        return jaas.append(';').toString();
     }
 
     /** Where the broker keeps its log. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.radstream.schemas.SchemaStore;
 import org.radstream.schemas.Topics;
@@ -33,9 +34,18 @@ public final class Platform implements AutoCloseable {
      * close) and a registry on {@code registryPort} (0: a free port).
      */
     public static Platform start(Path dataDir, int registryPort) throws IOException, InterruptedException {
+        return start(dataDir, registryPort, Map.of());
+    }
+
+    /**
+     * The same, the broker with a second listener for clients authenticated with SASL/PLAIN as one of
+     * {@code saslUsers} (name to password) when there are any ({@link EmbeddedKafka#start(Path, Map)}).
+     */
+    public static Platform start(Path dataDir, int registryPort, Map<String, String> saslUsers)
+            throws IOException, InterruptedException {
         boolean temporary = dataDir == null;
         Path dir = temporary ? Files.createTempDirectory("radstream-platform") : dataDir;
-        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"));
+        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), saslUsers);
         EmbeddedRegistry registry = null;
         try {
             SchemaStore store = new SchemaStore();

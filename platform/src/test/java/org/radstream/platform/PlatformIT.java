@@ -26,11 +26,13 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.radstream.avro.DeadLetter;
+import org.radstream.schemas.KafkaClientConfig;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.SchemaRegistryClient;
 import org.radstream.schemas.SchemaRegistryException;
@@ -66,6 +68,60 @@ class PlatformIT {
             assertThat(second.registryUrl()).isNotEqualTo(platform.registryUrl());
             assertThat(second.kafka().topicNames()).contains(platform.topics().alerts().name());
         }
+    }
+
+    /** A client of the SASL listener: authenticated as {@code user} with {@code password}, or plain when user is null. */
+    private static KafkaClientConfig sasl(String user, String password) {
+        return user == null ? KafkaClientConfig.NONE : new KafkaClientConfig(Map.of("security.protocol", "SASL_PLAINTEXT",
+                "sasl.mechanism", "PLAIN", "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule "
+                        + "required username=\"" + user + "\" password=\"" + password + "\";"));
+    }
+
+    private static Map<String, Object> producerConfig(String bootstrap, KafkaClientConfig client) {
+        Map<String, Object> p = new java.util.HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 4000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 4000,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000));
+        return client.addTo(p);
+    }
+
+    @Test
+    void aSaslListenerTakesOnlyItsUsersAuthenticatedWithTheirPasswords() throws Exception {
+        try (Platform secured = Platform.start(null, 0, Map.of("radstream", "pw-of-radstream"))) {
+            String sasl = secured.kafka().saslBootstrap();
+            assertThat(sasl).isNotNull().isNotEqualTo(secured.bootstrap());
+            assertThat(platform.kafka().saslBootstrap()).as("none unless asked for").isNull();
+            String topic = secured.topics().alerts().name();
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(sasl,
+                    sasl("radstream", "pw-of-radstream")), new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>(topic, "P-1", "authenticated")).get(30, TimeUnit.SECONDS);
+            }
+            Map<String, Object> c = new java.util.HashMap<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, sasl,
+                    ConsumerConfig.GROUP_ID_CONFIG, "sasl-probe", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+            sasl("radstream", "pw-of-radstream").addTo(c);
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                    new StringDeserializer())) {
+                consumer.subscribe(List.of(topic));
+                List<String> read = new ArrayList<>();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (read.isEmpty() && System.nanoTime() < deadline) {
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.key() + "=" + r.value()));
+                }
+                assertThat(read).containsExactly("P-1=authenticated");
+            }
+            // a wrong password is told so; a client that does not authenticate gets nothing
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(sasl,
+                    sasl("radstream", "guess")), new StringSerializer(), new StringSerializer())) {
+                assertThatThrownBy(() -> producer.send(new ProducerRecord<>(topic, "P-2", "x")).get(30, TimeUnit.SECONDS))
+                        .hasRootCauseInstanceOf(org.apache.kafka.common.errors.SaslAuthenticationException.class);
+            }
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(sasl, sasl(null, null)),
+                    new StringSerializer(), new StringSerializer())) {
+                assertThatThrownBy(() -> producer.send(new ProducerRecord<>(topic, "P-3", "x")).get(30, TimeUnit.SECONDS))
+                        .hasRootCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+            }
+        }
+        assertThatThrownBy(() -> Platform.start(null, 0, Map.of("rad stream", "pw")))
+                .hasMessageStartingWith("a SASL user needs a name of letters, digits");
     }
 
     @Test

@@ -82,6 +82,7 @@ public final class StreamsApp implements AutoCloseable {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId(which));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        settings.kafkaClient().addTo(p);
         p.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir().toAbsolutePath().toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.processingGuarantee());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threadsPerTopology());
@@ -189,6 +190,7 @@ public final class StreamsApp implements AutoCloseable {
     private void ensureTopics() throws IOException {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        settings.kafkaClient().addTo(p);
         try (Admin admin = Admin.create(p)) {
             List<NewTopic> wanted = new ArrayList<>();
             for (TopicSpec spec : topics.specs()) {

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.streams.StreamsConfig;
 import org.radstream.schemas.BearerToken;
+import org.radstream.schemas.KafkaClientConfig;
 
 /**
  * Everything the stream processors are configured with. The launcher reads the environment and
@@ -33,12 +34,13 @@ import org.radstream.schemas.BearerToken;
  * @param apiToken             the token the patient timeline and alerts API asks for (patient
  *                             names and findings); {@link BearerToken#NONE}: open. {@code /health}
  *                             and {@code /metrics} never ask for it
+ * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
  */
 public record StreamsSettings(String bootstrapServers, String registryUrl, String applicationId, Path stateDir,
                               String processingGuarantee, int threadsPerTopology, Set<TopologyName> topologies,
                               RoutingRules routing, int windowBits, Duration poirPairRetention,
                               ProgressionThresholds progression, String httpHost, int httpPort,
-                              BearerToken apiToken) {
+                              BearerToken apiToken, KafkaClientConfig kafkaClient) {
 
     /** The topologies; each runs as its own KafkaStreams instance so each scales on its own. */
     public enum TopologyName {
@@ -73,6 +75,7 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
     public static final String API_TOKEN_VARIABLE = "RADSTREAM_API_TOKEN";
 
     public StreamsSettings {
+        kafkaClient = kafkaClient == null ? KafkaClientConfig.NONE : kafkaClient;
         requireText(bootstrapServers, "bootstrapServers");
         requireText(registryUrl, "registryUrl");
         requireText(applicationId, "applicationId");
@@ -108,59 +111,69 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
     public static StreamsSettings defaults(String bootstrapServers, String registryUrl, Path stateDir) {
         return new StreamsSettings(bootstrapServers, registryUrl, DEFAULT_APPLICATION_ID, stateDir,
                 StreamsConfig.EXACTLY_ONCE_V2, 1, EnumSet.allOf(TopologyName.class), RoutingRules.DEFAULT, 8,
-                Duration.ofDays(7), ProgressionThresholds.DEFAULT, "localhost", DEFAULT_HTTP_PORT, BearerToken.NONE);
+                Duration.ofDays(7), ProgressionThresholds.DEFAULT, "localhost", DEFAULT_HTTP_PORT,
+                        BearerToken.NONE, KafkaClientConfig.NONE);
     }
 
     public StreamsSettings withApplicationId(String id) {
         return new StreamsSettings(bootstrapServers, registryUrl, id, stateDir, processingGuarantee,
-                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort, apiToken);
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost,
+                        httpPort, apiToken, kafkaClient);
     }
 
     public StreamsSettings withStateDir(Path dir) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, dir, processingGuarantee,
-                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort, apiToken);
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost,
+                        httpPort, apiToken, kafkaClient);
     }
 
     public StreamsSettings withTopologies(Set<TopologyName> which) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
-                threadsPerTopology, which, routing, windowBits, poirPairRetention, progression, httpHost, httpPort, apiToken);
+                threadsPerTopology, which, routing, windowBits, poirPairRetention, progression, httpHost,
+                        httpPort, apiToken, kafkaClient);
     }
 
     public StreamsSettings withRouting(RoutingRules rules) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
-                threadsPerTopology, topologies, rules, windowBits, poirPairRetention, progression, httpHost, httpPort, apiToken);
+                threadsPerTopology, topologies, rules, windowBits, poirPairRetention, progression, httpHost,
+                        httpPort, apiToken, kafkaClient);
     }
 
     public StreamsSettings withWindowBits(int bits) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
-                threadsPerTopology, topologies, routing, bits, poirPairRetention, progression, httpHost, httpPort, apiToken);
+                threadsPerTopology, topologies, routing, bits, poirPairRetention, progression, httpHost,
+                        httpPort, apiToken, kafkaClient);
     }
 
     public StreamsSettings withProgression(ProgressionThresholds p) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
-                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, p, httpHost, httpPort, apiToken);
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, p, httpHost, httpPort,
+                        apiToken, kafkaClient);
     }
 
     public StreamsSettings withHttp(String host, int port) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
-                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, host, port, apiToken);
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, host,
+                        port, apiToken, kafkaClient);
     }
 
     /** The token the timeline and alerts API asks for. */
     public StreamsSettings withApiToken(BearerToken token) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort,
-                token);
+                token, kafkaClient);
     }
 
     public StreamsSettings withProcessingGuarantee(String guarantee) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, guarantee,
-                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort, apiToken);
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost,
+                        httpPort, apiToken, kafkaClient);
     }
 
     public StreamsSettings withThreadsPerTopology(int threads) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
-                threads, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort, apiToken);
+                threads, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort,
+                        apiToken, kafkaClient);
     }
 
     /** Application id of one topology's KafkaStreams instance. */
@@ -172,5 +185,12 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
         if (v == null || v.isBlank()) {
             throw new IllegalArgumentException(name + " is required");
         }
+    }
+
+    /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
+    public StreamsSettings withKafkaClient(KafkaClientConfig v) {
+        return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost,
+                httpPort, apiToken, v);
     }
 }

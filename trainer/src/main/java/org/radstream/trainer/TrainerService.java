@@ -207,6 +207,7 @@ public final class TrainerService implements AutoCloseable {
         });
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        settings.kafkaClient().addTo(p);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
@@ -566,6 +567,7 @@ public final class TrainerService implements AutoCloseable {
     private KafkaConsumer<String, byte[]> consumer(String group) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        settings.kafkaClient().addTo(c);
         if (group != null) {
             c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         }

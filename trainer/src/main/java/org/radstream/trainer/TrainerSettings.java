@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import org.radstream.schemas.BearerToken;
+import org.radstream.schemas.KafkaClientConfig;
 
 /**
  * Everything the trainer service is configured with; the launcher reads the environment and the
@@ -26,13 +27,15 @@ import org.radstream.schemas.BearerToken;
  *                          series stay: they are training data)
  * @param httpToken         the bearer token its HTTP requests that change state (POST /labels, /train, /runs/cancel)
  *                          must carry; null: those are open to whoever reaches the port
+ * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
  */
 public record TrainerSettings(String bootstrapServers, String groupId, Path workDir, Path modelStore, String deidSecret,
                               int httpPort, int labelsPerTraining, Duration trainingInterval, Duration pendingTimeout,
                               QualityGate gate, TrainingRecipe recipe, TaskTrainer.VesselMethod vesselMethod,
-                              ArchivePolicy archive, String httpToken) {
+                              ArchivePolicy archive, String httpToken, KafkaClientConfig kafkaClient) {
 
     public TrainerSettings {
+        kafkaClient = kafkaClient == null ? KafkaClientConfig.NONE : kafkaClient;
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(modelStore, "modelStore");
         if (groupId == null || groupId.isBlank()) {
@@ -79,13 +82,14 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
     public static TrainerSettings defaults(String bootstrapServers, Path workDir, Path modelStore, String deidSecret) {
         return new TrainerSettings(bootstrapServers, "radstream-trainer", workDir, modelStore, deidSecret, 8086, 20,
                 Duration.ofHours(24), Duration.ofHours(1), new QualityGate(0.005), TrainingRecipe.defaults(),
-                TaskTrainer.VesselMethod.CHAMPION, ArchivePolicy.defaults(), null);
+                TaskTrainer.VesselMethod.CHAMPION, ArchivePolicy.defaults(), null, KafkaClientConfig.NONE);
     }
 
     /** Keeps archived series no label names for {@code v} (zero: every series, forever). */
     public TrainerSettings withArchiveRetention(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxAge(v), httpToken);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxAge(v), httpToken,
+                        kafkaClient);
     }
 
     /**
@@ -94,7 +98,8 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
      */
     public TrainerSettings withArchiveMaxBytes(long bytes) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxBytes(bytes), httpToken);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxBytes(bytes),
+                        httpToken, kafkaClient);
     }
 
     public Path archiveDir() {
@@ -103,54 +108,56 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
 
     public TrainerSettings withHttpPort(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, v, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient);
     }
 
     public TrainerSettings withLabelsPerTraining(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, v,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient);
     }
 
     public TrainerSettings withTrainingInterval(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                v, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken);
+                v, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient);
     }
 
     public TrainerSettings withPendingTimeout(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, v, gate, recipe, vesselMethod, archive, httpToken);
+                trainingInterval, v, gate, recipe, vesselMethod, archive, httpToken, kafkaClient);
     }
 
     public TrainerSettings withGateMargin(double v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()), recipe, vesselMethod, archive, httpToken);
+                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()),
+                        recipe, vesselMethod, archive, httpToken, kafkaClient);
     }
 
     /** Keeps the newest {@code n} refused challengers per task aside in the model store (0: none). */
     public TrainerSettings withKeepRefused(int n) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe, vesselMethod, archive, httpToken);
+                trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe, vesselMethod, archive,
+                        httpToken, kafkaClient);
     }
 
     public TrainerSettings withGroupId(String v) {
         return new TrainerSettings(bootstrapServers, v, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient);
     }
 
     public TrainerSettings withVesselMethod(TaskTrainer.VesselMethod v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, v, archive, httpToken);
+                trainingInterval, pendingTimeout, gate, recipe, v, archive, httpToken, kafkaClient);
     }
 
     public TrainerSettings withRecipe(TrainingRecipe v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, v, vesselMethod, archive, httpToken);
+                trainingInterval, pendingTimeout, gate, v, vesselMethod, archive, httpToken, kafkaClient);
     }
 
     /** Requires {@code token} (at least 16 characters) on HTTP requests that change state; null or blank: none. */
     public TrainerSettings withHttpToken(String token) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, token);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, token, kafkaClient);
     }
 
     /** The settings without their secrets (the de-identification secret and the HTTP token), for logs. */
@@ -161,5 +168,11 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
                 + labelsPerTraining + ", trainingInterval=" + trainingInterval + ", pendingTimeout=" + pendingTimeout
                 + ", gate=" + gate + ", recipe=" + recipe + ", vesselMethod=" + vesselMethod + ", archive=" + archive
                 + ", httpToken=" + (httpToken == null ? "none" : "(hidden)") + "]";
+    }
+
+    /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
+    public TrainerSettings withKafkaClient(KafkaClientConfig v) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort,
+                labelsPerTraining, trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, v);
     }
 }
