@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.radstream.avro.DeadLetter;
 import org.radstream.avro.ProgressionAlert;
+import org.radstream.platform.EmbeddedKafka;
 import org.radstream.platform.Platform;
 import org.radstream.platform.PlatformExtension;
 import org.radstream.schemas.Topics;
@@ -116,8 +117,10 @@ class AlertDeliveryIT {
         Topics topics = platform.topics();
         String alertsTopic = topics.alerts().name();
         URI webhook = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/alerts");
-        DeliverySettings settings = DeliverySettings.defaults(platform.bootstrap(), webhook).withGroupId(GROUP)
-                .withRetry(MAX_ATTEMPTS, Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofSeconds(1));
+        // the delivery reaches Kafka as an authenticated client, as on a secured cluster
+        DeliverySettings settings = DeliverySettings.defaults(platform.kafka().saslBootstrap(), webhook).withGroupId(GROUP)
+                .withRetry(MAX_ATTEMPTS, Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofSeconds(1))
+                .withKafkaClient(EmbeddedKafka.saslClient(PlatformExtension.SASL_USER, PlatformExtension.SASL_PASSWORD));
         stubborn.add("stubborn-1");
         byte[] poison = "not an alert".getBytes(StandardCharsets.UTF_8);
         long poisonOffset;

@@ -346,9 +346,10 @@ class ResultExportIT {
         Path pacs = Files.createDirectories(dir.resolve("pacs"));
         int port = freePort();
         Process scp = storescp(pacs, port);
-        ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
+        // the export reaches Kafka as an authenticated client, as on a secured cluster
+        ExportSettings settings = ExportSettings.defaults(kafka.saslBootstrap, "localhost", port, "PACS")
                 .withGroupId("it-export-refs-" + run).withTasks(Set.of("lung", "infection", ExportSettings.POIR))
-                .withRetries(2, Duration.ofMillis(50));
+                .withRetries(2, Duration.ofMillis(50)).withKafkaClient(TestKafka.saslClient());
         try (ResultExport export = ResultExport.start(settings, kafka.topics);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                      kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.radstream.platform.EmbeddedKafka;
+import org.radstream.schemas.KafkaClientConfig;
 import org.radstream.schemas.SchemaStore;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
@@ -32,6 +33,10 @@ final class TestKafka implements AutoCloseable {
     final SchemaStore registry = new SchemaStore();
     final Topics topics = new Topics(registry, Topics.DEFAULT_PARTITIONS);
     final String bootstrap;
+    /** The listener that takes only clients authenticated as {@link #SASL_USER} ({@link #saslClient}). */
+    final String saslBootstrap;
+    static final String SASL_USER = "radstream-test";
+    static final String SASL_PASSWORD = "radstream-test-password";
     private final EmbeddedKafka kafka;
 
     static synchronized TestKafka shared() throws Exception {
@@ -47,9 +52,15 @@ final class TestKafka implements AutoCloseable {
     }
 
     private TestKafka() throws Exception {
-        kafka = EmbeddedKafka.start(Files.createTempDirectory("ingest-kraft"));
+        kafka = EmbeddedKafka.start(Files.createTempDirectory("ingest-kraft"), Map.of(SASL_USER, SASL_PASSWORD));
         bootstrap = kafka.bootstrap();
+        saslBootstrap = kafka.saslBootstrap();
         kafka.createTopics(topics.specs());
+    }
+
+    /** What a service's {@code --kafka-config} holds to reach {@link #saslBootstrap}. */
+    static KafkaClientConfig saslClient() {
+        return EmbeddedKafka.saslClient(SASL_USER, SASL_PASSWORD);
     }
 
     /** Starts the broker again after {@link #stop}, on the same ports and log. */

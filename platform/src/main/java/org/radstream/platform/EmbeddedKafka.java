@@ -30,6 +30,7 @@ import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.radstream.schemas.KafkaClientConfig;
 import org.radstream.schemas.TopicSpec;
 import org.radstream.schemas.Topics;
 
@@ -152,6 +153,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** host:port of the SASL/PLAIN listener; null when it has none. */
     public String saslBootstrap() {
         return saslBootstrap;
+    }
+
+    /**
+     * The client settings of a user of the SASL listener ({@code --kafka-config}'s content for it):
+     * SASL/PLAIN without TLS, as that listener speaks.
+     */
+    public static KafkaClientConfig saslClient(String user, String password) {
+        return new KafkaClientConfig(Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+                "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                        + user + "\" password=\"" + password + "\";"));
     }
 
     /** The broker's JAAS entry that knows each user by its password (PLAIN's user_NAME="PASSWORD" options). */

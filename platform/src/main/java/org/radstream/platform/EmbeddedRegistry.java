@@ -40,22 +40,34 @@ public final class EmbeddedRegistry implements AutoCloseable {
     private final SchemaStore store;
     private final HttpServer server;
     private final ExecutorService executor;
+    /** The Authorization header every request must carry; null: none asked for. */
+    private final byte[] authorization;
 
-    private EmbeddedRegistry(SchemaStore store, HttpServer server, ExecutorService executor) {
+    private EmbeddedRegistry(SchemaStore store, HttpServer server, ExecutorService executor, String userInfo) {
         this.store = store;
         this.server = server;
         this.executor = executor;
+        this.authorization = userInfo == null ? null : ("Basic " + java.util.Base64.getEncoder().encodeToString(
+                userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8))).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Serves {@code store} on {@code port} of the loopback interface (0: a free port). */
     public static EmbeddedRegistry start(SchemaStore store, int port) throws IOException {
+        return start(store, port, null);
+    }
+
+    /**
+     * The same, answering 401 to every request without HTTP Basic authentication as {@code userInfo}
+     * ("user:password"), as a registry with basic authentication does; null: open.
+     */
+    public static EmbeddedRegistry start(SchemaStore store, int port, String userInfo) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "schema-registry-http");
             t.setDaemon(true);
             return t;
         });
-        EmbeddedRegistry registry = new EmbeddedRegistry(store, server, executor);
+        EmbeddedRegistry registry = new EmbeddedRegistry(store, server, executor, userInfo);
         server.createContext("/", registry::handle);
         server.setExecutor(executor);
         server.start();
@@ -76,6 +88,12 @@ public final class EmbeddedRegistry implements AutoCloseable {
         try (ex) {
             String[] path = segments(ex.getRequestURI().getRawPath());
             String method = ex.getRequestMethod();
+            String given = ex.getRequestHeaders().getFirst("Authorization");
+            if (authorization != null && (given == null || !java.security.MessageDigest.isEqual(authorization,
+                    given.getBytes(java.nio.charset.StandardCharsets.UTF_8)))) {
+                reply(ex, 401, error(401, "Unauthorized"));
+                return;
+            }
             Object body;
             try {
                 body = route(method, path, ex);

@@ -1,6 +1,7 @@
 package org.radstream.platform;
 
 import java.io.IOException;
+import java.util.Map;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -13,6 +14,10 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * consumer groups; they do not stop it.
  */
 public final class PlatformExtension implements ParameterResolver {
+    /** The user the shared platform's SASL listener takes ({@link Platform#kafka()}'s saslBootstrap), and its password. */
+    public static final String SASL_USER = "radstream-test";
+    public static final String SASL_PASSWORD = "radstream-test-password";
+
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PlatformExtension.class);
 
     @Override
@@ -32,7 +37,7 @@ public final class PlatformExtension implements ParameterResolver {
 
         Shared() {
             try {
-                platform = Platform.start(null, 0);
+                platform = Platform.start(null, 0, Map.of(SASL_USER, SASL_PASSWORD));
             } catch (IOException e) {
                 throw new ParameterResolutionException("could not start the embedded platform: " + e.getMessage(), e);
             } catch (InterruptedException e) {

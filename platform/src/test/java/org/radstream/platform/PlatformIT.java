@@ -67,14 +67,13 @@ class PlatformIT {
             assertThat(second.bootstrap()).isNotEqualTo(platform.bootstrap());
             assertThat(second.registryUrl()).isNotEqualTo(platform.registryUrl());
             assertThat(second.kafka().topicNames()).contains(platform.topics().alerts().name());
+            assertThat(second.kafka().saslBootstrap()).as("no SASL listener unless asked for").isNull();
         }
     }
 
     /** A client of the SASL listener: authenticated as {@code user} with {@code password}, or plain when user is null. */
     private static KafkaClientConfig sasl(String user, String password) {
-        return user == null ? KafkaClientConfig.NONE : new KafkaClientConfig(Map.of("security.protocol", "SASL_PLAINTEXT",
-                "sasl.mechanism", "PLAIN", "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule "
-                        + "required username=\"" + user + "\" password=\"" + password + "\";"));
+        return user == null ? KafkaClientConfig.NONE : EmbeddedKafka.saslClient(user, password);
     }
 
     private static Map<String, Object> producerConfig(String bootstrap, KafkaClientConfig client) {
@@ -89,7 +88,6 @@ class PlatformIT {
         try (Platform secured = Platform.start(null, 0, Map.of("radstream", "pw-of-radstream"))) {
             String sasl = secured.kafka().saslBootstrap();
             assertThat(sasl).isNotNull().isNotEqualTo(secured.bootstrap());
-            assertThat(platform.kafka().saslBootstrap()).as("none unless asked for").isNull();
             String topic = secured.topics().alerts().name();
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(sasl,
                     sasl("radstream", "pw-of-radstream")), new StringSerializer(), new StringSerializer())) {
@@ -122,6 +120,25 @@ class PlatformIT {
         }
         assertThatThrownBy(() -> Platform.start(null, 0, Map.of("rad stream", "pw")))
                 .hasMessageStartingWith("a SASL user needs a name of letters, digits");
+    }
+
+    @Test
+    void aRegistryWithBasicAuthenticationTakesTheUserOfTheUrlAndNoOneElse() throws Exception {
+        org.apache.avro.Schema probe = new org.apache.avro.Schema.Parser().parse(
+                "{\"type\":\"record\",\"name\":\"Probe\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}");
+        try (EmbeddedRegistry secured = EmbeddedRegistry.start(new org.radstream.schemas.SchemaStore(), 0,
+                "radstream:s3cret pass")) {
+            String host = secured.url().substring("http://".length());
+            RestSchemaRegistryClient client = new RestSchemaRegistryClient("http://radstream:s3cret%20pass@" + host);
+            assertThat(client.url()).isEqualTo(secured.url());
+            int id = client.register("probe-value", probe);
+            assertThat(client.schemaById(id)).isEqualTo(probe);
+            for (String url : List.of(secured.url(), "http://radstream:guess@" + host)) {
+                assertThatThrownBy(() -> new RestSchemaRegistryClient(url).latest("probe-value"))
+                        .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.httpStatus()).isEqualTo(401))
+                        .hasMessageContaining("Unauthorized").hasMessageNotContaining("guess");
+            }
+        }
     }
 
     @Test

@@ -28,12 +28,38 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String base;
+    /** The Basic authorization of the URL's user information; null when it has none. */
+    private final String authorization;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final Map<Integer, Schema> byId = new ConcurrentHashMap<>();
     private final Map<String, Integer> idBySubjectAndSchema = new ConcurrentHashMap<>();
 
+    /**
+     * A client of the registry at {@code url}; {@code https://user:password@host:8081} authenticates
+     * with HTTP Basic as a registry with basic authentication asks (the user information is sent as
+     * the Authorization header, never as part of a URL or a message).
+     *
+     * @throws IllegalArgumentException when the URL is not one
+     */
     public RestSchemaRegistryClient(String url) {
-        this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        URI uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+        String userInfo = uri.getUserInfo();
+        if (userInfo == null) {
+            this.base = uri.toString();
+            this.authorization = null;
+        } else {
+            try {
+                this.base = new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null).toString();
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException("the schema registry URL cannot be read without its user information", e);
+            }
+            this.authorization = "Basic " + java.util.Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The registry's URL without user information: what may be printed. */
+    public String url() {
+        return base;
     }
 
     @Override
@@ -99,6 +125,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
                     .timeout(Duration.ofSeconds(30))
                     .header("Accept", CONTENT_TYPE);
+            if (authorization != null) {
+                b.header("Authorization", authorization);
+            }
             if (body == null) {
                 b.GET();
             } else {

@@ -13,6 +13,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.radstream.platform.EmbeddedKafka;
+import org.radstream.schemas.KafkaClientConfig;
 import org.radstream.schemas.SchemaStore;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
@@ -26,6 +27,10 @@ final class TestBroker {
     private static TestBroker instance;
 
     final String bootstrap;
+    /** The listener that takes only clients authenticated as {@link #SASL_USER} ({@link #saslClient}). */
+    final String saslBootstrap;
+    static final String SASL_USER = "radstream-test";
+    static final String SASL_PASSWORD = "radstream-test-password";
     final SchemaStore registry = new SchemaStore();
     final Topics topics = new Topics(registry, Topics.DEFAULT_PARTITIONS);
     private final EmbeddedKafka kafka;
@@ -39,9 +44,15 @@ final class TestBroker {
     }
 
     private TestBroker() throws Exception {
-        kafka = EmbeddedKafka.start(Files.createTempDirectory("trainer-kraft"));
+        kafka = EmbeddedKafka.start(Files.createTempDirectory("trainer-kraft"), Map.of(SASL_USER, SASL_PASSWORD));
         bootstrap = kafka.bootstrap();
+        saslBootstrap = kafka.saslBootstrap();
         kafka.createTopics(topics.specs());
+    }
+
+    /** What a service's {@code --kafka-config} holds to reach {@link #saslBootstrap}. */
+    static KafkaClientConfig saslClient() {
+        return EmbeddedKafka.saslClient(SASL_USER, SASL_PASSWORD);
     }
 
     /** Every value on {@code topic}, read from its start to the end it had when asked. */

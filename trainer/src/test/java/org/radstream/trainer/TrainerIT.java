@@ -48,10 +48,12 @@ class TrainerIT {
         Topics topics = broker.topics;
         TrainingRecipe recipe = TrainingRecipe.defaults().withInputSize(32).withNetwork(3, 4).withEpochs(3)
                 .withBatchSize(4).withLearningRate(0.01f).withAugment(false).withHardMining(false, 0.7);
-        TrainerSettings settings = TrainerSettings.defaults(broker.bootstrap, dir.resolve("work"), dir.resolve("store"),
+        // the trainer reaches Kafka as an authenticated client, as on a secured cluster
+        TrainerSettings settings = TrainerSettings.defaults(broker.saslBootstrap, dir.resolve("work"), dir.resolve("store"),
                         "integration-test-secret-0123456789")
                 .withHttpPort(0).withLabelsPerTraining(2).withTrainingInterval(Duration.ZERO)
-                .withPendingTimeout(Duration.ofSeconds(4)).withGroupId("trainer-it").withRecipe(recipe);
+                .withPendingTimeout(Duration.ofSeconds(4)).withGroupId("trainer-it").withRecipe(recipe)
+                .withKafkaClient(TestBroker.saslClient());
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap);
         // One request in flight: a write refused with NOT_LEADER_OR_FOLLOWER by a just-created partition
