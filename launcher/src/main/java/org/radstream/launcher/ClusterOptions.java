@@ -59,6 +59,11 @@ final class ClusterOptions {
         }
     }
 
+    /** Where a service reaches Kafka, for its start-up line: "kafka:9093 (security.protocol=SASL_SSL, …)". */
+    static String describe(String bootstrap, KafkaClientConfig client) {
+        return bootstrap + (client.isEmpty() ? "" : " (" + client + ")");
+    }
+
     /** The registry URL, or a usage error. */
     String registry() {
         if (registry == null || registry.isBlank()) {

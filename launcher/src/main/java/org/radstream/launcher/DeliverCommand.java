@@ -122,7 +122,8 @@ final class DeliverCommand implements Callable<Integer> {
             stopped.countDown();
         }, "radstream-deliver-shutdown"));
         delivery.start();
-        System.err.println("deliver: group " + settings.groupId() + " to "
+        System.err.println("deliver: group " + settings.groupId() + " on "
+                + ClusterOptions.describe(settings.bootstrapServers(), settings.kafkaClient()) + " to "
                 + String.join(" and ", sinks.stream().map(AlertSink::name).toList())
                 + (settings.webhook() != null ? " (" + settings.webhook() + (signer != null ? ", signed" : ", unsigned") + ")" : "")
                 + (http != null ? "; health and metrics on http://localhost:" + http.port() + "/metrics" : ""));

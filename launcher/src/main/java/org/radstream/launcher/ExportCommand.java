@@ -115,7 +115,8 @@ final class ExportCommand implements Callable<Integer> {
             stopped.countDown();
         }, "radstream-export-shutdown"));
         System.err.println("export: " + settings.tasks() + " results to " + settings.pacsAe() + "@" + settings.pacsHost()
-                + ":" + settings.pacsPort() + " as " + settings.aeTitle() + ", group " + settings.groupId()
+                + ":" + settings.pacsPort() + " as " + settings.aeTitle() + ", group " + settings.groupId() + " on "
+                + ClusterOptions.describe(settings.bootstrap(), settings.kafkaClient())
                 + (http != null ? "; health and metrics on http://localhost:" + http.port() + "/metrics" : ""));
         stopped.await();
         return 0;

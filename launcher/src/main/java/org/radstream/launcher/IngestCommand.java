@@ -110,7 +110,8 @@ final class IngestCommand implements Callable<Integer> {
             service.close();
             stopped.countDown();
         }, "radstream-ingest-shutdown"));
-        System.out.println("ingest " + settings.aeTitle() + " on DICOM port " + service.dicomPort()
+        System.out.println("ingest " + settings.aeTitle() + " on DICOM port " + service.dicomPort() + ", kafka "
+                + ClusterOptions.describe(settings.bootstrap(), settings.kafkaClient())
                 + (service.httpPort() > 0 ? "; STOW-RS http://localhost:" + service.httpPort() + "/studies"
                         + (settings.stowToken().required() ? " (token required)" : " (open: no RADSTREAM_STOW_TOKEN)")
                         + ", metrics /metrics" : ""));

@@ -69,7 +69,8 @@ final class StreamsCommand implements Callable<Integer> {
             stopped.countDown();
         }, "radstream-streams-shutdown"));
         app.start();
-        System.out.println("streams " + applicationId + " running"
+        System.out.println("streams " + applicationId + " running on "
+                + ClusterOptions.describe(settings.bootstrapServers(), settings.kafkaClient())
                 + app.httpPort().map(p -> "; timeline API http://" + httpHost + ":" + p + "/patients/{id}/timeline"
                         + (settings.apiToken().required() ? " (token required)" : " (open: no RADSTREAM_API_TOKEN)"))
                         .orElse(""));

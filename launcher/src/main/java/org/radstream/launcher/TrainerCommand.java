@@ -137,7 +137,8 @@ final class TrainerCommand implements Callable<Integer> {
             service.close();
             stopped.countDown();
         }, "radstream-trainer-shutdown"));
-        System.out.println("trainer on " + settings.bootstrapServers() + ", model store " + modelStore
+        System.out.println("trainer on " + ClusterOptions.describe(settings.bootstrapServers(), settings.kafkaClient())
+                + ", model store " + modelStore
                 + (service.httpPort() > 0 ? "; labels http://localhost:" + service.httpPort() + "/labels" : ""));
         stopped.await();
         return 0;

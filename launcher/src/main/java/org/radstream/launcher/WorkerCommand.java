@@ -103,7 +103,8 @@ final class WorkerCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }, "radstream-worker-shutdown"));
-        System.out.println("worker " + settings.instanceId() + " of " + settings.groupId() + " on " + bootstrap
+        System.out.println("worker " + settings.instanceId() + " of " + settings.groupId() + " on "
+                + ClusterOptions.describe(bootstrap, settings.kafkaClient())
                 + (worker.httpPort() > 0 ? "; metrics http://localhost:" + worker.httpPort() + "/metrics" : ""));
         worker.run();
         return worker.failure() == null ? 0 : 1;

@@ -25,7 +25,8 @@ class ClusterOptionsTest {
 
     @Test
     void aKafkaConfigWithASettingRadstreamOwnsOrNoFileIsAUsageError() throws Exception {
-        Path owned = Files.writeString(dir.resolve("client.properties"), "security.protocol=SASL_SSL\nisolation.level=read_uncommitted\n");
+        Path owned = Files.writeString(dir.resolve("client.properties"),
+                "security.protocol=SASL_SSL\nisolation.level=read_uncommitted\n");
         for (List<String> service : List.of(List.of("export", "--pacs", "127.0.0.1:104"),
                 List.of("deliver"), List.of("worker", "--task", "chest"))) {
             List<String> args = new ArrayList<>(service);

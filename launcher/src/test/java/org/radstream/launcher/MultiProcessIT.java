@@ -263,6 +263,12 @@ class MultiProcessIT {
                     }
                 }
                 checkTokens(ingest, streams, outputs.poir.get(0));
+                // each service says how it reaches Kafka, its password hidden and nowhere in what it printed
+                for (Service s : List.of(ingest, streams)) {
+                    assertThat(s.stdoutText()).as(s.name()).contains("(sasl.jaas.config=(hidden), sasl.mechanism=PLAIN, "
+                            + "security.protocol=SASL_PLAINTEXT)");
+                    assertThat(s.tail(100_000)).as(s.name()).doesNotContain(saslPassword);
+                }
                 correctionThroughThePacs(jar, cluster, storescu, dicomPort, scans.get(0).seriesUid(), bootstrap, topics, t0);
                 log(t0, "done");
             }
