@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import org.radstream.models.Devices;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
+import org.radstream.trainer.ArchivePretraining;
 import org.radstream.trainer.QualityGate;
 import org.radstream.trainer.TaskTrainer;
 import org.radstream.trainer.TrainerService;
@@ -101,6 +102,16 @@ final class TrainerCommand implements Callable<Integer> {
                     + "alone fill is reported); 0: no cap. Default ${DEFAULT-VALUE}.")
     double archiveMaxGb;
 
+    @Option(names = "--pretrain-epochs", defaultValue = "0",
+            description = "Before a run from fresh weights learns from its labels, pretrain its U-Net this many epochs to "
+                    + "restore crops of archived series no label names (self-supervised; 0: off)")
+    int pretrainEpochs;
+
+    @Option(names = "--pretrain-series", defaultValue = "" + ArchivePretraining.DEFAULT_MAX_SERIES,
+            description = "At most this many unlabelled archived series of the task's group to pretrain on, the newest "
+                    + "first, outside the validation set (each held in memory during the pretraining)")
+    int pretrainSeries;
+
     @Override
     public Integer call() throws Exception {
         TrainerSettings settings;
@@ -117,7 +128,8 @@ final class TrainerCommand implements Callable<Integer> {
                     .withArchiveRetention(Duration.ofSeconds(Math.round(archiveRetentionDays * 86_400)))
                     .withArchiveMaxBytes(Math.round(archiveMaxGb * 1e9))
                     .withHttpToken(httpToken)
-                    .withKafkaClient(cluster.kafkaClient());
+                    .withKafkaClient(cluster.kafkaClient())
+                    .withPretraining(pretrainEpochs == 0 ? null : new ArchivePretraining(pretrainEpochs, pretrainSeries));
             // a trainer that would fail every run on a missing GPU is refused at its start
             Devices.requireAvailable(Devices.parse(device));
             settings = settings.withRecipe(settings.recipe().withDevice(device));

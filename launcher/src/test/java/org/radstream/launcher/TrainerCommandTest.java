@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code radstream trainer} refuses, at its start, a device its runs could not train on. */
+/** {@code radstream trainer} refuses, at its start, a device its runs could not train on and pretraining it cannot do. */
 class TrainerCommandTest {
     @TempDir
     Path dir;
@@ -20,6 +20,14 @@ class TrainerCommandTest {
         assertThat(refusal("--device", "gpu")).contains("device gpu(0) requested but the PyTorch engine sees 0 GPU(s); "
                 + "install a CUDA libtorch or use --device cpu");
         assertThat(refusal("--device", "tpu")).contains("device must be 'cpu' or 'gpu:N', got 'tpu'");
+        assertThat(dir.resolve("work")).doesNotExist();
+    }
+
+    @Test
+    void negativePretrainingEpochsOrNoSeriesAreRefusedBeforeTheTrainerStarts() {
+        assertThat(refusal("--pretrain-epochs", "-1")).contains("pretraining needs at least one epoch, got -1");
+        assertThat(refusal("--pretrain-epochs", "3", "--pretrain-series", "0"))
+                .contains("pretraining needs at least one series, got 0");
         assertThat(dir.resolve("work")).doesNotExist();
     }
 

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -31,6 +32,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,6 +54,7 @@ import org.radstream.avro.TaskSliceEvent;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Morphology;
 import org.radstream.imaging.Rle;
+import org.radstream.imaging.Volume;
 import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
 import org.radstream.models.UNetVariant;
@@ -1148,7 +1151,49 @@ public final class TrainerService implements AutoCloseable {
                     recipe.baseWidth(), recipe.variant() == UNetVariant.PLAIN ? "" : ", " + recipe.variant().architecture(),
                     recipe.focalGamma(), recipe.denseWeight(), recipe.denseTerm(), recipe.denseBand());
         }
+        taskTrainer.pretrainingOn(pretrainingPlan(task, labels));
         return taskTrainer.train(task, train, validation, recipe, settings.vesselMethod());
+    }
+
+    /**
+     * What a run of {@code task} pretrains on ({@link ArchivePretraining}): up to the configured number
+     * of archived series of its group that none of its labels names and that are not in the fixed
+     * validation set, the newest first, in the task's window; null when pretraining is off, the task
+     * does not take it (a region or component network), or no such series is archived.
+     */
+    private SelfSupervisedPretraining.Plan pretrainingPlan(TrainingTask task, List<LabelIntake.Accepted> labels)
+            throws IOException {
+        ArchivePretraining p = settings.pretraining();
+        if (p == null || task.regionInput() || task == TrainingTask.INFECTION_CLASSIFIER) {
+            return null;
+        }
+        Set<String> labelled = labels.stream().map(LabelIntake.Accepted::seriesUid).collect(Collectors.toSet());
+        List<ImageArchive.Entry> entries = new ArrayList<>(archive.entries());
+        entries.sort(Comparator.comparing(ImageArchive.Entry::written).reversed().thenComparing(ImageArchive.Entry::seriesUid));
+        List<Volume> scans = new ArrayList<>();
+        for (ImageArchive.Entry e : entries) {
+            if (scans.size() == p.maxSeries()) {
+                break;
+            }
+            if (labelled.contains(e.seriesUid()) || isValidation(e.seriesUid())) {
+                continue;
+            }
+            Optional<ArchivedSeries.Header> h = archive.header(e.seriesUid());
+            if (h.isEmpty() || !h.get().group().equals(task.group())) {
+                continue;
+            }
+            Optional<ArchivedSeries> s = archive.read(e.seriesUid());
+            if (s.isPresent()) { // not removed by the retention sweep meanwhile
+                scans.add(s.get().huVolume(task.window()));
+            }
+        }
+        if (scans.isEmpty()) {
+            progress(task.id() + ": not pretrained: no archived " + task.group() + " series outside the validation set "
+                    + "that no " + task.id() + " label names");
+            return null;
+        }
+        return new SelfSupervisedPretraining.Plan(p.epochs(), SelfSupervisedPretraining.DEFAULT_CROPS_PER_SCAN, scans,
+                "the newest " + scans.size() + " archived " + task.group() + " series no " + task.id() + " label names");
     }
 
     /**

@@ -28,11 +28,14 @@ import org.radstream.schemas.KafkaClientConfig;
  * @param httpToken         the bearer token its HTTP requests that change state (POST /labels, /train, /runs/cancel)
  *                          must carry; null: those are open to whoever reaches the port
  * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
+ * @param pretraining       self-supervised pretraining of runs from fresh weights on archived series no label
+ *                          names; null: none
  */
 public record TrainerSettings(String bootstrapServers, String groupId, Path workDir, Path modelStore, String deidSecret,
                               int httpPort, int labelsPerTraining, Duration trainingInterval, Duration pendingTimeout,
                               QualityGate gate, TrainingRecipe recipe, TaskTrainer.VesselMethod vesselMethod,
-                              ArchivePolicy archive, String httpToken, KafkaClientConfig kafkaClient) {
+                              ArchivePolicy archive, String httpToken, KafkaClientConfig kafkaClient,
+                              ArchivePretraining pretraining) {
 
     public TrainerSettings {
         kafkaClient = kafkaClient == null ? KafkaClientConfig.NONE : kafkaClient;
@@ -82,14 +85,14 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
     public static TrainerSettings defaults(String bootstrapServers, Path workDir, Path modelStore, String deidSecret) {
         return new TrainerSettings(bootstrapServers, "radstream-trainer", workDir, modelStore, deidSecret, 8086, 20,
                 Duration.ofHours(24), Duration.ofHours(1), new QualityGate(0.005), TrainingRecipe.defaults(),
-                TaskTrainer.VesselMethod.CHAMPION, ArchivePolicy.defaults(), null, KafkaClientConfig.NONE);
+                TaskTrainer.VesselMethod.CHAMPION, ArchivePolicy.defaults(), null, KafkaClientConfig.NONE, null);
     }
 
     /** Keeps archived series no label names for {@code v} (zero: every series, forever). */
     public TrainerSettings withArchiveRetention(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
                 trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxAge(v), httpToken,
-                        kafkaClient);
+                        kafkaClient, pretraining);
     }
 
     /**
@@ -99,7 +102,7 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
     public TrainerSettings withArchiveMaxBytes(long bytes) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
                 trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxBytes(bytes),
-                        httpToken, kafkaClient);
+                        httpToken, kafkaClient, pretraining);
     }
 
     public Path archiveDir() {
@@ -108,56 +111,56 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
 
     public TrainerSettings withHttpPort(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, v, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining);
     }
 
     public TrainerSettings withLabelsPerTraining(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, v,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining);
     }
 
     public TrainerSettings withTrainingInterval(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                v, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient);
+                v, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining);
     }
 
     public TrainerSettings withPendingTimeout(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, v, gate, recipe, vesselMethod, archive, httpToken, kafkaClient);
+                trainingInterval, v, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining);
     }
 
     public TrainerSettings withGateMargin(double v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
                 trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()),
-                        recipe, vesselMethod, archive, httpToken, kafkaClient);
+                        recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining);
     }
 
     /** Keeps the newest {@code n} refused challengers per task aside in the model store (0: none). */
     public TrainerSettings withKeepRefused(int n) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
                 trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe, vesselMethod, archive,
-                        httpToken, kafkaClient);
+                        httpToken, kafkaClient, pretraining);
     }
 
     public TrainerSettings withGroupId(String v) {
         return new TrainerSettings(bootstrapServers, v, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining);
     }
 
     public TrainerSettings withVesselMethod(TaskTrainer.VesselMethod v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, v, archive, httpToken, kafkaClient);
+                trainingInterval, pendingTimeout, gate, recipe, v, archive, httpToken, kafkaClient, pretraining);
     }
 
     public TrainerSettings withRecipe(TrainingRecipe v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, v, vesselMethod, archive, httpToken, kafkaClient);
+                trainingInterval, pendingTimeout, gate, v, vesselMethod, archive, httpToken, kafkaClient, pretraining);
     }
 
     /** Requires {@code token} (at least 16 characters) on HTTP requests that change state; null or blank: none. */
     public TrainerSettings withHttpToken(String token) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, token, kafkaClient);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, token, kafkaClient, pretraining);
     }
 
     /** The settings without their secrets (the de-identification secret and the HTTP token), for logs. */
@@ -167,12 +170,20 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
                 + ", modelStore=" + modelStore + ", deidSecret=(hidden), httpPort=" + httpPort + ", labelsPerTraining="
                 + labelsPerTraining + ", trainingInterval=" + trainingInterval + ", pendingTimeout=" + pendingTimeout
                 + ", gate=" + gate + ", recipe=" + recipe + ", vesselMethod=" + vesselMethod + ", archive=" + archive
-                + ", httpToken=" + (httpToken == null ? "none" : "(hidden)") + "]";
+                + ", httpToken=" + (httpToken == null ? "none" : "(hidden)") + ", kafka=" + kafkaClient + ", pretraining="
+                + (pretraining == null ? "none" : pretraining) + "]";
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public TrainerSettings withKafkaClient(KafkaClientConfig v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort,
-                labelsPerTraining, trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, v);
+                labelsPerTraining, trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive,
+                httpToken, v, pretraining);
+    }
+
+    /** The same settings, runs from fresh weights first pretrained on archived series no label names ({@code v}; null: not). */
+    public TrainerSettings withPretraining(ArchivePretraining v) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, v);
     }
 }

@@ -53,7 +53,7 @@ class TrainerIT {
                         "integration-test-secret-0123456789")
                 .withHttpPort(0).withLabelsPerTraining(2).withTrainingInterval(Duration.ZERO)
                 .withPendingTimeout(Duration.ofSeconds(4)).withGroupId("trainer-it").withRecipe(recipe)
-                .withKafkaClient(TestBroker.saslClient());
+                .withKafkaClient(TestBroker.saslClient()).withPretraining(new ArchivePretraining(2, 4));
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap);
         // One request in flight: a write refused with NOT_LEADER_OR_FOLLOWER by a just-created partition
@@ -78,6 +78,20 @@ class TrainerIT {
             send(producer, topics.labels(), "9.9:lung", LabelMaker.label("9.9", "lung", truth, "dr-b", "radiologist", null));
             producer.flush();
             waitFor(() -> service.pendingLabels() == 4, Duration.ofSeconds(30));
+            // series no label names, archived first: a chest one to pretrain on, a chest one of the
+            // validation set and a liver one, which the lung run does not pretrain on
+            for (String uid : List.of("2.3", "2.6")) {
+                for (TaskSliceEvent e : Fixtures.series(uid, "chest", 32, 6)) {
+                    send(producer, topics.tasksChest(), uid, e);
+                }
+            }
+            for (TaskSliceEvent e : Fixtures.series("3.3", "liver", 32, 6)) {
+                send(producer, topics.tasksLiver(), "3.3", e);
+            }
+            producer.flush();
+            waitFor(() -> List.of("2.3", "2.6", "3.3").stream().allMatch(service.archive()::contains), Duration.ofSeconds(30));
+            assertThat(TrainerService.isValidation("2.6")).isTrue();
+            assertThat(TrainerService.isValidation("2.3")).isFalse();
             // images arrive
             for (String uid : List.of("2.1", "2.2")) {
                 for (TaskSliceEvent e : Fixtures.series(uid, "chest", 32, 6)) {
@@ -183,6 +197,9 @@ class TrainerIT {
             assertThat(list.get(0).get("version").asInt()).isEqualTo(1);
             assertThat(list.get(0).get("decision").asText()).isEqualTo(published.get(0).getGateDecision());
             assertThat(list.get(0).get("metrics").get("validation_dice").asDouble()).isBetween(0.0, 1.0);
+            // pretrained first, two epochs, on the one archived chest series outside the validation set no lung label names
+            assertThat(list.get(0).get("metrics").get("pretrain_epochs").asDouble()).isEqualTo(2.0);
+            assertThat(list.get(0).get("metrics").get("pretrain_scans").asDouble()).isEqualTo(1.0);
             assertThat(list.get(1).get("task").asText()).isEqualTo("liver");
             assertThat(list.get(1).get("result").asText()).isEqualTo("failed");
             assertThat(list.get(1).get("failure").asText()).isEqualTo("no training scans for liver");
