@@ -26,14 +26,17 @@ public final class ExportHttpServer {
         HealthMetricsServer.metric(b, "radstream_export_stored_total", "counter",
                 "Results stored at the PACS as DICOM Segmentations.", e.exported());
         HealthMetricsServer.metric(b, "radstream_export_reports_stored_total", "counter",
-                "PoIR measurements stored at the PACS as DICOM SR measurement reports.", e.reportsStored());
+                "PoIR measurements and liver and vessel volumes stored at the PACS as DICOM SR measurement reports.",
+                e.reportsStored());
         HealthMetricsServer.metric(b, "radstream_export_reports_without_evidence_total", "counter",
-                "PoIR reports stored without the series' instances: no result of the series passed within the wait.",
+                "Reports stored without the series' instances: no result of a PoIR's series passed within the wait, "
+                        + "or a volume's result had no geometry.",
                 e.reportsWithoutEvidence());
         HealthMetricsServer.metric(b, "radstream_export_undelivered_total", "counter",
                 "Results, PoIR measurements or unreadable records written to radstream.export.undelivered.", e.deadLettered());
         HealthMetricsServer.metric(b, "radstream_export_without_geometry_total", "counter",
-                "Results skipped: no geometry to lay them over the series.", e.withoutGeometry());
+                "Results of which no segmentation was stored: no geometry to lay them over the series.",
+                e.withoutGeometry());
         return b.toString();
     }
 }

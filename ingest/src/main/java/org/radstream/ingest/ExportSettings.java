@@ -19,7 +19,8 @@ import org.radstream.schemas.KafkaClientConfig;
  * @param pacsAe      its AE title (called AE)
  * @param aeTitle     ours (calling AE); the PACS may allow only known callers
  * @param tasks       what is exported: the results of the tasks named (lung, infection, liver, vessel) as
- *                    segmentations, and with {@value #POIR} each PoIR measurement as a DICOM SR measurement report
+ *                    segmentations, with {@value #POIR} each PoIR measurement as a DICOM SR measurement report,
+ *                    and with {@value #VOLUMES} each liver and vessel result's volume as one
  * @param attempts    C-STORE attempts per result before it goes to the undelivered topic
  * @param backoff     wait before the second attempt; doubled before each further one
  * @param fromEarliest where a new group starts: every result the topic still holds (true), or only
@@ -36,7 +37,11 @@ public record ExportSettings(String bootstrap, String groupId, String pacsHost, 
     public static final String DEFAULT_GROUP_ID = "radstream-export";
     /** In {@link #tasks}: the PoIR measurements, as DICOM SR measurement reports. */
     public static final String POIR = "poir";
-    static final Set<String> ALL_TASKS = Set.of("lung", "infection", "liver", "vessel", POIR);
+    /** In {@link #tasks}: the liver and hepatic vessel results' volumes, as DICOM SR measurement reports. */
+    public static final String VOLUMES = "volumes";
+    /** The results whose volumes {@link #VOLUMES} reports. */
+    static final Set<String> VOLUME_TASKS = Set.of("liver", "vessel");
+    static final Set<String> ALL_TASKS = Set.of("lung", "infection", "liver", "vessel", POIR, VOLUMES);
 
     public ExportSettings {
         kafkaClient = kafkaClient == null ? KafkaClientConfig.NONE : kafkaClient;

@@ -133,10 +133,13 @@ public final class ResultExport implements AutoCloseable {
     /** Results (or unreadable records) written to the undelivered topic so far. */
     public long deadLettered() { return deadLettered.get(); }
 
-    /** PoIR measurement reports stored at the PACS so far. */
+    /** Measurement reports (PoIR, and liver and vessel volumes) stored at the PACS so far. */
     public long reportsStored() { return reports.get(); }
 
-    /** PoIR measurement reports stored without evidence so far: no result of their series passed within the wait. */
+    /**
+     * Measurement reports stored without the series' instances as evidence so far: PoIR measurements
+     * no result of whose series passed within the wait, volumes of results without geometry.
+     */
     public long reportsWithoutEvidence() { return reportsWithoutEvidence.get(); }
 
     /** Results skipped for want of geometry so far. */
@@ -173,13 +176,13 @@ public final class ResultExport implements AutoCloseable {
                     if (consumer.paused().contains(partition)) {
                         continue; // behind a measurement that waits: read again from it once it is resumed
                     }
-                    Prepared prepared = prepare(record);
-                    if (prepared == Prepared.WAITING) {
+                    List<Prepared> prepared = prepare(record);
+                    if (prepared.contains(Prepared.WAITING)) {
                         consumer.pause(List.of(partition));
                         consumer.seek(partition, record.offset());
                         continue;
                     }
-                    batch.add(prepared);
+                    batch.addAll(prepared);
                 }
                 if (!storeAndCommit(batch)) {
                     return; // stopping mid-batch: what was not done is not committed, so it is exported after a restart
@@ -281,37 +284,47 @@ public final class ResultExport implements AutoCloseable {
     }
 
     /**
-     * Reads one record and makes what it stores; a record that cannot be read is dead-lettered here;
-     * {@link Prepared#WAITING} for a measurement that waits for its series' images.
+     * Reads one record and makes what it stores, in order (a result's segmentation, then its volume
+     * report); a record that cannot be read is dead-lettered here; {@link Prepared#WAITING} for a
+     * measurement that waits for its series' images.
      */
-    private Prepared prepare(ConsumerRecord<String, byte[]> record) {
+    private List<Prepared> prepare(ConsumerRecord<String, byte[]> record) {
         if (record.value() == null) {
-            return Prepared.nothing(record);
+            return List.of(Prepared.nothing(record));
         }
         if (record.topic().equals(poir.name())) {
-            return prepareMeasurement(record);
+            return List.of(prepareMeasurement(record));
         }
         InferenceResult r;
         try {
             r = results.valueSerde().deserializer().deserialize(record.topic(), record.value());
         } catch (RuntimeException e) {
             deadLetter(record, "the result cannot be read: " + e.getMessage(), 0);
-            return Prepared.nothing(record);
+            return List.of(Prepared.nothing(record));
         }
         if (r.getGeometry() != null) {
             geometries.put(r.getSeriesUid().toString(), r.getGeometry());
         }
-        if (!settings.tasks().contains(r.getTask().toString())) {
-            return Prepared.nothing(record);
+        String task = r.getTask().toString();
+        List<Prepared> out = new java.util.ArrayList<>(2);
+        if (settings.tasks().contains(task)) {
+            if (r.getGeometry() == null) {
+                withoutGeometry.incrementAndGet();
+                log.info("result {} (offset {} of {}-{}) carries no geometry: no segmentation of it is exported",
+                        record.key(), record.offset(), record.topic(), record.partition());
+            } else {
+                out.add(new Prepared(record, ResultSegmentation.write(r), "the " + task + " segmentation of series "
+                        + r.getSeriesUid(), ResultSegmentation.algorithm(r), false, false));
+            }
         }
-        if (r.getGeometry() == null) {
-            withoutGeometry.incrementAndGet();
-            log.info("result {} (offset {} of {}-{}) carries no geometry: not exported", record.key(), record.offset(),
-                    record.topic(), record.partition());
-            return Prepared.nothing(record);
+        if (settings.tasks().contains(ExportSettings.VOLUMES) && ExportSettings.VOLUME_TASKS.contains(task)) {
+            out.add(new Prepared(record, ResultReport.writeVolume(r, settings.tasks()), "the " + task
+                    + " volume report of series " + r.getSeriesUid(), String.format(java.util.Locale.ROOT, "%.1f ml, %s",
+                    r.getVolumeMl(), r.getGeometry() == null ? "without the series' instances as evidence"
+                            : r.getGeometry().getSopInstanceUids().size() + " instances as evidence"), true,
+                    r.getGeometry() == null));
         }
-        return new Prepared(record, ResultSegmentation.write(r), "the " + r.getTask() + " segmentation of series "
-                + r.getSeriesUid(), ResultSegmentation.algorithm(r), false, false);
+        return out.isEmpty() ? List.of(Prepared.nothing(record)) : out;
     }
 
     /** A PoIR measurement made its series' measurement report. */
@@ -373,6 +386,9 @@ public final class ResultExport implements AutoCloseable {
                     stored = storeAgain(b.record(), b.dicom(), b.what(), b.detail(), failure);
                 }
                 if (stored == Stored.STOPPING) {
+                    // not this record, even where an object of it was stored: all of it again after a restart
+                    done.put(new TopicPartition(b.record().topic(), b.record().partition()),
+                            new OffsetAndMetadata(b.record().offset()));
                     finished = false;
                     break;
                 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
+import org.radstream.avro.InferenceResult;
 import org.radstream.avro.PoirMeasurement;
 import org.radstream.avro.SeriesGeometry;
 import org.radstream.imaging.dicom.DicomSeg;
@@ -12,17 +13,20 @@ import org.radstream.imaging.dicom.MeasurementReport;
 import org.radstream.imaging.dicom.Uids;
 
 /**
- * A scan's PoIR measurement as a DICOM SR measurement report of its series ({@link
- * MeasurementReport}), which {@link ResultExport} stores at the PACS beside the segmentations: the
- * lung volume, the infected volume and the proportion of infected lung, with the methods and model
- * versions that measured them. Its UIDs are derived from the measurement (series, volumes, methods,
- * when it was measured), so the same measurement is always the same SOP instance.
+ * A scan's PoIR measurement, or a liver or hepatic vessel result's volume, as a DICOM SR
+ * measurement report of its series ({@link MeasurementReport}), which {@link ResultExport} stores at
+ * the PACS beside the segmentations: the lung volume, the infected volume and the proportion of
+ * infected lung, or the liver's or its vessels' volume, with the methods and model versions that
+ * measured them. Its UIDs are derived from the measurement or the result (series, volumes, methods,
+ * when it was made), so the same measurement is always the same SOP instance.
  */
 public final class ResultReport {
     /** radstream's own code for the proportion of infected lung (a private coding scheme, PS3.16 8.2). */
     public static final MeasurementReport.Code POIR = new MeasurementReport.Code("POIR", "99RADSTREAM",
             "Proportion of infected lung");
     static final MeasurementReport.Code LUNG = new MeasurementReport.Code("39607008", "SCT", "Lung");
+    /** Where the liver and its vessels are found. */
+    static final MeasurementReport.Code LIVER = new MeasurementReport.Code("10200004", "SCT", "Liver");
     /** What the infection segment of radstream's segmentations is coded as too. */
     static final MeasurementReport.Code LESION = new MeasurementReport.Code("52988006", "SCT", "Lesion");
     /** The device observer UID: radstream's, the same in every report. */
@@ -85,6 +89,37 @@ public final class ResultReport {
                 ? new MeasurementReport.Algorithm(DicomSeg.ALGORITHM_PREFIX + " " + task, version.toString()) : null;
     }
 
+    /**
+     * A liver or hepatic vessel result's volume as a Comprehensive SR document of its series: one
+     * group (TID 1411 over segment 1 of the segmentation {@link ResultSegmentation} makes of the
+     * result, where its task is among {@code segmented} and it carries geometry; else TID 1501), its
+     * finding the segment's property type, in the liver, tracked per patient; the series' instances
+     * from the result's geometry as its evidence. Its UIDs are derived from the result.
+     */
+    public static byte[] writeVolume(InferenceResult r, Set<String> segmented) {
+        String task = r.getTask().toString();
+        SeriesGeometry g = r.getGeometry();
+        MeasurementReport.Subject subject = new MeasurementReport.Subject(str(r.getPatientId()), str(r.getPatientName()),
+                str(r.getStudyUid()), str(r.getAccessionNumber()), str(r.getSeriesUid()),
+                g == null ? null : str(g.getSopClassUid()),
+                g == null ? List.of() : g.getSopInstanceUids().stream().map(CharSequence::toString).toList());
+        MeasurementReport.SegmentReference segment = null;
+        if (g != null && segmented.contains(task)) {
+            DicomSeg.Ids ids = ResultSegmentation.ids(r.getSeriesUid(), task, r.getMethod(), r.getModelVersion(),
+                    r.getProducedAt(), g.getFrameOfReferenceUid());
+            segment = new MeasurementReport.SegmentReference(ids.seriesUid(), ids.sopInstanceUid(), 1);
+        }
+        MeasurementReport.Group group = new MeasurementReport.Group(task, tracking(str(r.getPatientId()), task),
+                DicomSeg.propertyType(task), LIVER, algorithm(task, r.getMethod(), r.getModelVersion()), segment,
+                List.of(new MeasurementReport.Measurement(MeasurementReport.VOLUME, round(r.getVolumeMl()),
+                        MeasurementReport.MILLILITRE)));
+        Random uids = ResultSegmentation.seeded("volume-report|" + r.getSeriesUid() + "|" + task + "|" + r.getMethod()
+                + "|" + r.getModelVersion() + "|" + r.getProducedAt().toEpochMilli());
+        return MeasurementReport.write(subject, List.of(group), MeasurementReport.CT_PROCEDURE, "radstream", DEVICE_UID,
+                task + ": " + method(r.getMethod(), r.getModelVersion()) + " (radstream, not reviewed by a radiologist)",
+                r.getProducedAt(), uids);
+    }
+
     /** Whether the measurement names the images of its series (and their SOP class): its report's evidence. */
     public static boolean hasEvidence(PoirMeasurement m) {
         return m.getSopClassUid() != null && m.getSopInstanceUids() != null && !m.getSopInstanceUids().isEmpty();
@@ -120,7 +155,11 @@ public final class ResultReport {
      * PS3.16 tracking identifiers are for).
      */
     static String tracking(PoirMeasurement m, String finding) {
-        return Uids.next(ResultSegmentation.seeded("tracking|patient|" + m.getPatientId() + "|" + finding));
+        return tracking(str(m.getPatientId()), finding);
+    }
+
+    static String tracking(String patientId, String finding) {
+        return Uids.next(ResultSegmentation.seeded("tracking|patient|" + patientId + "|" + finding));
     }
 
     private static String str(CharSequence s) {

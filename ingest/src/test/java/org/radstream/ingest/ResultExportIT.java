@@ -342,13 +342,18 @@ class ResultExportIT {
         InferenceResult lung = ResultReportTest.lung(series);
         InferenceResult infection = result(series, "infection", mask(5, 40, 100), true);
         PoirMeasurement m = ResultReportTest.measuredFrom(lung, infection);
+        // an abdominal series: its liver result's volume over its segmentation; a vessel result without geometry
+        String abdomen = "1.2.78.7." + Math.abs(run.hashCode());
+        InferenceResult liver = result(abdomen, "liver", mask(1, 2, 3, 4), true);
+        InferenceResult vessel = result(abdomen, "vessel", mask(9), false);
 
         Path pacs = Files.createDirectories(dir.resolve("pacs"));
         int port = freePort();
         Process scp = storescp(pacs, port);
         // the export reaches Kafka as an authenticated client, as on a secured cluster
         ExportSettings settings = ExportSettings.defaults(kafka.saslBootstrap, "localhost", port, "PACS")
-                .withGroupId("it-export-refs-" + run).withTasks(Set.of("lung", "infection", ExportSettings.POIR))
+                .withGroupId("it-export-refs-" + run).withTasks(Set.of("lung", "infection", "liver", "vessel",
+                        ExportSettings.POIR, ExportSettings.VOLUMES))
                 .withRetries(2, Duration.ofMillis(50)).withKafkaClient(TestKafka.saslClient());
         try (ResultExport export = ResultExport.start(settings, kafka.topics);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -362,12 +367,16 @@ class ResultExportIT {
                     .serialize(Topics.POIR, m))).get();
             producer.send(new ProducerRecord<>(Topics.RESULTS, series + ":lung", bytes(lung))).get();
             producer.send(new ProducerRecord<>(Topics.RESULTS, series + ":infection", bytes(infection))).get();
+            producer.send(new ProducerRecord<>(Topics.RESULTS, abdomen + ":liver", bytes(liver))).get();
+            producer.send(new ProducerRecord<>(Topics.RESULTS, abdomen + ":vessel", bytes(vessel))).get();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline && (export.reportsStored() < 1 || export.exported() < 2)) {
+            while (System.nanoTime() < deadline && (export.reportsStored() < 3 || export.exported() < 3)) {
                 Thread.sleep(50);
             }
-            assertThat(export.reportsStored()).isEqualTo(1);
-            assertThat(export.exported()).isEqualTo(2);
+            assertThat(export.reportsStored()).as("the PoIR and two volumes").isEqualTo(3);
+            assertThat(export.exported()).as("lung, infection and liver segmentations").isEqualTo(3);
+            assertThat(export.reportsWithoutEvidence()).as("the vessel volume").isEqualTo(1);
+            assertThat(export.withoutGeometry()).isEqualTo(1);
         } finally {
             scp.destroyForcibly();
         }
@@ -387,12 +396,32 @@ class ResultExportIT {
             assertThat(com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(read(Files.readAllBytes(seg)),
                     com.pixelmed.dicom.TagFromName.SeriesDescription)).startsWith("radstream " + task);
         }
+        // the liver's volume report, over the liver segmentation the PACS holds; the vessel's, over nothing
+        for (InferenceResult r : List.of(liver, vessel)) {
+            String sop = ResultReportTest.sop(read(ResultReport.writeVolume(r, settings.tasks())));
+            Path volume = storedAs(pacs, sop);
+            assertThat(volume).as("the %s volume report, %s", r.getTask(), sop).isNotNull();
+            assertValid(volume, "ComprehensiveSR");
+            List<String> volumeGroups = ResultReportTest.groups(read(Files.readAllBytes(volume)));
+            if (r == liver) {
+                String liverSeg = ResultReportTest.sop(read(ResultSegmentation.write(liver)));
+                assertThat(volumeGroups).containsExactly("1411 liver " + liverSeg + " 1 radstream liver 9");
+                assertThat(pacs.resolve("SG." + liverSeg)).exists();
+            } else {
+                assertThat(volumeGroups).containsExactly("1501 vessel - - radstream vessel 9");
+            }
+        }
     }
 
     /** The file the PACS wrote for {@code m}'s report with {@code evidence}, or null when it holds none. */
     private static Path stored(Path pacs, PoirMeasurement m, SeriesGeometry evidence) throws Exception {
         com.pixelmed.dicom.AttributeList expected = read(ResultReport.write(m, evidence, Set.of(ExportSettings.POIR)));
-        String sop = com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(expected, com.pixelmed.dicom.TagFromName.SOPInstanceUID);
+        return storedAs(pacs, com.pixelmed.dicom.Attribute.getSingleStringValueOrNull(expected,
+                com.pixelmed.dicom.TagFromName.SOPInstanceUID));
+    }
+
+    /** The file the PACS (storescp: modality prefix, then the SOP instance UID) wrote for {@code sop}, or null. */
+    private static Path storedAs(Path pacs, String sop) throws Exception {
         try (Stream<Path> files = Files.list(pacs)) {
             return files.filter(f -> f.getFileName().toString().endsWith("." + sop)).findFirst().orElse(null);
         }

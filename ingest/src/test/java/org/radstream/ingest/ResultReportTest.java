@@ -138,6 +138,48 @@ class ResultReportTest {
         return out;
     }
 
+    @Test
+    void aLiverOrVesselResultsVolumeIsReportedOverItsSegmentation() throws Exception {
+        InferenceResult liver = ResultExportIT.result("1.2.76.20", "liver", ResultExportIT.mask(1, 2, 3, 4, 500), true);
+        liver.setModelVersion("2");
+        AttributeList report = read(ResultReport.writeVolume(liver, Set.of("liver", ExportSettings.VOLUMES)));
+        assertThat(groups(report)).containsExactly("1411 liver " + sop(read(ResultSegmentation.write(liver)))
+                + " 1 radstream liver 2");
+        assertThat(numbers(report)).containsExactly("0.01 ml");
+        String text = new com.pixelmed.dicom.StructuredReport(report).toString();
+        assertThat(text).contains("Liver").contains("Finding Site");
+        assertThat(Attribute.getSingleStringValueOrNull(report, TagFromName.SeriesInstanceUID))
+                .as("a report series of its own").isNotEqualTo(seriesOf(read(ResultSegmentation.write(liver))));
+        // the same result, the same report; its segmentation not stored: the series as a whole
+        assertThat(ResultReport.writeVolume(liver, Set.of("liver", ExportSettings.VOLUMES)))
+                .isEqualTo(ResultReport.writeVolume(liver, Set.of("liver", ExportSettings.VOLUMES)));
+        assertThat(groups(read(ResultReport.writeVolume(liver, Set.of(ExportSettings.VOLUMES)))))
+                .containsExactly("1501 liver - - radstream liver 2");
+        // a vessel result without geometry: its volume, with no evidence and no segment
+        InferenceResult vessel = ResultExportIT.result("1.2.76.20", "vessel", ResultExportIT.mask(7, 8), false);
+        AttributeList vesselReport = read(ResultReport.writeVolume(vessel, Set.of("vessel", ExportSettings.VOLUMES)));
+        assertThat(groups(vesselReport)).containsExactly("1501 vessel - - radstream vessel 9");
+        assertThat(new com.pixelmed.dicom.StructuredReport(vesselReport).toString()).contains("Blood vessel");
+        assertThat(vesselReport.get(TagFromName.CurrentRequestedProcedureEvidenceSequence)).isNull();
+        // tracked per patient and finding, apart from the PoIR report's lung and infection
+        assertThat(trackingUids(report)).doesNotContainAnyElementsOf(trackingUids(vesselReport));
+    }
+
+    /** Each NUM item's value and unit, in order: "3812.25 ml". */
+    private static List<String> numbers(AttributeList item) {
+        List<String> out = new ArrayList<>();
+        for (AttributeList c : children(item)) {
+            if ("NUM".equals(Attribute.getSingleStringValueOrEmptyString(c, TagFromName.ValueType).trim())) {
+                AttributeList value = item(c, TagFromName.MeasuredValueSequence);
+                out.add(Attribute.getSingleStringValueOrEmptyString(value, TagFromName.NumericValue).trim() + " "
+                        + Attribute.getSingleStringValueOrEmptyString(item(value, TagFromName.MeasurementUnitsCodeSequence),
+                        TagFromName.CodeValue).trim());
+            }
+            out.addAll(numbers(c));
+        }
+        return out;
+    }
+
     /**
      * Each measurement group as "template tracking-id segmentation segment-number algorithm-name
      * algorithm-version", "-" for what it does not say.

@@ -44,9 +44,10 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--ae-title", defaultValue = "RADSTREAM", description = "Our AE title. Default ${DEFAULT-VALUE}.")
     String aeTitle;
 
-    @Option(names = "--tasks", split = ",", defaultValue = "lung,infection,liver,vessel,poir",
-            description = "What is stored: the results of the tasks named, as DICOM Segmentations, and with poir each "
-                    + "scan's PoIR measurement as a DICOM SR measurement report. Default ${DEFAULT-VALUE}.")
+    @Option(names = "--tasks", split = ",", defaultValue = "lung,infection,liver,vessel,poir,volumes",
+            description = "What is stored: the results of the tasks named, as DICOM Segmentations; with poir each "
+                    + "scan's PoIR measurement, and with volumes each liver and hepatic vessel result's volume, as a DICOM "
+                    + "SR measurement report. Default ${DEFAULT-VALUE}.")
     List<String> tasks;
 
     @Option(names = "--attempts", defaultValue = "5",

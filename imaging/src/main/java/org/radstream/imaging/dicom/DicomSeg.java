@@ -70,6 +70,15 @@ public final class DicomSeg {
             "vessel", new String[] {"123037004", "Anatomical Structure", "59820001", "Blood vessel"},
             "infection", new String[] {"49755003", "Morphologically Altered Structure", "52988006", "Lesion"});
 
+    /**
+     * What a task's segment is, its SNOMED CT property type ("Liver", "Blood vessel"): the finding a
+     * measurement made over it names; null for a task radstream does not know.
+     */
+    public static MeasurementReport.Code propertyType(String task) {
+        String[] p = PROPERTIES.get(task);
+        return p == null ? null : new MeasurementReport.Code(p[2], "SCT", p[3]);
+    }
+
     /** How the names of radstream's algorithms begin (SegmentAlgorithmName): "radstream infection v9". */
     public static final String ALGORITHM_PREFIX = "radstream";
 
