@@ -32,6 +32,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -1156,6 +1157,30 @@ public final class TrainerService implements AutoCloseable {
     }
 
     /**
+     * The archived series a run of {@code task} pretrains on: of its group, named by none of its
+     * labels, not in the fixed validation set; the newest first, at most {@code max}.
+     *
+     * @param groupOf the group an archived series was windowed for; empty when it is gone
+     */
+    static List<String> pretrainingSeries(List<ImageArchive.Entry> entries, Function<String, Optional<String>> groupOf,
+                                          Set<String> labelled, TrainingTask task, int max) {
+        List<ImageArchive.Entry> newestFirst = new ArrayList<>(entries);
+        newestFirst.sort(Comparator.comparing(ImageArchive.Entry::written).reversed()
+                .thenComparing(ImageArchive.Entry::seriesUid));
+        List<String> out = new ArrayList<>();
+        for (ImageArchive.Entry e : newestFirst) {
+            if (out.size() == max) {
+                break;
+            }
+            if (!labelled.contains(e.seriesUid()) && !isValidation(e.seriesUid())
+                    && groupOf.apply(e.seriesUid()).filter(task.group()::equals).isPresent()) {
+                out.add(e.seriesUid());
+            }
+        }
+        return out;
+    }
+
+    /**
      * What a run of {@code task} pretrains on ({@link ArchivePretraining}): up to the configured number
      * of archived series of its group that none of its labels names and that are not in the fixed
      * validation set, the newest first, in the task's window; null when pretraining is off, the task
@@ -1168,21 +1193,15 @@ public final class TrainerService implements AutoCloseable {
             return null;
         }
         Set<String> labelled = labels.stream().map(LabelIntake.Accepted::seriesUid).collect(Collectors.toSet());
-        List<ImageArchive.Entry> entries = new ArrayList<>(archive.entries());
-        entries.sort(Comparator.comparing(ImageArchive.Entry::written).reversed().thenComparing(ImageArchive.Entry::seriesUid));
         List<Volume> scans = new ArrayList<>();
-        for (ImageArchive.Entry e : entries) {
-            if (scans.size() == p.maxSeries()) {
-                break;
+        for (String uid : pretrainingSeries(archive.entries(), uid -> {
+            try {
+                return archive.header(uid).map(ArchivedSeries.Header::group);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-            if (labelled.contains(e.seriesUid()) || isValidation(e.seriesUid())) {
-                continue;
-            }
-            Optional<ArchivedSeries.Header> h = archive.header(e.seriesUid());
-            if (h.isEmpty() || !h.get().group().equals(task.group())) {
-                continue;
-            }
-            Optional<ArchivedSeries> s = archive.read(e.seriesUid());
+        }, labelled, task, p.maxSeries())) {
+            Optional<ArchivedSeries> s = archive.read(uid);
             if (s.isPresent()) { // not removed by the retention sweep meanwhile
                 scans.add(s.get().huVolume(task.window()));
             }
