@@ -6,6 +6,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import org.radstream.models.ModelStore;
 import org.radstream.models.NetworkSpec;
 import org.radstream.models.SegmentationTraining;
 import org.radstream.models.TrainingSettings;
+import org.radstream.platform.EmbeddedKafka;
 import org.radstream.platform.Platform;
 import org.radstream.platform.PlatformExtension;
 import org.radstream.schemas.Topic;
@@ -51,7 +53,12 @@ class ModelsPromoteIT {
             v1 = store.save(model, lung);
             store.save(model, lung);
         }
-        String[] cluster = {"--bootstrap", platform.bootstrap(), "--registry", platform.registryUrl()};
+        // the command reaches Kafka as an authenticated client, as on a secured cluster
+        Path kafkaConfig = Files.writeString(dir.resolve("kafka-client.properties"), EmbeddedKafka.saslClient(
+                PlatformExtension.SASL_USER, PlatformExtension.SASL_PASSWORD).properties().entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining("\n", "", "\n")));
+        String[] cluster = {"--bootstrap", platform.kafka().saslBootstrap(), "--registry", platform.registryUrl(),
+            "--kafka-config", kafkaConfig.toString()};
 
         int code = new CommandLine(new ModelsCommand()).execute(concat(new String[] {"promote", "--store", storeDir.toString(),
                 "--task", "lung", "--version", "1", "--reason", "v2 misreads the pleura", "--operator", "ops-it"}, cluster));
