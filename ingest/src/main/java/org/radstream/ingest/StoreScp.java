@@ -8,7 +8,6 @@ import com.pixelmed.dicom.DicomOutputStream;
 import com.pixelmed.dicom.FileMetaInformation;
 import com.pixelmed.dicom.TransferSyntax;
 import com.pixelmed.network.AReleaseException;
-import com.pixelmed.network.AnyExplicitStorePresentationContextSelectionPolicy;
 import com.pixelmed.network.Association;
 import com.pixelmed.network.AssociationFactory;
 import com.pixelmed.network.DicomNetworkException;
@@ -34,10 +33,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The C-STORE and C-ECHO SCP. PixelMed negotiates the association (its any-explicit store policy:
- * every storage SOP class and Verification, in any recognised transfer syntax, so that an
- * instance radstream cannot decode is received and refused with a status and a dead letter rather
- * than failing at negotiation) and frames PDUs; this class answers each C-STORE itself, with the
+ * The C-STORE and C-ECHO SCP. PixelMed negotiates the association ({@link DecodableFirstPolicy}:
+ * every storage SOP class and Verification, in a transfer syntax radstream decodes wherever the
+ * sender offers one, else in any recognised one, so that an instance radstream cannot decode is
+ * received and refused with a status and a dead letter rather than failing at negotiation) and
+ * frames PDUs; this class answers each C-STORE itself, with the
  * status {@link InstanceIngest} returns after Kafka's acknowledgement.
  *
  * <p>Calling AE titles not on the allow-list get an A-ASSOCIATE-RJ (rejected-permanent,
@@ -64,7 +64,7 @@ final class StoreScp implements AutoCloseable {
     private final ExecutorService associations;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
-    private final PresentationContextSelectionPolicy policy = new AnyExplicitStorePresentationContextSelectionPolicy();
+    private final PresentationContextSelectionPolicy policy = new DecodableFirstPolicy();
     private volatile boolean closing;
 
     StoreScp(IngestSettings settings, InstanceIngest ingest, IngestMetrics metrics) throws IOException {

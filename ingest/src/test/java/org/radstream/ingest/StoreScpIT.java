@@ -116,21 +116,25 @@ class StoreScpIT {
         TestDicom.writeVariant(base, bad.resolve("for-jpls.dcm"));
         Path jpls = TestDicom.dcmtk("dcmcjpls", bad.resolve("for-jpls.dcm"), bad.resolve("jpls.dcm"));
 
-        // good0, non-CT, good1, no pixels, mismatch, JPEG-LS, duplicate of good0, good2
-        List<Path> sent = List.of(good, nonCtFile, s.files().get(1), noPixelsFile, mismatchFile, jpls, good, s.files().get(2));
+        // good0, non-CT, good1, no pixels, mismatch, duplicate of good0, good2; then, from a sender that can send
+        // CT only as JPEG-LS (which radstream cannot decode), the JPEG-LS instance in an association of its own
+        List<Path> sent = List.of(good, nonCtFile, s.files().get(1), noPixelsFile, mismatchFile, good, s.files().get(2));
         try (KafkaConsumer<String, DicomSliceEvent> slices = kafka.consumerAtEnd(kafka.topics.slices());
              KafkaConsumer<String, RejectedInstance> rejected = kafka.consumerAtEnd(kafka.topics.rejected())) {
             Dcmtk.Result r = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), sent, "-xt", "--no-halt");
             List<String> responses = Dcmtk.storeResponses(r.output());
-            assertThat(responses).as(r.output()).hasSize(8);
+            assertThat(responses).as(r.output()).hasSize(7);
             assertThat(responses.get(0)).isEqualTo("(Success)");
             assertThat(responses.get(1)).isEqualTo("(Error: DataSetDoesNotMatchSOPClass)");
             assertThat(responses.get(2)).isEqualTo("(Success)");
             assertThat(responses.get(3)).startsWith("(Error: CannotUnderstand");
             assertThat(responses.get(4)).startsWith("(Error: CannotUnderstand");
-            assertThat(responses.get(5)).startsWith("(Error: CannotUnderstand");
+            assertThat(responses.get(5)).isEqualTo("(Success)");
             assertThat(responses.get(6)).isEqualTo("(Success)");
-            assertThat(responses.get(7)).isEqualTo("(Success)");
+            Dcmtk.Result onlyJpls = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), List.of(jpls), "-xf",
+                    jpegLsOnlyProfile(bad).toString(), "JPEGLSOnly");
+            assertThat(Dcmtk.storeResponses(onlyJpls.output())).as(onlyJpls.output()).singleElement()
+                    .satisfies(status -> assertThat(status).startsWith("(Error: CannotUnderstand"));
 
             List<DicomSliceEvent> events = ofSeries(TestKafka.poll(slices, Duration.ofSeconds(20),
                     l -> ofSeries(l, s.seriesUid()).size() >= 4), s.seriesUid());
@@ -151,6 +155,35 @@ class StoreScpIT {
             RejectedInstance duplicate = letters.get(TestDicom.sopUid(good));
             assertLetter(duplicate, DimseStatus.SUCCESS, "duplicate: SOP instance " + TestDicom.sopUid(good));
             assertThat(letters.get(TestDicom.sopUid(jpls)).getTransferSyntaxUid()).isEqualTo("1.2.840.10008.1.2.4.80");
+        }
+    }
+
+    /** A storescu profile that proposes CT only as JPEG-LS lossless: a sender that cannot send it otherwise. */
+    private static Path jpegLsOnlyProfile(Path dir) throws Exception {
+        return Files.writeString(dir.resolve("jpls-only.cfg"), String.join("\n",
+                "[[TransferSyntaxes]]", "[JPEGLS]", "TransferSyntax1 = JPEGLSLossless", "",
+                "[[PresentationContexts]]", "[JPEGLSCT]", "PresentationContext1 = CTImageStorage\\JPEGLS", "",
+                "[[Profiles]]", "[JPEGLSOnly]", "PresentationContexts = JPEGLSCT", ""));
+    }
+
+    @Test
+    void aSenderThatCanDecompressIsSteeredToATransferSyntaxRadstreamDecodes() throws Exception {
+        TestDicom.Series s = TestDicom.series(dir.resolve("steer"), 1, 64, 17);
+        Path original = s.files().get(0);
+        Path jpls = TestDicom.dcmtk("dcmcjpls", original, dir.resolve("steer-jpls.dcm"));
+        try (KafkaConsumer<String, DicomSliceEvent> slices = kafka.consumerAtEnd(kafka.topics.slices())) {
+            // dcmsend offers the file's JPEG-LS and, able to decompress it, the uncompressed syntaxes: radstream
+            // refuses the JPEG-LS context, so the instance comes uncompressed instead of being refused
+            Dcmtk.Result r = Dcmtk.run(List.of("dcmsend", "-v", "-aet", "MODALITY1", "-aec", "RADSTREAM", "127.0.0.1",
+                    Integer.toString(service.dicomPort()), jpls.toString()));
+            assertThat(r.exitCode()).as(r.output()).isZero();
+            List<DicomSliceEvent> events = ofSeries(TestKafka.poll(slices, Duration.ofSeconds(20),
+                    l -> !ofSeries(l, s.seriesUid()).isEmpty()), s.seriesUid());
+            DicomSlice slice = (DicomSlice) events.get(0).getBody();
+            assertThat(slice.getSopInstanceUid()).isEqualTo(TestDicom.sopUid(original));
+            assertThat(slice.getTransferSyntaxUid()).isEqualTo(CtInstanceReader.SUPPORTED_TRANSFER_SYNTAXES.get(0));
+            assertThat(pixels(slice)).as("the decompressed pixels are the original's")
+                    .isEqualTo(TestDicom.storedPixels(original));
         }
     }
 
