@@ -1,5 +1,7 @@
 package org.radstream.ingest;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -13,7 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.radstream.schemas.BearerToken;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +36,9 @@ final class IngestHttpServer implements AutoCloseable {
     private final ExecutorService executor;
     private final InstanceIngest ingest;
     private final IngestMetrics metrics;
-    private final BooleanSupplier healthy;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Why the service is unhealthy; null when it is healthy. */
+    private final Supplier<String> unhealthy;
     private final BearerToken stowToken;
     /**
      * STOW-RS requests stored at once; one more is answered 503 with Retry-After (senders retry). A
@@ -43,14 +47,14 @@ final class IngestHttpServer implements AutoCloseable {
     private final int stowAtOnce;
     private final Semaphore stowSlots;
 
-    IngestHttpServer(int port, InstanceIngest ingest, IngestMetrics metrics, BooleanSupplier healthy,
+    IngestHttpServer(int port, InstanceIngest ingest, IngestMetrics metrics, Supplier<String> unhealthy,
                      BearerToken stowToken, int stowAtOnce) throws IOException {
         this.stowAtOnce = stowAtOnce;
         this.stowSlots = new Semaphore(stowAtOnce);
         this.ingest = ingest;
         this.stowToken = stowToken;
         this.metrics = metrics;
-        this.healthy = healthy;
+        this.unhealthy = unhealthy;
         this.server = HttpServer.create(new InetSocketAddress(port), 64);
         // room beyond the STOW-RS requests, so that /health and /metrics never wait behind uploads
         this.executor = Executors.newFixedThreadPool(stowAtOnce + 4, r -> {
@@ -155,8 +159,12 @@ final class IngestHttpServer implements AutoCloseable {
 
     private void health(HttpExchange ex) throws IOException {
         try (ex) {
-            boolean ok = healthy.getAsBoolean();
-            send(ex, ok ? 200 : 503, "application/json", ok ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+            String reason = unhealthy.get();
+            ObjectNode body = JSON.createObjectNode().put("status", reason == null ? "UP" : "DOWN");
+            if (reason != null) {
+                body.put("reason", reason);
+            }
+            send(ex, reason == null ? 200 : 503, "application/json", body.toString());
         }
     }
 

@@ -62,7 +62,7 @@ public final class IngestService implements AutoCloseable {
             scp = new StoreScp(settings, ingest, metrics);
         }
         if (settings.httpPort() >= 0) {
-            http = new IngestHttpServer(settings.httpPort(), ingest, metrics, () -> !ingest.kafkaFailing(),
+            http = new IngestHttpServer(settings.httpPort(), ingest, metrics, this::unhealthy,
                     settings.stowToken(), settings.stowAtOnce());
         }
         log.info("ingest started: {} (DICOM port {}, HTTP port {})", settings, dicomPort(), httpPort());
@@ -79,6 +79,17 @@ public final class IngestService implements AutoCloseable {
     }
 
     /** The DICOM port in use (the free port chosen for 0), -1 when the SCP is off. */
+    /**
+     * Why the service cannot take instances now, for {@code /health}: the last publish was not
+     * acknowledged, or Kafka refuses its credentials; null when nothing is known to be wrong.
+     */
+    String unhealthy() {
+        if (ingest.kafkaFailing()) {
+            return "Kafka did not acknowledge the last instance; senders are answered to retry";
+        }
+        return publisher.problem().orElse(null);
+    }
+
     public int dicomPort() {
         return scp == null ? -1 : scp.port();
     }

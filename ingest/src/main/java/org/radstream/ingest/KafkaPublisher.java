@@ -57,6 +57,31 @@ final class KafkaPublisher implements Publisher {
         this.producer = new KafkaProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /**
+     * Kafka refusing this service's credentials (TLS or SASL, {@code --kafka-config}): the producer
+     * failed to authenticate over the last sample window and never succeeded in it. The producer
+     * keeps reconnecting while idle, so this shows before any instance is sent.
+     */
+    @Override
+    public java.util.Optional<String> problem() {
+        double failed = rate("failed-authentication-rate");
+        double succeeded = rate("successful-authentication-rate");
+        return failed > 0 && succeeded == 0
+                ? java.util.Optional.of("Kafka refuses this service's credentials: authentication failing (check "
+                        + "--kafka-config / RADSTREAM_KAFKA_CONFIG)")
+                : java.util.Optional.empty();
+    }
+
+    private double rate(String name) {
+        for (var e : producer.metrics().entrySet()) {
+            if (e.getKey().name().equals(name) && e.getKey().group().equals("producer-metrics")
+                    && e.getValue().metricValue() instanceof Double d) {
+                return d.isNaN() ? 0 : d;
+            }
+        }
+        return 0;
+    }
+
     @Override
     public void publishSlice(DicomSliceEvent event) throws PublishException, InterruptedException {
         send(slices, event.getSeriesUid(), event);

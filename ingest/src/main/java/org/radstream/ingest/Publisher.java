@@ -16,6 +16,14 @@ interface Publisher extends AutoCloseable {
     /** Publishes a dead letter keyed by SOP instance UID (or a placeholder when unknown). */
     void publishRejected(RejectedInstance rejected) throws PublishException, InterruptedException;
 
+    /**
+     * Why publishing cannot work now although nothing was sent yet, e.g. Kafka refusing this
+     * service's credentials; empty when nothing is known to be wrong.
+     */
+    default java.util.Optional<String> problem() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 

@@ -56,4 +56,32 @@ class KafkaDownIT {
             }
         }
     }
+
+    @Test
+    void aKafkaThatRefusesTheCredentialsIsHealthDownWithTheReasonBeforeAnyInstanceArrives() throws Exception {
+        TestKafka kafka = TestKafka.shared();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        try (IngestService refused = IngestService.start(kafka.saslSettings(org.radstream.platform.EmbeddedKafka.saslClient(
+                TestKafka.SASL_USER, "not-" + TestKafka.SASL_PASSWORD)), kafka.topics);
+             IngestService admitted = IngestService.start(kafka.saslSettings(TestKafka.saslClient()), kafka.topics)) {
+            java.net.URI refusedHealth = java.net.URI.create("http://localhost:" + refused.httpPort() + "/health");
+            java.net.http.HttpResponse<String> r = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline && (r == null || r.statusCode() != 503)) {
+                Thread.sleep(200);
+                r = http.send(java.net.http.HttpRequest.newBuilder(refusedHealth).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+            }
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+            assertThat(r.body()).isEqualTo("{\"status\":\"DOWN\",\"reason\":\"Kafka refuses this service's credentials: "
+                    + "authentication failing (check --kafka-config / RADSTREAM_KAFKA_CONFIG)\"}");
+            // the same service with the right password stays up, and stores an instance
+            TestDicom.Series s = TestDicom.series(dir.resolve("admitted"), 1, 64, 37);
+            assertThat(Dcmtk.storescu("MODALITY1", "RADSTREAM", admitted.dicomPort(), s.files()).exitCode()).isZero();
+            java.net.http.HttpResponse<String> ok = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    "http://localhost:" + admitted.httpPort() + "/health")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        }
+    }
 }

@@ -79,6 +79,15 @@ final class TestKafka implements AutoCloseable {
 
     /** Settings for an ingest on this broker: free ports, 1 s stability, short producer bounds. */
     IngestSettings settings() {
+        return settings(bootstrap);
+    }
+
+    /** The same settings on the SASL listener, its clients connecting with {@code client}. */
+    IngestSettings saslSettings(KafkaClientConfig client) {
+        return settings(saslBootstrap).withKafkaClient(client);
+    }
+
+    private static IngestSettings settings(String bootstrap) {
         return IngestSettings.defaults(bootstrap, null)
                 .withDicomPort(0)
                 .withHttpPort(0)
