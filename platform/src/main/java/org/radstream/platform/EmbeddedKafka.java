@@ -46,13 +46,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaConfig config;
     private final String bootstrap;
     private final String saslBootstrap;
+    private final String sslBootstrap;
     private final Path logDir;
     private KafkaRaftServer server;
 
-    private EmbeddedKafka(KafkaConfig config, String bootstrap, String saslBootstrap, Path logDir) {
+    private EmbeddedKafka(KafkaConfig config, String bootstrap, String saslBootstrap, String sslBootstrap, Path logDir) {
         this.config = config;
         this.bootstrap = bootstrap;
         this.saslBootstrap = saslBootstrap;
+        this.sslBootstrap = sslBootstrap;
         this.logDir = logDir;
         restart();
     }
@@ -68,26 +70,49 @@ public final class EmbeddedKafka implements AutoCloseable {
      * services' {@code --kafka-config} against a secured listener locally. The plain listener stays.
      */
     public static EmbeddedKafka start(Path logDir, Map<String, String> saslUsers) throws IOException {
+        return start(logDir, saslUsers, null);
+    }
+
+    /**
+     * The broker's own TLS key: a PKCS12 key store holding its key and certificate, and the store's
+     * password (also the key's).
+     */
+    public record TlsKey(Path keyStore, String password) {}
+
+    /**
+     * The same, and with {@code tls} a third listener that speaks TLS only ({@link #sslBootstrap}),
+     * presenting that key: for trying the services' TLS client settings locally.
+     */
+    public static EmbeddedKafka start(Path logDir, Map<String, String> saslUsers, TlsKey tls) throws IOException {
         Files.createDirectories(logDir);
         int port = freePort();
         int controllerPort = freePort();
         int saslPort = saslUsers.isEmpty() ? -1 : freePort();
+        int sslPort = tls == null ? -1 : freePort();
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        if (saslUsers.isEmpty()) {
-            p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        } else {
-            p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort
-                    + ",CONTROLLER://127.0.0.1:" + controllerPort);
-            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
-            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+        List<String> listeners = new ArrayList<>(List.of("PLAINTEXT://127.0.0.1:" + port));
+        List<String> protocols = new ArrayList<>(List.of("PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT"));
+        if (!saslUsers.isEmpty()) {
+            listeners.add("SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+            protocols.add("SASL_PLAINTEXT:SASL_PLAINTEXT");
             p.put("sasl.enabled.mechanisms", "PLAIN");
             p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", plainJaas(saslUsers));
         }
+        if (tls != null) {
+            listeners.add("SSL://127.0.0.1:" + sslPort);
+            protocols.add("SSL:SSL");
+            p.put("listener.name.ssl.ssl.keystore.type", "PKCS12");
+            p.put("listener.name.ssl.ssl.keystore.location", tls.keyStore().toString());
+            p.put("listener.name.ssl.ssl.keystore.password", tls.password());
+            p.put("listener.name.ssl.ssl.key.password", tls.password());
+        }
+        p.put("advertised.listeners", String.join(",", listeners));
+        listeners.add("CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("listeners", String.join(",", listeners));
+        p.put("listener.security.protocol.map", String.join(",", protocols));
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("log.dirs", logDir.toString());
@@ -122,7 +147,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (Exception e) {
             throw new IOException("could not format the KRaft storage in " + logDir + ": " + e.getMessage(), e);
         }
-        return new EmbeddedKafka(config, "127.0.0.1:" + port, saslUsers.isEmpty() ? null : "127.0.0.1:" + saslPort, logDir);
+        return new EmbeddedKafka(config, "127.0.0.1:" + port, saslUsers.isEmpty() ? null : "127.0.0.1:" + saslPort,
+                tls == null ? null : "127.0.0.1:" + sslPort, logDir);
     }
 
     /**
@@ -148,6 +174,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** host:port for clients. */
     public String bootstrap() {
         return bootstrap;
+    }
+
+    /** host:port of the TLS listener; null when it has none. */
+    public String sslBootstrap() {
+        return sslBootstrap;
     }
 
     /** host:port of the SASL/PLAIN listener; null when it has none. */

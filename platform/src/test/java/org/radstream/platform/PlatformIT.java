@@ -122,6 +122,50 @@ class PlatformIT {
                 .hasMessageStartingWith("a SASL user needs a name of letters, digits");
     }
 
+    private static void keytool(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+    }
+
+    @Test
+    void aTlsListenerIsReachedWithTheTrustStoreOfAKafkaConfigFile(@TempDir Path tls) throws Exception {
+        // the broker's key and self-signed certificate, and a trust store holding that certificate
+        Path keyStore = tls.resolve("broker.p12");
+        keytool("-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
+                "-ext", "SAN=IP:127.0.0.1,DNS:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore",
+                keyStore.toString(), "-storepass", "broker-pass", "-keypass", "broker-pass");
+        keytool("-exportcert", "-alias", "broker", "-keystore", keyStore.toString(), "-storepass", "broker-pass", "-file",
+                tls.resolve("broker.crt").toString());
+        Path trustStore = tls.resolve("trust.p12");
+        keytool("-importcert", "-noprompt", "-alias", "broker", "-file", tls.resolve("broker.crt").toString(),
+                "-storetype", "PKCS12", "-keystore", trustStore.toString(), "-storepass", "trust-pass");
+        Path config = Files.writeString(tls.resolve("kafka-client.properties"), String.join("\n",
+                "security.protocol=SSL", "ssl.truststore.type=PKCS12", "ssl.truststore.location=" + trustStore,
+                "ssl.truststore.password=trust-pass") + "\n");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(tls.resolve("kraft"), Map.of(),
+                new EmbeddedKafka.TlsKey(keyStore, "broker-pass"))) {
+            kafka.createTopics(platform.topics().specs());
+            String ssl = kafka.sslBootstrap();
+            String topic = platform.topics().alerts().name();
+            KafkaClientConfig client = KafkaClientConfig.load(config);
+            assertThat(client.toString()).isEqualTo("security.protocol=SSL, ssl.truststore.location=" + trustStore
+                    + ", ssl.truststore.password=(hidden), ssl.truststore.type=PKCS12");
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(ssl, client),
+                    new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>(topic, "P-1", "over TLS")).get(30, TimeUnit.SECONDS);
+            }
+            // without the trust store the broker's certificate is not trusted
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(ssl,
+                    new KafkaClientConfig(Map.of("security.protocol", "SSL"))), new StringSerializer(), new StringSerializer())) {
+                assertThatThrownBy(() -> producer.send(new ProducerRecord<>(topic, "P-2", "x")).get(30, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(org.apache.kafka.common.errors.SslAuthenticationException.class);
+            }
+        }
+    }
+
     @Test
     void aRegistryWithBasicAuthenticationTakesTheUserOfTheUrlAndNoOneElse() throws Exception {
         org.apache.avro.Schema probe = new org.apache.avro.Schema.Parser().parse(

@@ -38,6 +38,9 @@ public record KafkaClientConfig(Map<String, String> properties) {
             "ssl.enabled.protocols", "ssl.endpoint.identification.algorithm", "ssl.truststore.type",
             "ssl.truststore.location", "ssl.keystore.type", "ssl.keystore.location");
 
+    /** The one key whose empty value means something: no host name check of the broker's certificate. */
+    static final String NO_HOSTNAME_CHECK_KEY = "ssl.endpoint.identification.algorithm";
+
     /** A plain connection: nothing added. */
     public static final KafkaClientConfig NONE = new KafkaClientConfig(Map.of());
 
@@ -49,7 +52,7 @@ public record KafkaClientConfig(Map<String, String> properties) {
                 throw new IllegalArgumentException("Kafka client setting " + key + " is not one radstream takes from its "
                         + "client configuration: only " + ACCEPTED + "; radstream sets the others itself");
             }
-            if (e.getValue() == null || e.getValue().isBlank()) {
+            if (e.getValue() == null || e.getValue().isBlank() && !key.equals(NO_HOSTNAME_CHECK_KEY)) {
                 throw new IllegalArgumentException("Kafka client setting " + key + " has no value");
             }
         }

@@ -60,6 +60,9 @@ class KafkaClientConfigTest {
                 .hasMessageEndingWith("security.protocol must be one of [PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL], got TLS");
         assertThatThrownBy(() -> KafkaClientConfig.load(file("sasl.mechanism=")))
                 .hasMessageEndingWith("Kafka client setting sasl.mechanism has no value");
+        // except the one key whose empty value means something: no host name check of the broker's certificate
+        assertThat(KafkaClientConfig.load(file("security.protocol=SSL", "ssl.endpoint.identification.algorithm="))
+                .properties()).containsEntry("ssl.endpoint.identification.algorithm", "");
         assertThatThrownBy(() -> KafkaClientConfig.load(dir.resolve("missing.properties"))).isInstanceOf(IOException.class);
     }
 }
