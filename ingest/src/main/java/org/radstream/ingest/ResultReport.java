@@ -79,8 +79,7 @@ public final class ResultReport {
         if (resultAt == null || !segmented.contains(task)) {
             return null;
         }
-        DicomSeg.Ids ids = ResultSegmentation.ids(m.getSeriesUid(), task, method, version, resultAt, m.getFrameOfReferenceUid());
-        return new MeasurementReport.SegmentReference(ids.seriesUid(), ids.sopInstanceUid(), 1);
+        return ResultSegmentation.segment(m.getSeriesUid(), task, method, version, resultAt, m.getFrameOfReferenceUid());
     }
 
     /** The model that measured, as TID 4019 names it ("radstream infection", "9"); null for a method without versions. */
@@ -103,12 +102,10 @@ public final class ResultReport {
                 str(r.getStudyUid()), str(r.getAccessionNumber()), str(r.getSeriesUid()),
                 g == null ? null : str(g.getSopClassUid()),
                 g == null ? List.of() : g.getSopInstanceUids().stream().map(CharSequence::toString).toList());
-        MeasurementReport.SegmentReference segment = null;
-        if (g != null && segmented.contains(task)) {
-            DicomSeg.Ids ids = ResultSegmentation.ids(r.getSeriesUid(), task, r.getMethod(), r.getModelVersion(),
-                    r.getProducedAt(), g.getFrameOfReferenceUid());
-            segment = new MeasurementReport.SegmentReference(ids.seriesUid(), ids.sopInstanceUid(), 1);
-        }
+        MeasurementReport.SegmentReference segment = g != null && segmented.contains(task)
+                ? ResultSegmentation.segment(r.getSeriesUid(), task, r.getMethod(), r.getModelVersion(), r.getProducedAt(),
+                        g.getFrameOfReferenceUid())
+                : null;
         MeasurementReport.Group group = new MeasurementReport.Group(task, tracking(str(r.getPatientId()), task),
                 DicomSeg.propertyType(task), LIVER, algorithm(task, r.getMethod(), r.getModelVersion()), segment,
                 List.of(new MeasurementReport.Measurement(MeasurementReport.VOLUME, round(r.getVolumeMl()),

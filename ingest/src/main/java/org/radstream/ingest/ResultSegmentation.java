@@ -12,6 +12,7 @@ import org.radstream.avro.Mask;
 import org.radstream.avro.SeriesGeometry;
 import org.radstream.imaging.Rle;
 import org.radstream.imaging.dicom.DicomSeg;
+import org.radstream.imaging.dicom.MeasurementReport;
 
 /**
  * A worker's result as a DICOM Segmentation of its series: what {@code label draft --out *.dcm}
@@ -96,13 +97,16 @@ public final class ResultSegmentation {
     }
 
     /**
-     * The UIDs of the segmentation {@link #write(InferenceResult)} makes of the result of this series
+     * Segment 1 of the segmentation {@link #write(InferenceResult)} makes of the result of this series
      * and task, made by this method and model version at this time, on images of this frame of
-     * reference (null: none): what a report of the measurement made from that result references.
+     * reference (null: none): what a report of a measurement made from that result references.
      */
-    public static DicomSeg.Ids ids(CharSequence seriesUid, CharSequence task, CharSequence method, CharSequence modelVersion,
-                                   Instant producedAt, CharSequence frameOfReferenceUid) {
-        return DicomSeg.ids(str(frameOfReferenceUid), seeded(identity(seriesUid, task, method, modelVersion, producedAt)));
+    public static MeasurementReport.SegmentReference segment(CharSequence seriesUid, CharSequence task,
+                                                             CharSequence method, CharSequence modelVersion,
+                                                             Instant producedAt, CharSequence frameOfReferenceUid) {
+        DicomSeg.Ids ids = DicomSeg.ids(str(frameOfReferenceUid),
+                seeded(identity(seriesUid, task, method, modelVersion, producedAt)));
+        return new MeasurementReport.SegmentReference(ids.seriesUid(), ids.sopInstanceUid(), 1);
     }
 
     private static String identity(CharSequence seriesUid, CharSequence task, CharSequence method, CharSequence modelVersion,

@@ -6,7 +6,6 @@ import ai.djl.Device;
 import ai.djl.Model;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,9 +53,8 @@ class ModelsPromoteIT {
             store.save(model, lung);
         }
         // the command reaches Kafka as an authenticated client, as on a secured cluster
-        Path kafkaConfig = Files.writeString(dir.resolve("kafka-client.properties"), EmbeddedKafka.saslClient(
-                PlatformExtension.SASL_USER, PlatformExtension.SASL_PASSWORD).properties().entrySet().stream()
-                .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining("\n", "", "\n")));
+        Path kafkaConfig = KafkaConfigFile.write(dir.resolve("kafka-client.properties"),
+                EmbeddedKafka.saslClient(PlatformExtension.SASL_USER, PlatformExtension.SASL_PASSWORD));
         String[] cluster = {"--bootstrap", platform.kafka().saslBootstrap(), "--registry", platform.registryUrl(),
             "--kafka-config", kafkaConfig.toString()};
 

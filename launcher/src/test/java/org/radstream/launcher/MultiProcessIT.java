@@ -144,10 +144,8 @@ class MultiProcessIT {
             String saslBootstrap = printed.get("kafka.bootstrap.sasl");
             String registry = printed.get("schema.registry.url");
             log(t0, "platform: kafka %s (SASL %s), registry %s", bootstrap, saslBootstrap, registry);
-            Path kafkaConfig = Files.writeString(tmp.resolve("kafka-client.properties"), String.join("\n",
-                    "security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN",
-                    "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"radstream\" "
-                            + "password=\"" + saslPassword + "\";") + "\n");
+            Path kafkaConfig = KafkaConfigFile.write(tmp.resolve("kafka-client.properties"),
+                    org.radstream.platform.EmbeddedKafka.saslClient("radstream", saslPassword));
 
             // 2. the services, each a process of its own, authenticated (--kafka-config; the ingest's from the environment)
             int dicomPort = freePort();
