@@ -24,6 +24,7 @@ public final class IngestMetrics {
     private final AtomicLong latencySumNanos = new AtomicLong();
     private final AtomicLong markers = new AtomicLong();
     private final AtomicLong associationsRejected = new AtomicLong();
+    private final AtomicLong tlsHandshakesFailed = new AtomicLong();
     private final AtomicLong stowUnauthorised = new AtomicLong();
     private final AtomicLong stowBusy = new AtomicLong();
     private volatile IntSupplier openSeries = () -> 0;
@@ -74,6 +75,11 @@ public final class IngestMetrics {
 
     void associationRejected() { associationsRejected.incrementAndGet(); }
 
+    void tlsHandshakeFailed() { tlsHandshakesFailed.incrementAndGet(); }
+
+    /** Connections to the DICOM TLS port closed because their handshake failed, so far. */
+    public long tlsHandshakeFailures() { return tlsHandshakesFailed.get(); }
+
     void stowUnauthorised() { stowUnauthorised.incrementAndGet(); }
 
     /** STOW-RS requests refused for want of the token so far. */
@@ -120,6 +126,9 @@ public final class IngestMetrics {
         HealthMetricsServer.metric(b, "radstream_ingest_series_open", "gauge", "Series with slices and no marker yet.", openSeries.getAsInt());
         HealthMetricsServer.metric(b, "radstream_ingest_associations_rejected_total", "counter",
                 "Associations refused: calling AE not allowed.", associationsRejected.get());
+        HealthMetricsServer.metric(b, "radstream_ingest_tls_handshake_failures_total", "counter",
+                "Connections to the DICOM TLS port closed before an association: not TLS, no common protocol, "
+                        + "or no trusted client certificate.", tlsHandshakesFailed.get());
         HealthMetricsServer.metric(b, "radstream_ingest_stow_unauthorised_total", "counter",
                 "STOW-RS requests refused: no or another token.", stowUnauthorised.get());
         HealthMetricsServer.metric(b, "radstream_ingest_stow_busy_total", "counter",

@@ -26,6 +26,7 @@ public final class IngestService implements AutoCloseable {
     private final FolderImporter importer;
     private final ScheduledExecutorService sweeper;
     private StoreScp scp;
+    private StoreScp tlsScp;
     private IngestHttpServer http;
     private boolean closed;
 
@@ -61,11 +62,16 @@ public final class IngestService implements AutoCloseable {
         if (settings.dicomPort() >= 0) {
             scp = new StoreScp(settings, ingest, metrics);
         }
+        if (settings.dicomTlsPort() >= 0) {
+            tlsScp = new StoreScp(settings, ingest, metrics, settings.dicomTls().bind(settings.dicomTlsPort(), StoreScp.BACKLOG));
+            log.info("DICOM TLS port {}: {}", tlsScp.port(), settings.dicomTls());
+        }
         if (settings.httpPort() >= 0) {
             http = new IngestHttpServer(settings.httpPort(), ingest, metrics, this::unhealthy,
                     settings.stowToken(), settings.stowAtOnce());
         }
-        log.info("ingest started: {} (DICOM port {}, HTTP port {})", settings, dicomPort(), httpPort());
+        log.info("ingest started: {} (DICOM port {}, DICOM TLS port {}, HTTP port {})", settings, dicomPort(),
+                dicomTlsPort(), httpPort());
     }
 
     private void sweep() {
@@ -92,6 +98,11 @@ public final class IngestService implements AutoCloseable {
 
     public int dicomPort() {
         return scp == null ? -1 : scp.port();
+    }
+
+    /** The DICOM TLS port in use (the free port chosen for 0), -1 when off. */
+    public int dicomTlsPort() {
+        return tlsScp == null ? -1 : tlsScp.port();
     }
 
     /** The HTTP port in use, -1 when off. */
@@ -127,6 +138,9 @@ public final class IngestService implements AutoCloseable {
         closed = true;
         if (scp != null) {
             scp.close();
+        }
+        if (tlsScp != null) {
+            tlsScp.close();
         }
         if (http != null) {
             http.close();

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.radstream.schemas.BearerToken;
 import org.radstream.schemas.KafkaClientConfig;
+import org.radstream.schemas.ServerTls;
 
 /**
  * Everything the ingest service needs, validated once. The launcher builds one from the command
@@ -34,6 +35,10 @@ import org.radstream.schemas.KafkaClientConfig;
  * @param stowAtOnce       STOW-RS requests stored at the same time (each one's body is held in
  *                         memory while its parts are stored); one more is answered 503 with Retry-After
  * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
+ * @param dicomTlsPort     DICOM TLS port (PS3.15 Annex B secure transport; IANA's is 2762); 0 = any free
+ *                         port, -1 = none. Served beside {@code dicomPort}, which -1 turns off
+ * @param dicomTls         the key, certificate and trusted client certificates of the TLS port;
+ *                         required when it is on
  */
 public record IngestSettings(
         String aeTitle,
@@ -49,7 +54,9 @@ public record IngestSettings(
         BearerToken stowToken,
         int stowAtOnce,
         Set<String> correctionAes,
-        KafkaClientConfig kafkaClient) {
+        KafkaClientConfig kafkaClient,
+        int dicomTlsPort,
+        ServerTls dicomTls) {
 
     public static final String DEFAULT_AE_TITLE = "RADSTREAM";
     public static final int DEFAULT_DICOM_PORT = 11112;
@@ -76,68 +83,72 @@ public record IngestSettings(
         Objects.requireNonNull(stowToken, "stowToken (BearerToken.NONE for none)");
         require(stowAtOnce >= 1 && stowAtOnce <= 64, "stowAtOnce must be 1-64, got " + stowAtOnce);
         correctionAes = aeTitles(correctionAes, "correction AE title");
+        require(dicomTlsPort >= -1 && dicomTlsPort <= 65535, "dicomTlsPort must be -1, 0 or a port, got " + dicomTlsPort);
+        require(dicomTlsPort < 0 || dicomTls != null, "the DICOM TLS port needs a key store (--tls-key-store)");
+        require(dicomTlsPort <= 0 || dicomTlsPort != dicomPort,
+                "the DICOM TLS port must differ from the DICOM port, both are " + dicomPort);
     }
 
     /** Defaults: AE RADSTREAM on 11112, HTTP on 8042, every caller allowed, 10 s stability. */
     public static IngestSettings defaults(String bootstrap, String registryUrl) {
         return new IngestSettings(DEFAULT_AE_TITLE, DEFAULT_DICOM_PORT, DEFAULT_HTTP_PORT, Set.of(),
                 DEFAULT_STABILITY_TIME, bootstrap, registryUrl, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_MAX_BLOCK,
-                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE);
+                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null);
     }
 
     public IngestSettings withAeTitle(String v) {
         return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
     }
 
     public IngestSettings withDicomPort(int v) {
         return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
     }
 
     public IngestSettings withHttpPort(int v) {
         return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
     }
 
     public IngestSettings withAllowedAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
     }
 
     public IngestSettings withStabilityTime(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
     }
 
     public IngestSettings withDeliveryTimeout(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
+                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
     }
 
     public IngestSettings withMaxBlock(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient);
+                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
     }
 
     public IngestSettings withSeriesRetention(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient);
+                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
     }
 
     public IngestSettings withStowToken(BearerToken v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
     }
 
     public IngestSettings withStowAtOnce(int v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
     }
 
     public IngestSettings withCorrectionAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, dicomTls);
     }
 
     /** Whether a DICOM Segmentation stored by {@code callingAe} over C-STORE may become a label. */
@@ -184,14 +195,20 @@ public record IngestSettings(
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d httpPort=%d allowed=%s stability=%s bootstrap=%s stow=%s stowAtOnce=%d corrections=%s]",
-                aeTitle, dicomPort, httpPort, allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap, stowToken,
+        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d dicomTlsPort=%d httpPort=%d allowed=%s stability=%s bootstrap=%s stow=%s stowAtOnce=%d corrections=%s]",
+                aeTitle, dicomPort, dicomTlsPort, httpPort, allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap, stowToken,
                 stowAtOnce, correctionAes.isEmpty() ? "*" : correctionAes);
+    }
+
+    /** The same settings with a DICOM TLS port ({@code port} -1: none) presenting {@code tls}. */
+    public IngestSettings withDicomTls(int port, ServerTls tls) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, tls);
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public IngestSettings withKafkaClient(KafkaClientConfig v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, dicomTls);
     }
 }

@@ -24,11 +24,13 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import javax.net.ssl.SSLSocket;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.radstream.schemas.ServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * <p>Calling AE titles not on the allow-list get an A-ASSOCIATE-RJ (rejected-permanent,
  * service-user, "calling AE title not recognized"): the request is read here before PixelMed sees
  * it. A wrong called AE title is rejected by PixelMed. One thread per association; TCP_NODELAY on.
+ * On the TLS port the handshake comes first, on the association's thread; a connection whose
+ * handshake fails (not TLS, or no trusted client certificate) is closed and counted, and the
+ * association carries on as on the plain port.
  */
 final class StoreScp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StoreScp.class);
@@ -51,6 +56,8 @@ final class StoreScp implements AutoCloseable {
     /** Largest P-DATA PDU we offer to receive: a 512² slice in a few PDUs instead of PixelMed's 16 KiB default's 32. */
     private static final int MAX_PDU_LENGTH = 256 * 1024;
     private static final int SOCKET_BUFFER_BYTES = 1024 * 1024;
+    /** Connections the operating system queues while the accept loop hands one to its thread. */
+    static final int BACKLOG = 64;
     /** A-ASSOCIATE-RJ (PS3.8 §9.3.4): result 1 rejected-permanent, source 1 service-user, reason 3 calling AE not recognized. */
     private static final byte[] ASSOCIATE_RJ_CALLING_AE_NOT_RECOGNIZED = {0x03, 0, 0, 0, 0, 4, 0, 1, 1, 3};
     private static final AttributeTag AFFECTED_SOP_CLASS = new AttributeTag(0x0000, 0x0002);
@@ -67,13 +74,20 @@ final class StoreScp implements AutoCloseable {
     private final PresentationContextSelectionPolicy policy = new DecodableFirstPolicy();
     private volatile boolean closing;
 
+    /** The plain DICOM port of {@code settings}. */
     StoreScp(IngestSettings settings, InstanceIngest ingest, IngestMetrics metrics) throws IOException {
+        this(settings, ingest, metrics, plain(settings.dicomPort()));
+    }
+
+    /**
+     * Serves associations accepted on {@code server}: a plain socket, or the TLS port's
+     * ({@link ServerTls#bind}), whose connections shake hands on their own thread first.
+     */
+    StoreScp(IngestSettings settings, InstanceIngest ingest, IngestMetrics metrics, ServerSocket server) {
         this.settings = settings;
         this.ingest = ingest;
         this.metrics = metrics;
-        this.server = new ServerSocket();
-        server.setReuseAddress(true);
-        server.bind(new InetSocketAddress((InetAddress) null, settings.dicomPort()), 64);
+        this.server = server;
         AtomicInteger n = new AtomicInteger();
         this.associations = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "ingest-association-" + n.incrementAndGet());
@@ -83,6 +97,13 @@ final class StoreScp implements AutoCloseable {
         this.acceptor = new Thread(this::acceptLoop, "ingest-scp-accept-" + port());
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    private static ServerSocket plain(int port) throws IOException {
+        ServerSocket server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress((InetAddress) null, port), BACKLOG);
+        return server;
     }
 
     int port() {
@@ -109,6 +130,16 @@ final class StoreScp implements AutoCloseable {
         String callingAe = "?";
         String peer = String.valueOf(socket.getRemoteSocketAddress());
         try {
+            if (socket instanceof SSLSocket tls) {
+                try {
+                    peer = peer + " (" + ServerTls.handshake(tls) + ")";
+                } catch (IOException e) {
+                    metrics.tlsHandshakeFailed();
+                    log.warn("TLS handshake with {} on DICOM port {} failed, connection closed: {}", peer, port(),
+                            e.getMessage());
+                    return;
+                }
+            }
             byte[] request = readAssociateRequest(socket.getInputStream());
             if (request == null) {
                 return;

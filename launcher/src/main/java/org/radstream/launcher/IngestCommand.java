@@ -34,6 +34,16 @@ final class IngestCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;
 
+    @Mixin
+    TlsOptions tls;
+
+    @Option(names = "--tls-port", defaultValue = "${env:RADSTREAM_DICOM_TLS_PORT:--1}",
+            description = "DICOM TLS port (secure transport, PS3.15 Annex B; IANA's is 2762), served beside --port "
+                    + "(which -1 turns off), 0 = any free, -1 = none (env RADSTREAM_DICOM_TLS_PORT). "
+                    + "Needs --tls-key-store; with --tls-trust-store, callers must present a trusted certificate. "
+                    + "Default ${DEFAULT-VALUE}.")
+    int tlsPort;
+
     @Option(names = "--import", paramLabel = "DIR", description = "Import every file below DIR (recursive, any names), then exit.")
     Path importDir;
 
@@ -87,7 +97,8 @@ final class IngestCommand implements Callable<Integer> {
                     .withDeliveryTimeout(Duration.ofMillis(Math.round(deliverySeconds * 1000)))
                     .withStowToken(BearerToken.of(stowToken, IngestSettings.STOW_TOKEN_VARIABLE))
                     .withStowAtOnce(stowAtOnce)
-                    .withKafkaClient(cluster.kafkaClient());
+                    .withKafkaClient(cluster.kafkaClient())
+                    .withDicomTls(importDir != null ? -1 : tlsPort, tls.load());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -110,7 +121,9 @@ final class IngestCommand implements Callable<Integer> {
             service.close();
             stopped.countDown();
         }, "radstream-ingest-shutdown"));
-        System.out.println("ingest " + settings.aeTitle() + " on DICOM port " + service.dicomPort() + ", kafka "
+        System.out.println("ingest " + settings.aeTitle() + " on DICOM port " + service.dicomPort()
+                + (service.dicomTlsPort() >= 0 ? ", DICOM TLS port " + service.dicomTlsPort() + " (" + settings.dicomTls() + ")" : "")
+                + ", kafka "
                 + ClusterOptions.describe(settings.bootstrap(), settings.kafkaClient())
                 + (service.httpPort() > 0 ? "; STOW-RS http://localhost:" + service.httpPort() + "/studies"
                         + (settings.stowToken().required() ? " (token required)" : " (open: no RADSTREAM_STOW_TOKEN)")

@@ -58,13 +58,14 @@ import org.radstream.imaging.cohort.CohortManifest;
 import org.radstream.imaging.cohort.CohortSpec;
 import org.radstream.launcher.pipeline.CohortPush;
 import org.radstream.schemas.RestSchemaRegistryClient;
+import org.radstream.schemas.TestCertificates;
 import org.radstream.schemas.Topics;
 
 /**
  * Issue 8's multi-process test: the services run as the separate processes an operator starts
  * from the shaded jar ({@code radstream platform}, then {@code ingest}, {@code streams} and two
  * chest {@code worker}s), a longitudinal cohort is pushed with dcmtk's {@code storescu} scan by
- * scan in acquisition order, and one worker is SIGKILLed after the first result while the rest is
+ * scan in acquisition order (over DICOM TLS, with a client certificate the ingest trusts), and one worker is SIGKILLed after the first result while the rest is
  * still being pushed. The survivor must take over the dead worker's partitions, and what comes out
  * must be complete and exactly once: one result per series and task, one PoIR measurement per
  * series, and exactly the progression alerts that the pipeline's own measurements call for, each
@@ -149,12 +150,26 @@ class MultiProcessIT {
 
             // 2. the services, each a process of its own, authenticated (--kafka-config; the ingest's from the environment)
             int dicomPort = freePort();
+            // the modality pushes its scans over DICOM TLS with a certificate the ingest trusts; the PACS sends
+            // its correction to the plain port
+            int tlsPort = freePort();
+            String tlsPassword = "tls-" + UUID.randomUUID();
+            Path ingestKeys = TestCertificates.keyStore(tmp, "ingest", "localhost", tlsPassword);
+            Path modalityKeys = TestCertificates.keyStore(tmp, "tester", "TESTER modality", tlsPassword);
+            Path modalities = TestCertificates.trustStore(tmp, "modalities", tlsPassword, modalityKeys);
+            modalityTls = List.of("+tls", TestCertificates.privateKeyPem(modalityKeys, tlsPassword, tmp.resolve("tester.key"))
+                            .toString(), TestCertificates.certificatePem(modalityKeys, tlsPassword, tmp.resolve("tester.crt"))
+                            .toString(), "+cf", TestCertificates.certificatePem(ingestKeys, tlsPassword, tmp.resolve("ingest.crt"))
+                            .toString());
             List<String> cluster = List.of("--bootstrap", saslBootstrap, "--registry", registry, "--kafka-config",
                     kafkaConfig.toString());
             // the HTTP tokens from the environment, as compose passes them
             Service ingest = start(jar, "ingest", "-Xmx512m", concat(List.of("ingest", "--bootstrap", saslBootstrap,
-                    "--registry", registry), List.of("--port", Integer.toString(dicomPort), "--http-port", "0", "--stability",
-                    "2")), Map.of("RADSTREAM_STOW_TOKEN", STOW_TOKEN, "RADSTREAM_KAFKA_CONFIG", kafkaConfig.toString()));
+                    "--registry", registry), List.of("--port", Integer.toString(dicomPort), "--tls-port", Integer.toString(tlsPort),
+                    "--http-port", "0", "--stability", "2")), Map.of("RADSTREAM_STOW_TOKEN", STOW_TOKEN,
+                    "RADSTREAM_KAFKA_CONFIG", kafkaConfig.toString(), "RADSTREAM_TLS_KEY_STORE", ingestKeys.toString(),
+                    "RADSTREAM_TLS_KEY_STORE_PASSWORD", tlsPassword, "RADSTREAM_TLS_TRUST_STORE", modalities.toString(),
+                    "RADSTREAM_TLS_TRUST_STORE_PASSWORD", tlsPassword));
             Service streams = start(jar, "streams", "-Xmx768m", concat(List.of("streams"), cluster, List.of("--state-dir",
                     tmp.resolve("streams-state").toString(), "--http-port", "0")), Map.of("RADSTREAM_API_TOKEN", API_TOKEN));
             for (String id : List.of("w1", "w2")) {
@@ -179,6 +194,9 @@ class MultiProcessIT {
             try (Admin admin = admin(bootstrap); Outputs outputs = new Outputs(bootstrap, topics)) {
                 awaitOrFail(() -> ingest.stdoutText().contains("on DICOM port " + dicomPort), Duration.ofSeconds(120),
                         "ingest did not start listening on port " + dicomPort);
+                assertThat(ingest.stdoutText()).contains("DICOM TLS port " + tlsPort + " (TLS TLSv1.3/TLSv1.2 as CN=localhost "
+                        + "(key store " + ingestKeys + ", expires ").contains("client certificate required (1 trusted in "
+                        + modalities + ")");
                 awaitOrFail(() -> streams.stdoutText().contains("running"), Duration.ofSeconds(120),
                         "streams did not start");
                 awaitOrFail(() -> {
@@ -190,7 +208,7 @@ class MultiProcessIT {
                 log(t0, "services up; worker partitions %s", before);
 
                 // 4. the first scan, then a worker killed once results flow, while the rest is pushed
-                push(storescu, dicomPort, cohort, scans.get(0), t0);
+                push(storescu, tlsPort, cohort, scans.get(0), t0);
                 awaitOrFail(() -> !outputs.poll().results.isEmpty(), Duration.ofSeconds(120),
                         "no inference result after the first scan");
                 Set<Integer> pending = new TreeSet<>();
@@ -208,7 +226,7 @@ class MultiProcessIT {
                 log(t0, "killed %s (partitions %s; partitions of series not yet inferred %s)", victim,
                         before.get(victim), pending);
                 for (CohortManifest.Scan s : scans.subList(1, scans.size())) {
-                    push(storescu, dicomPort, cohort, s, t0);
+                    push(storescu, tlsPort, cohort, s, t0);
                 }
                 List<String> synthetic = publishSyntheticCourse(bootstrap, topics);
                 log(t0, "published the synthetic patient's measurements %s", synthetic);
@@ -265,7 +283,7 @@ class MultiProcessIT {
                 for (Service s : List.of(ingest, streams)) {
                     assertThat(s.stdoutText()).as(s.name()).contains("(sasl.jaas.config=(hidden), sasl.mechanism=PLAIN, "
                             + "security.protocol=SASL_PLAINTEXT)");
-                    assertThat(s.tail(100_000)).as(s.name()).doesNotContain(saslPassword);
+                    assertThat(s.tail(100_000)).as(s.name()).doesNotContain(saslPassword).doesNotContain(tlsPassword);
                 }
                 correctionThroughThePacs(jar, cluster, storescu, dicomPort, scans.get(0).seriesUid(), bootstrap, topics, t0);
                 log(t0, "done");
@@ -555,6 +573,9 @@ class MultiProcessIT {
         }
     }
 
+    /** storescu's options to speak TLS as the modality: its key and certificate, and the ingest's certificate to trust. */
+    private List<String> modalityTls = List.of();
+
     private void push(String storescu, int port, Cohort cohort, CohortManifest.Scan scan, long t0)
             throws IOException, InterruptedException {
         List<String> files;
@@ -562,8 +583,9 @@ class MultiProcessIT {
             files = walk.filter(Files::isRegularFile).map(Path::toString).sorted().toList();
         }
         assertThat(files).as("DICOM files of %s", scan.scanId()).hasSize(scan.depth());
-        List<String> command = new ArrayList<>(List.of(storescu, "-aec", "RADSTREAM", "-aet", "TESTER", "localhost",
-                Integer.toString(port)));
+        List<String> command = new ArrayList<>(List.of(storescu, "-aec", "RADSTREAM", "-aet", "TESTER"));
+        command.addAll(modalityTls);
+        command.addAll(List.of("localhost", Integer.toString(port)));
         command.addAll(files);
         Path log = tmp.resolve("storescu-" + scan.scanId() + ".log");
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -1,0 +1,65 @@
+package org.radstream.launcher;
+
+import java.nio.file.Path;
+import org.radstream.schemas.ServerTls;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * The key a service presents on its TLS port and the client certificates it trusts, each with its
+ * environment variable; passwords are best given through the environment (a command line is
+ * visible to every user of the machine).
+ */
+final class TlsOptions {
+    static final String ENV_KEY_STORE = "RADSTREAM_TLS_KEY_STORE";
+    static final String ENV_KEY_STORE_PASSWORD = "RADSTREAM_TLS_KEY_STORE_PASSWORD";
+    static final String ENV_TRUST_STORE = "RADSTREAM_TLS_TRUST_STORE";
+    static final String ENV_TRUST_STORE_PASSWORD = "RADSTREAM_TLS_TRUST_STORE_PASSWORD";
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = "--tls-key-store", defaultValue = "${env:" + ENV_KEY_STORE + "}", paramLabel = "FILE",
+            description = "PKCS12 (or JKS) store of the private key and certificate the TLS port presents "
+                    + "(env " + ENV_KEY_STORE + "; password in env " + ENV_KEY_STORE_PASSWORD + ")")
+    Path keyStore;
+
+    @Option(names = "--tls-key-store-password", defaultValue = "${env:" + ENV_KEY_STORE_PASSWORD + "}", hidden = true)
+    String keyStorePassword;
+
+    @Option(names = "--tls-trust-store", defaultValue = "${env:" + ENV_TRUST_STORE + "}", paramLabel = "FILE",
+            description = "store of the certificates (or their CAs) a client must present one of on the TLS port "
+                    + "(env " + ENV_TRUST_STORE + "; password in env " + ENV_TRUST_STORE_PASSWORD
+                    + "). Unset: clients are not asked for a certificate")
+    Path trustStore;
+
+    @Option(names = "--tls-trust-store-password", defaultValue = "${env:" + ENV_TRUST_STORE_PASSWORD + "}", hidden = true)
+    String trustStorePassword;
+
+    /** Whether a key store was given. */
+    boolean configured() {
+        return keyStore != null && !keyStore.toString().isBlank();
+    }
+
+    /**
+     * The stores read and checked, or a usage error saying what is wrong; null when no key store
+     * was given (a trust store alone is refused: it would protect nothing).
+     */
+    ServerTls load() {
+        boolean trust = trustStore != null && !trustStore.toString().isBlank();
+        if (!configured()) {
+            if (trust) {
+                throw new ParameterException(spec.commandLine(), "--tls-trust-store (" + ENV_TRUST_STORE
+                        + ") needs --tls-key-store (" + ENV_KEY_STORE + "): the TLS port presents its key");
+            }
+            return null;
+        }
+        try {
+            return ServerTls.load(keyStore, keyStorePassword, trust ? trustStore : null, trustStorePassword);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package org.radstream.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.schemas.TestCertificates;
+import picocli.CommandLine;
+
+/** An ingest given a DICOM TLS port it cannot serve stops at once with the reason (exit 2), before it connects. */
+class TlsOptionsTest {
+    private static final String PASSWORD = "right-password-1";
+    @TempDir
+    Path dir;
+
+    private static String[] ingest(String... args) {
+        List<String> all = new ArrayList<>(List.of("ingest", "--bootstrap", "127.0.0.1:1", "--registry", "http://127.0.0.1:1"));
+        all.addAll(List.of(args));
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new Radstream()).setErr(new PrintWriter(err)).execute(all.toArray(String[]::new));
+        return new String[] {Integer.toString(code), err.toString()};
+    }
+
+    @Test
+    void aTlsPortWithoutAUsableKeyStoreIsAUsageErrorThatNeverShowsThePassword() throws Exception {
+        Path keys = TestCertificates.keyStore(dir, "ingest", "localhost", PASSWORD);
+        Path trust = TestCertificates.trustStore(dir, "modalities", PASSWORD, keys);
+
+        String[] noKey = ingest("--tls-port", "0");
+        assertThat(noKey[0]).isEqualTo("2");
+        assertThat(noKey[1]).contains("the DICOM TLS port needs a key store (--tls-key-store)");
+
+        String[] trustOnly = ingest("--tls-port", "0", "--tls-trust-store", trust.toString());
+        assertThat(trustOnly[0]).isEqualTo("2");
+        assertThat(trustOnly[1]).contains("--tls-trust-store (RADSTREAM_TLS_TRUST_STORE) needs --tls-key-store");
+
+        String[] wrong = ingest("--tls-port", "0", "--tls-key-store", keys.toString(), "--tls-key-store-password",
+                "wrong-password-9");
+        assertThat(wrong[0]).isEqualTo("2");
+        assertThat(wrong[1]).contains("TLS key store " + keys + " cannot be read with the password given")
+                .doesNotContain("wrong-password-9");
+
+        String[] samePort = ingest("--port", "11112", "--tls-port", "11112", "--tls-key-store", keys.toString(),
+                "--tls-key-store-password", PASSWORD);
+        assertThat(samePort[0]).isEqualTo("2");
+        assertThat(samePort[1]).contains("the DICOM TLS port must differ from the DICOM port, both are 11112")
+                .doesNotContain(PASSWORD);
+    }
+}

@@ -1,0 +1,220 @@
+package org.radstream.schemas;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The key and certificate a radstream service presents on a TLS port, and the certificates it
+ * trusts to name its clients. DICOM's secure transport (PS3.15 Annex B, BCP 195) authenticates both
+ * ends: with a trust store, a client must present a certificate one of its entries signed (or is);
+ * without one, the port is encrypted and names only the server. Only TLS 1.3 and 1.2 are offered.
+ *
+ * <p>Both stores are read once, at start, so a wrong password, a store without a private key or an
+ * expired certificate stops the service with a message instead of failing every handshake later.
+ * Passwords are never printed ({@link #toString}).
+ */
+public final class ServerTls {
+    /** The protocols BCP 195 leaves: TLS 1.0 and 1.1 are refused. */
+    public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+    /** How long a client has to finish the handshake before its connection is closed. */
+    public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final SSLContext context;
+    private final X509Certificate certificate;
+    private final Path keyStore;
+    private final Path trustStore;
+    private final int trusted;
+
+    private ServerTls(SSLContext context, X509Certificate certificate, Path keyStore, Path trustStore, int trusted) {
+        this.context = context;
+        this.certificate = certificate;
+        this.keyStore = keyStore;
+        this.trustStore = trustStore;
+        this.trusted = trusted;
+    }
+
+    /**
+     * Reads the key store (PKCS12 or JKS; its one private key entry's password is the store's) and
+     * the optional trust store.
+     *
+     * @param trustStore null: clients are not asked for a certificate
+     * @throws IllegalArgumentException naming the file and what is wrong with it
+     */
+    public static ServerTls load(Path keyStore, String keyStorePassword, Path trustStore, String trustStorePassword) {
+        return load(keyStore, keyStorePassword, trustStore, trustStorePassword, Clock.systemUTC());
+    }
+
+    static ServerTls load(Path keyStore, String keyStorePassword, Path trustStore, String trustStorePassword,
+                          Clock clock) {
+        Objects.requireNonNull(keyStore, "keyStore");
+        KeyStore keys = read(keyStore, keyStorePassword, "key store");
+        X509Certificate certificate = certificate(keys, keyStore);
+        Instant now = clock.instant();
+        if (certificate.getNotAfter().toInstant().isBefore(now)) {
+            throw new IllegalArgumentException("TLS key store " + keyStore + ": its certificate ("
+                    + certificate.getSubjectX500Principal().getName() + ") expired on " + certificate.getNotAfter().toInstant());
+        }
+        if (certificate.getNotBefore().toInstant().isAfter(now)) {
+            throw new IllegalArgumentException("TLS key store " + keyStore + ": its certificate ("
+                    + certificate.getSubjectX500Principal().getName() + ") is valid only from "
+                    + certificate.getNotBefore().toInstant());
+        }
+        try {
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, password(keyStorePassword));
+            TrustManagerFactory tmf = null;
+            int trusted = 0;
+            if (trustStore != null) {
+                KeyStore trust = read(trustStore, trustStorePassword, "trust store");
+                trusted = trustedCertificates(trust);
+                if (trusted == 0) {
+                    throw new IllegalArgumentException("TLS trust store " + trustStore
+                            + " holds no trusted certificate: no client could connect");
+                }
+                tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trust);
+            }
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+            return new ServerTls(context, certificate, keyStore, trustStore, trusted);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("TLS key store " + keyStore + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A listening TLS socket on {@code port} (0: any free port) of every interface. Accepted
+     * sockets have not shaken hands yet: {@link #handshake} does, on the connection's own thread.
+     */
+    public ServerSocket bind(int port, int backlog) throws IOException {
+        SSLServerSocket server = (SSLServerSocket) context.getServerSocketFactory().createServerSocket();
+        server.setEnabledProtocols(PROTOCOLS.toArray(String[]::new));
+        server.setNeedClientAuth(trustStore != null);
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(port), backlog);
+        return server;
+    }
+
+    /**
+     * Completes the handshake of an accepted socket within {@link #HANDSHAKE_TIMEOUT} and returns
+     * the client it names: its certificate's subject, or "no client certificate".
+     *
+     * @throws IOException the client did not speak TLS, offered nothing in common, presented no
+     *                     certificate or one not trusted, or took too long
+     */
+    public static String handshake(SSLSocket socket) throws IOException {
+        int before = socket.getSoTimeout();
+        socket.setSoTimeout((int) HANDSHAKE_TIMEOUT.toMillis());
+        socket.startHandshake();
+        socket.setSoTimeout(before);
+        return client(socket.getSession());
+    }
+
+    private static String client(SSLSession session) {
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x
+                    ? x.getSubjectX500Principal().getName() : "no client certificate";
+        } catch (SSLPeerUnverifiedException e) {
+            return "no client certificate";
+        }
+    }
+
+    /** Whether clients must present a trusted certificate. */
+    public boolean clientCertificateRequired() {
+        return trustStore != null;
+    }
+
+    /** When the certificate the service presents expires. */
+    public Instant notAfter() {
+        return certificate.getNotAfter().toInstant();
+    }
+
+    /** Its subject, e.g. {@code CN=ingest.hospital.org}. */
+    public String subject() {
+        return certificate.getSubjectX500Principal().getName();
+    }
+
+    static KeyStore read(Path file, String password, String what) {
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException("TLS " + what + " " + file + " is not a readable file");
+        }
+        try {
+            return KeyStore.getInstance(file.toFile(), password(password));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("TLS " + what + " " + file + " cannot be read with the password given ("
+                    + e.getMessage() + ")", e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("TLS " + what + " " + file + " is not a PKCS12 or JKS store: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The certificate of the store's one private key; refused when it has none or several. */
+    static X509Certificate certificate(KeyStore keys, Path file) {
+        try {
+            List<String> keyEntries = new ArrayList<>();
+            for (String alias : Collections.list(keys.aliases())) {
+                if (keys.isKeyEntry(alias)) {
+                    keyEntries.add(alias);
+                }
+            }
+            if (keyEntries.isEmpty()) {
+                throw new IllegalArgumentException("TLS key store " + file + " holds no private key");
+            }
+            if (keyEntries.size() > 1) {
+                throw new IllegalArgumentException("TLS key store " + file + " holds " + keyEntries.size()
+                        + " private keys " + keyEntries + ": keep the one to present");
+            }
+            if (!(keys.getCertificate(keyEntries.get(0)) instanceof X509Certificate x)) {
+                throw new IllegalArgumentException("TLS key store " + file + ": the key has no X.509 certificate");
+            }
+            return x;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("TLS key store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static int trustedCertificates(KeyStore trust) throws GeneralSecurityException {
+        int n = 0;
+        for (String alias : Collections.list(trust.aliases())) {
+            if (trust.getCertificate(alias) != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    static char[] password(String password) {
+        return password == null ? new char[0] : password.toCharArray();
+    }
+
+    /** What the port presents and asks for; no password. */
+    @Override
+    public String toString() {
+        return "TLS " + String.join("/", PROTOCOLS) + " as " + subject() + " (key store " + keyStore + ", expires "
+                + notAfter() + "), " + (trustStore == null ? "no client certificate asked"
+                : "client certificate required (" + trusted + " trusted in " + trustStore + ")");
+    }
+}
