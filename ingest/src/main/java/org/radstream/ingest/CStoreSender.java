@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.radstream.schemas.ClientTls;
 
 /**
  * Stores DICOM files at a remote SCP with C-STORE ({@link StorageScu}): one file, or several over
@@ -20,8 +21,11 @@ final class CStoreSender {
     private final int port;
     private final String calledAe;
     private final String callingAe;
+    private final ClientTls tls;
 
-    CStoreSender(String host, int port, String calledAe, String callingAe) {
+    /** @param tls null: plain TCP */
+    CStoreSender(String host, int port, ClientTls tls, String calledAe, String callingAe) {
+        this.tls = tls;
         this.host = host;
         this.port = port;
         this.calledAe = calledAe;
@@ -69,7 +73,7 @@ final class CStoreSender {
             }
             Map<String, Integer> status = new HashMap<>(); // SOP instance UID → 0 stored, 1 failed
             int[] failedSoFar = {0};
-            boolean trapped = StorageScu.send(host, port, calledAe, callingAe, set,
+            boolean trapped = StorageScu.send(host, port, tls, calledAe, callingAe, set,
                     new MultipleInstanceTransferStatusHandler() {
                         @Override
                         public void updateStatus(int remaining, int completed, int failed, int warning, String sop) {

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import org.radstream.schemas.ClientTls;
 import org.radstream.schemas.KafkaClientConfig;
 
 /**
@@ -30,10 +31,11 @@ import org.radstream.schemas.KafkaClientConfig;
  *                    (the result names the series' instances, the report's evidence); after it the
  *                    report is stored without evidence. Zero: never waits
  * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
+ * @param pacsTls     how the PACS's DICOM TLS port is reached; null: plain TCP
  */
 public record ExportSettings(String bootstrap, String groupId, String pacsHost, int pacsPort, String pacsAe,
                              String aeTitle, Set<String> tasks, int attempts, Duration backoff, boolean fromEarliest,
-                             Duration evidenceWait, KafkaClientConfig kafkaClient) {
+                             Duration evidenceWait, KafkaClientConfig kafkaClient, ClientTls pacsTls) {
     public static final String DEFAULT_GROUP_ID = "radstream-export";
     /** In {@link #tasks}: the PoIR measurements, as DICOM SR measurement reports. */
     public static final String POIR = "poir";
@@ -63,49 +65,55 @@ public record ExportSettings(String bootstrap, String groupId, String pacsHost, 
     /** Every task, 5 attempts from 2 s apart, our AE RADSTREAM, a minute's wait for a report's evidence. */
     public static ExportSettings defaults(String bootstrap, String pacsHost, int pacsPort, String pacsAe) {
         return new ExportSettings(bootstrap, DEFAULT_GROUP_ID, pacsHost, pacsPort, pacsAe, IngestSettings.DEFAULT_AE_TITLE,
-                ALL_TASKS, 5, Duration.ofSeconds(2), false, Duration.ofMinutes(1), KafkaClientConfig.NONE);
+                ALL_TASKS, 5, Duration.ofSeconds(2), false, Duration.ofMinutes(1), KafkaClientConfig.NONE, null);
     }
 
     public ExportSettings withGroupId(String v) {
         return new ExportSettings(bootstrap, v, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
-                fromEarliest, evidenceWait, kafkaClient);
+                fromEarliest, evidenceWait, kafkaClient, pacsTls);
     }
 
     public ExportSettings withAeTitle(String v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, v, tasks, attempts, backoff,
-                fromEarliest, evidenceWait, kafkaClient);
+                fromEarliest, evidenceWait, kafkaClient, pacsTls);
     }
 
     public ExportSettings withTasks(Set<String> v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, v, attempts,
-                backoff, fromEarliest, evidenceWait, kafkaClient);
+                backoff, fromEarliest, evidenceWait, kafkaClient, pacsTls);
     }
 
     public ExportSettings fromEarliest(boolean v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts,
-                backoff, v, evidenceWait, kafkaClient);
+                backoff, v, evidenceWait, kafkaClient, pacsTls);
     }
 
     public ExportSettings withRetries(int attemptsV, Duration backoffV) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attemptsV,
-                backoffV, fromEarliest, evidenceWait, kafkaClient);
+                backoffV, fromEarliest, evidenceWait, kafkaClient, pacsTls);
     }
 
     public ExportSettings withEvidenceWait(Duration v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts,
-                backoff, fromEarliest, v, kafkaClient);
+                backoff, fromEarliest, v, kafkaClient, pacsTls);
     }
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "ExportSettings[pacs=%s@%s:%d ae=%s tasks=%s attempts=%d backoff=%s group=%s from=%s evidenceWait=%s]",
-                pacsAe, pacsHost, pacsPort, aeTitle, tasks, attempts, backoff, groupId, fromEarliest ? "earliest" : "latest",
+        return String.format(Locale.ROOT, "ExportSettings[pacs=%s@%s:%d%s ae=%s tasks=%s attempts=%d backoff=%s group=%s from=%s evidenceWait=%s]",
+                pacsAe, pacsHost, pacsPort, pacsTls == null ? "" : " (" + pacsTls + ")", aeTitle, tasks, attempts, backoff, groupId, fromEarliest ? "earliest" : "latest",
                 evidenceWait);
+    }
+
+    /** The same settings, storing at the PACS over TLS with {@code v} (null: plain TCP). */
+    public ExportSettings withPacsTls(ClientTls v) {
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
+                fromEarliest, evidenceWait, kafkaClient, v);
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public ExportSettings withKafkaClient(KafkaClientConfig v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
-                fromEarliest, evidenceWait, v);
+                fromEarliest, evidenceWait, v, pacsTls);
     }
 }

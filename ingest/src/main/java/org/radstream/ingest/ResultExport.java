@@ -98,7 +98,8 @@ public final class ResultExport implements AutoCloseable {
         this.results = topics.results();
         this.poir = topics.poir();
         this.undelivered = topics.exportUndelivered();
-        this.sender = new CStoreSender(settings.pacsHost(), settings.pacsPort(), settings.pacsAe(), settings.aeTitle());
+        this.sender = new CStoreSender(settings.pacsHost(), settings.pacsPort(), settings.pacsTls(), settings.pacsAe(),
+                settings.aeTitle());
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
         settings.kafkaClient().addTo(c);

@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.util.LinkedList;
 import java.util.List;
+import org.radstream.schemas.ClientTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class StorageScu {
     private static final Logger log = LoggerFactory.getLogger(StorageScu.class);
+
+    /** How long connecting and the TLS handshake may take. */
+    private static final java.time.Duration TLS_TIMEOUT = java.time.Duration.ofSeconds(30);
 
     private StorageScu() {}
 
@@ -80,11 +84,19 @@ public final class StorageScu {
     public static boolean sendInOrder(String host, int port, String calledAe, String callingAe, List<Path> files,
                                       MultipleInstanceTransferStatusHandler handler)
             throws DicomNetworkException, IOException {
+        return sendInOrder(host, port, null, calledAe, callingAe, files, handler);
+    }
+
+    /** {@link #sendInOrder(String, int, String, String, List, MultipleInstanceTransferStatusHandler)} over {@code tls} (null: plain TCP). */
+    public static boolean sendInOrder(String host, int port, ClientTls tls, String calledAe, String callingAe, List<Path> files,
+                                      MultipleInstanceTransferStatusHandler handler)
+            throws DicomNetworkException, IOException {
         SetOfDicomFiles all = new SetOfDicomFiles();
         for (Path f : files) {
             all.add(f.toFile());
         }
-        Association association = open(host, port, calledAe, callingAe, all);
+        Connection connection = open(host, port, tls, calledAe, callingAe, all);
+        Association association = connection.association();
         boolean trapped = false;
         int[] done = new int[3]; // completed, failed, warning before the current file
         try {
@@ -107,7 +119,7 @@ public final class StorageScu {
                 }
             }
         } finally {
-            release(association, host, port, calledAe);
+            connection.release(host, port, calledAe);
         }
         return trapped;
     }
@@ -123,30 +135,63 @@ public final class StorageScu {
      */
     public static boolean send(String host, int port, String calledAe, String callingAe, SetOfDicomFiles files,
                                MultipleInstanceTransferStatusHandler handler) throws DicomNetworkException, IOException {
-        Association association = open(host, port, calledAe, callingAe, files);
+        return send(host, port, null, calledAe, callingAe, files, handler);
+    }
+
+    /**
+     * {@link #send(String, int, String, String, SetOfDicomFiles, MultipleInstanceTransferStatusHandler)}
+     * over {@code tls} (null: plain TCP).
+     *
+     * @throws IOException also when the TLS connection fails (untrusted server, wrong host name, our
+     *                     certificate refused); the message says why
+     */
+    public static boolean send(String host, int port, ClientTls tls, String calledAe, String callingAe, SetOfDicomFiles files,
+                               MultipleInstanceTransferStatusHandler handler) throws DicomNetworkException, IOException {
+        Connection connection = open(host, port, tls, calledAe, callingAe, files);
         boolean trapped;
         try {
-            trapped = new StorageSOPClassSCU(association, files, handler).encounteredTrappedExceptions();
+            trapped = new StorageSOPClassSCU(connection.association(), files, handler).encounteredTrappedExceptions();
         } finally {
-            release(association, host, port, calledAe);
+            connection.release(host, port, calledAe);
         }
         return trapped;
     }
 
-    /** An association proposing the SOP classes and transfer syntaxes of {@code files}, its socket without delay. */
-    private static Association open(String host, int port, String calledAe, String callingAe, SetOfDicomFiles files)
-            throws DicomNetworkException, IOException {
-        LinkedList<?> contexts = PresentationContextListFactory.createNewPresentationContextList(files, 0);
-        Association association = AssociationFactory.createNewAssociation(host, port, calledAe, callingAe, contexts, null, false);
-        noDelay(association);
-        return association;
+    /** An association and, over TLS, the tunnel it runs through. */
+    private record Connection(Association association, TlsTunnel tunnel) {
+        void release(String host, int port, String calledAe) {
+            try {
+                association.release();
+            } catch (Exception e) {
+                log.info("releasing the association with {}@{}:{}: {}", calledAe, host, port, e.toString());
+            } finally {
+                if (tunnel != null) {
+                    tunnel.close();
+                }
+            }
+        }
     }
 
-    private static void release(Association association, String host, int port, String calledAe) {
+    /**
+     * An association proposing the SOP classes and transfer syntaxes of {@code files}, its socket
+     * without delay; over TLS, through a {@link TlsTunnel} whose handshake is done first.
+     */
+    private static Connection open(String host, int port, ClientTls tls, String calledAe, String callingAe,
+                                   SetOfDicomFiles files) throws DicomNetworkException, IOException {
+        LinkedList<?> contexts = PresentationContextListFactory.createNewPresentationContextList(files, 0);
+        TlsTunnel tunnel = tls == null ? null : TlsTunnel.open(tls, host, port, TLS_TIMEOUT);
         try {
-            association.release();
-        } catch (Exception e) {
-            log.info("releasing the association with {}@{}:{}: {}", calledAe, host, port, e.toString());
+            Association association = tunnel == null
+                    ? AssociationFactory.createNewAssociation(host, port, calledAe, callingAe, contexts, null, false)
+                    : AssociationFactory.createNewAssociation(tunnel.localHost(), tunnel.localPort(), calledAe, callingAe,
+                            contexts, null, false);
+            noDelay(association);
+            return new Connection(association, tunnel);
+        } catch (DicomNetworkException | IOException | RuntimeException e) {
+            if (tunnel != null) {
+                tunnel.close();
+            }
+            throw e;
         }
     }
 }

@@ -20,6 +20,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.radstream.schemas.ClientTls;
+import org.radstream.schemas.TestCertificates;
 
 /** Several objects over one association to dcmtk's storescp, each answered on its own. */
 class CStoreSenderTest {
@@ -113,7 +115,7 @@ class CStoreSenderTest {
             Thread.sleep(500); // listening
             byte[] seg = ResultSegmentation.write(ResultExportIT.result("1.2.79.1", "lung", ResultExportIT.mask(3), true));
             byte[] report = ResultReport.write(ResultExportIT.measurement("1.2.79.2", 4000, 40), null, Set.of());
-            CStoreSender sender = new CStoreSender("localhost", port, "PACS", "RADSTREAM");
+            CStoreSender sender = new CStoreSender("localhost", port, null, "PACS", "RADSTREAM");
             List<String> outcome = sender.storeAll(List.of(new CStoreSender.Instance(seg, "the segmentation"),
                     new CStoreSender.Instance(unknownSopClass(report), "an object of a private class"),
                     new CStoreSender.Instance(report, "the report")));
@@ -157,10 +159,66 @@ class CStoreSenderTest {
         // no SCP at all: every object fails alike, with the reason
         byte[] seg = ResultSegmentation.write(ResultExportIT.result("1.2.79.1", "lung", ResultExportIT.mask(3), true));
         byte[] report = ResultReport.write(ResultExportIT.measurement("1.2.79.2", 4000, 40), null, Set.of());
-        List<String> down = new CStoreSender("localhost", port, "PACS", "RADSTREAM").storeAll(List.of(
+        List<String> down = new CStoreSender("localhost", port, null, "PACS", "RADSTREAM").storeAll(List.of(
                 new CStoreSender.Instance(seg, "a"), new CStoreSender.Instance(report, "b")));
         assertThat(down).hasSize(2);
         assertThat(down.get(0)).startsWith("C-STORE of a to PACS@localhost:" + port + " failed: ").contains("Connection refused");
         assertThat(down.get(1)).startsWith("C-STORE of b to PACS@localhost:" + port + " failed: ").contains("Connection refused");
+    }
+
+    @Test
+    void storesOverTlsAtAPacsThatAuthenticatesBothEndsAndSaysWhyATlsConnectionFailed() throws Exception {
+        assumeTrue(Files.isExecutable(ResultExportIT.STORESCP), "storescp (dcmtk) not installed: skipping");
+        String password = "tls-test-password";
+        Path pacsKeys = TestCertificates.keyStore(dir, "pacs", "pacs.test", password);
+        Path ourKeys = TestCertificates.keyStore(dir, "radstream", "radstream export", password);
+        Path strangerKeys = TestCertificates.keyStore(dir, "stranger", "stranger", password);
+        Path trustPacs = TestCertificates.trustStore(dir, "trust-pacs", password, pacsKeys);
+        Path trustStranger = TestCertificates.trustStore(dir, "trust-stranger", password, strangerKeys);
+        Path pacs = Files.createDirectories(dir.resolve("pacs"));
+        int port = freePort();
+        Path log = dir.resolve("storescp.log");
+        // storescp over TLS, requiring a client certificate signed by (here: equal to) ours
+        Process scp = new ProcessBuilder(ResultExportIT.STORESCP.toString(), "-v", "+tls",
+                TestCertificates.privateKeyPem(pacsKeys, password, dir.resolve("pacs.key")).toString(),
+                TestCertificates.certificatePem(pacsKeys, password, dir.resolve("pacs.crt")).toString(),
+                "+cf", TestCertificates.certificatePem(ourKeys, password, dir.resolve("radstream.crt")).toString(),
+                "-od", pacs.toString(), "-aet", "PACS", Integer.toString(port))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Thread.sleep(500); // listening
+            byte[] seg = ResultSegmentation.write(ResultExportIT.result("1.2.78.1", "lung", ResultExportIT.mask(3), true));
+            byte[] report = ResultReport.write(ResultExportIT.measurement("1.2.78.2", 4000, 40), null, Set.of());
+            ClientTls tls = ClientTls.load(trustPacs, password, ourKeys, password);
+            assertThat(tls.toString()).isEqualTo("TLS TLSv1.3/TLSv1.2, server trusted by " + trustPacs + " and checked "
+                    + "against its host name, client certificate CN=radstream export (" + ourKeys + ")");
+            List<String> outcome = new CStoreSender("localhost", port, tls, "PACS", "RADSTREAM").storeAll(List.of(
+                    new CStoreSender.Instance(seg, "the segmentation"), new CStoreSender.Instance(report, "the report")));
+            assertThat(outcome).as(Files.readString(log)).containsExactly(null, null);
+            try (Stream<Path> files = Files.list(pacs)) {
+                assertThat(files.map(f -> f.getFileName().toString())).hasSize(2)
+                        .anyMatch(f -> f.startsWith("SG.")).anyMatch(f -> f.startsWith("SRc."));
+            }
+
+            // a server certificate we do not trust, a certificate that does not name the host we reached, and no
+            // certificate of ours: each refused at the handshake, nothing stored, the reason in the outcome
+            String prefix = "C-STORE of it to PACS@";
+            assertThat(new CStoreSender("localhost", port, ClientTls.load(trustStranger, password, ourKeys, password),
+                    "PACS", "RADSTREAM").storeAll(List.of(new CStoreSender.Instance(report, "it")))).singleElement()
+                    .asString().startsWith(prefix + "localhost:" + port + " failed: ")
+                    .contains("TLS connection to localhost:" + port + " failed").contains("certification path");
+            assertThat(new CStoreSender("127.0.0.2", port, tls, "PACS", "RADSTREAM")
+                    .storeAll(List.of(new CStoreSender.Instance(report, "it")))).singleElement()
+                    .asString().contains("TLS connection to 127.0.0.2:" + port + " failed")
+                    .contains("No subject alternative names matching IP address 127.0.0.2");
+            assertThat(new CStoreSender("localhost", port, ClientTls.load(trustPacs, password, null, null), "PACS",
+                    "RADSTREAM").storeAll(List.of(new CStoreSender.Instance(report, "it")))).singleElement()
+                    .asString().startsWith(prefix + "localhost:" + port + " failed: ");
+            try (Stream<Path> files = Files.list(pacs)) {
+                assertThat(files).hasSize(2);
+            }
+        } finally {
+            scp.destroyForcibly();
+        }
     }
 }

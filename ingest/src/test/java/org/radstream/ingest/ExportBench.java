@@ -58,7 +58,7 @@ public final class ExportBench {
         Process scp = storescp.start();
         try {
             Thread.sleep(500);
-            CStoreSender sender = new CStoreSender("localhost", port, "PACS", "RADSTREAM");
+            CStoreSender sender = new CStoreSender("localhost", port, null, "PACS", "RADSTREAM");
             List<Path> files = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 Path f = dir.resolve("object-" + i + ".dcm");

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +25,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.radstream.schemas.ClientTls;
+import org.radstream.schemas.TestCertificates;
 import org.radstream.avro.DeadLetter;
 import org.radstream.avro.InferenceResult;
 import org.radstream.avro.Mask;
@@ -96,9 +99,11 @@ class ResultExportIT {
     }
 
     /** dcmtk's storescp as the PACS, storing into {@code pacs}, its log beside it. */
-    private static Process storescp(Path pacs, int port) throws Exception {
-        return new ProcessBuilder(STORESCP.toString(), "-od", pacs.toString(), "-aet", "PACS", Integer.toString(port))
-                .redirectErrorStream(true).redirectOutput(pacs.resolveSibling("storescp.log").toFile()).start();
+    private static Process storescp(Path pacs, int port, String... options) throws Exception {
+        List<String> command = new ArrayList<>(List.of(STORESCP.toString()));
+        command.addAll(List.of(options));
+        command.addAll(List.of("-od", pacs.toString(), "-aet", "PACS", Integer.toString(port)));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(pacs.resolveSibling("storescp.log").toFile()).start();
     }
 
     /** dciodvfy (when installed) names the IOD and reports no error. */
@@ -349,12 +354,20 @@ class ResultExportIT {
 
         Path pacs = Files.createDirectories(dir.resolve("pacs"));
         int port = freePort();
-        Process scp = storescp(pacs, port);
-        // the export reaches Kafka as an authenticated client, as on a secured cluster
+        // the PACS takes only DICOM TLS from callers with a certificate it trusts
+        String password = "tls-test-password";
+        Path pacsKeys = TestCertificates.keyStore(dir, "pacs", "pacs.test", password);
+        Path exportKeys = TestCertificates.keyStore(dir, "export", "radstream export", password);
+        Process scp = storescp(pacs, port, "+tls", TestCertificates.privateKeyPem(pacsKeys, password, dir.resolve("pacs.key"))
+                .toString(), TestCertificates.certificatePem(pacsKeys, password, dir.resolve("pacs.crt")).toString(),
+                "+cf", TestCertificates.certificatePem(exportKeys, password, dir.resolve("export.crt")).toString());
+        // the export reaches Kafka as an authenticated client, as on a secured cluster, and the PACS over TLS
         ExportSettings settings = ExportSettings.defaults(kafka.saslBootstrap, "localhost", port, "PACS")
                 .withGroupId("it-export-refs-" + run).withTasks(Set.of("lung", "infection", "liver", "vessel",
                         ExportSettings.POIR, ExportSettings.VOLUMES))
-                .withRetries(2, Duration.ofMillis(50)).withKafkaClient(TestKafka.saslClient());
+                .withRetries(2, Duration.ofMillis(50)).withKafkaClient(TestKafka.saslClient())
+                .withPacsTls(ClientTls.load(TestCertificates.trustStore(dir, "pacs-trust", password, pacsKeys), password,
+                        exportKeys, password));
         try (ResultExport export = ResultExport.start(settings, kafka.topics);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                      kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {

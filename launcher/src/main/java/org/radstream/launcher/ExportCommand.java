@@ -1,5 +1,6 @@
 package org.radstream.launcher;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -9,6 +10,7 @@ import org.radstream.ingest.ExportHttpServer;
 import org.radstream.ingest.ExportSettings;
 import org.radstream.ingest.ResultExport;
 import org.radstream.schemas.HealthMetricsServer;
+import org.radstream.schemas.ClientTls;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
 import picocli.CommandLine.Command;
@@ -40,6 +42,28 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--pacs-ae", defaultValue = "${env:RADSTREAM_PACS_AE:-PACS}",
             description = "The PACS's AE title (env RADSTREAM_PACS_AE). Default ${DEFAULT-VALUE}.")
     String pacsAe;
+
+    @Option(names = "--pacs-tls", defaultValue = "${env:RADSTREAM_PACS_TLS:-false}",
+            description = "Store over DICOM TLS (PS3.15 Annex B): TLS 1.3/1.2, the PACS's certificate trusted by "
+                    + "--pacs-trust-store (else the JVM's CAs) and checked against the host name of --pacs (env RADSTREAM_PACS_TLS).")
+    boolean pacsTls;
+
+    @Option(names = "--pacs-trust-store", defaultValue = "${env:RADSTREAM_PACS_TRUST_STORE}", paramLabel = "FILE",
+            description = "PKCS12 (or JKS) store of the PACS's certificate or its CA (env RADSTREAM_PACS_TRUST_STORE; "
+                    + "password in env RADSTREAM_PACS_TRUST_STORE_PASSWORD).")
+    Path pacsTrustStore;
+
+    @Option(names = "--pacs-trust-store-password", defaultValue = "${env:RADSTREAM_PACS_TRUST_STORE_PASSWORD}", hidden = true)
+    String pacsTrustStorePassword;
+
+    @Option(names = "--pacs-key-store", defaultValue = "${env:RADSTREAM_PACS_KEY_STORE}", paramLabel = "FILE",
+            description = "PKCS12 (or JKS) store of the key and certificate radstream presents to a PACS that "
+                    + "authenticates its callers (env RADSTREAM_PACS_KEY_STORE; password in env "
+                    + "RADSTREAM_PACS_KEY_STORE_PASSWORD).")
+    Path pacsKeyStore;
+
+    @Option(names = "--pacs-key-store-password", defaultValue = "${env:RADSTREAM_PACS_KEY_STORE_PASSWORD}", hidden = true)
+    String pacsKeyStorePassword;
 
     @Option(names = "--ae-title", defaultValue = "RADSTREAM", description = "Our AE title. Default ${DEFAULT-VALUE}.")
     String aeTitle;
@@ -75,6 +99,21 @@ final class ExportCommand implements Callable<Integer> {
             description = "Port of /health and /metrics; 0 = any free, -1 = none. Default ${DEFAULT-VALUE}.")
     int httpPort;
 
+    /** The TLS settings of the PACS connection, null for plain TCP; stores without --pacs-tls are refused. */
+    private ClientTls pacsTls() {
+        boolean trust = pacsTrustStore != null && !pacsTrustStore.toString().isBlank();
+        boolean keys = pacsKeyStore != null && !pacsKeyStore.toString().isBlank();
+        if (!pacsTls) {
+            if (trust || keys) {
+                throw new IllegalArgumentException("--pacs-trust-store and --pacs-key-store are for a TLS connection: "
+                        + "add --pacs-tls (or set RADSTREAM_PACS_TLS=true)");
+            }
+            return null;
+        }
+        return ClientTls.load(trust ? pacsTrustStore : null, pacsTrustStorePassword, keys ? pacsKeyStore : null,
+                pacsKeyStorePassword);
+    }
+
     @Override
     public Integer call() throws Exception {
         ExportSettings settings;
@@ -96,7 +135,8 @@ final class ExportCommand implements Callable<Integer> {
                     .withAeTitle(aeTitle).withGroupId(groupId).withTasks(new LinkedHashSet<>(tasks))
                     .withRetries(attempts, Duration.ofMillis(Math.round(backoffSeconds * 1000))).fromEarliest(fromEarliest)
                     .withEvidenceWait(Duration.ofMillis(Math.round(evidenceWaitSeconds * 1000)))
-                    .withKafkaClient(cluster.kafkaClient());
+                    .withKafkaClient(cluster.kafkaClient())
+                    .withPacsTls(pacsTls());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -116,7 +156,7 @@ final class ExportCommand implements Callable<Integer> {
             stopped.countDown();
         }, "radstream-export-shutdown"));
         System.err.println("export: " + settings.tasks() + " results to " + settings.pacsAe() + "@" + settings.pacsHost()
-                + ":" + settings.pacsPort() + " as " + settings.aeTitle() + ", group " + settings.groupId() + " on "
+                + ":" + settings.pacsPort() + (settings.pacsTls() == null ? "" : " (" + settings.pacsTls() + ")") + " as " + settings.aeTitle() + ", group " + settings.groupId() + " on "
                 + ClusterOptions.describe(settings.bootstrap(), settings.kafkaClient())
                 + (http != null ? "; health and metrics on http://localhost:" + http.port() + "/metrics" : ""));
         stopped.await();

@@ -12,18 +12,17 @@ import org.junit.jupiter.api.io.TempDir;
 import org.radstream.schemas.TestCertificates;
 import picocli.CommandLine;
 
-/** An ingest given a DICOM TLS port it cannot serve stops at once with the reason (exit 2), before it connects. */
+/**
+ * An ingest given a DICOM TLS port it cannot serve, or an export given TLS settings it cannot use,
+ * stops at once with the reason (exit 2), before it connects.
+ */
 class TlsOptionsTest {
     private static final String PASSWORD = "right-password-1";
     @TempDir
     Path dir;
 
     private static String[] ingest(String... args) {
-        List<String> all = new ArrayList<>(List.of("ingest", "--bootstrap", "127.0.0.1:1", "--registry", "http://127.0.0.1:1"));
-        all.addAll(List.of(args));
-        StringWriter err = new StringWriter();
-        int code = new CommandLine(new Radstream()).setErr(new PrintWriter(err)).execute(all.toArray(String[]::new));
-        return new String[] {Integer.toString(code), err.toString()};
+        return run(List.of("ingest", "--bootstrap", "127.0.0.1:1", "--registry", "http://127.0.0.1:1"), args);
     }
 
     @Test
@@ -50,5 +49,36 @@ class TlsOptionsTest {
         assertThat(samePort[0]).isEqualTo("2");
         assertThat(samePort[1]).contains("the DICOM TLS port must differ from the DICOM port, both are 11112")
                 .doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void anExportGivenStoresWithoutPacsTlsOrAStoreItCannotReadIsAUsageError() throws Exception {
+        Path keys = TestCertificates.keyStore(dir, "pacs", "pacs.test", PASSWORD);
+        Path trust = TestCertificates.trustStore(dir, "pacs-trust", PASSWORD, keys);
+        List<String> export = List.of("export", "--bootstrap", "127.0.0.1:1", "--registry", "http://127.0.0.1:1", "--pacs",
+                "pacs.test:2762");
+
+        String[] noTls = run(export, "--pacs-trust-store", trust.toString());
+        assertThat(noTls[0]).isEqualTo("2");
+        assertThat(noTls[1]).contains("--pacs-trust-store and --pacs-key-store are for a TLS connection: add --pacs-tls");
+
+        String[] wrong = run(export, "--pacs-tls", "--pacs-trust-store", trust.toString(), "--pacs-trust-store-password",
+                "wrong-password-9");
+        assertThat(wrong[0]).isEqualTo("2");
+        assertThat(wrong[1]).contains("TLS trust store " + trust + " cannot be read with the password given")
+                .doesNotContain("wrong-password-9");
+
+        String[] noKey = run(export, "--pacs-tls", "--pacs-key-store", trust.toString(), "--pacs-key-store-password",
+                PASSWORD);
+        assertThat(noKey[0]).isEqualTo("2");
+        assertThat(noKey[1]).contains("TLS key store " + trust + " holds no private key");
+    }
+
+    private static String[] run(List<String> command, String... args) {
+        List<String> all = new ArrayList<>(command);
+        all.addAll(List.of(args));
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new Radstream()).setErr(new PrintWriter(err)).execute(all.toArray(String[]::new));
+        return new String[] {Integer.toString(code), err.toString()};
     }
 }
