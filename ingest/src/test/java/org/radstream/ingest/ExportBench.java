@@ -25,7 +25,12 @@ import org.radstream.imaging.Mask3D;
  * of each is reported, and the median of the per-round ratios against the reference after the
  * first round (the JIT's warm-up).
  *
- * <p>Usage: {@code ExportBench [objects=100] [perAssociation=10] [size=256] [slices=100] [rounds=5] [kind=seg|sr]}
+ * <p>With {@code tls}, each round also stores the objects, {@code perAssociation} per association,
+ * at a second storescp that takes only DICOM TLS with a client certificate ({@code +tls}), through
+ * the export's {@link TlsTunnel}, and reports that rate against the plain batched one: what TLS
+ * (a handshake per association, encryption, the relay) costs.
+ *
+ * <p>Usage: {@code ExportBench [objects=100] [perAssociation=10] [size=256] [slices=100] [rounds=5] [kind=seg|sr] [tls]}
  */
 public final class ExportBench {
     private ExportBench() {}
@@ -37,6 +42,7 @@ public final class ExportBench {
         int slices = args.length > 3 ? Integer.parseInt(args[3]) : 100;
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 5;
         boolean reports = args.length > 5 && args[5].equals("sr");
+        boolean tls = args.length > 6 && args[6].equals("tls");
         List<CStoreSender.Instance> objects = new ArrayList<>();
         long bytes = 0;
         for (int i = 0; i < n; i++) {
@@ -56,6 +62,30 @@ public final class ExportBench {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("storescp.log").toFile());
         storescp.environment().put("TCP_NODELAY", "1");
         Process scp = storescp.start();
+        Process tlsScp = null;
+        CStoreSender tlsSender = null;
+        if (tls) {
+            String pw = "bench-password";
+            Path pacsKeys = org.radstream.schemas.TestCertificates.keyStore(dir, "pacs", "pacs", pw);
+            Path ourKeys = org.radstream.schemas.TestCertificates.keyStore(dir, "export", "export", pw);
+            int tlsPort;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+                tlsPort = s.getLocalPort();
+            }
+            Path tlsDir = Files.createDirectories(dir.resolve("tls"));
+            ProcessBuilder pb = new ProcessBuilder("storescp", "+tls",
+                    org.radstream.schemas.TestCertificates.privateKeyPem(pacsKeys, pw, dir.resolve("pacs.key")).toString(),
+                    org.radstream.schemas.TestCertificates.certificatePem(pacsKeys, pw, dir.resolve("pacs.crt")).toString(),
+                    "+cf", org.radstream.schemas.TestCertificates.certificatePem(ourKeys, pw, dir.resolve("export.crt")).toString(),
+                    "-od", tlsDir.toString(), "-aet", "PACS", Integer.toString(tlsPort))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("storescp-tls.log").toFile());
+            pb.environment().put("TCP_NODELAY", "1");
+            tlsScp = pb.start();
+            tlsSender = new CStoreSender("localhost", tlsPort, org.radstream.schemas.ClientTls.load(
+                    org.radstream.schemas.TestCertificates.trustStore(dir, "pacs-trust", pw, pacsKeys), pw, ourKeys, pw),
+                    "PACS", "RADSTREAM");
+        }
+        List<Double> tlsRatios = new ArrayList<>();
         try {
             Thread.sleep(500);
             CStoreSender sender = new CStoreSender("localhost", port, null, "PACS", "RADSTREAM");
@@ -91,6 +121,21 @@ public final class ExportBench {
                         + "no delay, one per association %.1f obj/s (%.2f ms, ratio %.2f); no delay, %d per association "
                         + "%.1f obj/s (%.2f ms, ratio %.2f)%n", round, reference, 1000 / reference, single, 1000 / single,
                         single / reference, batch, batched, 1000 / batched, batched / reference);
+                if (tlsSender != null) {
+                    t0 = System.nanoTime();
+                    for (int from = 0; from < n; from += batch) {
+                        List<String> failures = tlsSender.storeAll(objects.subList(from, Math.min(n, from + batch)));
+                        if (failures.stream().anyMatch(f -> f != null)) {
+                            throw new IllegalStateException("round " + round + " over TLS: " + failures);
+                        }
+                    }
+                    double overTls = n / ((System.nanoTime() - t0) / 1e9);
+                    System.out.printf(Locale.ROOT, "round %d: over TLS, %d per association %.1f obj/s (%.2f ms), %.2f of the "
+                            + "plain batched rate%n", round, batch, overTls, 1000 / overTls, overTls / batched);
+                    if (round > 1) {
+                        tlsRatios.add(overTls / batched);
+                    }
+                }
                 if (round > 1) {
                     singleRatios.add(single / reference);
                     batchedRatios.add(batched / reference);
@@ -102,8 +147,15 @@ public final class ExportBench {
             System.out.printf(Locale.ROOT, "best: PixelMed's SCU %.1f obj/s, no delay %.1f obj/s, no delay %d per association "
                     + "%.1f obj/s; median ratios after warm-up %.2f and %.2f%n", best[0], best[1], batch, best[2],
                     median(singleRatios), median(batchedRatios));
+            if (tls) {
+                System.out.printf(Locale.ROOT, "over TLS against plain, %d per association: median ratio after warm-up %.2f%n",
+                        batch, median(tlsRatios));
+            }
         } finally {
             scp.destroyForcibly();
+            if (tlsScp != null) {
+                tlsScp.destroyForcibly();
+            }
         }
     }
 

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.radstream.schemas.ServerTls;
+import org.radstream.schemas.TestCertificates;
 
 /**
  * Ingest throughput: instances per second of 512×512 CT pushed by one storescu association,
@@ -17,7 +19,11 @@ import java.util.concurrent.TimeUnit;
  * receiver gets {@code rounds} pushes, alternating; the best round of each is reported, and the
  * median of the per-round ratios after the first round (the JIT's warm-up).
  *
- * <p>Usage: {@code IngestBench [instances=200] [rounds=3]}
+ * <p>With {@code tls}, each round also pushes the files to the same service's DICOM TLS port
+ * (storescu {@code +tls}, dcmtk's default BCP 195 profile, both ends presenting certificates), and
+ * reports its rate against the plain port's in the same round: what TLS costs.
+ *
+ * <p>Usage: {@code IngestBench [instances=200] [rounds=3] [tls]}
  */
 public final class IngestBench {
     private IngestBench() {}
@@ -25,15 +31,31 @@ public final class IngestBench {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        boolean tls = args.length > 2 && args[2].equals("tls");
         Path dir = Files.createTempDirectory("ingest-bench");
+        List<String> storescuTls = List.of();
+        ServerTls serverTls = null;
+        if (tls) {
+            String pw = "bench-password";
+            Path server = TestCertificates.keyStore(dir, "ingest", "localhost", pw);
+            Path client = TestCertificates.keyStore(dir, "bench", "BENCH", pw);
+            serverTls = ServerTls.load(server, pw, TestCertificates.trustStore(dir, "clients", pw, client), pw);
+            storescuTls = List.of("+tls", TestCertificates.privateKeyPem(client, pw, dir.resolve("bench.key")).toString(),
+                    TestCertificates.certificatePem(client, pw, dir.resolve("bench.crt")).toString(), "+cf",
+                    TestCertificates.certificatePem(server, pw, dir.resolve("ingest.crt")).toString());
+        }
         TestDicom.Series series = TestDicom.series(dir.resolve("series"), n, 512, 99);
         long bytes = 0;
         for (Path f : series.files()) {
             bytes += Files.size(f);
         }
         System.out.printf(Locale.ROOT, "%d instances of 512x512 CT, %.1f MiB%n", n, bytes / 1048576.0);
+        // the TLS port gets a series of its own: the same instances again would be recognised as duplicates
+        TestDicom.Series tlsSeries = tls ? TestDicom.series(dir.resolve("series-tls"), n, 512, 98) : null;
         try (TestKafka kafka = TestKafka.create()) {
-            IngestSettings settings = kafka.settings().withStabilityTime(Duration.ofSeconds(600)).withHttpPort(-1);
+            IngestSettings settings = kafka.settings().withStabilityTime(Duration.ofSeconds(600)).withHttpPort(-1)
+                    .withDicomTls(tls ? 0 : -1, serverTls);
+            List<Double> tlsRatios = new ArrayList<>();
             double bestOurs = 0;
             double bestDcmtk = 0;
             List<Double> ratios = new ArrayList<>();
@@ -42,12 +64,20 @@ public final class IngestBench {
                 double ours;
                 double insideMs;
                 try (IngestService service = IngestService.start(settings, kafka.topics)) {
-                    ours = push(service.dicomPort(), "RADSTREAM", series.files());
+                    ours = push(service.dicomPort(), "RADSTREAM", series.files(), List.of());
+                    insideMs = service.metrics().meanPublishMs();
+                    if (tls) {
+                        double overTls = push(service.dicomTlsPort(), "RADSTREAM", tlsSeries.files(), storescuTls);
+                        System.out.printf(Locale.ROOT, "round %d: radstream SCP over TLS -> Kafka ack %.1f inst/s (%.2f ms "
+                                + "per instance), %.2f of the plain port's%n", round, overTls, 1000 / overTls, overTls / ours);
+                        if (round > 1) {
+                            tlsRatios.add(overTls / ours);
+                        }
+                    }
                     long published = service.metrics().publishedCount("BENCH");
-                    if (published != n) {
+                    if (published != (tls ? 2L : 1L) * n) {
                         throw new IllegalStateException("round " + round + ": " + published + " of " + n + " published");
                     }
-                    insideMs = service.metrics().meanPublishMs();
                 }
                 System.out.printf(Locale.ROOT, "round %d: radstream SCP -> Kafka ack %.1f inst/s (%.2f ms per instance, %.2f of"
                         + " them from validation to Kafka's ack), dcmtk storescp -> disk %.1f inst/s (%.2f ms)%n",
@@ -65,6 +95,11 @@ public final class IngestBench {
                 System.out.printf(Locale.ROOT, "median of the per-round ratios after the first (warm-up) round: %.2f%n",
                         ratios.get(ratios.size() / 2));
             }
+            if (!tlsRatios.isEmpty()) {
+                tlsRatios.sort(null);
+                System.out.printf(Locale.ROOT, "TLS port against the plain port, median of the per-round ratios after the "
+                        + "first: %.2f%n", tlsRatios.get(tlsRatios.size() / 2));
+            }
         }
     }
 
@@ -80,7 +115,7 @@ public final class IngestBench {
         Process scp = pb.start();
         try {
             waitForPort(port);
-            return push(port, "STORESCP", files);
+            return push(port, "STORESCP", files, List.of());
         } finally {
             scp.destroy();
             scp.waitFor(10, TimeUnit.SECONDS);
@@ -88,8 +123,10 @@ public final class IngestBench {
     }
 
     /** Seconds of one storescu run over all files, as instances per second. */
-    private static double push(int port, String calledAe, List<Path> files) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("storescu", "-aet", "BENCH", "-aec", calledAe, "127.0.0.1", Integer.toString(port)));
+    private static double push(int port, String calledAe, List<Path> files, List<String> options) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("storescu", "-aet", "BENCH", "-aec", calledAe));
+        cmd.addAll(options);
+        cmd.addAll(List.of("127.0.0.1", Integer.toString(port)));
         files.forEach(f -> cmd.add(f.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(Map.of("TCP_NODELAY", "1"));
