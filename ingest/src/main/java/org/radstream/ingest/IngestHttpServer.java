@@ -17,6 +17,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.radstream.schemas.BearerToken;
+import org.radstream.schemas.ServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,8 @@ final class IngestHttpServer implements AutoCloseable {
     private final int stowAtOnce;
     private final Semaphore stowSlots;
 
-    IngestHttpServer(int port, InstanceIngest ingest, IngestMetrics metrics, Supplier<String> unhealthy,
+    /** @param tls null: plain HTTP; else HTTPS presenting its key */
+    IngestHttpServer(int port, ServerTls tls, InstanceIngest ingest, IngestMetrics metrics, Supplier<String> unhealthy,
                      BearerToken stowToken, int stowAtOnce) throws IOException {
         this.stowAtOnce = stowAtOnce;
         this.stowSlots = new Semaphore(stowAtOnce);
@@ -55,7 +57,7 @@ final class IngestHttpServer implements AutoCloseable {
         this.stowToken = stowToken;
         this.metrics = metrics;
         this.unhealthy = unhealthy;
-        this.server = HttpServer.create(new InetSocketAddress(port), 64);
+        this.server = ServerTls.http(new InetSocketAddress(port), 64, tls);
         // room beyond the STOW-RS requests, so that /health and /metrics never wait behind uploads
         this.executor = Executors.newFixedThreadPool(stowAtOnce + 4, r -> {
             Thread t = new Thread(r, "ingest-http");

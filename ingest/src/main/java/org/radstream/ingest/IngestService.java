@@ -63,12 +63,12 @@ public final class IngestService implements AutoCloseable {
             scp = new StoreScp(settings, ingest, metrics);
         }
         if (settings.dicomTlsPort() >= 0) {
-            tlsScp = new StoreScp(settings, ingest, metrics, settings.dicomTls().bind(settings.dicomTlsPort(), StoreScp.BACKLOG));
-            log.info("DICOM TLS port {}: {}", tlsScp.port(), settings.dicomTls());
+            tlsScp = new StoreScp(settings, ingest, metrics, settings.tls().bind(settings.dicomTlsPort(), StoreScp.BACKLOG));
+            log.info("DICOM TLS port {}: {}", tlsScp.port(), settings.tls());
         }
         if (settings.httpPort() >= 0) {
-            http = new IngestHttpServer(settings.httpPort(), ingest, metrics, this::unhealthy,
-                    settings.stowToken(), settings.stowAtOnce());
+            http = new IngestHttpServer(settings.httpPort(), settings.httpTls() ? settings.tls() : null, ingest, metrics,
+                    this::unhealthy, settings.stowToken(), settings.stowAtOnce());
         }
         log.info("ingest started: {} (DICOM port {}, DICOM TLS port {}, HTTP port {})", settings, dicomPort(),
                 dicomTlsPort(), httpPort());

@@ -37,8 +37,10 @@ import org.radstream.schemas.ServerTls;
  * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
  * @param dicomTlsPort     DICOM TLS port (PS3.15 Annex B secure transport; IANA's is 2762); 0 = any free
  *                         port, -1 = none. Served beside {@code dicomPort}, which -1 turns off
- * @param dicomTls         the key, certificate and trusted client certificates of the TLS port;
- *                         required when it is on
+ * @param tls              the key, certificate and trusted client certificates of the DICOM TLS port,
+ *                         whose key the HTTPS port presents too; required when either is on
+ * @param httpTls          whether the HTTP port (STOW-RS, /health, /metrics) speaks HTTPS; it never
+ *                         asks for a client certificate (STOW-RS senders carry the token)
  */
 public record IngestSettings(
         String aeTitle,
@@ -56,7 +58,8 @@ public record IngestSettings(
         Set<String> correctionAes,
         KafkaClientConfig kafkaClient,
         int dicomTlsPort,
-        ServerTls dicomTls) {
+        ServerTls tls,
+        boolean httpTls) {
 
     public static final String DEFAULT_AE_TITLE = "RADSTREAM";
     public static final int DEFAULT_DICOM_PORT = 11112;
@@ -84,7 +87,8 @@ public record IngestSettings(
         require(stowAtOnce >= 1 && stowAtOnce <= 64, "stowAtOnce must be 1-64, got " + stowAtOnce);
         correctionAes = aeTitles(correctionAes, "correction AE title");
         require(dicomTlsPort >= -1 && dicomTlsPort <= 65535, "dicomTlsPort must be -1, 0 or a port, got " + dicomTlsPort);
-        require(dicomTlsPort < 0 || dicomTls != null, "the DICOM TLS port needs a key store (--tls-key-store)");
+        require(dicomTlsPort < 0 || tls != null, "the DICOM TLS port needs a key store (--tls-key-store)");
+        require(!httpTls || tls != null, "HTTPS needs a key store (--tls-key-store)");
         require(dicomTlsPort <= 0 || dicomTlsPort != dicomPort,
                 "the DICOM TLS port must differ from the DICOM port, both are " + dicomPort);
     }
@@ -93,62 +97,62 @@ public record IngestSettings(
     public static IngestSettings defaults(String bootstrap, String registryUrl) {
         return new IngestSettings(DEFAULT_AE_TITLE, DEFAULT_DICOM_PORT, DEFAULT_HTTP_PORT, Set.of(),
                 DEFAULT_STABILITY_TIME, bootstrap, registryUrl, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_MAX_BLOCK,
-                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null);
+                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null, false);
     }
 
     public IngestSettings withAeTitle(String v) {
         return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
     }
 
     public IngestSettings withDicomPort(int v) {
         return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
     }
 
     public IngestSettings withHttpPort(int v) {
         return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
     }
 
     public IngestSettings withAllowedAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
     }
 
     public IngestSettings withStabilityTime(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
     }
 
     public IngestSettings withDeliveryTimeout(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
+                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
     }
 
     public IngestSettings withMaxBlock(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
+                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
     }
 
     public IngestSettings withSeriesRetention(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
+                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
     }
 
     public IngestSettings withStowToken(BearerToken v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
     }
 
     public IngestSettings withStowAtOnce(int v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, dicomTls);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
     }
 
     public IngestSettings withCorrectionAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, dicomTls);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, tls, httpTls);
     }
 
     /** Whether a DICOM Segmentation stored by {@code callingAe} over C-STORE may become a label. */
@@ -195,20 +199,27 @@ public record IngestSettings(
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d dicomTlsPort=%d httpPort=%d allowed=%s stability=%s bootstrap=%s stow=%s stowAtOnce=%d corrections=%s]",
-                aeTitle, dicomPort, dicomTlsPort, httpPort, allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap, stowToken,
+        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d dicomTlsPort=%d httpPort=%d%s allowed=%s stability=%s bootstrap=%s stow=%s stowAtOnce=%d corrections=%s]",
+                aeTitle, dicomPort, dicomTlsPort, httpPort, httpTls ? " (https)" : "", allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap, stowToken,
                 stowAtOnce, correctionAes.isEmpty() ? "*" : correctionAes);
     }
 
     /** The same settings with a DICOM TLS port ({@code port} -1: none) presenting {@code tls}. */
-    public IngestSettings withDicomTls(int port, ServerTls tls) {
+    public IngestSettings withDicomTls(int port, ServerTls v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, tls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, v, httpTls);
+    }
+
+    /** The same settings, the HTTP port speaking HTTPS ({@code v}) with the key of {@link #tls}. */
+    public IngestSettings withHttpTls(boolean v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
+                tls, v);
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public IngestSettings withKafkaClient(KafkaClientConfig v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, dicomTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, tls, httpTls);
     }
 }

@@ -1,6 +1,7 @@
 package org.radstream.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,6 +26,8 @@ import org.radstream.avro.DicomSliceEvent;
 import org.radstream.avro.RejectedInstance;
 import org.radstream.avro.SeriesComplete;
 import org.radstream.schemas.BearerToken;
+import org.radstream.schemas.ServerTls;
+import org.radstream.schemas.TestCertificates;
 
 /** STOW-RS with java.net.http and folder import, on the shared embedded broker. */
 class StowAndImportIT {
@@ -181,6 +184,40 @@ class StowAndImportIT {
             HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + guarded.httpPort()
                     + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(metrics.body()).contains("radstream_ingest_stow_unauthorised_total 3");
+        }
+    }
+
+    @Test
+    void overHttpsStowStoresForAClientThatTrustsTheKeyAndPlainHttpGetsNoAnswer() throws Exception {
+        String token = "stow-token-for-this-it-4567";
+        TestDicom.Series s = TestDicom.series(dir.resolve("stow-https"), 2, 64, 45);
+        List<byte[]> parts = new ArrayList<>();
+        for (Path f : s.files()) {
+            parts.add(Files.readAllBytes(f));
+        }
+        byte[] body = TestDicom.multipart("tls", parts);
+        ServerTls tls = ServerTls.load(TestCertificates.keyStore(dir, "ingest-https", "localhost", "tls-password"),
+                "tls-password", null, null);
+        HttpClient trusting = HttpClient.newBuilder().sslContext(tls.peerContext()).build();
+        try (IngestService secured = IngestService.start(kafka.settings().withDicomPort(-1)
+                .withStowToken(BearerToken.of(token, IngestSettings.STOW_TOKEN_VARIABLE)).withDicomTls(-1, tls)
+                .withHttpTls(true), kafka.topics);
+             KafkaConsumer<String, DicomSliceEvent> slices = kafka.consumerAtEnd(kafka.topics.slices())) {
+            String base = "://127.0.0.1:" + secured.httpPort();
+            HttpResponse<String> stored = trusting.send(HttpRequest.newBuilder(URI.create("https" + base + "/studies"))
+                    .header("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=tls")
+                    .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+            assertThat(StoreScpIT.ofSeries(TestKafka.poll(slices, Duration.ofSeconds(20),
+                    l -> StoreScpIT.ofSeries(l, s.seriesUid()).size() >= 3), s.seriesUid())).hasSize(3);
+            assertThat(trusting.send(HttpRequest.newBuilder(URI.create("https" + base + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            assertThatThrownBy(() -> http.send(HttpRequest.newBuilder(URI.create("http" + base + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString())).isInstanceOf(java.io.IOException.class);
+            assertThatThrownBy(() -> http.send(HttpRequest.newBuilder(URI.create("https" + base + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString())).as("a client that does not trust the key")
+                    .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
         }
     }
 

@@ -44,6 +44,11 @@ final class IngestCommand implements Callable<Integer> {
                     + "Default ${DEFAULT-VALUE}.")
     int tlsPort;
 
+    @Option(names = "--http-tls", defaultValue = "${env:RADSTREAM_HTTP_TLS:-false}",
+            description = "Serve STOW-RS, /health and /metrics over HTTPS (TLS 1.3/1.2) with the key of --tls-key-store "
+                    + "(env RADSTREAM_HTTP_TLS). No client certificate is asked: STOW-RS senders carry the token.")
+    boolean httpTls;
+
     @Option(names = "--import", paramLabel = "DIR", description = "Import every file below DIR (recursive, any names), then exit.")
     Path importDir;
 
@@ -84,6 +89,10 @@ final class IngestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (importDir == null && tls.configured() && tlsPort < 0 && !httpTls) {
+            throw new ParameterException(spec.commandLine(), "--tls-key-store (" + TlsOptions.ENV_KEY_STORE + ") is given "
+                    + "but nothing uses it: add --tls-port (DICOM TLS) or --http-tls (HTTPS)");
+        }
         IngestSettings settings;
         try {
             settings = IngestSettings.defaults(cluster.bootstrap(), cluster.registry())
@@ -98,7 +107,8 @@ final class IngestCommand implements Callable<Integer> {
                     .withStowToken(BearerToken.of(stowToken, IngestSettings.STOW_TOKEN_VARIABLE))
                     .withStowAtOnce(stowAtOnce)
                     .withKafkaClient(cluster.kafkaClient())
-                    .withDicomTls(importDir != null ? -1 : tlsPort, tls.load());
+                    .withDicomTls(importDir != null ? -1 : tlsPort, tls.load())
+                    .withHttpTls(importDir == null && httpTls);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -122,10 +132,10 @@ final class IngestCommand implements Callable<Integer> {
             stopped.countDown();
         }, "radstream-ingest-shutdown"));
         System.out.println("ingest " + settings.aeTitle() + " on DICOM port " + service.dicomPort()
-                + (service.dicomTlsPort() >= 0 ? ", DICOM TLS port " + service.dicomTlsPort() + " (" + settings.dicomTls() + ")" : "")
+                + (service.dicomTlsPort() >= 0 ? ", DICOM TLS port " + service.dicomTlsPort() + " (" + settings.tls() + ")" : "")
                 + ", kafka "
                 + ClusterOptions.describe(settings.bootstrap(), settings.kafkaClient())
-                + (service.httpPort() > 0 ? "; STOW-RS http://localhost:" + service.httpPort() + "/studies"
+                + (service.httpPort() > 0 ? "; STOW-RS " + (settings.httpTls() ? "https" : "http") + "://localhost:" + service.httpPort() + "/studies"
                         + (settings.stowToken().required() ? " (token required)" : " (open: no RADSTREAM_STOW_TOKEN)")
                         + ", metrics /metrics" : ""));
         stopped.await();

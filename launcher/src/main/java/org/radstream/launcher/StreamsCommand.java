@@ -47,6 +47,16 @@ final class StreamsCommand implements Callable<Integer> {
                     + "(env RADSTREAM_API_TOKEN). Without one the API, which names patients, answers anyone who reaches it.")
     String apiToken;
 
+    @Mixin
+    TlsOptions tls;
+
+    @Option(names = "--http-tls", defaultValue = "${env:" + TlsOptions.ENV_HTTP_TLS + ":-false}",
+            description = "Serve the API over HTTPS (TLS 1.3/1.2) with the key of --tls-key-store (env RADSTREAM_HTTP_TLS); "
+                    + "every instance of one application id must, and each one's certificate must name its --http-host. "
+                    + "Instances trust each other's certificates by --tls-trust-store, or without one when they share this "
+                    + "key or its issuer.")
+    boolean httpTls;
+
     @Option(names = "--application-id", defaultValue = StreamsSettings.DEFAULT_APPLICATION_ID,
             description = "Kafka Streams application id; instances with the same id share the work. Default ${DEFAULT-VALUE}.")
     String applicationId;
@@ -58,7 +68,8 @@ final class StreamsCommand implements Callable<Integer> {
             settings = StreamsSettings.defaults(cluster.bootstrap(), cluster.registry(), stateDir)
                     .withApplicationId(applicationId).withHttp(httpHost, httpPort)
                     .withApiToken(BearerToken.of(apiToken, StreamsSettings.API_TOKEN_VARIABLE))
-                    .withKafkaClient(cluster.kafkaClient());
+                    .withKafkaClient(cluster.kafkaClient())
+                    .withHttpTls(tls.forHttps(httpTls, "the other instances' certificates or their issuer"));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -71,7 +82,7 @@ final class StreamsCommand implements Callable<Integer> {
         app.start();
         System.out.println("streams " + applicationId + " running on "
                 + ClusterOptions.describe(settings.bootstrapServers(), settings.kafkaClient())
-                + app.httpPort().map(p -> "; timeline API http://" + httpHost + ":" + p + "/patients/{id}/timeline"
+                + app.httpPort().map(p -> "; timeline API " + (settings.httpTls() == null ? "http" : "https") + "://" + httpHost + ":" + p + "/patients/{id}/timeline"
                         + (settings.apiToken().required() ? " (token required)" : " (open: no RADSTREAM_API_TOKEN)"))
                         .orElse(""));
         stopped.await();

@@ -38,6 +38,34 @@ final class TlsOptions {
     @Option(names = "--tls-trust-store-password", defaultValue = "${env:" + ENV_TRUST_STORE_PASSWORD + "}", hidden = true)
     String trustStorePassword;
 
+    static final String ENV_HTTP_TLS = "RADSTREAM_HTTP_TLS";
+
+    /**
+     * The key of a service whose only TLS port is its HTTP one: null for plain HTTP; refused when a
+     * key store is given without {@code --http-tls} (it would be unused), or {@code trustStoreUse}
+     * is null and a trust store is given (the service has no use for one).
+     *
+     * @param trustStoreUse what a trust store means here, for the option's description; null: none
+     */
+    ServerTls forHttps(boolean httpTls, String trustStoreUse) {
+        boolean trust = trustStore != null && !trustStore.toString().isBlank();
+        if (trust && trustStoreUse == null) {
+            throw new ParameterException(spec.commandLine(), "--tls-trust-store (" + ENV_TRUST_STORE + ") has no use here: "
+                    + "HTTPS asks no client certificate (the token authenticates callers)");
+        }
+        if (!httpTls) {
+            if (configured()) {
+                throw new ParameterException(spec.commandLine(), "--tls-key-store (" + ENV_KEY_STORE + ") is for HTTPS here: "
+                        + "add --http-tls (or set " + ENV_HTTP_TLS + "=true)");
+            }
+            return null;
+        }
+        if (!configured()) {
+            throw new ParameterException(spec.commandLine(), "--http-tls needs --tls-key-store (" + ENV_KEY_STORE + ")");
+        }
+        return load();
+    }
+
     /** Whether a key store was given. */
     boolean configured() {
         return keyStore != null && !keyStore.toString().isBlank();

@@ -112,6 +112,15 @@ final class TrainerCommand implements Callable<Integer> {
                     + "first, outside the validation set (each held in memory during the pretraining)")
     int pretrainSeries;
 
+    @Mixin
+    TlsOptions tls;
+
+    @Option(names = "--http-tls", defaultValue = "${env:" + TlsOptions.ENV_HTTP_TLS + ":-false}",
+            description = "Serve the trainer's HTTP API over HTTPS (TLS 1.3/1.2) with the key of --tls-key-store "
+                    + "(env RADSTREAM_HTTP_TLS). Its clients (label, train) trust what the JVM trusts: add the certificate's "
+                    + "CA with RADSTREAM_JAVA_OPTS=-Djavax.net.ssl.trustStore=...")
+    boolean httpTls;
+
     @Override
     public Integer call() throws Exception {
         TrainerSettings settings;
@@ -129,6 +138,7 @@ final class TrainerCommand implements Callable<Integer> {
                     .withArchiveMaxBytes(Math.round(archiveMaxGb * 1e9))
                     .withHttpToken(httpToken)
                     .withKafkaClient(cluster.kafkaClient())
+                    .withHttpTls(tls.forHttps(httpTls, null))
                     .withPretraining(pretrainEpochs == 0 ? null : new ArchivePretraining(pretrainEpochs, pretrainSeries));
             // a trainer that would fail every run on a missing GPU is refused at its start
             Devices.requireAvailable(Devices.parse(device));
@@ -151,7 +161,7 @@ final class TrainerCommand implements Callable<Integer> {
         }, "radstream-trainer-shutdown"));
         System.out.println("trainer on " + ClusterOptions.describe(settings.bootstrapServers(), settings.kafkaClient())
                 + ", model store " + modelStore
-                + (service.httpPort() > 0 ? "; labels http://localhost:" + service.httpPort() + "/labels" : ""));
+                + (service.httpPort() > 0 ? "; labels " + (settings.httpTls() == null ? "http" : "https") + "://localhost:" + service.httpPort() + "/labels" : ""));
         stopped.await();
         return 0;
     }

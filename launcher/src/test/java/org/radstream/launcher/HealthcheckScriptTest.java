@@ -10,24 +10,35 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.radstream.schemas.ServerTls;
+import org.radstream.schemas.TestCertificates;
 
 /** compose/healthcheck, the containers' healthcheck, against a real JDK HTTP server as the services run. */
 class HealthcheckScriptTest {
 
     private record Outcome(int exit, String stderr) {}
 
-    private static Outcome check(int port) throws Exception {
-        Process p = new ProcessBuilder("bash", ComposeFileTest.repositoryRoot().resolve("compose/healthcheck").toString(),
-                String.valueOf(port)).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    private static Outcome check(int port, String... scheme) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("bash",
+                ComposeFileTest.repositoryRoot().resolve("compose/healthcheck").toString(), String.valueOf(port)));
+        cmd.addAll(java.util.List.of(scheme));
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("the healthcheck ends").isTrue();
         return new Outcome(p.exitValue(), stderr);
     }
 
     private static HttpServer health(int status, String body) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        return health(status, body, null);
+    }
+
+    /** A /health answering {@code status} and {@code body}, over HTTPS with {@code tls} (null: plain HTTP). */
+    private static HttpServer health(int status, String body, ServerTls tls) throws IOException {
+        HttpServer server = ServerTls.http(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0, tls);
         server.createContext("/health", ex -> {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(status, bytes.length);
@@ -63,6 +74,32 @@ class HealthcheckScriptTest {
         } finally {
             server.stop(0);
         }
+    }
+
+    @Test
+    void overHttpsTheAnswerIsReadWithCurlAndAPlainCheckOfAnHttpsPortFails(@TempDir Path dir) throws Exception {
+        ServerTls tls = ServerTls.load(TestCertificates.keyStore(dir, "service", "localhost", "store-password"),
+                "store-password", null, null);
+        HttpServer up = health(200, "{\"status\":\"UP\"}", tls);
+        HttpServer down = health(503, "{\"status\":\"DOWN\",\"reason\":\"Kafka refuses our credentials\"}", tls);
+        try {
+            assertThat(check(up.getAddress().getPort(), "https")).isEqualTo(new Outcome(0, ""));
+            Outcome o = check(down.getAddress().getPort(), "https");
+            assertThat(o.exit()).isEqualTo(1);
+            assertThat(o.stderr()).isEqualTo("GET /health on port " + down.getAddress().getPort()
+                    + ": HTTP 503: {\"status\":\"DOWN\",\"reason\":\"Kafka refuses our credentials\"}\n");
+            assertThat(check(up.getAddress().getPort()).exit()).as("plain HTTP to an HTTPS port").isEqualTo(1);
+        } finally {
+            up.stop(0);
+            down.stop(0);
+        }
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Outcome refused = check(closed, "https");
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.stderr()).startsWith("GET https://127.0.0.1:" + closed + "/health failed: curl: (7)");
     }
 
     @Test

@@ -74,6 +74,46 @@ class TlsOptionsTest {
         assertThat(noKey[1]).contains("TLS key store " + trust + " holds no private key");
     }
 
+    @Test
+    void httpsWithoutAKeyStoreOrAKeyStoreNothingUsesIsAUsageError() throws Exception {
+        Path keys = TestCertificates.keyStore(dir, "service", "localhost", PASSWORD);
+        Path trust = TestCertificates.trustStore(dir, "peers", PASSWORD, keys);
+        List<String> cluster = List.of("--bootstrap", "127.0.0.1:1", "--registry", "http://127.0.0.1:1");
+
+        String[] ingestUnused = ingest("--tls-key-store", keys.toString(), "--tls-key-store-password", PASSWORD);
+        assertThat(ingestUnused[0]).isEqualTo("2");
+        assertThat(ingestUnused[1]).contains("--tls-key-store (RADSTREAM_TLS_KEY_STORE) is given but nothing uses it: "
+                + "add --tls-port (DICOM TLS) or --http-tls (HTTPS)");
+        String[] ingestNoKey = ingest("--http-tls");
+        assertThat(ingestNoKey[0]).isEqualTo("2");
+        assertThat(ingestNoKey[1]).contains("HTTPS needs a key store (--tls-key-store)");
+
+        for (String service : List.of("streams", "trainer")) {
+            List<String> command = new ArrayList<>(List.of(service));
+            command.addAll(cluster);
+            if (service.equals("trainer")) {
+                command.addAll(List.of("--work-dir", dir.resolve("work").toString(), "--deid-secret", "0123456789abcdef-secret"));
+            }
+            String[] unused = run(command, "--tls-key-store", keys.toString(), "--tls-key-store-password", PASSWORD);
+            assertThat(unused[0]).as(service + ": " + unused[1]).isEqualTo("2");
+            assertThat(unused[1]).contains("--tls-key-store (RADSTREAM_TLS_KEY_STORE) is for HTTPS here: add --http-tls");
+            String[] noKey = run(command, "--http-tls");
+            assertThat(noKey[0]).as(service).isEqualTo("2");
+            assertThat(noKey[1]).contains("--http-tls needs --tls-key-store (RADSTREAM_TLS_KEY_STORE)");
+            String[] wrong = run(command, "--http-tls", "--tls-key-store", keys.toString(), "--tls-key-store-password",
+                    "wrong-password-9");
+            assertThat(wrong[0]).as(service).isEqualTo("2");
+            assertThat(wrong[1]).contains("cannot be read with the password given").doesNotContain("wrong-password-9");
+        }
+        List<String> trainer = new ArrayList<>(List.of("trainer"));
+        trainer.addAll(cluster);
+        trainer.addAll(List.of("--work-dir", dir.resolve("work").toString(), "--deid-secret", "0123456789abcdef-secret"));
+        String[] trainerTrust = run(trainer, "--http-tls", "--tls-key-store", keys.toString(), "--tls-key-store-password",
+                PASSWORD, "--tls-trust-store", trust.toString());
+        assertThat(trainerTrust[0]).isEqualTo("2");
+        assertThat(trainerTrust[1]).contains("--tls-trust-store (RADSTREAM_TLS_TRUST_STORE) has no use here");
+    }
+
     private static String[] run(List<String> command, String... args) {
         List<String> all = new ArrayList<>(command);
         all.addAll(List.of(args));

@@ -1,5 +1,9 @@
 package org.radstream.schemas;
 
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -7,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -18,6 +23,7 @@ import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSession;
@@ -25,8 +31,8 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The key and certificate a radstream service presents on a TLS port, and the certificates it
- * trusts to name its clients. DICOM's secure transport (PS3.15 Annex B, BCP 195) authenticates both
+ * The key and certificate a radstream service presents on a TLS port (the DICOM TLS port, an
+ * HTTPS port), and the certificates it trusts to name its clients. DICOM's secure transport (PS3.15 Annex B, BCP 195) authenticates both
  * ends: with a trust store, a client must present a certificate one of its entries signed (or is);
  * without one, the port is encrypted and names only the server. Only TLS 1.3 and 1.2 are offered.
  *
@@ -45,9 +51,14 @@ public final class ServerTls {
     private final Path keyStore;
     private final Path trustStore;
     private final int trusted;
+    private final Certificate[] chain;
+    private final KeyStore trust;
 
-    private ServerTls(SSLContext context, X509Certificate certificate, Path keyStore, Path trustStore, int trusted) {
+    private ServerTls(SSLContext context, X509Certificate certificate, Certificate[] chain, Path keyStore, Path trustStore,
+                      KeyStore trust, int trusted) {
         this.context = context;
+        this.chain = chain;
+        this.trust = trust;
         this.certificate = certificate;
         this.keyStore = keyStore;
         this.trustStore = trustStore;
@@ -85,8 +96,9 @@ public final class ServerTls {
             kmf.init(keys, password(keyStorePassword));
             TrustManagerFactory tmf = null;
             int trusted = 0;
+            KeyStore trust = null;
             if (trustStore != null) {
-                KeyStore trust = read(trustStore, trustStorePassword, "trust store");
+                trust = read(trustStore, trustStorePassword, "trust store");
                 trusted = trustedCertificates(trust);
                 if (trusted == 0) {
                     throw new IllegalArgumentException("TLS trust store " + trustStore
@@ -97,7 +109,7 @@ public final class ServerTls {
             }
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
-            return new ServerTls(context, certificate, keyStore, trustStore, trusted);
+            return new ServerTls(context, certificate, chain(keys), keyStore, trustStore, trust, trusted);
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("TLS key store " + keyStore + ": " + e.getMessage(), e);
         }
@@ -141,6 +153,58 @@ public final class ServerTls {
         }
     }
 
+    /**
+     * An HTTPS server on {@code address} presenting this key, TLS 1.3/1.2 only. It never asks for
+     * a client certificate, whatever the trust store: HTTP callers are authenticated by the
+     * services' bearer tokens, and probes and scrapers carry none.
+     */
+    public HttpServer https(InetSocketAddress address, int backlog) throws IOException {
+        HttpsServer server = HttpsServer.create(address, backlog);
+        server.setHttpsConfigurator(new HttpsConfigurator(context) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters p = context.getDefaultSSLParameters();
+                p.setProtocols(PROTOCOLS.toArray(String[]::new));
+                p.setNeedClientAuth(false);
+                p.setWantClientAuth(false);
+                params.setSSLParameters(p);
+            }
+        });
+        return server;
+    }
+
+    /** A plain HTTP server on {@code address}, or an HTTPS one when {@code tls} is given. */
+    public static HttpServer http(InetSocketAddress address, int backlog, ServerTls tls) throws IOException {
+        return tls == null ? HttpServer.create(address, backlog) : tls.https(address, backlog);
+    }
+
+    /**
+     * The TLS context of requests to other instances of the same service (which present keys like
+     * this one's): they are trusted when the trust store holds their certificate or its issuer,
+     * or, without a trust store, when their certificate is this one or is issued by a certificate
+     * of this one's chain (instances that share a key, or whose keys one CA issued).
+     */
+    public SSLContext peerContext() {
+        try {
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            if (trust != null) {
+                tmf.init(trust);
+            } else {
+                KeyStore own = KeyStore.getInstance("PKCS12");
+                own.load(null, null);
+                for (int i = 0; i < chain.length; i++) {
+                    own.setCertificateEntry("chain-" + i, chain[i]);
+                }
+                tmf.init(own);
+            }
+            SSLContext peers = SSLContext.getInstance("TLS");
+            peers.init(null, tmf.getTrustManagers(), null);
+            return peers;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot build the TLS context of requests to other instances: " + e, e);
+        }
+    }
+
     /** Whether clients must present a trusted certificate. */
     public boolean clientCertificateRequired() {
         return trustStore != null;
@@ -169,6 +233,16 @@ public final class ServerTls {
             throw new IllegalArgumentException("TLS " + what + " " + file + " is not a PKCS12 or JKS store: "
                     + e.getMessage(), e);
         }
+    }
+
+    /** The certificate chain of the store's one private key (checked by {@link #certificate}). */
+    private static Certificate[] chain(KeyStore keys) throws GeneralSecurityException {
+        for (String alias : Collections.list(keys.aliases())) {
+            if (keys.isKeyEntry(alias)) {
+                return keys.getCertificateChain(alias);
+            }
+        }
+        throw new KeyStoreException("no private key");
     }
 
     /** The certificate of the store's one private key; refused when it has none or several. */

@@ -108,7 +108,7 @@ public final class StreamsApp implements AutoCloseable {
         ensureTopics();
         String applicationServer = null;
         if (settings.topologies().contains(TopologyName.PROGRESSION_ALERTS) && settings.httpPort() >= 0) {
-            server = new TimelineServer(settings.httpHost(), settings.httpPort(), settings.apiToken(), this);
+            server = new TimelineServer(settings.httpHost(), settings.httpPort(), settings.apiToken(), settings.httpTls(), this);
             applicationServer = settings.httpHost() + ":" + server.port();
         }
         for (TopologyName which : TopologyName.values()) {

@@ -8,6 +8,7 @@ import java.util.Set;
 import org.apache.kafka.streams.StreamsConfig;
 import org.radstream.schemas.BearerToken;
 import org.radstream.schemas.KafkaClientConfig;
+import org.radstream.schemas.ServerTls;
 
 /**
  * Everything the stream processors are configured with. The launcher reads the environment and
@@ -35,12 +36,14 @@ import org.radstream.schemas.KafkaClientConfig;
  *                             names and findings); {@link BearerToken#NONE}: open. {@code /health}
  *                             and {@code /metrics} never ask for it
  * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
+ * @param httpTls     the key the HTTP API presents over HTTPS, and whom it trusts among the other
+ *                    instances it forwards to ({@link ServerTls#peerContext}); null: plain HTTP
  */
 public record StreamsSettings(String bootstrapServers, String registryUrl, String applicationId, Path stateDir,
                               String processingGuarantee, int threadsPerTopology, Set<TopologyName> topologies,
                               RoutingRules routing, int windowBits, Duration poirPairRetention,
                               ProgressionThresholds progression, String httpHost, int httpPort,
-                              BearerToken apiToken, KafkaClientConfig kafkaClient) {
+                              BearerToken apiToken, KafkaClientConfig kafkaClient, ServerTls httpTls) {
 
     /** The topologies; each runs as its own KafkaStreams instance so each scales on its own. */
     public enum TopologyName {
@@ -112,68 +115,75 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
         return new StreamsSettings(bootstrapServers, registryUrl, DEFAULT_APPLICATION_ID, stateDir,
                 StreamsConfig.EXACTLY_ONCE_V2, 1, EnumSet.allOf(TopologyName.class), RoutingRules.DEFAULT, 8,
                 Duration.ofDays(7), ProgressionThresholds.DEFAULT, "localhost", DEFAULT_HTTP_PORT,
-                        BearerToken.NONE, KafkaClientConfig.NONE);
+                        BearerToken.NONE, KafkaClientConfig.NONE, null);
     }
 
     public StreamsSettings withApplicationId(String id) {
         return new StreamsSettings(bootstrapServers, registryUrl, id, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost,
-                        httpPort, apiToken, kafkaClient);
+                        httpPort, apiToken, kafkaClient, httpTls);
     }
 
     public StreamsSettings withStateDir(Path dir) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, dir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost,
-                        httpPort, apiToken, kafkaClient);
+                        httpPort, apiToken, kafkaClient, httpTls);
     }
 
     public StreamsSettings withTopologies(Set<TopologyName> which) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, which, routing, windowBits, poirPairRetention, progression, httpHost,
-                        httpPort, apiToken, kafkaClient);
+                        httpPort, apiToken, kafkaClient, httpTls);
     }
 
     public StreamsSettings withRouting(RoutingRules rules) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, rules, windowBits, poirPairRetention, progression, httpHost,
-                        httpPort, apiToken, kafkaClient);
+                        httpPort, apiToken, kafkaClient, httpTls);
     }
 
     public StreamsSettings withWindowBits(int bits) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, bits, poirPairRetention, progression, httpHost,
-                        httpPort, apiToken, kafkaClient);
+                        httpPort, apiToken, kafkaClient, httpTls);
     }
 
     public StreamsSettings withProgression(ProgressionThresholds p) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, p, httpHost, httpPort,
-                        apiToken, kafkaClient);
+                        apiToken, kafkaClient, httpTls);
     }
 
     public StreamsSettings withHttp(String host, int port) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, host,
-                        port, apiToken, kafkaClient);
+                        port, apiToken, kafkaClient, httpTls);
+    }
+
+    /** The same settings, the HTTP API speaking HTTPS with {@code tls} (null: plain HTTP). */
+    public StreamsSettings withHttpTls(ServerTls tls) {
+        return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort,
+                apiToken, kafkaClient, tls);
     }
 
     /** The token the timeline and alerts API asks for. */
     public StreamsSettings withApiToken(BearerToken token) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort,
-                token, kafkaClient);
+                token, kafkaClient, httpTls);
     }
 
     public StreamsSettings withProcessingGuarantee(String guarantee) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, guarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost,
-                        httpPort, apiToken, kafkaClient);
+                        httpPort, apiToken, kafkaClient, httpTls);
     }
 
     public StreamsSettings withThreadsPerTopology(int threads) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threads, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort,
-                        apiToken, kafkaClient);
+                        apiToken, kafkaClient, httpTls);
     }
 
     /** Application id of one topology's KafkaStreams instance. */
@@ -191,6 +201,6 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
     public StreamsSettings withKafkaClient(KafkaClientConfig v) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost,
-                httpPort, apiToken, v);
+                httpPort, apiToken, v, httpTls);
     }
 }

@@ -37,6 +37,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.radstream.schemas.BearerToken;
+import org.radstream.schemas.ServerTls;
 import org.radstream.streams.ProgressionAlerts.Alert;
 import org.radstream.streams.ProgressionAlerts.History;
 import org.radstream.streams.ProgressionAlerts.Measurement;
@@ -74,13 +75,22 @@ final class TimelineServer implements AutoCloseable {
     private final StreamsApp app;
     private final String host;
     private final BearerToken token;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(FORWARD_TIMEOUT).build();
+    private final HttpClient client;
+    /** "https" when the API speaks TLS, and so do the other instances it forwards to. */
+    private final String scheme;
 
-    TimelineServer(String host, int port, BearerToken token, StreamsApp app) throws IOException {
+    /** @param tls null: plain HTTP; else HTTPS, trusting the other instances as {@link ServerTls#peerContext} says */
+    TimelineServer(String host, int port, BearerToken token, ServerTls tls, StreamsApp app) throws IOException {
         this.host = host;
         this.token = token;
         this.app = app;
-        this.http = HttpServer.create(new InetSocketAddress(port), 0);
+        this.scheme = tls == null ? "http" : "https";
+        HttpClient.Builder clientBuilder = HttpClient.newBuilder().connectTimeout(FORWARD_TIMEOUT);
+        if (tls != null) {
+            clientBuilder.sslContext(tls.peerContext());
+        }
+        this.client = clientBuilder.build();
+        this.http = ServerTls.http(new InetSocketAddress(port), 0, tls);
         this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "timeline-http");
             t.setDaemon(true);
@@ -380,8 +390,8 @@ final class TimelineServer implements AutoCloseable {
         }
     }
 
-    private static URI uri(HostInfo h, String pathAndQuery) {
-        return URI.create("http://" + h.host() + ":" + h.port() + pathAndQuery);
+    private URI uri(HostInfo h, String pathAndQuery) {
+        return URI.create(scheme + "://" + h.host() + ":" + h.port() + pathAndQuery);
     }
 
     private static Map<String, String> query(HttpExchange ex) {

@@ -39,6 +39,8 @@ import org.radstream.avro.InferenceResult;
 import org.radstream.avro.ProgressionAlert;
 import org.radstream.avro.TaskSliceEvent;
 import org.radstream.schemas.BearerToken;
+import org.radstream.schemas.ServerTls;
+import org.radstream.schemas.TestCertificates;
 import org.radstream.schemas.Topics;
 import org.radstream.streams.StreamsSettings.TopologyName;
 
@@ -56,8 +58,16 @@ class StreamsAppIT {
     private static EmbeddedBroker broker;
     private final Topics topics = new Topics(EmbeddedBroker.registry());
 
+    /** The key the instances' API presents over HTTPS (shared: they trust each other through it). */
+    static ServerTls apiTls;
+    /** A client trusting that key, as an operator's would. */
+    static HttpClient https;
+
     @BeforeAll
     static void broker() throws Exception {
+        Path keys = TestCertificates.keyStore(Files.createTempDirectory("sp-it-tls"), "streams", "localhost", "tls-password");
+        apiTls = ServerTls.load(keys, "tls-password", null, null);
+        https = HttpClient.newBuilder().sslContext(apiTls.peerContext()).build();
         broker = EmbeddedBroker.get();
     }
 
@@ -153,7 +163,8 @@ class StreamsAppIT {
         StreamsSettings settings = StreamsSettings.defaults(broker.bootstrap, "http://unused", stateDir)
                 .withApplicationId(appId)
                 .withTopologies(EnumSet.of(TopologyName.POIR_JOIN, TopologyName.PROGRESSION_ALERTS))
-                .withHttp("localhost", 0).withApiToken(BearerToken.of(API_TOKEN, StreamsSettings.API_TOKEN_VARIABLE));
+                .withHttp("localhost", 0).withApiToken(BearerToken.of(API_TOKEN, StreamsSettings.API_TOKEN_VARIABLE))
+                .withHttpTls(apiTls);
         // topics exist before the child starts (StreamsApp creates missing ones)
         try (StreamsApp creator = new StreamsApp(settings.withTopologies(EnumSet.of(TopologyName.WINDOW_AND_ROUTE))
                 .withHttp("localhost", -1), topics, OVERRIDES)) {
@@ -208,12 +219,12 @@ class StreamsAppIT {
      * the alerts are gathered from both.
      */
     private void checkForwarding(StreamsApp a, StreamsSettings settings) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = https;
         try (StreamsApp b = new StreamsApp(settings.withStateDir(Files.createTempDirectory("sp-it-state-b")), topics,
                 OVERRIDES)) {
             b.start();
-            List<String> bases = List.of("http://localhost:" + a.httpPort().orElseThrow(),
-                    "http://localhost:" + b.httpPort().orElseThrow());
+            List<String> bases = List.of("https://localhost:" + a.httpPort().orElseThrow(),
+                    "https://localhost:" + b.httpPort().orElseThrow());
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (a.streams(TopologyName.PROGRESSION_ALERTS).streamsMetadataForStore(ProgressionAlerts.HISTORY_STORE)
                     .size() < 2 || !a.isRunning() || !b.isRunning()) {
@@ -259,8 +270,15 @@ class StreamsAppIT {
     }
 
     private void checkApi(StreamsApp app) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        String base = "http://localhost:" + app.httpPort().orElseThrow();
+        HttpClient http = https;
+        String base = "https://localhost:" + app.httpPort().orElseThrow();
+        // the API speaks only HTTPS; a client that does not trust its certificate gets no answer
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + app.httpPort().orElseThrow() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString())).isInstanceOf(java.io.IOException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         HttpResponse<String> health;
         do {

@@ -61,6 +61,7 @@ import org.radstream.models.ModelStore;
 import org.radstream.models.UNetVariant;
 import org.radstream.schemas.AvroSerde;
 import org.radstream.schemas.BearerToken;
+import org.radstream.schemas.ServerTls;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
 import org.slf4j.Logger;
@@ -220,7 +221,8 @@ public final class TrainerService implements AutoCloseable {
         this.taskTrainer = new TaskTrainer(new ModelStore(settings.modelStore()), settings.gate(),
                 this::announce, this::progress).checkpointsIn(settings.workDir().resolve("checkpoints"))
                 .beforeDecisionKept(this::keepingDecision);
-        this.http = settings.httpPort() < 0 ? null : HttpServer.create(new InetSocketAddress(settings.httpPort()), 0);
+        this.http = settings.httpPort() < 0 ? null
+                : ServerTls.http(new InetSocketAddress(settings.httpPort()), 0, settings.httpTls());
         this.token = settings.bearerToken();
     }
 

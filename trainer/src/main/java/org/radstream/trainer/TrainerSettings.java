@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 import org.radstream.schemas.BearerToken;
 import org.radstream.schemas.KafkaClientConfig;
+import org.radstream.schemas.ServerTls;
 
 /**
  * Everything the trainer service is configured with; the launcher reads the environment and the
@@ -30,12 +31,13 @@ import org.radstream.schemas.KafkaClientConfig;
  * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
  * @param pretraining       self-supervised pretraining of runs from fresh weights on archived series no label
  *                          names; null: none
+ * @param httpTls           the key its HTTP port presents over HTTPS; null: plain HTTP
  */
 public record TrainerSettings(String bootstrapServers, String groupId, Path workDir, Path modelStore, String deidSecret,
                               int httpPort, int labelsPerTraining, Duration trainingInterval, Duration pendingTimeout,
                               QualityGate gate, TrainingRecipe recipe, TaskTrainer.VesselMethod vesselMethod,
                               ArchivePolicy archive, String httpToken, KafkaClientConfig kafkaClient,
-                              ArchivePretraining pretraining) {
+                              ArchivePretraining pretraining, ServerTls httpTls) {
 
     public TrainerSettings {
         kafkaClient = kafkaClient == null ? KafkaClientConfig.NONE : kafkaClient;
@@ -85,14 +87,14 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
     public static TrainerSettings defaults(String bootstrapServers, Path workDir, Path modelStore, String deidSecret) {
         return new TrainerSettings(bootstrapServers, "radstream-trainer", workDir, modelStore, deidSecret, 8086, 20,
                 Duration.ofHours(24), Duration.ofHours(1), new QualityGate(0.005), TrainingRecipe.defaults(),
-                TaskTrainer.VesselMethod.CHAMPION, ArchivePolicy.defaults(), null, KafkaClientConfig.NONE, null);
+                TaskTrainer.VesselMethod.CHAMPION, ArchivePolicy.defaults(), null, KafkaClientConfig.NONE, null, null);
     }
 
     /** Keeps archived series no label names for {@code v} (zero: every series, forever). */
     public TrainerSettings withArchiveRetention(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
                 trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxAge(v), httpToken,
-                        kafkaClient, pretraining);
+                        kafkaClient, pretraining, httpTls);
     }
 
     /**
@@ -102,7 +104,7 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
     public TrainerSettings withArchiveMaxBytes(long bytes) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
                 trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxBytes(bytes),
-                        httpToken, kafkaClient, pretraining);
+                        httpToken, kafkaClient, pretraining, httpTls);
     }
 
     public Path archiveDir() {
@@ -111,56 +113,56 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
 
     public TrainerSettings withHttpPort(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, v, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
     }
 
     public TrainerSettings withLabelsPerTraining(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, v,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
     }
 
     public TrainerSettings withTrainingInterval(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                v, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining);
+                v, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
     }
 
     public TrainerSettings withPendingTimeout(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, v, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining);
+                trainingInterval, v, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
     }
 
     public TrainerSettings withGateMargin(double v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
                 trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()),
-                        recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining);
+                        recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
     }
 
     /** Keeps the newest {@code n} refused challengers per task aside in the model store (0: none). */
     public TrainerSettings withKeepRefused(int n) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
                 trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe, vesselMethod, archive,
-                        httpToken, kafkaClient, pretraining);
+                        httpToken, kafkaClient, pretraining, httpTls);
     }
 
     public TrainerSettings withGroupId(String v) {
         return new TrainerSettings(bootstrapServers, v, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
     }
 
     public TrainerSettings withVesselMethod(TaskTrainer.VesselMethod v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, v, archive, httpToken, kafkaClient, pretraining);
+                trainingInterval, pendingTimeout, gate, recipe, v, archive, httpToken, kafkaClient, pretraining, httpTls);
     }
 
     public TrainerSettings withRecipe(TrainingRecipe v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, v, vesselMethod, archive, httpToken, kafkaClient, pretraining);
+                trainingInterval, pendingTimeout, gate, v, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
     }
 
     /** Requires {@code token} (at least 16 characters) on HTTP requests that change state; null or blank: none. */
     public TrainerSettings withHttpToken(String token) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, token, kafkaClient, pretraining);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, token, kafkaClient, pretraining, httpTls);
     }
 
     /** The settings without their secrets (the de-identification secret and the HTTP token), for logs. */
@@ -171,19 +173,25 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
                 + labelsPerTraining + ", trainingInterval=" + trainingInterval + ", pendingTimeout=" + pendingTimeout
                 + ", gate=" + gate + ", recipe=" + recipe + ", vesselMethod=" + vesselMethod + ", archive=" + archive
                 + ", httpToken=" + (httpToken == null ? "none" : "(hidden)") + ", kafka=" + kafkaClient + ", pretraining="
-                + (pretraining == null ? "none" : pretraining) + "]";
+                + (pretraining == null ? "none" : pretraining) + (httpTls == null ? "" : ", https") + "]";
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public TrainerSettings withKafkaClient(KafkaClientConfig v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort,
                 labelsPerTraining, trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive,
-                httpToken, v, pretraining);
+                httpToken, v, pretraining, httpTls);
     }
 
     /** The same settings, runs from fresh weights first pretrained on archived series no label names ({@code v}; null: not). */
     public TrainerSettings withPretraining(ArchivePretraining v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, v);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, v, httpTls);
+    }
+
+    /** The same settings, its HTTP port speaking HTTPS with {@code v} (null: plain HTTP). */
+    public TrainerSettings withHttpTls(ServerTls v) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, v);
     }
 }

@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.radstream.schemas.ServerTls;
+import org.radstream.schemas.TestCertificates;
 
 /**
  * A trainer with an HTTP token on the embedded broker: requests that change state (labels, runs,
@@ -97,6 +99,28 @@ class TrainerHttpIT {
         }
         assertThatThrownBy(() -> settings.withHttpToken("short")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least 16 characters");
+    }
+
+    @Test
+    void overHttpsTheApiAnswersClientsThatTrustItsKeyAndPlainHttpGetsNoAnswer() throws Exception {
+        TestBroker broker = TestBroker.get();
+        ServerTls tls = ServerTls.load(TestCertificates.keyStore(dir, "trainer", "localhost", "tls-password"),
+                "tls-password", null, null);
+        TrainerSettings settings = TrainerSettings.defaults(broker.bootstrap, dir.resolve("work"), dir.resolve("store"),
+                "integration-test-secret-0123456789").withHttpPort(0).withGroupId("trainer-https-it")
+                .withTrainingInterval(Duration.ZERO).withLabelsPerTraining(0).withHttpToken(TOKEN).withHttpTls(tls);
+        assertThat(settings.toString()).endsWith(", https]").doesNotContain("tls-password");
+        try (TrainerService service = TrainerService.start(settings, broker.topics)) {
+            HttpClient trusting = HttpClient.newBuilder().sslContext(tls.peerContext()).build();
+            URI base = URI.create("https://localhost:" + service.httpPort());
+            assertThat(get(trusting, base.resolve("/runs")).statusCode()).isEqualTo(200);
+            assertThat(post(trusting, base.resolve("/train?task=lung"), null).statusCode()).as("the token still applies")
+                    .isEqualTo(401);
+            assertThatThrownBy(() -> get(HttpClient.newHttpClient(), URI.create("http://localhost:" + service.httpPort()
+                    + "/runs"))).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> get(HttpClient.newHttpClient(), base.resolve("/runs")))
+                    .as("a client that does not trust the key").isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+        }
     }
 
     private static HttpResponse<String> post(HttpClient http, URI uri, String token) throws Exception {
