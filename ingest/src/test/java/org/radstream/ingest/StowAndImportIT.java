@@ -50,6 +50,15 @@ class StowAndImportIT {
         }
     }
 
+    /** A STOW-RS body of the series' files, in order. */
+    private static byte[] multipart(TestDicom.Series s, String boundary) throws Exception {
+        List<byte[]> parts = new ArrayList<>();
+        for (Path f : s.files()) {
+            parts.add(Files.readAllBytes(f));
+        }
+        return TestDicom.multipart(boundary, parts);
+    }
+
     private HttpResponse<String> post(String contentType, byte[] body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + "/studies"))
                 .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
@@ -145,11 +154,7 @@ class StowAndImportIT {
     void withATokenStowStoresOnlyForSendersThatCarryIt() throws Exception {
         String token = "stow-token-for-this-it-0123";
         TestDicom.Series s = TestDicom.series(dir.resolve("stow-token"), 2, 64, 44);
-        List<byte[]> parts = new ArrayList<>();
-        for (Path f : s.files()) {
-            parts.add(Files.readAllBytes(f));
-        }
-        byte[] body = TestDicom.multipart("tk", parts);
+        byte[] body = multipart(s, "tk");
         String type = "multipart/related; type=\"application/dicom\"; boundary=tk";
         try (IngestService guarded = IngestService.start(kafka.settings().withDicomPort(-1)
                 .withStowToken(BearerToken.of(token, IngestSettings.STOW_TOKEN_VARIABLE)), kafka.topics);
@@ -191,11 +196,7 @@ class StowAndImportIT {
     void overHttpsStowStoresForAClientThatTrustsTheKeyAndPlainHttpGetsNoAnswer() throws Exception {
         String token = "stow-token-for-this-it-4567";
         TestDicom.Series s = TestDicom.series(dir.resolve("stow-https"), 2, 64, 45);
-        List<byte[]> parts = new ArrayList<>();
-        for (Path f : s.files()) {
-            parts.add(Files.readAllBytes(f));
-        }
-        byte[] body = TestDicom.multipart("tls", parts);
+        byte[] body = multipart(s, "tls");
         ServerTls tls = ServerTls.load(TestCertificates.keyStore(dir, "ingest-https", "localhost", "tls-password"),
                 "tls-password", null, null);
         HttpClient trusting = HttpClient.newBuilder().sslContext(tls.peerContext()).build();

@@ -44,10 +44,6 @@ final class IngestCommand implements Callable<Integer> {
                     + "Default ${DEFAULT-VALUE}.")
     int tlsPort;
 
-    @Option(names = "--http-tls", defaultValue = "${env:RADSTREAM_HTTP_TLS:-false}",
-            description = "Serve STOW-RS, /health and /metrics over HTTPS (TLS 1.3/1.2) with the key of --tls-key-store "
-                    + "(env RADSTREAM_HTTP_TLS). No client certificate is asked: STOW-RS senders carry the token.")
-    boolean httpTls;
 
     @Option(names = "--import", paramLabel = "DIR", description = "Import every file below DIR (recursive, any names), then exit.")
     Path importDir;
@@ -89,7 +85,7 @@ final class IngestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (importDir == null && tls.configured() && tlsPort < 0 && !httpTls) {
+        if (importDir == null && tls.configured() && tlsPort < 0 && !tls.httpTls) {
             throw new ParameterException(spec.commandLine(), "--tls-key-store (" + TlsOptions.ENV_KEY_STORE + ") is given "
                     + "but nothing uses it: add --tls-port (DICOM TLS) or --http-tls (HTTPS)");
         }
@@ -108,7 +104,7 @@ final class IngestCommand implements Callable<Integer> {
                     .withStowAtOnce(stowAtOnce)
                     .withKafkaClient(cluster.kafkaClient())
                     .withDicomTls(importDir != null ? -1 : tlsPort, tls.load())
-                    .withHttpTls(importDir == null && httpTls);
+                    .withHttpTls(importDir == null && tls.httpTls);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -50,12 +50,6 @@ final class StreamsCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls;
 
-    @Option(names = "--http-tls", defaultValue = "${env:" + TlsOptions.ENV_HTTP_TLS + ":-false}",
-            description = "Serve the API over HTTPS (TLS 1.3/1.2) with the key of --tls-key-store (env RADSTREAM_HTTP_TLS); "
-                    + "every instance of one application id must, and each one's certificate must name its --http-host. "
-                    + "Instances trust each other's certificates by --tls-trust-store, or without one when they share this "
-                    + "key or its issuer.")
-    boolean httpTls;
 
     @Option(names = "--application-id", defaultValue = StreamsSettings.DEFAULT_APPLICATION_ID,
             description = "Kafka Streams application id; instances with the same id share the work. Default ${DEFAULT-VALUE}.")
@@ -69,7 +63,7 @@ final class StreamsCommand implements Callable<Integer> {
                     .withApplicationId(applicationId).withHttp(httpHost, httpPort)
                     .withApiToken(BearerToken.of(apiToken, StreamsSettings.API_TOKEN_VARIABLE))
                     .withKafkaClient(cluster.kafkaClient())
-                    .withHttpTls(tls.forHttps(httpTls, "the other instances' certificates or their issuer"));
+                    .withHttpTls(tls.forHttps(true)); // its trust store: the other instances' certificates or their issuer
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

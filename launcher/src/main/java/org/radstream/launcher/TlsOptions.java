@@ -35,6 +35,12 @@ final class TlsOptions {
                     + "). Unset: clients are not asked for a certificate")
     Path trustStore;
 
+    @Option(names = "--http-tls", defaultValue = "${env:" + ENV_HTTP_TLS + ":-false}",
+            description = "Serve the HTTP port (its API, /health and /metrics) over HTTPS only, TLS 1.3/1.2, with the key "
+                    + "of --tls-key-store (env " + ENV_HTTP_TLS + "). No client certificate is asked: the token "
+                    + "authenticates callers.")
+    boolean httpTls;
+
     @Option(names = "--tls-trust-store-password", defaultValue = "${env:" + ENV_TRUST_STORE_PASSWORD + "}", hidden = true)
     String trustStorePassword;
 
@@ -42,14 +48,14 @@ final class TlsOptions {
 
     /**
      * The key of a service whose only TLS port is its HTTP one: null for plain HTTP; refused when a
-     * key store is given without {@code --http-tls} (it would be unused), or {@code trustStoreUse}
-     * is null and a trust store is given (the service has no use for one).
+     * key store is given without {@code --http-tls} (it would be unused), or {@code usesTrustStore}
+     * is false and a trust store is given (the service has no use for one).
      *
-     * @param trustStoreUse what a trust store means here, for the option's description; null: none
+     * @param usesTrustStore whether the service uses a trust store (streams: to trust the instances it forwards to)
      */
-    ServerTls forHttps(boolean httpTls, String trustStoreUse) {
+    ServerTls forHttps(boolean usesTrustStore) {
         boolean trust = trustStore != null && !trustStore.toString().isBlank();
-        if (trust && trustStoreUse == null) {
+        if (trust && !usesTrustStore) {
             throw new ParameterException(spec.commandLine(), "--tls-trust-store (" + ENV_TRUST_STORE + ") has no use here: "
                     + "HTTPS asks no client certificate (the token authenticates callers)");
         }

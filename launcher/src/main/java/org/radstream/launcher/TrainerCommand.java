@@ -115,11 +115,6 @@ final class TrainerCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls;
 
-    @Option(names = "--http-tls", defaultValue = "${env:" + TlsOptions.ENV_HTTP_TLS + ":-false}",
-            description = "Serve the trainer's HTTP API over HTTPS (TLS 1.3/1.2) with the key of --tls-key-store "
-                    + "(env RADSTREAM_HTTP_TLS). Its clients (label, train) trust what the JVM trusts: add the certificate's "
-                    + "CA with RADSTREAM_JAVA_OPTS=-Djavax.net.ssl.trustStore=...")
-    boolean httpTls;
 
     @Override
     public Integer call() throws Exception {
@@ -138,7 +133,7 @@ final class TrainerCommand implements Callable<Integer> {
                     .withArchiveMaxBytes(Math.round(archiveMaxGb * 1e9))
                     .withHttpToken(httpToken)
                     .withKafkaClient(cluster.kafkaClient())
-                    .withHttpTls(tls.forHttps(httpTls, null))
+                    .withHttpTls(tls.forHttps(false))
                     .withPretraining(pretrainEpochs == 0 ? null : new ArchivePretraining(pretrainEpochs, pretrainSeries));
             // a trainer that would fail every run on a missing GPU is refused at its start
             Devices.requireAvailable(Devices.parse(device));
