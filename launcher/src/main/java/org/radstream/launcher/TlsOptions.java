@@ -45,6 +45,8 @@ final class TlsOptions {
     String trustStorePassword;
 
     static final String ENV_HTTP_TLS = "RADSTREAM_HTTP_TLS";
+    /** How long before its certificate expires a service says so at start. */
+    static final java.time.Duration EXPIRY_WARNING = java.time.Duration.ofDays(30);
 
     /**
      * The key of a service whose only TLS port is its HTTP one: null for plain HTTP; refused when a
@@ -91,7 +93,9 @@ final class TlsOptions {
             return null;
         }
         try {
-            return ServerTls.load(keyStore, keyStorePassword, trust ? trustStore : null, trustStorePassword);
+            ServerTls tls = ServerTls.load(keyStore, keyStorePassword, trust ? trustStore : null, trustStorePassword);
+            tls.expiryWarning(java.time.Instant.now(), EXPIRY_WARNING).ifPresent(System.err::println);
+            return tls;
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -36,6 +36,7 @@ import org.radstream.schemas.KafkaClientConfig;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.SchemaRegistryClient;
 import org.radstream.schemas.SchemaRegistryException;
+import org.radstream.schemas.TestCertificates;
 import org.radstream.schemas.Topic;
 
 @ExtendWith(PlatformExtension.class)
@@ -122,29 +123,14 @@ class PlatformIT {
                 .hasMessageStartingWith("a SASL user needs a name of letters, digits");
     }
 
-    private static void keytool(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(out).isZero();
-    }
-
     @Test
     void aTlsListenerIsReachedWithTheTrustStoreOfAKafkaConfigFile(@TempDir Path tls) throws Exception {
         // the broker's key and self-signed certificate, and a trust store holding that certificate
-        Path keyStore = tls.resolve("broker.p12");
-        keytool("-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
-                "-ext", "SAN=IP:127.0.0.1,DNS:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore",
-                keyStore.toString(), "-storepass", "broker-pass", "-keypass", "broker-pass");
-        keytool("-exportcert", "-alias", "broker", "-keystore", keyStore.toString(), "-storepass", "broker-pass", "-file",
-                tls.resolve("broker.crt").toString());
-        Path trustStore = tls.resolve("trust.p12");
-        keytool("-importcert", "-noprompt", "-alias", "broker", "-file", tls.resolve("broker.crt").toString(),
-                "-storetype", "PKCS12", "-keystore", trustStore.toString(), "-storepass", "trust-pass");
+        Path keyStore = TestCertificates.keyStore(tls, "broker", "localhost", "broker-pass");
+        Path trustStore = TestCertificates.trustStore(tls, "trust", "broker-pass", keyStore);
         Path config = Files.writeString(tls.resolve("kafka-client.properties"), String.join("\n",
                 "security.protocol=SSL", "ssl.truststore.type=PKCS12", "ssl.truststore.location=" + trustStore,
-                "ssl.truststore.password=trust-pass") + "\n");
+                "ssl.truststore.password=broker-pass") + "\n");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(tls.resolve("kraft"), Map.of(),
                 new EmbeddedKafka.TlsKey(keyStore, "broker-pass"))) {
             kafka.createTopics(platform.topics().specs());

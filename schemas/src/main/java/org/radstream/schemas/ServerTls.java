@@ -215,6 +215,20 @@ public final class ServerTls {
         return certificate.getNotAfter().toInstant();
     }
 
+    /**
+     * A warning to print at start when the certificate expires within {@code within} of
+     * {@code now}: every TLS client refuses the port from that day.
+     */
+    public java.util.Optional<String> expiryWarning(Instant now, Duration within) {
+        Instant end = notAfter();
+        if (end.isAfter(now.plus(within))) {
+            return java.util.Optional.empty();
+        }
+        long days = Duration.between(now, end).toHours() / 24;
+        return java.util.Optional.of("WARNING: the TLS certificate " + subject() + " of " + keyStore + " expires on " + end
+                + ", in " + days + (days == 1 ? " day" : " days") + ": renew it, or every TLS client will refuse the port");
+    }
+
     /** Its subject, e.g. {@code CN=ingest.hospital.org}. */
     public String subject() {
         return certificate.getSubjectX500Principal().getName();

@@ -52,6 +52,16 @@ class ServerTlsTest {
     }
 
     @Test
+    void aCertificateExpiringSoonIsWarnedOf() {
+        ServerTls tls = ServerTls.load(server, PASSWORD, null, null); // valid for two days
+        java.time.Instant now = java.time.Instant.now();
+        assertThat(tls.expiryWarning(now, java.time.Duration.ofDays(1))).isEmpty();
+        assertThat(tls.expiryWarning(now, java.time.Duration.ofDays(30))).hasValueSatisfying(w -> assertThat(w)
+                .startsWith("WARNING: the TLS certificate CN=ingest.test of " + server + " expires on " + tls.notAfter())
+                .contains(", in 1 day: renew it").doesNotContain(PASSWORD));
+    }
+
+    @Test
     void storesThatCannotServeAreRefusedAtLoadNamingTheFileAndNeverThePassword() throws Exception {
         assertThatThrownBy(() -> ServerTls.load(server, "wrong-password", null, null))
                 .hasMessage("TLS key store " + server + " cannot be read with the password given "
