@@ -25,6 +25,7 @@ public final class IngestMetrics {
     private final AtomicLong markers = new AtomicLong();
     private final AtomicLong associationsRejected = new AtomicLong();
     private final AtomicLong tlsHandshakesFailed = new AtomicLong();
+    private final AtomicLong associationsBusy = new AtomicLong();
     private final AtomicLong stowUnauthorised = new AtomicLong();
     private final AtomicLong stowBusy = new AtomicLong();
     private volatile IntSupplier openSeries = () -> 0;
@@ -77,6 +78,11 @@ public final class IngestMetrics {
 
     void tlsHandshakeFailed() { tlsHandshakesFailed.incrementAndGet(); }
 
+    void associationBusy() { associationsBusy.incrementAndGet(); }
+
+    /** Associations refused because the most allowed were open, so far. */
+    public long associationsBusyCount() { return associationsBusy.get(); }
+
     /** Connections to the DICOM TLS port closed because their handshake failed, so far. */
     public long tlsHandshakeFailures() { return tlsHandshakesFailed.get(); }
 
@@ -126,6 +132,9 @@ public final class IngestMetrics {
         HealthMetricsServer.metric(b, "radstream_ingest_series_open", "gauge", "Series with slices and no marker yet.", openSeries.getAsInt());
         HealthMetricsServer.metric(b, "radstream_ingest_associations_rejected_total", "counter",
                 "Associations refused: calling AE not allowed.", associationsRejected.get());
+        HealthMetricsServer.metric(b, "radstream_ingest_associations_busy_total", "counter",
+                "Associations refused for the time being (A-ASSOCIATE-RJ transient, local limit exceeded): the most "
+                        + "allowed at once (--max-associations) were open. Senders retry.", associationsBusy.get());
         HealthMetricsServer.metric(b, "radstream_ingest_tls_handshake_failures_total", "counter",
                 "Connections to the DICOM TLS port closed before an association: not TLS, no common protocol, "
                         + "or no trusted client certificate.", tlsHandshakesFailed.get());

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.radstream.schemas.Topics;
 import org.slf4j.Logger;
@@ -59,11 +60,13 @@ public final class IngestService implements AutoCloseable {
     private void open() throws IOException {
         long period = Math.max(50, Math.min(1000, settings.stabilityTime().toMillis() / 4));
         sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+        Semaphore associations = new Semaphore(settings.maxAssociations()); // both DICOM ports together
         if (settings.dicomPort() >= 0) {
-            scp = new StoreScp(settings, ingest, metrics);
+            scp = new StoreScp(settings, ingest, metrics, associations);
         }
         if (settings.dicomTlsPort() >= 0) {
-            tlsScp = new StoreScp(settings, ingest, metrics, settings.tls().bind(settings.dicomTlsPort(), StoreScp.BACKLOG));
+            tlsScp = new StoreScp(settings, ingest, metrics, settings.tls().bind(settings.dicomTlsPort(), StoreScp.BACKLOG),
+                    associations);
             log.info("DICOM TLS port {}: {}", tlsScp.port(), settings.tls());
         }
         if (settings.httpPort() >= 0) {

@@ -41,6 +41,11 @@ import org.radstream.schemas.ServerTls;
  *                         whose key the HTTPS port presents too; required when either is on
  * @param httpTls          whether the HTTP port (STOW-RS, /health, /metrics) speaks HTTPS; it never
  *                         asks for a client certificate (STOW-RS senders carry the token)
+ * @param maxAssociations  associations open at once on the DICOM ports together; one more is answered
+ *                         A-ASSOCIATE-RJ rejected-transient, local limit exceeded (senders retry), so
+ *                         that a flood of callers cannot exhaust threads and memory
+ * @param requestTimeout   how long a connection may take to send its A-ASSOCIATE-RQ before it is
+ *                         closed (PS3.8's ARTIM timer): an idle connection holds no thread for ever
  */
 public record IngestSettings(
         String aeTitle,
@@ -59,7 +64,9 @@ public record IngestSettings(
         KafkaClientConfig kafkaClient,
         int dicomTlsPort,
         ServerTls tls,
-        boolean httpTls) {
+        boolean httpTls,
+        int maxAssociations,
+        Duration requestTimeout) {
 
     public static final String DEFAULT_AE_TITLE = "RADSTREAM";
     public static final int DEFAULT_DICOM_PORT = 11112;
@@ -69,6 +76,8 @@ public record IngestSettings(
     public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(3);
     public static final Duration DEFAULT_SERIES_RETENTION = Duration.ofHours(1);
     public static final int DEFAULT_STOW_AT_ONCE = 4;
+    public static final int DEFAULT_MAX_ASSOCIATIONS = 64;
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     /** The variable the launcher reads the STOW-RS token from, named in messages. */
     public static final String STOW_TOKEN_VARIABLE = "RADSTREAM_STOW_TOKEN";
 
@@ -89,6 +98,8 @@ public record IngestSettings(
         require(dicomTlsPort >= -1 && dicomTlsPort <= 65535, "dicomTlsPort must be -1, 0 or a port, got " + dicomTlsPort);
         require(dicomTlsPort < 0 || tls != null, "the DICOM TLS port needs a key store (--tls-key-store)");
         require(!httpTls || tls != null, "HTTPS needs a key store (--tls-key-store)");
+        require(maxAssociations >= 1 && maxAssociations <= 10_000, "maxAssociations must be 1-10000, got " + maxAssociations);
+        requirePositive(requestTimeout, "requestTimeout");
         require(dicomTlsPort <= 0 || dicomTlsPort != dicomPort,
                 "the DICOM TLS port must differ from the DICOM port, both are " + dicomPort);
     }
@@ -97,62 +108,62 @@ public record IngestSettings(
     public static IngestSettings defaults(String bootstrap, String registryUrl) {
         return new IngestSettings(DEFAULT_AE_TITLE, DEFAULT_DICOM_PORT, DEFAULT_HTTP_PORT, Set.of(),
                 DEFAULT_STABILITY_TIME, bootstrap, registryUrl, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_MAX_BLOCK,
-                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null, false);
+                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null, false, DEFAULT_MAX_ASSOCIATIONS, DEFAULT_REQUEST_TIMEOUT);
     }
 
     public IngestSettings withAeTitle(String v) {
         return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
     }
 
     public IngestSettings withDicomPort(int v) {
         return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
     }
 
     public IngestSettings withHttpPort(int v) {
         return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
     }
 
     public IngestSettings withAllowedAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
     }
 
     public IngestSettings withStabilityTime(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
     }
 
     public IngestSettings withDeliveryTimeout(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
+                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
     }
 
     public IngestSettings withMaxBlock(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
+                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
     }
 
     public IngestSettings withSeriesRetention(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
+                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
     }
 
     public IngestSettings withStowToken(BearerToken v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
     }
 
     public IngestSettings withStowAtOnce(int v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
     }
 
     public IngestSettings withCorrectionAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, tls, httpTls);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
     }
 
     /** Whether a DICOM Segmentation stored by {@code callingAe} over C-STORE may become a label. */
@@ -199,27 +210,34 @@ public record IngestSettings(
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d dicomTlsPort=%d httpPort=%d%s allowed=%s stability=%s bootstrap=%s stow=%s stowAtOnce=%d corrections=%s]",
+        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d dicomTlsPort=%d httpPort=%d%s allowed=%s stability=%s bootstrap=%s stow=%s stowAtOnce=%d corrections=%s maxAssociations=%d]",
                 aeTitle, dicomPort, dicomTlsPort, httpPort, httpTls ? " (https)" : "", allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap, stowToken,
-                stowAtOnce, correctionAes.isEmpty() ? "*" : correctionAes);
+                stowAtOnce, correctionAes.isEmpty() ? "*" : correctionAes, maxAssociations);
     }
 
     /** The same settings with a DICOM TLS port ({@code port} -1: none) presenting {@code tls}. */
     public IngestSettings withDicomTls(int port, ServerTls v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, v, httpTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, v, httpTls, maxAssociations, requestTimeout);
     }
 
     /** The same settings, the HTTP port speaking HTTPS ({@code v}) with the key of {@link #tls}. */
     public IngestSettings withHttpTls(boolean v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, v);
+                tls, v, maxAssociations, requestTimeout);
+    }
+
+    /** The same settings, at most {@code max} associations open at once, each sending its request within {@code timeout}. */
+    public IngestSettings withAssociationLimits(int max, Duration timeout) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
+                tls, httpTls, max, timeout);
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public IngestSettings withKafkaClient(KafkaClientConfig v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, tls, httpTls);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
     }
 }

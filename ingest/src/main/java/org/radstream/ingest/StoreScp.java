@@ -22,12 +22,14 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import javax.net.ssl.SSLSocket;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.radstream.schemas.ServerTls;
@@ -60,6 +62,11 @@ final class StoreScp implements AutoCloseable {
     static final int BACKLOG = 64;
     /** A-ASSOCIATE-RJ (PS3.8 §9.3.4): result 1 rejected-permanent, source 1 service-user, reason 3 calling AE not recognized. */
     private static final byte[] ASSOCIATE_RJ_CALLING_AE_NOT_RECOGNIZED = {0x03, 0, 0, 0, 0, 4, 0, 1, 1, 3};
+    /**
+     * A-ASSOCIATE-RJ: result 2 rejected-transient, source 3 service-provider (presentation related
+     * function), reason 2 local limit exceeded: the sender may try again later.
+     */
+    private static final byte[] ASSOCIATE_RJ_LOCAL_LIMIT_EXCEEDED = {0x03, 0, 0, 0, 0, 4, 0, 2, 3, 2};
     private static final AttributeTag AFFECTED_SOP_CLASS = new AttributeTag(0x0000, 0x0002);
     private static final AttributeTag MESSAGE_ID = new AttributeTag(0x0000, 0x0110);
     private static final AttributeTag AFFECTED_SOP_INSTANCE = new AttributeTag(0x0000, 0x1000);
@@ -70,20 +77,23 @@ final class StoreScp implements AutoCloseable {
     private final ServerSocket server;
     private final ExecutorService associations;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    /** Associations that may be open at once, shared by the service's DICOM ports. */
+    private final Semaphore slots;
     private final Thread acceptor;
     private final PresentationContextSelectionPolicy policy = new DecodableFirstPolicy();
     private volatile boolean closing;
 
-    /** The plain DICOM port of {@code settings}. */
-    StoreScp(IngestSettings settings, InstanceIngest ingest, IngestMetrics metrics) throws IOException {
-        this(settings, ingest, metrics, plain(settings.dicomPort()));
+    /** The plain DICOM port of {@code settings}, taking its associations from {@code slots}. */
+    StoreScp(IngestSettings settings, InstanceIngest ingest, IngestMetrics metrics, Semaphore slots) throws IOException {
+        this(settings, ingest, metrics, plain(settings.dicomPort()), slots);
     }
 
     /**
      * Serves associations accepted on {@code server}: a plain socket, or the TLS port's
      * ({@link ServerTls#bind}), whose connections shake hands on their own thread first.
      */
-    StoreScp(IngestSettings settings, InstanceIngest ingest, IngestMetrics metrics, ServerSocket server) {
+    StoreScp(IngestSettings settings, InstanceIngest ingest, IngestMetrics metrics, ServerSocket server, Semaphore slots) {
+        this.slots = slots;
         this.settings = settings;
         this.ingest = ingest;
         this.metrics = metrics;
@@ -140,10 +150,18 @@ final class StoreScp implements AutoCloseable {
                     return;
                 }
             }
-            byte[] request = readAssociateRequest(socket.getInputStream());
+            socket.setSoTimeout((int) settings.requestTimeout().toMillis()); // the ARTIM timer
+            byte[] request;
+            try {
+                request = readAssociateRequest(socket.getInputStream());
+            } catch (SocketTimeoutException e) {
+                log.info("connection from {} sent no A-ASSOCIATE-RQ within {}: closed", peer, settings.requestTimeout());
+                return;
+            }
             if (request == null) {
                 return;
             }
+            socket.setSoTimeout(0);
             callingAe = aeField(request, 26);
             if (!settings.allows(callingAe)) {
                 metrics.associationRejected();
@@ -153,19 +171,18 @@ final class StoreScp implements AutoCloseable {
                 socket.getOutputStream().flush();
                 return;
             }
-            Association association = AssociationFactory.createNewAssociation(
-                    new ReplaySocket(socket, request), settings.aeTitle(), MAX_PDU_LENGTH, SOCKET_BUFFER_BYTES,
-                    SOCKET_BUFFER_BYTES, policy);
-            log.debug("association {} from {} at {}", association.getAssociationNumber(), callingAe, peer);
-            while (!closing) {
-                DimseRequestReceiver receiver = new DimseRequestReceiver(600 * 1024);
-                association.setReceivedDataHandler(receiver);
-                try {
-                    association.waitForPDataPDUsUntilHandlerReportsDone();
-                } catch (AReleaseException released) {
-                    return;
-                }
-                respond(association, receiver, callingAe);
+            if (!slots.tryAcquire()) {
+                metrics.associationBusy();
+                log.warn("association from {} at {} rejected (transient): {} associations are open, the most allowed",
+                        callingAe, peer, settings.maxAssociations());
+                socket.getOutputStream().write(ASSOCIATE_RJ_LOCAL_LIMIT_EXCEEDED);
+                socket.getOutputStream().flush();
+                return;
+            }
+            try {
+                associate(socket, request, callingAe, peer);
+            } finally {
+                slots.release();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -179,6 +196,25 @@ final class StoreScp implements AutoCloseable {
         } finally {
             open.remove(socket);
             closeQuietly(socket);
+        }
+    }
+
+    /** Negotiates the association PixelMed-side and answers its requests until it is released. */
+    private void associate(Socket socket, byte[] request, String callingAe, String peer)
+            throws DicomNetworkException, DicomException, IOException, InterruptedException {
+        Association association = AssociationFactory.createNewAssociation(
+                new ReplaySocket(socket, request), settings.aeTitle(), MAX_PDU_LENGTH, SOCKET_BUFFER_BYTES,
+                SOCKET_BUFFER_BYTES, policy);
+        log.debug("association {} from {} at {}", association.getAssociationNumber(), callingAe, peer);
+        while (!closing) {
+            DimseRequestReceiver receiver = new DimseRequestReceiver(600 * 1024);
+            association.setReceivedDataHandler(receiver);
+            try {
+                association.waitForPDataPDUsUntilHandlerReportsDone();
+            } catch (AReleaseException released) {
+                return;
+            }
+            respond(association, receiver, callingAe);
         }
     }
 

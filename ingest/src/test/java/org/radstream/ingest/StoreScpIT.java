@@ -98,6 +98,43 @@ class StoreScpIT {
     }
 
     @Test
+    void beyondTheMostAssociationsACallerIsToldToRetryAndAnIdleConnectionIsClosed() throws Exception {
+        try (IngestService limited = IngestService.start(kafka.settings().withAeTitle("RADSTREAM").withHttpPort(-1)
+                .withAssociationLimits(1, Duration.ofSeconds(1)), kafka.topics)) {
+            // one association held open (PixelMed's SCU, not released yet) takes the only slot
+            var contexts = com.pixelmed.network.PresentationContextListFactory.createNewPresentationContextList(
+                    Set.of("1.2.840.10008.1.1"), 0);
+            com.pixelmed.network.Association held = com.pixelmed.network.AssociationFactory.createNewAssociation(
+                    "127.0.0.1", limited.dicomPort(), "RADSTREAM", "HOLDER", contexts, null, false);
+            try {
+                Dcmtk.Result busy = Dcmtk.echoscu("MODALITY1", "RADSTREAM", limited.dicomPort());
+                assertThat(busy.exitCode()).as(busy.output()).isNotZero();
+                assertThat(busy.output()).contains("Association Rejected").contains("Transient")
+                        .contains("Local Limit Exceeded");
+                assertThat(limited.metrics().associationsBusyCount()).isEqualTo(1);
+                assertThat(limited.metrics().render()).contains("radstream_ingest_associations_busy_total 1");
+            } finally {
+                held.release();
+            }
+            // the slot is free again once the association is released
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            Dcmtk.Result echo;
+            do {
+                echo = Dcmtk.echoscu("MODALITY1", "RADSTREAM", limited.dicomPort());
+            } while (echo.exitCode() != 0 && System.nanoTime() < deadline);
+            assertThat(echo.output()).contains("Received Echo Response (Success)");
+
+            // a connection that never sends its A-ASSOCIATE-RQ is closed after the request timeout, holding no slot
+            try (java.net.Socket idle = new java.net.Socket("127.0.0.1", limited.dicomPort())) {
+                idle.setSoTimeout(10_000);
+                long start = System.nanoTime();
+                assertThat(idle.getInputStream().read()).as("closed by the SCP").isEqualTo(-1);
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(500), Duration.ofSeconds(8));
+            }
+        }
+    }
+
+    @Test
     void badInstancesGetFailureStatusesAndDeadLettersWhileValidOnesOfTheSameAssociationArePublished() throws Exception {
         TestDicom.Series s = TestDicom.series(dir.resolve("b"), 3, 64, 13);
         Path good = s.files().get(0);

@@ -77,6 +77,17 @@ final class IngestCommand implements Callable<Integer> {
                     + "with the heap. Default ${DEFAULT-VALUE}.")
     int stowAtOnce;
 
+    @Option(names = "--max-associations", defaultValue = "" + IngestSettings.DEFAULT_MAX_ASSOCIATIONS,
+            description = "Associations open at once on the DICOM ports together; one more is answered A-ASSOCIATE-RJ "
+                    + "transient (local limit exceeded) and retries. A connection must send its request within "
+                    + "--request-timeout. Default ${DEFAULT-VALUE}.")
+    int maxAssociations;
+
+    @Option(names = "--request-timeout", defaultValue = "30",
+            description = "Seconds a DICOM connection may take to send its A-ASSOCIATE-RQ (PS3.8's ARTIM timer) before "
+                    + "it is closed. Default ${DEFAULT-VALUE}.")
+    double requestTimeoutSeconds;
+
     @Option(names = "--stability", defaultValue = "10", description = "Seconds without an instance after which a series is complete. Default ${DEFAULT-VALUE}.")
     double stabilitySeconds;
 
@@ -104,7 +115,8 @@ final class IngestCommand implements Callable<Integer> {
                     .withStowAtOnce(stowAtOnce)
                     .withKafkaClient(cluster.kafkaClient())
                     .withDicomTls(importDir != null ? -1 : tlsPort, tls.load())
-                    .withHttpTls(importDir == null && tls.httpTls);
+                    .withHttpTls(importDir == null && tls.httpTls)
+                    .withAssociationLimits(maxAssociations, Duration.ofMillis(Math.round(requestTimeoutSeconds * 1000)));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
