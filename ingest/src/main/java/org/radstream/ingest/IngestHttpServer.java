@@ -47,10 +47,13 @@ final class IngestHttpServer implements AutoCloseable {
      */
     private final int stowAtOnce;
     private final Semaphore stowSlots;
+    /** The largest request body taken: it is held in memory while its parts are stored. */
+    private final long stowMaxBytes;
 
     /** @param tls null: plain HTTP; else HTTPS presenting its key */
     IngestHttpServer(int port, ServerTls tls, InstanceIngest ingest, IngestMetrics metrics, Supplier<String> unhealthy,
-                     BearerToken stowToken, int stowAtOnce) throws IOException {
+                     BearerToken stowToken, int stowAtOnce, long stowMaxBytes) throws IOException {
+        this.stowMaxBytes = stowMaxBytes;
         this.stowAtOnce = stowAtOnce;
         this.stowSlots = new Semaphore(stowAtOnce);
         this.ingest = ingest;
@@ -96,6 +99,11 @@ final class IngestHttpServer implements AutoCloseable {
                 send(ex, 404, "text/plain", "no such resource: " + path);
                 return;
             }
+            String length = ex.getRequestHeaders().getFirst("Content-Length");
+            if (length != null && length.strip().matches("\\d{1,18}") && Long.parseLong(length.strip()) > stowMaxBytes) {
+                tooLarge(ex, length.strip() + " bytes");
+                return;
+            }
             if (!stowSlots.tryAcquire()) {
                 metrics.stowBusy();
                 log.info("STOW-RS from {} answered 503: {} requests are being stored", ex.getRemoteAddress(), stowAtOnce);
@@ -119,7 +127,11 @@ final class IngestHttpServer implements AutoCloseable {
     private void store(HttpExchange ex, String study) throws IOException, InterruptedException {
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
-            body = in.readAllBytes();
+            body = in.readNBytes((int) stowMaxBytes + 1);
+        }
+        if (body.length > stowMaxBytes) { // a chunked body, its length not declared
+            tooLarge(ex, "more than " + stowMaxBytes + " bytes");
+            return;
         }
         List<MultipartRelated.Part> parts;
         try {
@@ -134,6 +146,19 @@ final class IngestHttpServer implements AutoCloseable {
             outcomes.add(ingest(part, study));
         }
         send(ex, StowResponse.httpStatus(outcomes), "application/dicom+json", StowResponse.json(outcomes));
+    }
+
+    /**
+     * Answers 413 to a request whose body is larger than what is taken, before reading it on (the
+     * server then closes the connection rather than drain it). Nothing of it is stored.
+     */
+    private void tooLarge(HttpExchange ex, String size) throws IOException {
+        metrics.stowTooLarge();
+        log.warn("STOW-RS from {} refused with HTTP 413: its body is {}, more than the {} bytes taken (--stow-max-mib)",
+                ex.getRemoteAddress(), size, stowMaxBytes);
+        ex.getResponseHeaders().set("Connection", "close");
+        send(ex, 413, "text/plain", "the request body is " + size + "; this receiver takes at most " + stowMaxBytes
+                + " bytes per STOW-RS request: send the study in several requests (e.g. one per series)");
     }
 
     private Outcome ingest(MultipartRelated.Part part, String study) throws InterruptedException {

@@ -28,6 +28,7 @@ public final class IngestMetrics {
     private final AtomicLong associationsBusy = new AtomicLong();
     private final AtomicLong stowUnauthorised = new AtomicLong();
     private final AtomicLong stowBusy = new AtomicLong();
+    private final AtomicLong stowTooLarge = new AtomicLong();
     private volatile IntSupplier openSeries = () -> 0;
 
     private static final class PerAe {
@@ -93,6 +94,11 @@ public final class IngestMetrics {
 
     void stowBusy() { stowBusy.incrementAndGet(); }
 
+    void stowTooLarge() { stowTooLarge.incrementAndGet(); }
+
+    /** STOW-RS requests refused as larger than what is taken, so far. */
+    public long stowTooLargeCount() { return stowTooLarge.get(); }
+
     /** STOW-RS requests answered 503 (retry later) because as many were being stored already. */
     public long stowBusyCount() { return stowBusy.get(); }
 
@@ -142,6 +148,8 @@ public final class IngestMetrics {
                 "STOW-RS requests refused: no or another token.", stowUnauthorised.get());
         HealthMetricsServer.metric(b, "radstream_ingest_stow_busy_total", "counter",
                 "STOW-RS requests answered 503 (retry later): as many being stored.", stowBusy.get());
+        HealthMetricsServer.metric(b, "radstream_ingest_stow_too_large_total", "counter",
+                "STOW-RS requests answered 413: a body larger than --stow-max-mib.", stowTooLarge.get());
         b.append("# HELP radstream_ingest_publish_latency_seconds From a valid instance to Kafka's acknowledgement of its slice.\n")
                 .append("# TYPE radstream_ingest_publish_latency_seconds histogram\n");
         for (int i = 0; i < LATENCY_BUCKETS.length; i++) {

@@ -71,7 +71,7 @@ public final class IngestService implements AutoCloseable {
         }
         if (settings.httpPort() >= 0) {
             http = new IngestHttpServer(settings.httpPort(), settings.httpTls() ? settings.tls() : null, ingest, metrics,
-                    this::unhealthy, settings.stowToken(), settings.stowAtOnce());
+                    this::unhealthy, settings.stowToken(), settings.stowAtOnce(), settings.stowMaxBytes());
         }
         log.info("ingest started: {} (DICOM port {}, DICOM TLS port {}, HTTP port {})", settings, dicomPort(),
                 dicomTlsPort(), httpPort());

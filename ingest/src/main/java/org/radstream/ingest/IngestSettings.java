@@ -46,6 +46,8 @@ import org.radstream.schemas.ServerTls;
  *                         that a flood of callers cannot exhaust threads and memory
  * @param requestTimeout   how long a connection may take to send its A-ASSOCIATE-RQ before it is
  *                         closed (PS3.8's ARTIM timer): an idle connection holds no thread for ever
+ * @param stowMaxBytes     the largest STOW-RS request body taken (it is held in memory while its
+ *                         parts are stored); a larger one is answered 413
  */
 public record IngestSettings(
         String aeTitle,
@@ -66,7 +68,8 @@ public record IngestSettings(
         ServerTls tls,
         boolean httpTls,
         int maxAssociations,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        long stowMaxBytes) {
 
     public static final String DEFAULT_AE_TITLE = "RADSTREAM";
     public static final int DEFAULT_DICOM_PORT = 11112;
@@ -78,6 +81,8 @@ public record IngestSettings(
     public static final int DEFAULT_STOW_AT_ONCE = 4;
     public static final int DEFAULT_MAX_ASSOCIATIONS = 64;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** 1 GiB: a study of 2,000 uncompressed 512² slices in one request. */
+    public static final long DEFAULT_STOW_MAX_BYTES = 1L << 30;
     /** The variable the launcher reads the STOW-RS token from, named in messages. */
     public static final String STOW_TOKEN_VARIABLE = "RADSTREAM_STOW_TOKEN";
 
@@ -100,6 +105,8 @@ public record IngestSettings(
         require(!httpTls || tls != null, "HTTPS needs a key store (--tls-key-store)");
         require(maxAssociations >= 1 && maxAssociations <= 10_000, "maxAssociations must be 1-10000, got " + maxAssociations);
         requirePositive(requestTimeout, "requestTimeout");
+        require(stowMaxBytes >= 1 << 20 && stowMaxBytes <= Integer.MAX_VALUE - 8, "stowMaxBytes must be 1 MiB-2 GiB, got "
+                + stowMaxBytes);
         require(dicomTlsPort <= 0 || dicomTlsPort != dicomPort,
                 "the DICOM TLS port must differ from the DICOM port, both are " + dicomPort);
     }
@@ -108,62 +115,62 @@ public record IngestSettings(
     public static IngestSettings defaults(String bootstrap, String registryUrl) {
         return new IngestSettings(DEFAULT_AE_TITLE, DEFAULT_DICOM_PORT, DEFAULT_HTTP_PORT, Set.of(),
                 DEFAULT_STABILITY_TIME, bootstrap, registryUrl, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_MAX_BLOCK,
-                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null, false, DEFAULT_MAX_ASSOCIATIONS, DEFAULT_REQUEST_TIMEOUT);
+                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null, false, DEFAULT_MAX_ASSOCIATIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STOW_MAX_BYTES);
     }
 
     public IngestSettings withAeTitle(String v) {
         return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     public IngestSettings withDicomPort(int v) {
         return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     public IngestSettings withHttpPort(int v) {
         return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     public IngestSettings withAllowedAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     public IngestSettings withStabilityTime(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     public IngestSettings withDeliveryTimeout(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
+                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     public IngestSettings withMaxBlock(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
+                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     public IngestSettings withSeriesRetention(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
+                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     public IngestSettings withStowToken(BearerToken v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     public IngestSettings withStowAtOnce(int v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     public IngestSettings withCorrectionAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     /** Whether a DICOM Segmentation stored by {@code callingAe} over C-STORE may become a label. */
@@ -218,26 +225,33 @@ public record IngestSettings(
     /** The same settings with a DICOM TLS port ({@code port} -1: none) presenting {@code tls}. */
     public IngestSettings withDicomTls(int port, ServerTls v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, v, httpTls, maxAssociations, requestTimeout);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, v, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     /** The same settings, the HTTP port speaking HTTPS ({@code v}) with the key of {@link #tls}. */
     public IngestSettings withHttpTls(boolean v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, v, maxAssociations, requestTimeout);
+                tls, v, maxAssociations, requestTimeout, stowMaxBytes);
     }
 
     /** The same settings, at most {@code max} associations open at once, each sending its request within {@code timeout}. */
     public IngestSettings withAssociationLimits(int max, Duration timeout) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, httpTls, max, timeout);
+                tls, httpTls, max, timeout, stowMaxBytes);
+    }
+
+    /** The same settings, STOW-RS request bodies of at most {@code v} bytes. */
+    public IngestSettings withStowMaxBytes(long v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
+                tls, httpTls, maxAssociations, requestTimeout, v);
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public IngestSettings withKafkaClient(KafkaClientConfig v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
     }
 }

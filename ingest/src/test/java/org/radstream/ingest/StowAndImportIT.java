@@ -223,6 +223,54 @@ class StowAndImportIT {
     }
 
     @Test
+    void aBodyLargerThanWhatIsTakenIsAnswered413DeclaredOrChunkedAndNothingIsStored() throws Exception {
+        try (IngestService small = IngestService.start(kafka.settings().withDicomPort(-1).withStowMaxBytes(1 << 20),
+                kafka.topics)) {
+            String type = "multipart/related; type=\"application/dicom\"; boundary=big";
+            // declared: refused from the headers, before a byte of the body is read
+            String declared = request(small.httpPort(), "POST /studies HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + type
+                    + "\r\nContent-Length: 5000000\r\n\r\n", null);
+            assertThat(declared).startsWith("HTTP/1.1 413").contains("the request body is 5000000 bytes; this receiver takes "
+                    + "at most 1048576 bytes per STOW-RS request");
+            // chunked: refused once more than the most has been read
+            byte[] chunk = new byte[(1 << 20) + 2];
+            String chunked = request(small.httpPort(), "POST /studies HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + type
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(chunk.length) + "\r\n", chunk);
+            assertThat(chunked).startsWith("HTTP/1.1 413").contains("the request body is more than 1048576 bytes");
+            assertThat(small.metrics().stowTooLargeCount()).isEqualTo(2);
+            assertThat(small.metrics().publishedCount(IngestHttpServer.STOW_CALLER)).isZero();
+            assertThat(small.metrics().render()).contains("radstream_ingest_stow_too_large_total 2");
+        }
+    }
+
+    /** Sends {@code head} (and {@code chunk} as one chunk, then the last chunk) on a raw socket; returns the whole answer. */
+    private static String request(int port, String head, byte[] chunk) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(20_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            if (chunk != null) {
+                out.write(chunk);
+                out.write("\r\n0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            out.flush();
+            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+            java.io.InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[8192];
+            try {
+                // until the answer's body is in: the server then waits for the rest of the declared body, or closes
+                for (int n; !answer.toString(java.nio.charset.StandardCharsets.UTF_8).contains("(e.g. one per series)")
+                        && (n = in.read(buffer)) >= 0; ) {
+                    answer.write(buffer, 0, n);
+                }
+            } catch (java.net.SocketException e) {
+                // the server closes instead of draining the rest: what arrived before is the answer
+            }
+            return answer.toString(java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
     void uploadsBeyondWhatIsStoredAtOnceAreToldToRetryAndHealthNeverWaitsBehindThem() throws Exception {
         List<java.net.Socket> stalled = new ArrayList<>();
         try {

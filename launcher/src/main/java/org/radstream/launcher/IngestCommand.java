@@ -77,6 +77,12 @@ final class IngestCommand implements Callable<Integer> {
                     + "with the heap. Default ${DEFAULT-VALUE}.")
     int stowAtOnce;
 
+    @Option(names = "--stow-max-mib", defaultValue = "${env:RADSTREAM_STOW_MAX_MIB:-" + (IngestSettings.DEFAULT_STOW_MAX_BYTES >> 20) + "}",
+            description = "Largest STOW-RS request body taken, in MiB, 1-2047 (env RADSTREAM_STOW_MAX_MIB); a larger one is "
+                    + "answered 413 and nothing of it is stored. Each body is held in memory while stored: with "
+                    + "--stow-at-once, size it with the heap. Default ${DEFAULT-VALUE}.")
+    int stowMaxMib;
+
     @Option(names = "--max-associations", defaultValue = "" + IngestSettings.DEFAULT_MAX_ASSOCIATIONS,
             description = "Associations open at once on the DICOM ports together; one more is answered A-ASSOCIATE-RJ "
                     + "transient (local limit exceeded) and retries. A connection must send its request within "
@@ -113,6 +119,7 @@ final class IngestCommand implements Callable<Integer> {
                     .withDeliveryTimeout(Duration.ofMillis(Math.round(deliverySeconds * 1000)))
                     .withStowToken(BearerToken.of(stowToken, IngestSettings.STOW_TOKEN_VARIABLE))
                     .withStowAtOnce(stowAtOnce)
+                    .withStowMaxBytes((long) stowMaxMib << 20)
                     .withKafkaClient(cluster.kafkaClient())
                     .withDicomTls(importDir != null ? -1 : tlsPort, tls.load())
                     .withHttpTls(importDir == null && tls.httpTls)
