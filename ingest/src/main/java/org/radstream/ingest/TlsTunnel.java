@@ -6,6 +6,9 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSocket;
@@ -21,7 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The loopback port takes one connection, within the accept timeout, and is closed as soon as
  * it has: it exists for the few milliseconds between the handshake and PixelMed's connect, and
- * only processes of this host can reach it.
+ * only processes of this host can reach it. A connection from another process that races for it
+ * is refused ({@link #fromThisProcess}): the TLS connection, which may carry radstream's client
+ * certificate, is lent to nothing else.
  */
 final class TlsTunnel implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TlsTunnel.class);
@@ -87,6 +92,13 @@ final class TlsTunnel implements AutoCloseable {
             return;
         }
         accepted = scu;
+        if (!fromThisProcess(scu, local.getLocalPort())) {
+            log.warn("TLS tunnel to {}: the loopback port was taken by a connection from another process (port {}); "
+                    + "closed, and this association fails rather than lend the TLS connection to it", target, scu.getPort());
+            closeQuietly(scu);
+            closeQuietly(remote);
+            return;
+        }
         try {
             scu.setTcpNoDelay(true);
             Thread up = new Thread(() -> copy(scu, remote), Thread.currentThread().getName() + "-out");
@@ -98,6 +110,55 @@ final class TlsTunnel implements AutoCloseable {
             closeQuietly(scu);
             closeQuietly(remote);
         }
+    }
+
+    /**
+     * Whether the client end of {@code accepted} (a loopback connection to {@code localPort}) is a
+     * socket of this process: its inode, found in /proc/net/tcp[6] by its two ports, is one of
+     * /proc/self/fd's. Where /proc cannot be read (not Linux) the connection is taken as ours, as
+     * only processes of this host can reach the loopback port in the milliseconds it is open.
+     */
+    static boolean fromThisProcess(Socket accepted, int localPort) {
+        try {
+            String inode = null;
+            for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+                Path file = Path.of(table);
+                if (!Files.isReadable(file)) {
+                    continue;
+                }
+                for (String line : Files.readAllLines(file)) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 9 && f[1].contains(":") && port(f[1]) == accepted.getPort() && port(f[2]) == localPort) {
+                        inode = f[9];
+                    }
+                }
+            }
+            Path fds = Path.of("/proc/self/fd");
+            if (inode == null || !Files.isDirectory(fds)) {
+                return inode == null && !Files.isReadable(Path.of("/proc/net/tcp"));
+            }
+            String wanted = "socket:[" + inode + "]";
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(fds)) {
+                for (Path fd : entries) {
+                    try {
+                        if (Files.readSymbolicLink(fd).toString().equals(wanted)) {
+                            return true;
+                        }
+                    } catch (IOException e) {
+                        // closed since listed
+                    }
+                }
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            log.info("cannot tell which process holds a loopback connection ({}): taken as ours", e.toString());
+            return true;
+        }
+    }
+
+    /** The port of a /proc/net/tcp address, {@code HEXIP:HEXPORT}. */
+    private static int port(String address) {
+        return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1), 16);
     }
 
     /** Copies until {@code from} ends, then ends both: an association is over when either side closes. */
