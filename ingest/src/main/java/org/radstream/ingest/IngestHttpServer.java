@@ -41,6 +41,7 @@ final class IngestHttpServer implements AutoCloseable {
     /** Why the service is unhealthy; null when it is healthy. */
     private final Supplier<String> unhealthy;
     private final BearerToken stowToken;
+    private final IngestAudit audit;
     /**
      * STOW-RS requests stored at once; one more is answered 503 with Retry-After (senders retry). A
      * request's body is held in memory while its parts are stored, so this also bounds memory.
@@ -51,8 +52,9 @@ final class IngestHttpServer implements AutoCloseable {
     private final long stowMaxBytes;
 
     /** @param tls null: plain HTTP; else HTTPS presenting its key */
-    IngestHttpServer(int port, ServerTls tls, InstanceIngest ingest, IngestMetrics metrics, Supplier<String> unhealthy,
-                     BearerToken stowToken, int stowAtOnce, long stowMaxBytes) throws IOException {
+    IngestHttpServer(int port, ServerTls tls, InstanceIngest ingest, IngestMetrics metrics, IngestAudit audit,
+                     Supplier<String> unhealthy, BearerToken stowToken, int stowAtOnce, long stowMaxBytes) throws IOException {
+        this.audit = audit;
         this.stowMaxBytes = stowMaxBytes;
         this.stowAtOnce = stowAtOnce;
         this.stowSlots = new Semaphore(stowAtOnce);
@@ -88,6 +90,8 @@ final class IngestHttpServer implements AutoCloseable {
             if (!stowToken.admits(ex)) {
                 log.warn("STOW-RS request from {} refused: no or another token", ex.getRemoteAddress());
                 metrics.stowUnauthorised();
+                audit.userRefused(ex.getRemoteAddress().getAddress().getHostAddress(),
+                        "STOW-RS request without the receiver's token");
                 BearerToken.challenge(ex, "radstream-stow");
                 send(ex, 401, "text/plain", "this receiver stores instances only from senders with its token "
                         + "(Authorization: Bearer …; " + stowToken.variable() + ")");
@@ -142,8 +146,15 @@ final class IngestHttpServer implements AutoCloseable {
             return;
         }
         List<Outcome> outcomes = new ArrayList<>(parts.size());
-        for (MultipartRelated.Part part : parts) {
-            outcomes.add(ingest(part, study));
+        IngestAudit.Transfer transfer = audit.transfer(STOW_CALLER, ex.getRemoteAddress().getAddress().getHostAddress());
+        try {
+            for (MultipartRelated.Part part : parts) {
+                Outcome outcome = ingest(part, study);
+                transfer.add(outcome);
+                outcomes.add(outcome);
+            }
+        } finally {
+            transfer.end();
         }
         send(ex, StowResponse.httpStatus(outcomes), "application/dicom+json", StowResponse.json(outcomes));
     }
@@ -173,7 +184,8 @@ final class IngestHttpServer implements AutoCloseable {
             // (harmless: it is a valid slice of its own study), so report it, do not hide it
             return new Outcome(DimseStatus.DATA_SET_DOES_NOT_MATCH, "StudyInstanceUID " + outcome.studyUid()
                     + " differs from the request's " + study + " (the slice was stored under its own study)",
-                    outcome.sopClassUid(), outcome.sopInstanceUid(), outcome.seriesUid(), outcome.studyUid(), false);
+                    outcome.sopClassUid(), outcome.sopInstanceUid(), outcome.seriesUid(), outcome.studyUid(), false,
+                    outcome.patientId());
         }
         return outcome;
     }

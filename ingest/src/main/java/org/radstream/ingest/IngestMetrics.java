@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntSupplier;
+import org.radstream.schemas.AuditLog;
 import org.radstream.schemas.HealthMetricsServer;
 
 /**
@@ -26,6 +27,7 @@ public final class IngestMetrics {
     private final AtomicLong associationsRejected = new AtomicLong();
     private final AtomicLong tlsHandshakesFailed = new AtomicLong();
     private final AtomicLong associationsBusy = new AtomicLong();
+    private volatile AuditLog audit = AuditLog.NONE;
     private final AtomicLong stowUnauthorised = new AtomicLong();
     private final AtomicLong stowBusy = new AtomicLong();
     private final AtomicLong stowTooLarge = new AtomicLong();
@@ -104,6 +106,9 @@ public final class IngestMetrics {
 
     void openSeriesGauge(IntSupplier supplier) { this.openSeries = supplier; }
 
+    /** The audit log whose counters /metrics shows. */
+    void auditLog(AuditLog log) { this.audit = log; }
+
     /** Mean time from an instance's arrival in {@link InstanceIngest} to Kafka's acknowledgement, ms. */
     public double meanPublishMs() {
         long n = latencyCount.get();
@@ -141,6 +146,7 @@ public final class IngestMetrics {
         HealthMetricsServer.metric(b, "radstream_ingest_associations_busy_total", "counter",
                 "Associations refused for the time being (A-ASSOCIATE-RJ transient, local limit exceeded): the most "
                         + "allowed at once (--max-associations) were open. Senders retry.", associationsBusy.get());
+        audit.metrics(b, "ingest");
         HealthMetricsServer.metric(b, "radstream_ingest_tls_handshake_failures_total", "counter",
                 "Connections to the DICOM TLS port closed before an association: not TLS, no common protocol, "
                         + "or no trusted client certificate.", tlsHandshakesFailed.get());

@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.radstream.schemas.AuditLog;
 import org.radstream.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,8 @@ public final class IngestService implements AutoCloseable {
     private final InstanceIngest ingest;
     private final FolderImporter importer;
     private final ScheduledExecutorService sweeper;
+    private final AuditLog auditLog;
+    private final IngestAudit audit;
     private StoreScp scp;
     private StoreScp tlsScp;
     private IngestHttpServer http;
@@ -38,6 +41,9 @@ public final class IngestService implements AutoCloseable {
         this.ingest = new InstanceIngest(tracker, publisher, metrics, settings::takesCorrectionsFrom);
         this.importer = new FolderImporter(ingest);
         this.metrics.openSeriesGauge(tracker::openSeries);
+        this.auditLog = AuditLog.syslog(settings.auditRepository(), "radstream-ingest");
+        this.metrics.auditLog(auditLog);
+        this.audit = new IngestAudit(auditLog, settings.aeTitle());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ingest-series-sweeper");
             t.setDaemon(true);
@@ -62,16 +68,16 @@ public final class IngestService implements AutoCloseable {
         sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
         Semaphore associations = new Semaphore(settings.maxAssociations()); // both DICOM ports together
         if (settings.dicomPort() >= 0) {
-            scp = new StoreScp(settings, ingest, metrics, associations);
+            scp = new StoreScp(settings, ingest, metrics, audit, associations);
         }
         if (settings.dicomTlsPort() >= 0) {
-            tlsScp = new StoreScp(settings, ingest, metrics, settings.tls().bind(settings.dicomTlsPort(), StoreScp.BACKLOG),
-                    associations);
+            tlsScp = new StoreScp(settings, ingest, metrics, audit, settings.tls().bind(settings.dicomTlsPort(),
+                    StoreScp.BACKLOG), associations);
             log.info("DICOM TLS port {}: {}", tlsScp.port(), settings.tls());
         }
         if (settings.httpPort() >= 0) {
             http = new IngestHttpServer(settings.httpPort(), settings.httpTls() ? settings.tls() : null, ingest, metrics,
-                    this::unhealthy, settings.stowToken(), settings.stowAtOnce(), settings.stowMaxBytes());
+                    audit, this::unhealthy, settings.stowToken(), settings.stowAtOnce(), settings.stowMaxBytes());
         }
         log.info("ingest started: {} (DICOM port {}, DICOM TLS port {}, HTTP port {})", settings, dicomPort(),
                 dicomTlsPort(), httpPort());
@@ -123,7 +129,12 @@ public final class IngestService implements AutoCloseable {
 
     /** Imports every file below {@code dir}; see {@link FolderImporter}. */
     public ImportReport importFolder(java.nio.file.Path dir) throws IOException, InterruptedException {
-        return importer.importFolder(dir);
+        ImportReport report = importer.importFolder(dir);
+        // audited as a transfer from the operator who ran the import, on this host
+        IngestAudit.Transfer transfer = audit.transfer("import by " + System.getProperty("user.name", "unknown"), null);
+        report.files().forEach(f -> transfer.add(f.outcome()));
+        transfer.end();
+        return report;
     }
 
     /** Sends the marker of every open series now, without waiting for the stability time. */
@@ -160,6 +171,7 @@ public final class IngestService implements AutoCloseable {
             log.warn("interrupted while sending the markers of open series at shutdown");
         } finally {
             publisher.close();
+            auditLog.close();
         }
         log.info("ingest stopped");
     }

@@ -48,6 +48,8 @@ import org.radstream.schemas.ServerTls;
  *                         closed (PS3.8's ARTIM timer): an idle connection holds no thread for ever
  * @param stowMaxBytes     the largest STOW-RS request body taken (it is held in memory while its
  *                         parts are stored); a larger one is answered 413
+ * @param auditRepository  where audit messages go ({@code udp://HOST:PORT}, an IHE ATNA audit record
+ *                         repository; {@link org.radstream.schemas.AuditLog}); null: none are sent
  */
 public record IngestSettings(
         String aeTitle,
@@ -69,7 +71,8 @@ public record IngestSettings(
         boolean httpTls,
         int maxAssociations,
         Duration requestTimeout,
-        long stowMaxBytes) {
+        long stowMaxBytes,
+        String auditRepository) {
 
     public static final String DEFAULT_AE_TITLE = "RADSTREAM";
     public static final int DEFAULT_DICOM_PORT = 11112;
@@ -105,6 +108,9 @@ public record IngestSettings(
         require(!httpTls || tls != null, "HTTPS needs a key store (--tls-key-store)");
         require(maxAssociations >= 1 && maxAssociations <= 10_000, "maxAssociations must be 1-10000, got " + maxAssociations);
         requirePositive(requestTimeout, "requestTimeout");
+        if (auditRepository != null && !auditRepository.isBlank()) {
+            org.radstream.schemas.AuditLog.target(auditRepository);
+        }
         require(stowMaxBytes >= 1 << 20 && stowMaxBytes <= Integer.MAX_VALUE - 8, "stowMaxBytes must be 1 MiB-2 GiB, got "
                 + stowMaxBytes);
         require(dicomTlsPort <= 0 || dicomTlsPort != dicomPort,
@@ -115,62 +121,62 @@ public record IngestSettings(
     public static IngestSettings defaults(String bootstrap, String registryUrl) {
         return new IngestSettings(DEFAULT_AE_TITLE, DEFAULT_DICOM_PORT, DEFAULT_HTTP_PORT, Set.of(),
                 DEFAULT_STABILITY_TIME, bootstrap, registryUrl, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_MAX_BLOCK,
-                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null, false, DEFAULT_MAX_ASSOCIATIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STOW_MAX_BYTES);
+                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null, false, DEFAULT_MAX_ASSOCIATIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STOW_MAX_BYTES, null);
     }
 
     public IngestSettings withAeTitle(String v) {
         return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     public IngestSettings withDicomPort(int v) {
         return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     public IngestSettings withHttpPort(int v) {
         return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     public IngestSettings withAllowedAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     public IngestSettings withStabilityTime(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     public IngestSettings withDeliveryTimeout(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     public IngestSettings withMaxBlock(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     public IngestSettings withSeriesRetention(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     public IngestSettings withStowToken(BearerToken v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     public IngestSettings withStowAtOnce(int v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     public IngestSettings withCorrectionAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     /** Whether a DICOM Segmentation stored by {@code callingAe} over C-STORE may become a label. */
@@ -225,33 +231,40 @@ public record IngestSettings(
     /** The same settings with a DICOM TLS port ({@code port} -1: none) presenting {@code tls}. */
     public IngestSettings withDicomTls(int port, ServerTls v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, v, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, v, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     /** The same settings, the HTTP port speaking HTTPS ({@code v}) with the key of {@link #tls}. */
     public IngestSettings withHttpTls(boolean v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, v, maxAssociations, requestTimeout, stowMaxBytes);
+                tls, v, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 
     /** The same settings, at most {@code max} associations open at once, each sending its request within {@code timeout}. */
     public IngestSettings withAssociationLimits(int max, Duration timeout) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, httpTls, max, timeout, stowMaxBytes);
+                tls, httpTls, max, timeout, stowMaxBytes, auditRepository);
     }
 
     /** The same settings, STOW-RS request bodies of at most {@code v} bytes. */
     public IngestSettings withStowMaxBytes(long v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, httpTls, maxAssociations, requestTimeout, v);
+                tls, httpTls, maxAssociations, requestTimeout, v, auditRepository);
+    }
+
+    /** The same settings, audit messages sent to {@code v} ({@code udp://HOST:PORT}; null: none). */
+    public IngestSettings withAuditRepository(String v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
+                tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, v);
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public IngestSettings withKafkaClient(KafkaClientConfig v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
     }
 }

@@ -31,6 +31,7 @@ public final class InstanceIngest {
     private static final AttributeTag SOP_INSTANCE = new AttributeTag(0x0008, 0x0018);
     private static final AttributeTag STUDY_UID = new AttributeTag(0x0020, 0x000D);
     private static final AttributeTag SERIES_UID = new AttributeTag(0x0020, 0x000E);
+    private static final AttributeTag PATIENT_ID = new AttributeTag(0x0010, 0x0020);
     private static final AttributeTag PIXEL_DATA = new AttributeTag(0x7FE0, 0x0010);
 
     private final CtInstanceReader reader = new CtInstanceReader();
@@ -79,19 +80,19 @@ public final class InstanceIngest {
                 deadLetter(sop, slice.getSeriesUid(), reason, DimseStatus.SUCCESS, callingAe, via,
                         slice.getTransferSyntaxUid(), part10);
                 return new Outcome(DimseStatus.SUCCESS, null, slice.getSopClassUid(), sop, slice.getSeriesUid(),
-                        slice.getStudyUid(), true);
+                        slice.getStudyUid(), true, slice.getPatientId());
             }
             kafkaFailing = false;
             metrics.published(callingAe, System.nanoTime() - start);
             return new Outcome(DimseStatus.SUCCESS, null, slice.getSopClassUid(), sop, slice.getSeriesUid(),
-                    slice.getStudyUid(), false);
+                    slice.getStudyUid(), false, slice.getPatientId());
         } catch (Publisher.PublishException e) {
             kafkaFailing = true;
             metrics.failed(callingAe);
             log.warn("SOP instance {} from {} via {} not acknowledged by Kafka, answered {} so the sender retries: {}",
                     sop, callingAe, via.wireName(), DimseStatus.hex(DimseStatus.OUT_OF_RESOURCES), e.getMessage());
             return new Outcome(DimseStatus.OUT_OF_RESOURCES, "Kafka did not acknowledge the slice: " + e.getMessage(),
-                    slice.getSopClassUid(), sop, slice.getSeriesUid(), slice.getStudyUid(), false);
+                    slice.getSopClassUid(), sop, slice.getSeriesUid(), slice.getStudyUid(), false, slice.getPatientId());
         }
     }
 
@@ -123,13 +124,14 @@ public final class InstanceIngest {
                     + "retries: {}", sop, series, callingAe, via.wireName(), DimseStatus.hex(DimseStatus.OUT_OF_RESOURCES),
                     e.getMessage());
             return new Outcome(DimseStatus.OUT_OF_RESOURCES, "Kafka did not acknowledge the segmentation: " + e.getMessage(),
-                    SOPClass.SegmentationStorage, sop, series, seg.getStudyUid(), false);
+                    SOPClass.SegmentationStorage, sop, series, seg.getStudyUid(), false, seg.getPatientId());
         }
         kafkaFailing = false;
         metrics.segmentation(callingAe);
         log.info("segmentation {} of series {} from {} via {} published for labelling", sop, series, callingAe,
                 via.wireName());
-        return new Outcome(DimseStatus.SUCCESS, null, SOPClass.SegmentationStorage, sop, series, seg.getStudyUid(), false);
+        return new Outcome(DimseStatus.SUCCESS, null, SOPClass.SegmentationStorage, sop, series, seg.getStudyUid(), false,
+                seg.getPatientId());
     }
 
     /** Whether the latest publish failed (cleared by the next acknowledged one): /health reports it. */
@@ -147,7 +149,7 @@ public final class InstanceIngest {
                 via.wireName(), DimseStatus.hex(e.status()), e.reason());
         deadLetter(sop, series, e.reason(), e.status(), callingAe, via, e.transferSyntaxUid(), part10);
         return new Outcome(e.status(), e.reason(), CtInstanceReader.text(ids, SOP_CLASS), sop, series,
-                CtInstanceReader.text(ids, STUDY_UID), false);
+                CtInstanceReader.text(ids, STUDY_UID), false, CtInstanceReader.text(ids, PATIENT_ID));
     }
 
     private void deadLetter(String sop, String series, String reason, int status, String callingAe, Channel via,

@@ -74,6 +74,7 @@ final class StoreScp implements AutoCloseable {
     private final IngestSettings settings;
     private final InstanceIngest ingest;
     private final IngestMetrics metrics;
+    private final IngestAudit audit;
     private final ServerSocket server;
     private final ExecutorService associations;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
@@ -84,15 +85,18 @@ final class StoreScp implements AutoCloseable {
     private volatile boolean closing;
 
     /** The plain DICOM port of {@code settings}, taking its associations from {@code slots}. */
-    StoreScp(IngestSettings settings, InstanceIngest ingest, IngestMetrics metrics, Semaphore slots) throws IOException {
-        this(settings, ingest, metrics, plain(settings.dicomPort()), slots);
+    StoreScp(IngestSettings settings, InstanceIngest ingest, IngestMetrics metrics, IngestAudit audit, Semaphore slots)
+            throws IOException {
+        this(settings, ingest, metrics, audit, plain(settings.dicomPort()), slots);
     }
 
     /**
      * Serves associations accepted on {@code server}: a plain socket, or the TLS port's
      * ({@link ServerTls#bind}), whose connections shake hands on their own thread first.
      */
-    StoreScp(IngestSettings settings, InstanceIngest ingest, IngestMetrics metrics, ServerSocket server, Semaphore slots) {
+    StoreScp(IngestSettings settings, InstanceIngest ingest, IngestMetrics metrics, IngestAudit audit, ServerSocket server,
+             Semaphore slots) {
+        this.audit = audit;
         this.slots = slots;
         this.settings = settings;
         this.ingest = ingest;
@@ -139,12 +143,14 @@ final class StoreScp implements AutoCloseable {
     private void serve(Socket socket) {
         String callingAe = "?";
         String peer = String.valueOf(socket.getRemoteSocketAddress());
+        String address = socket.getInetAddress().getHostAddress();
         try {
             if (socket instanceof SSLSocket tls) {
                 try {
                     peer = peer + " (" + ServerTls.handshake(tls) + ")";
                 } catch (IOException e) {
                     metrics.tlsHandshakeFailed();
+                    audit.nodeRefused("unknown", address, "TLS handshake on the DICOM TLS port failed: " + e.getMessage());
                     log.warn("TLS handshake with {} on DICOM port {} failed, connection closed: {}", peer, port(),
                             e.getMessage());
                     return;
@@ -165,6 +171,7 @@ final class StoreScp implements AutoCloseable {
             callingAe = aeField(request, 26);
             if (!settings.allows(callingAe)) {
                 metrics.associationRejected();
+                audit.nodeRefused(callingAe, address, "calling AE title " + callingAe + " is not on the allow-list");
                 log.warn("association from {} at {} to {} rejected: calling AE title not on the allow-list",
                         callingAe, peer, aeField(request, 10));
                 socket.getOutputStream().write(ASSOCIATE_RJ_CALLING_AE_NOT_RECOGNIZED);
@@ -180,7 +187,7 @@ final class StoreScp implements AutoCloseable {
                 return;
             }
             try {
-                associate(socket, request, callingAe, peer);
+                associate(socket, request, callingAe, peer, address);
             } finally {
                 slots.release();
             }
@@ -200,25 +207,31 @@ final class StoreScp implements AutoCloseable {
     }
 
     /** Negotiates the association PixelMed-side and answers its requests until it is released. */
-    private void associate(Socket socket, byte[] request, String callingAe, String peer)
+    private void associate(Socket socket, byte[] request, String callingAe, String peer, String address)
             throws DicomNetworkException, DicomException, IOException, InterruptedException {
         Association association = AssociationFactory.createNewAssociation(
                 new ReplaySocket(socket, request), settings.aeTitle(), MAX_PDU_LENGTH, SOCKET_BUFFER_BYTES,
                 SOCKET_BUFFER_BYTES, policy);
         log.debug("association {} from {} at {}", association.getAssociationNumber(), callingAe, peer);
-        while (!closing) {
-            DimseRequestReceiver receiver = new DimseRequestReceiver(600 * 1024);
-            association.setReceivedDataHandler(receiver);
-            try {
-                association.waitForPDataPDUsUntilHandlerReportsDone();
-            } catch (AReleaseException released) {
-                return;
+        IngestAudit.Transfer transfer = audit.transfer(callingAe, address);
+        try {
+            while (!closing) {
+                DimseRequestReceiver receiver = new DimseRequestReceiver(600 * 1024);
+                association.setReceivedDataHandler(receiver);
+                try {
+                    association.waitForPDataPDUsUntilHandlerReportsDone();
+                } catch (AReleaseException released) {
+                    return;
+                }
+                respond(association, receiver, callingAe, transfer);
             }
-            respond(association, receiver, callingAe);
+        } finally {
+            transfer.end(); // released, aborted or broken: what was received is audited either way
         }
     }
 
-    private void respond(Association association, DimseRequestReceiver receiver, String callingAe)
+    private void respond(Association association, DimseRequestReceiver receiver, String callingAe,
+                         IngestAudit.Transfer transfer)
             throws DicomNetworkException, DicomException, IOException, InterruptedException {
         AttributeList command = receiver.commandList();
         String sopClass = CtInstanceReader.text(command, AFFECTED_SOP_CLASS);
@@ -231,6 +244,7 @@ final class StoreScp implements AutoCloseable {
                 String ts = association.getTransferSyntaxForPresentationContextID(pcid);
                 byte[] part10 = part10(receiver.dataSet(), sopClass, sop, ts, callingAe);
                 Outcome outcome = ingest.ingest(part10, callingAe, Channel.C_STORE);
+                transfer.add(outcome);
                 association.send(pcid, DimseResponses.cStore(sopClass, sop, messageId, outcome.status(), outcome.reason()), null);
             }
             default -> {

@@ -83,6 +83,11 @@ final class IngestCommand implements Callable<Integer> {
                     + "--stow-at-once, size it with the heap. Default ${DEFAULT-VALUE}.")
     int stowMaxMib;
 
+    @Option(names = "--audit-repository", defaultValue = "${env:RADSTREAM_AUDIT_REPOSITORY}", paramLabel = "udp://HOST:PORT",
+            description = "Audit record repository (IHE ATNA) the audit trail is sent to as RFC 5424 syslog over UDP: "
+                    + "studies received from whom, callers refused (env RADSTREAM_AUDIT_REPOSITORY). Unset: none.")
+    String auditRepository;
+
     @Option(names = "--max-associations", defaultValue = "" + IngestSettings.DEFAULT_MAX_ASSOCIATIONS,
             description = "Associations open at once on the DICOM ports together; one more is answered A-ASSOCIATE-RJ "
                     + "transient (local limit exceeded) and retries. A connection must send its request within "
@@ -120,6 +125,7 @@ final class IngestCommand implements Callable<Integer> {
                     .withStowToken(BearerToken.of(stowToken, IngestSettings.STOW_TOKEN_VARIABLE))
                     .withStowAtOnce(stowAtOnce)
                     .withStowMaxBytes((long) stowMaxMib << 20)
+                    .withAuditRepository(auditRepository)
                     .withKafkaClient(cluster.kafkaClient())
                     .withDicomTls(importDir != null ? -1 : tlsPort, tls.load())
                     .withHttpTls(importDir == null && tls.httpTls)
@@ -148,7 +154,8 @@ final class IngestCommand implements Callable<Integer> {
         }, "radstream-ingest-shutdown"));
         System.out.println("ingest " + settings.aeTitle() + " on DICOM port " + service.dicomPort()
                 + (service.dicomTlsPort() >= 0 ? ", DICOM TLS port " + service.dicomTlsPort() + " (" + settings.tls() + ")" : "")
-                + ", kafka "
+                + ", " + (settings.auditRepository() == null || settings.auditRepository().isBlank() ? "no audit repository"
+                        : "audit to " + settings.auditRepository()) + ", kafka "
                 + ClusterOptions.describe(settings.bootstrap(), settings.kafkaClient())
                 + (service.httpPort() > 0 ? "; STOW-RS " + (settings.httpTls() ? "https" : "http") + "://localhost:" + service.httpPort() + "/studies"
                         + (settings.stowToken().required() ? " (token required)" : " (open: no RADSTREAM_STOW_TOKEN)")

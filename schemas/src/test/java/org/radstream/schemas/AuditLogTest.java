@@ -1,0 +1,112 @@
+package org.radstream.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.xpath.XPath;
+import javax.xml.xpath.XPathFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+
+class AuditLogTest {
+    private static final Instant AT = Instant.parse("2026-12-06T22:00:00.123456Z");
+
+    private static Document parse(String xml) throws Exception {
+        return DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static AuditMessage transfer() {
+        return AuditMessage.of(AuditMessage.INSTANCES_TRANSFERRED, AuditMessage.Action.CREATE,
+                        AuditMessage.Outcome.MINOR_FAILURE, AT, "1 of 3 instances refused")
+                .participant("CT1", null, true, "10.1.2.3", AuditMessage.SOURCE)
+                .participant("RADSTREAM", "4711", false, "ingest.hospital.org", AuditMessage.DESTINATION)
+                .source("radstream-ingest@ingest.hospital.org")
+                .study("1.2.3.4", Map.of("1.2.840.10008.5.1.4.1.1.2", 2))
+                .patient("P<1>", "O'Brien^\"Anne\" & Co\u0001");
+    }
+
+    @Test
+    void aTransferIsADicomAuditMessageWithItsParticipantsStudyAndPatientEscaped() throws Exception {
+        Document d = parse(transfer().xml());
+        XPath x = XPathFactory.newInstance().newXPath();
+        assertThat(x.evaluate("/AuditMessage/EventIdentification/@EventActionCode", d)).isEqualTo("C");
+        assertThat(x.evaluate("/AuditMessage/EventIdentification/@EventDateTime", d)).isEqualTo("2026-12-06T22:00:00.123Z");
+        assertThat(x.evaluate("/AuditMessage/EventIdentification/@EventOutcomeIndicator", d)).isEqualTo("4");
+        assertThat(x.evaluate("/AuditMessage/EventIdentification/EventID/@csd-code", d)).isEqualTo("110104");
+        assertThat(x.evaluate("/AuditMessage/EventIdentification/EventID/@originalText", d))
+                .isEqualTo("DICOM Instances Transferred");
+        assertThat(x.evaluate("/AuditMessage/EventIdentification/EventOutcomeDescription", d))
+                .isEqualTo("1 of 3 instances refused");
+        assertThat(x.evaluate("count(/AuditMessage/ActiveParticipant)", d)).isEqualTo("2");
+        assertThat(x.evaluate("/AuditMessage/ActiveParticipant[1]/@UserID", d)).isEqualTo("CT1");
+        assertThat(x.evaluate("/AuditMessage/ActiveParticipant[1]/@UserIsRequestor", d)).isEqualTo("true");
+        assertThat(x.evaluate("/AuditMessage/ActiveParticipant[1]/@NetworkAccessPointTypeCode", d)).isEqualTo("2");
+        assertThat(x.evaluate("/AuditMessage/ActiveParticipant[1]/RoleIDCode/@csd-code", d)).isEqualTo("110153");
+        assertThat(x.evaluate("/AuditMessage/ActiveParticipant[2]/@AlternativeUserID", d)).isEqualTo("4711");
+        assertThat(x.evaluate("/AuditMessage/ActiveParticipant[2]/@NetworkAccessPointTypeCode", d)).isEqualTo("1");
+        assertThat(x.evaluate("/AuditMessage/ActiveParticipant[2]/RoleIDCode/@csd-code", d)).isEqualTo("110152");
+        assertThat(x.evaluate("/AuditMessage/AuditSourceIdentification/@AuditSourceID", d))
+                .isEqualTo("radstream-ingest@ingest.hospital.org");
+        String study = "/AuditMessage/ParticipantObjectIdentification[1]";
+        assertThat(x.evaluate(study + "/@ParticipantObjectID", d)).isEqualTo("1.2.3.4");
+        assertThat(x.evaluate(study + "/@ParticipantObjectTypeCode", d)).isEqualTo("2");
+        assertThat(x.evaluate(study + "/@ParticipantObjectTypeCodeRole", d)).isEqualTo("3");
+        assertThat(x.evaluate(study + "/ParticipantObjectIDTypeCode/@csd-code", d)).isEqualTo("110180");
+        assertThat(x.evaluate(study + "/ParticipantObjectDescription/SOPClass/@UID", d)).isEqualTo("1.2.840.10008.5.1.4.1.1.2");
+        assertThat(x.evaluate(study + "/ParticipantObjectDescription/SOPClass/@NumberOfInstances", d)).isEqualTo("2");
+        String patient = "/AuditMessage/ParticipantObjectIdentification[2]";
+        assertThat(x.evaluate(patient + "/@ParticipantObjectID", d)).isEqualTo("P<1>");
+        assertThat(x.evaluate(patient + "/@ParticipantObjectTypeCodeRole", d)).isEqualTo("1");
+        assertThat(x.evaluate(patient + "/ParticipantObjectIDTypeCode/@codeSystemName", d)).isEqualTo("RFC-3881");
+        assertThat(x.evaluate(patient + "/ParticipantObjectName", d)).isEqualTo("O'Brien^\"Anne\" & Co?");
+        assertThatThrownBy(() -> AuditMessage.of(AuditMessage.SECURITY_ALERT, AuditMessage.Action.EXECUTE,
+                AuditMessage.Outcome.SUCCESS, AT, null).xml()).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aSyslogAuditLogSendsRfc5424DatagramsAndRefusesATargetItCannotUse() throws Exception {
+        try (DatagramSocket repository = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+             AuditLog log = AuditLog.syslog("udp://127.0.0.1:" + repository.getLocalPort(), "radstream-test")) {
+            repository.setSoTimeout(10_000);
+            assertThat(log.enabled()).isTrue();
+            log.record(transfer());
+            log.record(AuditMessage.of(AuditMessage.SECURITY_ALERT, AuditMessage.Action.EXECUTE,
+                    AuditMessage.Outcome.SUCCESS, AT, null).eventType(AuditMessage.NODE_AUTHENTICATION)
+                    .participant("radstream", null, false, null, AuditMessage.APPLICATION).source("radstream-test@here"));
+            String first = receive(repository);
+            assertThat(first).matches("(?s)<84>1 \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z \\S+ radstream-test \\d+ IHE\\+RFC-3881 - "
+                    + "\uFEFF<AuditMessage>.*</AuditMessage>");
+            parse(first.substring(first.indexOf('\uFEFF') + 1));
+            assertThat(receive(repository)).startsWith("<85>1 ").contains("csd-code=\"110126\"");
+            assertThat(log.sent()).isEqualTo(2);
+            assertThat(log.failed()).isZero();
+            StringBuilder metrics = new StringBuilder();
+            log.metrics(metrics, "ingest");
+            assertThat(metrics.toString()).contains("radstream_ingest_audit_messages_sent_total 2")
+                    .contains("radstream_ingest_audit_messages_failed_total 0");
+        }
+        assertThat(AuditLog.syslog(" ", "x")).isSameAs(AuditLog.NONE);
+        assertThat(AuditLog.NONE.enabled()).isFalse();
+        for (String bad : new String[] {"tcp://127.0.0.1:514", "udp://127.0.0.1", "127.0.0.1:514", "udp://no host:514"}) {
+            assertThatThrownBy(() -> AuditLog.syslog(bad, "x")).as(bad)
+                    .hasMessageStartingWith("the audit repository must be udp://HOST:PORT, got '" + bad + "'");
+        }
+        assertThatThrownBy(() -> AuditLog.syslog("udp://no-such-host.invalid:514", "x"))
+                .hasMessage("the audit repository's host no-such-host.invalid is unknown");
+    }
+
+    private static String receive(DatagramSocket socket) throws Exception {
+        DatagramPacket p = new DatagramPacket(new byte[AuditLog.MAX_DATAGRAM], AuditLog.MAX_DATAGRAM);
+        socket.receive(p);
+        return new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
+    }
+}
