@@ -1,7 +1,5 @@
 package org.radstream.ingest;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,14 +23,8 @@ final class IngestAudit {
     IngestAudit(AuditLog log, String aeTitle) {
         this.log = log;
         this.aeTitle = aeTitle;
-        String h;
-        try {
-            h = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            h = "localhost";
-        }
-        this.host = h;
-        this.source = "radstream-ingest@" + h;
+        this.host = AuditLog.hostName();
+        this.source = AuditLog.source("ingest");
     }
 
     /** What one association, STOW-RS request or import carried; {@link #end} sends its messages. */
@@ -133,14 +125,6 @@ final class IngestAudit {
 
     /** A request refused for want of its token. */
     void userRefused(String address, String why) {
-        if (!log.enabled()) {
-            return;
-        }
-        log.record(AuditMessage.of(AuditMessage.USER_AUTHENTICATION, AuditMessage.Action.EXECUTE,
-                        AuditMessage.Outcome.MINOR_FAILURE, Instant.now(), why)
-                .eventType(AuditMessage.LOGIN)
-                .participant("unknown", null, true, address, null)
-                .participant(aeTitle, Long.toString(ProcessHandle.current().pid()), false, host, AuditMessage.APPLICATION)
-                .source(source));
+        log.authenticationFailed("ingest", aeTitle, address, why);
     }
 }

@@ -83,10 +83,8 @@ final class IngestCommand implements Callable<Integer> {
                     + "--stow-at-once, size it with the heap. Default ${DEFAULT-VALUE}.")
     int stowMaxMib;
 
-    @Option(names = "--audit-repository", defaultValue = "${env:RADSTREAM_AUDIT_REPOSITORY}", paramLabel = "udp://HOST:PORT",
-            description = "Audit record repository (IHE ATNA) the audit trail is sent to as RFC 5424 syslog over UDP: "
-                    + "studies received from whom, callers refused (env RADSTREAM_AUDIT_REPOSITORY). Unset: none.")
-    String auditRepository;
+    @Mixin
+    AuditOptions audit;
 
     @Option(names = "--max-associations", defaultValue = "" + IngestSettings.DEFAULT_MAX_ASSOCIATIONS,
             description = "Associations open at once on the DICOM ports together; one more is answered A-ASSOCIATE-RJ "
@@ -125,7 +123,7 @@ final class IngestCommand implements Callable<Integer> {
                     .withStowToken(BearerToken.of(stowToken, IngestSettings.STOW_TOKEN_VARIABLE))
                     .withStowAtOnce(stowAtOnce)
                     .withStowMaxBytes((long) stowMaxMib << 20)
-                    .withAuditRepository(auditRepository)
+                    .withAuditRepository(audit.repository)
                     .withKafkaClient(cluster.kafkaClient())
                     .withDicomTls(importDir != null ? -1 : tlsPort, tls.load())
                     .withHttpTls(importDir == null && tls.httpTls)

@@ -50,6 +50,9 @@ final class StreamsCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls;
 
+    @Mixin
+    AuditOptions audit;
+
 
     @Option(names = "--application-id", defaultValue = StreamsSettings.DEFAULT_APPLICATION_ID,
             description = "Kafka Streams application id; instances with the same id share the work. Default ${DEFAULT-VALUE}.")
@@ -63,7 +66,8 @@ final class StreamsCommand implements Callable<Integer> {
                     .withApplicationId(applicationId).withHttp(httpHost, httpPort)
                     .withApiToken(BearerToken.of(apiToken, StreamsSettings.API_TOKEN_VARIABLE))
                     .withKafkaClient(cluster.kafkaClient())
-                    .withHttpTls(tls.forHttps(true)); // its trust store: the other instances' certificates or their issuer
+                    .withHttpTls(tls.forHttps(true)) // its trust store: the other instances' certificates or their issuer
+                    .withAuditRepository(audit.repository);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -72,6 +72,38 @@ public class AuditLog implements AutoCloseable {
         }
     }
 
+    /** The name of this host, as audit messages name the system that saw an event. */
+    public static String hostName() {
+        try {
+            String h = InetAddress.getLocalHost().getHostName();
+            return h.isBlank() ? "localhost" : h;
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** The audit source of {@code service}'s messages, e.g. {@code radstream-ingest@host}. */
+    public static String source(String service) {
+        return "radstream-" + service + "@" + hostName();
+    }
+
+    /**
+     * Records a request refused for want of its token: a failed User Authentication (Login) of an
+     * unknown user at {@code address}, against {@code service} running as {@code userId}.
+     */
+    public void authenticationFailed(String service, String userId, String address, String why) {
+        if (!enabled()) {
+            return;
+        }
+        record(AuditMessage.of(AuditMessage.USER_AUTHENTICATION, AuditMessage.Action.EXECUTE,
+                        AuditMessage.Outcome.MINOR_FAILURE, java.time.Instant.now(), why)
+                .eventType(AuditMessage.LOGIN)
+                .participant("unknown", null, true, address, null)
+                .participant(userId, Long.toString(ProcessHandle.current().pid()), false, hostName(),
+                        AuditMessage.APPLICATION)
+                .source(source(service)));
+    }
+
     /** Records {@code message}; never throws. */
     public void record(AuditMessage message) {
         // nothing: no repository
@@ -124,13 +156,7 @@ public class AuditLog implements AutoCloseable {
             this.target = target;
             this.appName = appName;
             this.clock = clock;
-            String h;
-            try {
-                h = InetAddress.getLocalHost().getHostName();
-            } catch (UnknownHostException e) {
-                h = "-";
-            }
-            this.host = h.isBlank() ? "-" : h.replace(' ', '_');
+            this.host = hostName().replace(' ', '_');
         }
 
         @Override

@@ -19,6 +19,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.radstream.schemas.AuditLog;
 import org.radstream.schemas.TopicSpec;
 import org.radstream.schemas.Topics;
 import org.radstream.streams.StreamsSettings.TopologyName;
@@ -43,6 +44,7 @@ public final class StreamsApp implements AutoCloseable {
     private final Topics topics;
     private final Map<TopologyName, KafkaStreams> streams = new EnumMap<>(TopologyName.class);
     private TimelineServer server;
+    private AuditLog audit = AuditLog.NONE;
     private boolean started;
 
     private final Map<String, Object> overrides;
@@ -108,7 +110,9 @@ public final class StreamsApp implements AutoCloseable {
         ensureTopics();
         String applicationServer = null;
         if (settings.topologies().contains(TopologyName.PROGRESSION_ALERTS) && settings.httpPort() >= 0) {
-            server = new TimelineServer(settings.httpHost(), settings.httpPort(), settings.apiToken(), settings.httpTls(), this);
+            audit = AuditLog.syslog(settings.auditRepository(), "radstream-streams");
+            server = new TimelineServer(settings.httpHost(), settings.httpPort(), settings.apiToken(), settings.httpTls(),
+                    audit, this);
             applicationServer = settings.httpHost() + ":" + server.port();
         }
         for (TopologyName which : TopologyName.values()) {
@@ -167,6 +171,7 @@ public final class StreamsApp implements AutoCloseable {
         if (server != null) {
             server.close();
         }
+        audit.close();
         List<Thread> closers = new ArrayList<>();
         for (Map.Entry<TopologyName, KafkaStreams> e : streams.entrySet()) {
             Thread t = new Thread(() -> {

@@ -38,12 +38,15 @@ import org.radstream.schemas.ServerTls;
  * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
  * @param httpTls     the key the HTTP API presents over HTTPS, and whom it trusts among the other
  *                    instances it forwards to ({@link ServerTls#peerContext}); null: plain HTTP
+ * @param auditRepository where the API's audit messages go ({@code udp://HOST:PORT}, an IHE ATNA audit
+ *                    record repository); null: none are sent
  */
 public record StreamsSettings(String bootstrapServers, String registryUrl, String applicationId, Path stateDir,
                               String processingGuarantee, int threadsPerTopology, Set<TopologyName> topologies,
                               RoutingRules routing, int windowBits, Duration poirPairRetention,
                               ProgressionThresholds progression, String httpHost, int httpPort,
-                              BearerToken apiToken, KafkaClientConfig kafkaClient, ServerTls httpTls) {
+                              BearerToken apiToken, KafkaClientConfig kafkaClient, ServerTls httpTls,
+                              String auditRepository) {
 
     /** The topologies; each runs as its own KafkaStreams instance so each scales on its own. */
     public enum TopologyName {
@@ -104,6 +107,9 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
         }
         Objects.requireNonNull(progression, "progression");
         requireText(httpHost, "httpHost");
+        if (auditRepository != null && !auditRepository.isBlank()) {
+            org.radstream.schemas.AuditLog.target(auditRepository);
+        }
         Objects.requireNonNull(apiToken, "apiToken (BearerToken.NONE for none)");
         if (httpPort < -1 || httpPort > 65535) {
             throw new IllegalArgumentException("httpPort must be -1 (off), 0 (any) or a port: " + httpPort);
@@ -115,75 +121,82 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
         return new StreamsSettings(bootstrapServers, registryUrl, DEFAULT_APPLICATION_ID, stateDir,
                 StreamsConfig.EXACTLY_ONCE_V2, 1, EnumSet.allOf(TopologyName.class), RoutingRules.DEFAULT, 8,
                 Duration.ofDays(7), ProgressionThresholds.DEFAULT, "localhost", DEFAULT_HTTP_PORT,
-                        BearerToken.NONE, KafkaClientConfig.NONE, null);
+                        BearerToken.NONE, KafkaClientConfig.NONE, null, null);
     }
 
     public StreamsSettings withApplicationId(String id) {
         return new StreamsSettings(bootstrapServers, registryUrl, id, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost,
-                        httpPort, apiToken, kafkaClient, httpTls);
+                        httpPort, apiToken, kafkaClient, httpTls, auditRepository);
     }
 
     public StreamsSettings withStateDir(Path dir) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, dir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost,
-                        httpPort, apiToken, kafkaClient, httpTls);
+                        httpPort, apiToken, kafkaClient, httpTls, auditRepository);
     }
 
     public StreamsSettings withTopologies(Set<TopologyName> which) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, which, routing, windowBits, poirPairRetention, progression, httpHost,
-                        httpPort, apiToken, kafkaClient, httpTls);
+                        httpPort, apiToken, kafkaClient, httpTls, auditRepository);
     }
 
     public StreamsSettings withRouting(RoutingRules rules) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, rules, windowBits, poirPairRetention, progression, httpHost,
-                        httpPort, apiToken, kafkaClient, httpTls);
+                        httpPort, apiToken, kafkaClient, httpTls, auditRepository);
     }
 
     public StreamsSettings withWindowBits(int bits) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, bits, poirPairRetention, progression, httpHost,
-                        httpPort, apiToken, kafkaClient, httpTls);
+                        httpPort, apiToken, kafkaClient, httpTls, auditRepository);
     }
 
     public StreamsSettings withProgression(ProgressionThresholds p) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, p, httpHost, httpPort,
-                        apiToken, kafkaClient, httpTls);
+                        apiToken, kafkaClient, httpTls, auditRepository);
     }
 
     public StreamsSettings withHttp(String host, int port) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, host,
-                        port, apiToken, kafkaClient, httpTls);
+                        port, apiToken, kafkaClient, httpTls, auditRepository);
     }
 
     /** The same settings, the HTTP API speaking HTTPS with {@code tls} (null: plain HTTP). */
     public StreamsSettings withHttpTls(ServerTls tls) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort,
-                apiToken, kafkaClient, tls);
+                apiToken, kafkaClient, tls, auditRepository);
+    }
+
+    /** The same settings, the API's audit messages sent to {@code v} ({@code udp://HOST:PORT}; null: none). */
+    public StreamsSettings withAuditRepository(String v) {
+        return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
+                threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort,
+                apiToken, kafkaClient, httpTls, v);
     }
 
     /** The token the timeline and alerts API asks for. */
     public StreamsSettings withApiToken(BearerToken token) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort,
-                token, kafkaClient, httpTls);
+                token, kafkaClient, httpTls, auditRepository);
     }
 
     public StreamsSettings withProcessingGuarantee(String guarantee) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, guarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost,
-                        httpPort, apiToken, kafkaClient, httpTls);
+                        httpPort, apiToken, kafkaClient, httpTls, auditRepository);
     }
 
     public StreamsSettings withThreadsPerTopology(int threads) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threads, topologies, routing, windowBits, poirPairRetention, progression, httpHost, httpPort,
-                        apiToken, kafkaClient, httpTls);
+                        apiToken, kafkaClient, httpTls, auditRepository);
     }
 
     /** Application id of one topology's KafkaStreams instance. */
@@ -201,6 +214,6 @@ public record StreamsSettings(String bootstrapServers, String registryUrl, Strin
     public StreamsSettings withKafkaClient(KafkaClientConfig v) {
         return new StreamsSettings(bootstrapServers, registryUrl, applicationId, stateDir, processingGuarantee,
                 threadsPerTopology, topologies, routing, windowBits, poirPairRetention, progression, httpHost,
-                httpPort, apiToken, v, httpTls);
+                httpPort, apiToken, v, httpTls, auditRepository);
     }
 }

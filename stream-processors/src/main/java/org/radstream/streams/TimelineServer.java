@@ -36,6 +36,8 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.radstream.schemas.AuditLog;
+import org.radstream.schemas.AuditMessage;
 import org.radstream.schemas.BearerToken;
 import org.radstream.schemas.ServerTls;
 import org.radstream.streams.ProgressionAlerts.Alert;
@@ -76,11 +78,15 @@ final class TimelineServer implements AutoCloseable {
     private final String host;
     private final BearerToken token;
     private final HttpClient client;
+    /** Where each disclosure of a patient's data, and each request refused for want of the token, is recorded. */
+    private final AuditLog audit;
     /** "https" when the API speaks TLS, and so do the other instances it forwards to. */
     private final String scheme;
 
     /** @param tls null: plain HTTP; else HTTPS, trusting the other instances as {@link ServerTls#peerContext} says */
-    TimelineServer(String host, int port, BearerToken token, ServerTls tls, StreamsApp app) throws IOException {
+    TimelineServer(String host, int port, BearerToken token, ServerTls tls, AuditLog audit, StreamsApp app)
+            throws IOException {
+        this.audit = audit;
         this.host = host;
         this.token = token;
         this.app = app;
@@ -173,10 +179,12 @@ final class TimelineServer implements AutoCloseable {
                     return;
                 }
                 if (!isSelf(meta.activeHost())) {
-                    forward(ex, meta.activeHost(), "/patients/" + parts[2] + "/timeline?local=true");
+                    int status = forward(ex, meta.activeHost(), "/patients/" + parts[2] + "/timeline?local=true");
+                    auditTimeline(ex, patient, null, status);
                     return;
                 }
             }
+            boolean external = !query(ex).containsKey("local"); // a forwarded request was audited where it arrived
             ReadOnlyKeyValueStore<String, History> histories = store(ks, ProgressionAlerts.HISTORY_STORE);
             ReadOnlyKeyValueStore<String, Alert> alerts = store(ks, ProgressionAlerts.ALERTS_STORE);
             History h = histories.get(patient);
@@ -189,11 +197,17 @@ final class TimelineServer implements AutoCloseable {
             }
             if (h == null && alertViews.isEmpty()) {
                 send(ex, 404, Map.of("error", "no measurements for patient " + patient));
+                if (external) {
+                    auditTimeline(ex, patient, null, 404);
+                }
                 return;
             }
             alertViews.sort(Comparator.comparing(AlertView::laterAcquisitionTime).thenComparing(AlertView::earlierAcquisitionTime));
             List<MeasurementView> ms = h == null ? List.of() : h.measurements().stream().map(MeasurementView::of).toList();
             send(ex, 200, new TimelineView(patient, h == null ? null : h.patientName(), ms, alertViews));
+            if (external) {
+                auditTimeline(ex, patient, h == null ? null : h.patientName(), 200);
+            }
         } catch (InvalidStateStoreException e) {
             send(ex, 503, Map.of("error", "store not queryable now: " + e.getMessage()));
         } catch (RuntimeException e) {
@@ -230,6 +244,9 @@ final class TimelineServer implements AutoCloseable {
             }
             all.sort(Comparator.comparing(AlertView::raisedAt).thenComparing(AlertView::alertId));
             send(ex, 200, new AlertsView(iso(since), all));
+            if (!q.containsKey("local")) {
+                auditAlerts(ex, all);
+            }
         } catch (InvalidStateStoreException e) {
             send(ex, 503, Map.of("error", "store not queryable now: " + e.getMessage()));
         } catch (IOException | RuntimeException e) {
@@ -249,7 +266,9 @@ final class TimelineServer implements AutoCloseable {
 
     private void metrics(HttpExchange ex) throws IOException {
         try (ex) {
-            byte[] body = prometheus(app.allStreams()).getBytes(StandardCharsets.UTF_8);
+            StringBuilder text = new StringBuilder(prometheus(app.allStreams()));
+            audit.metrics(text, "streams");
+            byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
             ex.sendResponseHeaders(200, body.length);
             try (OutputStream out = ex.getResponseBody()) {
@@ -343,10 +362,49 @@ final class TimelineServer implements AutoCloseable {
         if (token.admits(ex)) {
             return true;
         }
+        audit.authenticationFailed("streams", "radstream-streams", address(ex), "timeline API request "
+                + ex.getRequestURI().getPath() + " without the service's token");
         BearerToken.challenge(ex, "radstream-timeline");
         send(ex, 401, Map.of("error", "patient timelines and alerts are answered only with this service's token "
                 + "(Authorization: Bearer …; " + token.variable() + ")"));
         return false;
+    }
+
+    // ---- audit ----
+
+    private static String address(HttpExchange ex) {
+        return ex.getRemoteAddress().getAddress().getHostAddress();
+    }
+
+    /** A patient's timeline asked for: disclosed (200), or not found (404); other answers disclose nothing. */
+    private void auditTimeline(HttpExchange ex, String patient, String name, int status) {
+        if (!audit.enabled() || (status != 200 && status != 404)) {
+            return;
+        }
+        audit.record(reader(ex, status == 200 ? AuditMessage.Outcome.SUCCESS : AuditMessage.Outcome.MINOR_FAILURE,
+                status == 200 ? null : "no measurements for the patient").patient(patient, name));
+    }
+
+    /** The alerts asked for, naming each patient they disclosed. */
+    private void auditAlerts(HttpExchange ex, List<AlertView> disclosed) {
+        if (!audit.enabled()) {
+            return;
+        }
+        AuditMessage m = reader(ex, AuditMessage.Outcome.SUCCESS, null);
+        Map<String, String> patients = new TreeMap<>();
+        disclosed.forEach(a -> patients.putIfAbsent(a.patientId(), a.patientName()));
+        patients.forEach(m::patient);
+        audit.record(m);
+    }
+
+    /** A Patient Record read by the API's caller (known only by its address and the token it carried). */
+    private AuditMessage reader(HttpExchange ex, AuditMessage.Outcome outcome, String description) {
+        return AuditMessage.of(AuditMessage.PATIENT_RECORD, AuditMessage.Action.READ, outcome, java.time.Instant.now(),
+                        description)
+                .participant("API token holder", null, true, address(ex), null)
+                .participant("radstream-streams", Long.toString(ProcessHandle.current().pid()), false, host,
+                        AuditMessage.APPLICATION)
+                .source(AuditLog.source("streams"));
     }
 
     /** A GET to another instance, carrying the token when one is set. */
@@ -362,7 +420,8 @@ final class TimelineServer implements AutoCloseable {
         return h.port() == port() && h.host().equals(host);
     }
 
-    private void forward(HttpExchange ex, HostInfo target, String pathAndQuery) throws IOException {
+    /** Relays the answer of {@code target} and returns its status. */
+    private int forward(HttpExchange ex, HostInfo target, String pathAndQuery) throws IOException {
         try {
             HttpResponse<byte[]> r = client.send(request(target, pathAndQuery), HttpResponse.BodyHandlers.ofByteArray());
             ex.getResponseHeaders().set("Content-Type", "application/json");
@@ -371,6 +430,7 @@ final class TimelineServer implements AutoCloseable {
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(r.body());
             }
+            return r.statusCode();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted forwarding to " + target, e);

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,12 +63,15 @@ class StreamsAppIT {
     static ServerTls apiTls;
     /** A client trusting that key, as an operator's would. */
     static HttpClient https;
+    /** The audit record repository the API's audit messages go to. */
+    static java.net.DatagramSocket auditRepository;
 
     @BeforeAll
     static void broker() throws Exception {
         Path keys = TestCertificates.keyStore(Files.createTempDirectory("sp-it-tls"), "streams", "localhost", "tls-password");
         apiTls = ServerTls.load(keys, "tls-password", null, null);
         https = HttpClient.newBuilder().sslContext(apiTls.peerContext()).build();
+        auditRepository = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
         broker = EmbeddedBroker.get();
     }
 
@@ -164,7 +168,7 @@ class StreamsAppIT {
                 .withApplicationId(appId)
                 .withTopologies(EnumSet.of(TopologyName.POIR_JOIN, TopologyName.PROGRESSION_ALERTS))
                 .withHttp("localhost", 0).withApiToken(BearerToken.of(API_TOKEN, StreamsSettings.API_TOKEN_VARIABLE))
-                .withHttpTls(apiTls);
+                .withHttpTls(apiTls).withAuditRepository("udp://127.0.0.1:" + auditRepository.getLocalPort());
         // topics exist before the child starts (StreamsApp creates missing ones)
         try (StreamsApp creator = new StreamsApp(settings.withTopologies(EnumSet.of(TopologyName.WINDOW_AND_ROUTE))
                 .withHttp("localhost", -1), topics, OVERRIDES)) {
@@ -348,6 +352,35 @@ class StreamsAppIT {
                     .header("Authorization", "Bearer " + API_TOKEN.replace('a', 'b')).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(wrong.statusCode()).as("%s with another token", path).isEqualTo(401);
         }
+
+        // the audit trail: each disclosure of patient data and each refusal, once (health and metrics are not audited)
+        List<String> audited = new ArrayList<>();
+        auditRepository.setSoTimeout(1500);
+        try {
+            while (true) {
+                java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65_536], 65_536);
+                auditRepository.receive(p);
+                audited.add(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            // all in
+        }
+        assertThat(audited).allMatch(m -> m.matches("(?s)<8[45]>1 \\S+ \\S+ radstream-streams \\d+ IHE\\+RFC-3881 - .*"));
+        assertThat(audited.stream().filter(m -> m.contains("csd-code=\"110110\"") && m.contains("EventActionCode=\"R\"")
+                && m.contains("EventOutcomeIndicator=\"0\"") && m.contains("ParticipantObjectID=\"P2\"")
+                && m.contains("<ParticipantObjectName>Name^P2</ParticipantObjectName>")
+                && m.contains("NetworkAccessPointID=\"127.0.0.1\"")
+                && m.split("<ParticipantObjectIdentification", -1).length == 2)).as("P2's timeline read, P2 alone").hasSize(1);
+        assertThat(audited.stream().filter(m -> m.contains("csd-code=\"110110\"") && m.contains("EventOutcomeIndicator=\"4\"")
+                && m.contains("ParticipantObjectID=\"NOBODY\""))).as("a patient not found").hasSize(1);
+        Set<String> alerted = new TreeSet<>();
+        allAlerts.get("alerts").forEach(a -> alerted.add(a.get("patientId").asText()));
+        assertThat(alerted).isNotEmpty();
+        assertThat(audited.stream().filter(m -> m.contains("csd-code=\"110110\"") && alerted.stream().allMatch(id ->
+                m.contains("ParticipantObjectID=\"" + id + "\"")))).as("the alerts read, naming their patients").hasSize(1);
+        assertThat(audited.stream().filter(m -> m.contains("csd-code=\"110114\"") && m.contains("EventOutcomeIndicator=\"4\"")))
+                .as("requests without or with another token").hasSize(4);
+        assertThat(audited).hasSize(8); // and the alerts since 2999, which disclosed nobody
     }
 
     /** Settings running one topology under a fresh application id, without the HTTP API. */
