@@ -2,21 +2,14 @@ package org.radstream.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** An ingest given settings it cannot use stops at once with the reason (exit 2), before it listens or connects. */
 class IngestCommandTest {
     private static String[] ingest(String... args) {
-        List<String> all = new ArrayList<>(List.of("ingest", "--bootstrap", "127.0.0.1:1", "--registry", "http://127.0.0.1:1"));
-        all.addAll(List.of(args));
-        StringWriter err = new StringWriter();
-        int code = new CommandLine(new Radstream()).setErr(new PrintWriter(err)).execute(all.toArray(String[]::new));
-        return new String[] {Integer.toString(code), err.toString()};
+        Cli.Result r = Cli.run(List.of("ingest", "--bootstrap", "127.0.0.1:1", "--registry", "http://127.0.0.1:1"), args);
+        return new String[] {Integer.toString(r.exitCode()), r.stderr()};
     }
 
     @Test

@@ -2,15 +2,12 @@ package org.radstream.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.radstream.schemas.TestCertificates;
-import picocli.CommandLine;
 
 /**
  * An ingest given a DICOM TLS port it cannot serve, or an export given TLS settings it cannot use,
@@ -115,10 +112,7 @@ class TlsOptionsTest {
     }
 
     private static String[] run(List<String> command, String... args) {
-        List<String> all = new ArrayList<>(command);
-        all.addAll(List.of(args));
-        StringWriter err = new StringWriter();
-        int code = new CommandLine(new Radstream()).setErr(new PrintWriter(err)).execute(all.toArray(String[]::new));
-        return new String[] {Integer.toString(code), err.toString()};
+        Cli.Result r = Cli.run(command, args);
+        return new String[] {Integer.toString(r.exitCode()), r.stderr()};
     }
 }
