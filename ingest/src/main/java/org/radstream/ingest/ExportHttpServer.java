@@ -37,6 +37,7 @@ public final class ExportHttpServer {
         HealthMetricsServer.metric(b, "radstream_export_without_geometry_total", "counter",
                 "Results of which no segmentation was stored: no geometry to lay them over the series.",
                 e.withoutGeometry());
+        e.auditLog().metrics(b, "export");
         return b.toString();
     }
 }

@@ -32,10 +32,12 @@ import org.radstream.schemas.KafkaClientConfig;
  *                    report is stored without evidence. Zero: never waits
  * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
  * @param pacsTls     how the PACS's DICOM TLS port is reached; null: plain TCP
+ * @param auditRepository where audit messages of what was sent go ({@code udp://HOST:PORT}); null: none
  */
 public record ExportSettings(String bootstrap, String groupId, String pacsHost, int pacsPort, String pacsAe,
                              String aeTitle, Set<String> tasks, int attempts, Duration backoff, boolean fromEarliest,
-                             Duration evidenceWait, KafkaClientConfig kafkaClient, ClientTls pacsTls) {
+                             Duration evidenceWait, KafkaClientConfig kafkaClient, ClientTls pacsTls,
+                             String auditRepository) {
     public static final String DEFAULT_GROUP_ID = "radstream-export";
     /** In {@link #tasks}: the PoIR measurements, as DICOM SR measurement reports. */
     public static final String POIR = "poir";
@@ -58,6 +60,9 @@ public record ExportSettings(String bootstrap, String groupId, String pacsHost, 
         tasks = Set.copyOf(tasks);
         require(attempts >= 1, "attempts must be at least 1, got " + attempts);
         require(backoff != null && !backoff.isNegative(), "backoff must not be negative, got " + backoff);
+        if (auditRepository != null && !auditRepository.isBlank()) {
+            org.radstream.schemas.AuditLog.target(auditRepository);
+        }
         require(evidenceWait != null && !evidenceWait.isNegative(), "the evidence wait must not be negative, got "
                 + evidenceWait);
     }
@@ -65,37 +70,37 @@ public record ExportSettings(String bootstrap, String groupId, String pacsHost, 
     /** Every task, 5 attempts from 2 s apart, our AE RADSTREAM, a minute's wait for a report's evidence. */
     public static ExportSettings defaults(String bootstrap, String pacsHost, int pacsPort, String pacsAe) {
         return new ExportSettings(bootstrap, DEFAULT_GROUP_ID, pacsHost, pacsPort, pacsAe, IngestSettings.DEFAULT_AE_TITLE,
-                ALL_TASKS, 5, Duration.ofSeconds(2), false, Duration.ofMinutes(1), KafkaClientConfig.NONE, null);
+                ALL_TASKS, 5, Duration.ofSeconds(2), false, Duration.ofMinutes(1), KafkaClientConfig.NONE, null, null);
     }
 
     public ExportSettings withGroupId(String v) {
         return new ExportSettings(bootstrap, v, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
-                fromEarliest, evidenceWait, kafkaClient, pacsTls);
+                fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository);
     }
 
     public ExportSettings withAeTitle(String v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, v, tasks, attempts, backoff,
-                fromEarliest, evidenceWait, kafkaClient, pacsTls);
+                fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository);
     }
 
     public ExportSettings withTasks(Set<String> v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, v, attempts,
-                backoff, fromEarliest, evidenceWait, kafkaClient, pacsTls);
+                backoff, fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository);
     }
 
     public ExportSettings fromEarliest(boolean v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts,
-                backoff, v, evidenceWait, kafkaClient, pacsTls);
+                backoff, v, evidenceWait, kafkaClient, pacsTls, auditRepository);
     }
 
     public ExportSettings withRetries(int attemptsV, Duration backoffV) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attemptsV,
-                backoffV, fromEarliest, evidenceWait, kafkaClient, pacsTls);
+                backoffV, fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository);
     }
 
     public ExportSettings withEvidenceWait(Duration v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts,
-                backoff, fromEarliest, v, kafkaClient, pacsTls);
+                backoff, fromEarliest, v, kafkaClient, pacsTls, auditRepository);
     }
 
     @Override
@@ -108,12 +113,18 @@ public record ExportSettings(String bootstrap, String groupId, String pacsHost, 
     /** The same settings, storing at the PACS over TLS with {@code v} (null: plain TCP). */
     public ExportSettings withPacsTls(ClientTls v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
-                fromEarliest, evidenceWait, kafkaClient, v);
+                fromEarliest, evidenceWait, kafkaClient, v, auditRepository);
+    }
+
+    /** The same settings, audit messages of what was sent to the PACS going to {@code v} (null: none). */
+    public ExportSettings withAuditRepository(String v) {
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
+                fromEarliest, evidenceWait, kafkaClient, pacsTls, v);
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public ExportSettings withKafkaClient(KafkaClientConfig v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
-                fromEarliest, evidenceWait, v, pacsTls);
+                fromEarliest, evidenceWait, v, pacsTls, auditRepository);
     }
 }

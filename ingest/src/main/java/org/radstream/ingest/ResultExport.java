@@ -28,6 +28,7 @@ import org.radstream.avro.InferenceResult;
 import org.radstream.avro.PoirMeasurement;
 import org.radstream.avro.SeriesGeometry;
 import org.radstream.schemas.Topic;
+import org.radstream.schemas.AuditLog;
 import org.radstream.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,8 @@ public final class ResultExport implements AutoCloseable {
     private final Topic<String, PoirMeasurement> poir;
     private final Topic<String, DeadLetter> undelivered;
     private final CStoreSender sender;
+    private final AuditLog auditLog;
+    private final IngestAudit audit;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -98,6 +101,8 @@ public final class ResultExport implements AutoCloseable {
         this.results = topics.results();
         this.poir = topics.poir();
         this.undelivered = topics.exportUndelivered();
+        this.auditLog = AuditLog.syslog(settings.auditRepository(), "radstream-export");
+        this.audit = new IngestAudit(auditLog, settings.aeTitle());
         this.sender = new CStoreSender(settings.pacsHost(), settings.pacsPort(), settings.pacsTls(), settings.pacsAe(),
                 settings.aeTitle());
         Properties c = new Properties();
@@ -372,6 +377,23 @@ public final class ResultExport implements AutoCloseable {
                     settings.pacsHost(), settings.pacsPort());
         }
         Map<TopicPartition, OffsetAndMetadata> done = new LinkedHashMap<>();
+        boolean finished;
+        // audited as one transfer to the PACS: each object stored (at the first attempt or later) or not
+        IngestAudit.Transfer transfer = audit.sending(settings.pacsAe(), settings.pacsHost());
+        try {
+            finished = storeEach(batch, failures, done, transfer);
+        } finally {
+            transfer.end();
+        }
+        if (!done.isEmpty()) {
+            consumer.commitSync(done);
+        }
+        return finished;
+    }
+
+    /** The rest of {@link #storeAndCommit}: retries, counts, the offsets done; false when stopping. */
+    private boolean storeEach(List<Prepared> batch, List<String> failures, Map<TopicPartition, OffsetAndMetadata> done,
+                              IngestAudit.Transfer transfer) throws InterruptedException {
         boolean finished = true;
         int next = 0;
         for (Prepared b : batch) {
@@ -385,6 +407,9 @@ public final class ResultExport implements AutoCloseable {
                 } else {
                     log.warn("attempt 1 of {}: {}", settings.attempts(), failure);
                     stored = storeAgain(b.record(), b.dicom(), b.what(), b.detail(), failure);
+                }
+                if (stored != Stored.STOPPING) {
+                    transfer.sent(b.dicom(), stored == Stored.YES ? null : failure);
                 }
                 if (stored == Stored.STOPPING) {
                     // not this record, even where an object of it was stored: all of it again after a restart
@@ -402,9 +427,6 @@ public final class ResultExport implements AutoCloseable {
             }
             done.put(new TopicPartition(b.record().topic(), b.record().partition()),
                     new OffsetAndMetadata(b.record().offset() + 1));
-        }
-        if (!done.isEmpty()) {
-            consumer.commitSync(done);
         }
         return finished;
     }
@@ -475,11 +497,17 @@ public final class ResultExport implements AutoCloseable {
                 record.partition(), undelivered.name(), reason);
     }
 
+    /** Where the export's audit messages go. */
+    AuditLog auditLog() {
+        return auditLog;
+    }
+
     @Override
     public void close() throws InterruptedException {
         running.set(false);
         consumer.wakeup();
         thread.join(Duration.ofSeconds(30).toMillis());
         producer.close(Duration.ofSeconds(5));
+        auditLog.close();
     }
 }

@@ -368,7 +368,9 @@ class ResultExportIT {
                 .withRetries(2, Duration.ofMillis(50)).withKafkaClient(TestKafka.saslClient())
                 .withPacsTls(ClientTls.load(TestCertificates.trustStore(dir, "pacs-trust", password, pacsKeys), password,
                         exportKeys, password));
-        try (ResultExport export = ResultExport.start(settings, kafka.topics);
+        java.net.DatagramSocket auditRepository = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+        settings = settings.withAuditRepository("udp://127.0.0.1:" + auditRepository.getLocalPort());
+        try (auditRepository; ResultExport export = ResultExport.start(settings, kafka.topics);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                      kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
             long assignedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -390,6 +392,34 @@ class ResultExportIT {
             assertThat(export.exported()).as("lung, infection and liver segmentations").isEqualTo(3);
             assertThat(export.reportsWithoutEvidence()).as("the vessel volume").isEqualTo(1);
             assertThat(export.withoutGeometry()).isEqualTo(1);
+            // the audit trail: what was sent to the PACS, by study, each naming its patient; 3 SEGs and 3 reports
+            List<String> audited = new ArrayList<>();
+            auditRepository.setSoTimeout(2000);
+            try {
+                while (true) {
+                    java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65_536], 65_536);
+                    auditRepository.receive(p);
+                    audited.add(new String(p.getData(), 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                // all in
+            }
+            assertThat(audited).isNotEmpty().allMatch(a -> a.contains(" radstream-export ")
+                    && a.contains("<EventID csd-code=\"110104\"") && a.contains("EventActionCode=\"R\"")
+                    && a.contains("EventOutcomeIndicator=\"0\"")
+                    && a.contains("<ActiveParticipant UserID=\"RADSTREAM\"") && a.contains("UserIsRequestor=\"true\"")
+                    && a.contains("<ActiveParticipant UserID=\"PACS\" UserIsRequestor=\"false\" NetworkAccessPointID=\"localhost\"")
+                    && a.contains("<ParticipantObjectIDTypeCode csd-code=\"2\""));
+            java.util.regex.Pattern counted = java.util.regex.Pattern.compile("<SOPClass UID=\"([0-9.]+)\" NumberOfInstances=\"(\\d+)\"/>");
+            Map<String, Integer> sent = new java.util.TreeMap<>();
+            for (String a : audited) {
+                java.util.regex.Matcher c = counted.matcher(a);
+                while (c.find()) {
+                    sent.merge(c.group(1), Integer.parseInt(c.group(2)), Integer::sum);
+                }
+            }
+            assertThat(sent).containsExactlyInAnyOrderEntriesOf(Map.of("1.2.840.10008.5.1.4.1.1.66.4", 3,
+                    "1.2.840.10008.5.1.4.1.1.88.33", 3));
         } finally {
             scp.destroyForcibly();
         }

@@ -35,6 +35,9 @@ final class ExportCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;
 
+    @Mixin
+    AuditOptions audit;
+
     @Option(names = "--pacs", paramLabel = "HOST:PORT", defaultValue = "${env:RADSTREAM_PACS}",
             description = "The PACS (or DICOM router) to store at (env RADSTREAM_PACS).")
     String pacs;
@@ -136,7 +139,8 @@ final class ExportCommand implements Callable<Integer> {
                     .withRetries(attempts, Duration.ofMillis(Math.round(backoffSeconds * 1000))).fromEarliest(fromEarliest)
                     .withEvidenceWait(Duration.ofMillis(Math.round(evidenceWaitSeconds * 1000)))
                     .withKafkaClient(cluster.kafkaClient())
-                    .withPacsTls(pacsTls());
+                    .withPacsTls(pacsTls())
+                    .withAuditRepository(audit.repository);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
