@@ -22,6 +22,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.radstream.avro.DeadLetter;
 import org.radstream.avro.ProgressionAlert;
+import org.radstream.schemas.AuditLog;
+import org.radstream.schemas.AuditMessage;
 import org.radstream.schemas.AvroSerde;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
@@ -62,6 +64,8 @@ public final class AlertDelivery implements AutoCloseable {
     private volatile String failure;
     private Thread liveThread;
     private Thread retryThread;
+    /** Where each alert sent (or given up on) is recorded: it names a patient and leaves radstream. */
+    private final AuditLog auditLog;
 
     public AlertDelivery(DeliverySettings settings, Topics topics, List<AlertSink> sinks) {
         if (sinks.isEmpty()) {
@@ -73,6 +77,7 @@ public final class AlertDelivery implements AutoCloseable {
         this.alertSerde = (AvroSerde<ProgressionAlert>) alerts.valueSerde();
         this.deadLetterSerde = (AvroSerde<DeadLetter>) undelivered.valueSerde();
         this.sinks = List.copyOf(sinks);
+        this.auditLog = AuditLog.syslog(settings.auditRepository(), "radstream-deliver");
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
         settings.kafkaClient().addTo(p);
@@ -236,6 +241,7 @@ public final class AlertDelivery implements AutoCloseable {
             }
             try {
                 sink.deliver(alert);
+                audit(sink, alert, null);
                 return Outcome.DELIVERED;
             } catch (DeliveryException e) {
                 if (!running.get()) {
@@ -244,6 +250,7 @@ public final class AlertDelivery implements AutoCloseable {
                 if (!e.retriable() || attempt >= settings.maxAttempts()) {
                     log.warn("alert {} for patient {} not delivered to {} after {} attempt(s): {}",
                             alert.getAlertId(), alert.getPatientId(), sink.name(), attempt, e.getMessage());
+                    audit(sink, alert, "not delivered after " + attempt + " attempt(s): " + e.getMessage());
                     return Outcome.failed(e.getMessage(), attempt);
                 }
                 log.debug("alert {} attempt {} to {} failed, retrying in {}: {}", alert.getAlertId(), attempt,
@@ -254,6 +261,28 @@ public final class AlertDelivery implements AutoCloseable {
                 wait = wait.multipliedBy(2).compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : wait.multipliedBy(2);
             }
         }
+    }
+
+    /** An Export of the alert's patient to {@code sink}: done ({@code failure} null) or given up on this round. */
+    private void audit(AlertSink sink, ProgressionAlert alert, String failure) {
+        if (!auditLog.enabled()) {
+            return;
+        }
+        String destination = sink.name().equals("webhook") && settings.webhook() != null ? settings.webhook().getHost() : null;
+        auditLog.record(AuditMessage.of(AuditMessage.EXPORT, AuditMessage.Action.READ,
+                        failure == null ? AuditMessage.Outcome.SUCCESS : AuditMessage.Outcome.SERIOUS_FAILURE,
+                        java.time.Instant.now(), failure == null ? "progression alert " + alert.getAlertId()
+                                : "progression alert " + alert.getAlertId() + " " + failure)
+                .participant("radstream-deliver", Long.toString(ProcessHandle.current().pid()), true, AuditLog.hostName(),
+                        AuditMessage.SOURCE)
+                .participant(sink.name(), null, false, destination, AuditMessage.DESTINATION)
+                .source(AuditLog.source("deliver"))
+                .patient(alert.getPatientId(), alert.getPatientName()));
+    }
+
+    /** Where the delivery's audit messages go. */
+    AuditLog auditLog() {
+        return auditLog;
     }
 
     private void deadLetter(String topic, int partition, long offset, String key, String reason, String sink,
@@ -335,6 +364,7 @@ public final class AlertDelivery implements AutoCloseable {
         join(liveThread);
         join(retryThread);
         producer.close(Duration.ofSeconds(5));
+        auditLog.close();
     }
 
     private static void join(Thread t) {

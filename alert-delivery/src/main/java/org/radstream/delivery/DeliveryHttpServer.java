@@ -28,6 +28,7 @@ public final class DeliveryHttpServer {
                 "alerts written to radstream.alerts.undelivered (each failed round once)", d.deadLettered());
         HealthMetricsServer.metric(b, "radstream_delivery_redelivered_total", "counter",
                 "alerts accepted on a retry from radstream.alerts.undelivered", d.redelivered());
+        d.auditLog().metrics(b, "delivery");
         return b.toString();
     }
 }

@@ -121,6 +121,8 @@ class AlertDeliveryIT {
         DeliverySettings settings = DeliverySettings.defaults(platform.kafka().saslBootstrap(), webhook).withGroupId(GROUP)
                 .withRetry(MAX_ATTEMPTS, Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofSeconds(1))
                 .withKafkaClient(EmbeddedKafka.saslClient(PlatformExtension.SASL_USER, PlatformExtension.SASL_PASSWORD));
+        java.net.DatagramSocket auditRepository = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+        DeliverySettings audited = settings.withAuditRepository("udp://127.0.0.1:" + auditRepository.getLocalPort());
         stubborn.add("stubborn-1");
         byte[] poison = "not an alert".getBytes(StandardCharsets.UTF_8);
         long poisonOffset;
@@ -145,9 +147,9 @@ class AlertDeliveryIT {
             producer.commitTransaction();
         }
 
-        AlertDelivery delivery = new AlertDelivery(settings, topics,
+        AlertDelivery delivery = new AlertDelivery(audited, topics,
                 List.of(new WebhookSink(settings.webhook(), settings.requestTimeout(), WebhookSigner.of(SECRET))));
-        try (delivery; org.radstream.schemas.HealthMetricsServer http = DeliveryHttpServer.start(0, delivery)) {
+        try (auditRepository; delivery; org.radstream.schemas.HealthMetricsServer http = DeliveryHttpServer.start(0, delivery)) {
             delivery.start();
             waitFor(() -> accepted.size() >= 6 && delivery.redelivered() >= 1, Duration.ofSeconds(30));
 
@@ -188,7 +190,32 @@ class AlertDeliveryIT {
                     "radstream_delivery_up 1\n",
                     "radstream_delivery_delivered_total 6\n",
                     "radstream_delivery_dead_lettered_total 2\n",
-                    "radstream_delivery_redelivered_total 1\n");
+                    "radstream_delivery_redelivered_total 1\n",
+                    "radstream_delivery_audit_messages_sent_total 7\n");
+            // the audit trail: each alert sent names its patient and the webhook's host; the round given up on, too
+            List<String> exports = new ArrayList<>();
+            auditRepository.setSoTimeout(2000);
+            try {
+                while (true) {
+                    java.net.DatagramPacket d = new java.net.DatagramPacket(new byte[65_536], 65_536);
+                    auditRepository.receive(d);
+                    exports.add(new String(d.getData(), 0, d.getLength(), StandardCharsets.UTF_8));
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                // all in
+            }
+            assertThat(exports).hasSize(7).allMatch(m -> m.contains(" radstream-deliver ")
+                    && m.contains("<EventID csd-code=\"110106\"") && m.contains("EventActionCode=\"R\"")
+                    && m.contains("<ActiveParticipant UserID=\"webhook\" UserIsRequestor=\"false\" NetworkAccessPointID=\"127.0.0.1\""));
+            for (String[] sent : new String[][] {{"a-1", "P1"}, {"a-2", "P2"}, {"a-3", "P3"}, {"stubborn-1", "P5"},
+                    {"a-4", "P6"}, {"a-5", "P7"}}) {
+                assertThat(exports).as(sent[0]).filteredOn(m -> m.contains("EventOutcomeIndicator=\"0\"")
+                        && m.contains("<EventOutcomeDescription>progression alert " + sent[0] + "</EventOutcomeDescription>")
+                        && m.contains("ParticipantObjectID=\"" + sent[1] + "\"")).hasSize(1);
+            }
+            assertThat(exports).filteredOn(m -> m.contains("EventOutcomeIndicator=\"8\"")).singleElement().asString()
+                    .contains("progression alert stubborn-1 not delivered after " + MAX_ATTEMPTS + " attempt(s)")
+                    .contains("ParticipantObjectID=\"P5\"");
         }
         assertThat(delivery.isRunning()).isFalse();
 

@@ -2,7 +2,7 @@ package org.radstream.launcher;
 
 import picocli.CommandLine.Option;
 
-/** Where a service's audit trail goes (IHE ATNA audit record repository); shared by ingest, export and streams. */
+/** Where a service's audit trail goes (IHE ATNA audit record repository); shared by ingest, export, streams and deliver. */
 final class AuditOptions {
     static final String ENV_AUDIT_REPOSITORY = "RADSTREAM_AUDIT_REPOSITORY";
 
@@ -10,7 +10,7 @@ final class AuditOptions {
             description = "Audit record repository (IHE ATNA) the service's audit trail is sent to, as RFC 5424 syslog over "
                     + "UDP carrying DICOM audit messages: ingest, the studies received from whom and the callers refused; "
                     + "export, the studies sent to the PACS; streams, each patient record the API disclosed and each "
-                    + "request refused (env "
+                    + "request refused; deliver, each alert sent (env "
                     + ENV_AUDIT_REPOSITORY + "). Unset: none.")
     String repository;
 }

@@ -40,6 +40,9 @@ final class DeliverCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;
 
+    @Mixin
+    AuditOptions audit;
+
     @Option(names = "--webhook", paramLabel = "URL", defaultValue = "${env:" + ENV_WEBHOOK + "}",
             description = "POST each alert as JSON to this http(s) URL (env " + ENV_WEBHOOK + "). Default: none.")
     String webhook;
@@ -94,7 +97,7 @@ final class DeliverCommand implements Callable<Integer> {
             }
             settings = new DeliverySettings(cluster.bootstrap(), groupId, url, maxAttempts, seconds(initialBackoffSeconds),
                     seconds(maxBackoffSeconds), seconds(requestTimeoutSeconds), seconds(retryLaterSeconds),
-                    cluster.kafkaClient());
+                    cluster.kafkaClient(), audit.repository);
             signer = WebhookSigner.of(webhookSecret);
             if (signer != null && url == null) {
                 throw new IllegalArgumentException("a webhook secret without a webhook: pass --webhook URL (or set "

@@ -20,6 +20,8 @@ public final class AuditMessage {
 
     public static final Code INSTANCES_TRANSFERRED = new Code("110104", "DCM", "DICOM Instances Transferred");
     public static final Code PATIENT_RECORD = new Code("110110", "DCM", "Patient Record");
+    /** Data sent out of the system, here a clinician's alert naming the patient to a webhook or console. */
+    public static final Code EXPORT = new Code("110106", "DCM", "Export");
     public static final Code SECURITY_ALERT = new Code("110113", "DCM", "Security Alert");
     public static final Code USER_AUTHENTICATION = new Code("110114", "DCM", "User Authentication");
     /** Event type of a {@link #SECURITY_ALERT}: a node's identity was checked (TLS certificate, AE title). */
