@@ -44,7 +44,6 @@ final class IngestCommand implements Callable<Integer> {
                     + "Default ${DEFAULT-VALUE}.")
     int tlsPort;
 
-
     @Option(names = "--import", paramLabel = "DIR", description = "Import every file below DIR (recursive, any names), then exit.")
     Path importDir;
 
