@@ -6,9 +6,10 @@ import picocli.CommandLine.Option;
 final class AuditOptions {
     static final String ENV_AUDIT_REPOSITORY = "RADSTREAM_AUDIT_REPOSITORY";
 
-    @Option(names = "--audit-repository", defaultValue = "${env:" + ENV_AUDIT_REPOSITORY + "}", paramLabel = "udp://HOST:PORT",
+    @Option(names = "--audit-repository", defaultValue = "${env:" + ENV_AUDIT_REPOSITORY + "}", paramLabel = "udp|tls://HOST:PORT",
             description = "Audit record repository (IHE ATNA) the service's audit trail is sent to, as RFC 5424 syslog over "
-                    + "UDP carrying DICOM audit messages: ingest, the studies received from whom and the callers refused; "
+                    + "UDP (udp://) or TLS (tls://, trusting and presenting the JVM's javax.net.ssl key and trust stores) "
+                    + "carrying DICOM audit messages: ingest, the studies received from whom and the callers refused; "
                     + "export, the studies sent to the PACS; streams, each patient record the API disclosed and each "
                     + "request refused; deliver, each alert sent (env "
                     + ENV_AUDIT_REPOSITORY + "). Unset: none.")

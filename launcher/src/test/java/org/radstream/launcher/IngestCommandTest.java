@@ -13,11 +13,11 @@ class IngestCommandTest {
     }
 
     @Test
-    void anAuditRepositoryThatIsNotUdpHostPortOrAnUnknownHostIsAUsageError() {
+    void anAuditRepositoryThatIsNotUdpOrTlsHostPortOrAnUnknownHostIsAUsageError() {
         for (String bad : List.of("tcp://audit:514", "audit.hospital.org:514", "udp://audit.hospital.org")) {
             String[] out = ingest("--audit-repository", bad);
             assertThat(out[0]).as(bad + ": " + out[1]).isEqualTo("2");
-            assertThat(out[1]).contains("the audit repository must be udp://HOST:PORT, got '" + bad + "'");
+            assertThat(out[1]).contains("the audit repository must be udp://HOST:PORT or tls://HOST:PORT, got '" + bad + "'");
         }
         String[] unknown = ingest("--audit-repository", "udp://no-such-host.invalid:514");
         assertThat(unknown[0]).isEqualTo("2");

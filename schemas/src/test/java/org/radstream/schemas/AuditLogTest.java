@@ -4,16 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLSocket;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.xpath.XPath;
 import javax.xml.xpath.XPathFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 
 class AuditLogTest {
@@ -98,10 +106,75 @@ class AuditLogTest {
         assertThat(AuditLog.NONE.enabled()).isFalse();
         for (String bad : new String[] {"tcp://127.0.0.1:514", "udp://127.0.0.1", "127.0.0.1:514", "udp://no host:514"}) {
             assertThatThrownBy(() -> AuditLog.syslog(bad, "x")).as(bad)
-                    .hasMessageStartingWith("the audit repository must be udp://HOST:PORT, got '" + bad + "'");
+                    .hasMessage("the audit repository must be udp://HOST:PORT or tls://HOST:PORT, got '" + bad + "'");
         }
         assertThatThrownBy(() -> AuditLog.syslog("udp://no-such-host.invalid:514", "x"))
                 .hasMessage("the audit repository's host no-such-host.invalid is unknown");
+    }
+
+    @Test
+    void overTlsMessagesAreFramedByTheirLengthAndARepositoryThatIsDownCountsThemFailed(@TempDir Path dir) throws Exception {
+        ServerTls repositoryKey = ServerTls.load(TestCertificates.keyStore(dir, "repository", "localhost", "store-password"),
+                "store-password", null, null);
+        List<String> received = new CopyOnWriteArrayList<>();
+        try (ServerSocket repository = repositoryKey.bind(0, 4)) {
+            Thread reader = new Thread(() -> {
+                try (SSLSocket s = (SSLSocket) repository.accept()) {
+                    ServerTls.handshake(s);
+                    DataInputStream in = new DataInputStream(s.getInputStream());
+                    while (true) {
+                        StringBuilder length = new StringBuilder();
+                        for (int c; (c = in.read()) != ' '; ) {
+                            if (c < 0) {
+                                return;
+                            }
+                            length.append((char) c);
+                        }
+                        byte[] msg = new byte[Integer.parseInt(length.toString())];
+                        in.readFully(msg);
+                        received.add(new String(msg, StandardCharsets.UTF_8));
+                    }
+                } catch (IOException e) {
+                    // the client closed
+                }
+            }, "tls-repository");
+            reader.setDaemon(true);
+            reader.start();
+            // the repository's certificate names localhost; the client trusts it as an operator's trust store would
+            try (AuditLog log = AuditLog.syslogOverTls("tls://localhost:" + repository.getLocalPort(), "radstream-test",
+                    repositoryKey.peerContext())) {
+                assertThat(log.toString()).isEqualTo("audit messages to tls://localhost:" + repository.getLocalPort()
+                        + " (RFC 5425 syslog over TLS, DICOM audit XML)");
+                log.record(transfer());
+                log.record(transfer());
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (received.size() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(log.sent()).isEqualTo(2);
+            }
+            assertThat(received).hasSize(2).allMatch(m -> m.matches("(?s)<84>1 \\S+ \\S+ radstream-test \\d+ "
+                    + "IHE\\+RFC-3881 - \uFEFF<AuditMessage>.*</AuditMessage>"));
+        }
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        try (AuditLog down = AuditLog.syslogOverTls("tls://localhost:" + closed, "radstream-test",
+                repositoryKey.peerContext())) {
+            down.record(transfer());
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (down.failed() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(down.failed()).isEqualTo(1);
+            assertThat(down.sent()).isZero();
+        }
+        // a tls:// target from configuration trusts what the JVM's default TLS context trusts
+        try (AuditLog configured = AuditLog.syslog("tls://localhost:" + closed, "radstream-test")) {
+            assertThat(configured.enabled()).isTrue();
+            assertThat(configured.toString()).startsWith("audit messages to tls://localhost:" + closed);
+        }
     }
 
     private static String receive(DatagramSocket socket) throws Exception {
