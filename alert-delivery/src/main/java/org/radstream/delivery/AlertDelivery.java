@@ -89,6 +89,7 @@ public final class AlertDelivery implements AutoCloseable {
 
     /** Starts the live and the retry loop on their own threads. */
     public void start() {
+        auditLog.applicationActivity("deliver", true);
         liveThread = new Thread(this::runLive, "alert-delivery-live");
         retryThread = new Thread(this::runRetries, "alert-delivery-retry");
         liveThread.start();
@@ -364,6 +365,7 @@ public final class AlertDelivery implements AutoCloseable {
         join(liveThread);
         join(retryThread);
         producer.close(Duration.ofSeconds(5));
+        auditLog.applicationActivity("deliver", false);
         auditLog.close();
     }
 

@@ -191,7 +191,7 @@ class AlertDeliveryIT {
                     "radstream_delivery_delivered_total 6\n",
                     "radstream_delivery_dead_lettered_total 2\n",
                     "radstream_delivery_redelivered_total 1\n",
-                    "radstream_delivery_audit_messages_sent_total 7\n");
+                    "radstream_delivery_audit_messages_sent_total 8\n");
             // the audit trail: each alert sent names its patient and the webhook's host; the round given up on, too
             List<String> exports = new ArrayList<>();
             auditRepository.setSoTimeout(2000);
@@ -204,6 +204,10 @@ class AlertDeliveryIT {
             } catch (java.net.SocketTimeoutException e) {
                 // all in
             }
+            assertThat(exports).hasSize(8).allMatch(m -> m.contains(" radstream-deliver "));
+            assertThat(exports).filteredOn(m -> m.contains("<EventID csd-code=\"110100\"")).as("the delivery's start")
+                    .singleElement().asString().contains("csd-code=\"110120\"");
+            exports.removeIf(m -> m.contains("<EventID csd-code=\"110100\""));
             assertThat(exports).hasSize(7).allMatch(m -> m.contains(" radstream-deliver ")
                     && m.contains("<EventID csd-code=\"110106\"") && m.contains("EventActionCode=\"R\"")
                     && m.contains("<ActiveParticipant UserID=\"webhook\" UserIsRequestor=\"false\" NetworkAccessPointID=\"127.0.0.1\""));

@@ -79,6 +79,7 @@ public final class IngestService implements AutoCloseable {
             http = new IngestHttpServer(settings.httpPort(), settings.httpTls() ? settings.tls() : null, ingest, metrics,
                     audit, this::unhealthy, settings.stowToken(), settings.stowAtOnce(), settings.stowMaxBytes());
         }
+        auditLog.applicationActivity("ingest", true);
         log.info("ingest started: {} (DICOM port {}, DICOM TLS port {}, HTTP port {})", settings, dicomPort(),
                 dicomTlsPort(), httpPort());
     }
@@ -171,6 +172,7 @@ public final class IngestService implements AutoCloseable {
             log.warn("interrupted while sending the markers of open series at shutdown");
         } finally {
             publisher.close();
+            auditLog.applicationActivity("ingest", false);
             auditLog.close();
         }
         log.info("ingest stopped");

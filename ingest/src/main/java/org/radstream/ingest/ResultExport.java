@@ -129,6 +129,7 @@ public final class ResultExport implements AutoCloseable {
     public static ResultExport start(ExportSettings settings, Topics topics) {
         ResultExport export = new ResultExport(settings, topics);
         export.thread.start();
+        export.auditLog.applicationActivity("export", true);
         log.info("exporting {} results to the PACS: {}", settings.tasks(), settings);
         return export;
     }
@@ -508,6 +509,7 @@ public final class ResultExport implements AutoCloseable {
         consumer.wakeup();
         thread.join(Duration.ofSeconds(30).toMillis());
         producer.close(Duration.ofSeconds(5));
+        auditLog.applicationActivity("export", false);
         auditLog.close();
     }
 }

@@ -404,6 +404,10 @@ class ResultExportIT {
             } catch (java.net.SocketTimeoutException e) {
                 // all in
             }
+            assertThat(audited).allMatch(a -> a.contains(" radstream-export "));
+            assertThat(audited).filteredOn(a -> a.contains("<EventID csd-code=\"110100\""))
+                    .as("the export's start").singleElement().asString().contains("csd-code=\"110120\"");
+            audited.removeIf(a -> a.contains("<EventID csd-code=\"110100\""));
             assertThat(audited).isNotEmpty().allMatch(a -> a.contains(" radstream-export ")
                     && a.contains("<EventID csd-code=\"110104\"") && a.contains("EventActionCode=\"R\"")
                     && a.contains("EventOutcomeIndicator=\"0\"")

@@ -127,6 +127,24 @@ public class AuditLog implements AutoCloseable {
                 .source(source(service)));
     }
 
+    /**
+     * Records that {@code service} started or stopped (Application Activity): the repository then
+     * knows the span in which its other messages were, and were not, recorded.
+     */
+    public void applicationActivity(String service, boolean start) {
+        if (!enabled()) {
+            return;
+        }
+        record(AuditMessage.of(AuditMessage.APPLICATION_ACTIVITY, AuditMessage.Action.EXECUTE,
+                        AuditMessage.Outcome.SUCCESS, java.time.Instant.now(), null)
+                .eventType(start ? AuditMessage.APPLICATION_START : AuditMessage.APPLICATION_STOP)
+                .participant("radstream-" + service, Long.toString(ProcessHandle.current().pid()), false, hostName(),
+                        AuditMessage.APPLICATION)
+                .participant(System.getProperty("user.name", "unknown"), null, true, null,
+                        AuditMessage.APPLICATION_LAUNCHER)
+                .source(source(service)));
+    }
+
     /** Records {@code message}; never throws. */
     public void record(AuditMessage message) {
         // nothing: no repository

@@ -20,6 +20,11 @@ public final class AuditMessage {
 
     public static final Code INSTANCES_TRANSFERRED = new Code("110104", "DCM", "DICOM Instances Transferred");
     public static final Code PATIENT_RECORD = new Code("110110", "DCM", "Patient Record");
+    public static final Code APPLICATION_ACTIVITY = new Code("110100", "DCM", "Application Activity");
+    /** Event types of an {@link #APPLICATION_ACTIVITY}. */
+    public static final Code APPLICATION_START = new Code("110120", "DCM", "Application Start");
+    public static final Code APPLICATION_STOP = new Code("110121", "DCM", "Application Stop");
+    public static final Code APPLICATION_LAUNCHER = new Code("110151", "DCM", "Application Launcher");
     /** Data sent out of the system, here a clinician's alert naming the patient to a webhook or console. */
     public static final Code EXPORT = new Code("110106", "DCM", "Export");
     public static final Code SECURITY_ALERT = new Code("110113", "DCM", "Security Alert");

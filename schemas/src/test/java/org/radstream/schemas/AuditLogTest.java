@@ -95,11 +95,18 @@ class AuditLogTest {
                     + "\uFEFF<AuditMessage>.*</AuditMessage>");
             parse(first.substring(first.indexOf('\uFEFF') + 1));
             assertThat(receive(repository)).startsWith("<85>1 ").contains("csd-code=\"110126\"");
-            assertThat(log.sent()).isEqualTo(2);
+            log.applicationActivity("test", true);
+            Document started = parse(receive(repository).split("\uFEFF", 2)[1]);
+            XPath x = XPathFactory.newInstance().newXPath();
+            assertThat(x.evaluate("/AuditMessage/EventIdentification/EventID/@csd-code", started)).isEqualTo("110100");
+            assertThat(x.evaluate("/AuditMessage/EventIdentification/EventTypeCode/@csd-code", started)).isEqualTo("110120");
+            assertThat(x.evaluate("/AuditMessage/ActiveParticipant[1]/@UserID", started)).isEqualTo("radstream-test");
+            assertThat(x.evaluate("/AuditMessage/ActiveParticipant[2]/RoleIDCode/@csd-code", started)).isEqualTo("110151");
+            assertThat(log.sent()).isEqualTo(3);
             assertThat(log.failed()).isZero();
             StringBuilder metrics = new StringBuilder();
             log.metrics(metrics, "ingest");
-            assertThat(metrics.toString()).contains("radstream_ingest_audit_messages_sent_total 2")
+            assertThat(metrics.toString()).contains("radstream_ingest_audit_messages_sent_total 3")
                     .contains("radstream_ingest_audit_messages_failed_total 0");
         }
         assertThat(AuditLog.syslog(" ", "x")).isSameAs(AuditLog.NONE);

@@ -111,6 +111,7 @@ public final class StreamsApp implements AutoCloseable {
         String applicationServer = null;
         if (settings.topologies().contains(TopologyName.PROGRESSION_ALERTS) && settings.httpPort() >= 0) {
             audit = AuditLog.syslog(settings.auditRepository(), "radstream-streams");
+            audit.applicationActivity("streams", true);
             server = new TimelineServer(settings.httpHost(), settings.httpPort(), settings.apiToken(), settings.httpTls(),
                     audit, this);
             applicationServer = settings.httpHost() + ":" + server.port();
@@ -171,6 +172,7 @@ public final class StreamsApp implements AutoCloseable {
         if (server != null) {
             server.close();
         }
+        audit.applicationActivity("streams", false);
         audit.close();
         List<Thread> closers = new ArrayList<>();
         for (Map.Entry<TopologyName, KafkaStreams> e : streams.entrySet()) {

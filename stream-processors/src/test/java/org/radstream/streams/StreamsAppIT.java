@@ -380,7 +380,9 @@ class StreamsAppIT {
                 m.contains("ParticipantObjectID=\"" + id + "\"")))).as("the alerts read, naming their patients").hasSize(1);
         assertThat(audited.stream().filter(m -> m.contains("csd-code=\"110114\"") && m.contains("EventOutcomeIndicator=\"4\"")))
                 .as("requests without or with another token").hasSize(4);
-        assertThat(audited).hasSize(8); // and the alerts since 2999, which disclosed nobody
+        assertThat(audited.stream().filter(m -> m.contains("csd-code=\"110100\"") && m.contains("csd-code=\"110120\"")))
+                .as("the instance's start").hasSize(1);
+        assertThat(audited).hasSize(9); // and the alerts since 2999, which disclosed nobody
     }
 
     /** Settings running one topology under a fresh application id, without the HTTP API. */
