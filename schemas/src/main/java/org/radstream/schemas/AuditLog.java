@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -97,11 +96,23 @@ public class AuditLog implements AutoCloseable {
 
     /** The name of this host, as audit messages name the system that saw an event. */
     public static String hostName() {
-        try {
-            String h = InetAddress.getLocalHost().getHostName();
-            return h.isBlank() ? "localhost" : h;
-        } catch (UnknownHostException e) {
-            return "localhost";
+        return Host.NAME;
+    }
+
+    /**
+     * The host name, looked up once, on first use: a lookup can wait on DNS, and audit messages are
+     * built on request and association threads.
+     */
+    private static final class Host {
+        static final String NAME = lookUp();
+
+        private static String lookUp() {
+            try {
+                String h = InetAddress.getLocalHost().getHostName();
+                return h.isBlank() ? "localhost" : h;
+            } catch (UnknownHostException e) {
+                return "localhost";
+            }
         }
     }
 
@@ -263,7 +274,7 @@ public class AuditLog implements AutoCloseable {
         private final String host = hostName().replace(' ', '_');
         private final String procId = Long.toString(ProcessHandle.current().pid());
         private final Clock clock;
-        private final SSLContext context;
+        private final ClientTls tls;
         private final java.util.concurrent.BlockingQueue<byte[]> queue = new java.util.concurrent.LinkedBlockingQueue<>(QUEUE);
         private final Thread sender;
         private volatile boolean closing;
@@ -272,7 +283,7 @@ public class AuditLog implements AutoCloseable {
         TlsSyslog(Endpoint endpoint, String appName, SSLContext context, Clock clock) {
             this.endpoint = endpoint;
             this.appName = appName;
-            this.context = context;
+            this.tls = ClientTls.of(context, "the audit repository's TLS");
             this.clock = clock;
             this.sender = new Thread(this::send, "audit-syslog-tls");
             sender.setDaemon(true);
@@ -325,22 +336,7 @@ public class AuditLog implements AutoCloseable {
         }
 
         private SSLSocket connect() throws IOException {
-            SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket();
-            try {
-                SSLParameters parameters = s.getSSLParameters();
-                parameters.setProtocols(ServerTls.PROTOCOLS.toArray(String[]::new));
-                parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the repository
-                s.setSSLParameters(parameters);
-                s.connect(new InetSocketAddress(endpoint.host(), endpoint.address().getPort()),
-                        (int) CONNECT_TIMEOUT.toMillis());
-                s.setSoTimeout((int) CONNECT_TIMEOUT.toMillis());
-                s.startHandshake();
-                s.setSoTimeout(0);
-                return s;
-            } catch (IOException | RuntimeException e) {
-                s.close();
-                throw e;
-            }
+            return tls.connect(endpoint.host(), endpoint.address().getPort(), CONNECT_TIMEOUT);
         }
 
         private void closeSocket() {

@@ -24,12 +24,15 @@ public final class ClientTls {
     private final Path trustStore;
     private final Path keyStore;
     private final String subject;
+    /** Set when made {@link #of} a context: what {@link #toString} says. */
+    private final String description;
 
-    private ClientTls(SSLContext context, Path trustStore, Path keyStore, String subject) {
+    private ClientTls(SSLContext context, Path trustStore, Path keyStore, String subject, String description) {
         this.context = context;
         this.trustStore = trustStore;
         this.keyStore = keyStore;
         this.subject = subject;
+        this.description = description;
     }
 
     /**
@@ -60,11 +63,16 @@ public final class ClientTls {
             }
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            return new ClientTls(context, trustStore, keyStore, subject);
+            return new ClientTls(context, trustStore, keyStore, subject, null);
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("TLS client settings (trust store " + trustStore + ", key store " + keyStore
                     + "): " + e.getMessage(), e);
         }
+    }
+
+    /** Connections with {@code context} as it is (e.g. the JVM's default, from its javax.net.ssl properties). */
+    public static ClientTls of(SSLContext context, String description) {
+        return new ClientTls(context, null, null, null, description);
     }
 
     /**
@@ -96,6 +104,9 @@ public final class ClientTls {
     /** What it trusts and presents; no password. */
     @Override
     public String toString() {
+        if (description != null) {
+            return description;
+        }
         return "TLS " + String.join("/", ServerTls.PROTOCOLS) + ", server trusted by "
                 + (trustStore == null ? "the JVM's CAs" : trustStore.toString()) + " and checked against its host name, "
                 + (keyStore == null ? "no client certificate" : "client certificate " + subject + " (" + keyStore + ")");
