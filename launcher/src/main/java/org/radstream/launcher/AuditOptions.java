@@ -2,7 +2,10 @@ package org.radstream.launcher;
 
 import picocli.CommandLine.Option;
 
-/** Where a service's audit trail goes (IHE ATNA audit record repository); shared by ingest, export, streams and deliver. */
+/**
+ * Where a service's audit trail goes (IHE ATNA audit record repository); shared by ingest, export,
+ * streams, deliver, trainer and {@code models promote}.
+ */
 final class AuditOptions {
     static final String ENV_AUDIT_REPOSITORY = "RADSTREAM_AUDIT_REPOSITORY";
 
@@ -11,7 +14,9 @@ final class AuditOptions {
                     + "UDP (udp://) or TLS (tls://, trusting and presenting the JVM's javax.net.ssl key and trust stores) "
                     + "carrying DICOM audit messages: ingest, the studies received from whom and the callers refused; "
                     + "export, the studies sent to the PACS; streams, each patient record the API disclosed and each "
-                    + "request refused; deliver, each alert sent (env "
+                    + "request refused; deliver, each alert sent; trainer, each label submitted or withdrawn over HTTP, "
+                    + "each model version it announced and each request refused; models promote, the version "
+                    + "promoted and who decided it (env "
                     + ENV_AUDIT_REPOSITORY + "). Unset: none.")
     String repository;
 }

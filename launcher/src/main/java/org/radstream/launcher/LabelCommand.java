@@ -343,13 +343,17 @@ final class LabelCommand {
         @Mixin ClusterOptions cluster;
         @Option(names = "--series", required = true) String series;
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
+        @Option(names = "--annotator", defaultValue = "${env:USER:-radiologist}",
+                description = "Who withdraws it, named in the trainer's audit trail (with --trainer-url). Default ${DEFAULT-VALUE}.")
+        String annotator;
         @Mixin ThroughTrainer trainer;
 
         @Override
         public Integer call() throws Exception {
             if (trainer.url != null) {
                 return Status.overHttp(trainer.url, trainer.token, "DELETE", "/labels?series=" + Status.enc(series)
-                        + "&task=" + Status.enc(task), java.net.http.HttpRequest.BodyPublishers.noBody(), "withdrawal");
+                        + "&task=" + Status.enc(task) + "&annotator=" + Status.enc(annotator),
+                        java.net.http.HttpRequest.BodyPublishers.noBody(), "withdrawal");
             }
             Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
             String key = Topics.seriesTaskKey(series, task);

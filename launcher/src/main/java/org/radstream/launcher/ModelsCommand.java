@@ -23,6 +23,7 @@ import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
 import org.radstream.trainer.ModelListing;
 import org.radstream.trainer.ModelPromotion;
+import org.radstream.trainer.TrainerAudit;
 import org.radstream.trainer.TrainingTask;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -106,6 +107,9 @@ final class ModelsCommand implements Callable<Integer> {
         @Option(names = "--operator", defaultValue = "${env:USER:-operator}", description = "Who decides. Default ${DEFAULT-VALUE}.")
         String operator;
 
+        @Mixin
+        AuditOptions audit;
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isDirectory(store)) {
@@ -121,9 +125,18 @@ final class ModelsCommand implements Callable<Integer> {
             cluster.kafkaClient().addTo(p);
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) ANNOUNCE_TIMEOUT.toMillis());
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            org.radstream.schemas.AuditLog auditLog;
+            try {
+                auditLog = org.radstream.schemas.AuditLog.syslog(audit.repository, "radstream-models");
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            try (auditLog; KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+                    new ByteArraySerializer())) {
                 ModelPublished published = ModelPromotion.promote(new ModelStore(store), task, source, operator, reason,
                         m -> announce(producer, t, m));
+                // the audit repository learns who put which model in front of the scans, and why
+                auditLog.record(TrainerAudit.modelAnnounced(published, "models", operator));
                 System.out.println(published.getTask() + " v" + published.getVersion() + " published and announced on "
                         + t.name() + ": " + published.getGateDecision() + "; the workers load it without a restart");
                 return 0;

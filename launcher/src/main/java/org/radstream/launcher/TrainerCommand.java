@@ -115,6 +115,8 @@ final class TrainerCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls;
 
+    @Mixin
+    AuditOptions audit;
 
     @Override
     public Integer call() throws Exception {
@@ -134,7 +136,8 @@ final class TrainerCommand implements Callable<Integer> {
                     .withHttpToken(httpToken)
                     .withKafkaClient(cluster.kafkaClient())
                     .withHttpTls(tls.forHttps(false))
-                    .withPretraining(pretrainEpochs == 0 ? null : new ArchivePretraining(pretrainEpochs, pretrainSeries));
+                    .withPretraining(pretrainEpochs == 0 ? null : new ArchivePretraining(pretrainEpochs, pretrainSeries))
+                    .withAuditRepository(audit.repository);
             // a trainer that would fail every run on a missing GPU is refused at its start
             Devices.requireAvailable(Devices.parse(device));
             settings = settings.withRecipe(settings.recipe().withDevice(device));

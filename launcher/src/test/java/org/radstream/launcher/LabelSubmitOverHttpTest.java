@@ -58,7 +58,7 @@ class LabelSubmitOverHttpTest {
             assertThat(submit(mask, "lung", url)).isZero();
             assertThat(submit(mask, "liver", url)).isEqualTo(LabelCommand.Status.EXIT_REFUSED);
             assertThat(new CommandLine(new LabelCommand()).execute("withdraw", "--series", "1.2.3", "--task", "lung",
-                    "--trainer-url", url, "--trainer-token", "a-token-for-this-test")).isZero();
+                    "--annotator", "dr b", "--trainer-url", url, "--trainer-token", "a-token-for-this-test")).isZero();
         } finally {
             System.setOut(stdout);
             System.setErr(stderr);
@@ -66,7 +66,7 @@ class LabelSubmitOverHttpTest {
         }
         assertThat(asked.get(0)).isEqualTo("POST series=1.2.3&task=lung&annotator=dr+a Bearer a-token-for-this-test");
         assertThat(bodies.subList(0, 2)).allSatisfy(b -> assertThat(b).isEqualTo(file));
-        assertThat(asked.get(2)).isEqualTo("DELETE series=1.2.3&task=lung Bearer a-token-for-this-test");
+        assertThat(asked.get(2)).isEqualTo("DELETE series=1.2.3&task=lung&annotator=dr+b Bearer a-token-for-this-test");
         assertThat(out.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
                 "label 1.2.3:lung submitted to radstream.labels.corrected", "(see: label status --series 1.2.3 --task lung)",
                 "label 1.2.3:lung withdrawn on radstream.labels.corrected");

@@ -58,8 +58,18 @@ class ModelsPromoteIT {
         String[] cluster = {"--bootstrap", platform.kafka().saslBootstrap(), "--registry", platform.registryUrl(),
             "--kafka-config", kafkaConfig.toString()};
 
-        int code = new CommandLine(new ModelsCommand()).execute(concat(new String[] {"promote", "--store", storeDir.toString(),
-                "--task", "lung", "--version", "1", "--reason", "v2 misreads the pleura", "--operator", "ops-it"}, cluster));
+        java.net.DatagramSocket auditRepository = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+        int code;
+        String audited;
+        try (auditRepository) {
+            code = new CommandLine(new ModelsCommand()).execute(concat(new String[] {"promote", "--store", storeDir.toString(),
+                    "--task", "lung", "--version", "1", "--reason", "v2 misreads the pleura", "--operator", "ops-it",
+                    "--audit-repository", "udp://127.0.0.1:" + auditRepository.getLocalPort()}, cluster));
+            auditRepository.setSoTimeout(5000);
+            java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65_536], 65_536);
+            auditRepository.receive(p);
+            audited = new String(p.getData(), 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8);
+        }
 
         assertThat(code).isZero();
         ModelArtifact v3 = store.latest("lung").orElseThrow();
@@ -74,6 +84,11 @@ class ModelsPromoteIT {
             assertThat(m.getGateDecision())
                     .isEqualTo("published by ops-it over the quality gate: v2 misreads the pleura (a copy of v0001)");
         });
+        // the audit repository is told who put which model in front of the scans, and why
+        assertThat(audited).contains(" radstream-models ", "csd-code=\"110113\"", "csd-code=\"110131\"",
+                "<ActiveParticipant UserID=\"ops-it\" UserIsRequestor=\"true\">",
+                "ParticipantObjectID=\"" + v3.location() + "\"", "radstream lung model v3",
+                "<EventOutcomeDescription>published by ops-it over the quality gate: v2 misreads the pleura");
 
         // what the workers load already is refused before anything is written or announced
         StringWriter err = new StringWriter();

@@ -31,6 +31,13 @@ class TrainerCommandTest {
         assertThat(dir.resolve("work")).doesNotExist();
     }
 
+    @Test
+    void anAuditRepositoryItCannotSendToIsRefusedBeforeTheTrainerStarts() {
+        assertThat(refusal("--audit-repository", "http://audit.example:514"))
+                .contains("the audit repository must be udp://HOST:PORT or tls://HOST:PORT, got 'http://audit.example:514'");
+        assertThat(dir.resolve("work")).doesNotExist();
+    }
+
     private String refusal(String... options) {
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new TrainerCommand()).setErr(new PrintWriter(err));

@@ -19,6 +19,8 @@ public final class AuditMessage {
     public record Code(String code, String system, String meaning) {}
 
     public static final Code INSTANCES_TRANSFERRED = new Code("110104", "DCM", "DICOM Instances Transferred");
+    /** Data of a study created, read, updated or deleted where it is kept; here a training label of a series. */
+    public static final Code INSTANCES_ACCESSED = new Code("110103", "DCM", "DICOM Instances Accessed");
     public static final Code PATIENT_RECORD = new Code("110110", "DCM", "Patient Record");
     public static final Code APPLICATION_ACTIVITY = new Code("110100", "DCM", "Application Activity");
     /** Event types of an {@link #APPLICATION_ACTIVITY}. */
@@ -31,6 +33,8 @@ public final class AuditMessage {
     public static final Code USER_AUTHENTICATION = new Code("110114", "DCM", "User Authentication");
     /** Event type of a {@link #SECURITY_ALERT}: a node's identity was checked (TLS certificate, AE title). */
     public static final Code NODE_AUTHENTICATION = new Code("110126", "DCM", "Node Authentication");
+    /** Event type of a {@link #SECURITY_ALERT}: what the software does changed (here, the model version a task runs). */
+    public static final Code SOFTWARE_CONFIGURATION = new Code("110131", "DCM", "Software Configuration");
     /** Event type of a {@link #USER_AUTHENTICATION}. */
     public static final Code LOGIN = new Code("110122", "DCM", "Login");
     public static final Code SOURCE = new Code("110153", "DCM", "Source Role ID");
@@ -38,6 +42,8 @@ public final class AuditMessage {
     public static final Code APPLICATION = new Code("110150", "DCM", "Application");
     static final Code STUDY_INSTANCE_UID = new Code("110180", "DCM", "Study Instance UID");
     static final Code PATIENT_NUMBER = new Code("2", "RFC-3881", "Patient Number");
+    static final Code SERIES_INSTANCE_UID = new Code("112002", "DCM", "Series Instance UID");
+    static final Code URI = new Code("12", "RFC-3881", "URI");
 
     /** EventActionCode: what was done to the data. */
     public enum Action { CREATE("C"), READ("R"), UPDATE("U"), DELETE("D"), EXECUTE("E");
@@ -55,7 +61,7 @@ public final class AuditMessage {
                                Code role) {}
 
     private record ParticipantObject(String id, int typeCode, int role, Code idType, String name,
-                                     Map<String, Integer> sopClasses) {}
+                                     Map<String, Integer> sopClasses, Map<String, String> details) {}
 
     private final Code event;
     private final Action action;
@@ -106,13 +112,34 @@ public final class AuditMessage {
     /** A study the event touched, with its instances by SOP class. */
     public AuditMessage study(String studyUid, Map<String, Integer> instancesBySopClass) {
         objects.add(new ParticipantObject(Objects.requireNonNull(studyUid, "studyUid"), 2, 3, STUDY_INSTANCE_UID, null,
-                new TreeMap<>(instancesBySopClass)));
+                new TreeMap<>(instancesBySopClass), Map.of()));
+        return this;
+    }
+
+    /**
+     * A series the event touched, by its UID (the study is named apart, with {@link #study}, where it
+     * is known), with details ({@link #resource} says how they travel).
+     */
+    public AuditMessage series(String seriesUid, Map<String, String> details) {
+        objects.add(new ParticipantObject(Objects.requireNonNull(seriesUid, "seriesUid"), 2, 3, SERIES_INSTANCE_UID, null,
+                Map.of(), new java.util.LinkedHashMap<>(details)));
+        return this;
+    }
+
+    /**
+     * The subject of a security alert: a system resource by its URI (a model artifact), with a name
+     * and details (ParticipantObjectDetail: each value travels base64-encoded, as the schema wants).
+     */
+    public AuditMessage resource(String uri, String name, Map<String, String> details) {
+        objects.add(new ParticipantObject(Objects.requireNonNull(uri, "uri"), 2, 13, URI, name, Map.of(),
+                new java.util.LinkedHashMap<>(details)));
         return this;
     }
 
     /** The patient whose data the event touched; {@code name} may be null. */
     public AuditMessage patient(String patientId, String name) {
-        objects.add(new ParticipantObject(Objects.requireNonNull(patientId, "patientId"), 1, 1, PATIENT_NUMBER, name, Map.of()));
+        objects.add(new ParticipantObject(Objects.requireNonNull(patientId, "patientId"), 1, 1, PATIENT_NUMBER, name, Map.of(),
+                Map.of()));
         return this;
     }
 
@@ -166,6 +193,9 @@ public final class AuditMessage {
             if (o.name() != null) {
                 b.append("<ParticipantObjectName>").append(escape(o.name())).append("</ParticipantObjectName>");
             }
+            o.details().forEach((type, value) -> b.append("<ParticipantObjectDetail type=\"").append(escape(type))
+                    .append("\" value=\"").append(java.util.Base64.getEncoder().encodeToString(
+                            value.getBytes(java.nio.charset.StandardCharsets.UTF_8))).append("\"/>"));
             if (!o.sopClasses().isEmpty()) {
                 b.append("<ParticipantObjectDescription>");
                 o.sopClasses().forEach((uid, n) -> b.append("<SOPClass UID=\"").append(escape(uid))

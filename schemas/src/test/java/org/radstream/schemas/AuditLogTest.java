@@ -81,6 +81,49 @@ class AuditLogTest {
     }
 
     @Test
+    void aSoftwareConfigurationAlertNamesTheResourceByUriWithItsDetailsBase64EncodedAndALabelItsSeries() throws Exception {
+        Document d = parse(AuditMessage.of(AuditMessage.SECURITY_ALERT, AuditMessage.Action.EXECUTE,
+                        AuditMessage.Outcome.SUCCESS, AT, "published: challenger 0.80 >= champion 0.79")
+                .eventType(AuditMessage.SOFTWARE_CONFIGURATION)
+                .participant("radstream-trainer", "4711", true, "trainer.hospital.org", AuditMessage.APPLICATION)
+                .source("radstream-trainer@trainer.hospital.org")
+                .resource("file:/models/infection/v0010/", "radstream infection model v10",
+                        Map.of("sha256", "ab12", "previous version", "9 & <8>"))
+                .xml());
+        XPath x = XPathFactory.newInstance().newXPath();
+        assertThat(x.evaluate("/AuditMessage/EventIdentification/EventTypeCode/@csd-code", d)).isEqualTo("110131");
+        assertThat(x.evaluate("/AuditMessage/EventIdentification/EventTypeCode/@originalText", d))
+                .isEqualTo("Software Configuration");
+        String subject = "/AuditMessage/ParticipantObjectIdentification";
+        assertThat(x.evaluate(subject + "/@ParticipantObjectID", d)).isEqualTo("file:/models/infection/v0010/");
+        assertThat(x.evaluate(subject + "/@ParticipantObjectTypeCode", d)).isEqualTo("2");
+        assertThat(x.evaluate(subject + "/@ParticipantObjectTypeCodeRole", d)).isEqualTo("13");
+        assertThat(x.evaluate(subject + "/ParticipantObjectIDTypeCode/@csd-code", d)).isEqualTo("12");
+        assertThat(x.evaluate(subject + "/ParticipantObjectName", d)).isEqualTo("radstream infection model v10");
+        assertThat(x.evaluate("count(" + subject + "/ParticipantObjectDetail)", d)).isEqualTo("2");
+        String previous = x.evaluate(subject + "/ParticipantObjectDetail[@type='previous version']/@value", d);
+        assertThat(new String(java.util.Base64.getDecoder().decode(previous), StandardCharsets.UTF_8)).isEqualTo("9 & <8>");
+
+        Document label = parse(AuditMessage.of(AuditMessage.INSTANCES_ACCESSED, AuditMessage.Action.DELETE,
+                        AuditMessage.Outcome.SUCCESS, AT, null)
+                .participant("dr-lee", null, true, "10.1.2.3", null)
+                .source("radstream-trainer@trainer.hospital.org")
+                .study("1.2.3", Map.of())
+                .series("1.2.3.4", Map.of("task", "infection"))
+                .xml());
+        assertThat(x.evaluate("/AuditMessage/EventIdentification/@EventActionCode", label)).isEqualTo("D");
+        assertThat(x.evaluate("/AuditMessage/EventIdentification/EventID/@csd-code", label)).isEqualTo("110103");
+        assertThat(x.evaluate("/AuditMessage/ParticipantObjectIdentification[2]/@ParticipantObjectID", label))
+                .isEqualTo("1.2.3.4");
+        assertThat(x.evaluate("/AuditMessage/ParticipantObjectIdentification[2]/ParticipantObjectIDTypeCode/@csd-code",
+                label)).isEqualTo("112002");
+        assertThat(x.evaluate("/AuditMessage/ParticipantObjectIdentification[2]/ParticipantObjectDetail/@type", label))
+                .isEqualTo("task");
+        assertThat(x.evaluate("count(/AuditMessage/ParticipantObjectIdentification[1]/ParticipantObjectDescription)",
+                label)).as("a study without instances lists no SOP class").isEqualTo("0");
+    }
+
+    @Test
     void aSyslogAuditLogSendsRfc5424DatagramsAndRefusesATargetItCannotUse() throws Exception {
         try (DatagramSocket repository = new DatagramSocket(0, InetAddress.getLoopbackAddress());
              AuditLog log = AuditLog.syslog("udp://127.0.0.1:" + repository.getLocalPort(), "radstream-test")) {

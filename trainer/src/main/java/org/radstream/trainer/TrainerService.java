@@ -59,6 +59,8 @@ import org.radstream.imaging.Volume;
 import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
 import org.radstream.models.UNetVariant;
+import org.radstream.schemas.AuditLog;
+import org.radstream.schemas.AuditMessage;
 import org.radstream.schemas.AvroSerde;
 import org.radstream.schemas.BearerToken;
 import org.radstream.schemas.ServerTls;
@@ -171,6 +173,7 @@ public final class TrainerService implements AutoCloseable {
         return t;
     });
     private final BearerToken token;
+    private final AuditLog audit;
     private final java.util.concurrent.atomic.AtomicLong labelsRefused = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong labelsUnchanged = new java.util.concurrent.atomic.AtomicLong();
     /** The newest refusal of each label key since this trainer started, for GET /labels (the newest keys kept). */
@@ -224,6 +227,7 @@ public final class TrainerService implements AutoCloseable {
         this.http = settings.httpPort() < 0 ? null
                 : ServerTls.http(new InetSocketAddress(settings.httpPort()), 0, settings.httpTls());
         this.token = settings.bearerToken();
+        this.audit = AuditLog.syslog(settings.auditRepository(), "radstream-trainer");
     }
 
     /** Starts consumers, triggers and the HTTP endpoint. */
@@ -237,6 +241,7 @@ public final class TrainerService implements AutoCloseable {
             throw e;
         }
         try {
+            s.audit.applicationActivity("trainer", true);
             s.announceLate(); // before any run can publish a newer version
             s.startThreads();
         } catch (RuntimeException e) {
@@ -411,6 +416,7 @@ public final class TrainerService implements AutoCloseable {
         }
         runs.forEach((k, v) -> b.append("radstream_trainer_runs_total{").append(k).append("} ").append(v).append('\n'));
         appendRunAndModelAges(b);
+        audit.metrics(b, "trainer");
         return b.toString();
     }
 
@@ -877,6 +883,7 @@ public final class TrainerService implements AutoCloseable {
         try {
             producer.send(new ProducerRecord<>(t.name(), published.getTask(),
                     t.valueSerde().serializer().serialize(t.name(), published))).get(30, TimeUnit.SECONDS);
+            audit.record(TrainerAudit.modelAnnounced(published, "trainer", null));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while announcing " + published.getTask(), e);
@@ -1385,6 +1392,7 @@ public final class TrainerService implements AutoCloseable {
         }
         String key = Topics.seriesTaskKey(q.get("series"), task);
         producer.send(new ProducerRecord<>(topics.labels().name(), key, null)).get(30, TimeUnit.SECONDS);
+        auditLabel(ex, AuditMessage.Action.DELETE, q.get("series"), task, q, null);
         respond(ex, 202, "label " + key + " withdrawn on " + topics.labels().name() + "\n");
     }
 
@@ -1408,9 +1416,14 @@ public final class TrainerService implements AutoCloseable {
             }
             String series = q.get("series");
             String task = q.get("task");
+            String labelKey = Topics.seriesTaskKey(series, task);
+            AuditMessage.Action action = intake.acceptedLabel(labelKey).isPresent() || intake.waitingLabel(labelKey).isPresent()
+                    ? AuditMessage.Action.UPDATE : AuditMessage.Action.CREATE;
             byte[] body = ex.getRequestBody().readNBytes(MAX_LABEL_BYTES + 1);
             if (body.length > MAX_LABEL_BYTES) {
-                respond(ex, 413, "the label file is over " + MAX_LABEL_BYTES + " bytes, more than a label record may carry\n");
+                String refusal = "the label file is over " + MAX_LABEL_BYTES + " bytes, more than a label record may carry";
+                auditLabel(ex, action, series, task, q, refusal);
+                respond(ex, 413, refusal + "\n");
                 return;
             }
             Mask3D mask;
@@ -1420,12 +1433,15 @@ public final class TrainerService implements AutoCloseable {
                 int d = in.readInt();
                 String refusal = labelShapeRefusal(series, w, h, d);
                 if (refusal != null) {
+                    auditLabel(ex, action, series, task, q, refusal);
                     respond(ex, 400, refusal + "\n");
                     return;
                 }
                 mask = Rle.decode(in.readAllBytes(), w, h, d);
             } catch (IOException | IllegalArgumentException e) {
-                respond(ex, 400, "body is not a .rle mask file (3 big-endian int32 width, height, depth + RLE): " + e.getMessage() + "\n");
+                String refusal = "body is not a .rle mask file (3 big-endian int32 width, height, depth + RLE): " + e.getMessage();
+                auditLabel(ex, action, series, task, q, refusal);
+                respond(ex, 400, refusal + "\n");
                 return;
             }
             CorrectedLabel label = LabelMaker.label(series, task, mask, q.getOrDefault("annotator", "http"), "radiologist",
@@ -1434,12 +1450,25 @@ public final class TrainerService implements AutoCloseable {
             String key = Topics.seriesTaskKey(series, task);
             producer.send(new ProducerRecord<>(t.name(), key, t.valueSerde().serializer().serialize(t.name(), label)))
                     .get(30, TimeUnit.SECONDS);
+            auditLabel(ex, action, series, task, q, null);
             respond(ex, 202, "label " + key + " submitted to " + t.name() + "\n");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             respond(ex, 503, "interrupted\n");
         } catch (Exception e) {
             respond(ex, 500, "could not submit the label: " + e + "\n");
+        }
+    }
+
+    /**
+     * Records a label submitted, replaced or withdrawn over HTTP (or refused: {@code refusal}), by the
+     * annotator the request names, from its address; the study is named where the series is archived.
+     */
+    private void auditLabel(HttpExchange ex, AuditMessage.Action action, String series, String task, Map<String, String> q,
+                            String refusal) {
+        if (audit.enabled()) {
+            audit.record(TrainerAudit.label(action, series, task, header(series).map(ArchivedSeries.Header::studyUid),
+                    q.getOrDefault("annotator", "http"), ex.getRemoteAddress().getAddress().getHostAddress(), refusal));
         }
     }
 
@@ -1516,6 +1545,8 @@ public final class TrainerService implements AutoCloseable {
             return true;
         }
         BearerToken.challenge(ex, "radstream-trainer");
+        audit.authenticationFailed("trainer", "radstream-trainer", ex.getRemoteAddress().getAddress().getHostAddress(),
+                ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " without the bearer token");
         respond(ex, 401, "this trainer takes labels, runs and cancels only with its token (Authorization: Bearer …; "
                 + TrainerSettings.TOKEN_VARIABLE + ")\n");
         return false;
@@ -1574,6 +1605,8 @@ public final class TrainerService implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(5));
+        audit.applicationActivity("trainer", false);
+        audit.close();
         try {
             workDirLock.close();
         } catch (IOException e) {

@@ -32,12 +32,15 @@ import org.radstream.schemas.ServerTls;
  * @param pretraining       self-supervised pretraining of runs from fresh weights on archived series no label
  *                          names; null: none
  * @param httpTls           the key its HTTP port presents over HTTPS; null: plain HTTP
+ * @param auditRepository   where its audit messages go ({@code udp://} or {@code tls://HOST:PORT}, an IHE ATNA audit
+ *                          record repository): label changes over HTTP, model versions announced, requests refused;
+ *                          null: none
  */
 public record TrainerSettings(String bootstrapServers, String groupId, Path workDir, Path modelStore, String deidSecret,
                               int httpPort, int labelsPerTraining, Duration trainingInterval, Duration pendingTimeout,
                               QualityGate gate, TrainingRecipe recipe, TaskTrainer.VesselMethod vesselMethod,
                               ArchivePolicy archive, String httpToken, KafkaClientConfig kafkaClient,
-                              ArchivePretraining pretraining, ServerTls httpTls) {
+                              ArchivePretraining pretraining, ServerTls httpTls, String auditRepository) {
 
     public TrainerSettings {
         kafkaClient = kafkaClient == null ? KafkaClientConfig.NONE : kafkaClient;
@@ -69,6 +72,12 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
             httpToken = null;
         }
         BearerToken.of(httpToken, TOKEN_VARIABLE); // refuses a short one
+        if (auditRepository != null && auditRepository.isBlank()) {
+            auditRepository = null;
+        }
+        if (auditRepository != null) {
+            org.radstream.schemas.AuditLog.target(auditRepository); // refuses one it could not send to
+        }
     }
 
     /** The variable the launcher reads the HTTP token from, named in messages. */
@@ -87,14 +96,14 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
     public static TrainerSettings defaults(String bootstrapServers, Path workDir, Path modelStore, String deidSecret) {
         return new TrainerSettings(bootstrapServers, "radstream-trainer", workDir, modelStore, deidSecret, 8086, 20,
                 Duration.ofHours(24), Duration.ofHours(1), new QualityGate(0.005), TrainingRecipe.defaults(),
-                TaskTrainer.VesselMethod.CHAMPION, ArchivePolicy.defaults(), null, KafkaClientConfig.NONE, null, null);
+                TaskTrainer.VesselMethod.CHAMPION, ArchivePolicy.defaults(), null, KafkaClientConfig.NONE, null, null, null);
     }
 
     /** Keeps archived series no label names for {@code v} (zero: every series, forever). */
     public TrainerSettings withArchiveRetention(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
                 trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxAge(v), httpToken,
-                        kafkaClient, pretraining, httpTls);
+                        kafkaClient, pretraining, httpTls, auditRepository);
     }
 
     /**
@@ -104,7 +113,7 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
     public TrainerSettings withArchiveMaxBytes(long bytes) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
                 trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive.withMaxBytes(bytes),
-                        httpToken, kafkaClient, pretraining, httpTls);
+                        httpToken, kafkaClient, pretraining, httpTls, auditRepository);
     }
 
     public Path archiveDir() {
@@ -113,56 +122,56 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
 
     public TrainerSettings withHttpPort(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, v, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls, auditRepository);
     }
 
     public TrainerSettings withLabelsPerTraining(int v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, v,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls, auditRepository);
     }
 
     public TrainerSettings withTrainingInterval(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                v, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
+                v, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls, auditRepository);
     }
 
     public TrainerSettings withPendingTimeout(Duration v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, v, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
+                trainingInterval, v, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls, auditRepository);
     }
 
     public TrainerSettings withGateMargin(double v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
                 trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()),
-                        recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
+                        recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls, auditRepository);
     }
 
     /** Keeps the newest {@code n} refused challengers per task aside in the model store (0: none). */
     public TrainerSettings withKeepRefused(int n) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
                 trainingInterval, pendingTimeout, gate.keepingRefused(n), recipe, vesselMethod, archive,
-                        httpToken, kafkaClient, pretraining, httpTls);
+                        httpToken, kafkaClient, pretraining, httpTls, auditRepository);
     }
 
     public TrainerSettings withGroupId(String v) {
         return new TrainerSettings(bootstrapServers, v, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls, auditRepository);
     }
 
     public TrainerSettings withVesselMethod(TaskTrainer.VesselMethod v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, v, archive, httpToken, kafkaClient, pretraining, httpTls);
+                trainingInterval, pendingTimeout, gate, recipe, v, archive, httpToken, kafkaClient, pretraining, httpTls, auditRepository);
     }
 
     public TrainerSettings withRecipe(TrainingRecipe v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, v, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls);
+                trainingInterval, pendingTimeout, gate, v, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls, auditRepository);
     }
 
     /** Requires {@code token} (at least 16 characters) on HTTP requests that change state; null or blank: none. */
     public TrainerSettings withHttpToken(String token) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, token, kafkaClient, pretraining, httpTls);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, token, kafkaClient, pretraining, httpTls, auditRepository);
     }
 
     /** The settings without their secrets (the de-identification secret and the HTTP token), for logs. */
@@ -173,25 +182,33 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
                 + labelsPerTraining + ", trainingInterval=" + trainingInterval + ", pendingTimeout=" + pendingTimeout
                 + ", gate=" + gate + ", recipe=" + recipe + ", vesselMethod=" + vesselMethod + ", archive=" + archive
                 + ", httpToken=" + (httpToken == null ? "none" : "(hidden)") + ", kafka=" + kafkaClient + ", pretraining="
-                + (pretraining == null ? "none" : pretraining) + (httpTls == null ? "" : ", https") + "]";
+                + (pretraining == null ? "none" : pretraining) + (httpTls == null ? "" : ", https")
+                + (auditRepository == null ? "" : ", audit=" + auditRepository) + "]";
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public TrainerSettings withKafkaClient(KafkaClientConfig v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort,
                 labelsPerTraining, trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive,
-                httpToken, v, pretraining, httpTls);
+                httpToken, v, pretraining, httpTls, auditRepository);
     }
 
     /** The same settings, runs from fresh weights first pretrained on archived series no label names ({@code v}; null: not). */
     public TrainerSettings withPretraining(ArchivePretraining v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, v, httpTls);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, v, httpTls, auditRepository);
     }
 
     /** The same settings, its HTTP port speaking HTTPS with {@code v} (null: plain HTTP). */
     public TrainerSettings withHttpTls(ServerTls v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, v);
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, v, auditRepository);
+    }
+
+    /** The same settings, its audit messages sent to {@code v} ({@code udp://} or {@code tls://HOST:PORT}; null: none). */
+    public TrainerSettings withAuditRepository(String v) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, pendingTimeout, gate, recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining,
+                httpTls, v);
     }
 }

@@ -55,8 +55,10 @@ class LateAnnouncementIT {
             new Publisher(store, m -> { }).publish(model, liver(0.96), gate.decide(0.96, OptionalDouble.of(0.95), "gate Dice"),
                     Map.of("gate_dice", 0.95), Optional.of(v1));
         }
+        java.net.DatagramSocket auditRepository = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
         TrainerSettings settings = TrainerSettings.defaults(broker.bootstrap, dir.resolve("work"), dir.resolve("store"),
-                "integration-test-secret-0123456789").withHttpPort(-1).withGroupId("late-announcement-it");
+                "integration-test-secret-0123456789").withHttpPort(-1).withGroupId("late-announcement-it")
+                .withAuditRepository("udp://127.0.0.1:" + auditRepository.getLocalPort());
 
         try (TrainerService service = TrainerService.start(settings, broker.topics)) {
             List<ModelPublished> ours = ours(broker, models);
@@ -93,6 +95,27 @@ class LateAnnouncementIT {
         try (TrainerService ignored = TrainerService.start(settings, broker.topics)) {
             assertThat(ours(broker, models)).extracting(ModelPublished::getVersion).containsExactly("1", "2", "3", "4");
         }
+
+        // the audit trail: each version this trainer announced, as a change of the software's configuration
+        List<String> audited;
+        try (auditRepository) {
+            audited = TrainerHttpIT.receiveAll(auditRepository);
+        }
+        assertThat(audited).filteredOn(m -> m.contains("csd-code=\"110120\"")).as("two starts").hasSize(2);
+        assertThat(audited).filteredOn(m -> m.contains("csd-code=\"110121\"")).as("two stops").hasSize(2);
+        List<String> changes = audited.stream().filter(m -> m.contains("csd-code=\"110131\"")).toList();
+        assertThat(changes).hasSize(2);
+        List<ModelPublished> announced = ours(broker, models);
+        for (int i = 0; i < 2; i++) {
+            ModelPublished m = announced.get(i + 1); // v2 at the start, v3 before the run
+            assertThat(changes.get(i)).contains("csd-code=\"110113\"", "EventOutcomeIndicator=\"0\"",
+                    "ParticipantObjectID=\"" + m.getLocation() + "\"",
+                    "<ParticipantObjectName>radstream liver model v" + m.getVersion() + "</ParticipantObjectName>",
+                    "type=\"sha256\" value=\"" + java.util.Base64.getEncoder().encodeToString(
+                            m.getSha256().getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\"",
+                    "UserID=\"radstream-trainer\"", "UserIsRequestor=\"true\"");
+        }
+        assertThat(changes.get(1)).contains("<EventOutcomeDescription>published: challenger gate Dice 0.9700");
     }
 
     private static void send(KafkaProducer<String, byte[]> producer, Topic<String, ModelPublished> models, ModelPublished m) {

@@ -20,7 +20,8 @@ import org.radstream.schemas.TestCertificates;
 /**
  * A trainer with an HTTP token on the embedded broker: requests that change state (labels, runs,
  * cancels) need it, reading (runs, metrics, health, a label's status) does not, and a run is queued
- * only by a POST.
+ * only by a POST. Its audit trail records each request refused for want of the token and each label
+ * submitted, refused or withdrawn, by whom and from where.
  */
 class TrainerHttpIT {
     private static final String TOKEN = "a-token-for-the-http-it";
@@ -31,11 +32,13 @@ class TrainerHttpIT {
     @Test
     void requestsThatChangeStateNeedTheTokenAndReadingDoesNot() throws Exception {
         TestBroker broker = TestBroker.get();
+        java.net.DatagramSocket auditRepository = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
         TrainerSettings settings = TrainerSettings.defaults(broker.bootstrap, dir.resolve("work"), dir.resolve("store"),
                 "integration-test-secret-0123456789").withHttpPort(0).withGroupId("trainer-http-it")
-                .withTrainingInterval(Duration.ZERO).withLabelsPerTraining(0).withHttpToken(TOKEN);
+                .withTrainingInterval(Duration.ZERO).withLabelsPerTraining(0).withHttpToken(TOKEN)
+                .withAuditRepository("udp://127.0.0.1:" + auditRepository.getLocalPort());
         assertThat(settings.toString()).doesNotContain(TOKEN).doesNotContain("integration-test-secret");
-        try (TrainerService service = TrainerService.start(settings, broker.topics)) {
+        try (auditRepository; TrainerService service = TrainerService.start(settings, broker.topics)) {
             URI base = URI.create("http://localhost:" + service.httpPort());
             HttpClient http = HttpClient.newHttpClient();
 
@@ -75,6 +78,18 @@ class TrainerHttpIT {
                     .isEqualTo("no lung run is in progress or waiting\n");
             assertThat(broker.values(broker.topics.labels())).hasSize(labelRecords);
 
+            // a label submitted, then a body that is not a mask, then the label withdrawn, each naming its annotator
+            byte[] mask = TrainerIT.rleFile(4, 4, 2, org.radstream.imaging.Rle.encode(new org.radstream.imaging.Mask3D(4, 4, 2)));
+            assertThat(http.send(HttpRequest.newBuilder(base.resolve("/labels?series=1.1&task=lung&annotator=dr-lee"))
+                    .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofByteArray(mask)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
+            assertThat(http.send(HttpRequest.newBuilder(base.resolve("/labels?series=1.1&task=lung&annotator=dr-lee"))
+                    .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2}))
+                    .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
+            assertThat(http.send(HttpRequest.newBuilder(base.resolve("/labels?series=1.1&task=lung&annotator=dr-kim"))
+                    .header("Authorization", "Bearer " + TOKEN).DELETE().build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).isEqualTo(202);
+
             // a client with the token asks for a run (it fails: no liver labels) and follows it; one without is told why
             List<String> lines = new ArrayList<>();
             RunFollower withToken = new RunFollower(http, base, Duration.ofMillis(20), Duration.ofSeconds(5), lines::add, TOKEN);
@@ -84,6 +99,22 @@ class TrainerHttpIT {
                     .hasMessage("the trainer at " + base + " refused the request without its token (none was given: "
                             + "--trainer-token or RADSTREAM_TRAINER_TOKEN)");
             assertThat(service.runs()).hasSize(1);
+
+            // the audit trail so far: the start, 8 requests refused for want of the token, the label's three requests
+            List<String> audited = receiveAll(auditRepository);
+            assertThat(audited).allMatch(m -> m.matches("(?s)<8[45]>1 \\S+ \\S+ radstream-trainer \\d+ IHE\\+RFC-3881 - .*"));
+            assertThat(audited).filteredOn(m -> m.contains("csd-code=\"110120\"")).hasSize(1);
+            assertThat(audited).filteredOn(m -> m.contains("csd-code=\"110114\"") && m.contains("EventOutcomeIndicator=\"4\"")
+                    && m.contains("without the bearer token")).hasSize(8);
+            List<String> labels = audited.stream().filter(m -> m.contains("csd-code=\"110103\"")).toList();
+            assertThat(labels).hasSize(3).allMatch(m -> m.contains("ParticipantObjectID=\"1.1\"")
+                    && m.contains("csd-code=\"112002\"") && m.contains("NetworkAccessPointID=\"127.0.0.1\""));
+            assertThat(labels.get(0)).contains("EventActionCode=\"C\"", "EventOutcomeIndicator=\"0\"", "UserID=\"dr-lee\"");
+            assertThat(labels.get(1)).contains("EventOutcomeIndicator=\"4\"",
+                    "body is not a .rle mask file");
+            assertThat(labels.get(2)).contains("EventActionCode=\"D\"", "EventOutcomeIndicator=\"0\"", "UserID=\"dr-kim\"");
+            assertThat(audited).hasSize(1 + 8 + 3);
+            assertThat(get(http, base.resolve("/metrics")).body()).contains("radstream_trainer_audit_messages_sent_total 12");
 
             // a label upload that stalls half-way holds one request thread, not /health (the container's check)
             try (java.net.Socket stalled = new java.net.Socket("localhost", service.httpPort())) {
@@ -120,6 +151,21 @@ class TrainerHttpIT {
                     + "/runs"))).isInstanceOf(IOException.class);
             assertThatThrownBy(() -> get(HttpClient.newHttpClient(), base.resolve("/runs")))
                     .as("a client that does not trust the key").isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+        }
+    }
+
+    /** The datagrams that reach {@code repository} until none has for a second and a half. */
+    static List<String> receiveAll(java.net.DatagramSocket repository) throws IOException {
+        List<String> out = new ArrayList<>();
+        repository.setSoTimeout(1500);
+        while (true) {
+            java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65_536], 65_536);
+            try {
+                repository.receive(p);
+            } catch (java.net.SocketTimeoutException e) {
+                return out;
+            }
+            out.add(new String(p.getData(), 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8));
         }
     }
 

@@ -444,7 +444,7 @@ class TrainerIT {
     }
 
     /** The .rle label file: width, height, depth as big-endian int32, then the runs. */
-    private static byte[] rleFile(int w, int h, int d, byte[] runs) throws java.io.IOException {
+    static byte[] rleFile(int w, int h, int d, byte[] runs) throws java.io.IOException {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(b)) {
             out.writeInt(w);
