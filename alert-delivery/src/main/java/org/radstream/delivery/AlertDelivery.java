@@ -272,8 +272,8 @@ public final class AlertDelivery implements AutoCloseable {
         String destination = sink.name().equals("webhook") && settings.webhook() != null ? settings.webhook().getHost() : null;
         auditLog.record(AuditMessage.of(AuditMessage.EXPORT, AuditMessage.Action.READ,
                         failure == null ? AuditMessage.Outcome.SUCCESS : AuditMessage.Outcome.SERIOUS_FAILURE,
-                        java.time.Instant.now(), failure == null ? "progression alert " + alert.getAlertId()
-                                : "progression alert " + alert.getAlertId() + " " + failure)
+                        java.time.Instant.now(), (alert.getRetraction() == null ? "progression alert "
+                                : "retraction of progression alert ") + alert.getAlertId() + (failure == null ? "" : " " + failure))
                 .participant("radstream-deliver", Long.toString(ProcessHandle.current().pid()), true, AuditLog.hostName(),
                         AuditMessage.SOURCE)
                 .participant(sink.name(), null, false, destination, AuditMessage.DESTINATION)

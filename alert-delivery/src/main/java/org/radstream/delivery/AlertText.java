@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Locale;
 import org.radstream.avro.MeasurementRef;
 import org.radstream.avro.ProgressionAlert;
+import org.radstream.avro.Retraction;
 
 /**
  * How an alert reads to a clinician: who, what and why in one line, and the same as JSON for
@@ -17,8 +18,20 @@ public final class AlertText {
     private AlertText() {
     }
 
-    /** One line a clinician reads in five seconds. */
+    /**
+     * One line a clinician reads in five seconds; for a retraction, that the alert raised earlier is
+     * to be disregarded, and why, before the alert it voids.
+     */
     public static String line(ProgressionAlert a) {
+        if (a.getRetraction() != null) {
+            Retraction r = a.getRetraction();
+            return "RETRACTED (disregard the alert raised " + date(a.getRaisedAt()) + "): series " + r.getSeriesUid()
+                    + " was withdrawn by the PACS: " + r.getReason() + ". The alert was: " + alertLine(a);
+        }
+        return alertLine(a);
+    }
+
+    private static String alertLine(ProgressionAlert a) {
         MeasurementRef e = a.getEarlier();
         MeasurementRef l = a.getLater();
         String who = a.getPatientName() == null || a.getPatientName().isBlank()
@@ -32,11 +45,22 @@ public final class AlertText {
                 study(e), study(l), a.getRule());
     }
 
-    /** The JSON body POSTed to webhooks. */
+    /**
+     * The key a receiver drops repeats by: the alert id, and for its retraction the id with
+     * {@code /retraction}, so a receiver that has the alert still takes the retraction.
+     */
+    public static String idempotencyKey(ProgressionAlert a) {
+        return a.getRetraction() == null ? a.getAlertId() : a.getAlertId() + "/retraction";
+    }
+
+    /**
+     * The JSON body POSTed to webhooks: {@code type} {@code progression}, or {@code retraction} with
+     * a {@code retraction} object, the alert it voids carrying the same {@code alertId}.
+     */
     public static String json(ProgressionAlert a) {
         ObjectNode root = JSON.createObjectNode();
         root.put("alertId", a.getAlertId());
-        root.put("type", "progression");
+        root.put("type", a.getRetraction() == null ? "progression" : "retraction");
         root.put("summary", line(a));
         ObjectNode patient = root.putObject("patient");
         patient.put("id", a.getPatientId());
@@ -51,6 +75,13 @@ public final class AlertText {
         root.put("hoursApart", a.getHoursApart());
         root.put("rule", a.getRule());
         root.put("raisedAt", a.getRaisedAt().toString());
+        if (a.getRetraction() != null) {
+            ObjectNode r = root.putObject("retraction");
+            r.put("seriesInstanceUid", a.getRetraction().getSeriesUid());
+            r.put("reason", a.getRetraction().getReason());
+            r.put("rejectionNoteUid", a.getRetraction().getRejectionNoteUid());
+            r.put("retractedAt", a.getRetraction().getRetractedAt().toString());
+        }
         return root.toString();
     }
 

@@ -11,7 +11,8 @@ import org.radstream.avro.ProgressionAlert;
 
 /**
  * POSTs each alert as JSON ({@link AlertText#json}) to a clinician-facing endpoint. The alert id
- * travels as {@code Idempotency-Key}, so a receiver can drop the copy a crash between its
+ * ({@link AlertText#idempotencyKey}: a retraction's differs from its alert's) travels as
+ * {@code Idempotency-Key}, so a receiver can drop the copy a crash between its
  * acceptance and our offset commit may cause. 2xx is accepted; 408, 429 and 5xx, timeouts and
  * refused connections are retriable; other 4xx mean the receiver will never take this alert. With a
  * {@link WebhookSigner}, each request carries its timestamp and signature.
@@ -45,7 +46,7 @@ public final class WebhookSink implements AlertSink {
         HttpRequest.Builder builder = HttpRequest.newBuilder(url)
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
-                .header("Idempotency-Key", alert.getAlertId())
+                .header("Idempotency-Key", AlertText.idempotencyKey(alert))
                 .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
         if (signer != null) {
             String[] signed = signer.sign(json);

@@ -33,4 +33,30 @@ class AlertTextTest {
         assertThat(n.get("hoursApart").asDouble()).isEqualTo(30.0);
         assertThat(n.get("rule").asText()).contains("48 h");
     }
+
+    static org.radstream.avro.ProgressionAlert retracted(org.radstream.avro.ProgressionAlert a) {
+        return org.radstream.avro.ProgressionAlert.newBuilder(a).setRetraction(org.radstream.avro.Retraction.newBuilder()
+                .setSeriesUid("1.2.3.2").setReason("Incorrect Modality Worklist Entry (DCM 113038)")
+                .setRejectionNoteUid("1.2.3.99").setRetractedAt(java.time.Instant.parse("2026-03-03T09:00:00Z")).build())
+                .build();
+    }
+
+    @Test
+    void aRetractionSaysToDisregardTheAlertAndWhyBeforeTheAlertItVoids() throws Exception {
+        org.radstream.avro.ProgressionAlert a = Alerts.alert("a1", "P7", 60.0);
+        org.radstream.avro.ProgressionAlert r = retracted(a);
+        assertThat(AlertText.line(r)).isEqualTo("RETRACTED (disregard the alert raised 2026-03-02 15:00Z): series 1.2.3.2 "
+                + "was withdrawn by the PACS: Incorrect Modality Worklist Entry (DCM 113038). The alert was: "
+                + AlertText.line(a));
+        JsonNode n = new ObjectMapper().readTree(AlertText.json(r));
+        assertThat(n.get("type").asText()).isEqualTo("retraction");
+        assertThat(n.get("alertId").asText()).isEqualTo("a1");
+        assertThat(n.get("retraction").get("seriesInstanceUid").asText()).isEqualTo("1.2.3.2");
+        assertThat(n.get("retraction").get("rejectionNoteUid").asText()).isEqualTo("1.2.3.99");
+        assertThat(n.get("retraction").get("retractedAt").asText()).isEqualTo("2026-03-03T09:00:00Z");
+        assertThat(new ObjectMapper().readTree(AlertText.json(a)).get("type").asText()).isEqualTo("progression");
+        assertThat(new ObjectMapper().readTree(AlertText.json(a)).has("retraction")).isFalse();
+        assertThat(AlertText.idempotencyKey(a)).isEqualTo("a1");
+        assertThat(AlertText.idempotencyKey(r)).isEqualTo("a1/retraction");
+    }
 }

@@ -52,7 +52,10 @@ class WebhookSinkTest {
     @Test
     void postsJsonWithTheAlertIdAsIdempotencyKey() throws Exception {
         sink().deliver(Alerts.alert("alert-42", "P1", 60.0));
-        assertThat(keys).containsExactly("alert-42");
+        sink().deliver(AlertTextTest.retracted(Alerts.alert("alert-42", "P1", 60.0)));
+        assertThat(keys).as("a receiver that has the alert still takes its retraction")
+                .containsExactly("alert-42", "alert-42/retraction");
+        assertThat(bodies.get(1)).contains("\"type\":\"retraction\"");
         assertThat(bodies.get(0)).contains("\"alertId\":\"alert-42\"");
     }
 

@@ -40,6 +40,7 @@ public final class IngestMetrics {
         final AtomicLong rejected = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         final AtomicLong segmentations = new AtomicLong();
+        final AtomicLong rejectionNotes = new AtomicLong();
     }
 
     private PerAe ae(String callingAe) {
@@ -62,6 +63,8 @@ public final class IngestMetrics {
 
     /** A DICOM Segmentation acknowledged by Kafka (not a slice: not in the slices count or their latency). */
     void segmentation(String callingAe) { ae(callingAe).segmentations.incrementAndGet(); }
+
+    void rejectionNote(String callingAe) { ae(callingAe).rejectionNotes.incrementAndGet(); }
 
     /** Segmentations published for {@code callingAe} so far. */
     public long segmentationCount(String callingAe) {
@@ -136,6 +139,8 @@ public final class IngestMetrics {
         counter(b, "radstream_ingest_instances_published_total", "Slices acknowledged by Kafka, per calling AE.", sorted, p -> p.published);
         counter(b, "radstream_ingest_segmentations_published_total", "DICOM Segmentations (radiologists' corrections) "
                 + "acknowledged by Kafka, per calling AE.", sorted, p -> p.segmentations);
+        counter(b, "radstream_ingest_rejection_notes_published_total", "IHE IOCM rejection notes (series withdrawn by the "
+                + "PACS) acknowledged by Kafka, per calling AE.", sorted, p -> p.rejectionNotes);
         counter(b, "radstream_ingest_instances_duplicate_total", "Duplicate SOP instances answered as stored and not republished.", sorted, p -> p.duplicates);
         counter(b, "radstream_ingest_instances_rejected_total", "Instances refused with a failure status and dead-lettered.", sorted, p -> p.rejected);
         counter(b, "radstream_ingest_instances_failed_total", "Instances answered 0xA700 because Kafka did not acknowledge in time.", sorted, p -> p.failed);

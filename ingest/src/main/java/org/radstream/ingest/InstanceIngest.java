@@ -36,13 +36,17 @@ public final class InstanceIngest {
 
     private final CtInstanceReader reader = new CtInstanceReader();
     private final SegmentationReader segmentations = new SegmentationReader();
+    private final RejectionNoteReader rejectionNotes = new RejectionNoteReader();
     private final SeriesTracker tracker;
     private final Publisher publisher;
     private final IngestMetrics metrics;
     private final java.util.function.Predicate<String> correctionsFrom;
     private volatile boolean kafkaFailing;
 
-    /** @param correctionsFrom whether a C-STORE caller's DICOM Segmentations may become labels */
+    /**
+     * @param correctionsFrom whether a C-STORE caller's corrections are taken: DICOM Segmentations (which
+     *                        become labels) and IOCM rejection notes (which withdraw series and retract alerts)
+     */
     InstanceIngest(SeriesTracker tracker, Publisher publisher, IngestMetrics metrics,
                    java.util.function.Predicate<String> correctionsFrom) {
         this.correctionsFrom = correctionsFrom;
@@ -63,6 +67,9 @@ public final class InstanceIngest {
         metrics.received(callingAe);
         if (SegmentationReader.isSegmentation(part10)) {
             return segmentation(part10, callingAe, via, receivedAt);
+        }
+        if (RejectionNoteReader.isKeyObjectSelection(part10)) {
+            return rejectionNote(part10, callingAe, via, receivedAt);
         }
         DicomSlice slice;
         try {
@@ -132,6 +139,51 @@ public final class InstanceIngest {
                 via.wireName());
         return new Outcome(DimseStatus.SUCCESS, null, SOPClass.SegmentationStorage, sop, series, seg.getStudyUid(), false,
                 seg.getPatientId());
+    }
+
+    /**
+     * A Key Object Selection: an IOCM rejection note is published for the progression topology, which
+     * takes the series it names out of the patient's timeline and retracts the alerts made from them;
+     * the sender is answered once Kafka has it. One with another title is answered as stored and
+     * recorded on the rejected topic with status 0 and why it is not used.
+     */
+    private Outcome rejectionNote(byte[] part10, String callingAe, Channel via, Instant receivedAt)
+            throws InterruptedException {
+        org.radstream.avro.RejectionNote note;
+        try {
+            if (via == Channel.C_STORE && !correctionsFrom.test(callingAe)) {
+                throw new InstanceRejectedException(DimseStatus.SOP_CLASS_NOT_SUPPORTED, "rejection notes (which withdraw "
+                        + "series from patients' timelines and retract their alerts) are taken only from the AE titles named "
+                        + "by --corrections-from; " + callingAe + " is not one of them", null, null, null);
+            }
+            note = rejectionNotes.read(part10, callingAe, via, receivedAt);
+        } catch (InstanceRejectedException e) {
+            return refuse(e, part10, callingAe, via);
+        } catch (RejectionNoteReader.NotARejectionNote e) {
+            return refuse(new InstanceRejectedException(DimseStatus.SUCCESS, e.getMessage() + "; answered as stored", null,
+                    null, null), part10, callingAe, via);
+        }
+        String sop = note.getSopInstanceUid();
+        String firstSeries = note.getSeries().get(0).getSeriesUid();
+        String study = note.getSeries().get(0).getStudyUid();
+        try {
+            publisher.publishRejectionNote(note);
+        } catch (Publisher.PublishException e) {
+            kafkaFailing = true;
+            metrics.failed(callingAe);
+            log.warn("rejection note {} of patient {} from {} via {} not acknowledged by Kafka, answered {} so the sender "
+                    + "retries: {}", sop, note.getPatientId(), callingAe, via.wireName(),
+                    DimseStatus.hex(DimseStatus.OUT_OF_RESOURCES), e.getMessage());
+            return new Outcome(DimseStatus.OUT_OF_RESOURCES, "Kafka did not acknowledge the rejection note: " + e.getMessage(),
+                    SOPClass.KeyObjectSelectionDocumentStorage, sop, firstSeries, study, false, note.getPatientId());
+        }
+        kafkaFailing = false;
+        metrics.rejectionNote(callingAe);
+        log.warn("rejection note {} from {} via {}: {} ({}) withdraws series {} of patient {}", sop, callingAe,
+                via.wireName(), note.getReasonMeaning(), note.getReasonCode(),
+                note.getSeries().stream().map(org.radstream.avro.RejectedSeries::getSeriesUid).toList(), note.getPatientId());
+        return new Outcome(DimseStatus.SUCCESS, null, SOPClass.KeyObjectSelectionDocumentStorage, sop, firstSeries, study,
+                false, note.getPatientId());
     }
 
     /** Whether the latest publish failed (cleared by the next acknowledged one): /health reports it. */

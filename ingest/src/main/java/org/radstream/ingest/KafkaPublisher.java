@@ -16,6 +16,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.radstream.avro.DicomSliceEvent;
 import org.radstream.avro.ReceivedSegmentation;
 import org.radstream.avro.RejectedInstance;
+import org.radstream.avro.RejectionNote;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
 
@@ -30,12 +31,14 @@ final class KafkaPublisher implements Publisher {
     private final Topic<String, DicomSliceEvent> slices;
     private final Topic<String, RejectedInstance> rejected;
     private final Topic<String, ReceivedSegmentation> segmentations;
+    private final Topic<String, RejectionNote> rejectionNotes;
     private final Duration publishTimeout;
 
     KafkaPublisher(IngestSettings settings, Topics topics) {
         this.slices = topics.slices();
         this.rejected = topics.rejected();
         this.segmentations = topics.segmentations();
+        this.rejectionNotes = topics.rejectionNotes();
         this.publishTimeout = settings.publishTimeout();
         Map<String, Object> c = new HashMap<>();
         c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
@@ -90,6 +93,11 @@ final class KafkaPublisher implements Publisher {
     @Override
     public void publishSegmentation(ReceivedSegmentation value) throws PublishException, InterruptedException {
         send(segmentations, value.getReferencedSeriesUid(), value);
+    }
+
+    @Override
+    public void publishRejectionNote(RejectionNote value) throws PublishException, InterruptedException {
+        send(rejectionNotes, value.getPatientId(), value);
     }
 
     @Override

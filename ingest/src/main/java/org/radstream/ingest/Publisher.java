@@ -3,6 +3,7 @@ package org.radstream.ingest;
 import org.radstream.avro.DicomSliceEvent;
 import org.radstream.avro.ReceivedSegmentation;
 import org.radstream.avro.RejectedInstance;
+import org.radstream.avro.RejectionNote;
 
 /** Where ingest writes: synchronous, so a caller knows the record is acknowledged when it returns. */
 interface Publisher extends AutoCloseable {
@@ -12,6 +13,9 @@ interface Publisher extends AutoCloseable {
 
     /** Publishes a received DICOM Segmentation keyed by the series it was made on; returns once acknowledged. */
     void publishSegmentation(ReceivedSegmentation segmentation) throws PublishException, InterruptedException;
+
+    /** Publishes an IOCM rejection note keyed by its patient id; returns once acknowledged. */
+    void publishRejectionNote(RejectionNote note) throws PublishException, InterruptedException;
 
     /** Publishes a dead letter keyed by SOP instance UID (or a placeholder when unknown). */
     void publishRejected(RejectedInstance rejected) throws PublishException, InterruptedException;

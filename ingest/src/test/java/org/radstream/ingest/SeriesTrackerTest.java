@@ -35,6 +35,9 @@ class SeriesTrackerTest {
         public void publishSegmentation(org.radstream.avro.ReceivedSegmentation segmentation) {}
 
         @Override
+        public void publishRejectionNote(org.radstream.avro.RejectionNote note) {}
+
+        @Override
         public void close() {}
     };
     final SeriesTracker tracker = new SeriesTracker(publisher, Duration.ofSeconds(1), Duration.ofSeconds(60), clock::get);

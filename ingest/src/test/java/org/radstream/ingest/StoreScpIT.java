@@ -290,6 +290,56 @@ class StoreScpIT {
     }
 
     @Test
+    void aPacsRejectionNoteIsPublishedForThePatientKeyImagesAreRecordedUnusedAndAnotherCallerIsRefused() throws Exception {
+        Path note = Files.write(dir.resolve("reject.dcm"), TestDicom.rejectionNote("P21", "1.2.826.0.1.21",
+                "1.2.826.0.1.21.1", List.of("1.2.826.0.1.21.1.1", "1.2.826.0.1.21.1.2"), "113038",
+                "Incorrect Modality Worklist Entry", 21));
+        Path keyImages = Files.write(dir.resolve("key-images.dcm"), TestDicom.rejectionNote("P21", "1.2.826.0.1.21",
+                "1.2.826.0.1.21.1", List.of("1.2.826.0.1.21.1.1"), "113000", "Of Interest", 22));
+        try (KafkaConsumer<String, org.radstream.avro.RejectionNote> notes = kafka.consumerAtEnd(kafka.topics.rejectionNotes());
+             KafkaConsumer<String, RejectedInstance> rejected = kafka.consumerAtEnd(kafka.topics.rejected())) {
+            Dcmtk.Result r = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), List.of(note, keyImages),
+                    "--no-halt", "--required");
+            assertThat(Dcmtk.storeResponses(r.output())).as(r.output()).containsExactly("(Success)", "(Success)");
+
+            List<ConsumerRecord<String, org.radstream.avro.RejectionNote>> got =
+                    TestKafka.poll(notes, Duration.ofSeconds(20), l -> !l.isEmpty());
+            assertThat(got).singleElement().satisfies(rec -> {
+                assertThat(rec.key()).as("keyed by patient, as the measurements are").isEqualTo("P21");
+                assertThat(rec.value().getSopInstanceUid()).isEqualTo(TestDicom.sopUid(note));
+                assertThat(rec.value().getReasonCode()).isEqualTo("113038");
+                assertThat(rec.value().getSeries()).singleElement().satisfies(s -> {
+                    assertThat(s.getSeriesUid()).isEqualTo("1.2.826.0.1.21.1");
+                    assertThat(s.getSopInstanceUids()).containsExactly("1.2.826.0.1.21.1.1", "1.2.826.0.1.21.1.2");
+                });
+                assertThat(rec.value().getCallingAe()).isEqualTo("MODALITY1");
+            });
+            // key images are not a rejection: answered as stored, and recorded with why they are not used
+            List<ConsumerRecord<String, RejectedInstance>> letters = TestKafka.poll(rejected, Duration.ofSeconds(20),
+                    l -> !l.isEmpty());
+            assertThat(letters).singleElement().satisfies(l -> {
+                assertThat(l.key()).isEqualTo(TestDicom.sopUid(keyImages));
+                assertThat(l.value().getDicomStatus()).isEqualTo(DimseStatus.SUCCESS);
+                assertThat(l.value().getReason()).contains("titled (113000, DCM, \"Of Interest\"), not an IOCM rejection "
+                        + "note").endsWith("; answered as stored");
+            });
+
+            // a caller allowed to store images but not named to send corrections cannot withdraw series
+            Dcmtk.Result other = Dcmtk.storescu("ROUTER2", "RADSTREAM", service.dicomPort(), List.of(note), "--required");
+            assertThat(Dcmtk.storeResponses(other.output())).as(other.output())
+                    .containsExactly("(Refused: SOPClassNotSupported)");
+            List<ConsumerRecord<String, RejectedInstance>> refused = TestKafka.poll(rejected, Duration.ofSeconds(20),
+                    l -> !l.isEmpty());
+            assertLetter(refused.get(0).value(), DimseStatus.SOP_CLASS_NOT_SUPPORTED, "rejection notes (which withdraw "
+                    + "series from patients' timelines and retract their alerts) are taken only from the AE titles named by "
+                    + "--corrections-from; ROUTER2 is not one of them", "ROUTER2");
+            assertThat(TestKafka.poll(notes, Duration.ofSeconds(2), l -> false)).as("nothing more published").isEmpty();
+        }
+        assertThat(service.metrics().render())
+                .contains("radstream_ingest_rejection_notes_published_total{calling_ae=\"MODALITY1\"} 1");
+    }
+
+    @Test
     void interleavedSeriesInOneAssociationAndOneSeriesOverTwoAssociations() throws Exception {
         TestDicom.Series a = TestDicom.series(dir.resolve("i1"), 4, 64, 21);
         TestDicom.Series b = TestDicom.series(dir.resolve("i2"), 4, 64, 22);

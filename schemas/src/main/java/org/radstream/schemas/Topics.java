@@ -16,6 +16,7 @@ import org.radstream.avro.PoirMeasurement;
 import org.radstream.avro.ProgressionAlert;
 import org.radstream.avro.ReceivedSegmentation;
 import org.radstream.avro.RejectedInstance;
+import org.radstream.avro.RejectionNote;
 import org.radstream.avro.TaskSliceEvent;
 
 /**
@@ -29,6 +30,7 @@ import org.radstream.avro.TaskSliceEvent;
 public final class Topics {
     public static final String SLICES = "radstream.dicom.slices";
     public static final String REJECTED = "radstream.dicom.rejected";
+    public static final String REJECTION_NOTES = "radstream.dicom.rejection-notes";
     public static final String TASKS_CHEST = "radstream.tasks.chest";
     public static final String TASKS_LIVER = "radstream.tasks.liver";
     public static final String SERIES_UNMATCHED = "radstream.series.unmatched";
@@ -54,6 +56,7 @@ public final class Topics {
 
     private final Topic<String, DicomSliceEvent> slices;
     private final Topic<String, RejectedInstance> rejected;
+    private final Topic<String, RejectionNote> rejectionNotes;
     private final Topic<String, TaskSliceEvent> tasksChest;
     private final Topic<String, TaskSliceEvent> tasksLiver;
     private final Topic<String, DeadLetter> seriesUnmatched;
@@ -77,6 +80,8 @@ public final class Topics {
     public Topics(SchemaRegistryClient registry, int partitions) {
         slices = topic(registry, pixel(SLICES, partitions), DicomSliceEvent.class);
         rejected = topic(registry, pixel(REJECTED, 1, LONG_RETENTION_MS), RejectedInstance.class);
+        // keyed by patient and partitioned as the measurements, so the progression topology reads both in one task
+        rejectionNotes = topic(registry, longLived(REJECTION_NOTES, partitions), RejectionNote.class);
         tasksChest = topic(registry, pixel(TASKS_CHEST, partitions), TaskSliceEvent.class);
         tasksLiver = topic(registry, pixel(TASKS_LIVER, partitions), TaskSliceEvent.class);
         seriesUnmatched = topic(registry, longLived(SERIES_UNMATCHED, 1), DeadLetter.class);
@@ -95,6 +100,8 @@ public final class Topics {
 
     public Topic<String, DicomSliceEvent> slices() { return slices; }
     public Topic<String, RejectedInstance> rejected() { return rejected; }
+    /** IHE IOCM rejection notes from the PACS, keyed by patient id: series withdrawn, their alerts retracted. */
+    public Topic<String, RejectionNote> rejectionNotes() { return rejectionNotes; }
     public Topic<String, TaskSliceEvent> tasksChest() { return tasksChest; }
     public Topic<String, TaskSliceEvent> tasksLiver() { return tasksLiver; }
     /** Series that matched no routing rule: reported here, never dropped. */
@@ -126,7 +133,7 @@ public final class Topics {
     public List<Topic<?, ?>> all() {
         return List.of(slices, rejected, tasksChest, tasksLiver, seriesUnmatched, results, poir, alerts,
                 labels, segmentations, models, streamsDeadLetters, inferenceDeadLetters, labelsRejected, alertsUndelivered,
-                exportUndelivered);
+                exportUndelivered, rejectionNotes);
     }
 
     /** Every topic's creation spec, in creation order. */

@@ -26,6 +26,8 @@ import org.apache.kafka.streams.state.Stores;
 import org.radstream.avro.MeasurementRef;
 import org.radstream.avro.PoirMeasurement;
 import org.radstream.avro.ProgressionAlert;
+import org.radstream.avro.RejectedSeries;
+import org.radstream.avro.RejectionNote;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
 
@@ -51,6 +53,17 @@ import org.radstream.schemas.Topics;
  * reprocessing therefore never emit an alert twice. A corrected measurement that no longer meets
  * the criterion does not retract an alert already raised.
  *
+ * <p><b>Withdrawn series.</b> An IHE IOCM rejection note from the PACS ({@code
+ * radstream.dicom.rejection-notes}, keyed and partitioned by patient as the measurements are, so one
+ * task reads both) withdraws series: a wrong patient or worklist entry, a patient-safety or quality
+ * rejection, an expired retention. Each series it names is taken out of the patient's history, and
+ * each alert raised from it (as the earlier or the later scan) is retracted: kept in the alert store
+ * with its {@link Retraction}, and emitted again under its id with the retraction set, so clinicians
+ * are told to disregard it. {@value #REJECTED_STORE} remembers the withdrawn series of each patient for
+ * {@link #REJECTION_KEPT}, so a measurement of one that arrives after the note (the pipeline was still
+ * measuring it) is dropped, not measured into the timeline again. A note read twice retracts nothing
+ * twice.
+ *
  * <p><b>Expiry.</b> The clock is acquisition time, so replaying old scans behaves like live data.
  * Measurements acquired more than {@link ProgressionThresholds#historyRetention()} before the
  * newest acquisition this task has seen are dropped on write (and hourly, by a wall-clock
@@ -60,10 +73,14 @@ import org.radstream.schemas.Topics;
  * when its second scan arrives, within that retention of lateness.
  */
 public final class ProgressionAlerts {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProgressionAlerts.class);
     public static final String TOPOLOGY = "progression-alerts";
     public static final String HISTORY_STORE = "progression-history";
     public static final String ALERTS_STORE = "progression-alerts";
     public static final String CLOCK_STORE = "progression-clock";
+    public static final String REJECTED_STORE = "progression-rejected";
+    /** How long (wall clock) a withdrawn series is remembered, against measurements of it still in flight. */
+    static final Duration REJECTION_KEPT = Duration.ofDays(30);
     static final char KEY_SEPARATOR = '\u001F';
     private static final String CLOCK_KEY = "newest-acquisition";
 
@@ -99,10 +116,21 @@ public final class ProgressionAlerts {
         }
     }
 
-    /** An alert as kept in the alert store and shown on the timeline. */
+    /** An alert as kept in the alert store and shown on the timeline; {@code retraction} null while it stands. */
     public record Alert(String alertId, String patientId, String patientName, Measurement earlier,
                         Measurement later, Double growthPercent, double hoursApart, String rule, String message,
-                        long raisedAt) {}
+                        long raisedAt, Retraction retraction) {
+        Alert retracted(Retraction r) {
+            return new Alert(alertId, patientId, patientName, earlier, later, growthPercent, hoursApart, rule, message,
+                    raisedAt, r);
+        }
+    }
+
+    /**
+     * Why an alert no longer stands: {@code seriesUid}, one of its scans, was withdrawn by the PACS's
+     * rejection note {@code rejectionNoteUid} for {@code reason} (its title and DCM code).
+     */
+    public record Retraction(String seriesUid, String reason, String rejectionNoteUid, long retractedAt) {}
 
     public static void build(StreamsBuilder builder, Topics topics, StreamsSettings settings) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE),
@@ -111,12 +139,20 @@ public final class ProgressionAlerts {
                 Serdes.String(), new JsonSerde<>(Alert.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCK_STORE),
                 Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REJECTED_STORE),
+                Serdes.String(), new JsonSerde<>(Retraction.class)));
         Topic<String, PoirMeasurement> poir = topics.poir();
         Topic<String, ProgressionAlert> alerts = topics.alerts();
         builder.stream(poir.name(), Consumed.with(poir.keySerde(), poir.valueSerde()).withName("progression-measurements-source"))
                 .process(() -> new Detector(settings.progression()), Named.as("progression-detect"),
-                        HISTORY_STORE, ALERTS_STORE, CLOCK_STORE)
+                        HISTORY_STORE, ALERTS_STORE, CLOCK_STORE, REJECTED_STORE)
                 .to(alerts.name(), Produced.with(alerts.keySerde(), alerts.valueSerde()).withName("progression-alerts-sink"));
+        Topic<String, RejectionNote> notes = topics.rejectionNotes();
+        builder.stream(notes.name(), Consumed.with(notes.keySerde(), notes.valueSerde())
+                        .withName("progression-rejection-notes-source"))
+                .process(Withdrawal::new, Named.as("progression-withdraw"), HISTORY_STORE, ALERTS_STORE, REJECTED_STORE)
+                .to(alerts.name(), Produced.with(alerts.keySerde(), alerts.valueSerde())
+                        .withName("progression-retractions-sink"));
     }
 
     /** The deterministic id of the alert for a pair of one patient's series. */
@@ -134,14 +170,21 @@ public final class ProgressionAlerts {
         return patientId + KEY_SEPARATOR;
     }
 
+    /** Key of a withdrawn series in {@value #REJECTED_STORE}. */
+    static String rejectedKey(String patientId, String seriesUid) {
+        return patientId + KEY_SEPARATOR + seriesUid;
+    }
+
     static final class Detector implements Processor<String, PoirMeasurement, String, ProgressionAlert> {
         private final ProgressionThresholds rule;
         private ProcessorContext<String, ProgressionAlert> context;
         private KeyValueStore<String, History> histories;
         private KeyValueStore<String, Alert> alerts;
         private KeyValueStore<String, Long> clock;
+        private KeyValueStore<String, Retraction> rejected;
         private Sensor raised;
         private Sensor suppressed;
+        private Sensor withdrawnDropped;
 
         Detector(ProgressionThresholds rule) {
             this.rule = rule;
@@ -153,9 +196,14 @@ public final class ProgressionAlerts {
             histories = context.getStateStore(HISTORY_STORE);
             alerts = context.getStateStore(ALERTS_STORE);
             clock = context.getStateStore(CLOCK_STORE);
+            rejected = context.getStateStore(REJECTED_STORE);
             raised = Sensors.counter(context, TOPOLOGY, "alerts-raised");
             suppressed = Sensors.counter(context, TOPOLOGY, "alerts-duplicate-suppressed");
-            context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> expireIdlePatients());
+            withdrawnDropped = Sensors.counter(context, TOPOLOGY, "measurements-of-withdrawn-series-dropped");
+            context.schedule(Duration.ofHours(1), PunctuationType.WALL_CLOCK_TIME, now -> {
+                expireIdlePatients();
+                forgetOldRejections(now);
+            });
         }
 
         @Override
@@ -170,6 +218,13 @@ public final class ProgressionAlerts {
                         + m.getLungMl() + " mL, infected " + m.getInfectedMl() + " mL");
             }
             String patient = m.getPatientId();
+            Retraction withdrawn = rejected.get(rejectedKey(patient, m.getSeriesUid()));
+            if (withdrawn != null) {
+                withdrawnDropped.record();
+                log.info("measurement of series {} of patient {} dropped: the series was withdrawn by rejection note {} ({})",
+                        m.getSeriesUid(), patient, withdrawn.rejectionNoteUid(), withdrawn.reason());
+                return;
+            }
             Measurement current = Measurement.of(m);
             History history = histories.get(patient);
             List<Measurement> kept = new ArrayList<>();
@@ -232,7 +287,7 @@ public final class ProgressionAlerts {
                     growth == null ? "" : String.format(Locale.ROOT, " (+%.0f%%)", growth), earlier.poir(),
                     later.poir(), hours, rule.describe());
             out.add(new Alert(alertId(patient, earlier.seriesUid(), later.seriesUid()), patient, name, earlier, later,
-                    growth, hours, rule.describe(), message, context.currentSystemTimeMs()));
+                    growth, hours, rule.describe(), message, context.currentSystemTimeMs(), null));
         }
 
         private long advanceClock(long acquisitionTime) {
@@ -282,23 +337,114 @@ public final class ProgressionAlerts {
             }
         }
 
+        private void forgetOldRejections(long now) {
+            long cutoff = now - REJECTION_KEPT.toMillis();
+            List<String> old = new ArrayList<>();
+            try (KeyValueIterator<String, Retraction> it = rejected.all()) {
+                while (it.hasNext()) {
+                    KeyValue<String, Retraction> kv = it.next();
+                    if (kv.value.retractedAt() < cutoff) {
+                        old.add(kv.key);
+                    }
+                }
+            }
+            old.forEach(rejected::delete);
+        }
+
         private static boolean finiteNonNegative(double v) {
             return Double.isFinite(v) && v >= 0;
         }
 
-        private static ProgressionAlert toAvro(Alert a) {
-            return ProgressionAlert.newBuilder()
-                    .setAlertId(a.alertId())
-                    .setPatientId(a.patientId())
-                    .setPatientName(a.patientName())
-                    .setEarlier(a.earlier().ref())
-                    .setLater(a.later().ref())
-                    .setGrowthPercent(a.growthPercent())
-                    .setHoursApart(a.hoursApart())
-                    .setRule(a.rule())
-                    .setMessage(a.message())
-                    .setRaisedAt(Instant.ofEpochMilli(a.raisedAt()))
-                    .build();
+    }
+
+    /**
+     * Takes the series a rejection note names out of the patient's history and retracts the alerts
+     * raised from them, once each ({@link ProgressionAlerts}, "Withdrawn series").
+     */
+    static final class Withdrawal implements Processor<String, RejectionNote, String, ProgressionAlert> {
+        private ProcessorContext<String, ProgressionAlert> context;
+        private KeyValueStore<String, History> histories;
+        private KeyValueStore<String, Alert> alerts;
+        private KeyValueStore<String, Retraction> rejected;
+        private Sensor withdrawn;
+        private Sensor retracted;
+
+        @Override
+        public void init(ProcessorContext<String, ProgressionAlert> context) {
+            this.context = context;
+            histories = context.getStateStore(HISTORY_STORE);
+            alerts = context.getStateStore(ALERTS_STORE);
+            rejected = context.getStateStore(REJECTED_STORE);
+            withdrawn = Sensors.counter(context, TOPOLOGY, "series-withdrawn");
+            retracted = Sensors.counter(context, TOPOLOGY, "alerts-retracted");
         }
+
+        @Override
+        public void process(Record<String, RejectionNote> record) {
+            RejectionNote note = record.value();
+            if (note == null || !note.getPatientId().equals(record.key())) {
+                throw new InvalidInputException("rejection note keyed " + record.key() + " belongs to patient "
+                        + (note == null ? null : note.getPatientId()));
+            }
+            String patient = note.getPatientId();
+            String reason = note.getReasonMeaning() + " (DCM " + note.getReasonCode() + ")";
+            for (RejectedSeries s : note.getSeries()) {
+                String series = s.getSeriesUid();
+                String key = rejectedKey(patient, series);
+                if (rejected.get(key) != null) {
+                    continue; // already withdrawn: this note was read before, or another named the series too
+                }
+                Retraction r = new Retraction(series, reason, note.getSopInstanceUid(), context.currentSystemTimeMs());
+                rejected.put(key, r);
+                withdrawn.record();
+                History history = histories.get(patient);
+                if (history != null) {
+                    List<Measurement> kept = history.measurements().stream().filter(m -> !m.seriesUid().equals(series))
+                            .toList();
+                    if (kept.isEmpty()) {
+                        histories.delete(patient);
+                    } else if (kept.size() != history.measurements().size()) {
+                        histories.put(patient, new History(patient, history.patientName(), kept));
+                    }
+                }
+                List<Alert> voided = new ArrayList<>();
+                try (KeyValueIterator<String, Alert> it = alerts.prefixScan(alertKeyPrefix(patient), new StringSerializer())) {
+                    while (it.hasNext()) {
+                        Alert a = it.next().value;
+                        if (a.retraction() == null && (a.earlier().seriesUid().equals(series)
+                                || a.later().seriesUid().equals(series))) {
+                            voided.add(a.retracted(r));
+                        }
+                    }
+                }
+                for (Alert a : voided) {
+                    alerts.put(alertKey(patient, a.alertId()), a);
+                    retracted.record();
+                    context.forward(new Record<>(patient, toAvro(a), record.timestamp()));
+                }
+                log.warn("series {} of patient {} withdrawn by rejection note {} from {} ({}): out of the timeline, {} alert(s) "
+                        + "retracted", series, patient, note.getSopInstanceUid(), note.getCallingAe(), reason, voided.size());
+            }
+        }
+    }
+
+    private static ProgressionAlert toAvro(Alert a) {
+        ProgressionAlert.Builder b = ProgressionAlert.newBuilder()
+                .setAlertId(a.alertId())
+                .setPatientId(a.patientId())
+                .setPatientName(a.patientName())
+                .setEarlier(a.earlier().ref())
+                .setLater(a.later().ref())
+                .setGrowthPercent(a.growthPercent())
+                .setHoursApart(a.hoursApart())
+                .setRule(a.rule())
+                .setMessage(a.message())
+                .setRaisedAt(Instant.ofEpochMilli(a.raisedAt()));
+        if (a.retraction() != null) {
+            Retraction r = a.retraction();
+            b.setRetraction(org.radstream.avro.Retraction.newBuilder().setSeriesUid(r.seriesUid()).setReason(r.reason())
+                    .setRejectionNoteUid(r.rejectionNoteUid()).setRetractedAt(Instant.ofEpochMilli(r.retractedAt())).build());
+        }
+        return b.build();
     }
 }

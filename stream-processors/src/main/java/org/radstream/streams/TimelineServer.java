@@ -138,14 +138,20 @@ final class TimelineServer implements AutoCloseable {
     record AlertView(String alertId, String patientId, String patientName, String earlierSeriesUid,
                      String laterSeriesUid, String earlierAcquisitionTime, String laterAcquisitionTime,
                      double earlierInfectedMl, double laterInfectedMl, double earlierPoir, double laterPoir,
-                     Double growthPercent, double hoursApart, String rule, String message, String raisedAt) {
+                     Double growthPercent, double hoursApart, String rule, String message, String raisedAt,
+                     RetractionView retraction) {
         static AlertView of(Alert a) {
             return new AlertView(a.alertId(), a.patientId(), a.patientName(), a.earlier().seriesUid(),
                     a.later().seriesUid(), iso(a.earlier().acquisitionTime()), iso(a.later().acquisitionTime()),
                     a.earlier().infectedMl(), a.later().infectedMl(), a.earlier().poir(), a.later().poir(),
-                    a.growthPercent(), a.hoursApart(), a.rule(), a.message(), iso(a.raisedAt()));
+                    a.growthPercent(), a.hoursApart(), a.rule(), a.message(), iso(a.raisedAt()),
+                    a.retraction() == null ? null : new RetractionView(a.retraction().seriesUid(), a.retraction().reason(),
+                            a.retraction().rejectionNoteUid(), iso(a.retraction().retractedAt())));
         }
     }
+
+    /** An alert's retraction: the series withdrawn by the PACS, why, by which rejection note, when. */
+    record RetractionView(String seriesUid, String reason, String rejectionNoteUid, String retractedAt) {}
 
     record TimelineView(String patientId, String patientName, List<MeasurementView> measurements,
                         List<AlertView> alerts) {}

@@ -87,6 +87,81 @@ class ProgressionAlertsTest {
         return store.get("P1");
     }
 
+    private static org.radstream.avro.RejectionNote rejection(String note, String... series) {
+        List<org.radstream.avro.RejectedSeries> named = new ArrayList<>();
+        for (String s : series) {
+            named.add(org.radstream.avro.RejectedSeries.newBuilder().setStudyUid("st-" + s).setSeriesUid(s)
+                    .setSopInstanceUids(List.of(s + ".1")).build());
+        }
+        return org.radstream.avro.RejectionNote.newBuilder().setSopInstanceUid(note).setPatientId("P1")
+                .setReasonCode("113038").setReasonMeaning("Incorrect Modality Worklist Entry").setSeries(named)
+                .setCallingAe("PACS").setReceivedVia("c-store").setReceivedAt(T0).build();
+    }
+
+    @Test
+    void aRejectionNoteWithdrawsTheSeriesRetractsItsAlertOnceAndALateMeasurementOfItIsDropped() {
+        start();
+        TestInputTopic<String, org.radstream.avro.RejectionNote> notes = driver.createInputTopic(Topics.REJECTION_NOTES,
+                new StringSerializer(), topics.rejectionNotes().valueSerde().serializer());
+        send(measurement("s1", T0, 40));
+        send(measurement("s2", T0.plus(Duration.ofHours(30)), 64)); // alert s1 -> s2
+        send(measurement("s3", T0.plus(Duration.ofHours(40)), 70)); // alert s1 -> s3 (s2 -> s3 is +9%)
+        List<ProgressionAlert> raised = alerts.readValuesToList();
+        assertThat(raised).extracting(ProgressionAlert::getAlertId).containsExactly(
+                ProgressionAlerts.alertId("P1", "s1", "s2"), ProgressionAlerts.alertId("P1", "s1", "s3"));
+        assertThat(raised).allMatch(a -> a.getRetraction() == null);
+
+        // s2 was the wrong patient's scan: out of the timeline, its alert retracted under the same id, the other kept
+        notes.pipeInput("P1", rejection("kos-1", "s2"));
+        List<ProgressionAlert> retracted = alerts.readValuesToList();
+        assertThat(retracted).singleElement().satisfies(a -> {
+            assertThat(a.getAlertId()).isEqualTo(ProgressionAlerts.alertId("P1", "s1", "s2"));
+            assertThat(a.getLater().getSeriesUid()).isEqualTo("s2");
+            assertThat(a.getRetraction().getSeriesUid()).isEqualTo("s2");
+            assertThat(a.getRetraction().getReason()).isEqualTo("Incorrect Modality Worklist Entry (DCM 113038)");
+            assertThat(a.getRetraction().getRejectionNoteUid()).isEqualTo("kos-1");
+            assertThat(a.getRetraction().getRetractedAt()).isEqualTo(TestData.START);
+        });
+        assertThat(history().measurements()).extracting(ProgressionAlerts.Measurement::seriesUid).containsExactly("s1", "s3");
+        assertThat(storedAlerts()).extracting(kv -> kv.value.alertId() + " " + (kv.value.retraction() != null))
+                .containsExactlyInAnyOrder(ProgressionAlerts.alertId("P1", "s1", "s2") + " true",
+                        ProgressionAlerts.alertId("P1", "s1", "s3") + " false");
+
+        // the same note again, and a late measurement of the withdrawn series: nothing is retracted or raised again
+        notes.pipeInput("P1", rejection("kos-1", "s2"));
+        send(measurement("s2", T0.plus(Duration.ofHours(30)), 64));
+        assertThat(alerts.isEmpty()).isTrue();
+        assertThat(history().measurements()).extracting(ProgressionAlerts.Measurement::seriesUid).containsExactly("s1", "s3");
+        assertThat(TestData.counter(driver.metrics(), ProgressionAlerts.TOPOLOGY, "alerts-retracted")).isEqualTo(1.0);
+        assertThat(TestData.counter(driver.metrics(), ProgressionAlerts.TOPOLOGY, "series-withdrawn")).isEqualTo(1.0);
+        assertThat(TestData.counter(driver.metrics(), ProgressionAlerts.TOPOLOGY,
+                "measurements-of-withdrawn-series-dropped")).isEqualTo(1.0);
+
+        // a note for a series never measured yet: its measurement, when it comes, is dropped; the rest go on
+        notes.pipeInput("P1", rejection("kos-2", "s4"));
+        send(measurement("s4", T0.plus(Duration.ofHours(41)), 500));
+        send(measurement("s5", T0.plus(Duration.ofHours(42)), 200));
+        assertThat(alerts.readValuesToList()).extracting(ProgressionAlert::getAlertId)
+                .containsExactly(ProgressionAlerts.alertId("P1", "s1", "s5"), ProgressionAlerts.alertId("P1", "s3", "s5"));
+        assertThat(history().measurements()).extracting(ProgressionAlerts.Measurement::seriesUid)
+                .containsExactly("s1", "s3", "s5");
+    }
+
+    @Test
+    void aRejectionNoteKeyedByAnotherPatientIsDeadLetteredAndTheTopologyGoesOn() {
+        start();
+        TestInputTopic<String, org.radstream.avro.RejectionNote> notes = driver.createInputTopic(Topics.REJECTION_NOTES,
+                new StringSerializer(), topics.rejectionNotes().valueSerde().serializer());
+        TestOutputTopic<String, org.radstream.avro.DeadLetter> dead = driver.createOutputTopic(Topics.STREAMS_DEAD_LETTERS,
+                new StringDeserializer(), topics.streamsDeadLetters().valueSerde().deserializer());
+        send(measurement("s1", T0, 40));
+        notes.pipeInput("P2", rejection("kos-1", "s1"));
+        assertThat(dead.readValue().getReason()).isEqualTo("rejection note keyed P2 belongs to patient P1");
+        assertThat(history().measurements()).extracting(ProgressionAlerts.Measurement::seriesUid).containsExactly("s1");
+        send(measurement("s2", T0.plus(Duration.ofHours(30)), 64));
+        assertThat(alerts.readValuesToList()).hasSize(1);
+    }
+
     @Test
     void sixtyPercentIn30HoursAlertsWithTheExactRecordAndStores() {
         start();

@@ -194,7 +194,11 @@ public final class PipelineWatch implements AutoCloseable {
             }
             case Topics.ALERTS -> {
                 ProgressionAlert a = decode(topics.alerts(), r);
-                alerts.add(a);
+                if (a.getRetraction() != null) {
+                    alerts.removeIf(standing -> standing.getAlertId().equals(a.getAlertId())); // it no longer stands
+                } else {
+                    alerts.add(a);
+                }
                 emit(new Alerted(a, at));
             }
             case Topics.REJECTED -> {
@@ -234,6 +238,7 @@ public final class PipelineWatch implements AutoCloseable {
         return Map.copyOf(series);
     }
 
+    /** The alerts raised and not retracted, in the order they came. */
     public List<ProgressionAlert> alerts() {
         return List.copyOf(alerts);
     }
