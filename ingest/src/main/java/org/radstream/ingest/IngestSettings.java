@@ -29,8 +29,9 @@ import org.radstream.schemas.ServerTls;
  *                         late duplicate (a new instance after that still reopens the series)
  * @param stowToken        the token STOW-RS senders must carry ({@code Authorization: Bearer TOKEN});
  *                         {@link BearerToken#NONE}: any sender that reaches the port may store
- * @param correctionAes    calling AE titles whose DICOM Segmentations (radiologists' corrections, which
- *                         become training labels) are taken over C-STORE; empty = every allowed caller.
+ * @param correctionAes    calling AE titles whose corrections are taken over C-STORE: DICOM Segmentations
+ *                         (radiologists' corrections, which become training labels) and IOCM rejection notes
+ *                         (which withdraw series and retract their alerts); empty = every allowed caller.
  *                         STOW-RS corrections are guarded by the STOW token, imports by the operator
  * @param stowAtOnce       STOW-RS requests stored at the same time (each one's body is held in
  *                         memory while its parts are stored); one more is answered 503 with Retry-After

@@ -60,8 +60,9 @@ final class IngestCommand implements Callable<Integer> {
     List<String> allow;
 
     @Option(names = "--corrections-from", split = ",", paramLabel = "AE", defaultValue = "${env:RADSTREAM_CORRECTIONS_FROM}",
-            description = "Calling AE titles whose DICOM Segmentations (radiologists' corrections, which become training "
-                    + "labels) are taken over C-STORE, e.g. the PACS that forwards them (env RADSTREAM_CORRECTIONS_FROM, "
+            description = "Calling AE titles whose corrections are taken over C-STORE, e.g. the PACS that forwards them: "
+                    + "DICOM Segmentations (radiologists' corrections, which become training labels) and IHE IOCM "
+                    + "rejection notes (which withdraw series and retract their alerts) (env RADSTREAM_CORRECTIONS_FROM, "
                     + "comma-separated). Others are answered 0x0122. Default: every allowed caller.")
     List<String> correctionsFrom;
 

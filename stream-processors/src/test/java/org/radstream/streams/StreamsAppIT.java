@@ -393,6 +393,51 @@ class StreamsAppIT {
     }
 
     @Test
+    void aRejectionNoteFromThePacsRetractsTheAlertsOfItsSeriesAndItsScanNoLongerCounts() throws Exception {
+        String appId = "it-reject-" + UUID.randomUUID().toString().substring(0, 8);
+        String patient = "R-" + appId;
+        StreamsSettings settings = StreamsSettings.defaults(broker.bootstrap, "http://unused",
+                        Files.createTempDirectory("sp-it-reject")).withApplicationId(appId)
+                .withTopologies(EnumSet.of(TopologyName.POIR_JOIN, TopologyName.PROGRESSION_ALERTS)).withHttp("localhost", -1);
+        try (StreamsApp app = new StreamsApp(settings, topics, OVERRIDES);
+             KafkaProducer<String, byte[]> producer = producer();
+             KafkaConsumer<String, byte[]> alerts = committedReader(Topics.ALERTS)) {
+            app.start();
+            send(producer, scan(patient, 1));
+            send(producer, scan(patient, 2));
+            List<ProgressionAlert> raised = read(alerts, patient, 1, Duration.ofSeconds(90), Duration.ofSeconds(2)).stream()
+                    .map(r -> topics.alerts().valueSerde().deserializer().deserialize(Topics.ALERTS, r.value())).toList();
+            assertThat(raised).extracting(ProgressionAlert::getAlertId)
+                    .containsExactly(ProgressionAlerts.alertId(patient, patient + "-s1", patient + "-s2"));
+
+            // the PACS withdraws scan 2 (another patient's images filed under this one): its alert is retracted
+            org.radstream.avro.RejectionNote note = org.radstream.avro.RejectionNote.newBuilder()
+                    .setSopInstanceUid("2.25.1234").setPatientId(patient).setReasonCode("113038")
+                    .setReasonMeaning("Incorrect Modality Worklist Entry")
+                    .setSeries(List.of(org.radstream.avro.RejectedSeries.newBuilder().setStudyUid("st-" + patient)
+                            .setSeriesUid(patient + "-s2").setSopInstanceUids(List.of()).build()))
+                    .setCallingAe("PACS").setReceivedVia("c-store").setReceivedAt(T0).build();
+            producer.send(new ProducerRecord<>(Topics.REJECTION_NOTES, patient,
+                    topics.rejectionNotes().valueSerde().serializer().serialize(Topics.REJECTION_NOTES, note)));
+            producer.flush();
+            List<ProgressionAlert> retracted = read(alerts, patient, 1, Duration.ofSeconds(60), Duration.ofSeconds(2)).stream()
+                    .map(r -> topics.alerts().valueSerde().deserializer().deserialize(Topics.ALERTS, r.value())).toList();
+            assertThat(retracted).singleElement().satisfies(a -> {
+                assertThat(a.getAlertId()).isEqualTo(raised.get(0).getAlertId());
+                assertThat(a.getRetraction().getSeriesUid()).isEqualTo(patient + "-s2");
+                assertThat(a.getRetraction().getRejectionNoteUid()).isEqualTo("2.25.1234");
+            });
+
+            // scan 3 is compared with scan 1 only: no alert from the withdrawn scan 2
+            send(producer, scan(patient, 3));
+            List<ProgressionAlert> after = read(alerts, patient, 1, Duration.ofSeconds(60), Duration.ofSeconds(3)).stream()
+                    .map(r -> topics.alerts().valueSerde().deserializer().deserialize(Topics.ALERTS, r.value())).toList();
+            assertThat(after).extracting(ProgressionAlert::getAlertId)
+                    .containsExactly(ProgressionAlerts.alertId(patient, patient + "-s1", patient + "-s3"));
+        }
+    }
+
+    @Test
     void badInputIsDeadLetteredUnderExactlyOnceAndRoutingGoesOn() throws Exception {
         StreamsSettings settings = alone(TopologyName.WINDOW_AND_ROUTE, "it-dlq-");
         String series = "1.9.it." + settings.applicationId();
