@@ -1,6 +1,5 @@
 package org.radstream.ingest;
 
-import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomException;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import org.radstream.avro.RejectedSeries;
 import org.radstream.avro.RejectionNote;
-import org.radstream.imaging.dicom.Part10;
 
 /**
  * A received Key Object Selection document read as an IHE IOCM (Imaging Object Change Management)
@@ -26,7 +24,6 @@ import org.radstream.imaging.dicom.Part10;
  * images "Of Interest", say) is not a rejection note, and radstream has no use for it.
  */
 final class RejectionNoteReader {
-    private static final AttributeTag MEDIA_STORAGE_SOP_CLASS = new AttributeTag(0x0002, 0x0002);
     private static final AttributeTag SOP_INSTANCE = new AttributeTag(0x0008, 0x0018);
     private static final AttributeTag PATIENT_ID = new AttributeTag(0x0010, 0x0020);
     private static final AttributeTag PATIENT_NAME = new AttributeTag(0x0010, 0x0010);
@@ -57,17 +54,7 @@ final class RejectionNoteReader {
 
     /** Whether the file's meta header names the Key Object Selection Document Storage SOP class. */
     static boolean isKeyObjectSelection(byte[] part10) {
-        if (!Part10.is(part10)) {
-            return false;
-        }
-        AttributeList meta = new AttributeList();
-        try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
-            meta.readOnlyMetaInformationHeader(in);
-        } catch (IOException | DicomException | RuntimeException e) {
-            return false; // the CT path reports an unreadable file
-        }
-        return SOPClass.KeyObjectSelectionDocumentStorage.equals(
-                Attribute.getSingleStringValueOrEmptyString(meta, MEDIA_STORAGE_SOP_CLASS));
+        return SOPClass.KeyObjectSelectionDocumentStorage.equals(SegmentationReader.mediaStorageSopClass(part10));
     }
 
     RejectionNote read(byte[] part10, String callingAe, Channel via, Instant receivedAt)

@@ -30,16 +30,24 @@ final class SegmentationReader {
 
     /** Whether the file's meta header names the Segmentation Storage SOP class (read without the data set). */
     static boolean isSegmentation(byte[] part10) {
+        return SOPClass.SegmentationStorage.equals(mediaStorageSopClass(part10));
+    }
+
+    /**
+     * The SOP class the file's meta header names (read without the data set); empty when it is not a
+     * Part 10 file or its header cannot be read (the CT path reports an unreadable file).
+     */
+    static String mediaStorageSopClass(byte[] part10) {
         if (!Part10.is(part10)) {
-            return false;
+            return "";
         }
         AttributeList meta = new AttributeList();
         try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
             meta.readOnlyMetaInformationHeader(in);
         } catch (IOException | DicomException | RuntimeException e) {
-            return false; // the CT path reports an unreadable file
+            return "";
         }
-        return SOPClass.SegmentationStorage.equals(Attribute.getSingleStringValueOrEmptyString(meta, MEDIA_STORAGE_SOP_CLASS));
+        return Attribute.getSingleStringValueOrEmptyString(meta, MEDIA_STORAGE_SOP_CLASS);
     }
 
     ReceivedSegmentation read(byte[] part10, String callingAe, Channel via, Instant receivedAt)

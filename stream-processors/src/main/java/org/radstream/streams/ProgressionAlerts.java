@@ -304,16 +304,8 @@ public final class ProgressionAlerts {
         }
 
         private void pruneAlerts(String patient, long cutoff) {
-            List<String> expired = new ArrayList<>();
-            try (KeyValueIterator<String, Alert> it = alerts.prefixScan(alertKeyPrefix(patient), new StringSerializer())) {
-                while (it.hasNext()) {
-                    KeyValue<String, Alert> kv = it.next();
-                    if (kv.value.later().acquisitionTime() < cutoff) {
-                        expired.add(kv.key);
-                    }
-                }
-            }
-            expired.forEach(alerts::delete);
+            keysWhere(alerts.prefixScan(alertKeyPrefix(patient), new StringSerializer()),
+                    a -> a.later().acquisitionTime() < cutoff).forEach(alerts::delete);
         }
 
         private void expireIdlePatients() {
@@ -322,16 +314,7 @@ public final class ProgressionAlerts {
                 return;
             }
             long cutoff = cutoff(newest);
-            List<String> idle = new ArrayList<>();
-            try (KeyValueIterator<String, History> it = histories.all()) {
-                while (it.hasNext()) {
-                    KeyValue<String, History> kv = it.next();
-                    if (kv.value.newestAcquisition() < cutoff) {
-                        idle.add(kv.key);
-                    }
-                }
-            }
-            for (String patient : idle) {
+            for (String patient : keysWhere(histories.all(), h -> h.newestAcquisition() < cutoff)) {
                 histories.delete(patient);
                 pruneAlerts(patient, cutoff);
             }
@@ -339,22 +322,26 @@ public final class ProgressionAlerts {
 
         private void forgetOldRejections(long now) {
             long cutoff = now - REJECTION_KEPT.toMillis();
-            List<String> old = new ArrayList<>();
-            try (KeyValueIterator<String, Retraction> it = rejected.all()) {
-                while (it.hasNext()) {
-                    KeyValue<String, Retraction> kv = it.next();
-                    if (kv.value.retractedAt() < cutoff) {
-                        old.add(kv.key);
-                    }
-                }
-            }
-            old.forEach(rejected::delete);
+            keysWhere(rejected.all(), r -> r.retractedAt() < cutoff).forEach(rejected::delete);
         }
 
         private static boolean finiteNonNegative(double v) {
             return Double.isFinite(v) && v >= 0;
         }
+    }
 
+    /** The keys whose values match, read to the end and the iterator closed before any is deleted. */
+    static <V> List<String> keysWhere(KeyValueIterator<String, V> iterator, java.util.function.Predicate<V> match) {
+        List<String> keys = new ArrayList<>();
+        try (iterator) {
+            while (iterator.hasNext()) {
+                KeyValue<String, V> kv = iterator.next();
+                if (match.test(kv.value)) {
+                    keys.add(kv.key);
+                }
+            }
+        }
+        return keys;
     }
 
     /**

@@ -137,6 +137,15 @@ public final class ImageArchive {
         }
     }
 
+    /**
+     * Removes a series' file whatever its age (the PACS withdrew the series).
+     *
+     * @return whether there was one
+     */
+    boolean remove(String seriesUid) throws IOException {
+        return Files.deleteIfExists(file(seriesUid));
+    }
+
     /** Reads the header only (cheap: the pixels are not decompressed). */
     public Optional<ArchivedSeries.Header> header(String seriesUid) throws IOException {
         if (!contains(seriesUid)) {

@@ -37,9 +37,14 @@ final class LabelIntake {
      * mask stays run-length encoded, as it came, and is decoded when a run reads it: decoded, a
      * 512² × 600 series' mask takes 157 MB, and the store holds every label.
      */
-    record Accepted(String key, long offset, CorrectedLabel label, Instant acceptedAt, String digest) {
+    record Accepted(String key, long offset, CorrectedLabel label, Instant acceptedAt, String digest, int partition) {
         Accepted(String key, long offset, CorrectedLabel label, Instant acceptedAt) {
-            this(key, offset, label, acceptedAt, maskDigest(label));
+            this(key, offset, label, acceptedAt, maskDigest(label), 0);
+        }
+
+        /** The label read from {@code partition} of the label topic. */
+        Accepted(String key, int partition, long offset, CorrectedLabel label, Instant acceptedAt) {
+            this(key, offset, label, acceptedAt, maskDigest(label), partition);
         }
 
         String seriesUid() { return label.getSeriesUid().toString(); }
@@ -83,6 +88,8 @@ final class LabelIntake {
     private final Sink sink;
     private final Map<String, Incoming> pending = new LinkedHashMap<>();
     private final Map<String, Accepted> accepted = new LinkedHashMap<>();
+    /** Series the PACS withdrew (IOCM rejection notes), with why: their labels are refused. */
+    private final Map<String, String> withdrawn = new java.util.HashMap<>();
 
     /** @param archivePolicy how long the archive keeps a series no label names, said in refusals */
     LabelIntake(Function<String, Optional<ArchivedSeries.Header>> archive, Duration pendingTimeout, ArchivePolicy archivePolicy,
@@ -95,11 +102,17 @@ final class LabelIntake {
 
     /** Validates a label: accepted, kept waiting, or refused through the sink. */
     synchronized LabelValidator.Verdict offer(Incoming in) {
+        String why = withdrawn.get(in.label().getSeriesUid().toString());
+        if (why != null) {
+            pending.remove(in.key());
+            sink.refused(in, why);
+            return LabelValidator.Verdict.refused(why);
+        }
         LabelValidator.Verdict v = LabelValidator.validate(in.label(), archive.apply(in.label().getSeriesUid().toString()));
         switch (v.kind()) {
             case ACCEPTED -> {
                 pending.remove(in.key());
-                Accepted a = new Accepted(in.key(), in.offset(), in.label(), in.receivedAt());
+                Accepted a = new Accepted(in.key(), in.partition(), in.offset(), in.label(), in.receivedAt());
                 Accepted replaced = accepted.put(in.key(), a);
                 sink.accepted(a, Optional.ofNullable(replaced));
             }
@@ -172,6 +185,39 @@ final class LabelIntake {
         boolean wasAccepted = accepted.remove(key) != null;
         boolean wasPending = pending.remove(key) != null;
         return wasAccepted || wasPending;
+    }
+
+    /**
+     * The PACS withdrew {@code seriesUid}: its labels, accepted or waiting, are taken out and returned
+     * (for their dead letters, with {@code why}), and any label of it that comes later is refused.
+     */
+    synchronized Withdrawn seriesWithdrawn(String seriesUid, String why) {
+        withdrawn.put(seriesUid, why);
+        List<Accepted> wereAccepted = new ArrayList<>();
+        for (Iterator<Accepted> it = accepted.values().iterator(); it.hasNext(); ) {
+            Accepted a = it.next();
+            if (a.seriesUid().equals(seriesUid)) {
+                wereAccepted.add(a);
+                it.remove();
+            }
+        }
+        List<Incoming> wereWaiting = new ArrayList<>();
+        for (Iterator<Incoming> it = pending.values().iterator(); it.hasNext(); ) {
+            Incoming in = it.next();
+            if (in.label().getSeriesUid().toString().equals(seriesUid)) {
+                wereWaiting.add(in);
+                it.remove();
+            }
+        }
+        return new Withdrawn(wereAccepted, wereWaiting);
+    }
+
+    /** The labels a withdrawn series took with it. */
+    record Withdrawn(List<Accepted> accepted, List<Incoming> waiting) {}
+
+    /** Why the PACS withdrew {@code seriesUid}, if it did. */
+    synchronized Optional<String> withdrawal(String seriesUid) {
+        return Optional.ofNullable(withdrawn.get(seriesUid));
     }
 
     /** The series a label names, accepted or waiting for its images. */

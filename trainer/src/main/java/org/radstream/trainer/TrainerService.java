@@ -51,6 +51,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.radstream.avro.CorrectedLabel;
 import org.radstream.avro.DeadLetter;
 import org.radstream.avro.ModelPublished;
+import org.radstream.avro.RejectionNote;
 import org.radstream.avro.TaskSliceEvent;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Morphology;
@@ -122,6 +123,7 @@ public final class TrainerService implements AutoCloseable {
     private final Map<String, String> stoppedThreads = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final java.util.concurrent.atomic.AtomicLong archiveRemoved = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong archiveStored = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong seriesWithdrawn = new java.util.concurrent.atomic.AtomicLong();
     /** The archive's bytes as the last sweep left them, plus what was archived since (for the size cap). */
     private final java.util.concurrent.atomic.AtomicLong archiveBytes = new java.util.concurrent.atomic.AtomicLong();
     /** Whether the last sweep left the archive over its cap (labelled series alone fill it): no early sweeps then. */
@@ -405,7 +407,12 @@ public final class TrainerService implements AutoCloseable {
                     .append("# TYPE radstream_trainer_archive_max_bytes gauge\n")
                     .append("radstream_trainer_archive_max_bytes ").append(settings.archive().maxBytes()).append('\n');
         }
-        b.append("# HELP radstream_trainer_archive_removed_total unlabelled series removed by the archive retention or size cap\n")
+        b.append("# HELP radstream_trainer_series_withdrawn_total series the PACS withdrew (IOCM rejection notes): out of the "
+                        + "archive, their labels refused\n")
+                .append("# TYPE radstream_trainer_series_withdrawn_total counter\n")
+                .append("radstream_trainer_series_withdrawn_total ").append(seriesWithdrawn.get()).append('\n');
+        b.append("# HELP radstream_trainer_archive_removed_total series removed from the archive by its retention or size "
+                + "cap, or withdrawn by the PACS\n")
                 .append("# TYPE radstream_trainer_archive_removed_total counter\n")
                 .append("radstream_trainer_archive_removed_total ").append(archiveRemoved.get()).append('\n');
         b.append("# HELP radstream_trainer_runs_total training runs, per task and gate decision\n")
@@ -624,13 +631,19 @@ public final class TrainerService implements AutoCloseable {
                             offsets.slice(tp, e.getSeriesUid().toString(), r.offset(), Instant.now());
                         }
                         Optional<ArchivedSeries> done = collector.accept(e);
-                        if (done.isPresent()) {
+                        if (done.isPresent() && intake.withdrawal(done.get().seriesUid()).isPresent()) {
+                            log.info("series {} not archived: the PACS withdrew it", done.get().seriesUid());
+                        } else if (done.isPresent()) {
                             ArchivedSeries s = done.get();
                             archived(archive.store(s));
-                            headers.put(s.seriesUid(), s.header());
-                            log.info("archived series {} ({}×{}×{}, {}) from {}-{}@{}", s.seriesUid(), s.width(), s.height(),
-                                    s.depth(), s.header().group(), r.topic(), r.partition(), r.offset());
-                            intake.seriesArchived(s.seriesUid());
+                            if (intake.withdrawal(s.seriesUid()).isPresent()) { // withdrawn while it was written
+                                removeFromArchive(s.seriesUid());
+                            } else {
+                                headers.put(s.seriesUid(), s.header());
+                                log.info("archived series {} ({}×{}×{}, {}) from {}-{}@{}", s.seriesUid(), s.width(),
+                                        s.height(), s.depth(), s.header().group(), r.topic(), r.partition(), r.offset());
+                                intake.seriesArchived(s.seriesUid());
+                            }
                         }
                         if (marker) {
                             offsets.closed(tp, e.getSeriesUid().toString()); // not when it could not be stored: read again after a restart
@@ -791,14 +804,22 @@ public final class TrainerService implements AutoCloseable {
         readEarlierRefusals();
         Topic<String, CorrectedLabel> labels = topics.labels();
         AvroSerde<CorrectedLabel> serde = (AvroSerde<CorrectedLabel>) labels.valueSerde();
+        Topic<String, RejectionNote> notes = topics.rejectionNotes();
         try (KafkaConsumer<String, byte[]> consumer = consumer(null)) {
-            List<TopicPartition> parts = consumer.partitionsFor(labels.name()).stream()
+            // the PACS's rejection notes are read on this thread too, from their start at every start: a series it
+            // withdrew is known before the labels of it are read to their end, and no label is taken for it meanwhile
+            List<TopicPartition> parts = java.util.stream.Stream.of(labels.name(), notes.name())
+                    .flatMap(name -> consumer.partitionsFor(name).stream())
                     .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);
             while (running.get()) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+                    if (r.topic().equals(notes.name())) {
+                        rejectionNote(r);
+                        continue;
+                    }
                     if (r.value() == null) { // a tombstone: the label under this key was withdrawn
                         if (r.key() != null && intake.withdraw(r.key())) {
                             log.info("label {} withdrawn ({} partition {} offset {}); no later run trains on it",
@@ -839,6 +860,62 @@ public final class TrainerService implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             consumerStopped("label consumer", e);
+        }
+    }
+
+    /**
+     * An IOCM rejection note: each series it names leaves the archive (the PACS withdrew it, for a wrong
+     * patient, safety, quality or an expired retention, so radstream keeps no copy to train on), and
+     * its labels are dead-lettered with the reason; a later label of it is refused. A note that cannot
+     * be read is logged and skipped: it withdraws nothing.
+     */
+    private void rejectionNote(ConsumerRecord<String, byte[]> r) {
+        RejectionNote note;
+        try {
+            note = topics.rejectionNotes().valueSerde().deserializer().deserialize(r.topic(), r.value());
+        } catch (RuntimeException e) {
+            log.warn("rejection note {}-{}@{} unreadable, nothing withdrawn: {}", r.topic(), r.partition(), r.offset(),
+                    e.toString());
+            return;
+        }
+        if (note == null) {
+            return;
+        }
+        for (org.radstream.avro.RejectedSeries s : note.getSeries()) {
+            String series = s.getSeriesUid();
+            if (intake.withdrawal(series).isPresent()) {
+                continue; // read before: at an earlier start, or named by an earlier note
+            }
+            String why = "series " + series + " was withdrawn by the PACS (" + note.getReasonMeaning() + ", DCM "
+                    + note.getReasonCode() + "; rejection note " + note.getSopInstanceUid() + "): its images are not kept "
+                    + "or trained on";
+            LabelIntake.Withdrawn took = intake.seriesWithdrawn(series, why);
+            boolean removed = removeFromArchive(series);
+            seriesWithdrawn.incrementAndGet();
+            Topic<String, CorrectedLabel> labels = topics.labels();
+            for (LabelIntake.Accepted a : took.accepted()) {
+                deadLetter(new LabelIntake.Incoming(a.key(), a.label(), labels.valueSerde().serializer()
+                        .serialize(labels.name(), a.label()), labels.name(), a.partition(), a.offset(), Instant.now()), why);
+            }
+            took.waiting().forEach(in -> deadLetter(in, why));
+            log.warn("series {} withdrawn by rejection note {} ({}): {} from the archive, {} label(s) refused", series,
+                    note.getSopInstanceUid(), note.getReasonMeaning(), removed ? "removed" : "not archived",
+                    took.accepted().size() + took.waiting().size());
+        }
+    }
+
+    /** Removes a withdrawn series' images from the archive; whether there were any. */
+    private boolean removeFromArchive(String series) {
+        headers.remove(series);
+        try {
+            boolean removed = archive.remove(series);
+            if (removed) {
+                archiveRemoved.incrementAndGet();
+            }
+            return removed;
+        } catch (IOException e) {
+            log.error("withdrawn series {} could not be removed from the archive {}: {}", series, archive.dir(), e.toString());
+            return false;
         }
     }
 

@@ -20,7 +20,7 @@ import org.radstream.schemas.Topic;
 /**
  * The trainer's image archive on the embedded broker: a series half read before a restart is
  * archived whole after it; an unlabelled series is removed after the retention, or at once when it
- * takes the archive over its size cap. (That labelled
+ * takes the archive over its size cap; a series the PACS withdrew leaves it at once. (That labelled
  * series stay is ArchiveRetentionTest's: the label topic is shared with the JVM's other tests, so
  * these send no label.)
  */
@@ -85,6 +85,38 @@ class ArchiveIT {
                     >= metric(service, "radstream_trainer_archive_stored_total") - stored, Duration.ofSeconds(30));
             assertThat(service.archive().contains("7.5")).isFalse();
             assertThat(service.archive().entries()).isEmpty();
+        }
+    }
+
+    @Test
+    void aSeriesThePacsWithdrewLeavesTheArchiveAndIsNotArchivedAgain() throws Exception {
+        // no label (LabelIntakeTest refuses those of a withdrawn series): the label topic is shared with the JVM's other
+        // tests, whose trainers would read it; the note names a series of this test alone
+        String series = "8.9." + System.nanoTime();
+        TrainerSettings settings = settings("archive-withdrawn-it").withHttpPort(0);
+        try (KafkaProducer<String, byte[]> ignored = producer();
+                TrainerService service = TrainerService.start(settings, broker.topics)) {
+            send(series, Fixtures.series(series, "chest", 32, 4));
+            TrainerIT.waitFor(() -> service.archive().contains(series), Duration.ofSeconds(30));
+
+            org.radstream.avro.RejectionNote note = org.radstream.avro.RejectionNote.newBuilder().setSopInstanceUid("2.25.77")
+                    .setPatientId("P-archive").setReasonCode("113039").setReasonMeaning("Data Retention Policy Expired")
+                    .setSeries(List.of(org.radstream.avro.RejectedSeries.newBuilder().setStudyUid("1.2")
+                            .setSeriesUid(series).setSopInstanceUids(List.of()).build()))
+                    .setCallingAe("PACS").setReceivedVia("c-store").setReceivedAt(java.time.Instant.now()).build();
+            Topic<String, org.radstream.avro.RejectionNote> notes = broker.topics.rejectionNotes();
+            producer.send(new ProducerRecord<>(notes.name(), "P-archive", notes.valueSerde().serializer()
+                    .serialize(notes.name(), note))).get(30, TimeUnit.SECONDS);
+
+            TrainerIT.waitFor(() -> !service.archive().contains(series), Duration.ofSeconds(30));
+            assertThat(metric(service, "radstream_trainer_series_withdrawn_total")).isEqualTo(1);
+
+            // the series sent again (a replay of the task topic) is not archived again
+            long stored = metric(service, "radstream_trainer_archive_stored_total");
+            send(series, Fixtures.series(series, "chest", 32, 4));
+            Thread.sleep(3000);
+            assertThat(service.archive().contains(series)).isFalse();
+            assertThat(metric(service, "radstream_trainer_archive_stored_total")).isEqualTo(stored);
         }
     }
 

@@ -72,6 +72,33 @@ class LabelIntakeTest {
     }
 
     @Test
+    void aSeriesThePacsWithdrewTakesItsLabelsWithItAndALaterLabelOfItIsRefused() throws Exception {
+        archive.store(Fixtures.assemble("7.8", "chest", 16, 4));
+        Mask3D truth = Fixtures.truth(16, 4);
+        intake.offer(in(LabelMaker.label("7.8", "lung", truth, "dr", "radiologist", null), t0));
+        intake.offer(in(LabelMaker.label("7.8", "infection", new Mask3D(16, 16, 4), "dr", "radiologist", null), t0));
+        intake.offer(in(LabelMaker.label("7.9", "lung", truth, "dr", "radiologist", null), t0)); // waits for its images
+        intake.offer(in(LabelMaker.label("7.10", "lung", truth, "dr", "radiologist", null), t0)); // another series: stays
+
+        LabelIntake.Withdrawn took = intake.seriesWithdrawn("7.8", "withdrawn by the PACS");
+        assertThat(took.accepted()).extracting(LabelIntake.Accepted::key).containsExactly("7.8:lung", "7.8:infection");
+        assertThat(took.accepted()).allMatch(a -> a.partition() == 0);
+        assertThat(took.waiting()).isEmpty();
+        assertThat(intake.seriesWithdrawn("7.9", "withdrawn too").waiting()).extracting(LabelIntake.Incoming::key)
+                .containsExactly("7.9:lung");
+        assertThat(intake.accepted("lung")).isEmpty();
+        assertThat(intake.accepted("infection")).isEmpty();
+        assertThat(intake.isPending("7.10:lung")).isTrue();
+        assertThat(intake.withdrawal("7.8")).hasValue("withdrawn by the PACS");
+        assertThat(intake.withdrawal("7.10")).isEmpty();
+
+        LabelValidator.Verdict later = intake.offer(in(LabelMaker.label("7.8", "lung", truth, "dr", "radiologist", null), t0));
+        assertThat(later.isRefused()).isTrue();
+        assertThat(refused).containsExactly("7.8:lung: withdrawn by the PACS");
+        assertThat(intake.accepted("lung")).isEmpty();
+    }
+
+    @Test
     void labelWaitsForItsImagesAndIsUsedWhenTheyArrive() throws Exception {
         Mask3D truth = Fixtures.truth(16, 4);
         LabelValidator.Verdict v = intake.offer(in(LabelMaker.label("7.7", "lung", truth, "dr", "radiologist", null), t0));
