@@ -34,6 +34,9 @@ public final class ExportHttpServer {
                 e.reportsWithoutEvidence());
         HealthMetricsServer.metric(b, "radstream_export_undelivered_total", "counter",
                 "Results, PoIR measurements or unreadable records written to radstream.export.undelivered.", e.deadLettered());
+        HealthMetricsServer.metric(b, "radstream_export_withdrawn_skipped_total", "counter",
+                "Results and measurements not stored because the PACS withdrew their series (IOCM rejection notes).",
+                e.withdrawnSkipped());
         HealthMetricsServer.metric(b, "radstream_export_without_geometry_total", "counter",
                 "Results of which no segmentation was stored: no geometry to lay them over the series.",
                 e.withoutGeometry());

@@ -62,6 +62,11 @@ import org.slf4j.LoggerFactory;
  * their topic, so a measurement older than the wait whose series this export has not seen once it
  * has read every result (a restart lost what it had kept) does not wait. The same rules of
  * attempts, dead letters and commits apply.
+ *
+ * <p>It also reads {@code radstream.dicom.rejection-notes} (every note, from the start, before the
+ * first result and then between polls): a result or measurement of a series the PACS withdrew (IHE
+ * IOCM) is not stored back at the PACS, which would put the withdrawn images' findings, under what
+ * may be the wrong patient, into the PACS again; it is committed as done, and counted.
  */
 public final class ResultExport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ResultExport.class);
@@ -81,6 +86,17 @@ public final class ResultExport implements AutoCloseable {
     private final AtomicLong exported = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong withoutGeometry = new AtomicLong();
+    private final AtomicLong withdrawnSkipped = new AtomicLong();
+    private final Topic<String, org.radstream.avro.RejectionNote> rejectionNotes;
+    private final KafkaConsumer<String, byte[]> notes;
+    /** Series the PACS withdrew (IOCM rejection notes), the newest kept. */
+    private final java.util.Set<String> withdrawn = java.util.Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > WITHDRAWN_KEPT;
+        }
+    });
+    static final int WITHDRAWN_KEPT = 100_000;
     private final AtomicLong reports = new AtomicLong();
     private final AtomicLong reportsWithoutEvidence = new AtomicLong();
     /** A measurement that holds its partition until a result of its series passes or its wait is over. */
@@ -101,6 +117,7 @@ public final class ResultExport implements AutoCloseable {
         this.results = topics.results();
         this.poir = topics.poir();
         this.undelivered = topics.exportUndelivered();
+        this.rejectionNotes = topics.rejectionNotes();
         this.auditLog = AuditLog.syslog(settings.auditRepository(), "radstream-export");
         this.audit = new IngestAudit(auditLog, settings.aeTitle());
         this.sender = new CStoreSender(settings.pacsHost(), settings.pacsPort(), settings.pacsTls(), settings.pacsAe(),
@@ -115,6 +132,12 @@ public final class ResultExport implements AutoCloseable {
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10);
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
         this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        Properties n = new Properties();
+        n.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+        settings.kafkaClient().addTo(n);
+        n.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        n.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        this.notes = new KafkaConsumer<>(n, new StringDeserializer(), new ByteArrayDeserializer());
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
         settings.kafkaClient().addTo(p);
@@ -149,6 +172,9 @@ public final class ResultExport implements AutoCloseable {
      */
     public long reportsWithoutEvidence() { return reportsWithoutEvidence.get(); }
 
+    /** Results and measurements not stored because the PACS withdrew their series, so far. */
+    public long withdrawnSkipped() { return withdrawnSkipped.get(); }
+
     /** Results skipped for want of geometry so far. */
     public long withoutGeometry() { return withoutGeometry.get(); }
 
@@ -175,7 +201,9 @@ public final class ResultExport implements AutoCloseable {
                     assigned.addAll(partitions);
                 }
             });
+            readRejectionNotes(true);
             while (running.get()) {
+                readRejectionNotes(false);
                 resumeWhereEvidenceCame();
                 List<Prepared> batch = new java.util.ArrayList<>();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
@@ -205,7 +233,57 @@ public final class ResultExport implements AutoCloseable {
             log.error("export stopped: {}", e.toString(), e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
+            notes.close(Duration.ofSeconds(5));
         }
+    }
+
+    /**
+     * Reads the rejection notes that arrived: all of them from the start, to their end (bounded, a
+     * minute), at the first call; what is there without waiting after. A note that cannot be read
+     * withdraws nothing and is logged.
+     */
+    private void readRejectionNotes(boolean first) {
+        if (first) {
+            List<TopicPartition> parts = notes.partitionsFor(rejectionNotes.name()).stream()
+                    .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
+            notes.assign(parts);
+            notes.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = notes.endOffsets(parts);
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (running.get() && parts.stream().anyMatch(tp -> notes.position(tp) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    log.warn("{} not read to its end within a minute: results of series withdrawn before may still be "
+                            + "stored at the PACS", rejectionNotes.name());
+                    return;
+                }
+                notes.poll(Duration.ofMillis(200)).forEach(this::rejectionNote);
+            }
+            return;
+        }
+        notes.poll(Duration.ZERO).forEach(this::rejectionNote);
+    }
+
+    private void rejectionNote(ConsumerRecord<String, byte[]> r) {
+        try {
+            org.radstream.avro.RejectionNote note = rejectionNotes.valueSerde().deserializer().deserialize(r.topic(), r.value());
+            if (note != null) {
+                note.getSeries().forEach(s -> withdrawn.add(s.getSeriesUid()));
+            }
+        } catch (RuntimeException e) {
+            log.warn("rejection note {}-{}@{} unreadable, nothing withdrawn: {}", r.topic(), r.partition(), r.offset(),
+                    e.toString());
+        }
+    }
+
+    /** Whether the PACS withdrew {@code series}: then nothing of it is stored there again; counted and logged. */
+    private boolean withdrawnSeries(ConsumerRecord<String, byte[]> record, String series) {
+        if (!withdrawn.contains(series)) {
+            return false;
+        }
+        withdrawnSkipped.incrementAndGet();
+        log.info("{} (offset {} of {}-{}) is of series {}, which the PACS withdrew: not stored there", record.key(),
+                record.offset(), record.topic(), record.partition(), series);
+        return true;
     }
 
     /**
@@ -309,6 +387,9 @@ public final class ResultExport implements AutoCloseable {
             deadLetter(record, "the result cannot be read: " + e.getMessage(), 0);
             return List.of(Prepared.nothing(record));
         }
+        if (withdrawnSeries(record, r.getSeriesUid().toString())) {
+            return List.of(Prepared.nothing(record));
+        }
         if (r.getGeometry() != null) {
             geometries.put(r.getSeriesUid().toString(), r.getGeometry());
         }
@@ -341,6 +422,10 @@ public final class ResultExport implements AutoCloseable {
             m = poir.valueSerde().deserializer().deserialize(record.topic(), record.value());
         } catch (RuntimeException e) {
             deadLetter(record, "the PoIR measurement cannot be read: " + e.getMessage(), 0);
+            return Prepared.nothing(record);
+        }
+        if (withdrawnSeries(record, m.getSeriesUid().toString())) {
+            waiting.remove(new TopicPartition(record.topic(), record.partition()));
             return Prepared.nothing(record);
         }
         if (waitsForEvidence(record, m)) {
@@ -507,6 +592,7 @@ public final class ResultExport implements AutoCloseable {
     public void close() throws InterruptedException {
         running.set(false);
         consumer.wakeup();
+        notes.wakeup();
         thread.join(Duration.ofSeconds(30).toMillis());
         producer.close(Duration.ofSeconds(5));
         auditLog.applicationActivity("export", false);

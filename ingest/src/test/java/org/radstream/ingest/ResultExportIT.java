@@ -234,6 +234,54 @@ class ResultExportIT {
     }
 
     @Test
+    void nothingOfASeriesThePacsWithdrewIsStoredThereAgain() throws Exception {
+        assumeTrue(Files.isExecutable(STORESCP), "storescp (dcmtk) not installed at " + STORESCP + ": skipping");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String withdrawn = "1.2.79.1." + Math.abs(run.hashCode());
+        String kept = "1.2.79.2." + Math.abs(run.hashCode());
+        org.radstream.avro.RejectionNote note = org.radstream.avro.RejectionNote.newBuilder().setSopInstanceUid("2.25.79" + Math.abs(run.hashCode()))
+                .setPatientId("P-" + withdrawn).setReasonCode("113037").setReasonMeaning("Rejected for Patient Safety Reasons")
+                .setSeries(List.of(org.radstream.avro.RejectedSeries.newBuilder().setStudyUid("1.2.79")
+                        .setSeriesUid(withdrawn).setSopInstanceUids(List.of()).build()))
+                .setCallingAe("PACS").setReceivedVia("c-store").setReceivedAt(Instant.now()).build();
+        Path pacs = Files.createDirectories(dir.resolve("pacs"));
+        int port = freePort();
+        Process scp = storescp(pacs, port);
+        ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
+                .withGroupId("it-export-withdrawn-" + run).withTasks(Set.of("lung", ExportSettings.POIR))
+                .withRetries(2, Duration.ofMillis(50));
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+            // the PACS withdrew the series (read with every note at the start); its result and measurement come after
+            producer.send(new ProducerRecord<>(Topics.REJECTION_NOTES, note.getPatientId(), kafka.topics.rejectionNotes()
+                    .valueSerde().serializer().serialize(Topics.REJECTION_NOTES, note))).get();
+            try (ResultExport export = ResultExport.start(settings, kafka.topics)) {
+                long assignedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (System.nanoTime() < assignedBy && export.assignedPartitions() < 2 * Topics.DEFAULT_PARTITIONS) {
+                    Thread.sleep(50); // results and measurements, each positioned at its end (the topics hold other tests')
+                }
+                publish(new java.util.LinkedHashMap<>(Map.of(withdrawn + ":lung", bytes(result(withdrawn, "lung", mask(1, 2),
+                        true)), kept + ":lung", bytes(result(kept, "lung", mask(3, 4), true)))));
+                producer.send(new ProducerRecord<>(Topics.POIR, "P-" + withdrawn, kafka.topics.poir().valueSerde().serializer()
+                        .serialize(Topics.POIR, measurement(withdrawn, 3000, 30)))).get();
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (System.nanoTime() < deadline && (export.exported() < 1 || export.withdrawnSkipped() < 2)) {
+                    Thread.sleep(100);
+                }
+                Thread.sleep(1000);
+                assertThat(export.exported()).isEqualTo(1);
+                assertThat(export.withdrawnSkipped()).isEqualTo(2);
+                assertThat(export.reportsStored()).isZero();
+                assertThat(export.deadLettered()).isZero();
+            }
+            assertThat(stored(pacs)).singleElement().satisfies(f -> assertThat(DicomSeg.summary(Files.readAllBytes(f))
+                    .referencedSeriesUids()).containsExactly(kept));
+        } finally {
+            scp.destroy();
+        }
+    }
+
+    @Test
     void poirMeasurementsAreStoredAsMeasurementReportsNamingTheSeriesInstancesAsEvidence() throws Exception {
         assumeTrue(Files.isExecutable(STORESCP), "storescp (dcmtk) not installed at " + STORESCP + ": skipping");
         String run = UUID.randomUUID().toString().substring(0, 8);
