@@ -246,6 +246,10 @@ public final class ResultExport implements AutoCloseable {
         if (first) {
             List<TopicPartition> parts = notes.partitionsFor(rejectionNotes.name()).stream()
                     .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
+            if (parts.isEmpty()) {
+                log.warn("{} does not exist: series the PACS withdraws are not known to this export", rejectionNotes.name());
+                return;
+            }
             notes.assign(parts);
             notes.seekToBeginning(parts);
             Map<TopicPartition, Long> end = notes.endOffsets(parts);
@@ -260,7 +264,9 @@ public final class ResultExport implements AutoCloseable {
             }
             return;
         }
-        notes.poll(Duration.ZERO).forEach(this::rejectionNote);
+        if (!notes.assignment().isEmpty()) { // a cluster without the topic: nothing to read
+            notes.poll(Duration.ZERO).forEach(this::rejectionNote);
+        }
     }
 
     private void rejectionNote(ConsumerRecord<String, byte[]> r) {
