@@ -38,12 +38,8 @@ final class RejectionNoteReader {
     private static final AttributeTag REFERENCED_SOP = new AttributeTag(0x0008, 0x1199);
     private static final AttributeTag REFERENCED_SOP_INSTANCE = new AttributeTag(0x0008, 0x1155);
 
-    /** The titles of IOCM rejection notes (DCM codes, PS3.16 CID 7011), with their meanings. */
-    static final Map<String, String> REJECTION_TITLES = Map.of(
-            "113001", "Rejected for Quality Reasons",
-            "113037", "Rejected for Patient Safety Reasons",
-            "113038", "Incorrect Modality Worklist Entry",
-            "113039", "Data Retention Policy Expired");
+    /** The titles of IOCM rejection notes (DCM codes), with their meanings. */
+    static final Map<String, String> REJECTION_TITLES = RejectionReason.titles();
 
     /** A Key Object Selection that is not a rejection note: answered as stored, recorded, not used. */
     static final class NotARejectionNote extends Exception {

@@ -20,4 +20,11 @@ final class Cli {
         int code = new CommandLine(new Radstream()).setErr(new PrintWriter(err)).execute(all.toArray(String[]::new));
         return new Result(code, err.toString());
     }
+
+    /** {@code a} then {@code b}: a command's arguments before the cluster's. */
+    static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }

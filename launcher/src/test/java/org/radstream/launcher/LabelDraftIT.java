@@ -88,7 +88,7 @@ class LabelDraftIT {
         Mask3D draft = mask(12);
         publish(platform, result("S-N", "infection", draft, "9", 2000));
         Path nii = dir.resolve("S-N-infection.nii.gz");
-        String[] drafted = run(concat(new String[] {"draft", "--series", "S-N", "--task", "infection", "--out", nii.toString()},
+        String[] drafted = run(Cli.concat(new String[] {"draft", "--series", "S-N", "--task", "infection", "--out", nii.toString()},
                 cluster(platform)));
         assertThat(drafted[0]).as(drafted[2]).isEqualTo("0");
         Nifti.Image image = Nifti.read(Files.readAllBytes(nii));
@@ -118,7 +118,7 @@ class LabelDraftIT {
         }
         Path fixed = dir.resolve("S-N-infection-corrected.nii");
         Files.write(fixed, Nifti.write(stored, flipped, false));
-        String[] submitted = run(concat(new String[] {"submit", "--series", "S-N", "--task", "infection", "--mask",
+        String[] submitted = run(Cli.concat(new String[] {"submit", "--series", "S-N", "--task", "infection", "--mask",
                 fixed.toString(), "--annotator", "dr-it"}, cluster(platform)));
         assertThat(submitted[0]).as(submitted[2]).isEqualTo("0");
         assertThat(submitted[1]).contains("S-N-infection-corrected.nii: " + corrected.count() + " voxels on the series' 16×16×4 grid");
@@ -134,7 +134,7 @@ class LabelDraftIT {
         shifted[0][3] += 0.4;
         Path between = dir.resolve("between.nii");
         Files.write(between, Nifti.write(draft, shifted, false));
-        String[] refused = run(concat(new String[] {"submit", "--series", "S-N", "--task", "infection", "--mask",
+        String[] refused = run(Cli.concat(new String[] {"submit", "--series", "S-N", "--task", "infection", "--mask",
                 between.toString()}, cluster(platform)));
         assertThat(refused[0]).isEqualTo("4");
         assertThat(refused[2]).contains("refused between.nii: the label map is shifted by -0.500 voxels");
@@ -149,7 +149,7 @@ class LabelDraftIT {
         publish(platform, InferenceResult.newBuilder(result("S-D", "infection", draft, "9", 3000)).setGeometry(geometry)
                 .setPatientName("Doe^Jane").build());
         Path dcm = dir.resolve("S-D-infection.dcm");
-        String[] drafted = run(concat(new String[] {"draft", "--series", "S-D", "--task", "infection", "--out", dcm.toString()},
+        String[] drafted = run(Cli.concat(new String[] {"draft", "--series", "S-D", "--task", "infection", "--out", dcm.toString()},
                 cluster(platform)));
         assertThat(drafted[0]).as(drafted[2]).isEqualTo("0");
         assertThat(drafted[1]).doesNotContain("note:");
@@ -175,7 +175,7 @@ class LabelDraftIT {
         Mask3D lung = mask(40);
         publish(platform, InferenceResult.newBuilder(result("S-D", "lung", lung, "1", 3100)).setGeometry(geometry).build());
         Path both = dir.resolve("S-D-chest.dcm");
-        String[] drafted2 = run(concat(new String[] {"draft", "--series", "S-D", "--task", "lung,infection", "--out",
+        String[] drafted2 = run(Cli.concat(new String[] {"draft", "--series", "S-D", "--task", "lung,infection", "--out",
                 both.toString()}, cluster(platform)));
         assertThat(drafted2[0]).as(drafted2[2]).isEqualTo("0");
         assertThat(drafted2[1]).contains("the lung mask of series S-D").contains("the infection mask of series S-D");
@@ -184,7 +184,7 @@ class LabelDraftIT {
                 .containsExactly("lung", "infection");
         assertThat(DicomSeg.read(bothBytes, series, "lung", null).mask()).isEqualTo(lung);
         assertThat(DicomSeg.read(bothBytes, series, "infection", null).mask()).isEqualTo(draft);
-        String[] notNifti = run(concat(new String[] {"draft", "--series", "S-D", "--task", "lung,infection", "--out",
+        String[] notNifti = run(Cli.concat(new String[] {"draft", "--series", "S-D", "--task", "lung,infection", "--out",
                 dir.resolve("both.nii.gz").toString()}, cluster(platform)));
         assertThat(notNifti[0]).isEqualTo("1");
         assertThat(notNifti[2]).contains("a NIfTI or .rle file holds one task");
@@ -196,7 +196,7 @@ class LabelDraftIT {
         Path fixed = dir.resolve("1.2.3.4.5");
         Files.write(fixed, DicomSeg.write(corrected, series, new DicomSeg.Segment("infection", "corrected", null),
                 Instant.parse("2026-12-06T11:00:00Z"), new java.util.Random(3)));
-        String[] submitted = run(concat(new String[] {"submit", "--series", "S-D", "--task", "infection", "--mask",
+        String[] submitted = run(Cli.concat(new String[] {"submit", "--series", "S-D", "--task", "infection", "--mask",
                 fixed.toString(), "--annotator", "dr-seg"}, cluster(platform)));
         assertThat(submitted[0]).as(submitted[2]).isEqualTo("0");
         assertThat(submitted[1]).contains("1.2.3.4.5: segment 1 'infection', 4 frames, " + corrected.count()
@@ -211,7 +211,7 @@ class LabelDraftIT {
         Path wrong = dir.resolve("other.dcm");
         Files.write(wrong, DicomSeg.write(draft, other, new DicomSeg.Segment("infection", null, null), Instant.EPOCH,
                 new java.util.Random(4)));
-        String[] refused = run(concat(new String[] {"submit", "--series", "S-D", "--task", "infection", "--mask",
+        String[] refused = run(Cli.concat(new String[] {"submit", "--series", "S-D", "--task", "infection", "--mask",
                 wrong.toString()}, cluster(platform)));
         assertThat(refused[0]).isEqualTo("4");
         assertThat(refused[2]).contains("refused other.dcm: the segmentation was made on series S-OTHER, not on S-D");
@@ -269,7 +269,7 @@ class LabelDraftIT {
         int code;
         try {
             System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-            code = new CommandLine(new LabelCommand()).setErr(new PrintWriter(printed)).execute(concat(
+            code = new CommandLine(new LabelCommand()).setErr(new PrintWriter(printed)).execute(Cli.concat(
                     new String[] {"draft", "--series", "S-1", "--task", "infection", "--out", out.toString()}, cluster));
         } finally {
             System.setOut(stdout);
@@ -285,16 +285,10 @@ class LabelDraftIT {
         assertThat(Rle.decode(label.getMask().getRle().array(), 16, 16, 4)).isEqualTo(newer);
 
         StringWriter none = new StringWriter();
-        int missing = new CommandLine(new LabelCommand()).setErr(new PrintWriter(none)).execute(concat(
+        int missing = new CommandLine(new LabelCommand()).setErr(new PrintWriter(none)).execute(Cli.concat(
                 new String[] {"draft", "--series", "S-3", "--task", "infection", "--out", dir.resolve("x.rle").toString()},
                 cluster));
         assertThat(missing).isEqualTo(LabelCommand.Draft.EXIT_NONE);
         assertThat(dir.resolve("x.rle")).doesNotExist();
-    }
-
-    private static String[] concat(String[] a, String[] b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

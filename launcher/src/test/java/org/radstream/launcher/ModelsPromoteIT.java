@@ -62,7 +62,7 @@ class ModelsPromoteIT {
         int code;
         String audited;
         try (auditRepository) {
-            code = new CommandLine(new ModelsCommand()).execute(concat(new String[] {"promote", "--store", storeDir.toString(),
+            code = new CommandLine(new ModelsCommand()).execute(Cli.concat(new String[] {"promote", "--store", storeDir.toString(),
                     "--task", "lung", "--version", "1", "--reason", "v2 misreads the pleura", "--operator", "ops-it",
                     "--audit-repository", "udp://127.0.0.1:" + auditRepository.getLocalPort()}, cluster));
             auditRepository.setSoTimeout(5000);
@@ -92,7 +92,7 @@ class ModelsPromoteIT {
 
         // what the workers load already is refused before anything is written or announced
         StringWriter err = new StringWriter();
-        int again = new CommandLine(new ModelsCommand()).setErr(new PrintWriter(err)).execute(concat(new String[] {"promote",
+        int again = new CommandLine(new ModelsCommand()).setErr(new PrintWriter(err)).execute(Cli.concat(new String[] {"promote",
                 "--store", storeDir.toString(), "--task", "lung", "--version", "3", "--reason", "again"}, cluster));
         assertThat(again).isEqualTo(2);
         assertThat(err.toString()).contains("lung v3 is already the newest version: the workers load it");
@@ -122,12 +122,6 @@ class ModelsPromoteIT {
                 }
             }
         }
-        return out;
-    }
-
-    private static String[] concat(String[] a, String[] b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
 }

@@ -317,7 +317,8 @@ class StreamsAppIT {
                  "laterSeriesUid":"P2-s2","earlierAcquisitionTime":"2024-02-20T06:00:00Z",
                  "laterAcquisitionTime":"2024-02-21T12:00:00Z","earlierInfectedMl":40.0,"laterInfectedMl":64.0,
                  "earlierPoir":4.0,"laterPoir":6.4,"growthPercent":60.0,"hoursApart":30.0,"rule":"%s",
-                 "message":"PROGRESSION Name^P2 (patient P2): infected 40.0 → 64.0 mL (+60%%), PoIR 4.0%% → 6.4%%, 30.0 h apart. Rule: %s"}"""
+                 "message":"PROGRESSION Name^P2 (patient P2): infected 40.0 → 64.0 mL (+60%%), PoIR 4.0%% → 6.4%%, 30.0 h apart. Rule: %s",
+                 "retraction":null}"""
                 .formatted(ProgressionAlerts.alertId("P2", "P2-s1", "P2-s2"), rule, rule)));
 
         HttpResponse<String> missing = http.send(withToken(base + "/patients/NOBODY/timeline"),
