@@ -399,7 +399,7 @@ class StreamsAppIT {
         String patient = "R-" + appId;
         StreamsSettings settings = StreamsSettings.defaults(broker.bootstrap, "http://unused",
                         Files.createTempDirectory("sp-it-reject")).withApplicationId(appId)
-                .withTopologies(EnumSet.of(TopologyName.POIR_JOIN, TopologyName.PROGRESSION_ALERTS)).withHttp("localhost", -1);
+                .withTopologies(EnumSet.of(TopologyName.POIR_JOIN, TopologyName.PROGRESSION_ALERTS)).withHttp("localhost", 0);
         try (StreamsApp app = new StreamsApp(settings, topics, OVERRIDES);
              KafkaProducer<String, byte[]> producer = producer();
              KafkaConsumer<String, byte[]> alerts = committedReader(Topics.ALERTS)) {
@@ -427,6 +427,18 @@ class StreamsAppIT {
                 assertThat(a.getAlertId()).isEqualTo(raised.get(0).getAlertId());
                 assertThat(a.getRetraction().getSeriesUid()).isEqualTo(patient + "-s2");
                 assertThat(a.getRetraction().getRejectionNoteUid()).isEqualTo("2.25.1234");
+            });
+
+            // the timeline no longer counts scan 2, and shows its alert retracted, with why
+            HttpResponse<String> timeline = HttpClient.newHttpClient().send(HttpRequest.newBuilder(java.net.URI.create(
+                    "http://localhost:" + app.httpPort().orElseThrow() + "/patients/" + patient + "/timeline")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode t = JsonSerde.MAPPER.readTree(timeline.body());
+            assertThat(t.get("measurements")).extracting(m -> m.get("seriesUid").asText()).containsExactly(patient + "-s1");
+            assertThat(t.get("alerts")).singleElement().satisfies(a -> {
+                assertThat(a.get("retraction").get("seriesUid").asText()).isEqualTo(patient + "-s2");
+                assertThat(a.get("retraction").get("reason").asText()).isEqualTo("Incorrect Modality Worklist Entry (DCM 113038)");
+                assertThat(a.get("retraction").get("rejectionNoteUid").asText()).isEqualTo("2.25.1234");
             });
 
             // scan 3 is compared with scan 1 only: no alert from the withdrawn scan 2
