@@ -97,6 +97,17 @@ public final class ResultExport implements AutoCloseable {
         }
     });
     static final int WITHDRAWN_KEPT = 100_000;
+    /**
+     * Segmentations the PACS did not take within the attempts (dead-lettered), the newest kept: a
+     * report made after is made without referencing them.
+     */
+    private final java.util.Set<String> segmentationsNotStored = java.util.Collections.newSetFromMap(
+            new LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > WITHDRAWN_KEPT;
+                }
+            });
     private final AtomicLong reports = new AtomicLong();
     private final AtomicLong reportsWithoutEvidence = new AtomicLong();
     /** A measurement that holds its partition until a result of its series passes or its wait is over. */
@@ -365,12 +376,38 @@ public final class ResultExport implements AutoCloseable {
      * a tombstone, a task not exported, a result without geometry, a record dead-lettered unread).
      */
     private record Prepared(ConsumerRecord<String, byte[]> record, byte[] dicom, String what, String detail,
-                            boolean report, boolean withoutEvidence) {
+                            boolean report, boolean withoutEvidence, String segmentation, List<String> references,
+                            java.util.function.Function<java.util.Set<String>, byte[]> rebuild) {
         /** A measurement that waits for its series' images: its partition is held, nothing is done. */
-        static final Prepared WAITING = new Prepared(null, null, null, null, false, false);
+        static final Prepared WAITING = new Prepared(null, null, null, null, false, false, null, List.of(), null);
 
         static Prepared nothing(ConsumerRecord<String, byte[]> record) {
-            return new Prepared(record, null, null, null, false, false);
+            return new Prepared(record, null, null, null, false, false, null, List.of(), null);
+        }
+
+        /** A segmentation, its SOP instance UID known (a report may reference it). */
+        static Prepared segmentation(ConsumerRecord<String, byte[]> record, byte[] dicom, String what, String detail,
+                                     String sopInstanceUid) {
+            return new Prepared(record, dicom, what, detail, false, false, sopInstanceUid, List.of(), null);
+        }
+
+        /**
+         * A report referencing the segmentations {@code references}; {@code rebuild} makes it again
+         * without those of a set the PACS never took.
+         */
+        static Prepared report(ConsumerRecord<String, byte[]> record, String what, String detail, boolean withoutEvidence,
+                               List<String> references, java.util.function.Function<java.util.Set<String>, byte[]> rebuild) {
+            return new Prepared(record, rebuild.apply(java.util.Set.of()), what, detail, true, withoutEvidence, null,
+                    references, rebuild);
+        }
+
+        /** The same report made again without the segmentations the PACS did not take, if it referenced any. */
+        Prepared without(java.util.Set<String> notStored) {
+            if (!report || references.stream().noneMatch(notStored::contains)) {
+                return this;
+            }
+            return new Prepared(record, rebuild.apply(notStored), what, detail + ", without the segmentation the PACS "
+                    + "did not take", true, withoutEvidence, null, references, rebuild);
         }
     }
 
@@ -407,16 +444,20 @@ public final class ResultExport implements AutoCloseable {
                 log.info("result {} (offset {} of {}-{}) carries no geometry: no segmentation of it is exported",
                         record.key(), record.offset(), record.topic(), record.partition());
             } else {
-                out.add(new Prepared(record, ResultSegmentation.write(r), "the " + task + " segmentation of series "
-                        + r.getSeriesUid(), ResultSegmentation.algorithm(r), false, false));
+                out.add(Prepared.segmentation(record, ResultSegmentation.write(r), "the " + task + " segmentation of series "
+                        + r.getSeriesUid(), ResultSegmentation.algorithm(r), ResultSegmentation.segment(r.getSeriesUid(),
+                        task, r.getMethod(), r.getModelVersion(), r.getProducedAt(),
+                        r.getGeometry().getFrameOfReferenceUid()).sopInstanceUid()));
             }
         }
         if (settings.tasks().contains(ExportSettings.VOLUMES) && ExportSettings.VOLUME_TASKS.contains(task)) {
-            out.add(new Prepared(record, ResultReport.writeVolume(r, settings.tasks()), "the " + task
-                    + " volume report of series " + r.getSeriesUid(), String.format(java.util.Locale.ROOT, "%.1f ml, %s",
-                    r.getVolumeMl(), r.getGeometry() == null ? "without the series' instances as evidence"
-                            : r.getGeometry().getSopInstanceUids().size() + " instances as evidence"), true,
-                    r.getGeometry() == null));
+            var segment = ResultReport.volumeSegment(r, settings.tasks());
+            out.add(Prepared.report(record, "the " + task + " volume report of series " + r.getSeriesUid(),
+                    String.format(java.util.Locale.ROOT, "%.1f ml, %s", r.getVolumeMl(), r.getGeometry() == null
+                            ? "without the series' instances as evidence"
+                            : r.getGeometry().getSopInstanceUids().size() + " instances as evidence"),
+                    r.getGeometry() == null, segment == null ? List.of() : List.of(segment.sopInstanceUid()),
+                    notStored -> ResultReport.writeVolume(r, settings.tasks(), notStored)));
         }
         return out.isEmpty() ? List.of(Prepared.nothing(record)) : out;
     }
@@ -445,13 +486,13 @@ public final class ResultExport implements AutoCloseable {
                     + "the series' instances as evidence", m.getSeriesUid(), settings.evidenceWait(), record.offset(),
                     record.topic(), record.partition());
         }
-        return new Prepared(record, ResultReport.write(m, geometry, settings.tasks()),
-                "the PoIR report of series " + m.getSeriesUid(),
+        return Prepared.report(record, "the PoIR report of series " + m.getSeriesUid(),
                 String.format(java.util.Locale.ROOT, "PoIR %.1f%%, %s", m.getPoir(), own
                         ? m.getSopInstanceUids().size() + " instances as evidence"
                         : geometry == null ? "without the series' instances as evidence"
-                        : geometry.getSopInstanceUids().size() + " instances as evidence, from a result"), true,
-                !own && geometry == null);
+                        : geometry.getSopInstanceUids().size() + " instances as evidence, from a result"),
+                !own && geometry == null, ResultReport.segmentations(m, settings.tasks()),
+                notStored -> ResultReport.write(m, geometry, settings.tasks(), notStored));
     }
 
     /**
@@ -460,7 +501,39 @@ public final class ResultExport implements AutoCloseable {
      * stopping before the batch was done (the rest not committed).
      */
     private boolean storeAndCommit(List<Prepared> batch) throws InterruptedException {
-        List<Prepared> storing = batch.stream().filter(b -> b.dicom() != null).toList();
+        Map<TopicPartition, OffsetAndMetadata> done = new LinkedHashMap<>();
+        // per record, its objects not done yet (a result makes a segmentation and a volume report)
+        Map<ConsumerRecord<String, byte[]>, Integer> left = new java.util.IdentityHashMap<>();
+        batch.forEach(b -> left.merge(b.record(), 1, Integer::sum));
+        boolean finished;
+        // audited as one transfer to the PACS: each object stored (at the first attempt or later) or not
+        IngestAudit.Transfer transfer = audit.sending(settings.pacsAe(), settings.pacsHost());
+        try {
+            // the segmentations first: a report is then made again without one the PACS did not take
+            finished = storeOver(batch.stream().filter(b -> !b.report()).toList(), done, left, transfer)
+                    && storeOver(batch.stream().filter(Prepared::report).map(b -> b.without(segmentationsNotStored))
+                            .toList(), done, left, transfer);
+        } finally {
+            transfer.end();
+        }
+        // a record not done (stopping) holds its partition's commit at it, whatever came after it was done
+        left.forEach((record, n) -> {
+            if (n > 0) {
+                done.merge(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset()),
+                        (a, b) -> b.offset() < a.offset() ? b : a);
+            }
+        });
+        if (!done.isEmpty()) {
+            consumer.commitSync(done);
+        }
+        return finished;
+    }
+
+    /** Stores what {@code part} makes over one association, then each that failed on its own; false when stopping. */
+    private boolean storeOver(List<Prepared> part, Map<TopicPartition, OffsetAndMetadata> done,
+                              Map<ConsumerRecord<String, byte[]>, Integer> left, IngestAudit.Transfer transfer)
+            throws InterruptedException {
+        List<Prepared> storing = part.stream().filter(b -> b.dicom() != null).toList();
         List<String> failures = storing.isEmpty() ? List.of() : sender.storeAll(storing.stream()
                 .map(b -> new CStoreSender.Instance(b.dicom(), b.what())).toList());
         if (storing.size() > 1) {
@@ -468,24 +541,13 @@ public final class ResultExport implements AutoCloseable {
             log.info("stored {} of {} over one association at {}@{}:{}", stored, storing.size(), settings.pacsAe(),
                     settings.pacsHost(), settings.pacsPort());
         }
-        Map<TopicPartition, OffsetAndMetadata> done = new LinkedHashMap<>();
-        boolean finished;
-        // audited as one transfer to the PACS: each object stored (at the first attempt or later) or not
-        IngestAudit.Transfer transfer = audit.sending(settings.pacsAe(), settings.pacsHost());
-        try {
-            finished = storeEach(batch, failures, done, transfer);
-        } finally {
-            transfer.end();
-        }
-        if (!done.isEmpty()) {
-            consumer.commitSync(done);
-        }
-        return finished;
+        return storeEach(part, failures, done, left, transfer);
     }
 
     /** The rest of {@link #storeAndCommit}: retries, counts, the offsets done; false when stopping. */
     private boolean storeEach(List<Prepared> batch, List<String> failures, Map<TopicPartition, OffsetAndMetadata> done,
-                              IngestAudit.Transfer transfer) throws InterruptedException {
+                              Map<ConsumerRecord<String, byte[]>, Integer> left, IngestAudit.Transfer transfer)
+            throws InterruptedException {
         boolean finished = true;
         int next = 0;
         for (Prepared b : batch) {
@@ -505,10 +567,11 @@ public final class ResultExport implements AutoCloseable {
                 }
                 if (stored == Stored.STOPPING) {
                     // not this record, even where an object of it was stored: all of it again after a restart
-                    done.put(new TopicPartition(b.record().topic(), b.record().partition()),
-                            new OffsetAndMetadata(b.record().offset()));
                     finished = false;
                     break;
+                }
+                if (stored == Stored.DEAD_LETTERED && b.segmentation() != null) {
+                    segmentationsNotStored.add(b.segmentation());
                 }
                 if (stored == Stored.YES) {
                     (b.report() ? reports : exported).incrementAndGet();
@@ -517,8 +580,10 @@ public final class ResultExport implements AutoCloseable {
                     }
                 }
             }
-            done.put(new TopicPartition(b.record().topic(), b.record().partition()),
-                    new OffsetAndMetadata(b.record().offset() + 1));
+            // the reports come after the segmentations: a partition's offset done only ever moves forward here
+            left.merge(b.record(), -1, Integer::sum);
+            done.merge(new TopicPartition(b.record().topic(), b.record().partition()),
+                    new OffsetAndMetadata(b.record().offset() + 1), (a, n) -> n.offset() > a.offset() ? n : a);
         }
         return finished;
     }

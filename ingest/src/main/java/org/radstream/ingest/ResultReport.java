@@ -45,6 +45,15 @@ public final class ResultReport {
      * @param segmented the tasks whose results are stored as segmentations beside the report
      */
     public static byte[] write(PoirMeasurement m, SeriesGeometry geometry, Set<String> segmented) {
+        return write(m, geometry, segmented, Set.of());
+    }
+
+    /**
+     * {@link #write(PoirMeasurement, SeriesGeometry, Set)}, a group whose segmentation is among {@code
+     * notStored} (SOP instance UIDs the PACS never took) made over the series as a whole instead: a
+     * report must not send a viewer to a segmentation the PACS does not hold.
+     */
+    public static byte[] write(PoirMeasurement m, SeriesGeometry geometry, Set<String> segmented, Set<String> notStored) {
         Random uids = uids(m);
         boolean own = hasEvidence(m);
         List<String> instances = own ? m.getSopInstanceUids().stream().map(CharSequence::toString).toList()
@@ -55,13 +64,14 @@ public final class ResultReport {
         // a finding's tracking UID is the patient's and the finding's: the same in each of the patient's reports
         MeasurementReport.Group lung = new MeasurementReport.Group("lung", tracking(m, "lung"), LUNG, LUNG,
                 algorithm("lung", m.getLungMethod(), m.getLungModelVersion()),
-                segment(m, "lung", m.getLungMethod(), m.getLungModelVersion(), m.getLungResultAt(), segmented),
+                stored(segment(m, "lung", m.getLungMethod(), m.getLungModelVersion(), m.getLungResultAt(), segmented),
+                        notStored),
                 List.of(new MeasurementReport.Measurement(MeasurementReport.VOLUME, round(m.getLungMl()),
                         MeasurementReport.MILLILITRE)));
         MeasurementReport.Group infection = new MeasurementReport.Group("infection", tracking(m, "infection"), LESION, LUNG,
                 algorithm("infection", m.getInfectionMethod(), m.getInfectionModelVersion()),
-                segment(m, "infection", m.getInfectionMethod(), m.getInfectionModelVersion(), m.getInfectionResultAt(),
-                        segmented),
+                stored(segment(m, "infection", m.getInfectionMethod(), m.getInfectionModelVersion(),
+                        m.getInfectionResultAt(), segmented), notStored),
                 List.of(new MeasurementReport.Measurement(MeasurementReport.VOLUME, round(m.getInfectedMl()),
                                 MeasurementReport.MILLILITRE),
                         new MeasurementReport.Measurement(POIR, round(m.getPoir()), MeasurementReport.PERCENT)));
@@ -82,6 +92,19 @@ public final class ResultReport {
         return ResultSegmentation.segment(m.getSeriesUid(), task, method, version, resultAt, m.getFrameOfReferenceUid());
     }
 
+    /** The SOP instances of the segmentations the report of {@code m} references (lung, infection; those it names). */
+    static List<String> segmentations(PoirMeasurement m, Set<String> segmented) {
+        return java.util.stream.Stream.of(
+                        segment(m, "lung", m.getLungMethod(), m.getLungModelVersion(), m.getLungResultAt(), segmented),
+                        segment(m, "infection", m.getInfectionMethod(), m.getInfectionModelVersion(),
+                                m.getInfectionResultAt(), segmented))
+                .filter(java.util.Objects::nonNull).map(MeasurementReport.SegmentReference::sopInstanceUid).toList();
+    }
+
+    private static MeasurementReport.SegmentReference stored(MeasurementReport.SegmentReference ref, Set<String> notStored) {
+        return ref == null || notStored.contains(ref.sopInstanceUid()) ? null : ref;
+    }
+
     /** The model that measured, as TID 4019 names it ("radstream infection", "9"); null for a method without versions. */
     private static MeasurementReport.Algorithm algorithm(String task, CharSequence method, CharSequence version) {
         return "model".contentEquals(method) && version != null
@@ -96,16 +119,18 @@ public final class ResultReport {
      * from the result's geometry as its evidence. Its UIDs are derived from the result.
      */
     public static byte[] writeVolume(InferenceResult r, Set<String> segmented) {
+        return writeVolume(r, segmented, Set.of());
+    }
+
+    /** {@link #writeVolume(InferenceResult, Set)}, over the series as a whole when its segmentation is among {@code notStored}. */
+    public static byte[] writeVolume(InferenceResult r, Set<String> segmented, Set<String> notStored) {
         String task = r.getTask().toString();
         SeriesGeometry g = r.getGeometry();
         MeasurementReport.Subject subject = new MeasurementReport.Subject(str(r.getPatientId()), str(r.getPatientName()),
                 str(r.getStudyUid()), str(r.getAccessionNumber()), str(r.getSeriesUid()),
                 g == null ? null : str(g.getSopClassUid()),
                 g == null ? List.of() : g.getSopInstanceUids().stream().map(CharSequence::toString).toList());
-        MeasurementReport.SegmentReference segment = g != null && segmented.contains(task)
-                ? ResultSegmentation.segment(r.getSeriesUid(), task, r.getMethod(), r.getModelVersion(), r.getProducedAt(),
-                        g.getFrameOfReferenceUid())
-                : null;
+        MeasurementReport.SegmentReference segment = stored(volumeSegment(r, segmented), notStored);
         MeasurementReport.Group group = new MeasurementReport.Group(task, tracking(str(r.getPatientId()), task),
                 DicomSeg.propertyType(task), LIVER, algorithm(task, r.getMethod(), r.getModelVersion()), segment,
                 List.of(new MeasurementReport.Measurement(MeasurementReport.VOLUME, round(r.getVolumeMl()),
@@ -115,6 +140,15 @@ public final class ResultReport {
         return MeasurementReport.write(subject, List.of(group), MeasurementReport.CT_PROCEDURE, "radstream", DEVICE_UID,
                 task + ": " + method(r.getMethod(), r.getModelVersion()) + " (radstream, not reviewed by a radiologist)",
                 r.getProducedAt(), uids);
+    }
+
+    /** Segment 1 of the segmentation of the result, where it is stored beside the volume report; else null. */
+    static MeasurementReport.SegmentReference volumeSegment(InferenceResult r, Set<String> segmented) {
+        SeriesGeometry g = r.getGeometry();
+        return g != null && segmented.contains(r.getTask().toString())
+                ? ResultSegmentation.segment(r.getSeriesUid(), r.getTask(), r.getMethod(), r.getModelVersion(),
+                        r.getProducedAt(), g.getFrameOfReferenceUid())
+                : null;
     }
 
     /** Whether the measurement names the images of its series (and their SOP class): its report's evidence. */

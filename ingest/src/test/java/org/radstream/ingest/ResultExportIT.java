@@ -234,6 +234,71 @@ class ResultExportIT {
     }
 
     @Test
+    void aReportReferencesNoSegmentationThePacsDidNotTake() throws Exception {
+        assumeTrue(Files.isExecutable(STORESCP), "storescp (dcmtk) not installed at " + STORESCP + ": skipping");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String chest = "1.2.80.1." + Math.abs(run.hashCode());
+        String abdomen = "1.2.80.2." + Math.abs(run.hashCode());
+        InferenceResult lung = ResultReportTest.lung(chest);
+        InferenceResult infection = result(chest, "infection", mask(5, 40, 100), true);
+        PoirMeasurement m = ResultReportTest.measuredFrom(lung, infection);
+        InferenceResult liver = result(abdomen, "liver", mask(1, 2, 3, 4), true);
+        List<String> segmentations = new ArrayList<>();
+        for (InferenceResult r : List.of(lung, liver)) {
+            segmentations.add(DicomSeg.summary(ResultSegmentation.write(r)).sopInstanceUid());
+        }
+        // a PACS that takes SR documents and no segmentations (refused at negotiation)
+        Path pacs = Files.createDirectories(dir.resolve("pacs"));
+        Path config = Files.writeString(dir.resolve("sr-only.cfg"), String.join("\n",
+                "[[TransferSyntaxes]]", "[Uncompressed]", "TransferSyntax1 = LocalEndianExplicit",
+                "TransferSyntax2 = LittleEndianImplicit", "",
+                "[[PresentationContexts]]", "[SROnly]", "PresentationContext1 = ComprehensiveSRStorage\\Uncompressed", "",
+                "[[Profiles]]", "[SR]", "PresentationContexts = SROnly", ""));
+        int port = freePort();
+        Process scp = storescp(pacs, port, "-xf", config.toString(), "SR");
+        ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
+                .withGroupId("it-export-unreferenced-" + run).withTasks(Set.of("lung", "liver", ExportSettings.POIR,
+                        ExportSettings.VOLUMES)).withRetries(2, Duration.ofMillis(50));
+        try (ResultExport export = ResultExport.start(settings, kafka.topics);
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+            long assignedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < assignedBy && export.assignedPartitions() < 2 * Topics.DEFAULT_PARTITIONS) {
+                Thread.sleep(50);
+            }
+            // the liver result: its segmentation refused, then its volume report, from the same record, made without it
+            // the lung result: its segmentation refused before the measurement made from it is read
+            producer.send(new ProducerRecord<>(Topics.RESULTS, abdomen + ":liver", bytes(liver))).get();
+            producer.send(new ProducerRecord<>(Topics.RESULTS, chest + ":lung", bytes(lung))).get();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && (export.deadLettered() < 2 || export.reportsStored() < 1)) {
+                Thread.sleep(50);
+            }
+            producer.send(new ProducerRecord<>(Topics.POIR, "P-" + chest, kafka.topics.poir().valueSerde().serializer()
+                    .serialize(Topics.POIR, m))).get();
+            while (System.nanoTime() < deadline && export.reportsStored() < 2) {
+                Thread.sleep(50);
+            }
+            assertThat(export.exported()).as("no segmentation").isZero();
+            assertThat(export.deadLettered()).as("the two segmentations").isEqualTo(2);
+            assertThat(export.reportsStored()).as("the liver volume and the PoIR").isEqualTo(2);
+        } finally {
+            scp.destroyForcibly();
+        }
+        List<Path> reports;
+        try (Stream<Path> files = Files.list(pacs)) {
+            reports = files.filter(f -> f.getFileName().toString().startsWith("SR")).toList(); // SRc.: Comprehensive SR
+        }
+        assertThat(reports).hasSize(2);
+        for (Path r : reports) {
+            String content = new String(Files.readAllBytes(r), StandardCharsets.ISO_8859_1);
+            assertThat(segmentations).as("%s references no segmentation the PACS does not hold", r)
+                    .noneMatch(content::contains);
+            assertValid(r, "ComprehensiveSR");
+        }
+    }
+
+    @Test
     void nothingOfASeriesThePacsWithdrewIsStoredThereAgain() throws Exception {
         assumeTrue(Files.isExecutable(STORESCP), "storescp (dcmtk) not installed at " + STORESCP + ": skipping");
         String run = UUID.randomUUID().toString().substring(0, 8);
