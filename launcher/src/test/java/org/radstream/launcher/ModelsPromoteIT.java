@@ -7,17 +7,9 @@ import ai.djl.Model;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +24,6 @@ import org.radstream.models.TrainingSettings;
 import org.radstream.platform.EmbeddedKafka;
 import org.radstream.platform.Platform;
 import org.radstream.platform.PlatformExtension;
-import org.radstream.schemas.Topic;
 import picocli.CommandLine;
 
 /** {@code radstream models promote} against the embedded broker: the copy is in the store and announced. */
@@ -101,27 +92,7 @@ class ModelsPromoteIT {
 
     /** The announcements on radstream.models of the artifact at {@code location}, read to the topic's end. */
     private static List<ModelPublished> announcements(Platform platform, String location) {
-        Topic<String, ModelPublished> t = platform.topics().models();
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrap());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ModelPublished> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = consumer.partitionsFor(t.name()).stream()
-                    .map(i -> new TopicPartition(t.name(), i.partition())).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    ModelPublished m = t.valueSerde().deserializer().deserialize(t.name(), r.value());
-                    if (m.getLocation().equals(location)) {
-                        out.add(m);
-                    }
-                }
-            }
-        }
-        return out;
+        return TopicContents.all(platform, platform.topics().models()).stream().map(ConsumerRecord::value)
+                .filter(m -> m != null && m.getLocation().equals(location)).toList();
     }
 }

@@ -8,23 +8,13 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.radstream.avro.RejectionNote;
 import org.radstream.platform.Platform;
 import org.radstream.platform.PlatformExtension;
-import org.radstream.schemas.Topic;
 import picocli.CommandLine;
 
 /**
@@ -74,28 +64,9 @@ class SeriesWithdrawIT {
         assertThat(notes(platform, patient)).hasSize(1);
     }
 
-    /** The rejection notes of {@code patient}, read to the topic's end (the broker is shared with other tests). */
+    /** The rejection notes of {@code patient} (the broker is shared with other tests). */
     private static List<ConsumerRecord<String, RejectionNote>> notes(Platform platform, String patient) {
-        Topic<String, RejectionNote> t = platform.topics().rejectionNotes();
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrap());
-        List<ConsumerRecord<String, RejectionNote>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = consumer.partitionsFor(t.name()).stream()
-                    .map(i -> new TopicPartition(t.name(), i.partition())).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (patient.equals(r.key())) {
-                        out.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.key(),
-                                t.valueSerde().deserializer().deserialize(t.name(), r.value())));
-                    }
-                }
-            }
-        }
-        return out;
+        return TopicContents.all(platform, platform.topics().rejectionNotes()).stream()
+                .filter(r -> patient.equals(r.key())).toList();
     }
 }
