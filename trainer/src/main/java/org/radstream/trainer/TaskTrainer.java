@@ -105,7 +105,7 @@ public final class TaskTrainer {
     private List<ScanData> gateScans = List.of();
     private List<ScanData> selectionScans = List.of();
     private SumStart sumStart;
-    private SelfSupervisedPretraining.Plan pretraining;
+    private java.util.function.Supplier<SelfSupervisedPretraining.Plan> pretraining;
     private Path checkpoints;
     private Runnable beforeDecisionKept = () -> { };
 
@@ -128,6 +128,16 @@ public final class TaskTrainer {
      * null: none. Networks that read only a region (vessels, inside the dilated liver) are refused it.
      */
     public TaskTrainer pretrainingOn(SelfSupervisedPretraining.Plan plan) {
+        this.pretraining = plan == null ? null : () -> plan;
+        return this;
+    }
+
+    /**
+     * {@link #pretrainingOn}, the plan made only when a run starts from fresh weights: its unlabelled
+     * scans are read then, not for a run that transfers from the champion; a plan of null pretrains
+     * nothing.
+     */
+    public TaskTrainer pretrainingFrom(java.util.function.Supplier<SelfSupervisedPretraining.Plan> plan) {
         this.pretraining = plan;
         return this;
     }
@@ -252,9 +262,13 @@ public final class TaskTrainer {
         try (Holder holder = start(task, spec, champion, r, device)) {
             Path checkpoint = checkpoints == null ? null : checkpoints.resolve(task.id());
             SelfSupervisedPretraining.Result pretrained = null;
+            SelfSupervisedPretraining.Plan plan = null;
             if (pretraining != null && !holder.transferred() && r.epochs() > 0) {
-                pretrained = SelfSupervisedPretraining.run(holder.model(), task.window(), pretraining, r, task.id(), progress,
-                        checkpoint);
+                plan = pretraining.get();
+                if (plan != null) {
+                    pretrained = SelfSupervisedPretraining.run(holder.model(), task.window(), plan, r, task.id(), progress,
+                            checkpoint);
+                }
             } else if (pretraining != null) {
                 progress.accept(task.id() + ": not pretrained: the run starts from a published version's weights");
             }
@@ -304,7 +318,7 @@ public final class TaskTrainer {
             metrics.put("transfer", holder.transferred() ? 1.0 : 0.0);
             if (pretrained != null) {
                 metrics.put(PRETRAIN_EPOCHS_METRIC, (double) pretrained.epochLosses().size());
-                metrics.put("pretrain_scans", (double) pretraining.scans().size());
+                metrics.put("pretrain_scans", (double) plan.scans().size());
                 metrics.put("pretrain_crops_per_epoch", (double) pretrained.cropsPerEpoch());
                 metrics.put("pretrain_first_loss", pretrained.firstLoss());
                 metrics.put("pretrain_final_loss", pretrained.finalLoss());

@@ -1238,7 +1238,14 @@ public final class TrainerService implements AutoCloseable {
                     recipe.baseWidth(), recipe.variant() == UNetVariant.PLAIN ? "" : ", " + recipe.variant().architecture(),
                     recipe.focalGamma(), recipe.denseWeight(), recipe.denseTerm(), recipe.denseBand());
         }
-        taskTrainer.pretrainingOn(pretrainingPlan(task, labels));
+        // the unlabelled series are read only for a run from fresh weights, not for one that transfers from the champion
+        taskTrainer.pretrainingFrom(!takesPretraining(task) ? null : () -> {
+            try {
+                return pretrainingPlan(task, labels);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         return taskTrainer.train(task, train, validation, recipe, settings.vesselMethod());
     }
 
@@ -1275,7 +1282,7 @@ public final class TrainerService implements AutoCloseable {
     private SelfSupervisedPretraining.Plan pretrainingPlan(TrainingTask task, List<LabelIntake.Accepted> labels)
             throws IOException {
         ArchivePretraining p = settings.pretraining();
-        if (p == null || task.regionInput() || task == TrainingTask.INFECTION_CLASSIFIER) {
+        if (!takesPretraining(task)) {
             return null;
         }
         Set<String> labelled = labels.stream().map(LabelIntake.Accepted::seriesUid).collect(Collectors.toSet());
@@ -1299,6 +1306,11 @@ public final class TrainerService implements AutoCloseable {
         }
         return new SelfSupervisedPretraining.Plan(p.epochs(), SelfSupervisedPretraining.DEFAULT_CROPS_PER_SCAN, scans,
                 "the newest " + scans.size() + " archived " + task.group() + " series no " + task.id() + " label names");
+    }
+
+    /** Whether runs of {@code task} pretrain: pretraining is on, and the task is a whole-slice U-Net's. */
+    private boolean takesPretraining(TrainingTask task) {
+        return settings.pretraining() != null && !task.regionInput() && task != TrainingTask.INFECTION_CLASSIFIER;
     }
 
     /**

@@ -62,14 +62,18 @@ class SelfSupervisedPretrainingTest {
         assertThat(fresh.metrics()).doesNotContainKey("pretrain_epochs");
         assertThat(fresh.metrics().get("first_loss")).isNotEqualTo(m.get("first_loss"));
 
-        // a run that starts from the published version is not pretrained
+        // a run that starts from the published version is not pretrained, and does not read the unlabelled scans
         List<String> transfer = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger plansMade = new java.util.concurrent.atomic.AtomicInteger();
         TaskTrainer.Outcome transferred = new TaskTrainer(new ModelStore(dir.resolve("pretrained")), new QualityGate(1.0),
-                p -> { }, transfer::add).pretrainingOn(plan(8)).train(TrainingTask.LUNG, train, validation,
-                recipe(1).withTransfer(true, 0));
+                p -> { }, transfer::add).pretrainingFrom(() -> {
+                    plansMade.incrementAndGet();
+                    return plan(8);
+                }).train(TrainingTask.LUNG, train, validation, recipe(1).withTransfer(true, 0));
         assertThat(transfer).contains("lung: not pretrained: the run starts from a published version's weights")
                 .noneMatch(l -> l.contains("pretraining epoch"));
         assertThat(transferred.metrics()).containsEntry("transfer", 1.0).doesNotContainKey("pretrain_epochs");
+        assertThat(plansMade).as("the unlabelled scans are read only for a run from fresh weights").hasValue(0);
     }
 
     /** A pretrained lung run of 3 epochs with checkpoints under {@code checkpoints}, dying at the first progress line starting with {@code at}. */
