@@ -185,8 +185,10 @@ final class TimelineServer implements AutoCloseable {
                     return;
                 }
                 if (!isSelf(meta.activeHost())) {
-                    int status = forward(ex, meta.activeHost(), "/patients/" + parts[2] + "/timeline?local=true");
-                    auditTimeline(ex, patient, null, status);
+                    HttpResponse<byte[]> answer = forward(ex, meta.activeHost(), "/patients/" + parts[2]
+                            + "/timeline?local=true");
+                    auditTimeline(ex, patient, answer.statusCode() == 200 ? patientName(answer.body()) : null,
+                            answer.statusCode());
                     return;
                 }
             }
@@ -427,7 +429,7 @@ final class TimelineServer implements AutoCloseable {
     }
 
     /** Relays the answer of {@code target} and returns its status. */
-    private int forward(HttpExchange ex, HostInfo target, String pathAndQuery) throws IOException {
+    private HttpResponse<byte[]> forward(HttpExchange ex, HostInfo target, String pathAndQuery) throws IOException {
         try {
             HttpResponse<byte[]> r = client.send(request(target, pathAndQuery), HttpResponse.BodyHandlers.ofByteArray());
             ex.getResponseHeaders().set("Content-Type", "application/json");
@@ -436,10 +438,20 @@ final class TimelineServer implements AutoCloseable {
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(r.body());
             }
-            return r.statusCode();
+            return r;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted forwarding to " + target, e);
+        }
+    }
+
+    /** The patient's name in a timeline another instance answered, for the audit message; null when it has none. */
+    private static String patientName(byte[] timeline) {
+        try {
+            JsonNode name = JsonSerde.MAPPER.readTree(timeline).get("patientName");
+            return name == null || name.isNull() ? null : name.asText();
+        } catch (IOException | RuntimeException e) {
+            return null; // the answer went to the caller as it came; the audit names the patient by id alone
         }
     }
 

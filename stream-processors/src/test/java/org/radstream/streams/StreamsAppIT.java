@@ -265,6 +265,26 @@ class StreamsAppIT {
                 assertThat(all.statusCode()).as(all.body()).isEqualTo(200);
                 assertThat(JsonSerde.MAPPER.readTree(all.body()).get("alerts")).hasSize(expectedAlertIds().size());
             }
+            // each timeline read is audited once, where it arrived, naming the patient, forwarded or not
+            List<String> audited = new ArrayList<>();
+            auditRepository.setSoTimeout(1500);
+            try {
+                while (true) {
+                    java.net.DatagramPacket d = new java.net.DatagramPacket(new byte[65_536], 65_536);
+                    auditRepository.receive(d);
+                    audited.add(new String(d.getData(), 0, d.getLength(), StandardCharsets.UTF_8));
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                // all in
+            }
+            for (int patient = 1; patient <= PATIENTS; patient++) {
+                int p = patient;
+                String id = "ParticipantObjectID=\"P" + p + "\"";
+                assertThat(audited).filteredOn(m -> m.contains("csd-code=\"110110\"") && m.contains(id)
+                                && m.split("<ParticipantObjectIdentification", -1).length == 2)
+                        .as("P%d's timeline, asked of both instances", p).hasSize(2)
+                        .allMatch(m -> m.contains("<ParticipantObjectName>Name^P" + p + "</ParticipantObjectName>"));
+            }
         }
     }
 
