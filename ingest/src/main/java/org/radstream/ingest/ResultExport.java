@@ -97,6 +97,9 @@ public final class ResultExport implements AutoCloseable {
         }
     });
     static final int WITHDRAWN_KEPT = 100_000;
+    /** How long after a failed first read of the rejection notes the export tries again. */
+    static final Duration NOTES_RETRY = Duration.ofSeconds(30);
+    private long notesRetryAt;
     /**
      * Segmentations the PACS did not take within the attempts (dead-lettered), the newest kept: a
      * report made after is made without referencing them.
@@ -214,7 +217,7 @@ public final class ResultExport implements AutoCloseable {
             });
             readRejectionNotes(true);
             while (running.get()) {
-                readRejectionNotes(false);
+                readRejectionNotes(notes.assignment().isEmpty() && System.nanoTime() >= notesRetryAt);
                 resumeWhereEvidenceCame();
                 List<Prepared> batch = new java.util.ArrayList<>();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
@@ -251,14 +254,25 @@ public final class ResultExport implements AutoCloseable {
     /**
      * Reads the rejection notes that arrived: all of them from the start, to their end (bounded, a
      * minute), at the first call; what is there without waiting after. A note that cannot be read
-     * withdraws nothing and is logged.
+     * withdraws nothing and is logged. Where the topic cannot be read yet (Kafka not up, the topic
+     * not created), the export goes on and tries again every {@link #NOTES_RETRY}.
      */
     private void readRejectionNotes(boolean first) {
         if (first) {
-            List<TopicPartition> parts = notes.partitionsFor(rejectionNotes.name()).stream()
-                    .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
+            notesRetryAt = System.nanoTime() + NOTES_RETRY.toNanos();
+            List<TopicPartition> parts;
+            try {
+                parts = notes.partitionsFor(rejectionNotes.name()).stream()
+                        .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
+            } catch (org.apache.kafka.common.errors.WakeupException e) {
+                throw e;
+            } catch (org.apache.kafka.common.KafkaException e) {
+                log.warn("{} not readable yet ({}): tried again in {}", rejectionNotes.name(), e.toString(), NOTES_RETRY);
+                return;
+            }
             if (parts.isEmpty()) {
-                log.warn("{} does not exist: series the PACS withdraws are not known to this export", rejectionNotes.name());
+                log.warn("{} does not exist: series the PACS withdraws are not known to this export; looked for again "
+                        + "in {}", rejectionNotes.name(), NOTES_RETRY);
                 return;
             }
             notes.assign(parts);
