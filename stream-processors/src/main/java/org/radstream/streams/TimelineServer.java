@@ -153,8 +153,12 @@ final class TimelineServer implements AutoCloseable {
     /** An alert's retraction: the series withdrawn by the PACS, why, by which rejection note, when. */
     record RetractionView(String seriesUid, String reason, String rejectionNoteUid, String retractedAt) {}
 
+    /**
+     * A patient's timeline: the measurements that stand, the alerts (a retracted one says why), and
+     * the series the PACS withdrew, so a reader knows why a scan is not there.
+     */
     record TimelineView(String patientId, String patientName, List<MeasurementView> measurements,
-                        List<AlertView> alerts) {}
+                        List<AlertView> alerts, List<RetractionView> withdrawn) {}
 
     record AlertsView(String since, List<AlertView> alerts) {}
 
@@ -203,7 +207,16 @@ final class TimelineServer implements AutoCloseable {
                     alertViews.add(AlertView.of(it.next().value));
                 }
             }
-            if (h == null && alertViews.isEmpty()) {
+            List<RetractionView> withdrawn = new ArrayList<>();
+            ReadOnlyKeyValueStore<String, ProgressionAlerts.Retraction> rejected = store(ks, ProgressionAlerts.REJECTED_STORE);
+            try (KeyValueIterator<String, ProgressionAlerts.Retraction> it = rejected.prefixScan(
+                    ProgressionAlerts.rejectedKey(patient, ""), new StringSerializer())) {
+                while (it.hasNext()) {
+                    ProgressionAlerts.Retraction r = it.next().value;
+                    withdrawn.add(new RetractionView(r.seriesUid(), r.reason(), r.rejectionNoteUid(), iso(r.retractedAt())));
+                }
+            }
+            if (h == null && alertViews.isEmpty() && withdrawn.isEmpty()) {
                 send(ex, 404, Map.of("error", "no measurements for patient " + patient));
                 if (external) {
                     auditTimeline(ex, patient, null, 404);
@@ -212,7 +225,7 @@ final class TimelineServer implements AutoCloseable {
             }
             alertViews.sort(Comparator.comparing(AlertView::laterAcquisitionTime).thenComparing(AlertView::earlierAcquisitionTime));
             List<MeasurementView> ms = h == null ? List.of() : h.measurements().stream().map(MeasurementView::of).toList();
-            send(ex, 200, new TimelineView(patient, h == null ? null : h.patientName(), ms, alertViews));
+            send(ex, 200, new TimelineView(patient, h == null ? null : h.patientName(), ms, alertViews, withdrawn));
             if (external) {
                 auditTimeline(ex, patient, h == null ? null : h.patientName(), 200);
             }

@@ -455,6 +455,11 @@ class StreamsAppIT {
                     HttpResponse.BodyHandlers.ofString());
             JsonNode t = JsonSerde.MAPPER.readTree(timeline.body());
             assertThat(t.get("measurements")).extracting(m -> m.get("seriesUid").asText()).containsExactly(patient + "-s1");
+            assertThat(t.get("withdrawn")).singleElement().satisfies(w -> {
+                assertThat(w.get("seriesUid").asText()).isEqualTo(patient + "-s2");
+                assertThat(w.get("reason").asText()).isEqualTo("Incorrect Modality Worklist Entry (DCM 113038)");
+                assertThat(w.get("rejectionNoteUid").asText()).isEqualTo("2.25.1234");
+            });
             assertThat(t.get("alerts")).singleElement().satisfies(a -> {
                 assertThat(a.get("retraction").get("seriesUid").asText()).isEqualTo(patient + "-s2");
                 assertThat(a.get("retraction").get("reason").asText()).isEqualTo("Incorrect Modality Worklist Entry (DCM 113038)");
