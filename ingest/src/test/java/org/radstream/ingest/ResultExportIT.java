@@ -506,17 +506,8 @@ class ResultExportIT {
             assertThat(export.reportsWithoutEvidence()).as("the vessel volume").isEqualTo(1);
             assertThat(export.withoutGeometry()).isEqualTo(1);
             // the audit trail: what was sent to the PACS, by study, each naming its patient; 3 SEGs and 3 reports
-            List<String> audited = new ArrayList<>();
-            auditRepository.setSoTimeout(2000);
-            try {
-                while (true) {
-                    java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65_536], 65_536);
-                    auditRepository.receive(p);
-                    audited.add(new String(p.getData(), 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8));
-                }
-            } catch (java.net.SocketTimeoutException e) {
-                // all in
-            }
+            List<String> audited = new ArrayList<>(org.radstream.schemas.TestAuditRepository.receiveAll(auditRepository,
+                    Duration.ofSeconds(2)));
             assertThat(audited).allMatch(a -> a.contains(" radstream-export "));
             assertThat(audited).filteredOn(a -> a.contains("<EventID csd-code=\"110100\""))
                     .as("the export's start").singleElement().asString().contains("csd-code=\"110120\"");

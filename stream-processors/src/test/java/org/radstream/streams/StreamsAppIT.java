@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -266,17 +265,8 @@ class StreamsAppIT {
                 assertThat(JsonSerde.MAPPER.readTree(all.body()).get("alerts")).hasSize(expectedAlertIds().size());
             }
             // each timeline read is audited once, where it arrived, naming the patient, forwarded or not
-            List<String> audited = new ArrayList<>();
-            auditRepository.setSoTimeout(1500);
-            try {
-                while (true) {
-                    java.net.DatagramPacket d = new java.net.DatagramPacket(new byte[65_536], 65_536);
-                    auditRepository.receive(d);
-                    audited.add(new String(d.getData(), 0, d.getLength(), StandardCharsets.UTF_8));
-                }
-            } catch (java.net.SocketTimeoutException e) {
-                // all in
-            }
+            List<String> audited = org.radstream.schemas.TestAuditRepository.receiveAll(auditRepository,
+                    Duration.ofMillis(1500));
             for (int patient = 1; patient <= PATIENTS; patient++) {
                 int p = patient;
                 String id = "ParticipantObjectID=\"P" + p + "\"";
@@ -375,17 +365,8 @@ class StreamsAppIT {
         }
 
         // the audit trail: each disclosure of patient data and each refusal, once (health and metrics are not audited)
-        List<String> audited = new ArrayList<>();
-        auditRepository.setSoTimeout(1500);
-        try {
-            while (true) {
-                java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65_536], 65_536);
-                auditRepository.receive(p);
-                audited.add(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
-            }
-        } catch (java.net.SocketTimeoutException e) {
-            // all in
-        }
+        List<String> audited = org.radstream.schemas.TestAuditRepository.receiveAll(auditRepository,
+                Duration.ofMillis(1500));
         assertThat(audited).allMatch(m -> m.matches("(?s)<8[45]>1 \\S+ \\S+ radstream-streams \\d+ IHE\\+RFC-3881 - .*"));
         assertThat(audited.stream().filter(m -> m.contains("csd-code=\"110110\"") && m.contains("EventActionCode=\"R\"")
                 && m.contains("EventOutcomeIndicator=\"0\"") && m.contains("ParticipantObjectID=\"P2\"")

@@ -99,7 +99,7 @@ class LateAnnouncementIT {
         // the audit trail: each version this trainer announced, as a change of the software's configuration
         List<String> audited;
         try (auditRepository) {
-            audited = TrainerHttpIT.receiveAll(auditRepository);
+            audited = org.radstream.schemas.TestAuditRepository.receiveAll(auditRepository, java.time.Duration.ofMillis(1500));
         }
         assertThat(audited).filteredOn(m -> m.contains("csd-code=\"110120\"")).as("two starts").hasSize(2);
         assertThat(audited).filteredOn(m -> m.contains("csd-code=\"110121\"")).as("two stops").hasSize(2);

@@ -101,7 +101,7 @@ class TrainerHttpIT {
             assertThat(service.runs()).hasSize(1);
 
             // the audit trail so far: the start, 8 requests refused for want of the token, the label's three requests
-            List<String> audited = receiveAll(auditRepository);
+            List<String> audited = org.radstream.schemas.TestAuditRepository.receiveAll(auditRepository, Duration.ofMillis(1500));
             assertThat(audited).allMatch(m -> m.matches("(?s)<8[45]>1 \\S+ \\S+ radstream-trainer \\d+ IHE\\+RFC-3881 - .*"));
             assertThat(audited).filteredOn(m -> m.contains("csd-code=\"110120\"")).hasSize(1);
             assertThat(audited).filteredOn(m -> m.contains("csd-code=\"110114\"") && m.contains("EventOutcomeIndicator=\"4\"")
@@ -151,21 +151,6 @@ class TrainerHttpIT {
                     + "/runs"))).isInstanceOf(IOException.class);
             assertThatThrownBy(() -> get(HttpClient.newHttpClient(), base.resolve("/runs")))
                     .as("a client that does not trust the key").isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
-        }
-    }
-
-    /** The datagrams that reach {@code repository} until none has for a second and a half. */
-    static List<String> receiveAll(java.net.DatagramSocket repository) throws IOException {
-        List<String> out = new ArrayList<>();
-        repository.setSoTimeout(1500);
-        while (true) {
-            java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65_536], 65_536);
-            try {
-                repository.receive(p);
-            } catch (java.net.SocketTimeoutException e) {
-                return out;
-            }
-            out.add(new String(p.getData(), 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8));
         }
     }
 
