@@ -37,6 +37,10 @@ public final class ExportHttpServer {
         HealthMetricsServer.metric(b, "radstream_export_withdrawn_skipped_total", "counter",
                 "Results and measurements not stored because the PACS withdrew their series (IOCM rejection notes).",
                 e.withdrawnSkipped());
+        HealthMetricsServer.metric(b, "radstream_export_derived_withdrawn_total", "counter",
+                "Segmentations and reports this export had stored at the PACS that it withdrew there with rejection notes "
+                        + "of its own (IOCM), because the PACS withdrew the series they were made from.",
+                e.derivedWithdrawn());
         HealthMetricsServer.metric(b, "radstream_export_without_geometry_total", "counter",
                 "Results of which no segmentation was stored: no geometry to lay them over the series.",
                 e.withoutGeometry());

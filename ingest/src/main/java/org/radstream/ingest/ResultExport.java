@@ -24,9 +24,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.radstream.avro.DeadLetter;
+import org.radstream.avro.ExportedInstance;
 import org.radstream.avro.InferenceResult;
 import org.radstream.avro.PoirMeasurement;
 import org.radstream.avro.SeriesGeometry;
+import org.radstream.imaging.dicom.RejectionNoteDocument;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.AuditLog;
 import org.radstream.schemas.Topics;
@@ -66,7 +68,13 @@ import org.slf4j.LoggerFactory;
  * <p>It also reads {@code radstream.dicom.rejection-notes} (every note, from the start, before the
  * first result and then between polls): a result or measurement of a series the PACS withdrew (IHE
  * IOCM) is not stored back at the PACS, which would put the withdrawn images' findings, under what
- * may be the wrong patient, into the PACS again; it is committed as done, and counted.
+ * may be the wrong patient, into the PACS again; it is committed as done, and counted. What it had
+ * stored of such a series before (its segmentations and reports, each kept with the series it was
+ * made from on {@code radstream.export.stored}, see {@link ExportLedger}) it withdraws from the PACS
+ * as an IHE IOCM Change Requester: a rejection note of its own per study, with the title of the
+ * PACS's note, stored like a result (the same attempts, dead-lettered after them). The ledger is read
+ * for the series of each new note, and at each start for every series withdrawn, so a crash between
+ * an object stored and its rejection note loses neither.
  */
 public final class ResultExport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ResultExport.class);
@@ -89,13 +97,22 @@ public final class ResultExport implements AutoCloseable {
     private final AtomicLong withdrawnSkipped = new AtomicLong();
     private final Topic<String, org.radstream.avro.RejectionNote> rejectionNotes;
     private final KafkaConsumer<String, byte[]> notes;
-    /** Series the PACS withdrew (IOCM rejection notes), the newest kept. */
-    private final java.util.Set<String> withdrawn = java.util.Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
+    /** Series the PACS withdrew (IOCM rejection notes), each with the note that withdrew it, the newest kept. */
+    private final Map<String, Withdrawal> withdrawn = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Withdrawal> eldest) {
             return size() > WITHDRAWN_KEPT;
         }
-    });
+    };
+    /** A rejection note of the PACS as it withdrew one series: its title and where it was read. */
+    private record Withdrawal(String code, String meaning, String noteUid, int partition, long offset) {}
+    private final ExportLedger ledger;
+    /** Withdrawn series whose objects stored at the PACS are still to be looked up in the ledger. */
+    private final java.util.Set<String> toLookUp = new java.util.LinkedHashSet<>();
+    /** Objects at the PACS made from withdrawn series, by SOP instance: to withdraw there. */
+    private final Map<String, org.radstream.avro.ExportedInstance> toWithdraw = new LinkedHashMap<>();
+    private long ledgerRetryAt;
+    private final AtomicLong derivedWithdrawn = new AtomicLong();
     static final int WITHDRAWN_KEPT = 100_000;
     /** How long after a failed first read of the rejection notes the export tries again. */
     static final Duration NOTES_RETRY = Duration.ofSeconds(30);
@@ -159,6 +176,7 @@ public final class ResultExport implements AutoCloseable {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        this.ledger = new ExportLedger(settings, topics.exportStored(), producer);
         this.thread = new Thread(this::run, "radstream-export");
     }
 
@@ -189,6 +207,12 @@ public final class ResultExport implements AutoCloseable {
     /** Results and measurements not stored because the PACS withdrew their series, so far. */
     public long withdrawnSkipped() { return withdrawnSkipped.get(); }
 
+    /**
+     * Objects this export had stored at the PACS that it withdrew there (IOCM rejection notes of its
+     * own, stored or dead-lettered) because the PACS withdrew the series they were made from, so far.
+     */
+    public long derivedWithdrawn() { return derivedWithdrawn.get(); }
+
     /** Results skipped for want of geometry so far. */
     public long withoutGeometry() { return withoutGeometry.get(); }
 
@@ -215,9 +239,12 @@ public final class ResultExport implements AutoCloseable {
                     assigned.addAll(partitions);
                 }
             });
-            readRejectionNotes(true);
+            readRejectionNotes(true); // every note: what a crash left at the PACS of a withdrawn series is looked up too
             while (running.get()) {
                 readRejectionNotes(notes.assignment().isEmpty() && System.nanoTime() >= notesRetryAt);
+                if (!withdrawDerived()) {
+                    return;
+                }
                 resumeWhereEvidenceCame();
                 List<Prepared> batch = new java.util.ArrayList<>();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
@@ -298,7 +325,12 @@ public final class ResultExport implements AutoCloseable {
         try {
             org.radstream.avro.RejectionNote note = rejectionNotes.valueSerde().deserializer().deserialize(r.topic(), r.value());
             if (note != null) {
-                note.getSeries().forEach(s -> withdrawn.add(s.getSeriesUid()));
+                Withdrawal w = new Withdrawal(note.getReasonCode().toString(), note.getReasonMeaning().toString(),
+                        note.getSopInstanceUid().toString(), r.partition(), r.offset());
+                note.getSeries().forEach(s -> {
+                    withdrawn.put(s.getSeriesUid().toString(), w);
+                    toLookUp.add(s.getSeriesUid().toString());
+                });
             }
         } catch (RuntimeException e) {
             log.warn("rejection note {}-{}@{} unreadable, nothing withdrawn: {}", r.topic(), r.partition(), r.offset(),
@@ -308,12 +340,102 @@ public final class ResultExport implements AutoCloseable {
 
     /** Whether the PACS withdrew {@code series}: then nothing of it is stored there again; counted and logged. */
     private boolean withdrawnSeries(ConsumerRecord<String, byte[]> record, String series) {
-        if (!withdrawn.contains(series)) {
+        if (!withdrawn.containsKey(series)) {
             return false;
         }
         withdrawnSkipped.incrementAndGet();
         log.info("{} (offset {} of {}-{}) is of series {}, which the PACS withdrew: not stored there", record.key(),
                 record.offset(), record.topic(), record.partition(), series);
+        return true;
+    }
+
+    /** Waits until the ledger entries written are acknowledged; one that is not stops the export, nothing committed. */
+    private void written(List<java.util.concurrent.Future<?>> entries) throws InterruptedException {
+        producer.flush();
+        for (java.util.concurrent.Future<?> f : entries) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("cannot write to " + Topics.EXPORT_STORED + " (" + e.getCause()
+                        + "): not committed, stored again after a restart", e.getCause());
+            }
+        }
+    }
+
+    /**
+     * Withdraws from the PACS what this export stored there of series the PACS withdrew: looks the
+     * series of new notes up in the ledger (again after {@link #NOTES_RETRY} where it cannot be read),
+     * then stores one rejection note per patient, study and title, within the attempts or
+     * dead-lettered, and writes the withdrawn objects' tombstones; false when stopping.
+     */
+    private boolean withdrawDerived() throws InterruptedException {
+        if (!toLookUp.isEmpty() && System.nanoTime() >= ledgerRetryAt) {
+            List<ExportedInstance> made = ledger.madeFrom(java.util.Set.copyOf(toLookUp), running::get);
+            if (made == null) {
+                ledgerRetryAt = System.nanoTime() + NOTES_RETRY.toNanos();
+            } else {
+                toLookUp.clear();
+                made.forEach(e -> toWithdraw.putIfAbsent(e.getSopInstanceUid().toString(), e));
+            }
+        }
+        if (toWithdraw.isEmpty()) {
+            return true;
+        }
+        Map<List<String>, List<ExportedInstance>> byNote = new LinkedHashMap<>(); // patient, study, title
+        for (ExportedInstance e : toWithdraw.values()) {
+            Withdrawal w = withdrawn.get(e.getSourceSeriesUid().toString());
+            if (w != null) {
+                byNote.computeIfAbsent(List.of(e.getPatientId().toString(), e.getStudyUid().toString(), w.code()),
+                        k -> new java.util.ArrayList<>()).add(e);
+            }
+        }
+        List<java.util.concurrent.Future<?>> tombstones = new java.util.ArrayList<>();
+        IngestAudit.Transfer transfer = audit.sending(settings.pacsAe(), settings.pacsHost());
+        try {
+            for (List<ExportedInstance> objects : byNote.values()) {
+                ExportedInstance first = objects.get(0);
+                Withdrawal w = withdrawn.get(first.getSourceSeriesUid().toString());
+                List<String> sops = objects.stream().map(e -> e.getSopInstanceUid().toString()).sorted().toList();
+                byte[] note = RejectionNoteDocument.write(first.getPatientId().toString(),
+                        first.getPatientName() == null ? null : first.getPatientName().toString(),
+                        first.getStudyUid().toString(), w.code(), w.meaning(), objects.stream()
+                                .map(e -> new RejectionNoteDocument.Reference(e.getSeriesUid().toString(),
+                                        e.getSopClassUid().toString(), e.getSopInstanceUid().toString())).toList(),
+                        "radstream", Instant.now(),
+                        ResultSegmentation.seeded("iocm|" + w.code() + "|" + String.join(",", sops)));
+                String sources = objects.stream().map(e -> e.getSourceSeriesUid().toString()).distinct()
+                        .collect(java.util.stream.Collectors.joining(", "));
+                String what = "the rejection note withdrawing " + objects.size() + " object(s) made of series " + sources;
+                String detail = w.code() + " " + w.meaning() + ", as the PACS's note " + w.noteUid();
+                Stored stored;
+                String failure = null;
+                try {
+                    sender.store(note, what);
+                    log.info("stored {} ({}) at {}@{}:{}", what, detail, settings.pacsAe(), settings.pacsHost(),
+                            settings.pacsPort());
+                    stored = Stored.YES;
+                } catch (CStoreSender.StoreFailedException e) {
+                    failure = e.getMessage();
+                    log.warn("attempt 1 of {}: {}", settings.attempts(), failure);
+                    stored = storeAgain(note, what, detail, failure, reason -> deadLetter(rejectionNotes.name(),
+                            w.partition(), w.offset(), first.getPatientId().toString(), note, what + " (" + detail
+                                    + "): " + reason, settings.attempts()));
+                }
+                if (stored == Stored.STOPPING) {
+                    return false; // looked up again after a restart
+                }
+                transfer.sent(note, stored == Stored.YES ? null : failure);
+                for (ExportedInstance e : objects) {
+                    tombstones.add(ledger.withdrawn(e));
+                    toWithdraw.remove(e.getSopInstanceUid().toString());
+                }
+                derivedWithdrawn.addAndGet(objects.size());
+            }
+        } finally {
+            transfer.end();
+        }
+        toWithdraw.clear(); // those whose withdrawal is no longer known (more than WITHDRAWN_KEPT since)
+        written(tombstones);
         return true;
     }
 
@@ -389,30 +511,31 @@ public final class ResultExport implements AutoCloseable {
      * A record read and made ready: what to store at the PACS for it ({@code dicom} null when nothing:
      * a tombstone, a task not exported, a result without geometry, a record dead-lettered unread).
      */
-    private record Prepared(ConsumerRecord<String, byte[]> record, byte[] dicom, String what, String detail,
+    private record Prepared(ConsumerRecord<String, byte[]> record, String source, byte[] dicom, String what, String detail,
                             boolean report, boolean withoutEvidence, String segmentation, List<String> references,
                             java.util.function.Function<java.util.Set<String>, byte[]> rebuild) {
         /** A measurement that waits for its series' images: its partition is held, nothing is done. */
-        static final Prepared WAITING = new Prepared(null, null, null, null, false, false, null, List.of(), null);
+        static final Prepared WAITING = new Prepared(null, null, null, null, null, false, false, null, List.of(), null);
 
         static Prepared nothing(ConsumerRecord<String, byte[]> record) {
-            return new Prepared(record, null, null, null, false, false, null, List.of(), null);
+            return new Prepared(record, null, null, null, null, false, false, null, List.of(), null);
         }
 
-        /** A segmentation, its SOP instance UID known (a report may reference it). */
-        static Prepared segmentation(ConsumerRecord<String, byte[]> record, byte[] dicom, String what, String detail,
-                                     String sopInstanceUid) {
-            return new Prepared(record, dicom, what, detail, false, false, sopInstanceUid, List.of(), null);
+        /** A segmentation made from series {@code source}, its SOP instance UID known (a report may reference it). */
+        static Prepared segmentation(ConsumerRecord<String, byte[]> record, String source, byte[] dicom, String what,
+                                     String detail, String sopInstanceUid) {
+            return new Prepared(record, source, dicom, what, detail, false, false, sopInstanceUid, List.of(), null);
         }
 
         /**
          * A report referencing the segmentations {@code references}; {@code rebuild} makes it again
          * without those of a set the PACS never took.
          */
-        static Prepared report(ConsumerRecord<String, byte[]> record, String what, String detail, boolean withoutEvidence,
-                               List<String> references, java.util.function.Function<java.util.Set<String>, byte[]> rebuild) {
-            return new Prepared(record, rebuild.apply(java.util.Set.of()), what, detail, true, withoutEvidence, null,
-                    references, rebuild);
+        static Prepared report(ConsumerRecord<String, byte[]> record, String source, String what, String detail,
+                               boolean withoutEvidence, List<String> references,
+                               java.util.function.Function<java.util.Set<String>, byte[]> rebuild) {
+            return new Prepared(record, source, rebuild.apply(java.util.Set.of()), what, detail, true, withoutEvidence,
+                    null, references, rebuild);
         }
 
         /** The same report made again without the segmentations the PACS did not take, if it referenced any. */
@@ -420,7 +543,7 @@ public final class ResultExport implements AutoCloseable {
             if (!report || references.stream().noneMatch(notStored::contains)) {
                 return this;
             }
-            return new Prepared(record, rebuild.apply(notStored), what, detail + ", without the segmentation the PACS "
+            return new Prepared(record, source, rebuild.apply(notStored), what, detail + ", without the segmentation the PACS "
                     + "did not take", true, withoutEvidence, null, references, rebuild);
         }
     }
@@ -458,15 +581,16 @@ public final class ResultExport implements AutoCloseable {
                 log.info("result {} (offset {} of {}-{}) carries no geometry: no segmentation of it is exported",
                         record.key(), record.offset(), record.topic(), record.partition());
             } else {
-                out.add(Prepared.segmentation(record, ResultSegmentation.write(r), "the " + task + " segmentation of series "
-                        + r.getSeriesUid(), ResultSegmentation.algorithm(r), ResultSegmentation.segment(r.getSeriesUid(),
-                        task, r.getMethod(), r.getModelVersion(), r.getProducedAt(),
-                        r.getGeometry().getFrameOfReferenceUid()).sopInstanceUid()));
+                out.add(Prepared.segmentation(record, r.getSeriesUid().toString(), ResultSegmentation.write(r), "the "
+                        + task + " segmentation of series " + r.getSeriesUid(), ResultSegmentation.algorithm(r),
+                        ResultSegmentation.segment(r.getSeriesUid(), task, r.getMethod(), r.getModelVersion(),
+                                r.getProducedAt(), r.getGeometry().getFrameOfReferenceUid()).sopInstanceUid()));
             }
         }
         if (settings.tasks().contains(ExportSettings.VOLUMES) && ExportSettings.VOLUME_TASKS.contains(task)) {
             var segment = ResultReport.volumeSegment(r, settings.tasks());
-            out.add(Prepared.report(record, "the " + task + " volume report of series " + r.getSeriesUid(),
+            out.add(Prepared.report(record, r.getSeriesUid().toString(), "the " + task + " volume report of series "
+                    + r.getSeriesUid(),
                     String.format(java.util.Locale.ROOT, "%.1f ml, %s", r.getVolumeMl(), r.getGeometry() == null
                             ? "without the series' instances as evidence"
                             : r.getGeometry().getSopInstanceUids().size() + " instances as evidence"),
@@ -500,7 +624,7 @@ public final class ResultExport implements AutoCloseable {
                     + "the series' instances as evidence", m.getSeriesUid(), settings.evidenceWait(), record.offset(),
                     record.topic(), record.partition());
         }
-        return Prepared.report(record, "the PoIR report of series " + m.getSeriesUid(),
+        return Prepared.report(record, m.getSeriesUid().toString(), "the PoIR report of series " + m.getSeriesUid(),
                 String.format(java.util.Locale.ROOT, "PoIR %.1f%%, %s", m.getPoir(), own
                         ? m.getSopInstanceUids().size() + " instances as evidence"
                         : geometry == null ? "without the series' instances as evidence"
@@ -519,14 +643,15 @@ public final class ResultExport implements AutoCloseable {
         // per record, its objects not done yet (a result makes a segmentation and a volume report)
         Map<ConsumerRecord<String, byte[]>, Integer> left = new java.util.IdentityHashMap<>();
         batch.forEach(b -> left.merge(b.record(), 1, Integer::sum));
+        List<java.util.concurrent.Future<?>> entries = new java.util.ArrayList<>();
         boolean finished;
         // audited as one transfer to the PACS: each object stored (at the first attempt or later) or not
         IngestAudit.Transfer transfer = audit.sending(settings.pacsAe(), settings.pacsHost());
         try {
             // the segmentations first: a report is then made again without one the PACS did not take
-            finished = storeOver(batch.stream().filter(b -> !b.report()).toList(), done, left, transfer)
+            finished = storeOver(batch.stream().filter(b -> !b.report()).toList(), done, left, entries, transfer)
                     && storeOver(batch.stream().filter(Prepared::report).map(b -> b.without(segmentationsNotStored))
-                            .toList(), done, left, transfer);
+                            .toList(), done, left, entries, transfer);
         } finally {
             transfer.end();
         }
@@ -538,6 +663,7 @@ public final class ResultExport implements AutoCloseable {
             }
         });
         if (!done.isEmpty()) {
+            written(entries); // an object stored is in the ledger before its record is committed
             consumer.commitSync(done);
         }
         return finished;
@@ -545,7 +671,8 @@ public final class ResultExport implements AutoCloseable {
 
     /** Stores what {@code part} makes over one association, then each that failed on its own; false when stopping. */
     private boolean storeOver(List<Prepared> part, Map<TopicPartition, OffsetAndMetadata> done,
-                              Map<ConsumerRecord<String, byte[]>, Integer> left, IngestAudit.Transfer transfer)
+                              Map<ConsumerRecord<String, byte[]>, Integer> left, List<java.util.concurrent.Future<?>> entries,
+                              IngestAudit.Transfer transfer)
             throws InterruptedException {
         List<Prepared> storing = part.stream().filter(b -> b.dicom() != null).toList();
         List<String> failures = storing.isEmpty() ? List.of() : sender.storeAll(storing.stream()
@@ -555,12 +682,13 @@ public final class ResultExport implements AutoCloseable {
             log.info("stored {} of {} over one association at {}@{}:{}", stored, storing.size(), settings.pacsAe(),
                     settings.pacsHost(), settings.pacsPort());
         }
-        return storeEach(part, failures, done, left, transfer);
+        return storeEach(part, failures, done, left, entries, transfer);
     }
 
     /** The rest of {@link #storeAndCommit}: retries, counts, the offsets done; false when stopping. */
     private boolean storeEach(List<Prepared> batch, List<String> failures, Map<TopicPartition, OffsetAndMetadata> done,
-                              Map<ConsumerRecord<String, byte[]>, Integer> left, IngestAudit.Transfer transfer)
+                              Map<ConsumerRecord<String, byte[]>, Integer> left, List<java.util.concurrent.Future<?>> entries,
+                              IngestAudit.Transfer transfer)
             throws InterruptedException {
         boolean finished = true;
         int next = 0;
@@ -574,7 +702,8 @@ public final class ResultExport implements AutoCloseable {
                     stored = Stored.YES;
                 } else {
                     log.warn("attempt 1 of {}: {}", settings.attempts(), failure);
-                    stored = storeAgain(b.record(), b.dicom(), b.what(), b.detail(), failure);
+                    stored = storeAgain(b.dicom(), b.what(), b.detail(), failure,
+                            reason -> deadLetter(b.record(), reason, settings.attempts()));
                 }
                 if (stored != Stored.STOPPING) {
                     transfer.sent(b.dicom(), stored == Stored.YES ? null : failure);
@@ -588,6 +717,11 @@ public final class ResultExport implements AutoCloseable {
                     segmentationsNotStored.add(b.segmentation());
                 }
                 if (stored == Stored.YES) {
+                    var entry = ledger.entry(b.source(), b.dicom(), b.what(), Instant.now());
+                    entries.add(ledger.stored(entry));
+                    if (withdrawn.containsKey(b.source())) { // withdrawn while it was being stored
+                        toWithdraw.put(entry.getSopInstanceUid().toString(), entry);
+                    }
                     (b.report() ? reports : exported).incrementAndGet();
                     if (b.withoutEvidence()) {
                         reportsWithoutEvidence.incrementAndGet();
@@ -607,10 +741,10 @@ public final class ResultExport implements AutoCloseable {
 
     /**
      * Stores {@code dicom} at the PACS within the attempts left after the first one failed with
-     * {@code failure}, or dead-letters {@code record} with the last failure.
+     * {@code failure}, or hands {@code deadLetter} the last failure.
      */
-    private Stored storeAgain(ConsumerRecord<String, byte[]> record, byte[] dicom, String what, String detail,
-                              String failure) throws InterruptedException {
+    private Stored storeAgain(byte[] dicom, String what, String detail, String failure,
+                              java.util.function.Consumer<String> deadLetter) throws InterruptedException {
         Duration wait = settings.backoff();
         for (int attempt = 2; attempt <= settings.attempts(); attempt++) {
             sleep(wait);
@@ -628,8 +762,7 @@ public final class ResultExport implements AutoCloseable {
                 log.warn("attempt {} of {}: {}", attempt, settings.attempts(), failure);
             }
         }
-        deadLetter(record, "not stored at the PACS after " + settings.attempts() + " attempts: " + failure,
-                settings.attempts());
+        deadLetter.accept("not stored at the PACS after " + settings.attempts() + " attempts: " + failure);
         return Stored.DEAD_LETTERED;
     }
 
@@ -641,31 +774,36 @@ public final class ResultExport implements AutoCloseable {
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, String reason, int attempts) {
+        deadLetter(record.topic(), record.partition(), record.offset(), record.key(), record.value(), reason, attempts);
+    }
+
+    /** Writes a dead letter of what came from {@code topic}-{@code partition}@{@code offset} ({@code value}: what to replay). */
+    private void deadLetter(String topic, int partition, long offset, String key, byte[] value, String reason,
+                            int attempts) {
         DeadLetter letter = DeadLetter.newBuilder()
                 .setComponent(COMPONENT)
-                .setSourceTopic(record.topic())
-                .setPartition(record.partition())
-                .setOffset(record.offset())
-                .setKey(record.key())
+                .setSourceTopic(topic)
+                .setPartition(partition)
+                .setOffset(offset)
+                .setKey(key)
                 .setReason(reason)
                 .setAttempts(attempts)
                 .setFailedAt(Instant.now())
-                .setValue(ByteBuffer.wrap(record.value()))
+                .setValue(ByteBuffer.wrap(value))
                 .build();
         try {
-            producer.send(new ProducerRecord<>(undelivered.name(), record.key(),
+            producer.send(new ProducerRecord<>(undelivered.name(), key,
                     undelivered.valueSerde().serializer().serialize(undelivered.name(), letter))).get();
         } catch (ExecutionException e) {
             // not committed either: the record is tried again after a restart
-            throw new IllegalStateException("cannot write the dead letter of " + record.key() + " to " + undelivered.name()
+            throw new IllegalStateException("cannot write the dead letter of " + key + " to " + undelivered.name()
                     + ": " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted writing the dead letter of " + record.key(), e);
+            throw new IllegalStateException("interrupted writing the dead letter of " + key, e);
         }
         deadLettered.incrementAndGet();
-        log.warn("result {} (offset {} of {}-{}) to {}: {}", record.key(), record.offset(), record.topic(),
-                record.partition(), undelivered.name(), reason);
+        log.warn("{} (offset {} of {}-{}) to {}: {}", key, offset, topic, partition, undelivered.name(), reason);
     }
 
     /** Where the export's audit messages go. */

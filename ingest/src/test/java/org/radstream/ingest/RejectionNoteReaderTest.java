@@ -42,6 +42,30 @@ class RejectionNoteReaderTest {
     }
 
     @Test
+    void theNoteRadstreamWritesToWithdrawItsOwnObjectsNamesASegmentationAndAReportAndIsValid() throws Exception {
+        // what the export sends the PACS for a segmentation and a report it stored of a withdrawn series
+        byte[] kos = org.radstream.imaging.dicom.RejectionNoteDocument.write("P7", "DOE^JANE", "1.2.3", "113037",
+                "Rejected for Patient Safety Reasons", List.of(
+                        new org.radstream.imaging.dicom.RejectionNoteDocument.Reference("1.2.3.9",
+                                com.pixelmed.dicom.SOPClass.SegmentationStorage, "1.2.3.9.1"),
+                        new org.radstream.imaging.dicom.RejectionNoteDocument.Reference("1.2.3.8",
+                                com.pixelmed.dicom.SOPClass.ComprehensiveSRStorage, "1.2.3.8.1")),
+                "radstream", AT, new java.util.Random(4));
+        RejectionNote n = new RejectionNoteReader().read(kos, "RADSTREAM", Channel.C_STORE, AT);
+        assertThat(n.getPatientId()).isEqualTo("P7");
+        assertThat(n.getPatientName()).isEqualTo("DOE^JANE");
+        assertThat(n.getReasonCode()).isEqualTo("113037");
+        assertThat(n.getSeries()).extracting(s -> s.getSeriesUid() + " " + s.getSopInstanceUids())
+                .containsExactly("1.2.3.9 [1.2.3.9.1]", "1.2.3.8 [1.2.3.8.1]");
+        Path file = Files.write(dir.resolve("own.dcm"), kos);
+        Dcmtk.Result v = Dcmtk.run(List.of("dciodvfy", file.toString()));
+        assertThat(v.output()).as(v.output()).contains("KeyObjectSelectionDocument").doesNotContain("Error");
+        assertThatThrownBy(() -> org.radstream.imaging.dicom.RejectionNoteDocument.write("P7", null, "1.2.3", "113037",
+                "Rejected for Patient Safety Reasons", List.of(), "radstream", AT, new java.util.Random(4)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("a rejection note names at least one instance");
+    }
+
+    @Test
     void aKeyObjectSelectionWithAnotherTitleIsNotARejectionNoteAndOneWithoutPatientOrSeriesIsRefused() throws Exception {
         byte[] keyImages = TestDicom.rejectionNote("P7", "1.2.3", "1.2.3.4", List.of("1.2.3.4.1"), "113000", "Of Interest", 2);
         assertThatThrownBy(() -> new RejectionNoteReader().read(keyImages, "PACS", Channel.C_STORE, AT))

@@ -192,10 +192,8 @@ class ResultExportIT {
             InferenceResult later = result(s3, "lung", mask(11, 12), true);
             try (ResultExport fresh = ResultExport.start(settings.withGroupId("it-export-latest-" + run).fromEarliest(false),
                     kafka.topics)) {
-                long assignedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (System.nanoTime() < assignedBy && fresh.assignedPartitions() < Topics.DEFAULT_PARTITIONS) {
-                    Thread.sleep(50); // until its partitions are assigned and positioned at their ends
-                }
+                // until its partitions are assigned and positioned at their ends
+                awaitAssigned(fresh, Topics.DEFAULT_PARTITIONS);
                 publish(Map.of(s3 + ":lung", bytes(later)));
                 Path file = pacs.resolve("SG." + DicomSeg.summary(ResultSegmentation.write(later)).sopInstanceUid());
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -262,10 +260,7 @@ class ResultExportIT {
         try (ResultExport export = ResultExport.start(settings, kafka.topics);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                      kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
-            long assignedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < assignedBy && export.assignedPartitions() < 2 * Topics.DEFAULT_PARTITIONS) {
-                Thread.sleep(50);
-            }
+            awaitAssigned(export, 2 * Topics.DEFAULT_PARTITIONS);
             // the liver result: its segmentation refused, then its volume report, from the same record, made without it
             // the lung result: its segmentation refused before the measurement made from it is read
             producer.send(new ProducerRecord<>(Topics.RESULTS, abdomen + ":liver", bytes(liver))).get();
@@ -304,11 +299,6 @@ class ResultExportIT {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String withdrawn = "1.2.79.1." + Math.abs(run.hashCode());
         String kept = "1.2.79.2." + Math.abs(run.hashCode());
-        org.radstream.avro.RejectionNote note = org.radstream.avro.RejectionNote.newBuilder().setSopInstanceUid("2.25.79" + Math.abs(run.hashCode()))
-                .setPatientId("P-" + withdrawn).setReasonCode("113037").setReasonMeaning("Rejected for Patient Safety Reasons")
-                .setSeries(List.of(org.radstream.avro.RejectedSeries.newBuilder().setStudyUid("1.2.79")
-                        .setSeriesUid(withdrawn).setSopInstanceUids(List.of()).build()))
-                .setCallingAe("PACS").setReceivedVia("c-store").setReceivedAt(Instant.now()).build();
         Path pacs = Files.createDirectories(dir.resolve("pacs"));
         int port = freePort();
         Process scp = storescp(pacs, port);
@@ -318,13 +308,10 @@ class ResultExportIT {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
             // the PACS withdrew the series (read with every note at the start); its result and measurement come after
-            producer.send(new ProducerRecord<>(Topics.REJECTION_NOTES, note.getPatientId(), kafka.topics.rejectionNotes()
-                    .valueSerde().serializer().serialize(Topics.REJECTION_NOTES, note))).get();
+            sendNote(producer, withdrawn, "113037", "Rejected for Patient Safety Reasons");
             try (ResultExport export = ResultExport.start(settings, kafka.topics)) {
-                long assignedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (System.nanoTime() < assignedBy && export.assignedPartitions() < 2 * Topics.DEFAULT_PARTITIONS) {
-                    Thread.sleep(50); // results and measurements, each positioned at its end (the topics hold other tests')
-                }
+                // results and measurements, each positioned at its end (the topics hold other tests')
+                awaitAssigned(export, 2 * Topics.DEFAULT_PARTITIONS);
                 publish(new java.util.LinkedHashMap<>(Map.of(withdrawn + ":lung", bytes(result(withdrawn, "lung", mask(1, 2),
                         true)), kept + ":lung", bytes(result(kept, "lung", mask(3, 4), true)))));
                 producer.send(new ProducerRecord<>(Topics.POIR, "P-" + withdrawn, kafka.topics.poir().valueSerde().serializer()
@@ -344,6 +331,113 @@ class ResultExportIT {
         } finally {
             scp.destroy();
         }
+    }
+
+    @Test
+    void whatTheExportStoredOfASeriesThePacsWithdrawsIsWithdrawnThereWithRejectionNotesOfItsOwn() throws Exception {
+        assumeTrue(Files.isExecutable(STORESCP), "storescp (dcmtk) not installed at " + STORESCP + ": skipping");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String withdrawn = "1.2.81.1." + Math.abs(run.hashCode());
+        String kept = "1.2.81.2." + Math.abs(run.hashCode());
+        String crashed = "1.2.81.3." + Math.abs(run.hashCode());
+        String group = "it-export-iocm-" + run;
+        Path pacs = Files.createDirectories(dir.resolve("pacs"));
+        int port = freePort();
+        Process scp = storescp(pacs, port);
+        ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
+                .withGroupId(group).withTasks(Set.of("liver", ExportSettings.POIR)).withRetries(2, Duration.ofMillis(50));
+        // an export that stored a report of series `crashed` and stopped before it withdrew it: only its ledger entry is left
+        var orphan = org.radstream.avro.ExportedInstance.newBuilder().setExportGroup(group).setPacsAe("PACS")
+                .setSourceSeriesUid(crashed).setPatientId("P-" + crashed).setStudyUid("1.2.81")
+                .setSeriesUid("1.2.81.9").setSopClassUid(com.pixelmed.dicom.SOPClass.ComprehensiveSRStorage)
+                .setSopInstanceUid("2.25.81" + Math.abs(run.hashCode())).setWhat("a report").setStoredAt(Instant.now()).build();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.EXPORT_STORED, group + "|" + orphan.getSopInstanceUid(), kafka.topics
+                    .exportStored().valueSerde().serializer().serialize(Topics.EXPORT_STORED, orphan))).get();
+            // a note that cannot be read withdraws nothing and stops nothing
+            producer.send(new ProducerRecord<>(Topics.REJECTION_NOTES, "P-" + crashed, new byte[] {0, 0, 0, 0, 7, 1})).get();
+            sendNote(producer, crashed, "113037", "Rejected for Patient Safety Reasons");
+            try (ResultExport export = ResultExport.start(settings, kafka.topics)) {
+                awaitAssigned(export, 2 * Topics.DEFAULT_PARTITIONS);
+                // liver: a task the tests that read every result from the start do not export
+                publish(new java.util.LinkedHashMap<>(Map.of(withdrawn + ":liver", bytes(result(withdrawn, "liver",
+                        mask(1, 2), true)), kept + ":liver", bytes(result(kept, "liver", mask(3, 4), true)))));
+                producer.send(new ProducerRecord<>(Topics.POIR, "P-" + withdrawn, kafka.topics.poir().valueSerde().serializer()
+                        .serialize(Topics.POIR, measurement(withdrawn, 3000, 30)))).get();
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (System.nanoTime() < deadline && (export.exported() < 2 || export.reportsStored() < 1)) {
+                    Thread.sleep(100);
+                }
+                assertThat(export.exported()).isEqualTo(2);
+                assertThat(export.reportsStored()).isEqualTo(1);
+                // then the PACS withdraws the series: the segmentation and the report made of it are withdrawn there too
+                sendNote(producer, withdrawn, "113038", "Incorrect Modality Worklist Entry");
+                deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (System.nanoTime() < deadline && export.derivedWithdrawn() < 3) {
+                    Thread.sleep(100);
+                }
+                assertThat(export.derivedWithdrawn()).as("the orphan at the start, then a SEG and a report").isEqualTo(3);
+                assertThat(export.deadLettered()).isZero();
+            }
+            // a restart reads both notes again and finds nothing left to withdraw: the ledger holds tombstones
+            try (ResultExport again = ResultExport.start(settings, kafka.topics)) {
+                awaitAssigned(again, 2 * Topics.DEFAULT_PARTITIONS);
+                Thread.sleep(2000);
+                assertThat(again.derivedWithdrawn()).isZero();
+            }
+        } finally {
+            scp.destroy();
+        }
+        String seg = stored(pacs).stream().filter(f -> {
+            try {
+                return DicomSeg.summary(Files.readAllBytes(f)).referencedSeriesUids().contains(withdrawn);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).map(f -> f.getFileName().toString().substring(3)).findFirst().orElseThrow();
+        String report;
+        try (Stream<Path> files = Files.list(pacs)) {
+            report = files.map(f -> f.getFileName().toString()).filter(f -> f.startsWith("SRc.")).findFirst()
+                    .orElseThrow().substring(4);
+        }
+        List<Path> notes;
+        try (Stream<Path> files = Files.list(pacs)) {
+            notes = files.filter(f -> f.getFileName().toString().startsWith("KO.")).sorted().toList();
+        }
+        Map<String, List<String>> withdrawnThere = new java.util.TreeMap<>();
+        for (Path f : notes) {
+            assertValid(f, "KeyObjectSelectionDocument");
+            org.radstream.avro.RejectionNote n = new RejectionNoteReader().read(Files.readAllBytes(f), "RADSTREAM",
+                    Channel.C_STORE, Instant.now());
+            n.getSeries().forEach(s -> withdrawnThere.computeIfAbsent(n.getPatientId() + " " + n.getReasonCode(),
+                    k -> new ArrayList<>()).addAll(s.getSopInstanceUids().stream().map(CharSequence::toString).toList()));
+        }
+        // one note per study: the segmentation and the report of `withdrawn` are in two; the orphan's in one
+        assertThat(notes).hasSize(3);
+        assertThat(withdrawnThere).containsOnlyKeys("P-" + withdrawn + " 113038", "P-" + crashed + " 113037");
+        assertThat(withdrawnThere.get("P-" + withdrawn + " 113038")).containsExactlyInAnyOrder(seg, report);
+        assertThat(withdrawnThere.get("P-" + crashed + " 113037")).containsExactly(orphan.getSopInstanceUid().toString());
+    }
+
+    /** Waits until {@code export} holds {@code partitions} partitions, each positioned. */
+    private static void awaitAssigned(ResultExport export, int partitions) throws InterruptedException {
+        long assignedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < assignedBy && export.assignedPartitions() < partitions) {
+            Thread.sleep(50);
+        }
+    }
+
+    private static void sendNote(KafkaProducer<String, byte[]> producer, String series, String code, String meaning)
+            throws Exception {
+        org.radstream.avro.RejectionNote note = org.radstream.avro.RejectionNote.newBuilder()
+                .setSopInstanceUid("2.25.80" + Math.abs(series.hashCode())).setPatientId("P-" + series)
+                .setReasonCode(code).setReasonMeaning(meaning)
+                .setSeries(List.of(org.radstream.avro.RejectedSeries.newBuilder().setStudyUid("1.2.80")
+                        .setSeriesUid(series).setSopInstanceUids(List.of()).build()))
+                .setCallingAe("PACS").setReceivedVia("c-store").setReceivedAt(Instant.now()).build();
+        producer.send(new ProducerRecord<>(Topics.REJECTION_NOTES, note.getPatientId().toString(), kafka.topics
+                .rejectionNotes().valueSerde().serializer().serialize(Topics.REJECTION_NOTES, note))).get();
     }
 
     @Test
@@ -380,10 +474,8 @@ class ResultExportIT {
              ResultExport export = ResultExport.start(settings, kafka.topics);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                      kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
-            long assignedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < assignedBy && export.assignedPartitions() < 2 * Topics.DEFAULT_PARTITIONS) {
-                Thread.sleep(50); // results and measurements, each positioned at its end
-            }
+            // results and measurements, each positioned at its end
+            awaitAssigned(export, 2 * Topics.DEFAULT_PARTITIONS);
             assertThat(export.assignedPartitions()).isEqualTo(2 * Topics.DEFAULT_PARTITIONS);
             producer.send(new ProducerRecord<>(Topics.RESULTS, seen + ":vessel", bytes(vessel))).get();
             Thread.sleep(1000); // the result passes before the measurement (two topics: no order between them)
@@ -486,10 +578,7 @@ class ResultExportIT {
         try (auditRepository; ResultExport export = ResultExport.start(settings, kafka.topics);
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                      kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
-            long assignedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < assignedBy && export.assignedPartitions() < 2 * Topics.DEFAULT_PARTITIONS) {
-                Thread.sleep(50);
-            }
+            awaitAssigned(export, 2 * Topics.DEFAULT_PARTITIONS);
             // the measurement first: it names its images and results, so it needs neither to pass before it
             producer.send(new ProducerRecord<>(Topics.POIR, "P-" + series, kafka.topics.poir().valueSerde().serializer()
                     .serialize(Topics.POIR, m))).get();

@@ -149,92 +149,10 @@ final class TestDicom {
      * each instance of {@code series} (CT Image Storage).
      */
     static byte[] rejectionNote(String patientId, String studyUid, String seriesUid, List<String> sopUids, String code,
-                                String meaning, long seed) throws Exception {
-        java.util.Random uids = new java.util.Random(seed);
-        AttributeList list = new AttributeList();
-        put(list, new UniqueIdentifierAttribute(tag(0x0008, 0x0016)), com.pixelmed.dicom.SOPClass.KeyObjectSelectionDocumentStorage);
-        put(list, new UniqueIdentifierAttribute(tag(0x0008, 0x0018)), Uids.next(uids));
-        put(list, new com.pixelmed.dicom.DateAttribute(tag(0x0008, 0x0020)), "20261207");
-        put(list, new com.pixelmed.dicom.DateAttribute(tag(0x0008, 0x0023)), "20261207");
-        put(list, new com.pixelmed.dicom.TimeAttribute(tag(0x0008, 0x0030)), "100000");
-        put(list, new com.pixelmed.dicom.TimeAttribute(tag(0x0008, 0x0033)), "100000");
-        put(list, new com.pixelmed.dicom.ShortStringAttribute(tag(0x0008, 0x0050)), "");
-        put(list, new CodeStringAttribute(tag(0x0008, 0x0060)), "KO");
-        put(list, new com.pixelmed.dicom.LongStringAttribute(tag(0x0008, 0x0070)), "TEST PACS");
-        put(list, new com.pixelmed.dicom.PersonNameAttribute(tag(0x0008, 0x0090)), "");
-        list.put(new com.pixelmed.dicom.SequenceAttribute(tag(0x0008, 0x1111)));
-        put(list, new com.pixelmed.dicom.PersonNameAttribute(tag(0x0010, 0x0010)), "");
-        put(list, new com.pixelmed.dicom.LongStringAttribute(tag(0x0010, 0x0020)), patientId);
-        put(list, new com.pixelmed.dicom.DateAttribute(tag(0x0010, 0x0030)), "");
-        put(list, new CodeStringAttribute(tag(0x0010, 0x0040)), "");
-        put(list, new UniqueIdentifierAttribute(tag(0x0020, 0x000D)), studyUid);
-        put(list, new UniqueIdentifierAttribute(tag(0x0020, 0x000E)), Uids.next(uids));
-        put(list, new com.pixelmed.dicom.ShortStringAttribute(tag(0x0020, 0x0010)), "");
-        put(list, new com.pixelmed.dicom.IntegerStringAttribute(tag(0x0020, 0x0011)), "999");
-        put(list, new com.pixelmed.dicom.IntegerStringAttribute(tag(0x0020, 0x0013)), "1");
-        put(list, new CodeStringAttribute(tag(0x0040, 0xA040)), "CONTAINER");
-        list.put(codes(tag(0x0040, 0xA043), code, "DCM", meaning));
-        put(list, new CodeStringAttribute(tag(0x0040, 0xA050)), "SEPARATE");
-        AttributeList template = new AttributeList();
-        put(template, new CodeStringAttribute(tag(0x0008, 0x0105)), "DCMR");
-        put(template, new CodeStringAttribute(tag(0x0040, 0xDB00)), "2010");
-        com.pixelmed.dicom.SequenceAttribute templates = new com.pixelmed.dicom.SequenceAttribute(tag(0x0040, 0xA504));
-        templates.addItem(template);
-        list.put(templates);
-        com.pixelmed.dicom.SequenceAttribute sops = new com.pixelmed.dicom.SequenceAttribute(tag(0x0008, 0x1199));
-        com.pixelmed.dicom.SequenceAttribute content = new com.pixelmed.dicom.SequenceAttribute(tag(0x0040, 0xA730));
-        for (String sop : sopUids) {
-            sops.addItem(reference(sop));
-            AttributeList image = new AttributeList();
-            put(image, new CodeStringAttribute(tag(0x0040, 0xA010)), "CONTAINS");
-            put(image, new CodeStringAttribute(tag(0x0040, 0xA040)), "IMAGE");
-            com.pixelmed.dicom.SequenceAttribute ref = new com.pixelmed.dicom.SequenceAttribute(tag(0x0008, 0x1199));
-            ref.addItem(reference(sop));
-            image.put(ref);
-            content.addItem(image);
-        }
-        list.put(content);
-        AttributeList seriesItem = new AttributeList();
-        put(seriesItem, new UniqueIdentifierAttribute(tag(0x0020, 0x000E)), seriesUid);
-        seriesItem.put(sops);
-        com.pixelmed.dicom.SequenceAttribute seriesSeq = new com.pixelmed.dicom.SequenceAttribute(tag(0x0008, 0x1115));
-        seriesSeq.addItem(seriesItem);
-        AttributeList studyItem = new AttributeList();
-        put(studyItem, new UniqueIdentifierAttribute(tag(0x0020, 0x000D)), studyUid);
-        studyItem.put(seriesSeq);
-        com.pixelmed.dicom.SequenceAttribute evidence = new com.pixelmed.dicom.SequenceAttribute(tag(0x0040, 0xA375));
-        evidence.addItem(studyItem);
-        list.put(evidence);
-        FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "TESTPACS");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        list.write(out, TransferSyntax.ExplicitVRLittleEndian, true, true);
-        return out.toByteArray();
-    }
-
-    private static AttributeTag tag(int group, int element) {
-        return new AttributeTag(group, element);
-    }
-
-    private static void put(AttributeList list, Attribute a, String value) throws Exception {
-        a.addValue(value);
-        list.put(a);
-    }
-
-    private static AttributeList reference(String sop) throws Exception {
-        AttributeList item = new AttributeList();
-        put(item, new UniqueIdentifierAttribute(tag(0x0008, 0x1150)), com.pixelmed.dicom.SOPClass.CTImageStorage);
-        put(item, new UniqueIdentifierAttribute(tag(0x0008, 0x1155)), sop);
-        return item;
-    }
-
-    private static com.pixelmed.dicom.SequenceAttribute codes(AttributeTag t, String value, String scheme, String meaning)
-            throws Exception {
-        AttributeList item = new AttributeList();
-        put(item, new com.pixelmed.dicom.ShortStringAttribute(tag(0x0008, 0x0100)), value);
-        put(item, new com.pixelmed.dicom.ShortStringAttribute(tag(0x0008, 0x0102)), scheme);
-        put(item, new com.pixelmed.dicom.LongStringAttribute(tag(0x0008, 0x0104)), meaning);
-        com.pixelmed.dicom.SequenceAttribute seq = new com.pixelmed.dicom.SequenceAttribute(t);
-        seq.addItem(item);
-        return seq;
+                                String meaning, long seed) {
+        return org.radstream.imaging.dicom.RejectionNoteDocument.write(patientId, "", studyUid, code, meaning,
+                sopUids.stream().map(sop -> new org.radstream.imaging.dicom.RejectionNoteDocument.Reference(seriesUid,
+                        com.pixelmed.dicom.SOPClass.CTImageStorage, sop)).toList(), "TEST PACS",
+                java.time.Instant.parse("2026-12-07T10:00:00Z"), new java.util.Random(seed));
     }
 }

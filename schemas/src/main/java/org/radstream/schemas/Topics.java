@@ -10,6 +10,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.radstream.avro.CorrectedLabel;
 import org.radstream.avro.DeadLetter;
 import org.radstream.avro.DicomSliceEvent;
+import org.radstream.avro.ExportedInstance;
 import org.radstream.avro.InferenceResult;
 import org.radstream.avro.ModelPublished;
 import org.radstream.avro.PoirMeasurement;
@@ -45,6 +46,7 @@ public final class Topics {
     public static final String LABELS_REJECTED = "radstream.labels.rejected";
     public static final String ALERTS_UNDELIVERED = "radstream.alerts.undelivered";
     public static final String EXPORT_UNDELIVERED = "radstream.export.undelivered";
+    public static final String EXPORT_STORED = "radstream.export.stored";
 
     /** Largest record a pixel topic accepts: one uncompressed 512² int16 slice plus headers, with room. */
     public static final int PIXEL_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
@@ -71,6 +73,7 @@ public final class Topics {
     private final Topic<String, DeadLetter> labelsRejected;
     private final Topic<String, DeadLetter> alertsUndelivered;
     private final Topic<String, DeadLetter> exportUndelivered;
+    private final Topic<String, ExportedInstance> exportStored;
 
     /** A catalogue whose value serdes register and look up schemas in {@code registry}. */
     public Topics(SchemaRegistryClient registry) {
@@ -96,6 +99,8 @@ public final class Topics {
         labelsRejected = topic(registry, pixel(LABELS_REJECTED, 1, LONG_RETENTION_MS), DeadLetter.class);
         alertsUndelivered = topic(registry, longLived(ALERTS_UNDELIVERED, 1), DeadLetter.class);
         exportUndelivered = topic(registry, pixel(EXPORT_UNDELIVERED, 1, LONG_RETENTION_MS), DeadLetter.class);
+        // one partition: the export reads all of it when the PACS withdraws a series
+        exportStored = topic(registry, compacted(EXPORT_STORED, 1, 1024 * 1024), ExportedInstance.class);
     }
 
     public Topic<String, DicomSliceEvent> slices() { return slices; }
@@ -119,6 +124,11 @@ public final class Topics {
     public Topic<String, DeadLetter> alertsUndelivered() { return alertsUndelivered; }
     /** Results the PACS export could not store after its attempts, with why and the result. */
     public Topic<String, DeadLetter> exportUndelivered() { return exportUndelivered; }
+    /**
+     * What the PACS export stored there, keyed by {@code group|SOP instance UID}, each with the series
+     * it was made from; a tombstone once the export withdrew it (IHE IOCM).
+     */
+    public Topic<String, ExportedInstance> exportStored() { return exportStored; }
 
     /** The task topic of a task group ({@code chest} or {@code liver}). */
     public Topic<String, TaskSliceEvent> tasks(String taskGroup) {
@@ -133,7 +143,7 @@ public final class Topics {
     public List<Topic<?, ?>> all() {
         return List.of(slices, rejected, tasksChest, tasksLiver, seriesUnmatched, results, poir, alerts,
                 labels, segmentations, models, streamsDeadLetters, inferenceDeadLetters, labelsRejected, alertsUndelivered,
-                exportUndelivered, rejectionNotes);
+                exportUndelivered, rejectionNotes, exportStored);
     }
 
     /** Every topic's creation spec, in creation order. */
