@@ -105,6 +105,9 @@ class ArchiveIT {
                             .setSeriesUid(series).setSopInstanceUids(List.of()).build()))
                     .setCallingAe("PACS").setReceivedVia("c-store").setReceivedAt(java.time.Instant.now()).build();
             Topic<String, org.radstream.avro.RejectionNote> notes = broker.topics.rejectionNotes();
+            // a note that cannot be read first: it withdraws nothing, and the reading goes on
+            producer.send(new ProducerRecord<>(notes.name(), "P-archive", new byte[] {0, 0, 0, 0, 7, 1}))
+                    .get(30, TimeUnit.SECONDS);
             producer.send(new ProducerRecord<>(notes.name(), "P-archive", notes.valueSerde().serializer()
                     .serialize(notes.name(), note))).get(30, TimeUnit.SECONDS);
 
