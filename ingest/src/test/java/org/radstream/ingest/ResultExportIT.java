@@ -247,11 +247,7 @@ class ResultExportIT {
         }
         // a PACS that takes SR documents and no segmentations (refused at negotiation)
         Path pacs = Files.createDirectories(dir.resolve("pacs"));
-        Path config = Files.writeString(dir.resolve("sr-only.cfg"), String.join("\n",
-                "[[TransferSyntaxes]]", "[Uncompressed]", "TransferSyntax1 = LocalEndianExplicit",
-                "TransferSyntax2 = LittleEndianImplicit", "",
-                "[[PresentationContexts]]", "[SROnly]", "PresentationContext1 = ComprehensiveSRStorage\\Uncompressed", "",
-                "[[Profiles]]", "[SR]", "PresentationContexts = SROnly", ""));
+        Path config = srOnly(dir);
         int port = freePort();
         Process scp = storescp(pacs, port, "-xf", config.toString(), "SR");
         ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
@@ -346,15 +342,10 @@ class ResultExportIT {
         Process scp = storescp(pacs, port);
         ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
                 .withGroupId(group).withTasks(Set.of("liver", ExportSettings.POIR)).withRetries(2, Duration.ofMillis(50));
-        // an export that stored a report of series `crashed` and stopped before it withdrew it: only its ledger entry is left
-        var orphan = org.radstream.avro.ExportedInstance.newBuilder().setExportGroup(group).setPacsAe("PACS")
-                .setSourceSeriesUid(crashed).setPatientId("P-" + crashed).setStudyUid("1.2.81")
-                .setSeriesUid("1.2.81.9").setSopClassUid(com.pixelmed.dicom.SOPClass.ComprehensiveSRStorage)
-                .setSopInstanceUid("2.25.81" + Math.abs(run.hashCode())).setWhat("a report").setStoredAt(Instant.now()).build();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.EXPORT_STORED, group + "|" + orphan.getSopInstanceUid(), kafka.topics
-                    .exportStored().valueSerde().serializer().serialize(Topics.EXPORT_STORED, orphan))).get();
+            // an export that stored a report of series `crashed` and stopped before it withdrew it: only its ledger entry is left
+            orphan(producer, group, crashed);
             // a note that cannot be read withdraws nothing and stops nothing
             producer.send(new ProducerRecord<>(Topics.REJECTION_NOTES, "P-" + crashed, new byte[] {0, 0, 0, 0, 7, 1})).get();
             sendNote(producer, crashed, "113037", "Rejected for Patient Safety Reasons");
@@ -417,7 +408,75 @@ class ResultExportIT {
         assertThat(notes).hasSize(3);
         assertThat(withdrawnThere).containsOnlyKeys("P-" + withdrawn + " 113038", "P-" + crashed + " 113037");
         assertThat(withdrawnThere.get("P-" + withdrawn + " 113038")).containsExactlyInAnyOrder(seg, report);
-        assertThat(withdrawnThere.get("P-" + crashed + " 113037")).containsExactly(orphan.getSopInstanceUid().toString());
+        assertThat(withdrawnThere.get("P-" + crashed + " 113037")).containsExactly("2.25.81" + Math.abs(crashed.hashCode())); // the orphan
+    }
+
+    /** The ledger entry of a report of {@code series} stored at the PACS by the export of {@code group}, written. */
+    private static org.radstream.avro.ExportedInstance orphan(KafkaProducer<String, byte[]> producer, String group,
+                                                              String series) throws Exception {
+        var entry = org.radstream.avro.ExportedInstance.newBuilder().setExportGroup(group).setPacsAe("PACS")
+                .setSourceSeriesUid(series).setPatientId("P-" + series).setStudyUid("1.2.81")
+                .setSeriesUid("1.2.81.9").setSopClassUid(com.pixelmed.dicom.SOPClass.ComprehensiveSRStorage)
+                .setSopInstanceUid("2.25.81" + Math.abs(series.hashCode())).setWhat("a report").setStoredAt(Instant.now())
+                .build();
+        producer.send(new ProducerRecord<>(Topics.EXPORT_STORED, group + "|" + entry.getSopInstanceUid(), kafka.topics
+                .exportStored().valueSerde().serializer().serialize(Topics.EXPORT_STORED, entry))).get();
+        return entry;
+    }
+
+    @Test
+    void aRejectionNoteOfItsOwnThePacsDoesNotTakeIsDeadLetteredWithWhatItWithdraws() throws Exception {
+        assumeTrue(Files.isExecutable(STORESCP), "storescp (dcmtk) not installed at " + STORESCP + ": skipping");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String series = "1.2.82.1." + Math.abs(run.hashCode());
+        String group = "it-export-iocm-refused-" + run;
+        // a PACS that takes SR documents and no Key Object Selection (refused at negotiation)
+        Path pacs = Files.createDirectories(dir.resolve("pacs"));
+        Path config = srOnly(dir);
+        int port = freePort();
+        Process scp = storescp(pacs, port, "-xf", config.toString(), "SR");
+        ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
+                .withGroupId(group).withTasks(Set.of("liver")).withRetries(2, Duration.ofMillis(50));
+        try (KafkaConsumer<String, DeadLetter> undelivered = kafka.consumerAtEnd(kafka.topics.exportUndelivered());
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     kafka.bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+            var entry = orphan(producer, group, series);
+            sendNote(producer, series, "113001", "Rejected for Quality Reasons");
+            try (ResultExport export = ResultExport.start(settings, kafka.topics)) {
+                List<ConsumerRecord<String, DeadLetter>> letters = TestKafka.poll(undelivered, Duration.ofSeconds(60),
+                        l -> l.stream().anyMatch(r -> ("P-" + series).equals(r.key())));
+                DeadLetter letter = letters.stream().filter(r -> ("P-" + series).equals(r.key())).findFirst()
+                        .orElseThrow().value();
+                assertThat(letter.getSourceTopic()).isEqualTo(Topics.REJECTION_NOTES);
+                assertThat(letter.getAttempts()).isEqualTo(2);
+                assertThat(letter.getReason()).startsWith("the rejection note withdrawing 1 object(s) made of series "
+                        + series + " (113001 Rejected for Quality Reasons, as the PACS's note ")
+                        .contains("not stored at the PACS after 2 attempts");
+                // the letter holds the note, ready to be sent again once the PACS takes it
+                org.radstream.avro.RejectionNote note = new RejectionNoteReader().read(letter.getValue().array(),
+                        "RADSTREAM", Channel.C_STORE, Instant.now());
+                assertThat(note.getReasonCode()).isEqualTo("113001");
+                assertThat(note.getSeries()).singleElement().satisfies(s -> assertThat(s.getSopInstanceUids())
+                        .containsExactly(entry.getSopInstanceUid()));
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (System.nanoTime() < deadline && export.derivedWithdrawn() < 1) {
+                    Thread.sleep(50); // counted once its tombstone is written, after the letter
+                }
+                assertThat(export.derivedWithdrawn()).isEqualTo(1);
+                assertThat(export.isRunning()).isTrue();
+            }
+        } finally {
+            scp.destroy();
+        }
+    }
+
+    /** A storescp configuration (profile {@code SR}) that takes Comprehensive SR documents alone. */
+    private static Path srOnly(Path dir) throws java.io.IOException {
+        return Files.writeString(dir.resolve("sr-only.cfg"), String.join("\n",
+                "[[TransferSyntaxes]]", "[Uncompressed]", "TransferSyntax1 = LocalEndianExplicit",
+                "TransferSyntax2 = LittleEndianImplicit", "",
+                "[[PresentationContexts]]", "[SROnly]", "PresentationContext1 = ComprehensiveSRStorage\\Uncompressed", "",
+                "[[Profiles]]", "[SR]", "PresentationContexts = SROnly", ""));
     }
 
     /** Waits until {@code export} holds {@code partitions} partitions, each positioned. */
