@@ -33,8 +33,19 @@ final class CStoreSender {
     }
 
     /** The store failed: no association, or the SCP answered a failure status. */
-    static final class StoreFailedException extends Exception {
+    static class StoreFailedException extends Exception {
         StoreFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * The PACS could not be reached (no connection, or the TLS handshake failed): nothing was sent,
+     * and every object would fail alike until it can be, so the caller waits rather than give up on
+     * them one by one.
+     */
+    static final class PacsUnreachableException extends StoreFailedException {
+        PacsUnreachableException(String message, Throwable cause) {
             super(message, cause);
         }
     }
@@ -46,6 +57,8 @@ final class CStoreSender {
      * Stores a Part 10 file; returns once the SCP has answered success (or a warning).
      *
      * @param what names the file in messages
+     * @throws PacsUnreachableException the SCP could not be reached
+     * @throws StoreFailedException     it was reached and did not store the file
      */
     void store(byte[] part10, String what) throws StoreFailedException {
         String failure = storeAll(List.of(new Instance(part10, what))).get(0);
@@ -56,10 +69,12 @@ final class CStoreSender {
 
     /**
      * Stores {@code instances} over one association, in their order, and returns for each one null
-     * when the SCP answered success (or a warning), else why it was not stored. No association
-     * (the SCP down, refusing our AE) fails every one alike.
+     * when the SCP answered success (or a warning), else why it was not stored. A refused association
+     * (our AE unknown, no SOP class accepted) fails every one alike.
+     *
+     * @throws PacsUnreachableException the SCP could not be reached: none was sent
      */
-    List<String> storeAll(List<Instance> instances) {
+    List<String> storeAll(List<Instance> instances) throws PacsUnreachableException {
         List<Path> files = new ArrayList<>();
         List<String> outcome = new ArrayList<>();
         try {
@@ -93,6 +108,9 @@ final class CStoreSender {
                     outcome.add(null);
                 }
             }
+        } catch (StorageScu.UnreachableException e) {
+            throw new PacsUnreachableException(calledAe + "@" + host + ":" + port + " cannot be reached: " + e.getMessage(),
+                    e);
         } catch (Exception e) {
             outcome.clear();
             for (Instance instance : instances) {

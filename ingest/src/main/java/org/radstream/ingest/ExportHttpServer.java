@@ -41,6 +41,12 @@ public final class ExportHttpServer {
                 "Segmentations and reports this export had stored at the PACS that it withdrew there with rejection notes "
                         + "of its own (IOCM), because the PACS withdrew the series they were made from.",
                 e.derivedWithdrawn());
+        HealthMetricsServer.metric(b, "radstream_export_pacs_reachable", "gauge",
+                "1 when the PACS could be reached at the last try; 0 while the export holds its place for it, "
+                        + "dead-lettering nothing.", e.pacsReachable() ? 1 : 0);
+        HealthMetricsServer.metric(b, "radstream_export_pacs_outages_total", "counter",
+                "Times the PACS could not be reached (no connection, or the TLS handshake failed) after it could.",
+                e.pacsOutages());
         HealthMetricsServer.metric(b, "radstream_export_without_geometry_total", "counter",
                 "Results of which no segmentation was stored: no geometry to lay them over the series.",
                 e.withoutGeometry());

@@ -22,8 +22,10 @@ import org.radstream.schemas.KafkaClientConfig;
  * @param tasks       what is exported: the results of the tasks named (lung, infection, liver, vessel) as
  *                    segmentations, with {@value #POIR} each PoIR measurement as a DICOM SR measurement report,
  *                    and with {@value #VOLUMES} each liver and vessel result's volume as one
- * @param attempts    C-STORE attempts per result before it goes to the undelivered topic
- * @param backoff     wait before the second attempt; doubled before each further one
+ * @param attempts    C-STORE attempts per object the PACS refuses before its result goes to the undelivered
+ *                    topic (a PACS that cannot be reached is waited for, each try not counted)
+ * @param backoff     wait before the second attempt, doubled before each further one; also the first wait
+ *                    for a PACS that cannot be reached (at least half a second, doubled up to a minute)
  * @param fromEarliest where a new group starts: every result the topic still holds (true), or only
  *                    those that arrive after its first start (false: a PACS is not sent a year of
  *                    results when the export is added to a running site)

@@ -113,6 +113,14 @@ public final class ResultExport implements AutoCloseable {
     private final Map<String, org.radstream.avro.ExportedInstance> toWithdraw = new LinkedHashMap<>();
     private long ledgerRetryAt;
     private final AtomicLong derivedWithdrawn = new AtomicLong();
+    /** Whether the PACS could be reached at the last try; false while the export holds its place for it. */
+    private final AtomicBoolean pacsReachable = new AtomicBoolean(true);
+    private final AtomicLong pacsOutages = new AtomicLong();
+    private long unreachableSince;
+    /** The next wait before the PACS is tried again; null while it can be reached. */
+    private Duration holdWait;
+    static final Duration MIN_HOLD_WAIT = Duration.ofMillis(500);
+    static final Duration MAX_HOLD_WAIT = Duration.ofMinutes(1);
     static final int WITHDRAWN_KEPT = 100_000;
     /** How long after a failed first read of the rejection notes the export tries again. */
     static final Duration NOTES_RETRY = Duration.ofSeconds(30);
@@ -213,6 +221,12 @@ public final class ResultExport implements AutoCloseable {
      */
     public long derivedWithdrawn() { return derivedWithdrawn.get(); }
 
+    /** Whether the PACS could be reached at the last try (false: the export waits for it, dead-lettering nothing). */
+    public boolean pacsReachable() { return pacsReachable.get(); }
+
+    /** Times the PACS could not be reached after it could (each outage once), so far. */
+    public long pacsOutages() { return pacsOutages.get(); }
+
     /** Results skipped for want of geometry so far. */
     public long withoutGeometry() { return withoutGeometry.get(); }
 
@@ -242,8 +256,13 @@ public final class ResultExport implements AutoCloseable {
             readRejectionNotes(true); // every note: what a crash left at the PACS of a withdrawn series is looked up too
             while (running.get()) {
                 readRejectionNotes(notes.assignment().isEmpty() && System.nanoTime() >= notesRetryAt);
-                if (!withdrawDerived()) {
+                Progress withdrawing = withdrawDerived();
+                if (withdrawing == Progress.STOPPING) {
                     return;
+                }
+                if (withdrawing == Progress.UNREACHABLE) {
+                    holdForPacs();
+                    continue;
                 }
                 resumeWhereEvidenceCame();
                 List<Prepared> batch = new java.util.ArrayList<>();
@@ -260,8 +279,12 @@ public final class ResultExport implements AutoCloseable {
                     }
                     batch.addAll(prepared);
                 }
-                if (!storeAndCommit(batch)) {
+                Progress progress = storeAndCommit(batch);
+                if (progress == Progress.STOPPING) {
                     return; // stopping mid-batch: what was not done is not committed, so it is exported after a restart
+                }
+                if (progress == Progress.UNREACHABLE) {
+                    holdForPacs(); // what was not done is read again from where it was, once the PACS can be reached
                 }
             }
         } catch (WakeupException e) {
@@ -366,9 +389,10 @@ public final class ResultExport implements AutoCloseable {
      * Withdraws from the PACS what this export stored there of series the PACS withdrew: looks the
      * series of new notes up in the ledger (again after {@link #NOTES_RETRY} where it cannot be read),
      * then stores one rejection note per patient, study and title, within the attempts or
-     * dead-lettered, and writes the withdrawn objects' tombstones; false when stopping.
+     * dead-lettered, and writes the withdrawn objects' tombstones; what is left is tried again when
+     * stopping or the PACS cannot be reached.
      */
-    private boolean withdrawDerived() throws InterruptedException {
+    private Progress withdrawDerived() throws InterruptedException {
         if (!toLookUp.isEmpty() && System.nanoTime() >= ledgerRetryAt) {
             List<ExportedInstance> made = ledger.madeFrom(java.util.Set.copyOf(toLookUp), running::get);
             if (made == null) {
@@ -379,7 +403,7 @@ public final class ResultExport implements AutoCloseable {
             }
         }
         if (toWithdraw.isEmpty()) {
-            return true;
+            return Progress.DONE;
         }
         Map<List<String>, List<ExportedInstance>> byNote = new LinkedHashMap<>(); // patient, study, title
         for (ExportedInstance e : toWithdraw.values()) {
@@ -414,6 +438,9 @@ public final class ResultExport implements AutoCloseable {
                     log.info("stored {} ({}) at {}@{}:{}", what, detail, settings.pacsAe(), settings.pacsHost(),
                             settings.pacsPort());
                     stored = Stored.YES;
+                } catch (CStoreSender.PacsUnreachableException e) {
+                    unreachable(e.getMessage());
+                    stored = Stored.UNREACHABLE;
                 } catch (CStoreSender.StoreFailedException e) {
                     failure = e.getMessage();
                     log.warn("attempt 1 of {}: {}", settings.attempts(), failure);
@@ -421,9 +448,11 @@ public final class ResultExport implements AutoCloseable {
                             w.partition(), w.offset(), first.getPatientId().toString(), note, what + " (" + detail
                                     + "): " + reason, settings.attempts()));
                 }
-                if (stored == Stored.STOPPING) {
-                    return false; // looked up again after a restart
+                if (stored == Stored.STOPPING || stored == Stored.UNREACHABLE) {
+                    producer.flush(); // the tombstones of the notes stored
+                    return stored == Stored.STOPPING ? Progress.STOPPING : Progress.UNREACHABLE;
                 }
+                reachable();
                 transfer.sent(note, stored == Stored.YES ? null : failure);
                 for (ExportedInstance e : objects) {
                     tombstones.add(ledger.withdrawn(e));
@@ -436,7 +465,7 @@ public final class ResultExport implements AutoCloseable {
         }
         toWithdraw.clear(); // those whose withdrawal is no longer known (more than WITHDRAWN_KEPT since)
         written(tombstones);
-        return true;
+        return Progress.DONE;
     }
 
     /**
@@ -635,48 +664,119 @@ public final class ResultExport implements AutoCloseable {
 
     /**
      * Stores what {@code batch} makes over one association, then each that was not stored on its own
-     * within the attempts (or dead-letters it), and commits every record done, in order; false when
-     * stopping before the batch was done (the rest not committed).
+     * within the attempts (or dead-letters it), and commits every record done, in order. Where it
+     * stops before the batch is done (stopping, or the PACS cannot be reached) the rest is not
+     * committed; where the PACS cannot be reached each partition is also positioned at its first
+     * record not done, to be read again.
      */
-    private boolean storeAndCommit(List<Prepared> batch) throws InterruptedException {
+    private Progress storeAndCommit(List<Prepared> batch) throws InterruptedException {
         Map<TopicPartition, OffsetAndMetadata> done = new LinkedHashMap<>();
         // per record, its objects not done yet (a result makes a segmentation and a volume report)
         Map<ConsumerRecord<String, byte[]>, Integer> left = new java.util.IdentityHashMap<>();
         batch.forEach(b -> left.merge(b.record(), 1, Integer::sum));
         List<java.util.concurrent.Future<?>> entries = new java.util.ArrayList<>();
-        boolean finished;
+        Progress progress;
         // audited as one transfer to the PACS: each object stored (at the first attempt or later) or not
         IngestAudit.Transfer transfer = audit.sending(settings.pacsAe(), settings.pacsHost());
         try {
             // the segmentations first: a report is then made again without one the PACS did not take
-            finished = storeOver(batch.stream().filter(b -> !b.report()).toList(), done, left, entries, transfer)
-                    && storeOver(batch.stream().filter(Prepared::report).map(b -> b.without(segmentationsNotStored))
-                            .toList(), done, left, entries, transfer);
+            progress = storeOver(batch.stream().filter(b -> !b.report()).toList(), done, left, entries, transfer);
+            if (progress == Progress.DONE) {
+                progress = storeOver(batch.stream().filter(Prepared::report).map(b -> b.without(segmentationsNotStored))
+                        .toList(), done, left, entries, transfer);
+            }
         } finally {
             transfer.end();
         }
-        // a record not done (stopping) holds its partition's commit at it, whatever came after it was done
+        // a record not done (stopping, the PACS unreachable) holds its partition's commit at it, whatever came
+        // after it was done
+        Map<TopicPartition, Long> notDone = new java.util.HashMap<>();
         left.forEach((record, n) -> {
             if (n > 0) {
-                done.merge(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset()),
-                        (a, b) -> b.offset() < a.offset() ? b : a);
+                notDone.merge(new TopicPartition(record.topic(), record.partition()), record.offset(), Math::min);
             }
         });
+        notDone.forEach((partition, offset) -> done.put(partition, new OffsetAndMetadata(offset)));
         if (!done.isEmpty()) {
             written(entries); // an object stored is in the ledger before its record is committed
             consumer.commitSync(done);
         }
-        return finished;
+        if (progress == Progress.UNREACHABLE) {
+            notDone.forEach(consumer::seek);
+        }
+        return progress;
     }
 
-    /** Stores what {@code part} makes over one association, then each that failed on its own; false when stopping. */
-    private boolean storeOver(List<Prepared> part, Map<TopicPartition, OffsetAndMetadata> done,
+    /** How far a batch (or the export's own rejection notes) got. */
+    private enum Progress { DONE, STOPPING, UNREACHABLE }
+
+    /** The PACS could not be reached: counted and logged once an outage, then held for ({@link #holdForPacs}). */
+    private void unreachable(String why) {
+        if (pacsReachable.getAndSet(false)) {
+            pacsOutages.incrementAndGet();
+            unreachableSince = System.nanoTime();
+            log.warn("{}: the export holds its place, dead-letters nothing for it, and tries again (at most {} apart)",
+                    why, MAX_HOLD_WAIT);
+        } else {
+            log.info("{} (for {} s now)", why, Duration.ofNanos(System.nanoTime() - unreachableSince).toSeconds());
+        }
+    }
+
+    /** The PACS took an association: an outage, if there was one, is over. */
+    private void reachable() {
+        holdWait = null;
+        if (!pacsReachable.getAndSet(true)) {
+            log.warn("{}@{}:{} can be reached again after {} s: the export goes on from where it stopped",
+                    settings.pacsAe(), settings.pacsHost(), settings.pacsPort(),
+                    Duration.ofNanos(System.nanoTime() - unreachableSince).toSeconds());
+        }
+    }
+
+    /**
+     * Waits before the PACS is tried again (from the backoff, at least half a second, doubled each time
+     * up to {@link #MAX_HOLD_WAIT}), every partition paused; it keeps polling meanwhile, so the group
+     * does not take the partitions away, and a partition assigned meanwhile is positioned back at
+     * the first record read from it and paused too.
+     */
+    private void holdForPacs() {
+        Duration floor = settings.backoff().compareTo(MIN_HOLD_WAIT) < 0 ? MIN_HOLD_WAIT : settings.backoff();
+        Duration wait = holdWait == null ? floor : holdWait;
+        holdWait = wait.multipliedBy(2).compareTo(MAX_HOLD_WAIT) > 0 ? MAX_HOLD_WAIT : wait.multipliedBy(2);
+        java.util.Set<TopicPartition> held = new java.util.HashSet<>(consumer.assignment());
+        held.removeAll(consumer.paused()); // those paused for a measurement's evidence stay so
+        consumer.pause(held);
+        long until = System.nanoTime() + wait.toNanos();
+        while (running.get() && System.nanoTime() < until) {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                TopicPartition partition = new TopicPartition(r.topic(), r.partition());
+                if (!consumer.paused().contains(partition)) { // assigned meanwhile: read again from here later
+                    consumer.seek(partition, r.offset());
+                    consumer.pause(List.of(partition));
+                    held.add(partition);
+                }
+            }
+        }
+        held.retainAll(consumer.assignment());
+        consumer.resume(held);
+    }
+
+    /** Stores what {@code part} makes over one association, then each that failed on its own. */
+    private Progress storeOver(List<Prepared> part, Map<TopicPartition, OffsetAndMetadata> done,
                               Map<ConsumerRecord<String, byte[]>, Integer> left, List<java.util.concurrent.Future<?>> entries,
                               IngestAudit.Transfer transfer)
             throws InterruptedException {
         List<Prepared> storing = part.stream().filter(b -> b.dicom() != null).toList();
-        List<String> failures = storing.isEmpty() ? List.of() : sender.storeAll(storing.stream()
-                .map(b -> new CStoreSender.Instance(b.dicom(), b.what())).toList());
+        List<String> failures;
+        try {
+            failures = storing.isEmpty() ? List.of() : sender.storeAll(storing.stream()
+                    .map(b -> new CStoreSender.Instance(b.dicom(), b.what())).toList());
+        } catch (CStoreSender.PacsUnreachableException e) {
+            unreachable(e.getMessage());
+            return Progress.UNREACHABLE;
+        }
+        if (!storing.isEmpty()) {
+            reachable();
+        }
         if (storing.size() > 1) {
             long stored = failures.stream().filter(java.util.Objects::isNull).count();
             log.info("stored {} of {} over one association at {}@{}:{}", stored, storing.size(), settings.pacsAe(),
@@ -685,12 +785,12 @@ public final class ResultExport implements AutoCloseable {
         return storeEach(part, failures, done, left, entries, transfer);
     }
 
-    /** The rest of {@link #storeAndCommit}: retries, counts, the offsets done; false when stopping. */
-    private boolean storeEach(List<Prepared> batch, List<String> failures, Map<TopicPartition, OffsetAndMetadata> done,
+    /** The rest of {@link #storeAndCommit}: retries, counts, the offsets done. */
+    private Progress storeEach(List<Prepared> batch, List<String> failures, Map<TopicPartition, OffsetAndMetadata> done,
                               Map<ConsumerRecord<String, byte[]>, Integer> left, List<java.util.concurrent.Future<?>> entries,
                               IngestAudit.Transfer transfer)
             throws InterruptedException {
-        boolean finished = true;
+        Progress progress = Progress.DONE;
         int next = 0;
         for (Prepared b : batch) {
             if (b.dicom() != null) {
@@ -705,14 +805,12 @@ public final class ResultExport implements AutoCloseable {
                     stored = storeAgain(b.dicom(), b.what(), b.detail(), failure,
                             reason -> deadLetter(b.record(), reason, settings.attempts()));
                 }
-                if (stored != Stored.STOPPING) {
-                    transfer.sent(b.dicom(), stored == Stored.YES ? null : failure);
-                }
-                if (stored == Stored.STOPPING) {
-                    // not this record, even where an object of it was stored: all of it again after a restart
-                    finished = false;
+                if (stored == Stored.STOPPING || stored == Stored.UNREACHABLE) {
+                    // not this record, even where an object of it was stored: all of it again later
+                    progress = stored == Stored.STOPPING ? Progress.STOPPING : Progress.UNREACHABLE;
                     break;
                 }
+                transfer.sent(b.dicom(), stored == Stored.YES ? null : failure);
                 if (stored == Stored.DEAD_LETTERED && b.segmentation() != null) {
                     segmentationsNotStored.add(b.segmentation());
                 }
@@ -733,11 +831,14 @@ public final class ResultExport implements AutoCloseable {
             done.merge(new TopicPartition(b.record().topic(), b.record().partition()),
                     new OffsetAndMetadata(b.record().offset() + 1), (a, n) -> n.offset() > a.offset() ? n : a);
         }
-        return finished;
+        return progress;
     }
 
-    /** How a store ended: stored, dead-lettered after the attempts (done too), or cut short by stopping. */
-    private enum Stored { YES, DEAD_LETTERED, STOPPING }
+    /**
+     * How a store ended: stored, dead-lettered after the attempts (done too), cut short by stopping,
+     * or the PACS could not be reached (not done; no attempt counted against it).
+     */
+    private enum Stored { YES, DEAD_LETTERED, STOPPING, UNREACHABLE }
 
     /**
      * Stores {@code dicom} at the PACS within the attempts left after the first one failed with
@@ -757,6 +858,9 @@ public final class ResultExport implements AutoCloseable {
                 log.info("stored {} ({}) at {}@{}:{}", what, detail, settings.pacsAe(), settings.pacsHost(),
                         settings.pacsPort());
                 return Stored.YES;
+            } catch (CStoreSender.PacsUnreachableException e) {
+                unreachable(e.getMessage());
+                return Stored.UNREACHABLE;
             } catch (CStoreSender.StoreFailedException e) {
                 failure = e.getMessage();
                 log.warn("attempt {} of {}: {}", attempt, settings.attempts(), failure);

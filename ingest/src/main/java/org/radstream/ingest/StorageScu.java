@@ -173,13 +173,48 @@ public final class StorageScu {
     }
 
     /**
+     * The SCP could not be reached: no connection (refused, timed out, no route, an unknown host),
+     * or its TLS handshake failed. Nothing was sent; trying later may succeed, unlike a refused
+     * association or an object refused with a failure status.
+     */
+    public static final class UnreachableException extends IOException {
+        UnreachableException(String message, IOException cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Connection failures under which no association was tried: the SCP was not reached. */
+    private static final List<String> NO_CONNECTION = List.of("java.net.ConnectException", "java.net.UnknownHostException",
+            "java.net.NoRouteToHostException", "java.net.SocketTimeoutException");
+
+    /**
+     * Whether {@code e}, thrown while the association was requested, says the SCP was not reached:
+     * PixelMed reports a failed connection as an A-P-ABORT whose message holds the socket's exception
+     * (and no cause), so the message is read; a connection the SCP closed before it answered the
+     * request (a TLS server refusing our certificate after the handshake, an SCP going down) counts too.
+     * A refused association (A-ASSOCIATE-RJ) does not: the SCP was reached and said no.
+     */
+    static boolean noConnection(DicomNetworkException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("A-P-ABORT") && NO_CONNECTION.stream().anyMatch(m::contains)
+                || m.startsWith("Connection closed while reading");
+    }
+
+    /**
      * An association proposing the SOP classes and transfer syntaxes of {@code files}, its socket
      * without delay; over TLS, through a {@link TlsTunnel} whose handshake is done first.
+     *
+     * @throws UnreachableException no connection, or the TLS handshake failed
      */
     private static Connection open(String host, int port, ClientTls tls, String calledAe, String callingAe,
                                    SetOfDicomFiles files) throws DicomNetworkException, IOException {
         LinkedList<?> contexts = PresentationContextListFactory.createNewPresentationContextList(files, 0);
-        TlsTunnel tunnel = tls == null ? null : TlsTunnel.open(tls, host, port, TLS_TIMEOUT);
+        TlsTunnel tunnel;
+        try {
+            tunnel = tls == null ? null : TlsTunnel.open(tls, host, port, TLS_TIMEOUT);
+        } catch (IOException e) {
+            throw new UnreachableException(e.getMessage(), e);
+        }
         try {
             Association association = tunnel == null
                     ? AssociationFactory.createNewAssociation(host, port, calledAe, callingAe, contexts, null, false)
@@ -187,7 +222,20 @@ public final class StorageScu {
                             contexts, null, false);
             noDelay(association);
             return new Connection(association, tunnel);
-        } catch (DicomNetworkException | IOException | RuntimeException e) {
+        } catch (IOException e) {
+            if (tunnel != null) {
+                tunnel.close();
+            }
+            throw new UnreachableException(e.toString(), e);
+        } catch (DicomNetworkException e) {
+            if (tunnel != null) {
+                tunnel.close();
+            }
+            if (noConnection(e)) {
+                throw new UnreachableException(e.getMessage(), new IOException(e));
+            }
+            throw e;
+        } catch (RuntimeException e) {
             if (tunnel != null) {
                 tunnel.close();
             }

@@ -203,21 +203,6 @@ class ResultExportIT {
                 assertThat(file).exists();
                 assertThat(fresh.exported()).as("only the result that came after it started").isEqualTo(1);
             }
-
-            // the PACS down: after the bounded attempts, the result and why go to the undelivered topic
-            scp.destroy();
-            scp.waitFor();
-            try (ResultExport down = ResultExport.start(settings.withGroupId("it-export-down-" + run)
-                    .withTasks(Set.of("lung")), kafka.topics)) {
-                List<ConsumerRecord<String, DeadLetter>> failed = TestKafka.poll(undelivered, Duration.ofSeconds(60),
-                        l -> l.stream().anyMatch(r -> r.key().equals(s1 + ":lung")));
-                DeadLetter letter = failed.stream().filter(r -> r.key().equals(s1 + ":lung")).findFirst().orElseThrow().value();
-                assertThat(letter.getComponent()).isEqualTo(ResultExport.COMPONENT);
-                assertThat(letter.getAttempts()).isEqualTo(2);
-                assertThat(letter.getReason()).startsWith("not stored at the PACS after 2 attempts: ");
-                assertThat(letter.getValue().array()).isEqualTo(bytes(lung));
-                assertThat(down.isRunning()).isTrue();
-            }
         } finally {
             scp.destroyForcibly();
         }
@@ -409,6 +394,56 @@ class ResultExportIT {
         assertThat(withdrawnThere).containsOnlyKeys("P-" + withdrawn + " 113038", "P-" + crashed + " 113037");
         assertThat(withdrawnThere.get("P-" + withdrawn + " 113038")).containsExactlyInAnyOrder(seg, report);
         assertThat(withdrawnThere.get("P-" + crashed + " 113037")).containsExactly("2.25.81" + Math.abs(crashed.hashCode())); // the orphan
+    }
+
+    @Test
+    void aPacsThatCannotBeReachedIsWaitedForAndNothingIsDeadLetteredMeanwhile() throws Exception {
+        assumeTrue(Files.isExecutable(STORESCP), "storescp (dcmtk) not installed at " + STORESCP + ": skipping");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String s1 = "1.2.83.1." + Math.abs(run.hashCode());
+        String s2 = "1.2.83.2." + Math.abs(run.hashCode());
+        Path pacs = Files.createDirectories(dir.resolve("pacs"));
+        int port = freePort(); // nothing listens there yet: the PACS is down
+        // two attempts 50 ms apart: before, a PACS down for a second dead-lettered every result
+        ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
+                .withGroupId("it-export-down-" + run).withTasks(Set.of("vessel")).withRetries(2, Duration.ofMillis(50));
+        Process scp = null;
+        try (ResultExport export = ResultExport.start(settings, kafka.topics);
+             org.radstream.schemas.HealthMetricsServer http = ExportHttpServer.start(0, export)) {
+            awaitAssigned(export, Topics.DEFAULT_PARTITIONS);
+            // vessel: a task the tests that read every result from the start do not export
+            publish(new java.util.LinkedHashMap<>(Map.of(s1 + ":vessel", bytes(result(s1, "vessel", mask(1, 2), true)),
+                    s2 + ":vessel", bytes(result(s2, "vessel", mask(3), true)))));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline && export.pacsReachable()) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(4000); // several tries, each more than the attempts and their backoff
+            assertThat(export.pacsReachable()).isFalse();
+            assertThat(export.pacsOutages()).isEqualTo(1);
+            assertThat(export.deadLettered()).isZero();
+            assertThat(export.exported()).isZero();
+            assertThat(export.isRunning()).isTrue();
+            var client = java.net.http.HttpClient.newHttpClient();
+            var metrics = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
+                    + http.port() + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body()).contains("radstream_export_pacs_reachable 0\n")
+                    .contains("radstream_export_pacs_outages_total 1\n");
+
+            scp = storescp(pacs, port); // the PACS is back: both are stored, once
+            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && export.exported() < 2) {
+                Thread.sleep(100);
+            }
+            assertThat(export.exported()).isEqualTo(2);
+            assertThat(export.deadLettered()).isZero();
+            assertThat(export.pacsReachable()).isTrue();
+            assertThat(stored(pacs)).hasSize(2);
+        } finally {
+            if (scp != null) {
+                scp.destroy();
+            }
+        }
     }
 
     /** The ledger entry of a report of {@code series} stored at the PACS by the export of {@code group}, written. */

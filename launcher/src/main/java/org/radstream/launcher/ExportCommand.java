@@ -78,11 +78,14 @@ final class ExportCommand implements Callable<Integer> {
     List<String> tasks;
 
     @Option(names = "--attempts", defaultValue = "5",
-            description = "C-STORE attempts per result before it goes to radstream.export.undelivered. Default ${DEFAULT-VALUE}.")
+            description = "C-STORE attempts per object the PACS refuses before its result goes to "
+                    + "radstream.export.undelivered; a PACS that cannot be reached is waited for, not counted. "
+                    + "Default ${DEFAULT-VALUE}.")
     int attempts;
 
     @Option(names = "--backoff", defaultValue = "2",
-            description = "Seconds to wait after the first failed attempt; doubles each attempt. Default ${DEFAULT-VALUE}.")
+            description = "Seconds to wait after the first failed attempt; doubles each attempt. Also the first wait "
+                    + "for a PACS that cannot be reached (then doubled up to a minute). Default ${DEFAULT-VALUE}.")
     double backoffSeconds;
 
     @Option(names = "--evidence-wait", defaultValue = "60",
