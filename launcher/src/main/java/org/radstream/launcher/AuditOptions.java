@@ -4,7 +4,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Where a service's audit trail goes (IHE ATNA audit record repository); shared by ingest, export,
- * streams, deliver, trainer and {@code models promote}.
+ * streams, deliver, trainer, {@code models promote}, {@code label submit|withdraw} and {@code series withdraw}.
  */
 final class AuditOptions {
     static final String ENV_AUDIT_REPOSITORY = "RADSTREAM_AUDIT_REPOSITORY";
@@ -16,7 +16,8 @@ final class AuditOptions {
                     + "export, the studies sent to the PACS; streams, each patient record the API disclosed and each "
                     + "request refused; deliver, each alert sent; trainer, each label submitted or withdrawn over HTTP, "
                     + "each model version it announced and each request refused; models promote, the version "
-                    + "promoted and who decided it (env "
+                    + "promoted and who decided it; label submit and withdraw without --trainer-url, the label sent "
+                    + "or withdrawn and by whom; series withdraw, the series and who withdrew them (env "
                     + ENV_AUDIT_REPOSITORY + "). Unset: none.")
     String repository;
 }

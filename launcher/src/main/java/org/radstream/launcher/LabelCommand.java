@@ -34,15 +34,21 @@ import org.radstream.imaging.cohort.CohortManifest;
 import org.radstream.imaging.dicom.DicomSeg;
 import org.radstream.imaging.dicom.Part10;
 import org.radstream.ingest.ResultSegmentation;
+import org.radstream.schemas.AuditLog;
+import org.radstream.schemas.AuditMessage;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
 import org.radstream.trainer.ArchivedSeries;
 import org.radstream.trainer.ImageArchive;
 import org.radstream.trainer.LabelMaker;
+import org.radstream.trainer.TrainerAudit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code radstream label draft|submit|withdraw|status|bootstrap|simulate}: gives a radiologist the mask
@@ -54,6 +60,38 @@ import picocli.CommandLine.Option;
         subcommands = {LabelCommand.Draft.class, LabelCommand.Submit.class, LabelCommand.Withdraw.class, LabelCommand.Status.class,
                 LabelCommand.Bootstrap.class, LabelCommand.Simulate.class})
 final class LabelCommand {
+
+    /**
+     * Where a label sent straight to Kafka is audited ({@code --audit-repository}), checked before
+     * anything is sent (a bad target is a usage error); null when unset, or when the label goes through
+     * {@code --trainer-url}, whose trainer audits it.
+     */
+    static String auditTarget(AuditOptions audit, ThroughTrainer trainer, CommandSpec spec) {
+        if (trainer.url != null || audit.repository == null || audit.repository.isBlank()) {
+            return null;
+        }
+        try {
+            AuditLog.target(audit.repository);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        return audit.repository;
+    }
+
+    /**
+     * Records a label of {@code series} and {@code task} sent or withdrawn by {@code annotator}; the
+     * study and patient are named where a result of the series is known ({@code result}, null: not).
+     */
+    static void audited(AuditLog auditLog, AuditMessage.Action action, String series, String task, InferenceResult result,
+                        String annotator) {
+        AuditMessage m = TrainerAudit.label(action, series, task, java.util.Optional.ofNullable(result)
+                .map(r -> r.getStudyUid() == null ? null : r.getStudyUid().toString()), annotator, null, null, "label");
+        if (result != null && result.getPatientId() != null) {
+            m.patient(result.getPatientId().toString(), result.getPatientName() == null ? null
+                    : result.getPatientName().toString());
+        }
+        auditLog.record(m);
+    }
 
     static void send(ClusterOptions cluster, Iterable<CorrectedLabel> labels) throws Exception {
         Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
@@ -262,14 +300,19 @@ final class LabelCommand {
         @Option(names = "--segment", description = "In a DICOM Segmentation of several segments: the segment's number "
                 + "or label. By default the only segment, or the one labelled as the task.") String segment;
         @Mixin ThroughTrainer trainer;
+        @Mixin AuditOptions audit;
+        @Spec CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
+            String auditTo = auditTarget(audit, trainer, spec);
             Mask3D voxels = null;
+            InferenceResult mappedBy = null; // the result whose geometry maps a SEG or NIfTI: it names study and patient
             String source = "from " + mask.getFileName();
             byte[] head = head(mask);
             if (Part10.is(head)) { // a DICOM file: a Segmentation
                 InferenceResult result = newestResult(cluster, series, task, Duration.ofSeconds(30));
+                mappedBy = result;
                 DicomSeg.Series s = result == null ? null : ResultSegmentation.series(result);
                 if (s == null) {
                     System.err.println("no result of series " + series + " and task " + task + " with its geometry on "
@@ -290,6 +333,7 @@ final class LabelCommand {
                         s.width(), s.height(), s.depth());
             } else if (isNifti(mask)) {
                 InferenceResult result = newestResult(cluster, series, task, Duration.ofSeconds(30));
+                mappedBy = result;
                 double[][] affine = result == null ? null : affine(result);
                 if (affine == null) {
                     System.err.println("no result of series " + series + " and task " + task + " with its geometry on "
@@ -310,8 +354,11 @@ final class LabelCommand {
             if (trainer.url != null) {
                 return overHttp(voxels);
             }
-            send(cluster, java.util.List.of(voxels == null ? LabelMaker.fromFile(series, task, mask, annotator)
-                    : LabelMaker.label(series, task, voxels, annotator, "radiologist", source)));
+            try (AuditLog auditLog = AuditLog.syslog(auditTo, "radstream-label")) {
+                send(cluster, java.util.List.of(voxels == null ? LabelMaker.fromFile(series, task, mask, annotator)
+                        : LabelMaker.label(series, task, voxels, annotator, "radiologist", source)));
+                audited(auditLog, AuditMessage.Action.CREATE, series, task, mappedBy, annotator);
+            }
             return 0;
         }
 
@@ -344,12 +391,16 @@ final class LabelCommand {
         @Option(names = "--series", required = true) String series;
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
         @Option(names = "--annotator", defaultValue = "${env:USER:-radiologist}",
-                description = "Who withdraws it, named in the trainer's audit trail (with --trainer-url). Default ${DEFAULT-VALUE}.")
+                description = "Who withdraws it, named in the audit trail (the trainer's with --trainer-url, else "
+                        + "--audit-repository's). Default ${DEFAULT-VALUE}.")
         String annotator;
         @Mixin ThroughTrainer trainer;
+        @Mixin AuditOptions audit;
+        @Spec CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
+            String auditTo = auditTarget(audit, trainer, spec);
             if (trainer.url != null) {
                 return Status.overHttp(trainer.url, trainer.token, "DELETE", "/labels?series=" + Status.enc(series)
                         + "&task=" + Status.enc(task) + "&annotator=" + Status.enc(annotator),
@@ -360,8 +411,11 @@ final class LabelCommand {
             Map<String, Object> p = new HashMap<>();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
             cluster.kafkaClient().addTo(p);
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            try (AuditLog auditLog = AuditLog.syslog(auditTo, "radstream-label");
+                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+                         new ByteArraySerializer())) {
                 producer.send(new ProducerRecord<>(topics.labels().name(), key, null)).get();
+                audited(auditLog, AuditMessage.Action.DELETE, series, task, null, annotator);
             }
             System.out.println("withdrawn " + key);
             return 0;

@@ -118,9 +118,19 @@ class LabelDraftIT {
         }
         Path fixed = dir.resolve("S-N-infection-corrected.nii");
         Files.write(fixed, Nifti.write(stored, flipped, false));
-        String[] submitted = run(Cli.concat(new String[] {"submit", "--series", "S-N", "--task", "infection", "--mask",
-                fixed.toString(), "--annotator", "dr-it"}, cluster(platform)));
+        String[] submitted;
+        List<String> audited;
+        try (java.net.DatagramSocket repository = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            submitted = run(Cli.concat(new String[] {"submit", "--series", "S-N", "--task", "infection", "--mask",
+                    fixed.toString(), "--annotator", "dr-it", "--audit-repository", "udp://127.0.0.1:"
+                            + repository.getLocalPort()}, cluster(platform)));
+            audited = org.radstream.schemas.TestAuditRepository.receiveAll(repository, java.time.Duration.ofSeconds(2));
+        }
         assertThat(submitted[0]).as(submitted[2]).isEqualTo("0");
+        // straight onto the label topic, so audited here: the annotator, the series, and the study and patient its result names
+        assertThat(audited).singleElement().asString().contains(" radstream-label ", "csd-code=\"110103\"",
+                "EventActionCode=\"C\"", "UserID=\"dr-it\"", "ParticipantObjectID=\"S-N\"",
+                "ParticipantObjectID=\"st-S-N\"", "ParticipantObjectID=\"P1\"");
         assertThat(submitted[1]).contains("S-N-infection-corrected.nii: " + corrected.count() + " voxels on the series' 16×16×4 grid");
         CorrectedLabel label = newestLabel(platform, "S-N:infection");
         assertThat(label.getAnnotator()).isEqualTo("dr-it");
@@ -139,6 +149,23 @@ class LabelDraftIT {
         assertThat(refused[0]).isEqualTo("4");
         assertThat(refused[2]).contains("refused between.nii: the label map is shifted by -0.500 voxels");
         assertThat(newestLabel(platform, "S-N:infection").getAnnotator()).isEqualTo("dr-it");
+
+        // an audit repository that is no address is a usage error, before anything is sent
+        String[] unaudited = run(Cli.concat(new String[] {"withdraw", "--series", "S-N", "--task", "infection",
+                "--audit-repository", "syslog-server"}, cluster(platform)));
+        assertThat(unaudited[0]).isEqualTo("2");
+        assertThat(unaudited[2]).contains("the audit repository must be udp://HOST:PORT or tls://HOST:PORT");
+        assertThat(newestLabel(platform, "S-N:infection").getAnnotator()).isEqualTo("dr-it");
+        // the label withdrawn: audited as a deletion by whoever withdrew it
+        String[] withdrawn;
+        try (java.net.DatagramSocket repository = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            withdrawn = run(Cli.concat(new String[] {"withdraw", "--series", "S-N", "--task", "infection", "--annotator",
+                    "dr-it", "--audit-repository", "udp://127.0.0.1:" + repository.getLocalPort()}, cluster(platform)));
+            audited = org.radstream.schemas.TestAuditRepository.receiveAll(repository, java.time.Duration.ofSeconds(2));
+        }
+        assertThat(withdrawn[0]).as(withdrawn[2]).isEqualTo("0");
+        assertThat(audited).singleElement().asString().contains(" radstream-label ", "EventActionCode=\"D\"",
+                "UserID=\"dr-it\"", "ParticipantObjectID=\"S-N\"");
     }
 
     @Test

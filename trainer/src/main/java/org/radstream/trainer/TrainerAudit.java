@@ -47,18 +47,29 @@ public final class TrainerAudit {
 
     /**
      * A training label of {@code series} and {@code task} created, replaced or withdrawn ({@code
-     * action}) by {@code annotator} from {@code address}; {@code refusal} says why it was not taken
-     * (null when it was).
+     * action}) over the trainer's HTTP by {@code annotator} from {@code address}; {@code refusal} says
+     * why it was not taken (null when it was).
      */
     static AuditMessage label(AuditMessage.Action action, String series, String task, Optional<String> studyUid,
                               String annotator, String address, String refusal) {
+        return label(action, series, task, studyUid, annotator, address, refusal, "trainer");
+    }
+
+    /**
+     * A training label of {@code series} and {@code task} created, replaced or withdrawn ({@code
+     * action}) by {@code annotator} (from {@code address}, null: this host) through radstream's
+     * {@code service} ({@code trainer} over HTTP, {@code label} straight onto the label topic);
+     * {@code refusal} says why it was not taken (null when it was).
+     */
+    public static AuditMessage label(AuditMessage.Action action, String series, String task, Optional<String> studyUid,
+                                     String annotator, String address, String refusal, String service) {
         AuditMessage message = AuditMessage.of(AuditMessage.INSTANCES_ACCESSED, action,
                         refusal == null ? AuditMessage.Outcome.SUCCESS : AuditMessage.Outcome.MINOR_FAILURE, Instant.now(),
                         refusal)
                 .participant(annotator, null, true, address, null)
-                .participant("radstream-trainer", Long.toString(ProcessHandle.current().pid()), false, AuditLog.hostName(),
-                        AuditMessage.APPLICATION)
-                .source(AuditLog.source("trainer"));
+                .participant("radstream-" + service, Long.toString(ProcessHandle.current().pid()), false,
+                        AuditLog.hostName(), AuditMessage.APPLICATION)
+                .source(AuditLog.source(service));
         studyUid.ifPresent(study -> message.study(study, Map.of()));
         return message.series(series, Map.of("task", task));
     }
