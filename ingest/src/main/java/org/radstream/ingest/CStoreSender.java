@@ -40,9 +40,9 @@ final class CStoreSender {
     }
 
     /**
-     * The PACS could not be reached (no connection, or the TLS handshake failed): nothing was sent,
-     * and every object would fail alike until it can be, so the caller waits rather than give up on
-     * them one by one.
+     * The PACS could not be reached (no connection, the TLS handshake failed) or rejected the
+     * association: nothing was sent, and every object would fail alike until it takes one, so the
+     * caller waits rather than give up on them one by one.
      */
     static final class PacsUnreachableException extends StoreFailedException {
         PacsUnreachableException(String message, Throwable cause) {
@@ -57,8 +57,8 @@ final class CStoreSender {
      * Stores a Part 10 file; returns once the SCP has answered success (or a warning).
      *
      * @param what names the file in messages
-     * @throws PacsUnreachableException the SCP could not be reached
-     * @throws StoreFailedException     it was reached and did not store the file
+     * @throws PacsUnreachableException the SCP could not be reached or rejected the association
+     * @throws StoreFailedException     it did not store the file
      */
     void store(byte[] part10, String what) throws StoreFailedException {
         String failure = storeAll(List.of(new Instance(part10, what))).get(0);
@@ -69,10 +69,10 @@ final class CStoreSender {
 
     /**
      * Stores {@code instances} over one association, in their order, and returns for each one null
-     * when the SCP answered success (or a warning), else why it was not stored. A refused association
-     * (our AE unknown, no SOP class accepted) fails every one alike.
+     * when the SCP answered success (or a warning), else why it was not stored (its SOP class not
+     * taken, a failure status, the association broken before its status came).
      *
-     * @throws PacsUnreachableException the SCP could not be reached: none was sent
+     * @throws PacsUnreachableException the SCP could not be reached or rejected the association: none was sent
      */
     List<String> storeAll(List<Instance> instances) throws PacsUnreachableException {
         List<Path> files = new ArrayList<>();
@@ -109,8 +109,8 @@ final class CStoreSender {
                 }
             }
         } catch (StorageScu.UnreachableException e) {
-            throw new PacsUnreachableException(calledAe + "@" + host + ":" + port + " cannot be reached: " + e.getMessage(),
-                    e);
+            throw new PacsUnreachableException(calledAe + "@" + host + ":" + port + " cannot be reached or takes no "
+                    + "association from us: " + e.getMessage(), e);
         } catch (Exception e) {
             outcome.clear();
             for (Instance instance : instances) {

@@ -45,7 +45,8 @@ public final class ExportHttpServer {
                 "1 when the PACS could be reached at the last try; 0 while the export holds its place for it, "
                         + "dead-lettering nothing.", e.pacsReachable() ? 1 : 0);
         HealthMetricsServer.metric(b, "radstream_export_pacs_outages_total", "counter",
-                "Times the PACS could not be reached (no connection, or the TLS handshake failed) after it could.",
+                "Times the PACS could not be reached or took no association (no connection, the TLS handshake failed, "
+                        + "A-ASSOCIATE-RJ) after it could.",
                 e.pacsOutages());
         HealthMetricsServer.metric(b, "radstream_export_without_geometry_total", "counter",
                 "Results of which no segmentation was stored: no geometry to lay them over the series.",

@@ -173,9 +173,10 @@ public final class StorageScu {
     }
 
     /**
-     * The SCP could not be reached: no connection (refused, timed out, no route, an unknown host),
-     * or its TLS handshake failed. Nothing was sent; trying later may succeed, unlike a refused
-     * association or an object refused with a failure status.
+     * No association could be had with the SCP: no connection (refused, timed out, no route, an
+     * unknown host), its TLS handshake failed, or it rejected the association. Nothing was sent, and
+     * every file would fail alike; trying later may succeed (once it is up, or configured to take
+     * us), unlike a file refused with a failure status.
      */
     public static final class UnreachableException extends IOException {
         UnreachableException(String message, IOException cause) {
@@ -188,23 +189,24 @@ public final class StorageScu {
             "java.net.NoRouteToHostException", "java.net.SocketTimeoutException");
 
     /**
-     * Whether {@code e}, thrown while the association was requested, says the SCP was not reached:
-     * PixelMed reports a failed connection as an A-P-ABORT whose message holds the socket's exception
-     * (and no cause), so the message is read; a connection the SCP closed before it answered the
-     * request (a TLS server refusing our certificate after the handshake, an SCP going down) counts too.
-     * A refused association (A-ASSOCIATE-RJ) does not: the SCP was reached and said no.
+     * Whether {@code e}, thrown while the association was requested, says no association could be had,
+     * whatever the files: PixelMed reports a failed connection as an A-P-ABORT whose message holds the
+     * socket's exception (and no cause), so the message is read; a connection the SCP closed before it
+     * answered the request (a TLS server refusing our certificate after the handshake, an SCP going
+     * down) and an association the SCP rejected (A-ASSOCIATE-RJ: our AE title unknown to it, too busy)
+     * count too. A file whose SOP class the SCP does not take is refused within the association instead.
      */
-    static boolean noConnection(DicomNetworkException e) {
+    static boolean noAssociation(DicomNetworkException e) {
         String m = String.valueOf(e.getMessage());
         return m.contains("A-P-ABORT") && NO_CONNECTION.stream().anyMatch(m::contains)
-                || m.startsWith("Connection closed while reading");
+                || m.startsWith("Connection closed while reading") || m.startsWith("A-ASSOCIATE-RJ");
     }
 
     /**
      * An association proposing the SOP classes and transfer syntaxes of {@code files}, its socket
      * without delay; over TLS, through a {@link TlsTunnel} whose handshake is done first.
      *
-     * @throws UnreachableException no connection, or the TLS handshake failed
+     * @throws UnreachableException no connection, the TLS handshake failed, or the association was rejected
      */
     private static Connection open(String host, int port, ClientTls tls, String calledAe, String callingAe,
                                    SetOfDicomFiles files) throws DicomNetworkException, IOException {
@@ -231,7 +233,7 @@ public final class StorageScu {
             if (tunnel != null) {
                 tunnel.close();
             }
-            if (noConnection(e)) {
+            if (noAssociation(e)) {
                 throw new UnreachableException(e.getMessage(), new IOException(e));
             }
             throw e;

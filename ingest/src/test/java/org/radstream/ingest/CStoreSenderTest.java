@@ -162,7 +162,19 @@ class CStoreSenderTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CStoreSender("localhost", port, null, "PACS",
                 "RADSTREAM").storeAll(List.of(new CStoreSender.Instance(seg, "a"), new CStoreSender.Instance(report, "b"))))
                 .isInstanceOf(CStoreSender.PacsUnreachableException.class)
-                .hasMessageStartingWith("PACS@localhost:" + port + " cannot be reached: ").hasMessageContaining("Connection refused");
+                .hasMessageStartingWith("PACS@localhost:" + port + " cannot be reached or takes no association from us: ").hasMessageContaining("Connection refused");
+        // an SCP that rejects the association (our AE unknown to it, too busy): the same, nothing sent
+        Process refusing = new ProcessBuilder(ResultExportIT.STORESCP.toString(), "--refuse", "-od", pacs.toString(),
+                "-aet", "PACS", Integer.toString(port)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Thread.sleep(500); // listening
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CStoreSender("localhost", port, null, "PACS",
+                    "RADSTREAM").storeAll(List.of(new CStoreSender.Instance(seg, "a"))))
+                    .isInstanceOf(CStoreSender.PacsUnreachableException.class)
+                    .hasMessageContaining("A-ASSOCIATE-RJ");
+        } finally {
+            refusing.destroyForcibly();
+        }
     }
 
     @Test
@@ -206,7 +218,7 @@ class CStoreSenderTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CStoreSender("localhost", port,
                     ClientTls.load(trustStranger, password, ourKeys, password), "PACS", "RADSTREAM").storeAll(it))
                     .isInstanceOf(CStoreSender.PacsUnreachableException.class)
-                    .hasMessageStartingWith("PACS@localhost:" + port + " cannot be reached: ")
+                    .hasMessageStartingWith("PACS@localhost:" + port + " cannot be reached or takes no association from us: ")
                     .hasMessageContaining("TLS connection to localhost:" + port + " failed")
                     .hasMessageContaining("certification path");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CStoreSender("127.0.0.2", port, tls, "PACS",
@@ -217,7 +229,7 @@ class CStoreSenderTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CStoreSender("localhost", port,
                     ClientTls.load(trustPacs, password, null, null), "PACS", "RADSTREAM").storeAll(it))
                     .isInstanceOf(CStoreSender.PacsUnreachableException.class)
-                    .hasMessageStartingWith("PACS@localhost:" + port + " cannot be reached: ")
+                    .hasMessageStartingWith("PACS@localhost:" + port + " cannot be reached or takes no association from us: ")
                     .hasMessageContaining("Connection closed");
             try (Stream<Path> files = Files.list(pacs)) {
                 assertThat(files).hasSize(2);
