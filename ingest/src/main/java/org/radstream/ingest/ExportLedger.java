@@ -55,6 +55,36 @@ final class ExportLedger {
         this.producer = producer;
     }
 
+    /**
+     * Creates the ledger's topic where it is missing (a cluster whose streams application, which
+     * creates the catalogue's topics, has not run since this topic was added; auto-creation off):
+     * else the first object stored could not be recorded and the export would stop. One that cannot
+     * be created is logged; the export then stops at its first store, nothing committed.
+     */
+    void ensureTopic() {
+        Properties p = new Properties();
+        p.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
+        settings.kafkaClient().addTo(p);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+            if (admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS).contains(topic.name())) {
+                return;
+            }
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic.name(),
+                    java.util.Optional.of(topic.spec().partitions()), java.util.Optional.empty())
+                    .configs(topic.spec().configs()))).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            log.info("created {}: what the export stores at the PACS is recorded there", topic.name());
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                log.error("{} does not exist and cannot be created ({}): the export cannot record what it stores",
+                        topic.name(), e.getCause().toString());
+            }
+        } catch (java.util.concurrent.TimeoutException | org.apache.kafka.common.KafkaException e) {
+            log.warn("cannot check that {} exists ({}); it is written to all the same", topic.name(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** The entry of a DICOM object the PACS stored, made from series {@code sourceSeries}. */
     ExportedInstance entry(String sourceSeries, byte[] part10, String what, Instant storedAt) {
         AttributeList list = new AttributeList();

@@ -253,6 +253,7 @@ public final class ResultExport implements AutoCloseable {
                     assigned.addAll(partitions);
                 }
             });
+            ledger.ensureTopic();
             readRejectionNotes(true); // every note: what a crash left at the PACS of a withdrawn series is looked up too
             while (running.get()) {
                 readRejectionNotes(notes.assignment().isEmpty() && System.nanoTime() >= notesRetryAt);

@@ -446,6 +446,28 @@ class ResultExportIT {
         }
     }
 
+    @Test
+    void theLedgerTopicIsCreatedCompactedWhereItIsMissing() throws Exception {
+        // a cluster upgraded to an export that keeps a ledger, before its streams application made the new topic
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap))) {
+            admin.deleteTopics(List.of(Topics.EXPORT_STORED)).all().get();
+            long gone = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < gone && admin.listTopics().names().get().contains(Topics.EXPORT_STORED)) {
+                Thread.sleep(100);
+            }
+            ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", freePort(), "PACS")
+                    .withGroupId("it-export-ledger-" + UUID.randomUUID());
+            try (ResultExport export = ResultExport.start(settings, kafka.topics)) {
+                awaitAssigned(export, 2 * Topics.DEFAULT_PARTITIONS);
+                var config = admin.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, Topics.EXPORT_STORED))).all().get()
+                        .values().iterator().next();
+                assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
+            }
+        }
+    }
+
     /** The ledger entry of a report of {@code series} stored at the PACS by the export of {@code group}, written. */
     private static org.radstream.avro.ExportedInstance orphan(KafkaProducer<String, byte[]> producer, String group,
                                                               String series) throws Exception {
