@@ -115,6 +115,19 @@ final class ExportLedger {
                 topic.valueSerde().serializer().serialize(topic.name(), e)));
     }
 
+    /** Waits until {@code written} entries and tombstones are acknowledged; one that is not is an error. */
+    void await(List<? extends Future<?>> written) throws InterruptedException {
+        producer.flush();
+        for (Future<?> f : written) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("cannot write to " + topic.name() + " (" + e.getCause()
+                        + "): not committed, done again after a restart", e.getCause());
+            }
+        }
+    }
+
     /** Writes the tombstone of {@code e}: withdrawn from the PACS, nothing left to withdraw. */
     Future<RecordMetadata> withdrawn(ExportedInstance e) {
         return producer.send(new ProducerRecord<>(topic.name(), key(e), null));

@@ -24,11 +24,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.radstream.avro.DeadLetter;
-import org.radstream.avro.ExportedInstance;
 import org.radstream.avro.InferenceResult;
 import org.radstream.avro.PoirMeasurement;
 import org.radstream.avro.SeriesGeometry;
-import org.radstream.imaging.dicom.RejectionNoteDocument;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.AuditLog;
 import org.radstream.schemas.Topics;
@@ -96,23 +94,8 @@ public final class ResultExport implements AutoCloseable {
     private final AtomicLong withoutGeometry = new AtomicLong();
     private final AtomicLong withdrawnSkipped = new AtomicLong();
     private final Topic<String, org.radstream.avro.RejectionNote> rejectionNotes;
-    private final KafkaConsumer<String, byte[]> notes;
-    /** Series the PACS withdrew (IOCM rejection notes), each with the note that withdrew it, the newest kept. */
-    private final Map<String, Withdrawal> withdrawn = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Withdrawal> eldest) {
-            return size() > WITHDRAWN_KEPT;
-        }
-    };
-    /** A rejection note of the PACS as it withdrew one series: its title and where it was read. */
-    private record Withdrawal(String code, String meaning, String noteUid, int partition, long offset) {}
     private final ExportLedger ledger;
-    /** Withdrawn series whose objects stored at the PACS are still to be looked up in the ledger. */
-    private final java.util.Set<String> toLookUp = new java.util.LinkedHashSet<>();
-    /** Objects at the PACS made from withdrawn series, by SOP instance: to withdraw there. */
-    private final Map<String, org.radstream.avro.ExportedInstance> toWithdraw = new LinkedHashMap<>();
-    private long ledgerRetryAt;
-    private final AtomicLong derivedWithdrawn = new AtomicLong();
+    private final ExportWithdrawals withdrawals;
     /** Whether the PACS could be reached at the last try; false while the export holds its place for it. */
     private final AtomicBoolean pacsReachable = new AtomicBoolean(true);
     private final AtomicLong pacsOutages = new AtomicLong();
@@ -121,10 +104,7 @@ public final class ResultExport implements AutoCloseable {
     private Duration holdWait;
     static final Duration MIN_HOLD_WAIT = Duration.ofMillis(500);
     static final Duration MAX_HOLD_WAIT = Duration.ofMinutes(1);
-    static final int WITHDRAWN_KEPT = 100_000;
-    /** How long after a failed first read of the rejection notes the export tries again. */
-    static final Duration NOTES_RETRY = Duration.ofSeconds(30);
-    private long notesRetryAt;
+    static final int NOT_STORED_KEPT = 100_000;
     /**
      * Segmentations the PACS did not take within the attempts (dead-lettered), the newest kept: a
      * report made after is made without referencing them.
@@ -133,7 +113,7 @@ public final class ResultExport implements AutoCloseable {
             new LinkedHashMap<>(16, 0.75f, false) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                    return size() > WITHDRAWN_KEPT;
+                    return size() > NOT_STORED_KEPT;
                 }
             });
     private final AtomicLong reports = new AtomicLong();
@@ -171,12 +151,6 @@ public final class ResultExport implements AutoCloseable {
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10);
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
         this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-        Properties n = new Properties();
-        n.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
-        settings.kafkaClient().addTo(n);
-        n.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        n.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        this.notes = new KafkaConsumer<>(n, new StringDeserializer(), new ByteArrayDeserializer());
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrap());
         settings.kafkaClient().addTo(p);
@@ -185,6 +159,7 @@ public final class ResultExport implements AutoCloseable {
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         this.ledger = new ExportLedger(settings, topics.exportStored(), producer);
+        this.withdrawals = new ExportWithdrawals(settings, rejectionNotes, ledger, running::get);
         this.thread = new Thread(this::run, "radstream-export");
     }
 
@@ -219,7 +194,7 @@ public final class ResultExport implements AutoCloseable {
      * Objects this export had stored at the PACS that it withdrew there (IOCM rejection notes of its
      * own, stored or dead-lettered) because the PACS withdrew the series they were made from, so far.
      */
-    public long derivedWithdrawn() { return derivedWithdrawn.get(); }
+    public long derivedWithdrawn() { return withdrawals.derivedWithdrawn(); }
 
     /** Whether the PACS could be reached at the last try (false: the export waits for it, dead-lettering nothing). */
     public boolean pacsReachable() { return pacsReachable.get(); }
@@ -254,9 +229,9 @@ public final class ResultExport implements AutoCloseable {
                 }
             });
             ledger.ensureTopic();
-            readRejectionNotes(true); // every note: what a crash left at the PACS of a withdrawn series is looked up too
             while (running.get()) {
-                readRejectionNotes(notes.assignment().isEmpty() && System.nanoTime() >= notesRetryAt);
+                // every note at the first read: what a crash left at the PACS of a withdrawn series is looked up too
+                withdrawals.read();
                 Progress withdrawing = withdrawDerived();
                 if (withdrawing == Progress.STOPPING) {
                     return;
@@ -298,73 +273,13 @@ public final class ResultExport implements AutoCloseable {
             log.error("export stopped: {}", e.toString(), e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
-            notes.close(Duration.ofSeconds(5));
-        }
-    }
-
-    /**
-     * Reads the rejection notes that arrived: all of them from the start, to their end (bounded, a
-     * minute), at the first call; what is there without waiting after. A note that cannot be read
-     * withdraws nothing and is logged. Where the topic cannot be read yet (Kafka not up, the topic
-     * not created), the export goes on and tries again every {@link #NOTES_RETRY}.
-     */
-    private void readRejectionNotes(boolean first) {
-        if (first) {
-            notesRetryAt = System.nanoTime() + NOTES_RETRY.toNanos();
-            List<TopicPartition> parts;
-            try {
-                parts = notes.partitionsFor(rejectionNotes.name()).stream()
-                        .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
-            } catch (org.apache.kafka.common.errors.WakeupException e) {
-                throw e;
-            } catch (org.apache.kafka.common.KafkaException e) {
-                log.warn("{} not readable yet ({}): tried again in {}", rejectionNotes.name(), e.toString(), NOTES_RETRY);
-                return;
-            }
-            if (parts.isEmpty()) {
-                log.warn("{} does not exist: series the PACS withdraws are not known to this export; looked for again "
-                        + "in {}", rejectionNotes.name(), NOTES_RETRY);
-                return;
-            }
-            notes.assign(parts);
-            notes.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = notes.endOffsets(parts);
-            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (running.get() && parts.stream().anyMatch(tp -> notes.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    log.warn("{} not read to its end within a minute: results of series withdrawn before may still be "
-                            + "stored at the PACS", rejectionNotes.name());
-                    return;
-                }
-                notes.poll(Duration.ofMillis(200)).forEach(this::rejectionNote);
-            }
-            return;
-        }
-        if (!notes.assignment().isEmpty()) { // a cluster without the topic: nothing to read
-            notes.poll(Duration.ZERO).forEach(this::rejectionNote);
-        }
-    }
-
-    private void rejectionNote(ConsumerRecord<String, byte[]> r) {
-        try {
-            org.radstream.avro.RejectionNote note = rejectionNotes.valueSerde().deserializer().deserialize(r.topic(), r.value());
-            if (note != null) {
-                Withdrawal w = new Withdrawal(note.getReasonCode().toString(), note.getReasonMeaning().toString(),
-                        note.getSopInstanceUid().toString(), r.partition(), r.offset());
-                note.getSeries().forEach(s -> {
-                    withdrawn.put(s.getSeriesUid().toString(), w);
-                    toLookUp.add(s.getSeriesUid().toString());
-                });
-            }
-        } catch (RuntimeException e) {
-            log.warn("rejection note {}-{}@{} unreadable, nothing withdrawn: {}", r.topic(), r.partition(), r.offset(),
-                    e.toString());
+            withdrawals.close();
         }
     }
 
     /** Whether the PACS withdrew {@code series}: then nothing of it is stored there again; counted and logged. */
     private boolean withdrawnSeries(ConsumerRecord<String, byte[]> record, String series) {
-        if (!withdrawn.containsKey(series)) {
+        if (!withdrawals.contains(series)) {
             return false;
         }
         withdrawnSkipped.incrementAndGet();
@@ -373,71 +288,26 @@ public final class ResultExport implements AutoCloseable {
         return true;
     }
 
-    /** Waits until the ledger entries written are acknowledged; one that is not stops the export, nothing committed. */
-    private void written(List<java.util.concurrent.Future<?>> entries) throws InterruptedException {
-        producer.flush();
-        for (java.util.concurrent.Future<?> f : entries) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("cannot write to " + Topics.EXPORT_STORED + " (" + e.getCause()
-                        + "): not committed, stored again after a restart", e.getCause());
-            }
-        }
-    }
-
     /**
-     * Withdraws from the PACS what this export stored there of series the PACS withdrew: looks the
-     * series of new notes up in the ledger (again after {@link #NOTES_RETRY} where it cannot be read),
-     * then stores one rejection note per patient, study and title, within the attempts or
+     * Withdraws from the PACS what this export stored there of series the PACS withdrew: stores the
+     * rejection notes of its own that {@link ExportWithdrawals#due} makes, each within the attempts or
      * dead-lettered, and writes the withdrawn objects' tombstones; what is left is tried again when
      * stopping or the PACS cannot be reached.
      */
     private Progress withdrawDerived() throws InterruptedException {
-        if (!toLookUp.isEmpty() && System.nanoTime() >= ledgerRetryAt) {
-            List<ExportedInstance> made = ledger.madeFrom(java.util.Set.copyOf(toLookUp), running::get);
-            if (made == null) {
-                ledgerRetryAt = System.nanoTime() + NOTES_RETRY.toNanos();
-            } else {
-                toLookUp.clear();
-                made.forEach(e -> toWithdraw.putIfAbsent(e.getSopInstanceUid().toString(), e));
-            }
-        }
-        if (toWithdraw.isEmpty()) {
+        List<ExportWithdrawals.Note> due = withdrawals.due();
+        if (due.isEmpty()) {
             return Progress.DONE;
         }
-        Map<List<String>, List<ExportedInstance>> byNote = new LinkedHashMap<>(); // patient, study, title
-        for (ExportedInstance e : toWithdraw.values()) {
-            Withdrawal w = withdrawn.get(e.getSourceSeriesUid().toString());
-            if (w != null) {
-                byNote.computeIfAbsent(List.of(e.getPatientId().toString(), e.getStudyUid().toString(), w.code()),
-                        k -> new java.util.ArrayList<>()).add(e);
-            }
-        }
-        List<java.util.concurrent.Future<?>> tombstones = new java.util.ArrayList<>();
         IngestAudit.Transfer transfer = audit.sending(settings.pacsAe(), settings.pacsHost());
         try {
-            for (List<ExportedInstance> objects : byNote.values()) {
-                ExportedInstance first = objects.get(0);
-                Withdrawal w = withdrawn.get(first.getSourceSeriesUid().toString());
-                List<String> sops = objects.stream().map(e -> e.getSopInstanceUid().toString()).sorted().toList();
-                byte[] note = RejectionNoteDocument.write(first.getPatientId().toString(),
-                        first.getPatientName() == null ? null : first.getPatientName().toString(),
-                        first.getStudyUid().toString(), w.code(), w.meaning(), objects.stream()
-                                .map(e -> new RejectionNoteDocument.Reference(e.getSeriesUid().toString(),
-                                        e.getSopClassUid().toString(), e.getSopInstanceUid().toString())).toList(),
-                        "radstream", Instant.now(),
-                        ResultSegmentation.seeded("iocm|" + w.code() + "|" + String.join(",", sops)));
-                String sources = objects.stream().map(e -> e.getSourceSeriesUid().toString()).distinct()
-                        .collect(java.util.stream.Collectors.joining(", "));
-                String what = "the rejection note withdrawing " + objects.size() + " object(s) made of series " + sources;
-                String detail = w.code() + " " + w.meaning() + ", as the PACS's note " + w.noteUid();
+            for (ExportWithdrawals.Note note : due) {
                 Stored stored;
                 String failure = null;
                 try {
-                    sender.store(note, what);
-                    log.info("stored {} ({}) at {}@{}:{}", what, detail, settings.pacsAe(), settings.pacsHost(),
-                            settings.pacsPort());
+                    sender.store(note.dicom(), note.what());
+                    log.info("stored {} ({}) at {}@{}:{}", note.what(), note.detail(), settings.pacsAe(),
+                            settings.pacsHost(), settings.pacsPort());
                     stored = Stored.YES;
                 } catch (CStoreSender.PacsUnreachableException e) {
                     unreachable(e.getMessage());
@@ -445,27 +315,22 @@ public final class ResultExport implements AutoCloseable {
                 } catch (CStoreSender.StoreFailedException e) {
                     failure = e.getMessage();
                     log.warn("attempt 1 of {}: {}", settings.attempts(), failure);
-                    stored = storeAgain(note, what, detail, failure, reason -> deadLetter(rejectionNotes.name(),
-                            w.partition(), w.offset(), first.getPatientId().toString(), note, what + " (" + detail
-                                    + "): " + reason, settings.attempts()));
+                    stored = storeAgain(note.dicom(), note.what(), note.detail(), failure, reason -> deadLetter(
+                            rejectionNotes.name(), note.partition(), note.offset(), note.patientId(), note.dicom(),
+                            note.what() + " (" + note.detail() + "): " + reason, settings.attempts()));
                 }
                 if (stored == Stored.STOPPING || stored == Stored.UNREACHABLE) {
-                    producer.flush(); // the tombstones of the notes stored
+                    withdrawals.awaitTombstones(); // of the notes stored before it
                     return stored == Stored.STOPPING ? Progress.STOPPING : Progress.UNREACHABLE;
                 }
                 reachable();
-                transfer.sent(note, stored == Stored.YES ? null : failure);
-                for (ExportedInstance e : objects) {
-                    tombstones.add(ledger.withdrawn(e));
-                    toWithdraw.remove(e.getSopInstanceUid().toString());
-                }
-                derivedWithdrawn.addAndGet(objects.size());
+                transfer.sent(note.dicom(), stored == Stored.YES ? null : failure);
+                withdrawals.done(note);
             }
         } finally {
             transfer.end();
         }
-        toWithdraw.clear(); // those whose withdrawal is no longer known (more than WITHDRAWN_KEPT since)
-        written(tombstones);
+        withdrawals.awaitTombstones();
         return Progress.DONE;
     }
 
@@ -699,7 +564,7 @@ public final class ResultExport implements AutoCloseable {
         });
         notDone.forEach((partition, offset) -> done.put(partition, new OffsetAndMetadata(offset)));
         if (!done.isEmpty()) {
-            written(entries); // an object stored is in the ledger before its record is committed
+            ledger.await(entries); // an object stored is in the ledger before its record is committed; else it stops
             consumer.commitSync(done);
         }
         if (progress == Progress.UNREACHABLE) {
@@ -818,9 +683,7 @@ public final class ResultExport implements AutoCloseable {
                 if (stored == Stored.YES) {
                     var entry = ledger.entry(b.source(), b.dicom(), b.what(), Instant.now());
                     entries.add(ledger.stored(entry));
-                    if (withdrawn.containsKey(b.source())) { // withdrawn while it was being stored
-                        toWithdraw.put(entry.getSopInstanceUid().toString(), entry);
-                    }
+                    withdrawals.stored(entry); // withdrawn while it was being stored: withdrawn at the PACS too
                     (b.report() ? reports : exported).incrementAndGet();
                     if (b.withoutEvidence()) {
                         reportsWithoutEvidence.incrementAndGet();
@@ -920,7 +783,7 @@ public final class ResultExport implements AutoCloseable {
     public void close() throws InterruptedException {
         running.set(false);
         consumer.wakeup();
-        notes.wakeup();
+        withdrawals.wakeup();
         thread.join(Duration.ofSeconds(30).toMillis());
         producer.close(Duration.ofSeconds(5));
         auditLog.applicationActivity("export", false);
