@@ -4,6 +4,7 @@ import static org.radstream.ingest.IngestSettings.require;
 import static org.radstream.ingest.IngestSettings.requireAe;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -35,11 +36,14 @@ import org.radstream.schemas.KafkaClientConfig;
  * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
  * @param pacsTls     how the PACS's DICOM TLS port is reached; null: plain TCP
  * @param auditRepository where audit messages of what was sent go ({@code udp://HOST:PORT}); null: none
+ * @param replayFrom  at its start, the export goes back to the results and measurements that arrived from
+ *                    this time on and stores them again (as the same instances): what was dead-lettered once
+ *                    the PACS is fixed, or what a PACS lost; null: from the group's committed offsets
  */
 public record ExportSettings(String bootstrap, String groupId, String pacsHost, int pacsPort, String pacsAe,
                              String aeTitle, Set<String> tasks, int attempts, Duration backoff, boolean fromEarliest,
                              Duration evidenceWait, KafkaClientConfig kafkaClient, ClientTls pacsTls,
-                             String auditRepository) {
+                             String auditRepository, Instant replayFrom) {
     public static final String DEFAULT_GROUP_ID = "radstream-export";
     /** In {@link #tasks}: the PoIR measurements, as DICOM SR measurement reports. */
     public static final String POIR = "poir";
@@ -72,61 +76,67 @@ public record ExportSettings(String bootstrap, String groupId, String pacsHost, 
     /** Every task, 5 attempts from 2 s apart, our AE RADSTREAM, a minute's wait for a report's evidence. */
     public static ExportSettings defaults(String bootstrap, String pacsHost, int pacsPort, String pacsAe) {
         return new ExportSettings(bootstrap, DEFAULT_GROUP_ID, pacsHost, pacsPort, pacsAe, IngestSettings.DEFAULT_AE_TITLE,
-                ALL_TASKS, 5, Duration.ofSeconds(2), false, Duration.ofMinutes(1), KafkaClientConfig.NONE, null, null);
+                ALL_TASKS, 5, Duration.ofSeconds(2), false, Duration.ofMinutes(1), KafkaClientConfig.NONE, null, null, null);
     }
 
     public ExportSettings withGroupId(String v) {
         return new ExportSettings(bootstrap, v, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
-                fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository);
+                fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository, replayFrom);
     }
 
     public ExportSettings withAeTitle(String v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, v, tasks, attempts, backoff,
-                fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository);
+                fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository, replayFrom);
     }
 
     public ExportSettings withTasks(Set<String> v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, v, attempts,
-                backoff, fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository);
+                backoff, fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository, replayFrom);
     }
 
     public ExportSettings fromEarliest(boolean v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts,
-                backoff, v, evidenceWait, kafkaClient, pacsTls, auditRepository);
+                backoff, v, evidenceWait, kafkaClient, pacsTls, auditRepository, replayFrom);
     }
 
     public ExportSettings withRetries(int attemptsV, Duration backoffV) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attemptsV,
-                backoffV, fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository);
+                backoffV, fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository, replayFrom);
     }
 
     public ExportSettings withEvidenceWait(Duration v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts,
-                backoff, fromEarliest, v, kafkaClient, pacsTls, auditRepository);
+                backoff, fromEarliest, v, kafkaClient, pacsTls, auditRepository, replayFrom);
     }
 
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "ExportSettings[pacs=%s@%s:%d%s ae=%s tasks=%s attempts=%d backoff=%s group=%s from=%s evidenceWait=%s]",
                 pacsAe, pacsHost, pacsPort, pacsTls == null ? "" : " (" + pacsTls + ")", aeTitle, tasks, attempts, backoff, groupId, fromEarliest ? "earliest" : "latest",
-                evidenceWait);
+                evidenceWait) + (replayFrom == null ? "" : " replayFrom=" + replayFrom);
     }
 
     /** The same settings, storing at the PACS over TLS with {@code v} (null: plain TCP). */
     public ExportSettings withPacsTls(ClientTls v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
-                fromEarliest, evidenceWait, kafkaClient, v, auditRepository);
+                fromEarliest, evidenceWait, kafkaClient, v, auditRepository, replayFrom);
     }
 
     /** The same settings, audit messages of what was sent to the PACS going to {@code v} (null: none). */
     public ExportSettings withAuditRepository(String v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
-                fromEarliest, evidenceWait, kafkaClient, pacsTls, v);
+                fromEarliest, evidenceWait, kafkaClient, pacsTls, v, replayFrom);
+    }
+
+    /** The same settings, going back at its start to what arrived from {@code v} on (null: from its offsets). */
+    public ExportSettings replayingFrom(Instant v) {
+        return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
+                fromEarliest, evidenceWait, kafkaClient, pacsTls, auditRepository, v);
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public ExportSettings withKafkaClient(KafkaClientConfig v) {
         return new ExportSettings(bootstrap, groupId, pacsHost, pacsPort, pacsAe, aeTitle, tasks, attempts, backoff,
-                fromEarliest, evidenceWait, v, pacsTls, auditRepository);
+                fromEarliest, evidenceWait, v, pacsTls, auditRepository, replayFrom);
     }
 }

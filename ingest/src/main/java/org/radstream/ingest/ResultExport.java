@@ -73,6 +73,11 @@ import org.slf4j.LoggerFactory;
  * PACS's note, stored like a result (the same attempts, dead-lettered after them). The ledger is read
  * for the series of each new note, and at each start for every series withdrawn, so a crash between
  * an object stored and its rejection note loses neither.
+ *
+ * <p>A PACS that cannot be reached or rejects the association is waited for (the partitions paused,
+ * the group kept), not dead-lettered object by object. With {@link ExportSettings#replayFrom} it goes
+ * back, at its start, to what arrived from that time on and stores it again as the same instances:
+ * what was dead-lettered once the PACS takes it.
  */
 public final class ResultExport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ResultExport.class);
@@ -129,6 +134,8 @@ public final class ResultExport implements AutoCloseable {
         }
     };
     private final java.util.Set<TopicPartition> assigned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The partitions positioned for {@link ExportSettings#replayFrom} (each once). */
+    private final java.util.Set<TopicPartition> replayed = new java.util.HashSet<>();
     private final Thread thread;
 
     private ResultExport(ExportSettings settings, Topics topics) {
@@ -224,6 +231,7 @@ public final class ResultExport implements AutoCloseable {
 
                 @Override
                 public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+                    replay(partitions);
                     partitions.forEach(consumer::position); // resolve where each starts now, not at the next fetch
                     assigned.addAll(partitions);
                 }
@@ -571,6 +579,34 @@ public final class ResultExport implements AutoCloseable {
             notDone.forEach(consumer::seek);
         }
         return progress;
+    }
+
+    /**
+     * With {@link ExportSettings#replayFrom}: positions each partition, the first time this export is
+     * assigned it, at the first record that arrived from that time on (at its end where none did), so
+     * what came since is stored again, as the same instances.
+     */
+    private void replay(java.util.Collection<TopicPartition> partitions) {
+        if (settings.replayFrom() == null) {
+            return;
+        }
+        Map<TopicPartition, Long> first = new java.util.HashMap<>();
+        for (TopicPartition p : partitions) {
+            if (replayed.add(p)) {
+                first.put(p, settings.replayFrom().toEpochMilli());
+            }
+        }
+        if (first.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndTimestamp> at = consumer.offsetsForTimes(first);
+        Map<TopicPartition, Long> end = consumer.endOffsets(first.keySet());
+        for (TopicPartition p : first.keySet()) {
+            var o = at.get(p);
+            long offset = o == null ? end.get(p) : o.offset();
+            consumer.seek(p, offset);
+            log.info("{}-{} replayed from {}: offset {}", p.topic(), p.partition(), settings.replayFrom(), offset);
+        }
     }
 
     /** How far a batch (or the export's own rejection notes) got. */

@@ -468,6 +468,52 @@ class ResultExportIT {
         }
     }
 
+    @Test
+    void aReplayStoresAgainWhatArrivedFromAGivenTimeOnAsTheSameInstances() throws Exception {
+        assumeTrue(Files.isExecutable(STORESCP), "storescp (dcmtk) not installed at " + STORESCP + ": skipping");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String series = "1.2.86.1." + Math.abs(run.hashCode());
+        Path pacs = Files.createDirectories(dir.resolve("pacs"));
+        int port = freePort();
+        Process scp = storescp(pacs, port);
+        ExportSettings settings = ExportSettings.defaults(kafka.bootstrap, "localhost", port, "PACS")
+                .withGroupId("it-export-replay-" + run).withTasks(Set.of("vessel")).withRetries(2, Duration.ofMillis(50));
+        try {
+            Instant before = Instant.now().minusSeconds(1);
+            try (ResultExport export = ResultExport.start(settings, kafka.topics)) {
+                awaitAssigned(export, Topics.DEFAULT_PARTITIONS);
+                // vessel: a task the tests that read every result from the start do not export
+                publish(Map.of(series + ":vessel", bytes(result(series, "vessel", mask(4, 5), true))));
+                awaitExported(export, 1);
+                assertThat(export.exported()).isEqualTo(1);
+            }
+            // the same group again: nothing new, nothing stored
+            try (ResultExport again = ResultExport.start(settings, kafka.topics)) {
+                awaitAssigned(again, Topics.DEFAULT_PARTITIONS);
+                Thread.sleep(2000);
+                assertThat(again.exported()).isZero();
+            }
+            // replayed from before the result: stored again, the same SOP instance
+            try (ResultExport replay = ResultExport.start(settings.replayingFrom(before), kafka.topics)) {
+                awaitExported(replay, 1);
+                Thread.sleep(1000);
+                assertThat(replay.exported()).isEqualTo(1);
+                assertThat(replay.deadLettered()).isZero();
+            }
+        } finally {
+            scp.destroy();
+        }
+        String sop = DicomSeg.summary(ResultSegmentation.write(result(series, "vessel", mask(4, 5), true))).sopInstanceUid();
+        assertThat(stored(pacs)).isNotEmpty().allSatisfy(f -> assertThat(f.getFileName().toString()).startsWith("SG." + sop));
+    }
+
+    private static void awaitExported(ResultExport export, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && export.exported() < n) {
+            Thread.sleep(100);
+        }
+    }
+
     /** The ledger entry of a report of {@code series} stored at the PACS by the export of {@code group}, written. */
     private static org.radstream.avro.ExportedInstance orphan(KafkaProducer<String, byte[]> producer, String group,
                                                               String series) throws Exception {

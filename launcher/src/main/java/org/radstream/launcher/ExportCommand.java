@@ -101,9 +101,28 @@ final class ExportCommand implements Callable<Integer> {
             + "(up to a year) instead of those that arrive after its first start.")
     boolean fromEarliest;
 
+    @Option(names = "--replay-from", paramLabel = "TIME",
+            description = "At its start, go back to the results and measurements that arrived from TIME on "
+                    + "(ISO-8601, e.g. 2026-12-07T03:00:00Z, as dead-letters prints it) and store them again, as the "
+                    + "same instances: what was dead-lettered, once the PACS takes it, or what a PACS lost.")
+    String replayFrom;
+
     @Option(names = "--http-port", defaultValue = "8089",
             description = "Port of /health and /metrics; 0 = any free, -1 = none. Default ${DEFAULT-VALUE}.")
     int httpPort;
+
+    /** {@code --replay-from} as an instant, null when unset. */
+    private java.time.Instant replayFrom() {
+        if (replayFrom == null || replayFrom.isBlank()) {
+            return null;
+        }
+        try {
+            return java.time.Instant.parse(replayFrom.strip());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("--replay-from must be an ISO-8601 instant such as 2026-12-07T03:00:00Z, "
+                    + "got '" + replayFrom + "'");
+        }
+    }
 
     /** The TLS settings of the PACS connection, null for plain TCP; stores without --pacs-tls are refused. */
     private ClientTls pacsTls() {
@@ -143,7 +162,8 @@ final class ExportCommand implements Callable<Integer> {
                     .withEvidenceWait(Duration.ofMillis(Math.round(evidenceWaitSeconds * 1000)))
                     .withKafkaClient(cluster.kafkaClient())
                     .withPacsTls(pacsTls())
-                    .withAuditRepository(audit.repository);
+                    .withAuditRepository(audit.repository)
+                    .replayingFrom(replayFrom());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -42,4 +42,13 @@ class ClusterOptionsTest {
         assertThat(out[0]).isEqualTo("2");
         assertThat(out[1]).contains("cannot read the Kafka client settings " + missing);
     }
+
+    @Test
+    void anExportReplayFromATimeThatIsNoInstantIsAUsageError() {
+        String[] out = run("export", "--bootstrap", "127.0.0.1:1", "--registry", "http://127.0.0.1:1", "--pacs",
+                "127.0.0.1:104", "--replay-from", "yesterday");
+        assertThat(out[0]).isEqualTo("2");
+        assertThat(out[1]).contains("--replay-from must be an ISO-8601 instant such as 2026-12-07T03:00:00Z, got "
+                + "'yesterday'");
+    }
 }
