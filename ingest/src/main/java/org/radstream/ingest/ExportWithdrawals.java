@@ -88,7 +88,7 @@ final class ExportWithdrawals implements AutoCloseable {
         return withdrawn.containsKey(series);
     }
 
-    /** Objects withdrawn at the PACS (their notes stored or dead-lettered), so far. */
+    /** Objects withdrawn at the PACS (their notes stored), so far. */
     long derivedWithdrawn() {
         return derivedWithdrawn.get();
     }
@@ -206,13 +206,21 @@ final class ExportWithdrawals implements AutoCloseable {
         return out;
     }
 
-    /** {@code note} stored at the PACS, or dead-lettered: its objects' tombstones written, counted. */
-    void done(Note note) {
+    /**
+     * {@code note} stored at the PACS ({@code stored}: its objects' tombstones written, counted), or
+     * dead-lettered: not tried again in this run, and again at the next start (their entries stay), so
+     * the withdrawal is not lost while the PACS refuses it.
+     */
+    void done(Note note, boolean stored) {
         for (ExportedInstance e : note.objects()) {
-            tombstones.add(ledger.withdrawn(e));
+            if (stored) {
+                tombstones.add(ledger.withdrawn(e));
+            }
             toWithdraw.remove(e.getSopInstanceUid().toString());
         }
-        derivedWithdrawn.addAndGet(note.objects().size());
+        if (stored) {
+            derivedWithdrawn.addAndGet(note.objects().size());
+        }
     }
 
     /** Waits until the tombstones written are acknowledged. */

@@ -199,7 +199,7 @@ public final class ResultExport implements AutoCloseable {
 
     /**
      * Objects this export had stored at the PACS that it withdrew there (IOCM rejection notes of its
-     * own, stored or dead-lettered) because the PACS withdrew the series they were made from, so far.
+     * own the PACS stored) because the PACS withdrew the series they were made from, so far.
      */
     public long derivedWithdrawn() { return withdrawals.derivedWithdrawn(); }
 
@@ -333,7 +333,7 @@ public final class ResultExport implements AutoCloseable {
                 }
                 reachable();
                 transfer.sent(note.dicom(), stored == Stored.YES ? null : failure);
-                withdrawals.done(note);
+                withdrawals.done(note, stored == Stored.YES);
             }
         } finally {
             transfer.end();
