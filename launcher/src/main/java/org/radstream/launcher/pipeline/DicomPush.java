@@ -64,6 +64,9 @@ public final class DicomPush {
                     : StorageScu.send(host, port, calledAe, callingAe, set, handler)) {
                 throw new IOException("C-STORE to " + calledAe + "@" + host + ":" + port + " failed during the association");
             }
+        } catch (StorageScu.UnreachableException e) {
+            throw new IOException(calledAe + "@" + host + ":" + port + " cannot be reached or takes no association: "
+                    + e.getMessage(), e);
         } catch (IOException e) {
             throw e;
         } catch (Exception e) {
