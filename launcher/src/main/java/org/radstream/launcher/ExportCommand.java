@@ -26,8 +26,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Store the workers' results at the PACS as DICOM Segmentations (C-STORE), for radiologists to see "
-                + "over the series and correct in their viewer; what the PACS does not take goes to "
-                + "radstream.export.undelivered.")
+                + "over the series and correct in their viewer, with PoIR and volume reports as DICOM SR; what the "
+                + "PACS refuses goes to radstream.export.undelivered (see dead-letters, and --replay-from), a PACS that "
+                + "cannot be reached is waited for, and what it stored of a series it withdraws is withdrawn there too.")
 final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
