@@ -50,16 +50,21 @@ public final class AlertText {
      * {@code /retraction}, so a receiver that has the alert still takes the retraction.
      */
     public static String idempotencyKey(ProgressionAlert a) {
+        if (a.getEventId() != null) {
+            return a.getEventId(); // the same, as the progression topology names the event
+        }
         return a.getRetraction() == null ? a.getAlertId() : a.getAlertId() + "/retraction";
     }
 
     /**
      * The JSON body POSTed to webhooks: {@code type} {@code progression}, or {@code retraction} with
-     * a {@code retraction} object, the alert it voids carrying the same {@code alertId}.
+     * a {@code retraction} object, the alert it voids carrying the same {@code alertId}; {@code
+     * eventId} (the Idempotency-Key) differs between the two.
      */
     public static String json(ProgressionAlert a) {
         ObjectNode root = JSON.createObjectNode();
         root.put("alertId", a.getAlertId());
+        root.put("eventId", idempotencyKey(a));
         root.put("type", a.getRetraction() == null ? "progression" : "retraction");
         root.put("summary", line(a));
         ObjectNode patient = root.putObject("patient");

@@ -58,5 +58,9 @@ class AlertTextTest {
         assertThat(new ObjectMapper().readTree(AlertText.json(a)).has("retraction")).isFalse();
         assertThat(AlertText.idempotencyKey(a)).isEqualTo("a1");
         assertThat(AlertText.idempotencyKey(r)).isEqualTo("a1/retraction");
+        assertThat(n.get("eventId").asText()).isEqualTo("a1/retraction");
+        // the event id the progression topology names the event by, where the record carries one
+        assertThat(AlertText.idempotencyKey(org.radstream.avro.ProgressionAlert.newBuilder(r).setEventId("e-7").build()))
+                .isEqualTo("e-7");
     }
 }

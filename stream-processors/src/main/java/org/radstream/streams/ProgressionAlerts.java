@@ -415,6 +415,15 @@ public final class ProgressionAlerts {
         }
     }
 
+    /**
+     * The id of one event on the alerts topic: the alert's id, and for its retraction the id with
+     * {@code /retraction} (the two share the alertId and the key, as they concern one alert), so a
+     * consumer that drops repeats by it still takes the retraction.
+     */
+    public static String eventId(String alertId, boolean retraction) {
+        return retraction ? alertId + "/retraction" : alertId;
+    }
+
     private static ProgressionAlert toAvro(Alert a) {
         ProgressionAlert.Builder b = ProgressionAlert.newBuilder()
                 .setAlertId(a.alertId())
@@ -427,6 +436,7 @@ public final class ProgressionAlerts {
                 .setRule(a.rule())
                 .setMessage(a.message())
                 .setRaisedAt(Instant.ofEpochMilli(a.raisedAt()));
+        b.setEventId(eventId(a.alertId(), a.retraction() != null));
         if (a.retraction() != null) {
             Retraction r = a.retraction();
             b.setRetraction(org.radstream.avro.Retraction.newBuilder().setSeriesUid(r.seriesUid()).setReason(r.reason())

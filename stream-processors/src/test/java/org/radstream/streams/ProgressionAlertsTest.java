@@ -109,13 +109,15 @@ class ProgressionAlertsTest {
         List<ProgressionAlert> raised = alerts.readValuesToList();
         assertThat(raised).extracting(ProgressionAlert::getAlertId).containsExactly(
                 ProgressionAlerts.alertId("P1", "s1", "s2"), ProgressionAlerts.alertId("P1", "s1", "s3"));
-        assertThat(raised).allMatch(a -> a.getRetraction() == null);
+        assertThat(raised).allMatch(a -> a.getRetraction() == null && a.getEventId().equals(a.getAlertId()));
 
         // s2 was the wrong patient's scan: out of the timeline, its alert retracted under the same id, the other kept
         notes.pipeInput("P1", rejection("kos-1", "s2"));
         List<ProgressionAlert> retracted = alerts.readValuesToList();
         assertThat(retracted).singleElement().satisfies(a -> {
             assertThat(a.getAlertId()).isEqualTo(ProgressionAlerts.alertId("P1", "s1", "s2"));
+            // an event of its own: a consumer dropping repeats by event id still takes it
+            assertThat(a.getEventId()).isEqualTo(ProgressionAlerts.alertId("P1", "s1", "s2") + "/retraction");
             assertThat(a.getLater().getSeriesUid()).isEqualTo("s2");
             assertThat(a.getRetraction().getSeriesUid()).isEqualTo("s2");
             assertThat(a.getRetraction().getReason()).isEqualTo("Incorrect Modality Worklist Entry (DCM 113038)");
@@ -175,7 +177,7 @@ class ProgressionAlertsTest {
                 .setRule(RULE)
                 .setMessage("PROGRESSION Doe^Jane (patient P1): infected 40.0 → 64.0 mL (+60%), PoIR 4.0% → 6.4%, "
                         + "30.0 h apart. Rule: " + RULE)
-                .setRaisedAt(TestData.START).build();
+                .setRaisedAt(TestData.START).setEventId(id).build();
         assertThat(alerts.readKeyValuesToList()).containsExactly(KeyValue.pair("P1", expected));
         assertThat(id).isEqualTo(ProgressionAlerts.alertId("P1", "s1", "s2")).startsWith("progression-");
 
