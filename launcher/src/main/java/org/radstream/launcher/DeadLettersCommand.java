@@ -43,8 +43,8 @@ import picocli.CommandLine.Spec;
                 + "refused (rejected), series no routing rule matched (unmatched), records the stream processors "
                 + "(streams) or workers (inference) could not process, labels the trainer refused (labels), alerts "
                 + "not delivered (alerts), results not stored at the PACS (export).",
-        footer = {"", "Exit codes: 0 listed (none set aside included), 1 Kafka or the registry could not be read, "
-                + "2 a usage error."})
+        footer = {"", "Exit codes: 0 listed (none set aside included), 3 with --check: something was set aside within "
+                + "--hours (for a monitoring check), 1 Kafka or the registry could not be read, 2 a usage error."})
 final class DeadLettersCommand implements Callable<Integer> {
     /** The dead-letter topics, by the short name --topic takes. */
     static final Map<String, String> TOPICS = new LinkedHashMap<>();
@@ -73,6 +73,13 @@ final class DeadLettersCommand implements Callable<Integer> {
             description = "Those set aside within this many hours. Default ${DEFAULT-VALUE}.")
     double hours;
 
+    @Option(names = "--check", description = "Exit 3 when anything was set aside within --hours: a monitoring "
+            + "check (cron, Nagios) that an operator is told.")
+    boolean check;
+
+    /** The exit code of {@code --check} when something was set aside. */
+    static final int EXIT_SET_ASIDE = 3;
+
     @Option(names = "--limit", defaultValue = "50",
             description = "At most this many per topic, the newest. Default ${DEFAULT-VALUE}.")
     int limit;
@@ -100,11 +107,13 @@ final class DeadLettersCommand implements Callable<Integer> {
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
+        long setAside = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             for (String n : names) {
                 Topic<String, ?> t = byName.get(TOPICS.get(n));
                 Deque<String> lines = read(consumer, t, since);
+                setAside += lines.size();
                 out.printf(Locale.ROOT, "%s (%s): %d set aside in the last %s h%s%n", t.name(), n, lines.size(),
                         hoursText(), lines.size() > limit ? ", the newest " + limit + " shown" : "");
                 while (lines.size() > limit) {
@@ -117,7 +126,7 @@ final class DeadLettersCommand implements Callable<Integer> {
             return 1;
         }
         out.flush();
-        return 0;
+        return check && setAside > 0 ? EXIT_SET_ASIDE : 0;
     }
 
     private String hoursText() {

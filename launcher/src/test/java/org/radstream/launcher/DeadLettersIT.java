@@ -67,6 +67,15 @@ class DeadLettersIT {
                 new String[] {"--topic", "export", "--limit", "1"}, cluster));
         assertThat(newest.toString()).contains("key=garbage-" + run).doesNotContain("key=1.2.84." + run);
 
+        // as a monitoring check: exit 3 when something was set aside within the window
+        assertThat(new CommandLine(new DeadLettersCommand()).setOut(new PrintWriter(new StringWriter())).execute(
+                Cli.concat(new String[] {"--topic", "export", "--check"}, cluster)))
+                .isEqualTo(DeadLettersCommand.EXIT_SET_ASIDE);
+        Thread.sleep(1500);
+        assertThat(new CommandLine(new DeadLettersCommand()).setOut(new PrintWriter(new StringWriter())).execute(
+                Cli.concat(new String[] {"--topic", "export", "--check", "--hours", "0.0003"}, cluster)))
+                .as("nothing set aside in the last second").isZero();
+
         StringWriter err = new StringWriter();
         int refusedCode = new CommandLine(new DeadLettersCommand()).setErr(new PrintWriter(err)).execute(Cli.concat(
                 new String[] {"--topic", "everything"}, cluster));
