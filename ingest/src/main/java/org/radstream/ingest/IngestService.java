@@ -38,7 +38,8 @@ public final class IngestService implements AutoCloseable {
         this.settings = settings;
         this.publisher = publisher;
         this.tracker = new SeriesTracker(publisher, settings.stabilityTime(), settings.seriesRetention(), System::nanoTime);
-        this.ingest = new InstanceIngest(tracker, publisher, metrics, settings::takesCorrectionsFrom);
+        this.ingest = new InstanceIngest(tracker, publisher, metrics, settings::takesCorrectionsFrom,
+                settings::takesRejectionNotesFrom);
         this.importer = new FolderImporter(ingest);
         this.metrics.openSeriesGauge(tracker::openSeries);
         this.auditLog = AuditLog.syslog(settings.auditRepository(), "radstream-ingest");

@@ -30,9 +30,9 @@ import org.radstream.schemas.ServerTls;
  * @param stowToken        the token STOW-RS senders must carry ({@code Authorization: Bearer TOKEN});
  *                         {@link BearerToken#NONE}: any sender that reaches the port may store
  * @param correctionAes    calling AE titles whose corrections are taken over C-STORE: DICOM Segmentations
- *                         (radiologists' corrections, which become training labels) and IOCM rejection notes
- *                         (which withdraw series and retract their alerts); empty = every allowed caller.
- *                         STOW-RS corrections are guarded by the STOW token, imports by the operator
+ *                         (radiologists' corrections, which become training labels), and IOCM rejection notes
+ *                         where {@code rejectionAes} is empty; empty = every allowed caller. STOW-RS
+ *                         corrections are guarded by the STOW token, imports by the operator
  * @param stowAtOnce       STOW-RS requests stored at the same time (each one's body is held in
  *                         memory while its parts are stored); one more is answered 503 with Retry-After
  * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
@@ -51,6 +51,9 @@ import org.radstream.schemas.ServerTls;
  *                         parts are stored); a larger one is answered 413
  * @param auditRepository  where audit messages go ({@code udp://HOST:PORT}, an IHE ATNA audit record
  *                         repository; {@link org.radstream.schemas.AuditLog}); null: none are sent
+ * @param rejectionAes     calling AE titles whose IOCM rejection notes are taken over C-STORE (they withdraw
+ *                         series from patients' timelines and retract their alerts: the PACS, not a viewer
+ *                         that sends corrections); empty = those of {@code correctionAes}
  */
 public record IngestSettings(
         String aeTitle,
@@ -73,7 +76,8 @@ public record IngestSettings(
         int maxAssociations,
         Duration requestTimeout,
         long stowMaxBytes,
-        String auditRepository) {
+        String auditRepository,
+        Set<String> rejectionAes) {
 
     public static final String DEFAULT_AE_TITLE = "RADSTREAM";
     public static final int DEFAULT_DICOM_PORT = 11112;
@@ -104,6 +108,7 @@ public record IngestSettings(
         Objects.requireNonNull(stowToken, "stowToken (BearerToken.NONE for none)");
         require(stowAtOnce >= 1 && stowAtOnce <= 64, "stowAtOnce must be 1-64, got " + stowAtOnce);
         correctionAes = aeTitles(correctionAes, "correction AE title");
+        rejectionAes = aeTitles(rejectionAes == null ? Set.of() : rejectionAes, "rejection-note AE title");
         require(dicomTlsPort >= -1 && dicomTlsPort <= 65535, "dicomTlsPort must be -1, 0 or a port, got " + dicomTlsPort);
         require(dicomTlsPort < 0 || tls != null, "the DICOM TLS port needs a key store (--tls-key-store)");
         require(!httpTls || tls != null, "HTTPS needs a key store (--tls-key-store)");
@@ -122,62 +127,77 @@ public record IngestSettings(
     public static IngestSettings defaults(String bootstrap, String registryUrl) {
         return new IngestSettings(DEFAULT_AE_TITLE, DEFAULT_DICOM_PORT, DEFAULT_HTTP_PORT, Set.of(),
                 DEFAULT_STABILITY_TIME, bootstrap, registryUrl, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_MAX_BLOCK,
-                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null, false, DEFAULT_MAX_ASSOCIATIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STOW_MAX_BYTES, null);
+                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null, false, DEFAULT_MAX_ASSOCIATIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STOW_MAX_BYTES, null, Set.of());
     }
 
     public IngestSettings withAeTitle(String v) {
         return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     public IngestSettings withDicomPort(int v) {
         return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     public IngestSettings withHttpPort(int v) {
         return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     public IngestSettings withAllowedAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     public IngestSettings withStabilityTime(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     public IngestSettings withDeliveryTimeout(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     public IngestSettings withMaxBlock(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     public IngestSettings withSeriesRetention(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     public IngestSettings withStowToken(BearerToken v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     public IngestSettings withStowAtOnce(int v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     public IngestSettings withCorrectionAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+    }
+
+    /** The same settings, IOCM rejection notes taken over C-STORE only from {@code v} (empty: from the correction AEs). */
+    public IngestSettings withRejectionAes(Set<String> v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
+                tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, v);
+    }
+
+    /** Whether an IOCM rejection note stored by {@code callingAe} over C-STORE may withdraw series. */
+    public boolean takesRejectionNotesFrom(String callingAe) {
+        if (rejectionAes.isEmpty()) {
+            return takesCorrectionsFrom(callingAe);
+        }
+        return callingAe != null && rejectionAes.contains(callingAe.trim());
     }
 
     /** Whether a DICOM Segmentation stored by {@code callingAe} over C-STORE may become a label. */
@@ -224,48 +244,49 @@ public record IngestSettings(
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d dicomTlsPort=%d httpPort=%d%s allowed=%s stability=%s bootstrap=%s stow=%s stowAtOnce=%d corrections=%s maxAssociations=%d]",
+        return String.format(Locale.ROOT, "IngestSettings[ae=%s dicomPort=%d dicomTlsPort=%d httpPort=%d%s allowed=%s stability=%s bootstrap=%s stow=%s stowAtOnce=%d corrections=%s rejectionNotes=%s maxAssociations=%d]",
                 aeTitle, dicomPort, dicomTlsPort, httpPort, httpTls ? " (https)" : "", allowedAes.isEmpty() ? "*" : allowedAes, stabilityTime, bootstrap, stowToken,
-                stowAtOnce, correctionAes.isEmpty() ? "*" : correctionAes, maxAssociations);
+                stowAtOnce, correctionAes.isEmpty() ? "*" : correctionAes, rejectionAes.isEmpty() ? "as corrections"
+                        : rejectionAes, maxAssociations);
     }
 
     /** The same settings with a DICOM TLS port ({@code port} -1: none) presenting {@code tls}. */
     public IngestSettings withDicomTls(int port, ServerTls v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, v, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, v, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     /** The same settings, the HTTP port speaking HTTPS ({@code v}) with the key of {@link #tls}. */
     public IngestSettings withHttpTls(boolean v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, v, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                tls, v, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     /** The same settings, at most {@code max} associations open at once, each sending its request within {@code timeout}. */
     public IngestSettings withAssociationLimits(int max, Duration timeout) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, httpTls, max, timeout, stowMaxBytes, auditRepository);
+                tls, httpTls, max, timeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 
     /** The same settings, STOW-RS request bodies of at most {@code v} bytes. */
     public IngestSettings withStowMaxBytes(long v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, httpTls, maxAssociations, requestTimeout, v, auditRepository);
+                tls, httpTls, maxAssociations, requestTimeout, v, auditRepository, rejectionAes);
     }
 
     /** The same settings, audit messages sent to {@code v} ({@code udp://HOST:PORT}; null: none). */
     public IngestSettings withAuditRepository(String v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, v);
+                tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, v, rejectionAes);
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public IngestSettings withKafkaClient(KafkaClientConfig v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
     }
 }

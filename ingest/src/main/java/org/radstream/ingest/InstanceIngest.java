@@ -41,15 +41,19 @@ public final class InstanceIngest {
     private final Publisher publisher;
     private final IngestMetrics metrics;
     private final java.util.function.Predicate<String> correctionsFrom;
+    private final java.util.function.Predicate<String> rejectionNotesFrom;
     private volatile boolean kafkaFailing;
 
     /**
-     * @param correctionsFrom whether a C-STORE caller's corrections are taken: DICOM Segmentations (which
-     *                        become labels) and IOCM rejection notes (which withdraw series and retract alerts)
+     * @param correctionsFrom    whether a C-STORE caller's DICOM Segmentations (which become labels) are taken
+     * @param rejectionNotesFrom whether a C-STORE caller's IOCM rejection notes (which withdraw series and
+     *                           retract alerts) are taken
      */
     InstanceIngest(SeriesTracker tracker, Publisher publisher, IngestMetrics metrics,
-                   java.util.function.Predicate<String> correctionsFrom) {
+                   java.util.function.Predicate<String> correctionsFrom,
+                   java.util.function.Predicate<String> rejectionNotesFrom) {
         this.correctionsFrom = correctionsFrom;
+        this.rejectionNotesFrom = rejectionNotesFrom;
         this.tracker = tracker;
         this.publisher = publisher;
         this.metrics = metrics;
@@ -151,10 +155,11 @@ public final class InstanceIngest {
             throws InterruptedException {
         org.radstream.avro.RejectionNote note;
         try {
-            if (via == Channel.C_STORE && !correctionsFrom.test(callingAe)) {
+            if (via == Channel.C_STORE && !rejectionNotesFrom.test(callingAe)) {
                 throw new InstanceRejectedException(DimseStatus.SOP_CLASS_NOT_SUPPORTED, "rejection notes (which withdraw "
                         + "series from patients' timelines and retract their alerts) are taken only from the AE titles named "
-                        + "by --corrections-from; " + callingAe + " is not one of them", null, null, null);
+                        + "by --rejections-from (else --corrections-from); " + callingAe + " is not one of them", null,
+                        null, null);
             }
             note = rejectionNotes.read(part10, callingAe, via, receivedAt);
         } catch (InstanceRejectedException e) {

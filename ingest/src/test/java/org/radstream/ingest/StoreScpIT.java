@@ -332,8 +332,25 @@ class StoreScpIT {
                     l -> !l.isEmpty());
             assertLetter(refused.get(0).value(), DimseStatus.SOP_CLASS_NOT_SUPPORTED, "rejection notes (which withdraw "
                     + "series from patients' timelines and retract their alerts) are taken only from the AE titles named by "
-                    + "--corrections-from; ROUTER2 is not one of them", "ROUTER2");
+                    + "--rejections-from (else --corrections-from); ROUTER2 is not one of them", "ROUTER2");
             assertThat(TestKafka.poll(notes, Duration.ofSeconds(2), l -> false)).as("nothing more published").isEmpty();
+
+            // with --rejections-from, only the AEs it names withdraw series: not the one that sends corrections
+            Path second = Files.write(dir.resolve("reject-2.dcm"), TestDicom.rejectionNote("P22", "1.2.826.0.1.22",
+                    "1.2.826.0.1.22.1", List.of("1.2.826.0.1.22.1.1"), "113037", "Rejected for Patient Safety Reasons", 23));
+            try (IngestService pacsOnly = IngestService.start(kafka.settings().withAeTitle("RADSTREAM")
+                    .withAllowedAes(Set.of("MODALITY1", "ROUTER2")).withCorrectionAes(Set.of("MODALITY1"))
+                    .withRejectionAes(Set.of("ROUTER2")), kafka.topics)) {
+                Dcmtk.Result viewer = Dcmtk.storescu("MODALITY1", "RADSTREAM", pacsOnly.dicomPort(), List.of(second),
+                        "--required");
+                assertThat(Dcmtk.storeResponses(viewer.output())).as(viewer.output())
+                        .containsExactly("(Refused: SOPClassNotSupported)");
+                Dcmtk.Result pacs = Dcmtk.storescu("ROUTER2", "RADSTREAM", pacsOnly.dicomPort(), List.of(second),
+                        "--required");
+                assertThat(Dcmtk.storeResponses(pacs.output())).as(pacs.output()).containsExactly("(Success)");
+                assertThat(TestKafka.poll(notes, Duration.ofSeconds(20), l -> !l.isEmpty())).singleElement()
+                        .satisfies(rec -> assertThat(rec.value().getCallingAe()).isEqualTo("ROUTER2"));
+            }
         }
         assertThat(service.metrics().render())
                 .contains("radstream_ingest_rejection_notes_published_total{calling_ae=\"MODALITY1\"} 1");

@@ -61,10 +61,17 @@ final class IngestCommand implements Callable<Integer> {
 
     @Option(names = "--corrections-from", split = ",", paramLabel = "AE", defaultValue = "${env:RADSTREAM_CORRECTIONS_FROM}",
             description = "Calling AE titles whose corrections are taken over C-STORE, e.g. the PACS that forwards them: "
-                    + "DICOM Segmentations (radiologists' corrections, which become training labels) and IHE IOCM "
-                    + "rejection notes (which withdraw series and retract their alerts) (env RADSTREAM_CORRECTIONS_FROM, "
+                    + "DICOM Segmentations (radiologists' corrections, which become training labels), and IHE IOCM "
+                    + "rejection notes unless --rejections-from is set (env RADSTREAM_CORRECTIONS_FROM, "
                     + "comma-separated). Others are answered 0x0122. Default: every allowed caller.")
     List<String> correctionsFrom;
+
+    @Option(names = "--rejections-from", split = ",", paramLabel = "AE", defaultValue = "${env:RADSTREAM_REJECTIONS_FROM}",
+            description = "Calling AE titles whose IHE IOCM rejection notes are taken over C-STORE: they withdraw series "
+                    + "from patients' timelines and retract their alerts, so name the PACS (an Image Manager), not the "
+                    + "viewers that send corrections (env RADSTREAM_REJECTIONS_FROM, comma-separated). Others are "
+                    + "answered 0x0122. Default: those of --corrections-from.")
+    List<String> rejectionsFrom;
 
     @Option(names = "--stow-token", defaultValue = "${env:" + IngestSettings.STOW_TOKEN_VARIABLE + "}",
             description = "Token (at least 16 characters) STOW-RS senders must carry: Authorization: Bearer TOKEN "
@@ -103,6 +110,12 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--delivery-timeout", defaultValue = "5", description = "Seconds Kafka may take to acknowledge a slice before the sender is told to retry. Default ${DEFAULT-VALUE}.")
     double deliverySeconds;
 
+    /** AE titles of a comma-separated option, blanks dropped; none when unset. */
+    private static Set<String> aeTitles(List<String> titles) {
+        return titles == null ? Set.of() : titles.stream().map(String::strip).filter(ae -> !ae.isEmpty())
+                .collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new));
+    }
+
     @Override
     public Integer call() throws Exception {
         if (importDir == null && tls.configured() && tlsPort < 0 && !tls.httpTls) {
@@ -116,8 +129,8 @@ final class IngestCommand implements Callable<Integer> {
                     .withDicomPort(importDir != null ? -1 : port)
                     .withHttpPort(importDir != null ? -1 : httpPort)
                     .withAllowedAes(allow == null ? Set.of() : new LinkedHashSet<>(allow))
-                    .withCorrectionAes(correctionsFrom == null ? Set.of() : correctionsFrom.stream().map(String::strip)
-                            .filter(ae -> !ae.isEmpty()).collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new)))
+                    .withCorrectionAes(aeTitles(correctionsFrom))
+                    .withRejectionAes(aeTitles(rejectionsFrom))
                     .withStabilityTime(Duration.ofMillis(Math.round(stabilitySeconds * 1000)))
                     .withDeliveryTimeout(Duration.ofMillis(Math.round(deliverySeconds * 1000)))
                     .withStowToken(BearerToken.of(stowToken, IngestSettings.STOW_TOKEN_VARIABLE))
