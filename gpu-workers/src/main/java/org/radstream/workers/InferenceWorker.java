@@ -477,6 +477,9 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
             } else {
                 for (TaskOutput o : published) {
                     metrics.result(o.task(), o.method());
+                    if (!Double.isNaN(o.stability())) {
+                        metrics.stability(o.task(), o.stability());
+                    }
                 }
                 double inferMs = published.stream().mapToDouble(o -> o.inferenceMs() + o.postprocessMs()).sum();
                 metrics.inferencePerSlice(inferMs / Math.max(1, slices));
@@ -791,6 +794,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
                 .setModelVersion(o.modelVersion())
                 .setClassifierVersion(o.classifierVersion())
                 .setComponentsRemoved(o.componentsRemoved())
+                .setMaskStability(Double.isNaN(o.stability()) ? null : o.stability())
                 .setTimingsMs(timings)
                 .setProducedAt(Instant.now())
                 .setGeometry(s.geometry())

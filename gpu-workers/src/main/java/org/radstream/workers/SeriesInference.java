@@ -11,6 +11,7 @@ import org.radstream.imaging.InfectedLung;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Resample;
 import org.radstream.imaging.Volume;
+import org.radstream.models.MaskCut;
 import org.radstream.models.SegmentationModel;
 import org.radstream.models.SliceStack;
 import org.radstream.workers.TaskGroup.Tasks;
@@ -126,26 +127,27 @@ final class SeriesInference {
         Volume[] hu = new Volume[1];
         LoadedModel lungModel = models.get(Tasks.LUNG);
         long t0 = System.nanoTime();
-        Mask3D lungRaw = lungModel != null ? segment(s, lungModel.segmentation(), LUNG_PLANE, early)
-                : Baselines.lung(huOnce(s, hu, LUNG_PLANE));
+        Segmented lungRaw = lungModel != null ? segment(s, lungModel.segmentation(), LUNG_PLANE, early)
+                : Segmented.baseline(Baselines.lung(huOnce(s, hu, LUNG_PLANE)));
         long t1 = System.nanoTime();
-        Mask3D lung = PostProcessing.lung(lungRaw);
+        Mask3D lung = PostProcessing.lung(lungRaw.mask());
         long t2 = System.nanoTime();
 
         LoadedModel infModel = models.get(Tasks.INFECTION);
         long t3 = System.nanoTime();
-        Mask3D infRaw = infModel != null ? segment(s, infModel.segmentation(), LUNG_PLANE, early)
-                : Baselines.infection(huOnce(s, hu, LUNG_PLANE));
+        Segmented infRaw = infModel != null ? segment(s, infModel.segmentation(), LUNG_PLANE, early)
+                : Segmented.baseline(Baselines.infection(huOnce(s, hu, LUNG_PLANE)));
         long t4 = System.nanoTime();
         LoadedModel clfModel = models.get(Tasks.INFECTION_CLASSIFIER);
         RegionClassifier clf = clfModel == null ? null : clfModel.regionClassifier();
-        PostProcessing.Filtered filtered = PostProcessing.infection(infRaw, lung, clf,
+        PostProcessing.Filtered filtered = PostProcessing.infection(infRaw.mask(), lung, clf,
                 z -> s.windowed(z, LUNG_PLANE, clf.windowLowHu(), clf.windowHighHu()), batchSize);
         InfectedLung result = InfectedLung.of(lung, filtered.mask());
         long t5 = System.nanoTime();
         List<TaskOutput> out = new ArrayList<>(2);
-        out.add(output(Tasks.LUNG, result.lung(), lungModel, null, 0, t1 - t0, t2 - t1));
-        out.add(output(Tasks.INFECTION, result.infection(), infModel, clfModel, filtered.removed(), t4 - t3, t5 - t4));
+        out.add(output(Tasks.LUNG, result.lung(), lungRaw.stability(), lungModel, null, 0, t1 - t0, t2 - t1));
+        out.add(output(Tasks.INFECTION, result.infection(), infRaw.stability(), infModel, clfModel, filtered.removed(),
+                t4 - t3, t5 - t4));
         return out;
     }
 
@@ -154,31 +156,43 @@ final class SeriesInference {
         Volume[] hu = new Volume[1];
         LoadedModel liverModel = models.get(Tasks.LIVER);
         long t0 = System.nanoTime();
-        Mask3D liverRaw = liverModel != null ? segment(s, liverModel.segmentation(), LIVER_PLANE, early)
-                : Baselines.liver(huOnce(s, hu, LIVER_PLANE));
+        Segmented liverRaw = liverModel != null ? segment(s, liverModel.segmentation(), LIVER_PLANE, early)
+                : Segmented.baseline(Baselines.liver(huOnce(s, hu, LIVER_PLANE)));
         long t1 = System.nanoTime();
-        Mask3D liver = PostProcessing.liver(liverRaw);
+        Mask3D liver = PostProcessing.liver(liverRaw.mask());
         Mask3D region = PostProcessing.vesselRegion(liver);
         long t2 = System.nanoTime();
         List<TaskOutput> out = new ArrayList<>(2);
-        out.add(output(Tasks.LIVER, liver, liverModel, null, 0, t1 - t0, t2 - t1));
+        out.add(output(Tasks.LIVER, liver, liverRaw.stability(), liverModel, null, 0, t1 - t0, t2 - t1));
 
         LoadedModel vesselModel = models.get(Tasks.VESSEL);
         long t3 = System.nanoTime();
-        Mask3D vesselRaw;
+        Segmented vesselRaw;
         if (vesselModel != null) {
             SegmentationModel net = vesselModel.segmentation();
             vesselRaw = net.metadata().inputRegion() == null ? segment(s, net, plane(s, Tasks.VESSEL), early)
                     : segmentInside(s, net, plane(s, Tasks.VESSEL), region);
         } else {
             // the liver plane: the vessel window ([-150, 150]) clips contrast-filled vessels
-            vesselRaw = Baselines.vessel(huOnce(s, hu, LIVER_PLANE));
+            vesselRaw = Segmented.baseline(Baselines.vessel(huOnce(s, hu, LIVER_PLANE)));
         }
         long t4 = System.nanoTime();
-        Mask3D vessels = PostProcessing.vessels(vesselRaw, region);
+        Mask3D vessels = PostProcessing.vessels(vesselRaw.mask(), region);
         long t5 = System.nanoTime();
-        out.add(output(Tasks.VESSEL, vessels, vesselModel, null, 0, t4 - t3, t5 - t4));
+        out.add(output(Tasks.VESSEL, vessels, vesselRaw.stability(), vesselModel, null, 0, t4 - t3, t5 - t4));
         return out;
+    }
+
+    /**
+     * A network's mask of a series on the series grid, and how firmly the network decided it:
+     * {@link MaskCut#stability} of its strict and lenient cuts, each without the components below
+     * the model's minimum volume (and, for a network read inside a region, inside it), before the
+     * task's post-processing; NaN for the HU-threshold baseline, which has no probabilities.
+     */
+    record Segmented(Mask3D mask, double stability) {
+        static Segmented baseline(Mask3D mask) {
+            return new Segmented(mask, Double.NaN);
+        }
     }
 
     /**
@@ -187,19 +201,9 @@ final class SeriesInference {
      * neighbouring slices as channels; masks come back by nearest neighbour. Slices {@code early}
      * already holds are not forwarded again.
      */
-    Mask3D segment(AssembledSeries s, SegmentationModel model, String plane, SliceResults early) throws Exception {
-        int w = s.width();
-        int h = s.height();
-        int mw = model.width();
-        int mh = model.height();
+    Segmented segment(AssembledSeries s, SegmentationModel model, String plane, SliceResults early) throws Exception {
         forward(s, model, plane, early, z -> true, Integer.MAX_VALUE);
-        Mask3D mask = new Mask3D(w, h, s.depth());
-        for (int z = 0; z < s.depth(); z++) {
-            SliceResults.Entry e = early.get(model, inputKey(s, z, plane, model.channels()));
-            forwardNanos += e.forwardNanos();
-            mask.setSlice(z, w == mw && h == mh ? e.mask() : Resample.nearest(e.mask(), mw, mh, w, h));
-        }
-        return keptComponents(mask, model, s);
+        return collect(s, model, plane, early, null);
     }
 
     /**
@@ -207,22 +211,41 @@ final class SeriesInference {
      * outside the region, and slices without region are not forwarded (empty masks). Nothing is
      * computed ahead of completion, since the region needs the whole liver.
      */
-    Mask3D segmentInside(AssembledSeries s, SegmentationModel model, String plane, Mask3D region) throws Exception {
-        int w = s.width();
-        int h = s.height();
+    Segmented segmentInside(AssembledSeries s, SegmentationModel model, String plane, Mask3D region) throws Exception {
         SliceResults results = new SliceResults();
         forward(s, model, plane, region, results, z -> !region.isSliceEmpty(z), Integer.MAX_VALUE);
+        return collect(s, model, plane, results, region);
+    }
+
+    /** The masks {@code results} holds for each slice, back on the series grid; slices it lacks stay empty. */
+    private Segmented collect(AssembledSeries s, SegmentationModel model, String plane, SliceResults results,
+            Mask3D region) {
+        int w = s.width();
+        int h = s.height();
         Mask3D mask = new Mask3D(w, h, s.depth());
+        Mask3D lenient = new Mask3D(w, h, s.depth());
+        Mask3D strict = new Mask3D(w, h, s.depth());
         for (int z = 0; z < s.depth(); z++) {
             SliceResults.Entry e = results.get(model, inputKey(s, z, plane, model.channels()));
             if (e == null) {
                 continue;
             }
             forwardNanos += e.forwardNanos();
-            mask.setSlice(z, w == model.width() && h == model.height() ? e.mask()
-                    : Resample.nearest(e.mask(), model.width(), model.height(), w, h));
+            mask.setSlice(z, onSeriesGrid(e.mask(), model, w, h));
+            lenient.setSlice(z, onSeriesGrid(e.lenient(), model, w, h));
+            strict.setSlice(z, onSeriesGrid(e.strict(), model, w, h));
         }
-        return keptComponents(mask, model, s);
+        if (region != null) {
+            lenient = lenient.and(region);
+            strict = strict.and(region);
+        }
+        return new Segmented(keptComponents(mask, model, s),
+                MaskCut.stability(keptComponents(strict, model, s), keptComponents(lenient, model, s)));
+    }
+
+    private static boolean[] onSeriesGrid(boolean[] slice, SegmentationModel model, int w, int h) {
+        return w == model.width() && h == model.height() ? slice
+                : Resample.nearest(slice, model.width(), model.height(), w, h);
     }
 
     /** The mask without the 3D components smaller than the model's minimum (none for most models). */
@@ -277,10 +300,11 @@ final class SeriesInference {
                 batch[i] = SliceStack.stack(Arrays.asList(inputs), z, channels);
             }
             long f0 = System.nanoTime();
-            boolean[][] predicted = model.predictMasks(batch);
+            SegmentationModel.Cuts[] predicted = model.predictCuts(batch);
             long each = (System.nanoTime() - f0) / m;
             for (int i = 0; i < m; i++) {
-                results.put(model, keys.get(start + i), new SliceResults.Entry(predicted[i], each));
+                SegmentationModel.Cuts c = predicted[i];
+                results.put(model, keys.get(start + i), new SliceResults.Entry(c.mask(), c.lenient(), c.strict(), each));
             }
         }
         return n;
@@ -320,9 +344,9 @@ final class SeriesInference {
         return n;
     }
 
-    private TaskOutput output(String task, Mask3D mask, LoadedModel model, LoadedModel classifier,
+    private TaskOutput output(String task, Mask3D mask, double stability, LoadedModel model, LoadedModel classifier,
             int removed, long inferenceNanos, long postNanos) {
-        return new TaskOutput(task, mask,
+        return new TaskOutput(task, mask, stability,
                 model != null ? TaskOutput.METHOD_MODEL : TaskOutput.METHOD_HU_THRESHOLD,
                 model != null ? model.version() : null,
                 classifier != null ? classifier.version() : null,

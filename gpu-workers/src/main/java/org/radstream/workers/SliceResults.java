@@ -15,8 +15,12 @@ import org.radstream.models.SegmentationModel;
  * held by the series' {@link SeriesBuffer} and dropped with it.
  */
 final class SliceResults {
-    /** A predicted mask on the model's input grid and the forward-pass time attributed to it. */
-    record Entry(boolean[] mask, long forwardNanos) {}
+    /**
+     * A predicted mask on the model's input grid, the masks of the model's lenient and strict cuts
+     * of the same probabilities (for the series' stability), and the forward-pass time attributed
+     * to it.
+     */
+    record Entry(boolean[] mask, boolean[] lenient, boolean[] strict, long forwardNanos) {}
 
     private final Map<SegmentationModel, Map<String, Entry>> byModel = new IdentityHashMap<>();
     private int computed;

@@ -23,6 +23,7 @@ public final class WorkerMetrics {
     private final DoubleAdder forwardMs = new DoubleAdder();
     private final LongAdder forwardEarly = new LongAdder();
     private final LongAdder forwardAtCompletion = new LongAdder();
+    private final Map<String, StabilityHistogram> stability = new ConcurrentHashMap<>();
     private final Map<String, String> modelVersions = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> modelLoadFailures = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> deadLetters = new ConcurrentHashMap<>();
@@ -44,6 +45,8 @@ public final class WorkerMetrics {
     void slice() { slices.increment(); }
     void sliceSkipped() { slicesSkipped.increment(); }
     void result(String task, String method) { results.computeIfAbsent(task + "|" + method, k -> new LongAdder()).increment(); }
+    /** A published model-made mask's stability ({@link TaskOutput#stability()}). */
+    void stability(String task, double value) { stability.computeIfAbsent(task, k -> new StabilityHistogram()).add(value); }
     void seriesLatency(double ms) { seriesLatencyMs.add(ms); }
     void inferencePerSlice(double ms) { inferenceMsPerSlice.add(ms); }
     void forward(double ms) { forwardMs.add(ms); }
@@ -77,6 +80,11 @@ public final class WorkerMetrics {
     public long modelLoadFailures(String task) { LongAdder a = modelLoadFailures.get(task); return a == null ? 0 : a.sum(); }
     public long results(String task, String method) { LongAdder a = results.get(task + "|" + method); return a == null ? 0 : a.sum(); }
     public long seriesCompleted() { return seriesLatencyMs.count(); }
+    /** Masks of {@code task} whose stability was at most {@code le} (one of {@link StabilityHistogram#BOUNDS}, or +Inf). */
+    public long stabilityAtMost(String task, double le) {
+        StabilityHistogram h = stability.get(task);
+        return h == null ? 0 : h.atMost(le);
+    }
     public long bufferedBytes() { return bufferedBytes.get(); }
     public long openSeries() { return openSeries.get(); }
 
@@ -107,6 +115,10 @@ public final class WorkerMetrics {
             String[] parts = k.split("\\|", 2);
             line(b, "radstream_worker_results_total", g + ",task=\"" + parts[0] + "\",method=\"" + parts[1] + "\"", v.sum());
         });
+        header(b, "radstream_worker_mask_stability", "histogram", "how firmly the networks decided the masks they"
+                + " published, per task (1: every pixel far from the threshold); a share below 0.8 that grows, at one"
+                + " model version, means series unlike those it was trained on");
+        new TreeMap<>(stability).forEach((t, h) -> h.render(b, "radstream_worker_mask_stability", g + ",task=\"" + t + "\""));
         seriesLatencyMs.render(b, "radstream_worker_series_latency_ms", g,
                 "first slice received to result committed, per series");
         inferenceMsPerSlice.render(b, "radstream_worker_inference_ms_per_slice", g,
@@ -181,6 +193,51 @@ public final class WorkerMetrics {
             line(b, name + "_count", labels, count.sum());
             header(b, name + "_max", "gauge", "largest observation of " + name);
             line(b, name + "_max", labels, Double.longBitsToDouble(maxBits.get()));
+        }
+    }
+
+    /** A Prometheus histogram of stabilities (0..1), cumulative buckets. */
+    static final class StabilityHistogram {
+        static final double[] BOUNDS = {0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
+        private final LongAdder[] buckets = new LongAdder[BOUNDS.length];
+        private final LongAdder count = new LongAdder();
+        private final DoubleAdder sum = new DoubleAdder();
+
+        StabilityHistogram() {
+            for (int i = 0; i < buckets.length; i++) {
+                buckets[i] = new LongAdder();
+            }
+        }
+
+        void add(double v) {
+            for (int i = 0; i < BOUNDS.length; i++) {
+                if (v <= BOUNDS[i]) {
+                    buckets[i].increment();
+                }
+            }
+            count.increment();
+            sum.add(v);
+        }
+
+        long atMost(double le) {
+            if (Double.isInfinite(le)) {
+                return count.sum();
+            }
+            for (int i = 0; i < BOUNDS.length; i++) {
+                if (BOUNDS[i] == le) {
+                    return buckets[i].sum();
+                }
+            }
+            throw new IllegalArgumentException("no bucket at " + le);
+        }
+
+        void render(StringBuilder b, String name, String labels) {
+            for (int i = 0; i < BOUNDS.length; i++) {
+                line(b, name + "_bucket", labels + ",le=\"" + BOUNDS[i] + "\"", buckets[i].sum());
+            }
+            line(b, name + "_bucket", labels + ",le=\"+Inf\"", count.sum());
+            line(b, name + "_sum", labels, sum.sum());
+            line(b, name + "_count", labels, count.sum());
         }
     }
 }

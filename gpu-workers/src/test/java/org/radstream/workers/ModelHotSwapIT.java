@@ -120,6 +120,12 @@ class ModelHotSwapIT {
                 assertThat(first).hasSize(6).allMatch(r -> r.getMethod().equals("model") && "1".equals(r.getModelVersion()));
                 assertThat(first).allMatch(r -> r.getMask().getWidth() == W && r.getMask().getHeight() == W
                         && r.getMask().getDepth() == DEPTH);
+                // each model-made mask says how firmly it was decided, and /metrics counts it per task
+                assertThat(first).allSatisfy(r -> assertThat(r.getMaskStability()).isBetween(0.0, 1.0));
+                assertThat(w.metrics().stabilityAtMost("liver", Double.POSITIVE_INFINITY)).isEqualTo(3);
+                assertThat(w.metrics().stabilityAtMost("vessel", Double.POSITIVE_INFINITY)).isEqualTo(3);
+                assertThat(w.metrics().render()).contains(
+                        "radstream_worker_mask_stability_count{group=\"liver\",task=\"liver\"} 3");
 
                 // a tampered artifact is refused and version 1 stays
                 publish(h, "liver", "2-tampered", corrupt.toUri().toString(), liver2.metadata().sha256());

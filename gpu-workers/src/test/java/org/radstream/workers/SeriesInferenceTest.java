@@ -126,12 +126,12 @@ class SeriesInferenceTest {
 
             Mask3D region = PostProcessing.vesselRegion(a.get(0).mask());
             assertThat(region.isSliceEmpty(7)).isTrue();
-            Mask3D raw = inference.segmentInside(bright, vessel.segmentation(), SeriesInference.VESSEL_PLANE, region);
+            Mask3D raw = inference.segmentInside(bright, vessel.segmentation(), SeriesInference.VESSEL_PLANE, region).mask();
             assertThat(raw.isSliceEmpty(7)).isTrue(); // not forwarded
             // a whole-slice network with the same weights is not blind there
             try (LoadedModel whole = untrained("vessel-whole", new ModelDescriptor("vessel-whole", 16, 16, -150, 150, Map.of()))) {
                 Mask3D rawWhole = inference.segment(bright, whole.segmentation(), SeriesInference.VESSEL_PLANE,
-                        new SliceResults());
+                        new SliceResults()).mask();
                 assertThat(rawWhole.isSliceEmpty(7)).isFalse();
             }
             // and prefetch leaves the region network to completion
@@ -160,11 +160,46 @@ class SeriesInferenceTest {
              SegmentationModel b = SegmentationModel.load(low, ai.djl.Device.cpu())) {
             assertThat(a.maskThreshold()).isEqualTo(0.5f);
             assertThat(b.maskThreshold()).isEqualTo(0.05f);
-            Mask3D atHalf = inference.segment(s, a, SeriesInference.LUNG_PLANE, new SliceResults());
-            Mask3D atLow = inference.segment(s, b, SeriesInference.LUNG_PLANE, new SliceResults());
+            Mask3D atHalf = inference.segment(s, a, SeriesInference.LUNG_PLANE, new SliceResults()).mask();
+            Mask3D atLow = inference.segment(s, b, SeriesInference.LUNG_PLANE, new SliceResults()).mask();
             assertThat(atLow.and(atHalf)).isEqualTo(atHalf); // a lower cut only adds
             assertThat(atLow.count()).isGreaterThan(atHalf.count());
         }
+    }
+
+    @Test
+    void aMasksStabilityIsTheDiceOfTheNetworksStrictAndLenientCuts() throws Exception {
+        AssembledSeries s = assemble(Scans.chestSlices("S", 32, 32, 6));
+        SeriesInference inference = new SeriesInference(TaskGroup.CHEST, 4);
+        Map<Double, java.net.URI> byThreshold = new java.util.TreeMap<>();
+        try (Model model = Architectures.newModel(NetworkSpec.unet25d(2, 4), ai.djl.Device.cpu())) {
+            model.getBlock().setInitializer(new NormalInitializer(0.5f), ai.djl.nn.Parameter.Type.WEIGHT);
+            ai.djl.engine.Engine.getInstance().setRandomSeed(7); // the same untrained network every run
+            model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 16, 16));
+            ModelStore store = new ModelStore(storeDir.resolve("stability"));
+            // the same weights cut at 0.4, and at its lenient (0.2) and strict (0.7) cuts
+            for (double t : new double[] {0.4, 0.2, 0.7}) {
+                byThreshold.put(t, store.save(model, new ModelDescriptor(Tasks.LUNG, 16, 16, -1200, 600,
+                        Map.of(SegmentationModel.MASK_THRESHOLD_METRIC, t))).location());
+            }
+        }
+        try (SegmentationModel m = SegmentationModel.load(byThreshold.get(0.4), ai.djl.Device.cpu());
+             SegmentationModel lenient = SegmentationModel.load(byThreshold.get(0.2), ai.djl.Device.cpu());
+             SegmentationModel strict = SegmentationModel.load(byThreshold.get(0.7), ai.djl.Device.cpu())) {
+            SeriesInference.Segmented at = inference.segment(s, m, SeriesInference.LUNG_PLANE, new SliceResults());
+            Mask3D l = inference.segment(s, lenient, SeriesInference.LUNG_PLANE, new SliceResults()).mask();
+            Mask3D st = inference.segment(s, strict, SeriesInference.LUNG_PLANE, new SliceResults()).mask();
+            assertThat(st.count()).isLessThan(at.mask().count());
+            assertThat(at.mask().count()).isLessThan(l.count());
+            long both = st.and(l).count();
+            assertThat(both).isEqualTo(st.count()); // the strict mask lies inside the lenient one
+            assertThat(at.stability()).isCloseTo(2.0 * st.count() / (st.count() + l.count()),
+                    org.assertj.core.data.Offset.offset(1e-12));
+            assertThat(at.stability()).isBetween(0.0, 1.0);
+        }
+        // the HU baseline has no probabilities, so no stability
+        List<TaskOutput> baseline = inference.run(s, new ModelSet(Map.of()));
+        assertThat(baseline).allSatisfy(o -> assertThat(o.stability()).isNaN());
     }
 
     @Test
@@ -184,7 +219,7 @@ class SeriesInferenceTest {
                     Map.of())).location();
             try (SegmentationModel m = SegmentationModel.load(all, ai.djl.Device.cpu())) {
                 assertThat(m.minComponentMl()).isZero(); // a version without one keeps every component
-                every = inference.segment(s, m, SeriesInference.LUNG_PLANE, new SliceResults());
+                every = inference.segment(s, m, SeriesInference.LUNG_PLANE, new SliceResults()).mask();
             }
             c = org.radstream.imaging.Components.label3D(every, org.radstream.imaging.Connectivity.FACE);
             assertThat(c.count()).isPositive();
@@ -198,10 +233,10 @@ class SeriesInferenceTest {
         }
         try (SegmentationModel at = SegmentationModel.load(versions.get("at"), ai.djl.Device.cpu());
              SegmentationModel above = SegmentationModel.load(versions.get("above"), ai.djl.Device.cpu())) {
-            Mask3D kept = inference.segment(s, at, SeriesInference.LUNG_PLANE, new SliceResults());
+            Mask3D kept = inference.segment(s, at, SeriesInference.LUNG_PLANE, new SliceResults()).mask();
             assertThat(kept).isEqualTo(c.atLeast(c.size(1))); // a component of exactly the minimum stays
             assertThat(kept.isEmpty()).isFalse();
-            Mask3D none = inference.segment(s, above, SeriesInference.LUNG_PLANE, new SliceResults());
+            Mask3D none = inference.segment(s, above, SeriesInference.LUNG_PLANE, new SliceResults()).mask();
             assertThat(none.isEmpty()).isTrue(); // every component is below the minimum now
         }
         org.assertj.core.api.Assertions.assertThatThrownBy(

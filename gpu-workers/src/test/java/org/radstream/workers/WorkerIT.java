@@ -59,6 +59,7 @@ class WorkerIT {
             assertThat(r.getSliceCount()).isEqualTo(DEPTH);
             assertThat(r.getMethod()).isEqualTo("hu-threshold");
             assertThat(r.getModelVersion()).isNull();
+            assertThat(r.getMaskStability()).isNull(); // the baseline has no probabilities to measure it on
             assertThat(r.getTaskGroup()).isEqualTo("chest");
             assertThat(r.getMask().getWidth()).isEqualTo(W);
             assertThat(r.getMask().getDepth()).isEqualTo(DEPTH);

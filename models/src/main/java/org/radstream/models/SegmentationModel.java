@@ -159,18 +159,39 @@ public final class SegmentationModel extends LoadedNetwork<float[][]> {
      * sample's centre input slice at or above the cut's HU.
      */
     public boolean[][] predictMasks(float[][] batch) throws TranslateException {
+        Cuts[] cuts = predictCuts(batch);
+        boolean[][] masks = new boolean[cuts.length][];
+        for (int i = 0; i < cuts.length; i++) {
+            masks[i] = cuts[i].mask();
+        }
+        return masks;
+    }
+
+    /**
+     * One slice's mask as {@link #maskCut()} says, with the masks of its {@linkplain MaskCut#lenient()
+     * lenient} and {@linkplain MaskCut#strict() strict} cuts, from which a series' {@linkplain
+     * MaskCut#stability stability} is measured.
+     */
+    public record Cuts(boolean[] mask, boolean[] lenient, boolean[] strict) {}
+
+    /** {@link #predictMasks(float[][])} with each slice's lenient and strict masks, from the same forward passes. */
+    public Cuts[] predictCuts(float[][] batch) throws TranslateException {
         float[][] p = predict(batch);
-        boolean[][] masks = new boolean[p.length][];
+        Cuts[] out = new Cuts[p.length];
         int plane = height * width;
         int centre = channels / 2;
         double low = stored.metadata().windowLowHu();
         double high = stored.metadata().windowHighHu();
+        MaskCut lenient = cut.lenient();
+        MaskCut strict = cut.strict();
         for (int i = 0; i < p.length; i++) {
-            float[] mid = cut.splitsDensity()
-                    ? Arrays.copyOfRange(batch[i], centre * plane, (centre + 1) * plane) : null;
-            masks[i] = cut.apply(p[i], mid, low, high);
+            boolean[] dense = cut.splitsDensity()
+                    ? MaskCut.dense(Arrays.copyOfRange(batch[i], centre * plane, (centre + 1) * plane), low, high,
+                            cut.denseFromHu())
+                    : null;
+            out[i] = new Cuts(cut.apply(p[i], dense), lenient.apply(p[i], dense), strict.apply(p[i], dense));
         }
-        return masks;
+        return out;
     }
 
     /** Binary masks for a batch at {@code threshold} (e.g. 0.5). */

@@ -37,6 +37,37 @@ class MaskCutTest {
     }
 
     @Test
+    void theLenientAndStrictCutsLieHalfwayToZeroAndToOneFromEachThreshold() {
+        MaskCut cut = new MaskCut(0.4f, -250, 0.05f);
+        assertThat(cut.lenient()).isEqualTo(new MaskCut(0.2f, -250, 0.025f));
+        assertThat(cut.strict()).isEqualTo(new MaskCut(0.7f, -250, 0.525f));
+        assertThat(MaskCut.single(0.5f).lenient()).isEqualTo(MaskCut.single(0.25f));
+        assertThat(MaskCut.single(0.5f).strict()).isEqualTo(MaskCut.single(0.75f));
+        // a dense pixel at 0.1 is in the mask and in the lenient one, not in the strict one
+        float[] p = {0.1f, 0.6f, 0.8f, 0.3f};
+        boolean[] dense = {true, false, false, false};
+        assertThat(cut.lenient().apply(p, dense)).containsExactly(true, true, true, true);
+        assertThat(cut.apply(p, dense)).containsExactly(true, true, true, false);
+        assertThat(cut.strict().apply(p, dense)).containsExactly(false, false, true, false);
+    }
+
+    @Test
+    void stabilityIsTheDiceOfTheStrictAndLenientMasks() {
+        org.radstream.imaging.Mask3D lenient = new org.radstream.imaging.Mask3D(4, 1, 1);
+        org.radstream.imaging.Mask3D strict = new org.radstream.imaging.Mask3D(4, 1, 1);
+        assertThat(MaskCut.stability(strict, lenient)).isEqualTo(1.0); // nothing, not even leniently
+        lenient.set(0, true);
+        assertThat(MaskCut.stability(strict, lenient)).isEqualTo(0.0); // only near the threshold
+        lenient.set(1, true);
+        lenient.set(2, true);
+        strict.set(1, true);
+        assertThat(MaskCut.stability(strict, lenient)).isEqualTo(0.5); // 2 x 1 / (1 + 3)
+        strict.set(0, true);
+        strict.set(2, true);
+        assertThat(MaskCut.stability(strict, lenient)).isEqualTo(1.0); // all of it far from the threshold
+    }
+
+    @Test
     void aSingleCutIgnoresTheInput() {
         MaskCut cut = MaskCut.single(0.3f);
         float[] p = {0.2f, 0.35f};
