@@ -13,13 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.radstream.avro.DeadLetter;
 import org.radstream.avro.RejectedInstance;
 import org.radstream.schemas.RestSchemaRegistryClient;
@@ -101,15 +96,8 @@ final class DeadLettersCommand implements Callable<Integer> {
         topics.all().forEach(t -> byName.put(t.name(), cast(t)));
         Instant since = Instant.now().minus(Math.round(hours * 3600_000), ChronoUnit.MILLIS);
         PrintWriter out = spec.commandLine().getOut();
-        java.util.Properties c = new java.util.Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        cluster.kafkaClient().addTo(c);
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
         long setAside = 0;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = TopicScan.consumer(cluster)) {
             for (String n : names) {
                 Topic<String, ?> t = byName.get(TOPICS.get(n));
                 Deque<String> lines = read(consumer, t, since);
@@ -138,28 +126,12 @@ final class DeadLettersCommand implements Callable<Integer> {
         return (Topic<String, ?>) t;
     }
 
-    /** The records of {@code t} written since {@code since}, one line each, in offset order per partition. */
+    /** The records of {@code t} written since {@code since}, one line each, oldest first. */
     private static Deque<String> read(KafkaConsumer<String, byte[]> consumer, Topic<String, ?> t, Instant since) {
-        List<TopicPartition> parts = consumer.partitionsFor(t.name(), Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        consumer.assign(parts);
-        Map<TopicPartition, Long> at = new HashMap<>();
-        parts.forEach(p -> at.put(p, since.toEpochMilli()));
-        Map<TopicPartition, OffsetAndTimestamp> start = consumer.offsetsForTimes(at, Duration.ofSeconds(30));
-        Map<TopicPartition, Long> end = consumer.endOffsets(parts, Duration.ofSeconds(30));
-        for (TopicPartition p : parts) {
-            OffsetAndTimestamp o = start.get(p);
-            consumer.seek(p, o == null ? end.get(p) : o.offset());
-        }
         // decoded as read: a refused instance carries its bytes, which are not kept
         record Line(long timestamp, String text) {}
         List<Line> read = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                read.add(new Line(r.timestamp(), line(t, r)));
-            }
-        }
+        TopicScan.scan(consumer, t.name(), since, Duration.ofMinutes(1), r -> read.add(new Line(r.timestamp(), line(t, r))));
         read.sort(java.util.Comparator.comparingLong(Line::timestamp));
         Deque<String> lines = new ArrayDeque<>();
         read.forEach(l -> lines.add(l.text()));

@@ -4,21 +4,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.radstream.avro.CorrectedLabel;
@@ -57,7 +55,7 @@ import picocli.CommandLine.Spec;
  * became of one ({@code status}). Only wires: the labels are made by org.radstream.trainer.LabelMaker.
  */
 @Command(name = "label", mixinStandardHelpOptions = true, description = "Submit corrected labels to the trainer.",
-        subcommands = {LabelCommand.Draft.class, LabelCommand.Submit.class, LabelCommand.Withdraw.class, LabelCommand.Status.class,
+        subcommands = {LabelCommand.Suggest.class, LabelCommand.Draft.class, LabelCommand.Submit.class, LabelCommand.Withdraw.class, LabelCommand.Status.class,
                 LabelCommand.Bootstrap.class, LabelCommand.Simulate.class})
 final class LabelCommand {
 
@@ -124,14 +122,8 @@ final class LabelCommand {
         Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
         Topic<String, InferenceResult> t = topics.results();
         String key = Topics.seriesTaskKey(series, task);
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        cluster.kafkaClient().addTo(c);
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
         InferenceResult newest = null;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = TopicScan.consumer(cluster)) {
             // the workers key results by series and task, so the result is on the key's partition
             int partitions = consumer.partitionsFor(t.name()).size();
             TopicPartition partition = new TopicPartition(t.name(),
@@ -179,6 +171,70 @@ final class LabelCommand {
 
     private static double[] doubles(java.util.List<Double> v) {
         return v.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    @Command(name = "suggest", mixinStandardHelpOptions = true,
+            description = "Which series to correct first for a task: those whose newest result (made since --since) the "
+                    + "network decided least firmly (its mask stability: the Dice of its strict and lenient cuts), which "
+                    + "on the held-out cohort are mostly those it segmented worst. Leaves out series labelled by a "
+                    + "radiologist (a label bootstrapped from the HU threshold is a draft: its series stays in) and "
+                    + "series the PACS withdrew. Each line ends with the draft command.",
+            footer = {"", "Exit codes: 0 listed, 5 nothing to suggest, 1 an error."})
+    static final class Suggest implements Callable<Integer> {
+        static final int EXIT_NONE = 5;
+
+        @Spec CommandSpec spec;
+        @Mixin ClusterOptions cluster;
+        @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
+        @Option(names = "--since", description = "Results made from this time on (ISO-8601, e.g. 2026-12-01T00:00:00Z). "
+                + "Default: 30 days ago, as long as the trainer's image archive keeps a series no label names "
+                + "(--archive-retention-days): a label for a series it no longer holds waits for its images.")
+        Instant since;
+        @Option(names = "--below", defaultValue = "1", description = "Only results whose stability is below this. "
+                + "Default ${DEFAULT-VALUE} (all).") double below;
+        @Option(names = "--limit", defaultValue = "20", description = "At most this many lines, the least stable. "
+                + "Default ${DEFAULT-VALUE}.") int limit;
+        @Option(names = "--timeout", defaultValue = "60",
+                description = "Seconds to read the topics for. Default ${DEFAULT-VALUE}.") double timeoutSeconds;
+
+        @Override
+        public Integer call() {
+            if (!org.radstream.trainer.TrainingTask.isLabelled(task)) {
+                throw new ParameterException(spec.commandLine(), "unknown task '" + task
+                        + "' (one of lung, infection, liver, vessel)");
+            }
+            if (limit < 1 || !(below > 0 && below <= 1)) {
+                throw new ParameterException(spec.commandLine(), "--limit must be at least 1 and --below in (0, 1]");
+            }
+            Instant from = since != null ? since : Instant.now().minus(Duration.ofDays(30));
+            LabelSuggestions.Listing l;
+            try {
+                l = LabelSuggestions.read(cluster, task, from, Duration.ofMillis(Math.round(timeoutSeconds * 1000)));
+            } catch (org.apache.kafka.common.KafkaException e) {
+                spec.commandLine().getErr().println("cannot read the results, labels or rejection notes: " + e.getMessage());
+                return 1;
+            }
+            List<LabelSuggestions.Suggestion> shown = l.ranked().stream().filter(x -> x.stability() < below).toList();
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            out.printf(java.util.Locale.ROOT, "%d series of %s to review since %s, the least firmly segmented first"
+                            + " (left out: %d labelled, %d withdrawn, %d without a stability%s%s)%n",
+                    shown.size(), task, from, l.labelled(), l.withdrawn(), l.withoutStability(),
+                    below < 1 ? String.format(java.util.Locale.ROOT, ", %d at or above %.2f",
+                            l.ranked().size() - shown.size(), below) : "",
+                    l.undecodable() > 0 ? ", " + l.undecodable() + " records undecodable" : "");
+            for (LabelSuggestions.Suggestion x : shown.subList(0, Math.min(limit, shown.size()))) {
+                out.printf(java.util.Locale.ROOT, "  %.3f  series %s  patient %s  study %s  %s  %.1f mL  made %s"
+                                + "  -> radstream label draft --series %s --task %s --out %s.dcm%n",
+                        x.stability(), x.series(), x.patientId(), x.studyUid(),
+                        x.modelVersion() == null ? "model" : "v" + x.modelVersion(), x.volumeMl(), x.producedAt(),
+                        x.series(), task, x.series());
+            }
+            if (shown.size() > limit) {
+                out.printf(java.util.Locale.ROOT, "  ... and %d more (--limit)%n", shown.size() - limit);
+            }
+            out.flush();
+            return shown.isEmpty() ? EXIT_NONE : 0;
+        }
     }
 
     @Command(name = "draft", mixinStandardHelpOptions = true,

@@ -257,6 +257,100 @@ class LabelDraftIT {
         }
     }
 
+    /** Puts one record on a topic, stamped {@code at}. */
+    private static <V> void publish(Platform platform, Topic<String, V> t, String key, V value, Instant at) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrap()), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(t.name(), null, at.toEpochMilli(), key,
+                    t.valueSerde().serializer().serialize(t.name(), value))).get();
+        }
+    }
+
+    private static InferenceResult withStability(InferenceResult r, Double stability, long producedAt) {
+        return InferenceResult.newBuilder(r).setMaskStability(stability).setProducedAt(Instant.ofEpochMilli(producedAt))
+                .build();
+    }
+
+    @Test
+    void suggestOffersTheLeastStableUnlabelledSeriesFirst(Platform platform) throws Exception {
+        String p = "sg-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-";
+        Instant since = Instant.now();
+        long t = since.toEpochMilli();
+        Topic<String, InferenceResult> results = platform.topics().results();
+        // made before the window: left out whatever its stability
+        publish(platform, results, p + "OLD:infection", withStability(result(p + "OLD", "infection", mask(3), "9", 0),
+                0.05, t - 60_000), since.minusSeconds(60));
+        // C's older result was shaky; its newest is what counts
+        InferenceResult[] made = {
+            withStability(result(p + "A", "infection", mask(4), "9", 0), 0.9, t + 1),
+            withStability(result(p + "B", "infection", mask(5), "9", 0), 0.6, t + 2),
+            withStability(result(p + "C", "infection", mask(6), "8", 0), 0.3, t + 3),
+            withStability(result(p + "C", "infection", mask(7), "9", 0), 0.75, t + 4),
+            withStability(result(p + "D", "infection", mask(8), "9", 0), 0.5, t + 5), // corrected by a radiologist
+            withStability(result(p + "E", "infection", mask(9), "9", 0), 0.4, t + 6), // only an HU draft label
+            withStability(result(p + "F", "infection", mask(10), "9", 0), 0.2, t + 7), // withdrawn by the PACS
+            InferenceResult.newBuilder(result(p + "G", "infection", mask(11), null, 0)).setMethod("hu-threshold")
+                    .setProducedAt(Instant.ofEpochMilli(t + 8)).build(), // the baseline: no stability
+            withStability(result(p + "A", "lung", mask(12), "1", 0), 0.1, t + 9)}; // another task
+        for (InferenceResult r : made) {
+            publish(platform, results, Topics.seriesTaskKey(r.getSeriesUid().toString(), r.getTask().toString()), r,
+                    Instant.now());
+        }
+        Topic<String, CorrectedLabel> labels = platform.topics().labels();
+        for (String[] l : new String[][] {{"D", "radiologist"}, {"E", "hu-bootstrap"}}) {
+            publish(platform, labels, p + l[0] + ":infection", CorrectedLabel.newBuilder().setSeriesUid(p + l[0])
+                    .setTask("infection").setMask(result(p + l[0], "infection", mask(1), "9", 0).getMask())
+                    .setAnnotator("dr-it").setSource(l[1]).setSubmittedAt(Instant.now()).build(), Instant.now());
+        }
+        publish(platform, platform.topics().rejectionNotes(), "P1", org.radstream.avro.RejectionNote.newBuilder()
+                .setSopInstanceUid("2.25.1" + t).setPatientId("P1").setReasonCode("113001")
+                .setReasonMeaning("Rejected for Quality Reasons").setSeries(List.of(org.radstream.avro.RejectedSeries
+                        .newBuilder().setStudyUid("st-" + p + "F").setSeriesUid(p + "F").build()))
+                .setCallingAe("PACS").setReceivedVia("c-store").setReceivedAt(Instant.now()).build(), Instant.now());
+
+        String[] listed = run(Cli.concat(new String[] {"suggest", "--task", "infection", "--since", since.toString()},
+                cluster(platform)));
+        assertThat(listed[0]).as(listed[2]).isEqualTo("0");
+        assertThat(listed[1].lines().toList()).containsExactly(
+                "4 series of infection to review since " + since + ", the least firmly segmented first (left out: 1 labelled,"
+                        + " 1 withdrawn, 1 without a stability)",
+                line(0.4, p + "E", 9, made[5]), line(0.6, p + "B", 5, made[1]), line(0.75, p + "C", 7, made[3]),
+                line(0.9, p + "A", 4, made[0]));
+
+        String[] few = run(Cli.concat(new String[] {"suggest", "--task", "infection", "--since", since.toString(),
+                "--below", "0.7", "--limit", "1"}, cluster(platform)));
+        assertThat(few[0]).isEqualTo("0");
+        assertThat(few[1].lines().toList()).containsExactly(
+                "2 series of infection to review since " + since + ", the least firmly segmented first (left out: 1 labelled,"
+                        + " 1 withdrawn, 1 without a stability, 2 at or above 0.70)",
+                line(0.4, p + "E", 9, made[5]), "  ... and 1 more (--limit)");
+
+        // the radiologist's label withdrawn (a tombstone): D is to review again
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrap()), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(labels.name(), p + "D:infection", null)).get();
+        }
+        String[] again = run(Cli.concat(new String[] {"suggest", "--task", "infection", "--since", since.toString(),
+                "--limit", "2"}, cluster(platform)));
+        assertThat(again[1].lines().toList()).containsExactly(
+                "5 series of infection to review since " + since + ", the least firmly segmented first (left out: 0 labelled,"
+                        + " 1 withdrawn, 1 without a stability)",
+                line(0.4, p + "E", 9, made[5]), line(0.5, p + "D", 8, made[4]), "  ... and 3 more (--limit)");
+
+        Instant later = Instant.now().plusSeconds(3600);
+        assertThat(run(Cli.concat(new String[] {"suggest", "--task", "infection", "--since", later.toString()},
+                cluster(platform)))[0]).isEqualTo("5");
+        String[] unknown = run(Cli.concat(new String[] {"suggest", "--task", "spleen"}, cluster(platform)));
+        assertThat(unknown[0]).isEqualTo("2");
+        assertThat(unknown[2]).contains("unknown task 'spleen'");
+    }
+
+    private static String line(double stability, String series, int voxels, InferenceResult r) {
+        return String.format(java.util.Locale.ROOT, "  %.3f  series %s  patient P1  study st-%s  v9  %.1f mL  made %s"
+                        + "  -> radstream label draft --series %s --task infection --out %s.dcm", stability, series, series,
+                voxels * 0.002, r.getProducedAt(), series, series);
+    }
+
     /** The newest label of a key on the label topic, read from its start. */
     private static CorrectedLabel newestLabel(Platform platform, String key) {
         Topic<String, CorrectedLabel> t = platform.topics().labels();

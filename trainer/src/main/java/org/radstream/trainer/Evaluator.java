@@ -35,6 +35,23 @@ final class Evaluator {
         return mask(probabilities(model, scan), cut, dense, model.minComponentMl(), scan);
     }
 
+    /** A mask and how firmly the network decided it ({@link MaskCut#stability}), as the workers measure it. */
+    record Segmented(Mask3D mask, double stability) {}
+
+    /**
+     * {@link #segment} with the mask's stability: the Dice of the masks the model's {@linkplain
+     * MaskCut#strict() strict} and {@linkplain MaskCut#lenient() lenient} cuts give, made as the mask
+     * is, from the same probabilities.
+     */
+    static Segmented segmentWithStability(SliceModel model, ScanData scan) throws Exception {
+        MaskCut cut = model.cut();
+        boolean[][] dense = cut.splitsDensity() ? dense(scan, model.window(), model.size(), cut.denseFromHu()) : null;
+        float[][] p = probabilities(model, scan);
+        double minMl = model.minComponentMl();
+        return new Segmented(mask(p, cut, dense, minMl, scan),
+                MaskCut.stability(mask(p, cut.strict(), dense, minMl, scan), mask(p, cut.lenient(), dense, minMl, scan)));
+    }
+
     /**
      * Which pixels of each slice, on the model's input grid, are at least {@code fromHu}, read from
      * the windowed input the way the workers read their centre slice ({@link MaskCut}).

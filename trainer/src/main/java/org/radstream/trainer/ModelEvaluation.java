@@ -26,6 +26,7 @@ import org.radstream.imaging.eval.EvaluationMethod;
 import org.radstream.imaging.eval.EvaluationReport;
 import org.radstream.imaging.eval.RuleAlerts;
 import org.radstream.imaging.eval.ScanScore;
+import org.radstream.imaging.eval.StabilityRanking;
 import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
 import org.radstream.models.PatchClassifier;
@@ -152,13 +153,16 @@ public final class ModelEvaluation implements EvaluationMethod {
         Mask3D lungTruth = c.truth(scan, "lung");
         Mask3D infTruth = c.truth(scan, "infection");
         ScanData data = new ScanData(scan.scanId(), v, lungTruth, null, null);
-        Mask3D lung = TaskTrainer.lungs(lungM, data);
-        Mask3D inf = InfectedLung.reaching(lung, Evaluator.segment(TaskTrainer.sliceModel(infM), data));
+        Evaluator.Segmented lungRaw = Evaluator.segmentWithStability(TaskTrainer.sliceModel(lungM), data);
+        Mask3D lung = Components.keepLargest(lungRaw.mask(), 2, Connectivity.FACE); // as TaskTrainer.lungs
+        Evaluator.Segmented infRaw = Evaluator.segmentWithStability(TaskTrainer.sliceModel(infM), data);
+        Mask3D inf = InfectedLung.reaching(lung, infRaw.mask());
         if (clf != null) {
             inf = filter(inf, v, clf);
         }
         InfectedLung out = InfectedLung.of(lung, inf);
-        return ScanScore.of(scan.scanId(), v, out.lung(), out.infection(), lungTruth, infTruth);
+        return ScanScore.of(scan.scanId(), v, out.lung(), out.infection(), lungTruth, infTruth)
+                .withStability(lungRaw.stability(), infRaw.stability());
     }
 
     /** Drops the 2D components the classifier rejects (as the workers do). */
@@ -198,36 +202,47 @@ public final class ModelEvaluation implements EvaluationMethod {
         double vesselDice = 0;
         double vesselHd = 0;
         int hdN = 0;
+        int n = scans.size();
+        double[][] liverFigures = new double[2][n];
+        double[][] vesselFigures = new double[2][n];
         try (SegmentationModel liverM = SegmentationModel.load(liverA.get().location(), Device.cpu());
              SegmentationModel vesselM = vesselA.isPresent()
                      ? SegmentationModel.load(vesselA.get().location(), Device.cpu()) : null) {
-            for (CohortManifest.Scan scan : scans) {
+            for (int i = 0; i < n; i++) {
+                CohortManifest.Scan scan = scans.get(i);
                 Volume v = c.series(scan).volume();
                 Mask3D liverTruth = c.truth(scan, "liver");
-                Mask3D liver = Components.keepLargest(Evaluator.segment(TaskTrainer.sliceModel(liverM),
-                        new ScanData(scan.scanId(), v, liverTruth, null, null)), 1, Connectivity.FACE);
-                liverDice += Metrics.dice(liver, liverTruth);
+                Evaluator.Segmented liverRaw = Evaluator.segmentWithStability(TaskTrainer.sliceModel(liverM),
+                        new ScanData(scan.scanId(), v, liverTruth, null, null));
+                Mask3D liver = Components.keepLargest(liverRaw.mask(), 1, Connectivity.FACE);
+                liverFigures[0][i] = liverRaw.stability();
+                liverFigures[1][i] = Metrics.dice(liver, liverTruth);
+                liverDice += liverFigures[1][i];
                 if (vesselM == null) {
                     continue;
                 }
                 Mask3D vesselTruth = c.truth(scan, "vessel");
                 Mask3D region = Morphology.dilate3D(liver, CohortTraining.LIVER_DILATION);
-                Mask3D vessels = Evaluator.segment(TaskTrainer.sliceModel(vesselM),
+                Evaluator.Segmented vessels = Evaluator.segmentWithStability(TaskTrainer.sliceModel(vesselM),
                         new ScanData(scan.scanId(), v, vesselTruth, region, null));
-                vesselDice += Metrics.dice(vessels, vesselTruth);
-                double hd = Metrics.hausdorff95Mm(vessels, vesselTruth, v.spacingX(), v.spacingY(), v.spacingZ());
+                vesselFigures[0][i] = vessels.stability();
+                vesselFigures[1][i] = Metrics.dice(vessels.mask(), vesselTruth);
+                vesselDice += vesselFigures[1][i];
+                double hd = Metrics.hausdorff95Mm(vessels.mask(), vesselTruth, v.spacingX(), v.spacingY(), v.spacingZ());
                 if (!Double.isNaN(hd)) {
                     vesselHd += hd;
                     hdN++;
                 }
             }
         }
-        String liverText = String.format(Locale.ROOT, "%d scans: liver Dice %.3f (%s)", scans.size(),
-                liverDice / scans.size(), describe(liverA.get()));
+        String liverText = String.format(Locale.ROOT, "%d scans: liver Dice %.3f (%s; stability against Dice: %s)",
+                scans.size(), liverDice / scans.size(), describe(liverA.get()),
+                StabilityRanking.of(liverFigures[0], liverFigures[1]));
         if (vesselA.isEmpty()) {
             return liverText + "; no vessel model";
         }
-        return liverText + String.format(Locale.ROOT, "; vessel Dice %.3f, HD95 %.2f mm against the exact vessel truth (%s)",
-                vesselDice / scans.size(), hdN == 0 ? Double.NaN : vesselHd / hdN, describe(vesselA.get()));
+        return liverText + String.format(Locale.ROOT, "; vessel Dice %.3f, HD95 %.2f mm against the exact vessel truth"
+                        + " (%s; stability against Dice: %s)", vesselDice / scans.size(), hdN == 0 ? Double.NaN : vesselHd / hdN,
+                describe(vesselA.get()), StabilityRanking.of(vesselFigures[0], vesselFigures[1]));
     }
 }

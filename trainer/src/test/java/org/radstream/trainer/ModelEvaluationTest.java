@@ -81,6 +81,10 @@ class ModelEvaluationTest {
         assertThat(withRefused.parameters().get("infection").toString()).startsWith("v2 ")
                 .endsWith("read from " + Path.of(refusedInfection.location()));
         assertThat(withRefused.parameters().get("lung")).isEqualTo(asPublished.parameters().get("lung"));
+        // networks whose every probability sits at 0 or 1 decided every mask firmly: everything, or nothing
+        assertThat(asPublished.chest()).extracting(ScanScore::lungStability).containsOnly(1.0);
+        assertThat(asPublished.chest()).extracting(ScanScore::infectionStability).containsOnly(1.0);
+        assertThat(withRefused.chest()).extracting(ScanScore::infectionStability).containsOnly(1.0);
     }
 
     @Test

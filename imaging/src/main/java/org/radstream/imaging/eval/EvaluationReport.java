@@ -62,6 +62,18 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
                 .max().orElse(0);
     }
 
+    /** How the lung network's stability ranks the scans against their lung Dice. */
+    public StabilityRanking lungStabilityRanking() {
+        return StabilityRanking.of(chest.stream().mapToDouble(ScanScore::lungStability).toArray(),
+                chest.stream().mapToDouble(ScanScore::lungDice).toArray());
+    }
+
+    /** The same for infection, over the scans with truth infection (Dice is NaN without). */
+    public StabilityRanking infectionStabilityRanking() {
+        return StabilityRanking.of(chest.stream().mapToDouble(ScanScore::infectionStability).toArray(),
+                chest.stream().mapToDouble(ScanScore::infectionDice).toArray());
+    }
+
     static double mean(double[] v) {
         double s = 0;
         int n = 0;
@@ -99,6 +111,8 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
         m.put("healthy_scans", healthyScans());
         m.put("healthy_reported_infected", healthyReportedInfected());
         m.put("largest_healthy_finding_ml", largestHealthyFindingMl());
+        m.put("lung_stability_spearman", lungStabilityRanking().spearman());
+        m.put("infection_stability_spearman", infectionStabilityRanking().spearman());
         m.put("abdomen", abdomenNote);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ScanScore s : chest) {
@@ -116,6 +130,8 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
             r.put("ggo_found", s.ggoFound());
             r.put("stray_infection_ml", s.strayInfectionMl());
             r.put("infection_dice_without_stray", s.infectionDiceWithoutStray());
+            r.put("lung_stability", s.lungStability());
+            r.put("infection_stability", s.infectionStability());
             rows.add(r);
         }
         m.put("scans", rows);
@@ -138,6 +154,10 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
                 + "(a perfect component classifier) infection m-Dice %.3f%n", strayInfectionMl(), infectionDiceWithoutStray()));
         b.append(String.format(Locale.ROOT, "healthy scans reported infected: %d of %d (largest finding %.2f ml)%n",
                 healthyReportedInfected(), healthyScans(), largestHealthyFindingMl()));
+        if (lungStabilityRanking().scans() > 1) {
+            b.append(String.format(Locale.ROOT, "stability against Dice: lung %s; infection %s%n",
+                    lungStabilityRanking(), infectionStabilityRanking()));
+        }
         b.append(String.format(Locale.ROOT, "ABDOMEN: %s%n", abdomenNote));
         return b.toString();
     }

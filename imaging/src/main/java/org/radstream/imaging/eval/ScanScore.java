@@ -19,11 +19,32 @@ import org.radstream.imaging.Volume;
  *     can remove without removing a true lesion
  * @param infectionDiceWithoutStray infection Dice with those components removed: the most a perfect
  *     component classifier could make of this segmentation; NaN without truth infection
+ * @param lungStability      how firmly the lung network decided its mask (the workers' {@code
+ *     maskStability}: Dice of its strict and lenient cuts); NaN for a method without probabilities
+ * @param infectionStability the same for the infection network
  */
 public record ScanScore(String scanId, double lungDice, double infectionDice, double lungHd95Mm, double infectionHd95Mm,
                         double truthLungMl, double truthInfectionMl, double predLungMl, double predInfectionMl,
                         double truthPoir, double predPoir, double consolidationFound, double ggoFound,
-                        double strayInfectionMl, double infectionDiceWithoutStray) {
+                        double strayInfectionMl, double infectionDiceWithoutStray, double lungStability,
+                        double infectionStability) {
+
+    /** Scores of a method that measures no stability. */
+    public ScanScore(String scanId, double lungDice, double infectionDice, double lungHd95Mm, double infectionHd95Mm,
+                     double truthLungMl, double truthInfectionMl, double predLungMl, double predInfectionMl,
+                     double truthPoir, double predPoir, double consolidationFound, double ggoFound,
+                     double strayInfectionMl, double infectionDiceWithoutStray) {
+        this(scanId, lungDice, infectionDice, lungHd95Mm, infectionHd95Mm, truthLungMl, truthInfectionMl, predLungMl,
+                predInfectionMl, truthPoir, predPoir, consolidationFound, ggoFound, strayInfectionMl,
+                infectionDiceWithoutStray, Double.NaN, Double.NaN);
+    }
+
+    /** These scores with the networks' stabilities. */
+    public ScanScore withStability(double lung, double infection) {
+        return new ScanScore(scanId, lungDice, infectionDice, lungHd95Mm, infectionHd95Mm, truthLungMl, truthInfectionMl,
+                predLungMl, predInfectionMl, truthPoir, predPoir, consolidationFound, ggoFound, strayInfectionMl,
+                infectionDiceWithoutStray, lung, infection);
+    }
 
     /** HU from which infection counts as consolidation here: the HU baseline's lung threshold. */
     public static final double DENSE_HU = -250;

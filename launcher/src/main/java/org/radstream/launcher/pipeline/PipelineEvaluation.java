@@ -90,7 +90,8 @@ public final class PipelineEvaluation implements EvaluationMethod {
                     + (inf.getClassifierVersion() == null ? "" : ", classifier v" + inf.getClassifierVersion()));
             // scored as eval --method models scores the models run directly
             chest.add(ScanScore.of(s.scanId(), cohort.series(s).volume(), mask(lung), mask(inf),
-                    cohort.truth(s, "lung"), cohort.truth(s, "infection")));
+                    cohort.truth(s, "lung"), cohort.truth(s, "infection"))
+                    .withStability(stability(lung), stability(inf)));
         }
         AlertScore alerts = AlertScore.of(cohort.manifest(), watch.alerts());
         params.put("alert_sensitivity", alerts.sensitivity());
@@ -129,6 +130,11 @@ public final class PipelineEvaluation implements EvaluationMethod {
         }
         return String.format(Locale.ROOT, "%d scans: liver Dice %.3f; vessel Dice %.3f, HD95 %.2f mm against the exact vessel truth (%s)",
                 scans.size(), liverDice / scans.size(), vesselDice / scans.size(), hdN == 0 ? Double.NaN : vesselHd / hdN, method);
+    }
+
+    /** The result's maskStability as the worker measured it; NaN where it has none (the HU baseline). */
+    private static double stability(InferenceResult r) {
+        return r.getMaskStability() == null ? Double.NaN : r.getMaskStability();
     }
 
     private static Mask3D mask(InferenceResult r) {

@@ -1,0 +1,66 @@
+package org.radstream.launcher;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.radstream.schemas.Topics;
+
+/**
+ * Reads what a topic holds from a time to the end it has when asked, as the commands that list
+ * what radstream recorded do ({@code dead-letters}, {@code label suggest}): committed records only,
+ * no group, nothing committed.
+ */
+final class TopicScan {
+    private TopicScan() {}
+
+    /** A consumer for scans: read_committed, no group, records up to the pixel topics' size. */
+    static KafkaConsumer<String, byte[]> consumer(ClusterOptions cluster) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        cluster.kafkaClient().addTo(c);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
+        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * Hands {@code each} every record of {@code topic} stamped from {@code since} on, up to the end
+     * each partition had when asked, in offset order per partition.
+     *
+     * @return whether the end was reached within {@code timeout}
+     */
+    static boolean scan(KafkaConsumer<String, byte[]> consumer, String topic, Instant since, Duration timeout,
+            Consumer<ConsumerRecord<String, byte[]>> each) {
+        List<TopicPartition> parts = consumer.partitionsFor(topic, timeout).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(parts);
+        Map<TopicPartition, Long> at = new HashMap<>();
+        parts.forEach(p -> at.put(p, since.toEpochMilli()));
+        Map<TopicPartition, OffsetAndTimestamp> start = consumer.offsetsForTimes(at, timeout);
+        Map<TopicPartition, Long> end = consumer.endOffsets(parts, timeout);
+        for (TopicPartition p : parts) {
+            OffsetAndTimestamp o = start.get(p);
+            consumer.seek(p, o == null ? end.get(p) : o.offset());
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            consumer.poll(Duration.ofMillis(200)).forEach(each);
+        }
+        return true;
+    }
+}
