@@ -775,6 +775,7 @@ public final class InferenceWorker implements Runnable, AutoCloseable {
         timings.put("inference", o.inferenceMs());
         timings.put("postprocess", o.postprocessMs());
         timings.put("forward", o.forwardMs());
+        timings.put("stability", o.stabilityMs());
         timings.put("total", totalMs);
         InferenceResult result = InferenceResult.newBuilder()
                 .setSeriesUid(s.seriesUid())

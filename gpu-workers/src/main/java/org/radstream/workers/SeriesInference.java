@@ -52,6 +52,7 @@ final class SeriesInference {
     /** Runs the group's tasks on a complete series, reusing the slices {@code early} already holds. */
     List<TaskOutput> run(AssembledSeries series, ModelSet models, SliceResults early) throws Exception {
         forwardNanos = 0;
+        stabilityNanos = 0;
         return switch (group) {
             case CHEST -> chest(series, models, early);
             case LIVER -> liver(series, models, early);
@@ -195,6 +196,9 @@ final class SeriesInference {
         }
     }
 
+    /** Nanoseconds spent measuring stabilities since the last {@link #takeStabilityNanos()}. */
+    private long stabilityNanos;
+
     /**
      * Batched inference of one network over the series, on the series grid: every slice is
      * re-windowed to the model's window and resized to its input (bilinear); 2.5D models get the
@@ -223,24 +227,30 @@ final class SeriesInference {
         int w = s.width();
         int h = s.height();
         Mask3D mask = new Mask3D(w, h, s.depth());
+        for (int z = 0; z < s.depth(); z++) {
+            SliceResults.Entry e = results.get(model, inputKey(s, z, plane, model.channels()));
+            if (e != null) {
+                forwardNanos += e.forwardNanos();
+                mask.setSlice(z, onSeriesGrid(e.mask(), model, w, h));
+            }
+        }
+        long t0 = System.nanoTime();
         Mask3D lenient = new Mask3D(w, h, s.depth());
         Mask3D strict = new Mask3D(w, h, s.depth());
         for (int z = 0; z < s.depth(); z++) {
             SliceResults.Entry e = results.get(model, inputKey(s, z, plane, model.channels()));
-            if (e == null) {
-                continue;
+            if (e != null) {
+                lenient.setSlice(z, onSeriesGrid(e.lenient(), model, w, h));
+                strict.setSlice(z, onSeriesGrid(e.strict(), model, w, h));
             }
-            forwardNanos += e.forwardNanos();
-            mask.setSlice(z, onSeriesGrid(e.mask(), model, w, h));
-            lenient.setSlice(z, onSeriesGrid(e.lenient(), model, w, h));
-            strict.setSlice(z, onSeriesGrid(e.strict(), model, w, h));
         }
         if (region != null) {
             lenient = lenient.and(region);
             strict = strict.and(region);
         }
-        return new Segmented(keptComponents(mask, model, s),
-                MaskCut.stability(keptComponents(strict, model, s), keptComponents(lenient, model, s)));
+        double stability = MaskCut.stability(keptComponents(strict, model, s), keptComponents(lenient, model, s));
+        stabilityNanos += System.nanoTime() - t0;
+        return new Segmented(keptComponents(mask, model, s), stability);
     }
 
     private static boolean[] onSeriesGrid(boolean[] slice, SegmentationModel model, int w, int h) {
@@ -344,13 +354,19 @@ final class SeriesInference {
         return n;
     }
 
+    private long takeStabilityNanos() {
+        long n = stabilityNanos;
+        stabilityNanos = 0;
+        return n;
+    }
+
     private TaskOutput output(String task, Mask3D mask, double stability, LoadedModel model, LoadedModel classifier,
             int removed, long inferenceNanos, long postNanos) {
         return new TaskOutput(task, mask, stability,
                 model != null ? TaskOutput.METHOD_MODEL : TaskOutput.METHOD_HU_THRESHOLD,
                 model != null ? model.version() : null,
                 classifier != null ? classifier.version() : null,
-                removed, inferenceNanos / 1e6, postNanos / 1e6, takeForwardNanos() / 1e6);
+                removed, inferenceNanos / 1e6, postNanos / 1e6, takeForwardNanos() / 1e6, takeStabilityNanos() / 1e6);
     }
 
     private static Volume huOnce(AssembledSeries s, Volume[] cache, String plane) {

@@ -16,9 +16,10 @@ import org.radstream.imaging.Mask3D;
  * @param inferenceMs       time spent producing the raw mask
  * @param postprocessMs     time spent in post-processing
  * @param forwardMs         of inferenceMs, the time inside the network's forward passes (0 for the baseline)
+ * @param stabilityMs       of inferenceMs, the time spent measuring the stability (0 for the baseline)
  */
 record TaskOutput(String task, Mask3D mask, double stability, String method, String modelVersion, String classifierVersion,
-        int componentsRemoved, double inferenceMs, double postprocessMs, double forwardMs) {
+        int componentsRemoved, double inferenceMs, double postprocessMs, double forwardMs, double stabilityMs) {
     static final String METHOD_MODEL = "model";
     static final String METHOD_HU_THRESHOLD = "hu-threshold";
 }

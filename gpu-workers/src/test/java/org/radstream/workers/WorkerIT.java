@@ -65,7 +65,7 @@ class WorkerIT {
             assertThat(r.getMask().getDepth()).isEqualTo(DEPTH);
             assertThat(r.getVolumeMl()).isCloseTo(r.getTask().equals("lung") ? LUNG_ML : INFECTION_ML,
                     org.assertj.core.data.Offset.offset(1e-9));
-            assertThat(r.getTimingsMs()).containsKeys("assemble", "inference", "postprocess", "total");
+            assertThat(r.getTimingsMs()).containsKeys("assemble", "inference", "postprocess", "forward", "stability", "total");
             // where the mask lies: the lowest slice's position, the orientation and the spacings
             assertThat(r.getGeometry().getOrigin()).containsExactly(0.0, 0.0, 0.0);
             assertThat(r.getGeometry().getRow()).containsExactly(1.0, 0.0, 0.0);

@@ -75,12 +75,14 @@ public final class PipelineLatencyBench {
                     PipelineWatch.SeriesTrack t = watch.series(s.seriesUid());
                     double latency = Duration.between(acked, t.measuredAt).toMillis();
                     double forward = forward(t.results.get("lung")) + forward(t.results.get("infection"));
+                    double stable = timing(t.results.get("lung"), "stability") + timing(t.results.get("infection"), "stability");
                     String note = i == 0 ? " (warm-up, not counted)" : "";
-                    System.out.printf(Locale.ROOT, "%s %d slices, sent %s: latency %.0f ms, forward %.0f ms, ratio %.2f%s%n",
+                    System.out.printf(Locale.ROOT, "%s %d slices, sent %s: latency %.0f ms, forward %.0f ms, ratio %.2f;"
+                                    + " stability measured in %.0f ms%s%n",
                             s.scanId(), s.depth(), inOrder ? "in order" : "in set order", latency, forward, latency / forward,
-                            note);
+                            stable, note);
                     if (i > 0) {
-                        rows.add(new double[] {latency, forward});
+                        rows.add(new double[] {latency, forward, stable});
                         (inOrder ? inOrderRows : setRows).add(new double[] {latency / forward});
                     }
                 }
@@ -97,6 +99,8 @@ public final class PipelineLatencyBench {
                 System.out.printf(Locale.ROOT, "median forward time of the series' models (lung + infection): %.0f ms%n", medForward);
                 System.out.printf(Locale.ROOT, "median per-series ratio latency/forward: %.2f; without the stability wait: %.2f%n",
                         medRatio, median(rows.stream().map(r -> new double[] {(r[0] - stabilityMs) / r[1]}).toList(), 0));
+                System.out.printf(Locale.ROOT, "median per-series ratio of the masks' stability measurement (lung + infection)"
+                        + " to the forward passes: %.4f%n", median(rows.stream().map(r -> new double[] {r[2] / r[1]}).toList(), 0));
             }
         } finally {
             LocalPipeline.deleteTree(dir);
@@ -104,7 +108,11 @@ public final class PipelineLatencyBench {
     }
 
     private static double forward(InferenceResult r) {
-        Double f = r.getTimingsMs().get("forward");
+        return timing(r, "forward");
+    }
+
+    private static double timing(InferenceResult r, String name) {
+        Double f = r.getTimingsMs().get(name);
         return f == null ? Double.NaN : f;
     }
 
