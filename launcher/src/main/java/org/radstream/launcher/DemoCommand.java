@@ -229,7 +229,9 @@ final class DemoCommand implements Callable<Integer> {
         String how = "model".equals(r.getMethod().toString()) ? "model v" + r.getModelVersion() : r.getMethod().toString();
         String clf = r.getClassifierVersion() == null ? ""
                 : String.format(Locale.ROOT, ", classifier v%s removed %d region(s)", r.getClassifierVersion(), r.getComponentsRemoved());
-        return String.format(Locale.ROOT, "%-9s %8.1f mL  (%s%s)", r.getTask(), r.getVolumeMl(), how, clf);
+        String stability = r.getMaskStability() == null ? ""
+                : String.format(Locale.ROOT, ", stability %.2f", r.getMaskStability());
+        return String.format(Locale.ROOT, "%-9s %8.1f mL  (%s%s%s)", r.getTask(), r.getVolumeMl(), how, stability, clf);
     }
 
     private void status(PipelineWatch watch, Cohort cohort, List<String> groups) {
