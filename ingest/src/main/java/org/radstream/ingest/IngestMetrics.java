@@ -41,6 +41,7 @@ public final class IngestMetrics {
         final AtomicLong failed = new AtomicLong();
         final AtomicLong segmentations = new AtomicLong();
         final AtomicLong rejectionNotes = new AtomicLong();
+        final AtomicLong rejectedAgain = new AtomicLong();
     }
 
     private PerAe ae(String callingAe) {
@@ -73,6 +74,15 @@ public final class IngestMetrics {
     }
 
     void duplicate(String callingAe) { ae(callingAe).duplicates.incrementAndGet(); }
+
+    /** An instance the PACS had rejected, sent again: answered as stored, not published. */
+    void rejectedAgain(String callingAe) { ae(callingAe).rejectedAgain.incrementAndGet(); }
+
+    /** Instances the PACS had rejected that {@code callingAe} sent again, so far. */
+    public long rejectedAgainCount(String callingAe) {
+        PerAe p = byAe.get(callingAe);
+        return p == null ? 0 : p.rejectedAgain.get();
+    }
 
     void rejected(String callingAe) { ae(callingAe).rejected.incrementAndGet(); }
 
@@ -142,6 +152,9 @@ public final class IngestMetrics {
         counter(b, "radstream_ingest_rejection_notes_published_total", "IHE IOCM rejection notes (series withdrawn by the "
                 + "PACS) acknowledged by Kafka, per calling AE.", sorted, p -> p.rejectionNotes);
         counter(b, "radstream_ingest_instances_duplicate_total", "Duplicate SOP instances answered as stored and not republished.", sorted, p -> p.duplicates);
+        counter(b, "radstream_ingest_instances_rejected_again_total", "Instances a rejection note of the PACS had "
+                + "withdrawn, sent again: answered as stored, recorded on the rejected topic, not published.", sorted,
+                p -> p.rejectedAgain);
         counter(b, "radstream_ingest_instances_rejected_total", "Instances refused with a failure status and dead-lettered.", sorted, p -> p.rejected);
         counter(b, "radstream_ingest_instances_failed_total", "Instances answered 0xA700 because Kafka did not acknowledge in time.", sorted, p -> p.failed);
         HealthMetricsServer.metric(b, "radstream_ingest_series_completed_total", "counter", "Series-complete markers published.", markers.get());

@@ -19,12 +19,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngestService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+    /** How long the start waits for the rejection notes to be read before it opens the ports. */
+    private static final Duration REJECTIONS_READ_TIMEOUT = Duration.ofSeconds(5);
 
     private final IngestSettings settings;
     private final Publisher publisher;
     private final IngestMetrics metrics = new IngestMetrics();
     private final SeriesTracker tracker;
     private final InstanceIngest ingest;
+    private final RejectedInstances rejected;
     private final FolderImporter importer;
     private final ScheduledExecutorService sweeper;
     private final AuditLog auditLog;
@@ -34,12 +37,13 @@ public final class IngestService implements AutoCloseable {
     private IngestHttpServer http;
     private boolean closed;
 
-    private IngestService(IngestSettings settings, Publisher publisher) {
+    private IngestService(IngestSettings settings, Publisher publisher, RejectedInstances rejected) {
         this.settings = settings;
         this.publisher = publisher;
+        this.rejected = rejected;
         this.tracker = new SeriesTracker(publisher, settings.stabilityTime(), settings.seriesRetention(), System::nanoTime);
         this.ingest = new InstanceIngest(tracker, publisher, metrics, settings::takesCorrectionsFrom,
-                settings::takesRejectionNotesFrom);
+                settings::takesRejectionNotesFrom, settings.acceptRejectedAgain() ? RejectedInstances.none() : rejected);
         this.importer = new FolderImporter(ingest);
         this.metrics.openSeriesGauge(tracker::openSeries);
         this.auditLog = AuditLog.syslog(settings.auditRepository(), "radstream-ingest");
@@ -54,7 +58,9 @@ public final class IngestService implements AutoCloseable {
 
     /** Starts the receivers configured in {@code settings} (port -1 = that receiver off). */
     public static IngestService start(IngestSettings settings, Topics topics) throws IOException {
-        IngestService service = new IngestService(settings, new KafkaPublisher(settings, topics));
+        IngestService service = new IngestService(settings, new KafkaPublisher(settings, topics),
+                settings.acceptRejectedAgain() ? RejectedInstances.none()
+                        : RejectedInstances.following(settings, topics.rejectionNotes()));
         try {
             service.open();
         } catch (IOException | RuntimeException e) {
@@ -65,6 +71,15 @@ public final class IngestService implements AutoCloseable {
     }
 
     private void open() throws IOException {
+        try {
+            if (!rejected.awaitCaughtUp(REJECTIONS_READ_TIMEOUT)) {
+                log.warn("the rejection notes were not read to their end within {}: an instance the PACS rejected, sent "
+                        + "again in the meantime, is processed again", REJECTIONS_READ_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading the rejection notes", e);
+        }
         long period = Math.max(50, Math.min(1000, settings.stabilityTime().toMillis() / 4));
         sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
         Semaphore associations = new Semaphore(settings.maxAssociations()); // both DICOM ports together
@@ -173,6 +188,7 @@ public final class IngestService implements AutoCloseable {
             log.warn("interrupted while sending the markers of open series at shutdown");
         } finally {
             publisher.close();
+            rejected.close();
             auditLog.applicationActivity("ingest", false);
             auditLog.close();
         }

@@ -54,6 +54,11 @@ import org.radstream.schemas.ServerTls;
  * @param rejectionAes     calling AE titles whose IOCM rejection notes are taken over C-STORE (they withdraw
  *                         series from patients' timelines and retract their alerts: the PACS, not a viewer
  *                         that sends corrections); empty = those of {@code correctionAes}
+ * @param acceptRejectedAgain whether an instance the PACS rejected (named by a rejection note on
+ *                         radstream.dicom.rejection-notes), sent again, is processed as new; false (the
+ *                         default): it is answered as stored and recorded on the rejected topic with the
+ *                         note that rejected it, so that images withdrawn (a wrong patient, say) do not
+ *                         re-enter the pipeline when a modality or router sends them again
  */
 public record IngestSettings(
         String aeTitle,
@@ -77,7 +82,8 @@ public record IngestSettings(
         Duration requestTimeout,
         long stowMaxBytes,
         String auditRepository,
-        Set<String> rejectionAes) {
+        Set<String> rejectionAes,
+        boolean acceptRejectedAgain) {
 
     public static final String DEFAULT_AE_TITLE = "RADSTREAM";
     public static final int DEFAULT_DICOM_PORT = 11112;
@@ -127,69 +133,75 @@ public record IngestSettings(
     public static IngestSettings defaults(String bootstrap, String registryUrl) {
         return new IngestSettings(DEFAULT_AE_TITLE, DEFAULT_DICOM_PORT, DEFAULT_HTTP_PORT, Set.of(),
                 DEFAULT_STABILITY_TIME, bootstrap, registryUrl, DEFAULT_DELIVERY_TIMEOUT, DEFAULT_MAX_BLOCK,
-                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null, false, DEFAULT_MAX_ASSOCIATIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STOW_MAX_BYTES, null, Set.of());
+                DEFAULT_SERIES_RETENTION, BearerToken.NONE, DEFAULT_STOW_AT_ONCE, Set.of(), KafkaClientConfig.NONE, -1, null, false, DEFAULT_MAX_ASSOCIATIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STOW_MAX_BYTES, null, Set.of(), false);
     }
 
     public IngestSettings withAeTitle(String v) {
         return new IngestSettings(v, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     public IngestSettings withDicomPort(int v) {
         return new IngestSettings(aeTitle, v, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     public IngestSettings withHttpPort(int v) {
         return new IngestSettings(aeTitle, dicomPort, v, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     public IngestSettings withAllowedAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, v, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     public IngestSettings withStabilityTime(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, v, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     public IngestSettings withDeliveryTimeout(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                registryUrl, v, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     public IngestSettings withMaxBlock(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                registryUrl, deliveryTimeout, v, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     public IngestSettings withSeriesRetention(Duration v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                registryUrl, deliveryTimeout, maxBlock, v, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     public IngestSettings withStowToken(BearerToken v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, v, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     public IngestSettings withStowAtOnce(int v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, v, correctionAes, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     public IngestSettings withCorrectionAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap,
-                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                registryUrl, deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, v, kafkaClient, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     /** The same settings, IOCM rejection notes taken over C-STORE only from {@code v} (empty: from the correction AEs). */
+    public IngestSettings withAcceptRejectedAgain(boolean v) {
+        return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
+                tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, v);
+    }
+
     public IngestSettings withRejectionAes(Set<String> v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, v);
+                tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, v, acceptRejectedAgain);
     }
 
     /** Whether an IOCM rejection note stored by {@code callingAe} over C-STORE may withdraw series. */
@@ -253,40 +265,40 @@ public record IngestSettings(
     /** The same settings with a DICOM TLS port ({@code port} -1: none) presenting {@code tls}. */
     public IngestSettings withDicomTls(int port, ServerTls v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, v, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, port, v, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     /** The same settings, the HTTP port speaking HTTPS ({@code v}) with the key of {@link #tls}. */
     public IngestSettings withHttpTls(boolean v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, v, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                tls, v, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     /** The same settings, at most {@code max} associations open at once, each sending its request within {@code timeout}. */
     public IngestSettings withAssociationLimits(int max, Duration timeout) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, httpTls, max, timeout, stowMaxBytes, auditRepository, rejectionAes);
+                tls, httpTls, max, timeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     /** The same settings, STOW-RS request bodies of at most {@code v} bytes. */
     public IngestSettings withStowMaxBytes(long v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, httpTls, maxAssociations, requestTimeout, v, auditRepository, rejectionAes);
+                tls, httpTls, maxAssociations, requestTimeout, v, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 
     /** The same settings, audit messages sent to {@code v} ({@code udp://HOST:PORT}; null: none). */
     public IngestSettings withAuditRepository(String v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
                 deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, kafkaClient, dicomTlsPort,
-                tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, v, rejectionAes);
+                tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, v, rejectionAes, acceptRejectedAgain);
     }
 
     /** The same settings, its Kafka clients connecting with {@code v} (TLS, SASL). */
     public IngestSettings withKafkaClient(KafkaClientConfig v) {
         return new IngestSettings(aeTitle, dicomPort, httpPort, allowedAes, stabilityTime, bootstrap, registryUrl,
-                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes);
+                deliveryTimeout, maxBlock, seriesRetention, stowToken, stowAtOnce, correctionAes, v, dicomTlsPort, tls, httpTls, maxAssociations, requestTimeout, stowMaxBytes, auditRepository, rejectionAes, acceptRejectedAgain);
     }
 }

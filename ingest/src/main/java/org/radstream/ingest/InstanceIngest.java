@@ -42,16 +42,20 @@ public final class InstanceIngest {
     private final IngestMetrics metrics;
     private final java.util.function.Predicate<String> correctionsFrom;
     private final java.util.function.Predicate<String> rejectionNotesFrom;
+    private final RejectedInstances rejected;
     private volatile boolean kafkaFailing;
 
     /**
      * @param correctionsFrom    whether a C-STORE caller's DICOM Segmentations (which become labels) are taken
      * @param rejectionNotesFrom whether a C-STORE caller's IOCM rejection notes (which withdraw series and
      *                           retract alerts) are taken
+     * @param rejected           instances the PACS rejected: one sent again is answered as stored and recorded
+     *                           on the rejected topic, not published ({@link RejectedInstances#none()}: none is)
      */
     InstanceIngest(SeriesTracker tracker, Publisher publisher, IngestMetrics metrics,
                    java.util.function.Predicate<String> correctionsFrom,
-                   java.util.function.Predicate<String> rejectionNotesFrom) {
+                   java.util.function.Predicate<String> rejectionNotesFrom, RejectedInstances rejected) {
+        this.rejected = rejected;
         this.correctionsFrom = correctionsFrom;
         this.rejectionNotesFrom = rejectionNotesFrom;
         this.tracker = tracker;
@@ -82,6 +86,18 @@ public final class InstanceIngest {
             return refuse(e, part10, callingAe, via);
         }
         String sop = slice.getSopInstanceUid();
+        java.util.Optional<RejectedInstances.Rejection> before = rejected.find(slice.getSeriesUid(), sop);
+        if (before.isPresent()) {
+            metrics.rejectedAgain(callingAe);
+            String reason = "rejected before: SOP instance " + sop + " of series " + slice.getSeriesUid()
+                    + " was withdrawn by the PACS's " + before.get().describe() + "; answered as stored, not published"
+                    + " again (ingest --accept-rejected-again processes such instances)";
+            log.warn("{} from {} via {}", reason, callingAe, via.wireName());
+            deadLetter(sop, slice.getSeriesUid(), reason, DimseStatus.SUCCESS, callingAe, via, slice.getTransferSyntaxUid(),
+                    part10);
+            return new Outcome(DimseStatus.SUCCESS, null, slice.getSopClassUid(), sop, slice.getSeriesUid(),
+                    slice.getStudyUid(), true, slice.getPatientId());
+        }
         try {
             SeriesTracker.Result result = tracker.publish(slice);
             if (result == SeriesTracker.Result.DUPLICATE) {
@@ -183,6 +199,7 @@ public final class InstanceIngest {
                     SOPClass.KeyObjectSelectionDocumentStorage, sop, firstSeries, study, false, note.getPatientId());
         }
         kafkaFailing = false;
+        rejected.add(note);
         metrics.rejectionNote(callingAe);
         log.warn("rejection note {} from {} via {}: {} ({}) withdraws series {} of patient {}", sop, callingAe,
                 via.wireName(), note.getReasonMeaning(), note.getReasonCode(),

@@ -357,6 +357,65 @@ class StoreScpIT {
     }
 
     @Test
+    void instancesThePacsRejectedAreAnsweredAsStoredAndNotPublishedWhenSentAgain() throws Exception {
+        TestDicom.Series s = TestDicom.series(dir.resolve("rejected-again"), 4, 32, 31);
+        List<String> sops = new java.util.ArrayList<>();
+        for (Path f : s.files()) {
+            sops.add(TestDicom.sopUid(f));
+        }
+        Path note = Files.write(dir.resolve("reject-quality.dcm"), TestDicom.rejectionNote("P31", s.studyUid(),
+                s.seriesUid(), sops.subList(0, 2), "113001", "Rejected for Quality Reasons", 31));
+        try (KafkaConsumer<String, DicomSliceEvent> slices = kafka.consumerAtEnd(kafka.topics.slices());
+             KafkaConsumer<String, RejectedInstance> rejected = kafka.consumerAtEnd(kafka.topics.rejected())) {
+            Dcmtk.Result first = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), s.files());
+            assertThat(Dcmtk.storeResponses(first.output())).as(first.output()).hasSize(4).containsOnly("(Success)");
+            assertThat(ofSeries(TestKafka.poll(slices, Duration.ofSeconds(20), l -> ofSeries(l, s.seriesUid()).size() >= 5),
+                    s.seriesUid())).hasSize(5); // 4 slices and the marker
+            Dcmtk.Result withdrawn = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), List.of(note),
+                    "--required");
+            assertThat(Dcmtk.storeResponses(withdrawn.output())).as(withdrawn.output()).containsExactly("(Success)");
+
+            // a router sends the whole series again, to an ingest started after the note (it knows no duplicates):
+            // the two instances the note names are answered as stored and recorded, the other two are published
+            try (IngestService restarted = IngestService.start(kafka.settings().withAeTitle("RADSTREAM")
+                    .withAllowedAes(Set.of("ROUTER2")).withHttpPort(-1), kafka.topics)) {
+                Dcmtk.Result again = Dcmtk.storescu("ROUTER2", "RADSTREAM", restarted.dicomPort(), s.files());
+                assertThat(Dcmtk.storeResponses(again.output())).as(again.output()).hasSize(4).containsOnly("(Success)");
+                List<DicomSliceEvent> republished = ofSeries(TestKafka.poll(slices, Duration.ofSeconds(20),
+                        l -> ofSeries(l, s.seriesUid()).size() >= 2), s.seriesUid());
+                assertThat(republished).filteredOn(e -> e.getBody() instanceof DicomSlice)
+                        .extracting(e -> ((DicomSlice) e.getBody()).getSopInstanceUid())
+                        .containsExactlyElementsOf(sops.subList(2, 4));
+                List<ConsumerRecord<String, RejectedInstance>> letters = TestKafka.poll(rejected, Duration.ofSeconds(20),
+                        l -> l.size() >= 2);
+                assertThat(letters).extracting(ConsumerRecord::key).containsExactlyElementsOf(sops.subList(0, 2));
+                for (int i = 0; i < 2; i++) {
+                    assertLetter(letters.get(i).value(), DimseStatus.SUCCESS, "rejected before: SOP instance " + sops.get(i)
+                            + " of series " + s.seriesUid() + " was withdrawn by the PACS's rejection note "
+                            + TestDicom.sopUid(note) + " (113001 Rejected for Quality Reasons, received ", "ROUTER2");
+                    assertThat(letters.get(i).value().getReason()).endsWith("; answered as stored, not published again "
+                            + "(ingest --accept-rejected-again processes such instances)");
+                }
+                assertThat(restarted.metrics().rejectedAgainCount("ROUTER2")).isEqualTo(2);
+                assertThat(restarted.metrics().render())
+                        .contains("radstream_ingest_instances_rejected_again_total{calling_ae=\"ROUTER2\"} 2");
+            }
+            // a site that wants them processed says so
+            try (IngestService accepting = IngestService.start(kafka.settings().withAeTitle("RADSTREAM")
+                    .withAllowedAes(Set.of("ROUTER2")).withHttpPort(-1).withAcceptRejectedAgain(true), kafka.topics)) {
+                Dcmtk.Result again = Dcmtk.storescu("ROUTER2", "RADSTREAM", accepting.dicomPort(), s.files().subList(0, 2));
+                assertThat(Dcmtk.storeResponses(again.output())).as(again.output()).containsExactly("(Success)", "(Success)");
+                assertThat(ofSeries(TestKafka.poll(slices, Duration.ofSeconds(20),
+                        l -> ofSeries(l, s.seriesUid()).stream().filter(e -> e.getBody() instanceof DicomSlice).count() >= 2),
+                        s.seriesUid())).filteredOn(e -> e.getBody() instanceof DicomSlice)
+                        .extracting(e -> ((DicomSlice) e.getBody()).getSopInstanceUid())
+                        .containsExactlyElementsOf(sops.subList(0, 2));
+                assertThat(accepting.metrics().rejectedAgainCount("ROUTER2")).isZero();
+            }
+        }
+    }
+
+    @Test
     void interleavedSeriesInOneAssociationAndOneSeriesOverTwoAssociations() throws Exception {
         TestDicom.Series a = TestDicom.series(dir.resolve("i1"), 4, 64, 21);
         TestDicom.Series b = TestDicom.series(dir.resolve("i2"), 4, 64, 22);

@@ -73,6 +73,14 @@ final class IngestCommand implements Callable<Integer> {
                     + "answered 0x0122. Default: those of --corrections-from.")
     List<String> rejectionsFrom;
 
+    @Option(names = "--accept-rejected-again", defaultValue = "${env:RADSTREAM_ACCEPT_REJECTED_AGAIN:-false}",
+            description = "Process an instance the PACS rejected (named by an IHE IOCM rejection note) when it is sent "
+                    + "again, as a new one (env RADSTREAM_ACCEPT_REJECTED_AGAIN=true). Default: it is answered as "
+                    + "stored and recorded on radstream.dicom.rejected with the note that rejected it, not published, so "
+                    + "withdrawn images (a study filed under the wrong patient) do not come back when a modality or "
+                    + "router sends them again.")
+    boolean acceptRejectedAgain;
+
     @Option(names = "--stow-token", defaultValue = "${env:" + IngestSettings.STOW_TOKEN_VARIABLE + "}",
             description = "Token (at least 16 characters) STOW-RS senders must carry: Authorization: Bearer TOKEN "
                     + "(env RADSTREAM_STOW_TOKEN). Without one, anyone who reaches the HTTP port may store instances.")
@@ -131,6 +139,7 @@ final class IngestCommand implements Callable<Integer> {
                     .withAllowedAes(allow == null ? Set.of() : new LinkedHashSet<>(allow))
                     .withCorrectionAes(aeTitles(correctionsFrom))
                     .withRejectionAes(aeTitles(rejectionsFrom))
+                    .withAcceptRejectedAgain(acceptRejectedAgain)
                     .withStabilityTime(Duration.ofMillis(Math.round(stabilitySeconds * 1000)))
                     .withDeliveryTimeout(Duration.ofMillis(Math.round(deliverySeconds * 1000)))
                     .withStowToken(BearerToken.of(stowToken, IngestSettings.STOW_TOKEN_VARIABLE))
