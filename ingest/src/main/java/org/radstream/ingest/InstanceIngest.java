@@ -88,13 +88,8 @@ public final class InstanceIngest {
         String sop = slice.getSopInstanceUid();
         java.util.Optional<RejectedInstances.Rejection> before = rejected.find(slice.getSeriesUid(), sop);
         if (before.isPresent()) {
-            metrics.rejectedAgain(callingAe);
-            String reason = "rejected before: SOP instance " + sop + " of series " + slice.getSeriesUid()
-                    + " was withdrawn by the PACS's " + before.get().describe() + "; answered as stored, not published"
-                    + " again (ingest --accept-rejected-again processes such instances)";
-            log.warn("{} from {} via {}", reason, callingAe, via.wireName());
-            deadLetter(sop, slice.getSeriesUid(), reason, DimseStatus.SUCCESS, callingAe, via, slice.getTransferSyntaxUid(),
-                    part10);
+            rejectedAgain(before.get(), "SOP instance " + sop + " of series " + slice.getSeriesUid(), sop,
+                    slice.getSeriesUid(), callingAe, via, slice.getTransferSyntaxUid(), part10);
             return new Outcome(DimseStatus.SUCCESS, null, slice.getSopClassUid(), sop, slice.getSeriesUid(),
                     slice.getStudyUid(), true, slice.getPatientId());
         }
@@ -142,6 +137,13 @@ public final class InstanceIngest {
         }
         String sop = seg.getSopInstanceUid();
         String series = seg.getReferencedSeriesUid();
+        java.util.Optional<RejectedInstances.Rejection> before = rejected.find(null, sop);
+        if (before.isPresent()) {
+            rejectedAgain(before.get(), "segmentation " + sop + " of series " + series, sop, series, callingAe, via, null,
+                    part10);
+            return new Outcome(DimseStatus.SUCCESS, null, SOPClass.SegmentationStorage, sop, series, seg.getStudyUid(), true,
+                    seg.getPatientId());
+        }
         try {
             publisher.publishSegmentation(seg);
         } catch (Publisher.PublishException e) {
@@ -206,6 +208,16 @@ public final class InstanceIngest {
                 note.getSeries().stream().map(org.radstream.avro.RejectedSeries::getSeriesUid).toList(), note.getPatientId());
         return new Outcome(DimseStatus.SUCCESS, null, SOPClass.KeyObjectSelectionDocumentStorage, sop, firstSeries, study,
                 false, note.getPatientId());
+    }
+
+    /** Records an instance the PACS had rejected, sent again: answered as stored, not published. */
+    private void rejectedAgain(RejectedInstances.Rejection before, String what, String sop, String series,
+            String callingAe, Channel via, String transferSyntax, byte[] part10) throws InterruptedException {
+        metrics.rejectedAgain(callingAe);
+        String reason = "rejected before: " + what + " was withdrawn by the PACS's " + before.describe()
+                + "; answered as stored, not published again (ingest --accept-rejected-again processes such instances)";
+        log.warn("{} from {} via {}", reason, callingAe, via.wireName());
+        deadLetter(sop, series, reason, DimseStatus.SUCCESS, callingAe, via, transferSyntax, part10);
     }
 
     /** Whether the latest publish failed (cleared by the next acknowledged one): /health reports it. */

@@ -104,10 +104,10 @@ final class RejectedInstances implements AutoCloseable {
         }
     }
 
-    /** The note that rejected instance {@code sop} of {@code series}, if one did. */
+    /** The note that rejected instance {@code sop} of {@code series} (null: the instance alone), if one did. */
     synchronized Optional<Rejection> find(String series, String sop) {
         Rejection r = byInstance.get(sop);
-        return Optional.ofNullable(r != null ? r : wholeSeries.get(series));
+        return Optional.ofNullable(r != null || series == null ? r : wholeSeries.get(series));
     }
 
     /** Waits until the notes on the topic when it started were read (or {@code timeout}); true once they were. */

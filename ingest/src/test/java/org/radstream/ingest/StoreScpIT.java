@@ -284,6 +284,24 @@ class StoreScpIT {
                     + "which become training labels) are taken only from the AE titles named by --corrections-from; "
                     + "ROUTER2 is not one of them", "ROUTER2");
             assertThat(TestKafka.poll(segs, Duration.ofSeconds(2), l -> false)).as("nothing more published").isEmpty();
+
+            // the PACS rejects the segmentation (the trainer then drops the labels read from it): sent again, it is
+            // answered as stored and recorded, not published for labelling again
+            String segSeries = TestDicom.text(seg, TestDicom.SERIES_UID);
+            Path note = Files.write(dir.resolve("reject-seg.dcm"), TestDicom.rejectionNote("P14", s.studyUid(), segSeries,
+                    List.of(TestDicom.sopUid(seg)), "113001", "Rejected for Quality Reasons", 141));
+            Dcmtk.Result withdrawn = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), List.of(note),
+                    "--required");
+            assertThat(Dcmtk.storeResponses(withdrawn.output())).as(withdrawn.output()).containsExactly("(Success)");
+            Dcmtk.Result again = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), List.of(seg), "--required");
+            assertThat(Dcmtk.storeResponses(again.output())).as(again.output()).containsExactly("(Success)");
+            List<ConsumerRecord<String, RejectedInstance>> repeated = TestKafka.poll(rejected, Duration.ofSeconds(20),
+                    l -> !l.isEmpty());
+            assertThat(repeated).hasSize(1);
+            assertLetter(repeated.get(0).value(), DimseStatus.SUCCESS, "rejected before: segmentation "
+                    + TestDicom.sopUid(seg) + " of series " + s.seriesUid() + " was withdrawn by the PACS's rejection note "
+                    + TestDicom.sopUid(note) + " (113001 Rejected for Quality Reasons, received ");
+            assertThat(TestKafka.poll(segs, Duration.ofSeconds(2), l -> false)).as("not published again").isEmpty();
         }
         assertThat(service.metrics().render())
                 .contains("radstream_ingest_segmentations_published_total{calling_ae=\"MODALITY1\"} 1");

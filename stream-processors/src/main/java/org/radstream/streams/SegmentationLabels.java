@@ -306,6 +306,7 @@ public final class SegmentationLabels {
                     .setNote("DICOM SEG " + seg.getSopInstanceUid() + " segment " + read.segmentNumber() + " '"
                             + read.segmentLabel() + "' (" + read.frames() + " frames) from AE " + seg.getCallingAe()
                             + " via " + seg.getReceivedVia())
+                    .setSourceInstanceUid(seg.getSopInstanceUid())
                     .build();
         }
 

@@ -127,6 +127,9 @@ class SegmentationLabelsTest {
         assertThat(l.getSubmittedAt()).isEqualTo(RECEIVED);
         assertThat(l.getNote()).isEqualTo("DICOM SEG " + seg.getSopInstanceUid()
                 + " segment 2 'infection' (3 frames) from AE PACS1 via c-store");
+        // what a rejection note of the PACS names, should the segmentation be withdrawn there
+        assertThat(l.getSourceInstanceUid()).isEqualTo(seg.getSopInstanceUid());
+        assertThat(out.get("S1:lung").getSourceInstanceUid()).isEqualTo(seg.getSopInstanceUid());
 
         List<DeadLetter> dead = deadLetters.readValuesToList();
         assertThat(dead).hasSize(1);

@@ -90,6 +90,17 @@ final class LabelIntake {
     private final Map<String, Accepted> accepted = new LinkedHashMap<>();
     /** Series the PACS withdrew (IOCM rejection notes), with why: their labels are refused. */
     private final Map<String, String> withdrawn = new java.util.HashMap<>();
+    /**
+     * Instances the PACS rejected, with why: a label read from one of them (a radiologist's DICOM
+     * Segmentation, its {@code sourceInstanceUid}) is refused. The newest {@link #REJECTED_KEPT} kept.
+     */
+    private final Map<String, String> rejectedSources = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > REJECTED_KEPT;
+        }
+    };
+    static final int REJECTED_KEPT = 1_000_000;
 
     /** @param archivePolicy how long the archive keeps a series no label names, said in refusals */
     LabelIntake(Function<String, Optional<ArchivedSeries.Header>> archive, Duration pendingTimeout, ArchivePolicy archivePolicy,
@@ -103,6 +114,9 @@ final class LabelIntake {
     /** Validates a label: accepted, kept waiting, or refused through the sink. */
     synchronized LabelValidator.Verdict offer(Incoming in) {
         String why = withdrawn.get(in.label().getSeriesUid().toString());
+        if (why == null && in.label().getSourceInstanceUid() != null) {
+            why = rejectedSources.get(in.label().getSourceInstanceUid().toString());
+        }
         if (why != null) {
             pending.remove(in.key());
             sink.refused(in, why);
@@ -205,6 +219,34 @@ final class LabelIntake {
         for (Iterator<Incoming> it = pending.values().iterator(); it.hasNext(); ) {
             Incoming in = it.next();
             if (in.label().getSeriesUid().toString().equals(seriesUid)) {
+                wereWaiting.add(in);
+                it.remove();
+            }
+        }
+        return new Withdrawn(wereAccepted, wereWaiting);
+    }
+
+    /**
+     * Instances the PACS rejected ({@code sops}): each label read from one of them (its
+     * {@code sourceInstanceUid}), accepted or waiting, is taken out, and a later one is refused with
+     * {@code why} of its instance.
+     *
+     * @param why the reason per rejected instance
+     */
+    synchronized Withdrawn instancesRejected(Map<String, String> why) {
+        rejectedSources.putAll(why);
+        List<Accepted> wereAccepted = new ArrayList<>();
+        for (Iterator<Accepted> it = accepted.values().iterator(); it.hasNext(); ) {
+            Accepted a = it.next();
+            if (a.label().getSourceInstanceUid() != null && why.containsKey(a.label().getSourceInstanceUid().toString())) {
+                wereAccepted.add(a);
+                it.remove();
+            }
+        }
+        List<Incoming> wereWaiting = new ArrayList<>();
+        for (Iterator<Incoming> it = pending.values().iterator(); it.hasNext(); ) {
+            Incoming in = it.next();
+            if (in.label().getSourceInstanceUid() != null && why.containsKey(in.label().getSourceInstanceUid().toString())) {
                 wereWaiting.add(in);
                 it.remove();
             }

@@ -902,6 +902,28 @@ public final class TrainerService implements AutoCloseable {
                     note.getSopInstanceUid(), note.getReasonMeaning(), removed ? "removed" : "not archived",
                     took.accepted().size() + took.waiting().size());
         }
+        // a radiologist's segmentation the PACS rejected (a wrong correction withdrawn, say): the labels read from it go
+        Map<String, String> instances = new java.util.HashMap<>();
+        for (org.radstream.avro.RejectedSeries s : note.getSeries()) {
+            for (String sop : s.getSopInstanceUids()) {
+                instances.put(sop, "the DICOM Segmentation " + sop + " this label was read from was rejected by the PACS ("
+                        + note.getReasonMeaning() + ", DCM " + note.getReasonCode() + "; rejection note "
+                        + note.getSopInstanceUid() + "): it is not trained on");
+            }
+        }
+        LabelIntake.Withdrawn fromRejected = intake.instancesRejected(instances);
+        Topic<String, CorrectedLabel> labels = topics.labels();
+        for (LabelIntake.Accepted a : fromRejected.accepted()) {
+            String why = instances.get(a.label().getSourceInstanceUid().toString());
+            deadLetter(new LabelIntake.Incoming(a.key(), a.label(), labels.valueSerde().serializer()
+                    .serialize(labels.name(), a.label()), labels.name(), a.partition(), a.offset(), Instant.now()), why);
+            log.warn("label {} refused: {}", a.key(), why);
+        }
+        for (LabelIntake.Incoming in : fromRejected.waiting()) {
+            String why = instances.get(in.label().getSourceInstanceUid().toString());
+            deadLetter(in, why);
+            log.warn("label {} refused: {}", in.key(), why);
+        }
     }
 
     /** Removes a withdrawn series' images from the archive; whether there were any. */

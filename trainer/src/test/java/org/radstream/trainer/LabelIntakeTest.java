@@ -71,6 +71,38 @@ class LabelIntakeTest {
                 .isNotEqualTo(LabelIntake.maskDigest(LabelMaker.label("7.8", "lung", new Mask3D(16, 4, 16), "x", "simulated", null)));
     }
 
+    private static CorrectedLabel fromSeg(String series, String task, Mask3D mask, String segSop) {
+        return CorrectedLabel.newBuilder(LabelMaker.label(series, task, mask, "dr", "radiologist", "DICOM SEG " + segSop))
+                .setSourceInstanceUid(segSop).build();
+    }
+
+    @Test
+    void aSegmentationThePacsRejectedTakesTheLabelsReadFromItAndALaterOneFromItIsRefused() throws Exception {
+        archive.store(Fixtures.assemble("7.8", "chest", 16, 4));
+        archive.store(Fixtures.assemble("7.11", "chest", 16, 4));
+        Mask3D truth = Fixtures.truth(16, 4);
+        intake.offer(in(fromSeg("7.8", "lung", truth, "9.1"), t0));
+        intake.offer(in(fromSeg("7.8", "infection", new Mask3D(16, 16, 4), "9.1"), t0)); // the same SEG, a second segment
+        intake.offer(in(fromSeg("7.9", "lung", truth, "9.2"), t0)); // waits for its images
+        intake.offer(in(fromSeg("7.10", "lung", truth, "9.3"), t0)); // another SEG: stays
+        intake.offer(in(LabelMaker.label("7.11", "lung", truth, "dr", "radiologist", null), t0)); // a file: no source
+
+        LabelIntake.Withdrawn took = intake.instancesRejected(java.util.Map.of("9.1", "SEG 9.1 rejected",
+                "9.2", "SEG 9.2 rejected", "1.2.3.4", "a CT slice rejected"));
+        assertThat(took.accepted()).extracting(LabelIntake.Accepted::key).containsExactly("7.8:lung", "7.8:infection");
+        assertThat(took.waiting()).extracting(LabelIntake.Incoming::key).containsExactly("7.9:lung");
+        assertThat(intake.accepted("lung")).extracting(LabelIntake.Accepted::key).containsExactly("7.11:lung");
+        assertThat(intake.isPending("7.10:lung")).isTrue();
+        // the series themselves stay: a new correction of them is taken
+        assertThat(intake.withdrawal("7.8")).isEmpty();
+        assertThat(intake.offer(in(fromSeg("7.8", "lung", truth, "9.4"), t0)).isRefused()).isFalse();
+
+        // the rejected SEG read again (the label topic at a restart, or the SEG forwarded again) is refused
+        LabelValidator.Verdict again = intake.offer(in(fromSeg("7.8", "lung", truth, "9.1"), t0));
+        assertThat(again.isRefused()).isTrue();
+        assertThat(refused).containsExactly("7.8:lung: SEG 9.1 rejected");
+    }
+
     @Test
     void aSeriesThePacsWithdrewTakesItsLabelsWithItAndALaterLabelOfItIsRefused() throws Exception {
         archive.store(Fixtures.assemble("7.8", "chest", 16, 4));
