@@ -25,7 +25,8 @@ import org.radstream.schemas.Topics;
  * cohort those are mostly the ones it segmented worst (ACCURACY.md), and a correction there teaches
  * the next model the most. A series already labelled by a radiologist (or the simulated one) is
  * left out, as is one the PACS withdrew (the trainer would refuse its label); a label bootstrapped
- * from the HU threshold is a draft to correct, not a correction, so its series stays in.
+ * from the HU threshold is a draft to correct, not a correction, and a label read from a
+ * segmentation the PACS rejected is refused by the trainer, so their series stay in.
  */
 final class LabelSuggestions {
     /** Where a label's source says it is only the HU-threshold draft. */
@@ -106,13 +107,18 @@ final class LabelSuggestions {
                     labels.put(r.key(), r.value());
                 }
             });
+            Set<String> rejectedInstances = new HashSet<>();
             read(consumer, topics.rejectionNotes(), Instant.EPOCH, timeout, undecodable, r -> {
                 if (r.value() != null) {
                     for (RejectedSeries s : r.value().getSeries()) {
-                        withdrawn.add(s.getSeriesUid().toString());
+                        withdrawn.add(s.getSeriesUid());
+                        rejectedInstances.addAll(s.getSopInstanceUids());
                     }
                 }
             });
+            // a label read from a segmentation the PACS rejected is refused by the trainer: its series is unlabelled again
+            labels.values().removeIf(l -> l.getSourceInstanceUid() != null
+                    && rejectedInstances.contains(l.getSourceInstanceUid()));
         }
         return rank(task, results, labels, withdrawn, undecodable[0]);
     }

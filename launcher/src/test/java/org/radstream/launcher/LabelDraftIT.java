@@ -291,39 +291,44 @@ class LabelDraftIT {
             withStability(result(p + "F", "infection", mask(10), "9", 0), 0.2, t + 7), // withdrawn by the PACS
             InferenceResult.newBuilder(result(p + "G", "infection", mask(11), null, 0)).setMethod("hu-threshold")
                     .setProducedAt(Instant.ofEpochMilli(t + 8)).build(), // the baseline: no stability
-            withStability(result(p + "A", "lung", mask(12), "1", 0), 0.1, t + 9)}; // another task
+            withStability(result(p + "A", "lung", mask(12), "1", 0), 0.1, t + 9), // another task
+            withStability(result(p + "H", "infection", mask(13), "9", 0), 0.45, t + 10)}; // its SEG rejected, below
         for (InferenceResult r : made) {
             publish(platform, results, Topics.seriesTaskKey(r.getSeriesUid().toString(), r.getTask().toString()), r,
                     Instant.now());
         }
         Topic<String, CorrectedLabel> labels = platform.topics().labels();
-        for (String[] l : new String[][] {{"D", "radiologist"}, {"E", "hu-bootstrap"}}) {
+        for (String[] l : new String[][] {{"D", "radiologist"}, {"E", "hu-bootstrap"}, {"H", "radiologist"}}) {
             publish(platform, labels, p + l[0] + ":infection", CorrectedLabel.newBuilder().setSeriesUid(p + l[0])
                     .setTask("infection").setMask(result(p + l[0], "infection", mask(1), "9", 0).getMask())
-                    .setAnnotator("dr-it").setSource(l[1]).setSubmittedAt(Instant.now()).build(), Instant.now());
+                    .setAnnotator("dr-it").setSource(l[1]).setSubmittedAt(Instant.now())
+                    .setSourceInstanceUid(l[0].equals("H") ? p + "SEG-H" : null).build(), Instant.now());
         }
         publish(platform, platform.topics().rejectionNotes(), "P1", org.radstream.avro.RejectionNote.newBuilder()
                 .setSopInstanceUid("2.25.1" + t).setPatientId("P1").setReasonCode("113001")
                 .setReasonMeaning("Rejected for Quality Reasons").setSeries(List.of(org.radstream.avro.RejectedSeries
-                        .newBuilder().setStudyUid("st-" + p + "F").setSeriesUid(p + "F").build()))
+                        .newBuilder().setStudyUid("st-" + p + "F").setSeriesUid(p + "F").build(),
+                        // the radiologist's segmentation H's label was read from: the trainer refuses that label
+                        org.radstream.avro.RejectedSeries.newBuilder().setStudyUid("st-" + p + "H").setSeriesUid(p + "SEGS")
+                                .setSopInstanceUids(List.of(p + "SEG-H")).build()))
                 .setCallingAe("PACS").setReceivedVia("c-store").setReceivedAt(Instant.now()).build(), Instant.now());
 
         String[] listed = run(Cli.concat(new String[] {"suggest", "--task", "infection", "--since", since.toString()},
                 cluster(platform)));
         assertThat(listed[0]).as(listed[2]).isEqualTo("0");
         assertThat(listed[1].lines().toList()).containsExactly(
-                "4 series of infection to review since " + since + ", the least firmly segmented first (left out: 1 labelled,"
+                "5 series of infection to review since " + since + ", the least firmly segmented first (left out: 1 labelled,"
                         + " 1 withdrawn, 1 without a stability)",
-                line(0.4, p + "E", 9, made[5]), line(0.6, p + "B", 5, made[1]), line(0.75, p + "C", 7, made[3]),
-                line(0.9, p + "A", 4, made[0]));
+                line(0.4, p + "E", 9, made[5]), line(0.45, p + "H", 13, made[9]), line(0.6, p + "B", 5, made[1]),
+                line(0.75, p + "C", 7, made[3]), line(0.9, p + "A", 4, made[0]));
 
         String[] few = run(Cli.concat(new String[] {"suggest", "--task", "infection", "--since", since.toString(),
                 "--below", "0.7", "--limit", "1"}, cluster(platform)));
         assertThat(few[0]).isEqualTo("0");
         assertThat(few[1].lines().toList()).containsExactly(
-                "2 series of infection to review since " + since + ", the least firmly segmented first (left out: 1 labelled,"
+                "3 series of infection to review since " + since + ", the least firmly segmented first (left out: 1 labelled,"
                         + " 1 withdrawn, 1 without a stability, 2 at or above 0.70)",
-                line(0.4, p + "E", 9, made[5]), "  ... and 1 more (--limit)");
+                line(0.4, p + "E", 9, made[5]), "  ... and 2 more (--limit)");
 
         // the radiologist's label withdrawn (a tombstone): D is to review again
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
@@ -333,9 +338,9 @@ class LabelDraftIT {
         String[] again = run(Cli.concat(new String[] {"suggest", "--task", "infection", "--since", since.toString(),
                 "--limit", "2"}, cluster(platform)));
         assertThat(again[1].lines().toList()).containsExactly(
-                "5 series of infection to review since " + since + ", the least firmly segmented first (left out: 0 labelled,"
+                "6 series of infection to review since " + since + ", the least firmly segmented first (left out: 0 labelled,"
                         + " 1 withdrawn, 1 without a stability)",
-                line(0.4, p + "E", 9, made[5]), line(0.5, p + "D", 8, made[4]), "  ... and 3 more (--limit)");
+                line(0.4, p + "E", 9, made[5]), line(0.45, p + "H", 13, made[9]), "  ... and 4 more (--limit)");
 
         Instant later = Instant.now().plusSeconds(3600);
         assertThat(run(Cli.concat(new String[] {"suggest", "--task", "infection", "--since", later.toString()},
