@@ -239,7 +239,7 @@ class StoreScpIT {
                 new double[] {0, 1, 0}, 0.7, 0.7, 2.5, 64, 64, 3);
         var segment = new org.radstream.imaging.dicom.DicomSeg.Segment("infection", "corrected", null);
         Path seg = Files.write(dir.resolve("seg.dcm"), org.radstream.imaging.dicom.DicomSeg.write(mask, series, segment,
-                java.time.Instant.parse("2026-12-06T10:00:00Z"), new java.util.Random(1)));
+                java.time.Instant.parse("2026-12-06T10:00:00Z"), new java.util.Random(9141))); // UIDs no other test makes
         org.radstream.imaging.dicom.DicomSeg.Series unreferenced = new org.radstream.imaging.dicom.DicomSeg.Series("P14",
                 null, s.studyUid(), null, s.seriesUid(), null, null, List.of(), series.origin(), series.row(),
                 series.column(), 0.7, 0.7, 2.5, 64, 64, 3);
@@ -290,18 +290,23 @@ class StoreScpIT {
             String segSeries = TestDicom.text(seg, TestDicom.SERIES_UID);
             Path note = Files.write(dir.resolve("reject-seg.dcm"), TestDicom.rejectionNote("P14", s.studyUid(), segSeries,
                     List.of(TestDicom.sopUid(seg)), "113001", "Rejected for Quality Reasons", 141));
-            Dcmtk.Result withdrawn = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), List.of(note),
-                    "--required");
-            assertThat(Dcmtk.storeResponses(withdrawn.output())).as(withdrawn.output()).containsExactly("(Success)");
-            Dcmtk.Result again = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), List.of(seg), "--required");
-            assertThat(Dcmtk.storeResponses(again.output())).as(again.output()).containsExactly("(Success)");
-            List<ConsumerRecord<String, RejectedInstance>> repeated = TestKafka.poll(rejected, Duration.ofSeconds(20),
-                    l -> !l.isEmpty());
-            assertThat(repeated).hasSize(1);
-            assertLetter(repeated.get(0).value(), DimseStatus.SUCCESS, "rejected before: segmentation "
-                    + TestDicom.sopUid(seg) + " of series " + s.seriesUid() + " was withdrawn by the PACS's rejection note "
-                    + TestDicom.sopUid(note) + " (113001 Rejected for Quality Reasons, received ");
-            assertThat(TestKafka.poll(segs, Duration.ofSeconds(2), l -> false)).as("not published again").isEmpty();
+            // (through an ingest of its own, so this class's shared one counts no note of it)
+            try (IngestService own = IngestService.start(kafka.settings().withAeTitle("RADSTREAM")
+                    .withAllowedAes(Set.of("MODALITY1")).withHttpPort(-1), kafka.topics)) {
+                Dcmtk.Result withdrawn = Dcmtk.storescu("MODALITY1", "RADSTREAM", own.dicomPort(), List.of(note),
+                        "--required");
+                assertThat(Dcmtk.storeResponses(withdrawn.output())).as(withdrawn.output()).containsExactly("(Success)");
+                Dcmtk.Result again = Dcmtk.storescu("MODALITY1", "RADSTREAM", own.dicomPort(), List.of(seg), "--required");
+                assertThat(Dcmtk.storeResponses(again.output())).as(again.output()).containsExactly("(Success)");
+                List<ConsumerRecord<String, RejectedInstance>> repeated = TestKafka.poll(rejected, Duration.ofSeconds(20),
+                        l -> !l.isEmpty());
+                assertThat(repeated).hasSize(1);
+                assertLetter(repeated.get(0).value(), DimseStatus.SUCCESS, "rejected before: segmentation "
+                        + TestDicom.sopUid(seg) + " of series " + s.seriesUid() + " was withdrawn by the PACS's rejection "
+                        + "note " + TestDicom.sopUid(note) + " (113001 Rejected for Quality Reasons, received ");
+                assertThat(TestKafka.poll(segs, Duration.ofSeconds(2), l -> false)).as("not published again").isEmpty();
+                assertThat(own.metrics().rejectedAgainCount("MODALITY1")).isEqualTo(1);
+            }
         }
         assertThat(service.metrics().render())
                 .contains("radstream_ingest_segmentations_published_total{calling_ae=\"MODALITY1\"} 1");
@@ -376,13 +381,14 @@ class StoreScpIT {
 
     @Test
     void instancesThePacsRejectedAreAnsweredAsStoredAndNotPublishedWhenSentAgain() throws Exception {
-        TestDicom.Series s = TestDicom.series(dir.resolve("rejected-again"), 4, 32, 31);
+        // a seed of its own: the note stays on the shared broker, and would reject the same UIDs of another test
+        TestDicom.Series s = TestDicom.series(dir.resolve("rejected-again"), 4, 32, 9031);
         List<String> sops = new java.util.ArrayList<>();
         for (Path f : s.files()) {
             sops.add(TestDicom.sopUid(f));
         }
-        Path note = Files.write(dir.resolve("reject-quality.dcm"), TestDicom.rejectionNote("P31", s.studyUid(),
-                s.seriesUid(), sops.subList(0, 2), "113001", "Rejected for Quality Reasons", 31));
+        Path note = Files.write(dir.resolve("reject-quality.dcm"), TestDicom.rejectionNote("P9031", s.studyUid(),
+                s.seriesUid(), sops.subList(0, 2), "113001", "Rejected for Quality Reasons", 9031));
         try (KafkaConsumer<String, DicomSliceEvent> slices = kafka.consumerAtEnd(kafka.topics.slices());
              KafkaConsumer<String, RejectedInstance> rejected = kafka.consumerAtEnd(kafka.topics.rejected())) {
             Dcmtk.Result first = Dcmtk.storescu("MODALITY1", "RADSTREAM", service.dicomPort(), s.files());
