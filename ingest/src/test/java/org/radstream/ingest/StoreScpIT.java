@@ -399,6 +399,15 @@ class StoreScpIT {
                     "--required");
             assertThat(Dcmtk.storeResponses(withdrawn.output())).as(withdrawn.output()).containsExactly("(Success)");
 
+            // a note that cannot be read, after it on the topic: skipped, and the reading goes on
+            try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> producer =
+                    new org.apache.kafka.clients.producer.KafkaProducer<>(java.util.Map.of(
+                            org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap),
+                            new org.apache.kafka.common.serialization.StringSerializer(),
+                            new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(kafka.topics.rejectionNotes().name(),
+                        "P9031", new byte[] {0, 0, 0, 0, 7, 1})).get();
+            }
             // a router sends the whole series again, to an ingest started after the note (it knows no duplicates):
             // the two instances the note names are answered as stored and recorded, the other two are published
             try (IngestService restarted = IngestService.start(kafka.settings().withAeTitle("RADSTREAM")

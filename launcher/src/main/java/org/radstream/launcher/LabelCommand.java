@@ -221,7 +221,7 @@ final class LabelCommand {
                     shown.size(), task, from, l.labelled(), l.withdrawn(), l.withoutStability(),
                     below < 1 ? String.format(java.util.Locale.ROOT, ", %d at or above %.2f",
                             l.ranked().size() - shown.size(), below) : "",
-                    l.undecodable() > 0 ? ", " + l.undecodable() + " records undecodable" : "");
+                    l.undecodable() > 0 ? ", " + l.undecodable() + " undecodable record(s) skipped" : "");
             for (LabelSuggestions.Suggestion x : shown.subList(0, Math.min(limit, shown.size()))) {
                 out.printf(java.util.Locale.ROOT, "  %.3f  series %s  patient %s  study %s  %s  %.1f mL  made %s"
                                 + "  -> radstream label draft --series %s --task %s --out %s.dcm%n",

@@ -342,6 +342,22 @@ class LabelDraftIT {
                         + " 1 withdrawn, 1 without a stability)",
                 line(0.4, p + "E", 9, made[5]), line(0.45, p + "H", 13, made[9]), "  ... and 4 more (--limit)");
 
+        // a record no one can decode on the results topic is skipped and counted, not fatal
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrap()), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(results.name(), p + "X:infection", new byte[] {0, 0, 0, 0, 9})).get();
+        }
+        String[] skipping = run(Cli.concat(new String[] {"suggest", "--task", "infection", "--since", since.toString(),
+                "--limit", "1"}, cluster(platform)));
+        assertThat(skipping[0]).isEqualTo("0");
+        assertThat(skipping[1].lines().findFirst().orElseThrow()).isEqualTo("6 series of infection to review since "
+                + since + ", the least firmly segmented first (left out: 0 labelled, 1 withdrawn, 1 without a stability,"
+                + " 1 undecodable record(s) skipped)");
+        String[] badLimit = run(Cli.concat(new String[] {"suggest", "--task", "infection", "--limit", "0"},
+                cluster(platform)));
+        assertThat(badLimit[0]).isEqualTo("2");
+        assertThat(badLimit[2]).contains("--limit must be at least 1 and --below in (0, 1]");
+
         Instant later = Instant.now().plusSeconds(3600);
         assertThat(run(Cli.concat(new String[] {"suggest", "--task", "infection", "--since", later.toString()},
                 cluster(platform)))[0]).isEqualTo("5");
