@@ -39,6 +39,8 @@ final class SeriesInference {
     private final int batchSize;
     /** Nanoseconds spent in forward passes since the last {@link #takeForwardNanos()}. */
     private long forwardNanos;
+    /** Nanoseconds spent measuring stabilities since the last {@link #takeStabilityNanos()}. */
+    private long stabilityNanos;
 
     SeriesInference(TaskGroup group, int batchSize) {
         this.group = group;
@@ -195,9 +197,6 @@ final class SeriesInference {
             return new Segmented(mask, Double.NaN);
         }
     }
-
-    /** Nanoseconds spent measuring stabilities since the last {@link #takeStabilityNanos()}. */
-    private long stabilityNanos;
 
     /**
      * Batched inference of one network over the series, on the series grid: every slice is

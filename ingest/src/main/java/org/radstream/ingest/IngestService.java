@@ -43,7 +43,7 @@ public final class IngestService implements AutoCloseable {
         this.rejected = rejected;
         this.tracker = new SeriesTracker(publisher, settings.stabilityTime(), settings.seriesRetention(), System::nanoTime);
         this.ingest = new InstanceIngest(tracker, publisher, metrics, settings::takesCorrectionsFrom,
-                settings::takesRejectionNotesFrom, settings.acceptRejectedAgain() ? RejectedInstances.none() : rejected);
+                settings::takesRejectionNotesFrom, rejected);
         this.importer = new FolderImporter(ingest);
         this.metrics.openSeriesGauge(tracker::openSeries);
         this.auditLog = AuditLog.syslog(settings.auditRepository(), "radstream-ingest");
@@ -58,6 +58,7 @@ public final class IngestService implements AutoCloseable {
 
     /** Starts the receivers configured in {@code settings} (port -1 = that receiver off). */
     public static IngestService start(IngestSettings settings, Topics topics) throws IOException {
+        // with --accept-rejected-again nothing need be followed: no instance is answered as rejected
         IngestService service = new IngestService(settings, new KafkaPublisher(settings, topics),
                 settings.acceptRejectedAgain() ? RejectedInstances.none()
                         : RejectedInstances.following(settings, topics.rejectionNotes()));
