@@ -53,19 +53,28 @@ final class RejectedInstances implements AutoCloseable {
     /** Each partition's end when the thread first assigned it: read to there, the notes known at the start are in. */
     private final Map<TopicPartition, Long> endAtStart = new java.util.HashMap<>();
     private volatile boolean running = true;
+    /** False for {@link #none()}: what is added is forgotten. */
+    private final boolean remembers;
 
-    private RejectedInstances(Topic<String, RejectionNote> topic, KafkaConsumer<String, byte[]> consumer) {
+    private RejectedInstances(Topic<String, RejectionNote> topic, KafkaConsumer<String, byte[]> consumer,
+            boolean remembers) {
         this.topic = topic;
         this.consumer = consumer;
+        this.remembers = remembers;
         this.thread = consumer == null ? null : new Thread(this::follow, "ingest-rejection-notes");
         if (thread == null) {
             caughtUp.countDown();
         }
     }
 
-    /** Nothing rejected, and nothing followed: for receivers without Kafka (tests). */
+    /** Nothing is ever rejected (ingest --accept-rejected-again): no note is followed or remembered. */
     static RejectedInstances none() {
-        return new RejectedInstances(null, null);
+        return new RejectedInstances(null, null, false);
+    }
+
+    /** Remembers the notes {@link #add added} to it, and follows none: for tests. */
+    static RejectedInstances inMemory() {
+        return new RejectedInstances(null, null, true);
     }
 
     /** Follows {@code topic} from its start on a thread of its own. */
@@ -76,7 +85,7 @@ final class RejectedInstances implements AutoCloseable {
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         RejectedInstances r = new RejectedInstances(topic,
-                new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer()));
+                new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer()), true);
         r.thread.setDaemon(true);
         r.thread.start();
         return r;
@@ -93,6 +102,9 @@ final class RejectedInstances implements AutoCloseable {
 
     /** Remembers what {@code note} rejects. */
     synchronized void add(RejectionNote note) {
+        if (!remembers) {
+            return;
+        }
         Rejection r = new Rejection(note.getSopInstanceUid().toString(), note.getReasonCode().toString(),
                 note.getReasonMeaning().toString(), note.getReceivedAt());
         for (RejectedSeries s : note.getSeries()) {

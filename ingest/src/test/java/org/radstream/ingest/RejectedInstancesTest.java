@@ -20,7 +20,7 @@ class RejectedInstancesTest {
 
     @Test
     void aNoteRejectsTheInstancesItNamesAndOneNamingNoneTheWholeSeries() throws Exception {
-        RejectedInstances r = RejectedInstances.none();
+        RejectedInstances r = RejectedInstances.inMemory();
         assertThat(r.awaitCaughtUp(Duration.ZERO)).isTrue(); // nothing to follow
         assertThat(r.find("S1", "S1.1")).isEmpty();
 
@@ -34,5 +34,14 @@ class RejectedInstancesTest {
         r.add(note("N2", "S2", List.of()));
         assertThat(r.find("S2", "S2.7")).hasValueSatisfying(x -> assertThat(x.noteUid()).isEqualTo("N2"));
         assertThat(r.find("S3", "S3.1")).isEmpty();
+    }
+
+    @Test
+    void withAcceptRejectedAgainNothingIsRemembered() {
+        RejectedInstances none = RejectedInstances.none();
+        none.add(note("N1", "S1", List.of("S1.1"))); // a note this ingest received itself
+        none.add(note("N2", "S2", List.of()));
+        assertThat(none.find("S1", "S1.1")).isEmpty();
+        assertThat(none.find("S2", "S2.1")).isEmpty();
     }
 }
