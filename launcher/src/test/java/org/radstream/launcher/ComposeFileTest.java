@@ -225,6 +225,49 @@ class ComposeFileTest {
         return spec.options().stream().map(OptionSpec::longestName).sorted().toList();
     }
 
+    @Test
+    void theAlertRulesNameOnlyMetricsTheServicesServe() throws IOException {
+        Set<String> served = new TreeSet<>();
+        Pattern literal = Pattern.compile("\"(radstream_[a-z0-9_]+)");
+        try (var files = Files.walk(root)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".java") && f.toString().contains("/src/main/java/"))
+                    .toList()) {
+                Matcher m = literal.matcher(Files.readString(f));
+                while (m.find()) {
+                    served.add(m.group(1));
+                }
+            }
+        }
+        Map<String, Object> file;
+        try (Reader in = Files.newBufferedReader(root.resolve("compose/prometheus-alerts.yml"))) {
+            file = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
+        }
+        Set<String> alerts = new TreeSet<>();
+        Set<String> named = new TreeSet<>();
+        for (Object g : (List<?>) file.get("groups")) {
+            Map<String, Object> group = map(g, "a rule group");
+            assertThat(group.get("name")).as("a group's name").isInstanceOf(String.class);
+            for (Object r : (List<?>) group.get("rules")) {
+                Map<String, Object> rule = map(r, "a rule");
+                String alert = (String) rule.get("alert");
+                assertThat(alerts.add(alert)).as("alert %s named once", alert).isTrue();
+                assertThat(map(rule.get("labels"), alert + " labels").get("severity")).as(alert)
+                        .isIn("critical", "warning", "info");
+                assertThat(map(rule.get("annotations"), alert + " annotations").get("summary")).as(alert).isNotNull();
+                Matcher m = Pattern.compile("radstream_[a-z0-9_]+").matcher((String) rule.get("expr"));
+                while (m.find()) {
+                    String metric = m.group().replaceAll("_(bucket|count|sum)$", "");
+                    named.add(metric);
+                    assertThat(served).as("%s names %s, which no service serves", alert, metric).contains(metric);
+                }
+            }
+        }
+        assertThat(alerts).hasSizeGreaterThan(10);
+        // the clinicians' feed, the workers and the export are watched
+        assertThat(named).contains("radstream_delivery_dead_lettered_total", "radstream_worker_up",
+                "radstream_worker_mask_stability", "radstream_export_pacs_reachable");
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> map(Object o, String what) {
         if (!(o instanceof Map<?, ?>)) {
