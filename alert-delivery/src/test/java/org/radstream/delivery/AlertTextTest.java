@@ -34,6 +34,36 @@ class AlertTextTest {
         assertThat(n.get("rule").asText()).contains("48 h");
     }
 
+    private static org.radstream.avro.ProgressionAlert withStabilities(Double earlier, Double later) {
+        org.radstream.avro.ProgressionAlert a = Alerts.alert("a1", "P7", 60.0);
+        return org.radstream.avro.ProgressionAlert.newBuilder(a)
+                .setEarlier(org.radstream.avro.MeasurementRef.newBuilder(a.getEarlier()).setInfectionStability(earlier).build())
+                .setLater(org.radstream.avro.MeasurementRef.newBuilder(a.getLater()).setInfectionStability(later).build())
+                .build();
+    }
+
+    @Test
+    void anInfectionOutlineDrawnWithLittleFirmnessAsksForALookAtTheImages() throws Exception {
+        String plain = AlertText.line(Alerts.alert("a1", "P7", 60.0));
+        // firm outlines, and a result without a stability (the HU baseline): nothing added
+        assertThat(AlertText.line(withStabilities(0.93, 0.8))).isEqualTo(plain);
+        assertThat(AlertText.line(withStabilities(null, 0.9))).isEqualTo(plain);
+        assertThat(AlertText.line(withStabilities(0.93, 0.71)))
+                .isEqualTo(plain + " Check the images: the later scan's infection outline is not firm (stability 0.71).");
+        assertThat(AlertText.line(withStabilities(0.64, 0.9)))
+                .isEqualTo(plain + " Check the images: the earlier scan's infection outline is not firm (stability 0.64).");
+        assertThat(AlertText.line(withStabilities(0.64, 0.71)))
+                .isEqualTo(plain + " Check the images: both scans' infection outlines are not firm (stability 0.64, 0.71).");
+
+        JsonNode shaky = new ObjectMapper().readTree(AlertText.json(withStabilities(0.93, 0.71)));
+        assertThat(shaky.get("reviewAdvised").asBoolean()).isTrue();
+        assertThat(shaky.get("earlier").get("infectionStability").asDouble()).isEqualTo(0.93);
+        assertThat(shaky.get("later").get("infectionStability").asDouble()).isEqualTo(0.71);
+        JsonNode unknown = new ObjectMapper().readTree(AlertText.json(Alerts.alert("a1", "P7", 60.0)));
+        assertThat(unknown.get("reviewAdvised").asBoolean()).isFalse();
+        assertThat(unknown.get("later").get("infectionStability").isNull()).isTrue();
+    }
+
     static org.radstream.avro.ProgressionAlert retracted(org.radstream.avro.ProgressionAlert a) {
         return org.radstream.avro.ProgressionAlert.newBuilder(a).setRetraction(org.radstream.avro.Retraction.newBuilder()
                 .setSeriesUid("1.2.3.2").setReason("Incorrect Modality Worklist Entry (DCM 113038)")

@@ -76,14 +76,14 @@ public final class PoirJoin {
     record Half(String seriesUid, String task, String patientId, String patientName, String studyUid,
                 String accessionNumber, long acquisitionTime, double volumeMl, String method, String modelVersion,
                 long producedAt, String sopClassUid, List<String> sopInstanceUids, String frameOfReferenceUid,
-                Boolean geometry) {
+                Boolean geometry, Double stability) {
         static Half of(InferenceResult r) {
             SeriesGeometry g = r.getGeometry();
             return new Half(r.getSeriesUid(), r.getTask(), r.getPatientId(), r.getPatientName(), r.getStudyUid(),
                     r.getAccessionNumber(), r.getAcquisitionTime().toEpochMilli(), r.getVolumeMl(), r.getMethod(),
                     r.getModelVersion(), r.getProducedAt().toEpochMilli(), g == null ? null : g.getSopClassUid(),
                     g == null ? List.of() : List.copyOf(g.getSopInstanceUids()),
-                    g == null ? null : g.getFrameOfReferenceUid(), g != null);
+                    g == null ? null : g.getFrameOfReferenceUid(), g != null, r.getMaskStability());
         }
 
         /** The series' images this half knows; none when it knows none. */
@@ -219,6 +219,8 @@ public final class PoirJoin {
                     // the results themselves, whose segmentations the report references
                     .setLungResultAt(l.segmentedAt())
                     .setInfectionResultAt(i.segmentedAt())
+                    .setLungStability(l.stability())
+                    .setInfectionStability(i.stability())
                     .build();
             emitted.record();
             context.forward(new Record<>(l.patientId(), new Outcome(m, null), record.timestamp()));

@@ -90,18 +90,19 @@ public final class ProgressionAlerts {
     public record Measurement(String seriesUid, String studyUid, String accessionNumber, long acquisitionTime,
                               double lungMl, double infectedMl, double poir, String lungMethod,
                               String infectionMethod, String lungModelVersion, String infectionModelVersion,
-                              long measuredAt) {
+                              long measuredAt, Double infectionStability) {
         static Measurement of(PoirMeasurement m) {
             return new Measurement(m.getSeriesUid(), m.getStudyUid(), m.getAccessionNumber(),
                     m.getAcquisitionTime().toEpochMilli(), m.getLungMl(), m.getInfectedMl(), m.getPoir(),
                     m.getLungMethod(), m.getInfectionMethod(), m.getLungModelVersion(), m.getInfectionModelVersion(),
-                    m.getMeasuredAt().toEpochMilli());
+                    m.getMeasuredAt().toEpochMilli(), m.getInfectionStability());
         }
 
         MeasurementRef ref() {
             return MeasurementRef.newBuilder().setSeriesUid(seriesUid).setStudyUid(studyUid)
                     .setAccessionNumber(accessionNumber).setAcquisitionTime(Instant.ofEpochMilli(acquisitionTime))
-                    .setLungMl(lungMl).setInfectedMl(infectedMl).setPoir(poir).build();
+                    .setLungMl(lungMl).setInfectedMl(infectedMl).setPoir(poir).setInfectionStability(infectionStability)
+                    .build();
         }
     }
 

@@ -85,6 +85,15 @@ class PoirJoinTest {
     }
 
     @Test
+    void theMeasurementSaysHowFirmlyEachMaskWasDecided() {
+        send(InferenceResult.newBuilder(result("s1", "lung", 4000, "lung-v1", LUNG_AT)).setMaskStability(0.97).build());
+        send(InferenceResult.newBuilder(result("s1", "infection", 200, "inf-v1", INF_AT)).setMaskStability(0.78).build());
+        assertThat(measurements.readKeyValuesToList()).containsExactly(KeyValue.pair("P1",
+                PoirMeasurement.newBuilder(expected(4000, 200, 5.0, "inf-v1", INF_AT)).setLungStability(0.97)
+                        .setInfectionStability(0.78).build()));
+    }
+
+    @Test
     void infectionThenLungMakesTheSameMeasurement() {
         send(result("s1", "infection", 200, "inf-v1", INF_AT));
         send(result("s1", "lung", 4000, "lung-v1", LUNG_AT));

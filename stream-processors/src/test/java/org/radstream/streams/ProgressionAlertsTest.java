@@ -193,6 +193,20 @@ class ProgressionAlertsTest {
     }
 
     @Test
+    void anAlertQuotesHowFirmlyEachScansInfectionWasOutlined() {
+        start();
+        send(PoirMeasurement.newBuilder(measurement("s1", T0, 40)).setInfectionStability(0.93).build());
+        send(PoirMeasurement.newBuilder(measurement("s2", T0.plus(Duration.ofHours(30)), 64)).setInfectionStability(0.71)
+                .build());
+        ProgressionAlert a = alerts.readValue();
+        assertThat(a.getEarlier()).isEqualTo(MeasurementRef.newBuilder(ref("s1", T0, 40)).setInfectionStability(0.93).build());
+        assertThat(a.getLater().getInfectionStability()).isEqualTo(0.71);
+        // and the timeline keeps it with each measurement
+        assertThat(history().measurements()).extracting(ProgressionAlerts.Measurement::infectionStability)
+                .containsExactly(0.93, 0.71);
+    }
+
+    @Test
     void fortyPercentIn30HoursDoesNotAlert() {
         start();
         send(measurement("s1", T0, 40));
