@@ -138,7 +138,8 @@ public final class ResultReport {
         Random uids = ResultSegmentation.seeded("volume-report|" + r.getSeriesUid() + "|" + task + "|" + r.getMethod()
                 + "|" + r.getModelVersion() + "|" + r.getProducedAt().toEpochMilli());
         return MeasurementReport.write(subject, List.of(group), MeasurementReport.CT_PROCEDURE, "radstream", DEVICE_UID,
-                task + ": " + method(r.getMethod(), r.getModelVersion()) + " (radstream, not reviewed by a radiologist)",
+                task + ": " + method(r.getMethod(), r.getModelVersion()) + stability(r.getMaskStability())
+                        + " (radstream, not reviewed by a radiologist)",
                 r.getProducedAt(), uids);
     }
 
@@ -156,15 +157,25 @@ public final class ResultReport {
         return m.getSopClassUid() != null && m.getSopInstanceUids() != null && !m.getSopInstanceUids().isEmpty();
     }
 
-    /** How the volumes were measured, for the reader: "lung: model v1; infection: model v9; PoIR = infected / lung × 100". */
+    /**
+     * How the volumes were measured, for the reader: "lung: model v1 (stability 0.98); infection:
+     * model v9 (stability 0.78); PoIR = infected / lung × 100"; how firmly each network decided its
+     * mask where the measurement knows it, so a reader weighs the figure.
+     */
     static String comment(PoirMeasurement m) {
-        return "lung: " + method(m.getLungMethod(), m.getLungModelVersion()) + "; infection: "
-                + method(m.getInfectionMethod(), m.getInfectionModelVersion())
+        return "lung: " + method(m.getLungMethod(), m.getLungModelVersion()) + stability(m.getLungStability())
+                + "; infection: " + method(m.getInfectionMethod(), m.getInfectionModelVersion())
+                + stability(m.getInfectionStability())
                 + "; PoIR = infected volume / lung volume × 100 (radstream, not reviewed by a radiologist)";
     }
 
     private static String method(CharSequence method, CharSequence version) {
         return method + (version == null ? "" : " v" + version);
+    }
+
+    /** " (stability 0.78)", or nothing where it is not known. */
+    private static String stability(Double s) {
+        return s == null ? "" : String.format(Locale.ROOT, " (stability %.2f)", s);
     }
 
     /** Two decimals: a millilitre's hundredth is far below what a CT voxel resolves. */

@@ -106,6 +106,22 @@ class ResultReportTest {
     }
 
     @Test
+    void theCommentSaysHowFirmlyEachNetworkDecidedItsMaskWhereThatIsKnown() throws Exception {
+        PoirMeasurement m = measuredFrom(lung(SERIES), ResultExportIT.result(SERIES, "infection", ResultExportIT.mask(5, 40),
+                true));
+        assertThat(ResultReport.comment(m)).isEqualTo("lung: model v1; infection: model v9; PoIR = infected volume / lung "
+                + "volume × 100 (radstream, not reviewed by a radiologist)");
+        m.setLungStability(0.981);
+        m.setInfectionStability(0.776);
+        String comment = "lung: model v1 (stability 0.98); infection: model v9 (stability 0.78); PoIR = infected volume "
+                + "/ lung volume × 100 (radstream, not reviewed by a radiologist)";
+        assertThat(ResultReport.comment(m)).isEqualTo(comment);
+        // as the report carries it, at its end
+        assertThat(new String(ResultReport.write(m, null, EVERY_TASK), java.nio.charset.StandardCharsets.UTF_8))
+                .contains("stability 0.78");
+    }
+
+    @Test
     void aFindingKeepsItsTrackingUidFromScanToScanOfThePatient() throws Exception {
         PoirMeasurement first = ResultExportIT.measurement("1.2.76.10", 4000, 400);
         PoirMeasurement later = ResultExportIT.measurement("1.2.76.11", 3900, 700);
