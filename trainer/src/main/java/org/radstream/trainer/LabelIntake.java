@@ -207,23 +207,7 @@ final class LabelIntake {
      */
     synchronized Withdrawn seriesWithdrawn(String seriesUid, String why) {
         withdrawn.put(seriesUid, why);
-        List<Accepted> wereAccepted = new ArrayList<>();
-        for (Iterator<Accepted> it = accepted.values().iterator(); it.hasNext(); ) {
-            Accepted a = it.next();
-            if (a.seriesUid().equals(seriesUid)) {
-                wereAccepted.add(a);
-                it.remove();
-            }
-        }
-        List<Incoming> wereWaiting = new ArrayList<>();
-        for (Iterator<Incoming> it = pending.values().iterator(); it.hasNext(); ) {
-            Incoming in = it.next();
-            if (in.label().getSeriesUid().toString().equals(seriesUid)) {
-                wereWaiting.add(in);
-                it.remove();
-            }
-        }
-        return new Withdrawn(wereAccepted, wereWaiting);
+        return take(label -> label.getSeriesUid().toString().equals(seriesUid));
     }
 
     /**
@@ -235,10 +219,15 @@ final class LabelIntake {
      */
     synchronized Withdrawn instancesRejected(Map<String, String> why) {
         rejectedSources.putAll(why);
+        return take(label -> label.getSourceInstanceUid() != null && why.containsKey(label.getSourceInstanceUid().toString()));
+    }
+
+    /** Takes out the labels, accepted or waiting, that {@code which} selects. */
+    private Withdrawn take(java.util.function.Predicate<CorrectedLabel> which) {
         List<Accepted> wereAccepted = new ArrayList<>();
         for (Iterator<Accepted> it = accepted.values().iterator(); it.hasNext(); ) {
             Accepted a = it.next();
-            if (a.label().getSourceInstanceUid() != null && why.containsKey(a.label().getSourceInstanceUid().toString())) {
+            if (which.test(a.label())) {
                 wereAccepted.add(a);
                 it.remove();
             }
@@ -246,7 +235,7 @@ final class LabelIntake {
         List<Incoming> wereWaiting = new ArrayList<>();
         for (Iterator<Incoming> it = pending.values().iterator(); it.hasNext(); ) {
             Incoming in = it.next();
-            if (in.label().getSourceInstanceUid() != null && why.containsKey(in.label().getSourceInstanceUid().toString())) {
+            if (which.test(in.label())) {
                 wereWaiting.add(in);
                 it.remove();
             }
