@@ -365,6 +365,7 @@ final class LabelCommand {
             Mask3D voxels = null;
             InferenceResult mappedBy = null; // the result whose geometry maps a SEG or NIfTI: it names study and patient
             String source = "from " + mask.getFileName();
+            String sourceInstance = null; // the segmentation's SOP instance: a rejection note naming it withdraws the label
             byte[] head = head(mask);
             if (Part10.is(head)) { // a DICOM file: a Segmentation
                 InferenceResult result = newestResult(cluster, series, task, Duration.ofSeconds(30));
@@ -377,7 +378,9 @@ final class LabelCommand {
                 }
                 DicomSeg.Read read;
                 try {
-                    read = DicomSeg.read(Files.readAllBytes(mask), s, task, segment);
+                    byte[] file = Files.readAllBytes(mask);
+                    read = DicomSeg.read(file, s, task, segment);
+                    sourceInstance = DicomSeg.summary(file).sopInstanceUid();
                 } catch (IllegalArgumentException | java.io.IOException e) {
                     System.err.println("refused " + mask.getFileName() + ": " + e.getMessage());
                     return EXIT_REFUSED;
@@ -408,11 +411,12 @@ final class LabelCommand {
                         m.getWidth(), m.getHeight(), m.getDepth());
             }
             if (trainer.url != null) {
-                return overHttp(voxels);
+                return overHttp(voxels, sourceInstance);
             }
             try (AuditLog auditLog = AuditLog.syslog(auditTo, "radstream-label")) {
                 send(cluster, java.util.List.of(voxels == null ? LabelMaker.fromFile(series, task, mask, annotator)
-                        : LabelMaker.label(series, task, voxels, annotator, "radiologist", source)));
+                        : CorrectedLabel.newBuilder(LabelMaker.label(series, task, voxels, annotator, "radiologist", source))
+                                .setSourceInstanceUid(sourceInstance).build()));
                 audited(auditLog, AuditMessage.Action.CREATE, series, task, mappedBy, annotator);
             }
             return 0;
@@ -426,12 +430,13 @@ final class LabelCommand {
         }
 
         /** POST /labels with the mask as an .rle file; 0 submitted, 4 refused with the trainer's reason, 1 no answer. */
-        private int overHttp(Mask3D voxels) throws Exception {
+        private int overHttp(Mask3D voxels, String sourceInstance) throws Exception {
             java.net.http.HttpRequest.BodyPublisher body = voxels == null
                     ? java.net.http.HttpRequest.BodyPublishers.ofFile(mask)
                     : java.net.http.HttpRequest.BodyPublishers.ofByteArray(Rle.fileBytes(voxels));
             int code = Status.overHttp(trainer.url, trainer.token, "POST", "/labels?series=" + Status.enc(series) + "&task="
-                    + Status.enc(task) + "&annotator=" + Status.enc(annotator), body, "label");
+                    + Status.enc(task) + "&annotator=" + Status.enc(annotator)
+                    + (sourceInstance == null ? "" : "&source=" + Status.enc(sourceInstance)), body, "label");
             if (code == 0) {
                 System.out.println("(see: label status --series " + series + " --task " + task + ")");
             }

@@ -230,6 +230,8 @@ class LabelDraftIT {
                 + " voxels on the series' 16×16×4 grid");
         CorrectedLabel label = newestLabel(platform, "S-D:infection");
         assertThat(label.getAnnotator()).isEqualTo("dr-seg");
+        // it names the segmentation it was read from: a rejection note naming that withdraws the label at the trainer
+        assertThat(label.getSourceInstanceUid()).isEqualTo(DicomSeg.summary(Files.readAllBytes(fixed)).sopInstanceUid());
         assertThat(Rle.decode(label.getMask().getRle().array(), 16, 16, 4)).isEqualTo(corrected);
 
         // a segmentation of another series is refused, and nothing is sent

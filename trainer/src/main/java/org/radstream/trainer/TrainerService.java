@@ -94,6 +94,8 @@ import org.slf4j.LoggerFactory;
  * {@code GET /health} (503 with the reason once a consumer thread stopped on an error).
  */
 public final class TrainerService implements AutoCloseable {
+    /** A DICOM UID, as {@code source} of POST /labels names the segmentation a mask was read from. */
+    private static final java.util.regex.Pattern SOURCE_UID = java.util.regex.Pattern.compile("[0-9]+(\\.[0-9]+)*");
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
     /** The archive retention sweep runs at most this often (more often for a retention under 4 h). */
     private static final Duration SWEEP_EVERY = Duration.ofHours(1);
@@ -1517,7 +1519,7 @@ public final class TrainerService implements AutoCloseable {
                 deleteLabel(ex);
                 return;
             }
-            if (!authorisedPost(ex, "POST a .rle mask file to /labels?series=UID&task=T[&annotator=NAME], GET "
+            if (!authorisedPost(ex, "POST a .rle mask file to /labels?series=UID&task=T[&annotator=NAME][&source=UID], GET "
                     + "/labels?series=UID&task=T for what became of it, or DELETE it to withdraw it")) {
                 return;
             }
@@ -1530,6 +1532,14 @@ public final class TrainerService implements AutoCloseable {
             String labelKey = Topics.seriesTaskKey(series, task);
             AuditMessage.Action action = intake.acceptedLabel(labelKey).isPresent() || intake.waitingLabel(labelKey).isPresent()
                     ? AuditMessage.Action.UPDATE : AuditMessage.Action.CREATE;
+            String source = q.get("source");
+            if (source != null && (source.length() > 64 || !SOURCE_UID.matcher(source).matches())) {
+                String refusal = "source '" + source + "' is not a DICOM UID (the SOP instance of the segmentation the mask was "
+                        + "read from: digits and dots, at most 64)";
+                auditLabel(ex, action, series, task, q, refusal);
+                respond(ex, 400, refusal + "\n");
+                return;
+            }
             byte[] body = ex.getRequestBody().readNBytes(MAX_LABEL_BYTES + 1);
             if (body.length > MAX_LABEL_BYTES) {
                 String refusal = "the label file is over " + MAX_LABEL_BYTES + " bytes, more than a label record may carry";
@@ -1555,8 +1565,9 @@ public final class TrainerService implements AutoCloseable {
                 respond(ex, 400, refusal + "\n");
                 return;
             }
-            CorrectedLabel label = LabelMaker.label(series, task, mask, q.getOrDefault("annotator", "http"), "radiologist",
-                    "submitted over HTTP");
+            CorrectedLabel label = CorrectedLabel.newBuilder(LabelMaker.label(series, task, mask,
+                    q.getOrDefault("annotator", "http"), "radiologist", "submitted over HTTP"))
+                    .setSourceInstanceUid(source).build();
             Topic<String, CorrectedLabel> t = topics.labels();
             String key = Topics.seriesTaskKey(series, task);
             producer.send(new ProducerRecord<>(t.name(), key, t.valueSerde().serializer().serialize(t.name(), label)))

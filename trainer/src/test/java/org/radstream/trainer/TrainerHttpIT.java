@@ -89,6 +89,22 @@ class TrainerHttpIT {
             assertThat(http.send(HttpRequest.newBuilder(base.resolve("/labels?series=1.1&task=lung&annotator=dr-kim"))
                     .header("Authorization", "Bearer " + TOKEN).DELETE().build(), HttpResponse.BodyHandlers.ofString())
                     .statusCode()).isEqualTo(202);
+            // a mask read from a DICOM Segmentation names it; a source that is not a UID is refused with the reason
+            assertThat(http.send(HttpRequest.newBuilder(base.resolve("/labels?series=1.1&task=lung&annotator=dr-lee&source=1.2.826.77"))
+                    .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofByteArray(mask)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
+            HttpResponse<String> badSource = http.send(HttpRequest.newBuilder(base.resolve(
+                    "/labels?series=1.1&task=lung&annotator=dr-lee&source=seg.dcm")).header("Authorization", "Bearer " + TOKEN)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(mask)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(badSource.statusCode()).isEqualTo(400);
+            assertThat(badSource.body()).contains("source 'seg.dcm' is not a DICOM UID");
+            List<org.radstream.avro.CorrectedLabel> stored = broker.values(broker.topics.labels()).stream()
+                    .filter(java.util.Objects::nonNull).toList();
+            assertThat(stored.get(stored.size() - 1).getSourceInstanceUid()).isEqualTo("1.2.826.77");
+            // withdrawn again: the shared label topic ends as it did (other tests' trainers read it)
+            assertThat(http.send(HttpRequest.newBuilder(base.resolve("/labels?series=1.1&task=lung&annotator=dr-kim"))
+                    .header("Authorization", "Bearer " + TOKEN).DELETE().build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).isEqualTo(202);
 
             // a client with the token asks for a run (it fails: no liver labels) and follows it; one without is told why
             List<String> lines = new ArrayList<>();
@@ -100,21 +116,24 @@ class TrainerHttpIT {
                             + "--trainer-token or RADSTREAM_TRAINER_TOKEN)");
             assertThat(service.runs()).hasSize(1);
 
-            // the audit trail so far: the start, 8 requests refused for want of the token, the label's three requests
+            // the audit trail so far: the start, 8 requests refused for want of the token, the label's six requests
             List<String> audited = org.radstream.schemas.TestAuditRepository.receiveAll(auditRepository, Duration.ofMillis(1500));
             assertThat(audited).allMatch(m -> m.matches("(?s)<8[45]>1 \\S+ \\S+ radstream-trainer \\d+ IHE\\+RFC-3881 - .*"));
             assertThat(audited).filteredOn(m -> m.contains("csd-code=\"110120\"")).hasSize(1);
             assertThat(audited).filteredOn(m -> m.contains("csd-code=\"110114\"") && m.contains("EventOutcomeIndicator=\"4\"")
                     && m.contains("without the bearer token")).hasSize(8);
             List<String> labels = audited.stream().filter(m -> m.contains("csd-code=\"110103\"")).toList();
-            assertThat(labels).hasSize(3).allMatch(m -> m.contains("ParticipantObjectID=\"1.1\"")
+            assertThat(labels).hasSize(6).allMatch(m -> m.contains("ParticipantObjectID=\"1.1\"")
                     && m.contains("csd-code=\"112002\"") && m.contains("NetworkAccessPointID=\"127.0.0.1\""));
             assertThat(labels.get(0)).contains("EventActionCode=\"C\"", "EventOutcomeIndicator=\"0\"", "UserID=\"dr-lee\"");
             assertThat(labels.get(1)).contains("EventOutcomeIndicator=\"4\"",
                     "body is not a .rle mask file");
             assertThat(labels.get(2)).contains("EventActionCode=\"D\"", "EventOutcomeIndicator=\"0\"", "UserID=\"dr-kim\"");
-            assertThat(audited).hasSize(1 + 8 + 3);
-            assertThat(get(http, base.resolve("/metrics")).body()).contains("radstream_trainer_audit_messages_sent_total 12");
+            assertThat(labels.get(3)).contains("EventOutcomeIndicator=\"0\"", "UserID=\"dr-lee\"");
+            assertThat(labels.get(4)).contains("EventOutcomeIndicator=\"4\"", "is not a DICOM UID");
+            assertThat(labels.get(5)).contains("EventActionCode=\"D\"", "EventOutcomeIndicator=\"0\"");
+            assertThat(audited).hasSize(1 + 8 + 6);
+            assertThat(get(http, base.resolve("/metrics")).body()).contains("radstream_trainer_audit_messages_sent_total 15");
 
             // a label upload that stalls half-way holds one request thread, not /health (the container's check)
             try (java.net.Socket stalled = new java.net.Socket("localhost", service.httpPort())) {
