@@ -48,39 +48,48 @@ final class LabelSuggestions {
 
     private LabelSuggestions() {}
 
+    /** What a listing needs of a result (its mask is not kept: the topic may hold a month of them). */
+    record Made(String series, String patientId, String studyUid, Double stability, String modelVersion,
+                double volumeMl, Instant producedAt) {
+        static Made of(InferenceResult r) {
+            return new Made(r.getSeriesUid().toString(), r.getPatientId().toString(), r.getStudyUid().toString(),
+                    r.getMaskStability(), r.getModelVersion() == null ? null : r.getModelVersion().toString(),
+                    r.getVolumeMl(), r.getProducedAt());
+        }
+    }
+
+    /** What a listing needs of a label: who made it, and from which instance. */
+    record Origin(String source, String sourceInstanceUid) {
+        static Origin of(CorrectedLabel l) {
+            return new Origin(l.getSource().toString(),
+                    l.getSourceInstanceUid() == null ? null : l.getSourceInstanceUid().toString());
+        }
+    }
+
     /**
-     * Ranks the newest result per series of {@code task} among {@code results}.
+     * Ranks the newest result of each series.
      *
-     * @param labels    the label store's newest value per key (series:task); a withdrawn label (tombstone) absent
+     * @param newest    the newest result of the task per series
+     * @param labels    the label store's newest label per key (series:task); a withdrawn label (tombstone) absent
      * @param withdrawn series the PACS withdrew
      */
-    static Listing rank(String task, List<InferenceResult> results, Map<String, CorrectedLabel> labels,
-            Set<String> withdrawn, int undecodable) {
-        Map<String, InferenceResult> newest = new HashMap<>();
-        for (InferenceResult r : results) {
-            if (!task.contentEquals(r.getTask())) {
-                continue;
-            }
-            newest.merge(r.getSeriesUid().toString(), r,
-                    (a, b) -> b.getProducedAt().isBefore(a.getProducedAt()) ? a : b);
-        }
+    static Listing rank(String task, java.util.Collection<Made> newest, Map<String, Origin> labels, Set<String> withdrawn,
+            int undecodable) {
         List<Suggestion> ranked = new ArrayList<>();
         int labelled = 0;
         int gone = 0;
         int without = 0;
-        for (InferenceResult r : newest.values()) {
-            String series = r.getSeriesUid().toString();
-            CorrectedLabel label = labels.get(Topics.seriesTaskKey(series, task));
-            if (withdrawn.contains(series)) {
+        for (Made r : newest) {
+            Origin label = labels.get(Topics.seriesTaskKey(r.series(), task));
+            if (withdrawn.contains(r.series())) {
                 gone++;
-            } else if (label != null && !BOOTSTRAP_SOURCE.contentEquals(label.getSource())) {
+            } else if (label != null && !BOOTSTRAP_SOURCE.equals(label.source())) {
                 labelled++;
-            } else if (r.getMaskStability() == null) {
+            } else if (r.stability() == null) {
                 without++;
             } else {
-                ranked.add(new Suggestion(series, r.getPatientId().toString(), r.getStudyUid().toString(),
-                        r.getMaskStability(), r.getModelVersion() == null ? null : r.getModelVersion().toString(),
-                        r.getVolumeMl(), r.getProducedAt()));
+                ranked.add(new Suggestion(r.series(), r.patientId(), r.studyUid(), r.stability(), r.modelVersion(),
+                        r.volumeMl(), r.producedAt()));
             }
         }
         ranked.sort(Comparator.comparingDouble(Suggestion::stability).thenComparing(Suggestion::series));
@@ -90,21 +99,22 @@ final class LabelSuggestions {
     /** Reads the results made since {@code since}, the label store and the rejection notes, and ranks them. */
     static Listing read(ClusterOptions cluster, String task, Instant since, Duration timeout) {
         Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
-        List<InferenceResult> results = new ArrayList<>();
-        Map<String, CorrectedLabel> labels = new HashMap<>();
+        Map<String, Made> newest = new HashMap<>();
+        Map<String, Origin> labels = new HashMap<>();
         Set<String> withdrawn = new HashSet<>();
         int[] undecodable = {0};
         try (KafkaConsumer<String, byte[]> consumer = TopicScan.consumer(cluster)) {
             read(consumer, topics.results(), since, timeout, undecodable, r -> {
-                if (r.value() != null) {
-                    results.add(r.value());
+                if (r.value() != null && task.contentEquals(r.value().getTask())) {
+                    newest.merge(r.value().getSeriesUid().toString(), Made.of(r.value()),
+                            (a, b) -> b.producedAt().isBefore(a.producedAt()) ? a : b);
                 }
             });
             read(consumer, topics.labels(), Instant.EPOCH, timeout, undecodable, r -> {
                 if (r.value() == null) {
                     labels.remove(r.key());
                 } else {
-                    labels.put(r.key(), r.value());
+                    labels.put(r.key(), Origin.of(r.value()));
                 }
             });
             Set<String> rejectedInstances = new HashSet<>();
@@ -117,10 +127,9 @@ final class LabelSuggestions {
                 }
             });
             // a label read from a segmentation the PACS rejected is refused by the trainer: its series is unlabelled again
-            labels.values().removeIf(l -> l.getSourceInstanceUid() != null
-                    && rejectedInstances.contains(l.getSourceInstanceUid()));
+            labels.values().removeIf(l -> l.sourceInstanceUid() != null && rejectedInstances.contains(l.sourceInstanceUid()));
         }
-        return rank(task, results, labels, withdrawn, undecodable[0]);
+        return rank(task, newest.values(), labels, withdrawn, undecodable[0]);
     }
 
     /** A decoded record: its key and value (null for a tombstone). */
