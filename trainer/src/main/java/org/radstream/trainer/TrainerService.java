@@ -1,16 +1,6 @@
 package org.radstream.trainer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,16 +45,12 @@ import org.radstream.avro.RejectionNote;
 import org.radstream.avro.TaskSliceEvent;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Morphology;
-import org.radstream.imaging.Rle;
 import org.radstream.imaging.Volume;
 import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
 import org.radstream.models.UNetVariant;
 import org.radstream.schemas.AuditLog;
-import org.radstream.schemas.AuditMessage;
 import org.radstream.schemas.AvroSerde;
-import org.radstream.schemas.BearerToken;
-import org.radstream.schemas.ServerTls;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
 import org.slf4j.Logger;
@@ -82,33 +68,20 @@ import org.slf4j.LoggerFactory;
  * version radstream.models never announced is announced ({@link LateAnnouncements}). Archived series
  * no label names are removed after the configured retention, or oldest first beyond the archive's
  * size cap ({@link ArchiveRetention}); a tombstone
- * on the label topic withdraws a label. HTTP: {@code POST /labels?series=UID&task=T[&annotator=NAME]}
- * with a .rle mask file as body (the label goes onto the labels topic), {@code GET
- * /labels?series=UID&task=T} (what became of it: {@link LabelStatus}), {@code DELETE
- * /labels?series=UID&task=T} (a withdrawal), {@code POST /train?task=T},
- * {@code GET /runs[?task=T][&since=INSTANT][&limit=N]} ({@link RunQuery}; every training run so far as
- * JSON, those of earlier processes too ({@link RunLog}):
- * the gate's decision and scores, the version published or where the refused challenger was kept,
- * or why the run failed or who cancelled it; last, a run in progress with its latest progress line),
- * {@code POST /runs/cancel?task=T} ({@link #cancel}), {@code GET /metrics},
- * {@code GET /health} (503 with the reason once a consumer thread stopped on an error).
+ * on the label topic withdraws a label. Every training run so far, those of earlier processes too
+ * ({@link RunLog}), is kept with the gate's decision and scores, the version published or where the
+ * refused challenger was kept, or why the run failed or who cancelled it. Its HTTP endpoint is
+ * {@link TrainerHttp}.
  */
 public final class TrainerService implements AutoCloseable {
-    /** A DICOM UID, as {@code source} of POST /labels names the segmentation a mask was read from. */
-    private static final java.util.regex.Pattern SOURCE_UID = java.util.regex.Pattern.compile("[0-9]+(\\.[0-9]+)*");
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
     /** The archive retention sweep runs at most this often (more often for a retention under 4 h). */
     private static final Duration SWEEP_EVERY = Duration.ofHours(1);
     /** A series collected this long without its marker is given up (ingest marks a series complete within minutes). */
     private static final Duration SERIES_GIVEN_UP_AFTER = Duration.ofHours(6);
-    /** A label travels as one record: its file can be no larger. */
-    private static final int MAX_LABEL_BYTES = Topics.PIXEL_MAX_MESSAGE_BYTES;
-    /** 2^29 voxels (512 × 512 × 2048 slices): decoding takes one byte a voxel, so a bigger claim is refused unread. */
-    private static final long MAX_LABEL_VOXELS = 1024L * 1024 * 512;
     /** How long reading radstream.models to its end may take. */
     private static final Duration MODELS_READ = Duration.ofSeconds(30);
     static final String COMPONENT = "trainer";
-    private static final ObjectWriter RUNS_JSON = new ObjectMapper().writerWithDefaultPrettyPrinter();
 
     private final WorkDirLock workDirLock;
     private final TrainerSettings settings;
@@ -170,13 +143,7 @@ public final class TrainerService implements AutoCloseable {
     private final List<TaskTrainer.Outcome> outcomes = new CopyOnWriteArrayList<>();
     private final List<Run> runs = new CopyOnWriteArrayList<>();
     private final Map<String, ArchivedSeries.Header> headers = new ConcurrentHashMap<>();
-    private final HttpServer http;
-    private final java.util.concurrent.ExecutorService httpThreads = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "trainer-http");
-        t.setDaemon(true);
-        return t;
-    });
-    private final BearerToken token;
+    private final Optional<TrainerHttp> http;
     private final AuditLog audit;
     private final java.util.concurrent.atomic.AtomicLong labelsRefused = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong labelsUnchanged = new java.util.concurrent.atomic.AtomicLong();
@@ -228,10 +195,8 @@ public final class TrainerService implements AutoCloseable {
         this.taskTrainer = new TaskTrainer(new ModelStore(settings.modelStore()), settings.gate(),
                 this::announce, this::progress).checkpointsIn(settings.workDir().resolve("checkpoints"))
                 .beforeDecisionKept(this::keepingDecision);
-        this.http = settings.httpPort() < 0 ? null
-                : ServerTls.http(new InetSocketAddress(settings.httpPort()), 0, settings.httpTls());
-        this.token = settings.bearerToken();
         this.audit = AuditLog.syslog(settings.auditRepository(), "radstream-trainer");
+        this.http = TrainerHttp.bind(this, settings, audit);
     }
 
     /** Starts consumers, triggers and the HTTP endpoint. */
@@ -309,26 +274,8 @@ public final class TrainerService implements AutoCloseable {
                     + "stopped or crashed during it); it runs again once the label store has been read", t.id(), at));
         }
         triggers.scheduleWithFixedDelay(() -> checkTriggers(now), 1, 1, TimeUnit.SECONDS);
-        if (http != null) {
-            http.createContext("/labels", this::postLabel); // GET: what became of a label
-            http.createContext("/train", this::postTrain);
-            http.createContext("/health", ex -> {
-                String down = down();
-                respond(ex, down == null ? 200 : 503, down == null ? "ok\n" : "down: " + down + "\n");
-            });
-            http.createContext("/metrics", ex -> respond(ex, 200, metricsText()));
-            http.createContext("/runs", this::getRuns);
-            http.createContext("/runs/cancel", this::postCancel);
-            // a pool, not the dispatcher thread: a slow request (a label waiting for Kafka's acknowledgement,
-            // a scrape sizing a large archive) must not hold up /health, which the container's check reads
-            http.setExecutor(httpThreads);
-            http.start();
-        }
+        http.ifPresent(TrainerHttp::start);
         log.info("trainer started: archive {}, model store {}, HTTP port {}", archive.dir(), settings.modelStore(), httpPort());
-        if (http != null && !token.required()) {
-            log.info("POST /labels, /train and /runs/cancel take no token: anyone who reaches port {} may submit labels and "
-                    + "start or cancel runs (set RADSTREAM_TRAINER_TOKEN to require one)", httpPort());
-        }
     }
 
     /** A consumer thread ended on an error: logged, and /health reports it until a restart. */
@@ -356,7 +303,7 @@ public final class TrainerService implements AutoCloseable {
 
     /** The HTTP port, or -1 when the endpoint is off. */
     public int httpPort() {
-        return http == null ? -1 : http.getAddress().getPort();
+        return http.map(TrainerHttp::port).orElse(-1);
     }
 
     public ImageArchive archive() {
@@ -504,7 +451,7 @@ public final class TrainerService implements AutoCloseable {
      *
      * @return when the waiting run was queued, and whether it is this request's
      */
-    private Map.Entry<Instant, Boolean> queueUnlessWaiting(TrainingTask task) {
+    Map.Entry<Instant, Boolean> queueUnlessWaiting(TrainingTask task) {
         synchronized (runLock) {
             java.util.ArrayDeque<Instant> queued = waiting.get(task.id());
             if (queued != null && !queued.isEmpty()) {
@@ -570,7 +517,7 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
-    private Optional<ArchivedSeries.Header> header(String seriesUid) {
+    Optional<ArchivedSeries.Header> header(String seriesUid) {
         ArchivedSeries.Header h = headers.get(seriesUid);
         if (h != null) {
             return Optional.of(h);
@@ -1074,23 +1021,13 @@ public final class TrainerService implements AutoCloseable {
         return List.copyOf(runs);
     }
 
-    private void getRuns(HttpExchange ex) throws IOException {
-        if (!"GET".equals(ex.getRequestMethod())) {
-            respond(ex, 405, "GET only\n");
-            return;
-        }
-        RunQuery query;
-        try {
-            query = RunQuery.of(query(ex));
-        } catch (IllegalArgumentException e) {
-            respond(ex, 400, e.getMessage() + "\n");
-            return;
-        }
+    /** Every run so far as GET /runs lists them: those of earlier processes, this one's, the one in progress. */
+    Object runsAnswer(RunQuery query) {
         List<Map<String, Object>> finished = new ArrayList<>(runLog.earlier());
         for (Run r : runs) {
             finished.add(r.toJson());
         }
-        respondJson(ex, query.select(finished, current.get()));
+        return query.select(finished, current.get());
     }
 
     /**
@@ -1434,269 +1371,25 @@ public final class TrainerService implements AutoCloseable {
         return out;
     }
 
-    /** The request's query when it names a series and a task; otherwise null, answered 400. */
-    private static Map<String, String> seriesAndTask(HttpExchange ex) throws IOException {
-        Map<String, String> q = query(ex);
-        if (q.get("series") == null || q.get("task") == null) {
-            respond(ex, 400, "series and task are required query parameters\n");
-            return null;
-        }
-        return q;
+    /** Whether the trainer holds a label under {@code key} (series:task), accepted or waiting for its images. */
+    boolean holdsLabel(String key) {
+        return intake.acceptedLabel(key).isPresent() || intake.waitingLabel(key).isPresent();
     }
 
-    private void getLabel(HttpExchange ex) throws IOException {
-        Map<String, String> all = query(ex);
-        if (all.get("series") == null && all.get("task") != null) {
-            // GET /labels?task=T[&state=S][&limit=N][&after=SERIES]: every label of the task, a page at a time
-            try {
-                int limit;
-                try {
-                    limit = all.get("limit") == null ? 0 : Integer.parseInt(all.get("limit"));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("limit must be a number, got '" + all.get("limit") + "'");
-                }
-                respondJson(ex, labelStatuses(all.get("task"), all.get("state"), limit, all.get("after")));
-            } catch (IllegalArgumentException e) {
-                respond(ex, 400, e.getMessage() + "\n");
-            }
-            return;
-        }
-        Map<String, String> q = seriesAndTask(ex);
-        if (q == null) {
-            return;
-        }
-        Map<String, Object> status;
-        try {
-            status = labelStatus(q.get("series"), q.get("task"));
-        } catch (IllegalArgumentException e) {
-            respond(ex, 400, e.getMessage() + "\n");
-            return;
-        }
-        respondJson(ex, status);
-    }
-
-    private static void respondJson(HttpExchange ex, Object value) throws IOException {
-        byte[] b = RUNS_JSON.writeValueAsBytes(value);
-        ex.getResponseHeaders().add("Content-Type", "application/json");
-        ex.sendResponseHeaders(200, b.length);
-        try (OutputStream o = ex.getResponseBody()) {
-            o.write(b);
-        }
+    /** The label topic's name. */
+    String labelTopic() {
+        return topics.labels().name();
     }
 
     /**
-     * {@code DELETE /labels?series=UID&task=T}: withdraws the label (a tombstone on the label topic,
-     * as {@code label withdraw} sends); no later run trains on it.
+     * Sends {@code label} under {@code key} (series:task) onto the label topic, or a tombstone for a
+     * null label (a withdrawal), and waits for Kafka's acknowledgement; the label loop then takes it in
+     * as any other.
      */
-    private void deleteLabel(HttpExchange ex) throws Exception {
-        if (!authorised(ex)) {
-            return;
-        }
-        Map<String, String> q = seriesAndTask(ex);
-        if (q == null) {
-            return;
-        }
-        String task;
-        try {
-            task = TrainingTask.of(q.get("task")).id();
-        } catch (IllegalArgumentException e) {
-            respond(ex, 400, e.getMessage() + "\n");
-            return;
-        }
-        String key = Topics.seriesTaskKey(q.get("series"), task);
-        producer.send(new ProducerRecord<>(topics.labels().name(), key, null)).get(30, TimeUnit.SECONDS);
-        auditLabel(ex, AuditMessage.Action.DELETE, q.get("series"), task, q, null);
-        respond(ex, 202, "label " + key + " withdrawn on " + topics.labels().name() + "\n");
-    }
-
-    private void postLabel(HttpExchange ex) throws IOException {
-        try {
-            if ("GET".equals(ex.getRequestMethod())) {
-                getLabel(ex);
-                return;
-            }
-            if ("DELETE".equals(ex.getRequestMethod())) {
-                deleteLabel(ex);
-                return;
-            }
-            if (!authorisedPost(ex, "POST a .rle mask file to /labels?series=UID&task=T[&annotator=NAME][&source=UID], GET "
-                    + "/labels?series=UID&task=T for what became of it, or DELETE it to withdraw it")) {
-                return;
-            }
-            Map<String, String> q = seriesAndTask(ex);
-            if (q == null) {
-                return;
-            }
-            String series = q.get("series");
-            String task = q.get("task");
-            String labelKey = Topics.seriesTaskKey(series, task);
-            AuditMessage.Action action = intake.acceptedLabel(labelKey).isPresent() || intake.waitingLabel(labelKey).isPresent()
-                    ? AuditMessage.Action.UPDATE : AuditMessage.Action.CREATE;
-            String source = q.get("source");
-            if (source != null && (source.length() > 64 || !SOURCE_UID.matcher(source).matches())) {
-                String refusal = "source '" + source + "' is not a DICOM UID (the SOP instance of the segmentation the mask was "
-                        + "read from: digits and dots, at most 64)";
-                auditLabel(ex, action, series, task, q, refusal);
-                respond(ex, 400, refusal + "\n");
-                return;
-            }
-            byte[] body = ex.getRequestBody().readNBytes(MAX_LABEL_BYTES + 1);
-            if (body.length > MAX_LABEL_BYTES) {
-                String refusal = "the label file is over " + MAX_LABEL_BYTES + " bytes, more than a label record may carry";
-                auditLabel(ex, action, series, task, q, refusal);
-                respond(ex, 413, refusal + "\n");
-                return;
-            }
-            Mask3D mask;
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
-                int w = in.readInt();
-                int h = in.readInt();
-                int d = in.readInt();
-                String refusal = labelShapeRefusal(series, w, h, d);
-                if (refusal != null) {
-                    auditLabel(ex, action, series, task, q, refusal);
-                    respond(ex, 400, refusal + "\n");
-                    return;
-                }
-                mask = Rle.decode(in.readAllBytes(), w, h, d);
-            } catch (IOException | IllegalArgumentException e) {
-                String refusal = "body is not a .rle mask file (3 big-endian int32 width, height, depth + RLE): " + e.getMessage();
-                auditLabel(ex, action, series, task, q, refusal);
-                respond(ex, 400, refusal + "\n");
-                return;
-            }
-            CorrectedLabel label = CorrectedLabel.newBuilder(LabelMaker.label(series, task, mask,
-                    q.getOrDefault("annotator", "http"), "radiologist", "submitted over HTTP"))
-                    .setSourceInstanceUid(source).build();
-            Topic<String, CorrectedLabel> t = topics.labels();
-            String key = Topics.seriesTaskKey(series, task);
-            producer.send(new ProducerRecord<>(t.name(), key, t.valueSerde().serializer().serialize(t.name(), label)))
-                    .get(30, TimeUnit.SECONDS);
-            auditLabel(ex, action, series, task, q, null);
-            respond(ex, 202, "label " + key + " submitted to " + t.name() + "\n");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            respond(ex, 503, "interrupted\n");
-        } catch (Exception e) {
-            respond(ex, 500, "could not submit the label: " + e + "\n");
-        }
-    }
-
-    /**
-     * Records a label submitted, replaced or withdrawn over HTTP (or refused: {@code refusal}), by the
-     * annotator the request names, from its address; the study is named where the series is archived.
-     */
-    private void auditLabel(HttpExchange ex, AuditMessage.Action action, String series, String task, Map<String, String> q,
-                            String refusal) {
-        if (audit.enabled()) {
-            audit.record(TrainerAudit.label(action, series, task, header(series).map(ArchivedSeries.Header::studyUid),
-                    q.getOrDefault("annotator", "http"), ex.getRemoteAddress().getAddress().getHostAddress(), refusal));
-        }
-    }
-
-    /**
-     * Why a submitted mask of {@code w×h×d} is refused before it is decoded, or null: sizes no CT
-     * series has (decoding allocates one byte per voxel), or not the archived series' size.
-     */
-    private String labelShapeRefusal(String series, int w, int h, int d) {
-        if (w <= 0 || h <= 0 || d <= 0 || (long) w * h * d > MAX_LABEL_VOXELS) {
-            return "mask size " + w + "×" + h + "×" + d + " is not a CT series' (at most " + MAX_LABEL_VOXELS + " voxels)";
-        }
-        Optional<ArchivedSeries.Header> archived = header(series);
-        if (archived.isPresent() && (archived.get().width() != w || archived.get().height() != h
-                || archived.get().depth() != d)) {
-            return "mask size " + w + "×" + h + "×" + d + " does not match series " + series + " ("
-                    + archived.get().width() + "×" + archived.get().height() + "×" + archived.get().depth() + ")";
-        }
-        return null;
-    }
-
-    private void postTrain(HttpExchange ex) throws IOException {
-        if (!authorisedPost(ex, "POST /train?task=T queues a run")) {
-            return;
-        }
-        String task = query(ex).get("task");
-        try {
-            TrainingTask t = TrainingTask.of(task);
-            Map.Entry<Instant, Boolean> queued = queueUnlessWaiting(t);
-            // the time lets a client find this run in GET /runs: the first of the task started since
-            respond(ex, 202, "training of " + t.id() + (queued.getValue() ? "" : " already") + " queued at "
-                    + queued.getKey() + "\n");
-        } catch (IllegalArgumentException e) {
-            respond(ex, 400, e.getMessage() + "\n");
-        }
-    }
-
-    /**
-     * {@code POST /runs/cancel?task=T[&operator=NAME][&reason=TEXT]}: cancels the task's run in
-     * progress and its waiting runs ({@link #cancel}); 202 with what was cancelled, 409 when there is
-     * nothing to cancel or the run is past its gate, 400 for an unknown task.
-     */
-    private void postCancel(HttpExchange ex) throws IOException {
-        if (!authorisedPost(ex, "POST /runs/cancel?task=T[&operator=NAME][&reason=TEXT] cancels the task's runs")) {
-            return;
-        }
-        Map<String, String> q = query(ex);
-        String operator = q.getOrDefault("operator", "").strip();
-        String reason = q.getOrDefault("reason", "").strip();
-        String why = "cancelled by " + (operator.isEmpty() ? "an operator" : operator) + (reason.isEmpty() ? "" : ": " + reason);
-        try {
-            respond(ex, 202, cancel(q.get("task"), why) + "\n");
-        } catch (IllegalArgumentException e) {
-            respond(ex, 400, e.getMessage() + "\n");
-        } catch (IllegalStateException e) {
-            respond(ex, 409, e.getMessage() + "\n");
-        }
-    }
-
-    /** Whether the request is a POST (else 405 with {@code usage}) carrying the token ({@link #authorised}). */
-    private boolean authorisedPost(HttpExchange ex, String usage) throws IOException {
-        if (!"POST".equals(ex.getRequestMethod())) {
-            respond(ex, 405, usage + "\n");
-            return false;
-        }
-        return authorised(ex);
-    }
-
-    /**
-     * Whether a request that changes state carries the configured token ({@code Authorization: Bearer
-     * TOKEN}); answers 401 when it does not. Every request passes when no token is configured.
-     */
-    private boolean authorised(HttpExchange ex) throws IOException {
-        if (token.admits(ex)) {
-            return true;
-        }
-        BearerToken.challenge(ex, "radstream-trainer");
-        audit.authenticationFailed("trainer", "radstream-trainer", ex.getRemoteAddress().getAddress().getHostAddress(),
-                ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " without the bearer token");
-        respond(ex, 401, "this trainer takes labels, runs and cancels only with its token (Authorization: Bearer …; "
-                + TrainerSettings.TOKEN_VARIABLE + ")\n");
-        return false;
-    }
-
-    private static Map<String, String> query(HttpExchange ex) {
-        Map<String, String> out = new HashMap<>();
-        String raw = ex.getRequestURI().getRawQuery();
-        if (raw == null) {
-            return out;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return out;
-    }
-
-    private static void respond(HttpExchange ex, int status, String text) throws IOException {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
-        ex.sendResponseHeaders(status, b.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(b);
-        }
+    void send(String key, CorrectedLabel label) throws Exception {
+        Topic<String, CorrectedLabel> t = topics.labels();
+        producer.send(new ProducerRecord<>(t.name(), key, label == null ? null
+                : t.valueSerde().serializer().serialize(t.name(), label))).get(30, TimeUnit.SECONDS);
     }
 
     /** The archive directory a settings object points at (for label bootstrap from the same archive). */
@@ -1708,10 +1401,7 @@ public final class TrainerService implements AutoCloseable {
     public void close() {
         running.set(false);
         consumers.forEach(KafkaConsumer::wakeup);
-        if (http != null) {
-            http.stop(0);
-        }
-        httpThreads.shutdownNow();
+        http.ifPresent(TrainerHttp::close);
         triggers.shutdownNow();
         training.shutdownNow();
         for (Thread t : threads) {
