@@ -19,6 +19,7 @@ import org.radstream.avro.DeadLetter;
 import org.radstream.avro.RejectedInstance;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topic;
+import org.radstream.schemas.TopicScan;
 import org.radstream.schemas.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -97,7 +98,7 @@ final class DeadLettersCommand implements Callable<Integer> {
         Instant since = Instant.now().minus(Math.round(hours * 3600_000), ChronoUnit.MILLIS);
         PrintWriter out = spec.commandLine().getOut();
         long setAside = 0;
-        try (KafkaConsumer<String, byte[]> consumer = TopicScan.consumer(cluster)) {
+        try (KafkaConsumer<String, byte[]> consumer = TopicScan.consumer(cluster.bootstrap(), cluster.kafkaClient())) {
             for (String n : names) {
                 Topic<String, ?> t = byName.get(TOPICS.get(n));
                 Deque<String> lines = read(consumer, t, since);

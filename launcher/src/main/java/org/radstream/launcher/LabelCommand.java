@@ -36,10 +36,12 @@ import org.radstream.schemas.AuditLog;
 import org.radstream.schemas.AuditMessage;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topic;
+import org.radstream.schemas.TopicScan;
 import org.radstream.schemas.Topics;
 import org.radstream.trainer.ArchivedSeries;
 import org.radstream.trainer.ImageArchive;
 import org.radstream.trainer.LabelMaker;
+import org.radstream.trainer.LabelSuggestions;
 import org.radstream.trainer.TrainerAudit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -123,7 +125,7 @@ final class LabelCommand {
         Topic<String, InferenceResult> t = topics.results();
         String key = Topics.seriesTaskKey(series, task);
         InferenceResult newest = null;
-        try (KafkaConsumer<String, byte[]> consumer = TopicScan.consumer(cluster)) {
+        try (KafkaConsumer<String, byte[]> consumer = TopicScan.consumer(cluster.bootstrap(), cluster.kafkaClient())) {
             // the workers key results by series and task, so the result is on the key's partition
             int partitions = consumer.partitionsFor(t.name()).size();
             TopicPartition partition = new TopicPartition(t.name(),
@@ -208,8 +210,9 @@ final class LabelCommand {
             }
             Instant from = since != null ? since : Instant.now().minus(Duration.ofDays(30));
             LabelSuggestions.Listing l;
-            try {
-                l = LabelSuggestions.read(cluster, task, from, Duration.ofMillis(Math.round(timeoutSeconds * 1000)));
+            try (KafkaConsumer<String, byte[]> consumer = TopicScan.consumer(cluster.bootstrap(), cluster.kafkaClient())) {
+                l = LabelSuggestions.read(consumer, new Topics(new RestSchemaRegistryClient(cluster.registry())), task, from,
+                        Duration.ofMillis(Math.round(timeoutSeconds * 1000)));
             } catch (org.apache.kafka.common.KafkaException e) {
                 spec.commandLine().getErr().println("cannot read the results, labels or rejection notes: " + e.getMessage());
                 return 1;

@@ -88,7 +88,7 @@ final class TrainerCommand implements Callable<Integer> {
     double archiveRetentionDays;
 
     @Option(names = "--http-token", defaultValue = "${env:RADSTREAM_TRAINER_TOKEN}",
-            description = "A token (at least 16 characters) that POST /labels, /train and /runs/cancel must carry as "
+            description = "A token (at least 16 characters) that POST /labels, /train, /runs/cancel and GET /labels/suggestions must carry as "
                     + "'Authorization: Bearer TOKEN'; unset, they are open to whoever reaches the port.")
     String httpToken;
 

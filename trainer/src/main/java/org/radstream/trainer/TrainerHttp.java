@@ -12,7 +12,10 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -34,11 +37,12 @@ import org.slf4j.LoggerFactory;
  * /labels?series=UID&task=T[&annotator=NAME][&source=UID]} with a .rle mask file as body (the label
  * goes onto the labels topic), {@code GET /labels?series=UID&task=T} (what became of it: {@link
  * LabelStatus}) or {@code GET /labels?task=T[&state=S][&limit=N][&after=SERIES]} (every label of
- * the task, a page at a time), {@code DELETE /labels?series=UID&task=T} (a withdrawal), {@code POST
+ * the task, a page at a time), {@code GET /labels/suggestions?task=T[&since=INSTANT][&below=S][&limit=N]}
+ * (the series to correct first: {@link #suggestions}), {@code DELETE /labels?series=UID&task=T} (a withdrawal), {@code POST
  * /train?task=T}, {@code GET /runs[?task=T][&since=INSTANT][&limit=N]} ({@link RunQuery}), {@code
  * POST /runs/cancel?task=T[&operator=NAME][&reason=TEXT]}, {@code GET /metrics} and {@code GET
  * /health} (503 with the reason once a consumer thread stopped on an error). Requests that change
- * state need the configured bearer token; labels sent, replaced, withdrawn or refused are audited.
+ * state, and the suggestions, need the configured bearer token; labels sent, replaced, withdrawn or refused are audited.
  */
 final class TrainerHttp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerHttp.class);
@@ -79,6 +83,7 @@ final class TrainerHttp implements AutoCloseable {
     /** Starts serving. */
     void start() {
         http.createContext("/labels", this::labels);
+        http.createContext("/labels/suggestions", this::suggestions);
         http.createContext("/train", this::train);
         http.createContext("/health", ex -> {
             String down = service.down();
@@ -115,6 +120,84 @@ final class TrainerHttp implements AutoCloseable {
             return;
         }
         respondJson(ex, service.runsAnswer(query));
+    }
+
+    /** How long a request for suggestions may read the results topic. */
+    private static final java.time.Duration SUGGESTIONS_READ = java.time.Duration.ofSeconds(30);
+    /** The window of results suggestions look at when the request names none (as {@code label suggest}). */
+    private static final java.time.Duration SUGGESTIONS_SINCE = java.time.Duration.ofDays(30);
+
+    /**
+     * {@code GET /labels/suggestions?task=T[&since=INSTANT][&below=S][&limit=N]}: the series a
+     * radiologist should correct first for the task ({@link TrainerService#suggestions}), least stable
+     * first, as JSON: each with its study, stability, model version, volume and when it was made (no
+     * patient identifiers: the study UID finds it in the PACS), with how many more there are and what
+     * was left out. It lists the hospital's studies, so it takes the token as requests that change
+     * state do. 400 for a bad parameter, 503 while the label store is still being read or Kafka does
+     * not answer.
+     */
+    private void suggestions(HttpExchange ex) throws IOException {
+        if (!"GET".equals(ex.getRequestMethod())) {
+            respond(ex, 405, "GET /labels/suggestions?task=T[&since=INSTANT][&below=S][&limit=N]\n");
+            return;
+        }
+        if (!authorised(ex)) {
+            return;
+        }
+        Map<String, String> q = query(ex);
+        Instant since;
+        double below;
+        int limit;
+        try {
+            since = q.get("since") == null ? Instant.now().minus(SUGGESTIONS_SINCE) : Instant.parse(q.get("since"));
+            below = q.get("below") == null ? 1 : Double.parseDouble(q.get("below"));
+            limit = q.get("limit") == null ? 20 : Integer.parseInt(q.get("limit"));
+        } catch (RuntimeException e) {
+            respond(ex, 400, "since must be an instant (2026-12-01T00:00:00Z), below a number in (0, 1] and limit a whole "
+                    + "number: " + e.getMessage() + "\n");
+            return;
+        }
+        if (limit < 1 || !(below > 0 && below <= 1)) {
+            respond(ex, 400, "limit must be at least 1 and below in (0, 1]\n");
+            return;
+        }
+        String task = q.getOrDefault("task", "");
+        LabelSuggestions.Listing l;
+        try {
+            l = service.suggestions(task, since, SUGGESTIONS_READ);
+        } catch (IllegalArgumentException e) {
+            respond(ex, 400, e.getMessage() + "\n");
+            return;
+        } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
+            ex.getResponseHeaders().add("Retry-After", "10");
+            respond(ex, 503, "no suggestions now: " + e.getMessage() + "\n");
+            return;
+        }
+        List<LabelSuggestions.Suggestion> shown = l.ranked().stream().filter(x -> x.stability() < below).toList();
+        List<Map<String, Object>> listed = new ArrayList<>();
+        for (LabelSuggestions.Suggestion x : shown.subList(0, Math.min(limit, shown.size()))) {
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("series", x.series());
+            one.put("study", x.studyUid());
+            one.put("stability", x.stability());
+            one.put("model_version", x.modelVersion());
+            one.put("volume_ml", x.volumeMl());
+            one.put("produced_at", x.producedAt().toString());
+            listed.add(one);
+        }
+        Map<String, Object> leftOut = new LinkedHashMap<>();
+        leftOut.put("labelled", l.labelled());
+        leftOut.put("withdrawn", l.withdrawn());
+        leftOut.put("without_stability", l.withoutStability());
+        leftOut.put("at_or_above_below", l.ranked().size() - shown.size());
+        leftOut.put("undecodable", l.undecodable());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("task", task);
+        out.put("since", since.toString());
+        out.put("suggestions", listed);
+        out.put("more", shown.size() - listed.size());
+        out.put("left_out", leftOut);
+        respondJson(ex, out);
     }
 
     /** The request's query when it names a series and a task; otherwise null, answered 400. */
@@ -349,7 +432,7 @@ final class TrainerHttp implements AutoCloseable {
         BearerToken.challenge(ex, "radstream-trainer");
         audit.authenticationFailed("trainer", "radstream-trainer", ex.getRemoteAddress().getAddress().getHostAddress(),
                 ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " without the bearer token");
-        respond(ex, 401, "this trainer takes labels, runs and cancels only with its token (Authorization: Bearer …; "
+        respond(ex, 401, "this trainer takes labels, runs and cancels, and lists suggestions, only with its token (Authorization: Bearer …; "
                 + TrainerSettings.TOKEN_VARIABLE + ")\n");
         return false;
     }

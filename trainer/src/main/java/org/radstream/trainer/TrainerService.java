@@ -52,6 +52,7 @@ import org.radstream.models.UNetVariant;
 import org.radstream.schemas.AuditLog;
 import org.radstream.schemas.AvroSerde;
 import org.radstream.schemas.Topic;
+import org.radstream.schemas.TopicScan;
 import org.radstream.schemas.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -1369,6 +1370,37 @@ public final class TrainerService implements AutoCloseable {
             out.put("next", next);
         }
         return out;
+    }
+
+    /**
+     * The series whose newest result of {@code task} made since {@code since} a radiologist should
+     * correct first ({@link LabelSuggestions}), ranked against the labels this trainer holds (accepted,
+     * or waiting for their images: a label it refused leaves its series in) and the series the PACS
+     * withdrew. The results are read from Kafka at each call, at most for {@code timeout}.
+     *
+     * @throws IllegalArgumentException a task that takes no labels
+     * @throws IllegalStateException    the label store has not been read to its end since the start
+     * @throws org.apache.kafka.common.KafkaException the results could not be read to their end in time
+     */
+    public LabelSuggestions.Listing suggestions(String task, Instant since, Duration timeout) {
+        if (!TrainingTask.isLabelled(task)) {
+            throw new IllegalArgumentException("unknown task '" + task + "' (one of lung, infection, liver, vessel)");
+        }
+        if (!labelsRead.get()) {
+            throw new IllegalStateException("the label store is still being read since the trainer started: which series "
+                    + "are labelled is not known yet");
+        }
+        int[] undecodable = {0};
+        Collection<LabelSuggestions.Made> newest;
+        try (KafkaConsumer<String, byte[]> consumer = TopicScan.consumer(settings.bootstrapServers(), settings.kafkaClient())) {
+            newest = LabelSuggestions.newestResults(consumer, topics, task, since, timeout, undecodable);
+        }
+        return LabelSuggestions.rank(newest, series -> {
+            String key = Topics.seriesTaskKey(series, task);
+            return intake.acceptedLabel(key).map(LabelIntake.Accepted::label)
+                    .or(() -> intake.waitingLabel(key).map(LabelIntake.Incoming::label))
+                    .map(LabelSuggestions.Origin::of).orElse(null);
+        }, series -> intake.withdrawal(series).isPresent(), undecodable[0]);
     }
 
     /** Whether the trainer holds a label under {@code key} (series:task), accepted or waiting for its images. */

@@ -26,7 +26,7 @@ import org.radstream.schemas.ServerTls;
  * @param vesselMethod      how vessel runs learn: SUM, SINGLE, or CHAMPION (as the published vessel model was made)
  * @param archive           how long, and up to what archive size, a series no label names is kept (labelled
  *                          series stay: they are training data)
- * @param httpToken         the bearer token its HTTP requests that change state (POST /labels, /train, /runs/cancel)
+ * @param httpToken         the bearer token its HTTP requests that change state (POST /labels, /train, /runs/cancel) and GET /labels/suggestions carry
  *                          must carry; null: those are open to whoever reaches the port
  * @param kafkaClient TLS and SASL settings its Kafka clients add ({@code --kafka-config}); null: none
  * @param pretraining       self-supervised pretraining of runs from fresh weights on archived series no label

@@ -174,6 +174,139 @@ class TrainerHttpIT {
         }
     }
 
+    @Test
+    void suggestionsListTheUnlabelledSeriesLeastStableFirstToHoldersOfTheToken() throws Exception {
+        TestBroker broker = TestBroker.get();
+        java.time.Instant start = java.time.Instant.now();
+        String p = "9.77." + System.nanoTime() + ".";
+        TrainerSettings settings = TrainerSettings.defaults(broker.bootstrap, dir.resolve("work"), dir.resolve("store"),
+                "integration-test-secret-0123456789").withHttpPort(0).withGroupId("trainer-suggest-it")
+                .withTrainingInterval(Duration.ZERO).withLabelsPerTraining(0).withHttpToken(TOKEN);
+        try (TrainerService service = TrainerService.start(settings, broker.topics);
+                org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> producer = producer(broker)) {
+            URI base = URI.create("http://localhost:" + service.httpPort());
+            HttpClient http = HttpClient.newHttpClient();
+            // results: an older shaky one superseded by a firmer one (F), one a radiologist labels (C), one labelled only
+            // by the HU draft (H), one the PACS withdraws (D), an HU baseline result (E, no stability), another task (G)
+            send(producer, broker, result(p + "A", "infection", 0.9, 1000));
+            send(producer, broker, result(p + "B", "infection", 0.5, 1000));
+            send(producer, broker, result(p + "C", "infection", 0.1, 1000));
+            send(producer, broker, result(p + "D", "infection", 0.05, 1000));
+            send(producer, broker, org.radstream.avro.InferenceResult.newBuilder(result(p + "E", "infection", 0.5, 1000))
+                    .setMethod("hu-threshold").setMaskStability(null).setModelVersion(null).build());
+            send(producer, broker, result(p + "F", "infection", 0.2, 1000));
+            send(producer, broker, result(p + "F", "infection", 0.6, 2000));
+            send(producer, broker, result(p + "G", "lung", 0.01, 1000));
+            send(producer, broker, result(p + "H", "infection", 0.4, 1000));
+            byte[] mask = TrainerIT.rleFile(4, 4, 2, org.radstream.imaging.Rle.encode(new org.radstream.imaging.Mask3D(4, 4, 2)));
+            assertThat(http.send(HttpRequest.newBuilder(base.resolve("/labels?series=" + p + "C&task=infection"))
+                    .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofByteArray(mask)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
+            org.radstream.schemas.Topic<String, org.radstream.avro.CorrectedLabel> labels = broker.topics.labels();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(labels.name(),
+                    org.radstream.schemas.Topics.seriesTaskKey(p + "H", "infection"), labels.valueSerde().serializer()
+                            .serialize(labels.name(), LabelMaker.label(p + "H", "infection",
+                                    new org.radstream.imaging.Mask3D(4, 4, 2), "bootstrap", "hu-bootstrap", "HU draft"))))
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            org.radstream.schemas.Topic<String, org.radstream.avro.RejectionNote> notes = broker.topics.rejectionNotes();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(notes.name(), "P-suggest",
+                    notes.valueSerde().serializer().serialize(notes.name(), org.radstream.avro.RejectionNote.newBuilder()
+                            .setSopInstanceUid(p + "99").setPatientId("P-suggest").setReasonCode("113001")
+                            .setReasonMeaning("Rejected for Quality Reasons").setSeries(List.of(
+                                    org.radstream.avro.RejectedSeries.newBuilder().setStudyUid("st-" + p + "D")
+                                            .setSeriesUid(p + "D").setSopInstanceUids(List.of()).build()))
+                            .setCallingAe("PACS").setReceivedVia("c-store").setReceivedAt(java.time.Instant.now()).build())))
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+            URI ask = base.resolve("/labels/suggestions?task=infection&since=" + start);
+            TrainerIT.waitFor(() -> {
+                try {
+                    HttpResponse<String> r = get(http, ask, TOKEN);
+                    return r.statusCode() == 200 && !r.body().contains(p + "C") && !r.body().contains(p + "D");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(30));
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.JsonNode all = json.readTree(get(http, ask, TOKEN).body());
+            assertThat(all.get("task").asText()).isEqualTo("infection");
+            assertThat(all.get("since").asText()).isEqualTo(start.toString());
+            assertThat(series(all, p)).containsExactly(p + "H", p + "B", p + "F", p + "A");
+            com.fasterxml.jackson.databind.JsonNode first = all.get("suggestions").get(0);
+            assertThat(first.get("study").asText()).isEqualTo("st-" + p + "H");
+            assertThat(first.get("stability").asDouble()).isEqualTo(0.4);
+            assertThat(first.get("model_version").asText()).isEqualTo("9");
+            assertThat(first.has("patient_id")).as("no patient identifiers").isFalse();
+            assertThat(all.toString()).doesNotContain("P-suggest");
+            assertThat(all.get("suggestions").get(2).get("produced_at").asText())
+                    .isEqualTo(java.time.Instant.ofEpochMilli(2000).toString());
+            // (the results topic is shared with this JVM's other tests; none of them made a result since this one began)
+            assertThat(all.get("left_out").toString())
+                    .isEqualTo("{\"labelled\":1,\"withdrawn\":1,\"without_stability\":1,\"at_or_above_below\":0,\"undecodable\":0}");
+            assertThat(all.get("more").asInt()).isZero();
+
+            com.fasterxml.jackson.databind.JsonNode firm = json.readTree(get(http,
+                    base.resolve("/labels/suggestions?task=infection&below=0.8&limit=2&since=" + start), TOKEN).body());
+            assertThat(series(firm, p)).containsExactly(p + "H", p + "B");
+            assertThat(firm.get("more").asInt()).isEqualTo(1);
+            assertThat(firm.get("left_out").get("at_or_above_below").asInt()).isEqualTo(1);
+            assertThat(series(json.readTree(get(http, base.resolve("/labels/suggestions?task=lung&since=" + start), TOKEN)
+                    .body()), p)).containsExactly(p + "G");
+
+            // it lists the hospital's studies: not without the token; bad parameters are refused with the reason
+            assertThat(get(http, ask, null).statusCode()).isEqualTo(401);
+            assertThat(get(http, ask, "not-the-token-at-all").statusCode()).isEqualTo(401);
+            HttpResponse<String> spleen = get(http, base.resolve("/labels/suggestions?task=spleen"), TOKEN);
+            assertThat(spleen.statusCode()).isEqualTo(400);
+            assertThat(spleen.body()).isEqualTo("unknown task 'spleen' (one of lung, infection, liver, vessel)\n");
+            for (String bad : List.of("task=infection&below=2", "task=infection&limit=0", "task=infection&since=yesterday",
+                    "task=infection&limit=many")) {
+                assertThat(get(http, base.resolve("/labels/suggestions?" + bad), TOKEN).statusCode()).as(bad).isEqualTo(400);
+            }
+            assertThat(post(http, ask, TOKEN).statusCode()).isEqualTo(405);
+        }
+    }
+
+    private static List<String> series(com.fasterxml.jackson.databind.JsonNode listing, String prefix) {
+        List<String> out = new ArrayList<>();
+        listing.get("suggestions").forEach(s -> out.add(s.get("series").asText()));
+        return out.stream().filter(s -> s.startsWith(prefix)).toList();
+    }
+
+    private static org.radstream.avro.InferenceResult result(String series, String task, double stability, long producedAt) {
+        org.radstream.imaging.Mask3D m = new org.radstream.imaging.Mask3D(4, 4, 2);
+        return org.radstream.avro.InferenceResult.newBuilder().setSeriesUid(series).setTask(task).setTaskGroup("chest")
+                .setPatientId("P-suggest").setStudyUid("st-" + series).setAcquisitionTime(java.time.Instant.parse(
+                        "2026-12-01T08:00:00Z")).setSliceCount(2).setVoxelVolumeMm3(2.0).setVolumeMl(1.5)
+                .setMask(new org.radstream.avro.Mask(4, 4, 2, java.nio.ByteBuffer.wrap(org.radstream.imaging.Rle.encode(m))))
+                .setMethod("model").setModelVersion("9").setMaskStability(stability)
+                .setProducedAt(java.time.Instant.ofEpochMilli(producedAt)).build();
+    }
+
+    private static org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> producer(TestBroker broker) {
+        java.util.Map<String, Object> c = new java.util.HashMap<>();
+        c.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap);
+        return new org.apache.kafka.clients.producer.KafkaProducer<>(c,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+    }
+
+    private static void send(org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> producer, TestBroker broker,
+            org.radstream.avro.InferenceResult r) throws Exception {
+        org.radstream.schemas.Topic<String, org.radstream.avro.InferenceResult> t = broker.topics.results();
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(t.name(),
+                org.radstream.schemas.Topics.seriesTaskKey(r.getSeriesUid().toString(), r.getTask().toString()),
+                t.valueSerde().serializer().serialize(t.name(), r))).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private static HttpResponse<String> get(HttpClient http, URI uri, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET();
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private static HttpResponse<String> post(HttpClient http, URI uri, String token) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody());
         if (token != null) {

@@ -1,4 +1,4 @@
-package org.radstream.launcher;
+package org.radstream.trainer;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -10,13 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.radstream.avro.CorrectedLabel;
 import org.radstream.avro.InferenceResult;
 import org.radstream.avro.RejectedSeries;
-import org.radstream.avro.RejectionNote;
-import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topic;
+import org.radstream.schemas.TopicScan;
 import org.radstream.schemas.Topics;
 
 /**
@@ -27,13 +28,16 @@ import org.radstream.schemas.Topics;
  * left out, as is one the PACS withdrew (the trainer would refuse its label); a label bootstrapped
  * from the HU threshold is a draft to correct, not a correction, and a label read from a
  * segmentation the PACS rejected is refused by the trainer, so their series stay in.
+ *
+ * <p>{@code label suggest} reads the label store and the rejection notes itself ({@link #read});
+ * the trainer's {@code GET /labels/suggestions} ranks with the labels it holds ({@link #rank}).
  */
-final class LabelSuggestions {
+public final class LabelSuggestions {
     /** Where a label's source says it is only the HU-threshold draft. */
     static final String BOOTSTRAP_SOURCE = "hu-bootstrap";
 
     /** One series to review: its newest result of the task. */
-    record Suggestion(String series, String patientId, String studyUid, double stability, String modelVersion,
+    public record Suggestion(String series, String patientId, String studyUid, double stability, String modelVersion,
                       double volumeMl, Instant producedAt) {}
 
     /**
@@ -44,12 +48,12 @@ final class LabelSuggestions {
      * @param withoutStability results without a stability (the HU baseline, or made before workers measured it)
      * @param undecodable      records of the three topics that could not be decoded, skipped
      */
-    record Listing(List<Suggestion> ranked, int labelled, int withdrawn, int withoutStability, int undecodable) {}
+    public record Listing(List<Suggestion> ranked, int labelled, int withdrawn, int withoutStability, int undecodable) {}
 
     private LabelSuggestions() {}
 
     /** What a listing needs of a result (its mask is not kept: the topic may hold a month of them). */
-    record Made(String series, String patientId, String studyUid, Double stability, String modelVersion,
+    public record Made(String series, String patientId, String studyUid, Double stability, String modelVersion,
                 double volumeMl, Instant producedAt) {
         static Made of(InferenceResult r) {
             return new Made(r.getSeriesUid().toString(), r.getPatientId().toString(), r.getStudyUid().toString(),
@@ -58,8 +62,8 @@ final class LabelSuggestions {
         }
     }
 
-    /** What a listing needs of a label: who made it, and from which instance. */
-    record Origin(String source, String sourceInstanceUid) {
+    /** What a listing needs of a label: who made it ({@code source}), and from which instance. */
+    public record Origin(String source, String sourceInstanceUid) {
         static Origin of(CorrectedLabel l) {
             return new Origin(l.getSource().toString(),
                     l.getSourceInstanceUid() == null ? null : l.getSourceInstanceUid().toString());
@@ -70,18 +74,18 @@ final class LabelSuggestions {
      * Ranks the newest result of each series.
      *
      * @param newest    the newest result of the task per series
-     * @param labels    the label store's newest label per key (series:task); a withdrawn label (tombstone) absent
-     * @param withdrawn series the PACS withdrew
+     * @param labelOf   a series' label of the task, or null when it has none (or it was withdrawn)
+     * @param withdrawn whether the PACS withdrew a series
      */
-    static Listing rank(String task, java.util.Collection<Made> newest, Map<String, Origin> labels, Set<String> withdrawn,
-            int undecodable) {
+    public static Listing rank(java.util.Collection<Made> newest, Function<String, Origin> labelOf,
+            Predicate<String> withdrawn, int undecodable) {
         List<Suggestion> ranked = new ArrayList<>();
         int labelled = 0;
         int gone = 0;
         int without = 0;
         for (Made r : newest) {
-            Origin label = labels.get(Topics.seriesTaskKey(r.series(), task));
-            if (withdrawn.contains(r.series())) {
+            Origin label = labelOf.apply(r.series());
+            if (withdrawn.test(r.series())) {
                 gone++;
             } else if (label != null && !BOOTSTRAP_SOURCE.equals(label.source())) {
                 labelled++;
@@ -96,40 +100,48 @@ final class LabelSuggestions {
         return new Listing(List.copyOf(ranked), labelled, gone, without, undecodable);
     }
 
-    /** Reads the results made since {@code since}, the label store and the rejection notes, and ranks them. */
-    static Listing read(ClusterOptions cluster, String task, Instant since, Duration timeout) {
-        Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
+    /**
+     * The newest result of {@code task} per series among those made since {@code since}; records that
+     * cannot be decoded are skipped and counted in {@code undecodable[0]}.
+     */
+    public static java.util.Collection<Made> newestResults(KafkaConsumer<String, byte[]> consumer, Topics topics,
+            String task, Instant since, Duration timeout, int[] undecodable) {
         Map<String, Made> newest = new HashMap<>();
+        read(consumer, topics.results(), since, timeout, undecodable, r -> {
+            if (r.value() != null && task.contentEquals(r.value().getTask())) {
+                newest.merge(r.value().getSeriesUid().toString(), Made.of(r.value()),
+                        (a, b) -> b.producedAt().isBefore(a.producedAt()) ? a : b);
+            }
+        });
+        return newest.values();
+    }
+
+    /** Reads the results made since {@code since}, the label store and the rejection notes, and ranks them. */
+    public static Listing read(KafkaConsumer<String, byte[]> consumer, Topics topics, String task, Instant since,
+            Duration timeout) {
         Map<String, Origin> labels = new HashMap<>();
         Set<String> withdrawn = new HashSet<>();
         int[] undecodable = {0};
-        try (KafkaConsumer<String, byte[]> consumer = TopicScan.consumer(cluster)) {
-            read(consumer, topics.results(), since, timeout, undecodable, r -> {
-                if (r.value() != null && task.contentEquals(r.value().getTask())) {
-                    newest.merge(r.value().getSeriesUid().toString(), Made.of(r.value()),
-                            (a, b) -> b.producedAt().isBefore(a.producedAt()) ? a : b);
+        java.util.Collection<Made> newest = newestResults(consumer, topics, task, since, timeout, undecodable);
+        read(consumer, topics.labels(), Instant.EPOCH, timeout, undecodable, r -> {
+            if (r.value() == null) {
+                labels.remove(r.key());
+            } else {
+                labels.put(r.key(), Origin.of(r.value()));
+            }
+        });
+        Set<String> rejectedInstances = new HashSet<>();
+        read(consumer, topics.rejectionNotes(), Instant.EPOCH, timeout, undecodable, r -> {
+            if (r.value() != null) {
+                for (RejectedSeries s : r.value().getSeries()) {
+                    withdrawn.add(s.getSeriesUid());
+                    rejectedInstances.addAll(s.getSopInstanceUids());
                 }
-            });
-            read(consumer, topics.labels(), Instant.EPOCH, timeout, undecodable, r -> {
-                if (r.value() == null) {
-                    labels.remove(r.key());
-                } else {
-                    labels.put(r.key(), Origin.of(r.value()));
-                }
-            });
-            Set<String> rejectedInstances = new HashSet<>();
-            read(consumer, topics.rejectionNotes(), Instant.EPOCH, timeout, undecodable, r -> {
-                if (r.value() != null) {
-                    for (RejectedSeries s : r.value().getSeries()) {
-                        withdrawn.add(s.getSeriesUid());
-                        rejectedInstances.addAll(s.getSopInstanceUids());
-                    }
-                }
-            });
-            // a label read from a segmentation the PACS rejected is refused by the trainer: its series is unlabelled again
-            labels.values().removeIf(l -> l.sourceInstanceUid() != null && rejectedInstances.contains(l.sourceInstanceUid()));
-        }
-        return rank(task, newest.values(), labels, withdrawn, undecodable[0]);
+            }
+        });
+        // a label read from a segmentation the PACS rejected is refused by the trainer: its series is unlabelled again
+        labels.values().removeIf(l -> l.sourceInstanceUid() != null && rejectedInstances.contains(l.sourceInstanceUid()));
+        return rank(newest, series -> labels.get(Topics.seriesTaskKey(series, task)), withdrawn::contains, undecodable[0]);
     }
 
     /** A decoded record: its key and value (null for a tombstone). */

@@ -1,4 +1,4 @@
-package org.radstream.launcher;
+package org.radstream.schemas;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -14,21 +14,20 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.radstream.schemas.Topics;
 
 /**
- * Reads what a topic holds from a time to the end it has when asked, as the commands that list
- * what radstream recorded do ({@code dead-letters}, {@code label suggest}): committed records only,
- * no group, nothing committed.
+ * Reads what a topic holds from a time to the end it has when asked, as what lists radstream's
+ * records does ({@code dead-letters}, {@code label suggest}, the trainer's suggestions): committed
+ * records only, no group, nothing committed.
  */
-final class TopicScan {
+public final class TopicScan {
     private TopicScan() {}
 
     /** A consumer for scans: read_committed, no group, records up to the pixel topics' size. */
-    static KafkaConsumer<String, byte[]> consumer(ClusterOptions cluster) {
+    public static KafkaConsumer<String, byte[]> consumer(String bootstrapServers, KafkaClientConfig client) {
         Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        cluster.kafkaClient().addTo(c);
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        client.addTo(c);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.PIXEL_MAX_MESSAGE_BYTES);
@@ -41,7 +40,7 @@ final class TopicScan {
      *
      * @return whether the end was reached within {@code timeout}
      */
-    static boolean scan(KafkaConsumer<String, byte[]> consumer, String topic, Instant since, Duration timeout,
+    public static boolean scan(KafkaConsumer<String, byte[]> consumer, String topic, Instant since, Duration timeout,
             Consumer<ConsumerRecord<String, byte[]>> each) {
         List<TopicPartition> parts = consumer.partitionsFor(topic, timeout).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
