@@ -16,8 +16,9 @@ public final class AlertText {
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
      * The infection mask stability below which a scan's infection outline is flagged for a look at
-     * the images: on the held-out cohort the infected scans below it had infection Dice 0.60-0.84,
-     * the six above 0.89 the best six, 0.85-0.92 (ACCURACY.md, "Which scans to correct first").
+     * the images, unless a site sets its own ({@code deliver --review-below}): on the held-out cohort
+     * the infected scans below it had infection Dice 0.60-0.84, the six above 0.89 the best six,
+     * 0.85-0.92 (ACCURACY.md, "Which scans to correct first").
      */
     public static final double REVIEW_BELOW = 0.8;
 
@@ -29,15 +30,32 @@ public final class AlertText {
      * to be disregarded, and why, before the alert it voids.
      */
     public static String line(ProgressionAlert a) {
+        return line(a, REVIEW_BELOW);
+    }
+
+    /**
+     * {@link #line(ProgressionAlert)}, asking for a look at the images where a scan's infection
+     * stability is below {@code reviewBelow} (0: never).
+     */
+    public static String line(ProgressionAlert a, double reviewBelow) {
         if (a.getRetraction() != null) {
             Retraction r = a.getRetraction();
             return "RETRACTED (disregard the alert raised " + date(a.getRaisedAt()) + "): series " + r.getSeriesUid()
-                    + " was withdrawn by the PACS: " + r.getReason() + ". The alert was: " + alertLine(a);
+                    + " was withdrawn by the PACS: " + r.getReason() + ". The alert was: " + alertLine(a, reviewBelow);
         }
-        return alertLine(a);
+        return alertLine(a, reviewBelow);
     }
 
-    private static String alertLine(ProgressionAlert a) {
+    /** Whether {@code reviewBelow} is a stability threshold: 0 (never ask for a look) to 1. */
+    public static double checkReviewBelow(double reviewBelow) {
+        if (!(reviewBelow >= 0 && reviewBelow <= 1)) {
+            throw new IllegalArgumentException("the review threshold is a mask stability, 0 (never ask for a look at the "
+                    + "images) to 1, got " + reviewBelow);
+        }
+        return reviewBelow;
+    }
+
+    private static String alertLine(ProgressionAlert a, double reviewBelow) {
         MeasurementRef e = a.getEarlier();
         MeasurementRef l = a.getLater();
         String who = a.getPatientName() == null || a.getPatientName().isBlank()
@@ -48,25 +66,27 @@ public final class AlertText {
                 "PROGRESSION %s: infected lung %.1f mL -> %.1f mL (%s) in %.1f h; PoIR %.1f%% -> %.1f%%; "
                         + "studies %s -> %s. Rule: %s.%s",
                 who, e.getInfectedMl(), l.getInfectedMl(), growth, a.getHoursApart(), e.getPoir(), l.getPoir(),
-                study(e), study(l), a.getRule(), review(e, l));
+                study(e), study(l), a.getRule(), review(e, l, reviewBelow));
     }
 
     /** Whether a scan's infection outline was drawn with too little firmness to take its volume on trust. */
-    static boolean unsure(MeasurementRef m) {
-        return m.getInfectionStability() != null && m.getInfectionStability() < REVIEW_BELOW;
+    static boolean unsure(MeasurementRef m, double reviewBelow) {
+        return m.getInfectionStability() != null && m.getInfectionStability() < reviewBelow;
     }
 
     /** A sentence asking for a look at the images where either scan's infection outline is unsure; else nothing. */
-    private static String review(MeasurementRef e, MeasurementRef l) {
-        if (!unsure(e) && !unsure(l)) {
+    private static String review(MeasurementRef e, MeasurementRef l, double reviewBelow) {
+        boolean earlier = unsure(e, reviewBelow);
+        boolean later = unsure(l, reviewBelow);
+        if (!earlier && !later) {
             return "";
         }
-        String which = unsure(e) && unsure(l)
+        String which = earlier && later
                 ? "both scans' infection outlines are"
-                : unsure(e) ? "the earlier scan's infection outline is" : "the later scan's infection outline is";
-        String values = unsure(e) && unsure(l)
+                : earlier ? "the earlier scan's infection outline is" : "the later scan's infection outline is";
+        String values = earlier && later
                 ? String.format(Locale.ROOT, "%.2f, %.2f", e.getInfectionStability(), l.getInfectionStability())
-                : String.format(Locale.ROOT, "%.2f", unsure(e) ? e.getInfectionStability() : l.getInfectionStability());
+                : String.format(Locale.ROOT, "%.2f", earlier ? e.getInfectionStability() : l.getInfectionStability());
         return " Check the images: " + which + " not firm (stability " + values + ").";
     }
 
@@ -87,11 +107,16 @@ public final class AlertText {
      * eventId} (the Idempotency-Key) differs between the two.
      */
     public static String json(ProgressionAlert a) {
+        return json(a, REVIEW_BELOW);
+    }
+
+    /** {@link #json(ProgressionAlert)} with {@code reviewBelow} as {@link #line(ProgressionAlert, double)} takes it. */
+    public static String json(ProgressionAlert a, double reviewBelow) {
         ObjectNode root = JSON.createObjectNode();
         root.put("alertId", a.getAlertId());
         root.put("eventId", idempotencyKey(a));
         root.put("type", a.getRetraction() == null ? "progression" : "retraction");
-        root.put("summary", line(a));
+        root.put("summary", line(a, reviewBelow));
         ObjectNode patient = root.putObject("patient");
         patient.put("id", a.getPatientId());
         patient.put("name", a.getPatientName());
@@ -103,7 +128,7 @@ public final class AlertText {
             root.put("growthPercent", a.getGrowthPercent());
         }
         root.put("hoursApart", a.getHoursApart());
-        root.put("reviewAdvised", unsure(a.getEarlier()) || unsure(a.getLater()));
+        root.put("reviewAdvised", unsure(a.getEarlier(), reviewBelow) || unsure(a.getLater(), reviewBelow));
         root.put("rule", a.getRule());
         root.put("raisedAt", a.getRaisedAt().toString());
         if (a.getRetraction() != null) {

@@ -22,6 +22,7 @@ public final class WebhookSink implements AlertSink {
     private final Duration timeout;
     private final HttpClient http;
     private final WebhookSigner signer;
+    private final double reviewBelow;
 
     public WebhookSink(URI url, Duration timeout) {
         this(url, timeout, null);
@@ -29,9 +30,18 @@ public final class WebhookSink implements AlertSink {
 
     /** A sink whose requests {@code signer} signs (null: unsigned). */
     public WebhookSink(URI url, Duration timeout, WebhookSigner signer) {
+        this(url, timeout, signer, AlertText.REVIEW_BELOW);
+    }
+
+    /**
+     * A sink whose requests {@code signer} signs (null: unsigned), advising a look at the images
+     * ({@code reviewAdvised}) below infection stability {@code reviewBelow} (0: never).
+     */
+    public WebhookSink(URI url, Duration timeout, WebhookSigner signer, double reviewBelow) {
         this.url = url;
         this.timeout = timeout;
         this.signer = signer;
+        this.reviewBelow = AlertText.checkReviewBelow(reviewBelow);
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
@@ -42,7 +52,7 @@ public final class WebhookSink implements AlertSink {
 
     @Override
     public void deliver(ProgressionAlert alert) throws DeliveryException {
-        String json = AlertText.json(alert);
+        String json = AlertText.json(alert, reviewBelow);
         HttpRequest.Builder builder = HttpRequest.newBuilder(url)
                 .timeout(timeout)
                 .header("Content-Type", "application/json")

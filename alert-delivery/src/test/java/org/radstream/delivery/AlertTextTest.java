@@ -64,6 +64,31 @@ class AlertTextTest {
         assertThat(unknown.get("later").get("infectionStability").isNull()).isTrue();
     }
 
+    @Test
+    void aSiteSetsItsOwnReviewThresholdOrTurnsItOff() throws Exception {
+        String plain = AlertText.line(Alerts.alert("a1", "P7", 60.0));
+        assertThat(AlertText.line(withStabilities(0.93, 0.85), 0.9))
+                .isEqualTo(plain + " Check the images: the later scan's infection outline is not firm (stability 0.85).");
+        assertThat(AlertText.line(withStabilities(0.93, 0.85), 0.85)).as("below, not at").isEqualTo(plain);
+        assertThat(AlertText.line(withStabilities(0.01, 0.02), 0)).isEqualTo(plain);
+        assertThat(new ObjectMapper().readTree(AlertText.json(withStabilities(0.93, 0.85), 0.9)).get("reviewAdvised")
+                .asBoolean()).isTrue();
+        assertThat(new ObjectMapper().readTree(AlertText.json(withStabilities(0.01, 0.02), 0)).get("reviewAdvised")
+                .asBoolean()).isFalse();
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        new ConsoleSink(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8), 0.9)
+                .deliver(withStabilities(0.88, 0.95));
+        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(plain + " Check the images: the earlier scan's infection outline is not firm (stability 0.88)."
+                        + System.lineSeparator());
+        for (double bad : new double[] {-0.1, 1.5, Double.NaN}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ConsoleSink(System.out, bad))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("the review threshold is a mask stability, 0 (never ask for a look at the images) to 1, got "
+                            + bad);
+        }
+    }
+
     static org.radstream.avro.ProgressionAlert retracted(org.radstream.avro.ProgressionAlert a) {
         return org.radstream.avro.ProgressionAlert.newBuilder(a).setRetraction(org.radstream.avro.Retraction.newBuilder()
                 .setSeriesUid("1.2.3.2").setReason("Incorrect Modality Worklist Entry (DCM 113038)")

@@ -89,6 +89,18 @@ class WebhookSinkTest {
     }
 
     @Test
+    void theJsonAdvisesALookAtTheImagesBelowTheSitesThreshold() throws Exception {
+        org.radstream.avro.ProgressionAlert a = Alerts.alert("alert-8", "P1", 60.0);
+        org.radstream.avro.ProgressionAlert shaky = org.radstream.avro.ProgressionAlert.newBuilder(a)
+                .setLater(org.radstream.avro.MeasurementRef.newBuilder(a.getLater()).setInfectionStability(0.85).build()).build();
+        URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/alerts");
+        new WebhookSink(url, Duration.ofSeconds(5), null).deliver(shaky);
+        new WebhookSink(url, Duration.ofSeconds(5), null, 0.9).deliver(shaky);
+        assertThat(bodies.get(0)).contains("\"reviewAdvised\":false").doesNotContain("Check the images");
+        assertThat(bodies.get(1)).contains("\"reviewAdvised\":true", "not firm (stability 0.85)");
+    }
+
+    @Test
     void withoutASecretPostsAreUnsignedAndAShortSecretIsRefused() throws Exception {
         sink().deliver(Alerts.alert("alert-9", "P1", 60.0));
         assertThat(signatures.get(0)).containsExactly(null, null);

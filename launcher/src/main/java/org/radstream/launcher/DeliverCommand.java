@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.radstream.delivery.AlertDelivery;
 import org.radstream.delivery.AlertSink;
+import org.radstream.delivery.AlertText;
 import org.radstream.delivery.ConsoleSink;
 import org.radstream.delivery.DeliveryHttpServer;
 import org.radstream.schemas.HealthMetricsServer;
@@ -57,6 +58,13 @@ final class DeliverCommand implements Callable<Integer> {
             description = "Print each alert's one-line text on stdout (--no-console: webhook only). Default ${DEFAULT-VALUE}.")
     boolean console;
 
+    @Option(names = "--review-below", defaultValue = "${env:RADSTREAM_REVIEW_BELOW:-0.8}",
+            description = "An alert asks for a look at the images (\"Check the images: ... not firm\", reviewAdvised in "
+                    + "its JSON) where a scan's infection mask stability is below this; 0: never (env "
+                    + "RADSTREAM_REVIEW_BELOW). Default ${DEFAULT-VALUE}: on the held-out cohort the infected scans below it "
+                    + "were the less well outlined; set a site's own from its corrected labels.")
+    double reviewBelow;
+
     @Option(names = "--group-id", defaultValue = DeliverySettings.DEFAULT_GROUP,
             description = "Consumer group; alerts are delivered once per group. Default ${DEFAULT-VALUE}.")
     String groupId;
@@ -99,6 +107,7 @@ final class DeliverCommand implements Callable<Integer> {
                     seconds(maxBackoffSeconds), seconds(requestTimeoutSeconds), seconds(retryLaterSeconds),
                     cluster.kafkaClient(), audit.repository);
             signer = WebhookSigner.of(webhookSecret);
+            AlertText.checkReviewBelow(reviewBelow);
             if (signer != null && url == null) {
                 throw new IllegalArgumentException("a webhook secret without a webhook: pass --webhook URL (or set "
                         + ENV_WEBHOOK + ")");
@@ -108,10 +117,10 @@ final class DeliverCommand implements Callable<Integer> {
         }
         List<AlertSink> sinks = new ArrayList<>();
         if (settings.webhook() != null) {
-            sinks.add(new WebhookSink(settings.webhook(), settings.requestTimeout(), signer));
+            sinks.add(new WebhookSink(settings.webhook(), settings.requestTimeout(), signer, reviewBelow));
         }
         if (console) {
-            sinks.add(new ConsoleSink(System.out));
+            sinks.add(new ConsoleSink(System.out, reviewBelow));
         }
         Topics topics = new Topics(new RestSchemaRegistryClient(cluster.registry()));
         AlertDelivery delivery = new AlertDelivery(settings, topics, sinks);
@@ -129,6 +138,8 @@ final class DeliverCommand implements Callable<Integer> {
                 + ClusterOptions.describe(settings.bootstrapServers(), settings.kafkaClient()) + " to "
                 + String.join(" and ", sinks.stream().map(AlertSink::name).toList())
                 + (settings.webhook() != null ? " (" + settings.webhook() + (signer != null ? ", signed" : ", unsigned") + ")" : "")
+                + (reviewBelow == AlertText.REVIEW_BELOW ? "" : "; a look at the images advised below infection stability "
+                        + reviewBelow)
                 + (http != null ? "; health and metrics on http://localhost:" + http.port() + "/metrics" : ""));
         stopped.await();
         return 0;
