@@ -74,6 +74,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "20", description = "Minutes to wait for the pipeline to finish every scan. Default ${DEFAULT-VALUE}.")
     long timeoutMinutes;
 
+    @Option(names = "--withdraw", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "After the summary, the PACS withdraws the later scan of the first alert (filed under the wrong "
+                    + "worklist entry): an IOCM rejection note over C-STORE, and the alert is retracted to the clinicians. "
+                    + "Default ${DEFAULT-VALUE}.")
+    boolean withdraw;
+
     @Option(names = "--keep-running", description = "Keep every service up after the summary, until Ctrl-C.")
     boolean keepRunning;
 
@@ -147,6 +153,10 @@ final class DemoCommand implements Callable<Integer> {
                 watch.await(() -> false, Duration.ofSeconds(3));
                 ticker.shutdownNow();
                 summary(watch, manifest, cohort, finished, timeline);
+                if (withdraw && !watch.alerts().isEmpty()) {
+                    withdraw(watch, cohort, pipeline, dir.resolve("withdrawal"));
+                }
+                next(manifest, timeline);
                 if (keepRunning) {
                     String cluster = "--bootstrap " + platform.bootstrap() + " --registry " + platform.registryUrl();
                     String series = cohort.scans().get(0).seriesUid();
@@ -167,6 +177,47 @@ final class DemoCommand implements Callable<Integer> {
                 return finished ? 0 : 2;
             }
         }
+    }
+
+    /**
+     * The PACS finds the later scan of the first alert filed under the wrong worklist entry and
+     * withdraws it with an IOCM rejection note (a Key Object Selection document naming each of its
+     * instances, DCM 113038) stored to ingest as a PACS stores one; the scan leaves the patient's
+     * timeline and delivery prints the alert's retraction, as the clinicians get it.
+     */
+    private void withdraw(PipelineWatch watch, Cohort cohort, LocalPipeline pipeline, Path folder) throws Exception {
+        org.radstream.avro.ProgressionAlert alert = watch.alerts().get(0);
+        String series = alert.getLater().getSeriesUid().toString();
+        CohortManifest.Scan scan = scanBySeries.get(series);
+        List<org.radstream.imaging.dicom.RejectionNoteDocument.Reference> instances = new ArrayList<>();
+        try (var files = Files.list(cohort.dicomDir(scan))) {
+            for (Path f : files.sorted().toList()) {
+                com.pixelmed.dicom.AttributeList a = new com.pixelmed.dicom.AttributeList();
+                a.read(f.toString(), com.pixelmed.dicom.TagFromName.PixelData);
+                instances.add(new org.radstream.imaging.dicom.RejectionNoteDocument.Reference(series,
+                        com.pixelmed.dicom.Attribute.getSingleStringValueOrEmptyString(a, com.pixelmed.dicom.TagFromName.SOPClassUID),
+                        com.pixelmed.dicom.Attribute.getSingleStringValueOrEmptyString(a,
+                                com.pixelmed.dicom.TagFromName.SOPInstanceUID)));
+            }
+        }
+        Files.createDirectories(folder);
+        Files.write(folder.resolve("rejection-note.dcm"), org.radstream.imaging.dicom.RejectionNoteDocument.write(
+                alert.getPatientId().toString(), alert.getPatientName() == null ? "" : alert.getPatientName().toString(),
+                alert.getLater().getStudyUid().toString(), "113038", "Incorrect Modality Worklist Entry", instances,
+                "radstream demo (as the PACS)", Instant.now(), new java.util.Random(seed)));
+        say("the PACS withdraws %s (%s, filed under the wrong worklist entry): a rejection note naming its %d instances, "
+                + "over C-STORE", scan(series), alert.getPatientId(), instances.size());
+        org.radstream.launcher.pipeline.DicomPush.Outcome stored = org.radstream.launcher.pipeline.DicomPush.send(folder,
+                "localhost", pipeline.ingest().dicomPort(), pipeline.ingest().settings().aeTitle(), "DEMO-PACS");
+        if (!stored.allStored()) {
+            say("-- the rejection note was not stored: %s", stored);
+            return;
+        }
+        boolean retracted = watch.await(() -> watch.alerts().stream()
+                .noneMatch(a -> a.getAlertId().equals(alert.getAlertId())), Duration.ofSeconds(60));
+        watch.await(() -> false, Duration.ofSeconds(1)); // delivery prints the retraction a moment after
+        say(retracted ? "the alert is retracted (above, as the clinicians got it); %d alert(s) stand"
+                : "-- the alert was not retracted within 60 s; %d alert(s) stand", watch.alerts().size());
     }
 
     /** Sends every service's log to {@code file} instead of stderr, so the console shows the demo's view. */
@@ -278,6 +329,9 @@ final class DemoCommand implements Callable<Integer> {
         if (!watch.deadLetters().isEmpty()) {
             say("dead letters: %d (listed above)", watch.deadLetters().size());
         }
+    }
+
+    private void next(CohortManifest manifest, String timeline) {
         String patient = manifest.patients().get(0).patientId();
         say("next: timeline %s/patients/%s/timeline; topics %s, %s, %s; %s",
                 timeline, patient, Topics.POIR, Topics.ALERTS, Topics.RESULTS,

@@ -20,8 +20,9 @@ import picocli.CommandLine;
 /**
  * {@code radstream demo} end to end, in this JVM, on a small cohort (2 chest patients of 2 scans
  * and 1 abdominal scan at 64²): it finishes every scan, shows each stage of each scan exactly once,
- * repeats no alert, dead-letters nothing and ends with its summary and the timeline address. How
- * many alerts are correct depends on the models, so only the summary's own arithmetic is checked.
+ * repeats no alert, dead-letters nothing, ends with its summary, the withdrawal of an alert's scan
+ * with the alert's retraction (when an alert was raised), and the timeline address. How many alerts
+ * are correct depends on the models, so only the summary's own arithmetic is checked.
  */
 class DemoIT {
     private static final Pattern ALERTS = Pattern.compile(
@@ -84,6 +85,18 @@ class DemoIT {
         assertThat(expected).as("alert pairs in the cohort's truth").isEqualTo(cohort.manifest().alertPairs().size());
         assertThat(count(lines, "  false alert: ")).isEqualTo(wrong);
         assertThat(count(lines, "  missed: ")).isEqualTo(missed);
+
+        // the PACS withdraws the later scan of the first alert: its retraction is printed, and no alert stands of it
+        if (raised > 0) {
+            assertThat(count(lines, "the PACS withdraws scan-\\d+ \\(\\S+, filed under the wrong worklist entry\\): "
+                    + "a rejection note naming its \\d+ instances, over C-STORE")).isEqualTo(1);
+            assertThat(count(lines, "^RETRACTED \\(disregard the alert raised .*Incorrect Modality Worklist Entry \\(DCM "
+                    + "113038\\)\\. The alert was: PROGRESSION ")).isEqualTo(1);
+            assertThat(count(lines, "the alert is retracted \\(above, as the clinicians got it\\); \\d+ alert\\(s\\) stand")).isEqualTo(1);
+        } else {
+            assertThat(count(lines, "withdraws|RETRACTED")).isZero();
+        }
+        assertThat(lines.get(lines.size() - 1)).contains("next: timeline http://localhost:");
     }
 
     private static long count(List<String> lines, String regex) {
