@@ -124,17 +124,17 @@ final class TrainerHttp implements AutoCloseable {
 
     /** How long a request for suggestions may read the results topic. */
     private static final java.time.Duration SUGGESTIONS_READ = java.time.Duration.ofSeconds(30);
-    /** The window of results suggestions look at when the request names none (as {@code label suggest}). */
-    private static final java.time.Duration SUGGESTIONS_SINCE = java.time.Duration.ofDays(30);
 
     /**
      * {@code GET /labels/suggestions?task=T[&since=INSTANT][&below=S][&limit=N]}: the series a
      * radiologist should correct first for the task ({@link TrainerService#suggestions}), least stable
      * first, as JSON: each with its study, stability, model version, volume and when it was made (no
      * patient identifiers: the study UID finds it in the PACS), with how many more there are and what
-     * was left out. It lists the hospital's studies, so it takes the token as requests that change
-     * state do. 400 for a bad parameter, 503 while the label store is still being read or Kafka does
-     * not answer.
+     * was left out ({@code undecodable}: result records skipped since the trainer started). Results
+     * made in the last 30 days are looked at (the default), or since a later {@code since}; {@code
+     * since} in the answer says from when. It lists the hospital's studies, so it takes the token as
+     * requests that change state do. 400 for a bad parameter, 503 while the label store is still
+     * being read or Kafka does not answer.
      */
     private void suggestions(HttpExchange ex) throws IOException {
         if (!"GET".equals(ex.getRequestMethod())) {
@@ -149,7 +149,7 @@ final class TrainerHttp implements AutoCloseable {
         double below;
         int limit;
         try {
-            since = q.get("since") == null ? Instant.now().minus(SUGGESTIONS_SINCE) : Instant.parse(q.get("since"));
+            since = q.get("since") == null ? Instant.EPOCH : Instant.parse(q.get("since"));
             below = q.get("below") == null ? 1 : Double.parseDouble(q.get("below"));
             limit = q.get("limit") == null ? 20 : Integer.parseInt(q.get("limit"));
         } catch (RuntimeException e) {
@@ -162,9 +162,9 @@ final class TrainerHttp implements AutoCloseable {
             return;
         }
         String task = q.getOrDefault("task", "");
-        LabelSuggestions.Listing l;
+        TrainerService.Suggestions answer;
         try {
-            l = service.suggestions(task, since, SUGGESTIONS_READ);
+            answer = service.suggestions(task, since, SUGGESTIONS_READ);
         } catch (IllegalArgumentException e) {
             respond(ex, 400, e.getMessage() + "\n");
             return;
@@ -173,6 +173,7 @@ final class TrainerHttp implements AutoCloseable {
             respond(ex, 503, "no suggestions now: " + e.getMessage() + "\n");
             return;
         }
+        LabelSuggestions.Listing l = answer.listing();
         List<LabelSuggestions.Suggestion> shown = l.ranked().stream().filter(x -> x.stability() < below).toList();
         List<Map<String, Object>> listed = new ArrayList<>();
         for (LabelSuggestions.Suggestion x : shown.subList(0, Math.min(limit, shown.size()))) {
@@ -193,7 +194,7 @@ final class TrainerHttp implements AutoCloseable {
         leftOut.put("undecodable", l.undecodable());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("task", task);
-        out.put("since", since.toString());
+        out.put("since", answer.since().toString());
         out.put("suggestions", listed);
         out.put("more", shown.size() - listed.size());
         out.put("left_out", leftOut);

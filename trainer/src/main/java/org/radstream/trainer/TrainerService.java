@@ -145,6 +145,7 @@ public final class TrainerService implements AutoCloseable {
     private final List<Run> runs = new CopyOnWriteArrayList<>();
     private final Map<String, ArchivedSeries.Header> headers = new ConcurrentHashMap<>();
     private final Optional<TrainerHttp> http;
+    private final ResultIndex resultIndex;
     private final AuditLog audit;
     private final java.util.concurrent.atomic.AtomicLong labelsRefused = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong labelsUnchanged = new java.util.concurrent.atomic.AtomicLong();
@@ -198,6 +199,8 @@ public final class TrainerService implements AutoCloseable {
                 .beforeDecisionKept(this::keepingDecision);
         this.audit = AuditLog.syslog(settings.auditRepository(), "radstream-trainer");
         this.http = TrainerHttp.bind(this, settings, audit);
+        this.resultIndex = new ResultIndex(() -> TopicScan.consumer(settings.bootstrapServers(), settings.kafkaClient()),
+                topics.results(), SUGGESTIONS_WINDOW);
     }
 
     /** Starts consumers, triggers and the HTTP endpoint. */
@@ -1372,17 +1375,24 @@ public final class TrainerService implements AutoCloseable {
         return out;
     }
 
+    /** How far back suggestions look: results older than this are not kept for them. */
+    static final Duration SUGGESTIONS_WINDOW = Duration.ofDays(30);
+
+    /** A ranking, and the time from which results were looked at (no earlier than {@link #SUGGESTIONS_WINDOW} ago). */
+    public record Suggestions(LabelSuggestions.Listing listing, Instant since) {}
+
     /**
      * The series whose newest result of {@code task} made since {@code since} a radiologist should
      * correct first ({@link LabelSuggestions}), ranked against the labels this trainer holds (accepted,
      * or waiting for their images: a label it refused leaves its series in) and the series the PACS
-     * withdrew. The results are read from Kafka at each call, at most for {@code timeout}.
+     * withdrew. The results come from a {@link ResultIndex}: the first call reads the last 30 days of
+     * them, each later one what came since, at most for {@code timeout}.
      *
      * @throws IllegalArgumentException a task that takes no labels
      * @throws IllegalStateException    the label store has not been read to its end since the start
      * @throws org.apache.kafka.common.KafkaException the results could not be read to their end in time
      */
-    public LabelSuggestions.Listing suggestions(String task, Instant since, Duration timeout) {
+    public Suggestions suggestions(String task, Instant since, Duration timeout) {
         if (!TrainingTask.isLabelled(task)) {
             throw new IllegalArgumentException("unknown task '" + task + "' (one of lung, infection, liver, vessel)");
         }
@@ -1390,17 +1400,14 @@ public final class TrainerService implements AutoCloseable {
             throw new IllegalStateException("the label store is still being read since the trainer started: which series "
                     + "are labelled is not known yet");
         }
-        int[] undecodable = {0};
-        Collection<LabelSuggestions.Made> newest;
-        try (KafkaConsumer<String, byte[]> consumer = TopicScan.consumer(settings.bootstrapServers(), settings.kafkaClient())) {
-            newest = LabelSuggestions.newestResults(consumer, topics, task, since, timeout, undecodable);
-        }
-        return LabelSuggestions.rank(newest, series -> {
+        ResultIndex.Answer results = resultIndex.newest(task, since, timeout, Instant.now());
+        return new Suggestions(LabelSuggestions.rank(results.newest(), series -> {
             String key = Topics.seriesTaskKey(series, task);
             return intake.acceptedLabel(key).map(LabelIntake.Accepted::label)
                     .or(() -> intake.waitingLabel(key).map(LabelIntake.Incoming::label))
                     .map(LabelSuggestions.Origin::of).orElse(null);
-        }, series -> intake.withdrawal(series).isPresent(), undecodable[0]);
+        }, series -> intake.withdrawal(series).isPresent(), (int) Math.min(Integer.MAX_VALUE, results.undecodable())),
+                results.since());
     }
 
     /** Whether the trainer holds a label under {@code key} (series:task), accepted or waiting for its images. */
@@ -1434,6 +1441,7 @@ public final class TrainerService implements AutoCloseable {
         running.set(false);
         consumers.forEach(KafkaConsumer::wakeup);
         http.ifPresent(TrainerHttp::close);
+        resultIndex.close();
         triggers.shutdownNow();
         training.shutdownNow();
         for (Thread t : threads) {

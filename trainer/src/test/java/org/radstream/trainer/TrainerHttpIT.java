@@ -177,7 +177,7 @@ class TrainerHttpIT {
     @Test
     void suggestionsListTheUnlabelledSeriesLeastStableFirstToHoldersOfTheToken() throws Exception {
         TestBroker broker = TestBroker.get();
-        java.time.Instant start = java.time.Instant.now();
+        java.time.Instant start = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         String p = "9.77." + System.nanoTime() + ".";
         TrainerSettings settings = TrainerSettings.defaults(broker.bootstrap, dir.resolve("work"), dir.resolve("store"),
                 "integration-test-secret-0123456789").withHttpPort(0).withGroupId("trainer-suggest-it")
@@ -252,6 +252,18 @@ class TrainerHttpIT {
             assertThat(firm.get("left_out").get("at_or_above_below").asInt()).isEqualTo(1);
             assertThat(series(json.readTree(get(http, base.resolve("/labels/suggestions?task=lung&since=" + start), TOKEN)
                     .body()), p)).containsExactly(p + "G");
+
+            // later results are taken in as they come: a new series, and A made again less firmly
+            send(producer, broker, result(p + "I", "infection", 0.3, 3000));
+            send(producer, broker, result(p + "A", "infection", 0.15, 3000));
+            assertThat(series(json.readTree(get(http, ask, TOKEN).body()), p))
+                    .containsExactly(p + "A", p + "I", p + "H", p + "B", p + "F");
+            // results are looked at for the last 30 days at most; the answer says from when
+            java.time.Instant from = java.time.Instant.parse(json.readTree(get(http,
+                    base.resolve("/labels/suggestions?task=infection&since=2020-01-01T00:00:00Z"), TOKEN).body())
+                    .get("since").asText());
+            assertThat(from).isBetween(start.minus(Duration.ofDays(30)).minusSeconds(5),
+                    java.time.Instant.now().minus(Duration.ofDays(30)));
 
             // it lists the hospital's studies: not without the token; bad parameters are refused with the reason
             assertThat(get(http, ask, null).statusCode()).isEqualTo(401);
