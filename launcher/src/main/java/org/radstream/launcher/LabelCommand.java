@@ -198,9 +198,14 @@ final class LabelCommand {
                 + "Default ${DEFAULT-VALUE}.") int limit;
         @Option(names = "--timeout", defaultValue = "60",
                 description = "Seconds to read the topics for. Default ${DEFAULT-VALUE}.") double timeoutSeconds;
+        @Option(names = "--trainer-url", description = "Ask this running trainer (GET /labels/suggestions) instead of "
+                + "reading Kafka: ranked against the labels the trainer holds (a label it refused leaves its series in), "
+                + "results of the last 30 days at most; its answer names no patient.") String trainerUrl;
+        @Option(names = "--trainer-token", defaultValue = "${env:RADSTREAM_TRAINER_TOKEN}",
+                description = "With --trainer-url: the trainer's HTTP token, when it requires one.") String token;
 
         @Override
-        public Integer call() {
+        public Integer call() throws InterruptedException {
             if (!org.radstream.trainer.TrainingTask.isLabelled(task)) {
                 throw new ParameterException(spec.commandLine(), "unknown task '" + task
                         + "' (one of lung, infection, liver, vessel)");
@@ -209,6 +214,9 @@ final class LabelCommand {
                 throw new ParameterException(spec.commandLine(), "--limit must be at least 1 and --below in (0, 1]");
             }
             Instant from = since != null ? since : Instant.now().minus(Duration.ofDays(30));
+            if (trainerUrl != null) {
+                return fromTrainer(from);
+            }
             LabelSuggestions.Listing l;
             try (KafkaConsumer<String, byte[]> consumer = TopicScan.consumer(cluster.bootstrap(), cluster.kafkaClient())) {
                 l = LabelSuggestions.read(consumer, new Topics(new RestSchemaRegistryClient(cluster.registry())), task, from,
@@ -219,24 +227,75 @@ final class LabelCommand {
             }
             List<LabelSuggestions.Suggestion> shown = l.ranked().stream().filter(x -> x.stability() < below).toList();
             java.io.PrintWriter out = spec.commandLine().getOut();
+            header(out, shown.size(), from, l.labelled(), l.withdrawn(), l.withoutStability(), l.ranked().size() - shown.size(),
+                    l.undecodable());
+            for (LabelSuggestions.Suggestion x : shown.subList(0, Math.min(limit, shown.size()))) {
+                line(out, x.stability(), x.series(), x.patientId(), x.studyUid(), x.modelVersion(), x.volumeMl(),
+                        x.producedAt().toString());
+            }
+            return end(out, shown.size(), shown.size() - Math.min(limit, shown.size()));
+        }
+
+        /** The same listing from the trainer's GET /labels/suggestions; 1 when it does not answer with one. */
+        private int fromTrainer(Instant from) throws InterruptedException {
+            java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(trainerUrl)
+                    .resolve("/labels/suggestions?task=" + Status.enc(task) + "&since=" + from + "&below=" + below
+                            + "&limit=" + limit)).timeout(Duration.ofMillis(Math.round(timeoutSeconds * 1000))).GET();
+            if (token != null && !token.isBlank()) {
+                b.header("Authorization", "Bearer " + token);
+            }
+            com.fasterxml.jackson.databind.JsonNode answer;
+            try {
+                java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(b.build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                    spec.commandLine().getErr().println("the trainer answered " + r.statusCode() + ": " + r.body().strip());
+                    return 1;
+                }
+                answer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+            } catch (java.io.IOException e) {
+                spec.commandLine().getErr().println("no trainer answers at " + trainerUrl + " (" + e + ")");
+                return 1;
+            }
+            com.fasterxml.jackson.databind.JsonNode listed = answer.path("suggestions");
+            com.fasterxml.jackson.databind.JsonNode left = answer.path("left_out");
+            int more = answer.path("more").asInt();
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            header(out, listed.size() + more, Instant.parse(answer.path("since").asText()), left.path("labelled").asInt(),
+                    left.path("withdrawn").asInt(), left.path("without_stability").asInt(),
+                    left.path("at_or_above_below").asInt(), left.path("undecodable").asInt());
+            for (com.fasterxml.jackson.databind.JsonNode x : listed) {
+                line(out, x.path("stability").asDouble(), x.path("series").asText(), null, x.path("study").asText(),
+                        x.path("model_version").isNull() ? null : x.path("model_version").asText(),
+                        x.path("volume_ml").asDouble(), x.path("produced_at").asText());
+            }
+            return end(out, listed.size() + more, more);
+        }
+
+        private void header(java.io.PrintWriter out, int shown, Instant from, int labelled, int withdrawn, int without,
+                            int atOrAbove, int undecodable) {
             out.printf(java.util.Locale.ROOT, "%d series of %s to review since %s, the least firmly segmented first"
                             + " (left out: %d labelled, %d withdrawn, %d without a stability%s%s)%n",
-                    shown.size(), task, from, l.labelled(), l.withdrawn(), l.withoutStability(),
-                    below < 1 ? String.format(java.util.Locale.ROOT, ", %d at or above %.2f",
-                            l.ranked().size() - shown.size(), below) : "",
-                    l.undecodable() > 0 ? ", " + l.undecodable() + " undecodable record(s) skipped" : "");
-            for (LabelSuggestions.Suggestion x : shown.subList(0, Math.min(limit, shown.size()))) {
-                out.printf(java.util.Locale.ROOT, "  %.3f  series %s  patient %s  study %s  %s  %.1f mL  made %s"
-                                + "  -> radstream label draft --series %s --task %s --out %s.dcm%n",
-                        x.stability(), x.series(), x.patientId(), x.studyUid(),
-                        x.modelVersion() == null ? "model" : "v" + x.modelVersion(), x.volumeMl(), x.producedAt(),
-                        x.series(), task, x.series());
-            }
-            if (shown.size() > limit) {
-                out.printf(java.util.Locale.ROOT, "  ... and %d more (--limit)%n", shown.size() - limit);
+                    shown, task, from, labelled, withdrawn, without,
+                    below < 1 ? String.format(java.util.Locale.ROOT, ", %d at or above %.2f", atOrAbove, below) : "",
+                    undecodable > 0 ? ", " + undecodable + " undecodable record(s) skipped" : "");
+        }
+
+        /** One series to review, with its draft command; {@code patient} null where the source names none. */
+        private void line(java.io.PrintWriter out, double stability, String series, String patient, String study,
+                          String version, double volumeMl, String producedAt) {
+            out.printf(java.util.Locale.ROOT, "  %.3f  series %s%s  study %s  %s  %.1f mL  made %s"
+                            + "  -> radstream label draft --series %s --task %s --out %s.dcm%n",
+                    stability, series, patient == null ? "" : "  patient " + patient, study,
+                    version == null ? "model" : "v" + version, volumeMl, producedAt, series, task, series);
+        }
+
+        private int end(java.io.PrintWriter out, int shown, int more) {
+            if (more > 0) {
+                out.printf(java.util.Locale.ROOT, "  ... and %d more (--limit)%n", more);
             }
             out.flush();
-            return shown.isEmpty() ? EXIT_NONE : 0;
+            return shown == 0 ? EXIT_NONE : 0;
         }
     }
 

@@ -355,6 +355,34 @@ class LabelDraftIT {
         assertThat(skipping[1].lines().findFirst().orElseThrow()).isEqualTo("6 series of infection to review since "
                 + since + ", the least firmly segmented first (left out: 0 labelled, 1 withdrawn, 1 without a stability,"
                 + " 1 undecodable record(s) skipped)");
+        // a running trainer answers the same, from the labels it holds, without the patient; only with its token
+        String token = "a-token-for-label-draft-it";
+        try (org.radstream.trainer.TrainerService trainer = org.radstream.trainer.TrainerService.start(
+                org.radstream.trainer.TrainerSettings.defaults(platform.bootstrap(), dir.resolve("trainer"),
+                        dir.resolve("store"), "label-draft-it-secret-0123456789").withHttpPort(0).withHttpToken(token)
+                        .withGroupId(p + "trainer").withTrainingInterval(java.time.Duration.ZERO).withLabelsPerTraining(0),
+                platform.topics())) {
+            String[] viaTrainer = {"", "", ""};
+            String[] ask = {"suggest", "--task", "infection", "--since", since.toString(), "--limit", "2", "--trainer-url",
+                "http://localhost:" + trainer.httpPort(), "--trainer-token", token};
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline && !(viaTrainer = run(ask))[0].equals("0")) {
+                Thread.sleep(200); // the trainer reads the label store and the rejection notes first (503 meanwhile)
+            }
+            assertThat(viaTrainer[0]).as(viaTrainer[2]).isEqualTo("0");
+            List<String> lines = viaTrainer[1].lines().toList();
+            // (the trainer counts every undecodable result of the shared broker's last 30 days, this test's among them)
+            assertThat(lines.get(0)).matches(java.util.regex.Pattern.quote("6 series of infection to review since " + since
+                    + ", the least firmly segmented first (left out: 0 labelled, 1 withdrawn, 1 without a stability, ")
+                    + "[1-9][0-9]* undecodable record\\(s\\) skipped\\)");
+            assertThat(lines.subList(1, lines.size())).containsExactly(
+                    line(0.4, p + "E", 9, made[5]).replace("  patient P1", ""),
+                    line(0.45, p + "H", 13, made[9]).replace("  patient P1", ""), "  ... and 4 more (--limit)");
+            String[] without = run(java.util.Arrays.copyOf(ask, ask.length - 2));
+            assertThat(without[0]).isEqualTo("1");
+            assertThat(without[2]).contains("the trainer answered 401");
+        }
+
         String[] badLimit = run(Cli.concat(new String[] {"suggest", "--task", "infection", "--limit", "0"},
                 cluster(platform)));
         assertThat(badLimit[0]).isEqualTo("2");

@@ -78,14 +78,14 @@ final class ResultIndex implements AutoCloseable {
             }
         }
         newest.values().removeIf(e -> e.writtenAt() < windowStart);
-        long from = Math.max(since.toEpochMilli(), windowStart);
+        Instant from = since.toEpochMilli() < windowStart ? Instant.ofEpochMilli(windowStart) : since;
         List<LabelSuggestions.Made> out = new ArrayList<>();
         for (Entry e : newest.values()) {
-            if (e.task().equals(task) && e.writtenAt() >= from) {
+            if (e.task().equals(task) && e.writtenAt() >= from.toEpochMilli()) {
                 out.add(e.made());
             }
         }
-        return new Answer(out, undecodable, Instant.ofEpochMilli(from));
+        return new Answer(out, undecodable, from);
     }
 
     private void take(ConsumerRecord<String, byte[]> r) {
