@@ -234,6 +234,19 @@ class LabelDraftIT {
         assertThat(label.getSourceInstanceUid()).isEqualTo(DicomSeg.summary(Files.readAllBytes(fixed)).sopInstanceUid());
         assertThat(Rle.decode(label.getMask().getRle().array(), 16, 16, 4)).isEqualTo(corrected);
 
+        // the same through a running trainer (POST /labels?...&source=UID), as a radiologist without Kafka credentials sends it
+        try (org.radstream.trainer.TrainerService trainer = trainer(platform, "seg-")) {
+            String[] viaTrainer = run(Cli.concat(new String[] {"submit", "--series", "S-D", "--task", "infection", "--mask",
+                    fixed.toString(), "--annotator", "dr-seg-http", "--trainer-url", "http://localhost:" + trainer.httpPort(),
+                    "--trainer-token", TRAINER_TOKEN}, cluster(platform)));
+            assertThat(viaTrainer[0]).as(viaTrainer[2]).isEqualTo("0");
+            assertThat(viaTrainer[1]).contains("label S-D:infection submitted to radstream.labels.corrected");
+            CorrectedLabel overHttp = newestLabel(platform, "S-D:infection");
+            assertThat(overHttp.getAnnotator()).isEqualTo("dr-seg-http");
+            assertThat(overHttp.getSourceInstanceUid()).isEqualTo(label.getSourceInstanceUid());
+            assertThat(Rle.decode(overHttp.getMask().getRle().array(), 16, 16, 4)).isEqualTo(corrected);
+        }
+
         // a segmentation of another series is refused, and nothing is sent
         DicomSeg.Series other = new DicomSeg.Series("P1", null, "st-S-D", null, "S-OTHER", "1.2.826.9", null, List.of("8.1",
                 "8.2", "8.3", "8.4"), series.origin(), series.row(), series.column(), 0.8, 0.8, 2.5, 16, 16, 4);
@@ -244,7 +257,17 @@ class LabelDraftIT {
                 wrong.toString()}, cluster(platform)));
         assertThat(refused[0]).isEqualTo("4");
         assertThat(refused[2]).contains("refused other.dcm: the segmentation was made on series S-OTHER, not on S-D");
-        assertThat(newestLabel(platform, "S-D:infection").getAnnotator()).isEqualTo("dr-seg");
+        assertThat(newestLabel(platform, "S-D:infection").getAnnotator()).isEqualTo("dr-seg-http");
+    }
+
+    private static final String TRAINER_TOKEN = "a-token-for-label-draft-it";
+
+    /** A trainer on the embedded broker, its HTTP endpoint on a free port, taking requests with {@link #TRAINER_TOKEN}. */
+    private org.radstream.trainer.TrainerService trainer(Platform platform, String group) throws Exception {
+        return org.radstream.trainer.TrainerService.start(org.radstream.trainer.TrainerSettings.defaults(platform.bootstrap(),
+                        dir.resolve(group + "trainer"), dir.resolve(group + "store"), "label-draft-it-secret-0123456789")
+                        .withHttpPort(0).withHttpToken(TRAINER_TOKEN).withGroupId(group + "trainer")
+                        .withTrainingInterval(java.time.Duration.ZERO).withLabelsPerTraining(0), platform.topics());
     }
 
     /** Puts results on the results topic, keyed as the workers key them. */
@@ -356,15 +379,10 @@ class LabelDraftIT {
                 + since + ", the least firmly segmented first (left out: 0 labelled, 1 withdrawn, 1 without a stability,"
                 + " 1 undecodable record(s) skipped)");
         // a running trainer answers the same, from the labels it holds, without the patient; only with its token
-        String token = "a-token-for-label-draft-it";
-        try (org.radstream.trainer.TrainerService trainer = org.radstream.trainer.TrainerService.start(
-                org.radstream.trainer.TrainerSettings.defaults(platform.bootstrap(), dir.resolve("trainer"),
-                        dir.resolve("store"), "label-draft-it-secret-0123456789").withHttpPort(0).withHttpToken(token)
-                        .withGroupId(p + "trainer").withTrainingInterval(java.time.Duration.ZERO).withLabelsPerTraining(0),
-                platform.topics())) {
+        try (org.radstream.trainer.TrainerService trainer = trainer(platform, p)) {
             String[] viaTrainer = {"", "", ""};
             String[] ask = {"suggest", "--task", "infection", "--since", since.toString(), "--limit", "2", "--trainer-url",
-                "http://localhost:" + trainer.httpPort(), "--trainer-token", token};
+                "http://localhost:" + trainer.httpPort(), "--trainer-token", TRAINER_TOKEN};
             long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
             while (System.nanoTime() < deadline && !(viaTrainer = run(ask))[0].equals("0")) {
                 Thread.sleep(200); // the trainer reads the label store and the rejection notes first (503 meanwhile)
