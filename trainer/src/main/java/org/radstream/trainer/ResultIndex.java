@@ -27,7 +27,8 @@ final class ResultIndex implements AutoCloseable {
     private final Duration window;
     /** Per series:task, the newest result and when its record was written. */
     private final Map<String, Entry> newest = new HashMap<>();
-    private KafkaConsumer<String, byte[]> consumer;
+    /** Opened by the first request; volatile so that {@link #close} can wake a request reading with it. */
+    private volatile KafkaConsumer<String, byte[]> consumer;
     private List<TopicPartition> partitions;
     private long undecodable;
 
@@ -53,18 +54,7 @@ final class ResultIndex implements AutoCloseable {
     synchronized Answer newest(String task, Instant since, Duration timeout, Instant now) {
         long windowStart = now.minus(window).toEpochMilli();
         if (consumer == null) {
-            consumer = consumers.get();
-            partitions = consumer.partitionsFor(topic.name(), timeout).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            Map<TopicPartition, Long> at = new HashMap<>();
-            partitions.forEach(p -> at.put(p, windowStart));
-            Map<TopicPartition, OffsetAndTimestamp> start = consumer.offsetsForTimes(at, timeout);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            for (TopicPartition p : partitions) {
-                OffsetAndTimestamp o = start.get(p);
-                consumer.seek(p, o == null ? end.get(p) : o.offset());
-            }
+            open(windowStart, timeout);
         }
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -88,6 +78,29 @@ final class ResultIndex implements AutoCloseable {
         return new Answer(out, undecodable, from);
     }
 
+    /** Opens the consumer at the window's start; kept only once it is positioned (a failed start is tried again). */
+    private void open(long windowStart, Duration timeout) {
+        KafkaConsumer<String, byte[]> c = consumers.get();
+        try {
+            List<TopicPartition> parts = c.partitionsFor(topic.name(), timeout).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            c.assign(parts);
+            Map<TopicPartition, Long> at = new HashMap<>();
+            parts.forEach(p -> at.put(p, windowStart));
+            Map<TopicPartition, OffsetAndTimestamp> start = c.offsetsForTimes(at, timeout);
+            Map<TopicPartition, Long> end = c.endOffsets(parts, timeout);
+            for (TopicPartition p : parts) {
+                OffsetAndTimestamp o = start.get(p);
+                c.seek(p, o == null ? end.get(p) : o.offset());
+            }
+            partitions = parts;
+            consumer = c;
+        } catch (RuntimeException e) {
+            c.close(Duration.ZERO);
+            throw e;
+        }
+    }
+
     private void take(ConsumerRecord<String, byte[]> r) {
         if (r.value() == null) {
             return;
@@ -105,10 +118,17 @@ final class ResultIndex implements AutoCloseable {
                 (a, b) -> b.made().producedAt().isBefore(a.made().producedAt()) ? a : b);
     }
 
+    /** Wakes a request still reading (it ends with a WakeupException, answered 503), then closes the consumer. */
     @Override
-    public synchronized void close() {
-        if (consumer != null) {
-            consumer.close(Duration.ofSeconds(5));
+    public void close() {
+        KafkaConsumer<String, byte[]> reading = consumer;
+        if (reading != null) {
+            reading.wakeup();
+        }
+        synchronized (this) {
+            if (consumer != null) {
+                consumer.close(Duration.ofSeconds(5));
+            }
         }
     }
 }
