@@ -42,6 +42,17 @@ public final class TopicScan {
      */
     public static boolean scan(KafkaConsumer<String, byte[]> consumer, String topic, Instant since, Duration timeout,
             Consumer<ConsumerRecord<String, byte[]>> each) {
+        return readToEnd(consumer, assignFrom(consumer, topic, since, timeout), timeout, each);
+    }
+
+    /**
+     * Assigns {@code consumer} every partition of {@code topic}, each positioned at its first record
+     * stamped from {@code since} on (at its end when there is none).
+     *
+     * @return the partitions
+     */
+    public static List<TopicPartition> assignFrom(KafkaConsumer<String, byte[]> consumer, String topic, Instant since,
+            Duration timeout) {
         List<TopicPartition> parts = consumer.partitionsFor(topic, timeout).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         consumer.assign(parts);
@@ -53,6 +64,18 @@ public final class TopicScan {
             OffsetAndTimestamp o = start.get(p);
             consumer.seek(p, o == null ? end.get(p) : o.offset());
         }
+        return parts;
+    }
+
+    /**
+     * Hands {@code each} every record of {@code parts} from where {@code consumer} stands to the end
+     * each had when asked, in offset order per partition.
+     *
+     * @return whether the end was reached within {@code timeout} (what was read stays read)
+     */
+    public static boolean readToEnd(KafkaConsumer<String, byte[]> consumer, List<TopicPartition> parts, Duration timeout,
+            Consumer<ConsumerRecord<String, byte[]>> each) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(parts, timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
             if (System.nanoTime() > deadline) {

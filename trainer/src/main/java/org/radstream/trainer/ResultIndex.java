@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.radstream.avro.InferenceResult;
 import org.radstream.schemas.Topic;
+import org.radstream.schemas.TopicScan;
 
 /**
  * The newest result of each series and task made within a window (30 days), for the trainer's
@@ -56,16 +56,9 @@ final class ResultIndex implements AutoCloseable {
         if (consumer == null) {
             open(windowStart, timeout);
         }
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-            if (System.nanoTime() > deadline) {
-                throw new org.apache.kafka.common.errors.TimeoutException(
-                        "read " + topic.name() + " for " + timeout.toSeconds() + " s without reaching its end");
-            }
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                take(r);
-            }
+        if (!TopicScan.readToEnd(consumer, partitions, timeout, this::take)) {
+            throw new org.apache.kafka.common.errors.TimeoutException(
+                    "read " + topic.name() + " for " + timeout.toSeconds() + " s without reaching its end");
         }
         newest.values().removeIf(e -> e.writtenAt() < windowStart);
         Instant from = since.toEpochMilli() < windowStart ? Instant.ofEpochMilli(windowStart) : since;
@@ -82,18 +75,7 @@ final class ResultIndex implements AutoCloseable {
     private void open(long windowStart, Duration timeout) {
         KafkaConsumer<String, byte[]> c = consumers.get();
         try {
-            List<TopicPartition> parts = c.partitionsFor(topic.name(), timeout).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            c.assign(parts);
-            Map<TopicPartition, Long> at = new HashMap<>();
-            parts.forEach(p -> at.put(p, windowStart));
-            Map<TopicPartition, OffsetAndTimestamp> start = c.offsetsForTimes(at, timeout);
-            Map<TopicPartition, Long> end = c.endOffsets(parts, timeout);
-            for (TopicPartition p : parts) {
-                OffsetAndTimestamp o = start.get(p);
-                c.seek(p, o == null ? end.get(p) : o.offset());
-            }
-            partitions = parts;
+            partitions = TopicScan.assignFrom(c, topic.name(), Instant.ofEpochMilli(windowStart), timeout);
             consumer = c;
         } catch (RuntimeException e) {
             c.close(Duration.ZERO);
