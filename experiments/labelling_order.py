@@ -8,7 +8,9 @@ that the network does not forget them), and the three validation scans where the
 (indices 4, 9 and 14). Scan folders are linked, not copied; the manifest keeps the pool's seed.
 
     experiments/labelling_order.py POOL_DIR REPLAY_DIR POOL_EVAL_JSON OUT_DIR
-writes OUT_DIR/arms.json and OUT_DIR/mix-<arm>/ for the arms S, M, R11, R12, R13.
+writes OUT_DIR/arms.json and OUT_DIR/mix-<arm>/ for the arms S, M, R11, R12, R13, and OUT_DIR/pool-unused/: the pool
+scans no arm chose and outside the validation set, which chose nothing in any arm's run (ACCURACY.md, "The gate
+judged on the scans that chose the reading").
 """
 import json
 import os
@@ -56,6 +58,23 @@ def cohort(pool, replay, dst, chosen):
     json.dump(out, open(os.path.join(dst, 'manifest.json'), 'w'), indent=1)
 
 
+def unchosen(pool, dst, chosen):
+    pm = json.load(open(os.path.join(pool, 'manifest.json')))
+    taken = set(VALIDATION).union(*chosen.values())
+    scans = [s for s in pm['scans'] if s['scanId'] not in taken]
+    os.makedirs(dst, exist_ok=True)
+    for s in scans:
+        link = os.path.join(dst, s['scanId'])
+        if not os.path.lexists(link):
+            os.symlink(os.path.join(os.path.abspath(pool), s['scanId']), link)
+    ids = {s['scanId'] for s in scans}
+    patients = [dict(p, scanIds=[i for i in p['scanIds'] if i in ids]) for p in pm['patients']
+                if any(i in ids for i in p['scanIds'])]
+    json.dump(dict(pm, scans=scans, patients=patients, pairs=[], alertPairs=[]),
+              open(os.path.join(dst, 'manifest.json'), 'w'), indent=1)
+    return sorted(ids)
+
+
 def main(pool, replay, pool_eval, out):
     chosen = arms(json.load(open(pool_eval)))
     os.makedirs(out, exist_ok=True)
@@ -63,6 +82,7 @@ def main(pool, replay, pool_eval, out):
     for arm, ids in chosen.items():
         cohort(pool, replay, os.path.join(out, 'mix-' + arm), ids)
         print(arm, ' '.join(ids))
+    print('unused', ' '.join(unchosen(pool, os.path.join(out, 'pool-unused'), chosen)))
 
 
 if __name__ == '__main__':

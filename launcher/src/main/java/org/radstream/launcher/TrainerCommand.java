@@ -69,7 +69,8 @@ final class TrainerCommand implements Callable<Integer> {
     double pendingTimeoutSeconds;
 
     @Option(names = "--gate-margin", defaultValue = "0.005",
-            description = "How much lower than the champion's validation Dice a new version may score. Default ${DEFAULT-VALUE}.")
+            description = "How much lower than the champion's Dice on the gate's series (a fifth of the labelled series, "
+                    + "which choose nothing) a new version may score. Default ${DEFAULT-VALUE}.")
     double gateMargin;
 
     @Option(names = "--keep-refused", defaultValue = "" + QualityGate.KEEP_REFUSED,
@@ -109,7 +110,7 @@ final class TrainerCommand implements Callable<Integer> {
 
     @Option(names = "--pretrain-series", defaultValue = "" + ArchivePretraining.DEFAULT_MAX_SERIES,
             description = "At most this many unlabelled archived series of the task's group to pretrain on, the newest "
-                    + "first, outside the validation set (each held in memory during the pretraining)")
+                    + "first, outside the selection and gate series (each held in memory during the pretraining)")
     int pretrainSeries;
 
     @Mixin

@@ -22,6 +22,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -1172,8 +1173,7 @@ public final class TrainerService implements AutoCloseable {
     private TaskTrainer.Outcome train(TrainingTask task, List<LabelIntake.Accepted> accepted) throws Exception {
         List<LabelIntake.Accepted> labels = new ArrayList<>(accepted);
         labels.sort(Comparator.comparing(LabelIntake.Accepted::seriesUid));
-        List<ScanData> train = new ArrayList<>();
-        List<ScanData> validation = new ArrayList<>();
+        List<ScanData> scans = new ArrayList<>();
         for (LabelIntake.Accepted a : labels) {
             Optional<ArchivedSeries> s = archive.read(a.seriesUid());
             if (s.isEmpty()) {
@@ -1184,17 +1184,7 @@ public final class TrainerService implements AutoCloseable {
                 region = intake.accepted("liver").stream().filter(l -> l.seriesUid().equals(a.seriesUid())).findFirst()
                         .map(l -> Morphology.dilate3D(l.mask(), CohortTraining.LIVER_DILATION)).orElse(null);
             }
-            ScanData scan = new ScanData(a.seriesUid(), s.get().huVolume(task.window()), a.mask(), region, null);
-            (isValidation(a.seriesUid()) ? validation : train).add(scan);
-        }
-        if (validation.isEmpty() && train.size() >= 2) {
-            validation.add(train.remove(train.size() - 1));
-        } else if (train.isEmpty() && !validation.isEmpty()) {
-            train.add(validation.remove(0));
-        }
-        if (validation.isEmpty()) {
-            // a single labelled series: scored on itself, and the gate decision says so
-            validation.addAll(train);
+            scans.add(new ScanData(a.seriesUid(), s.get().huVolume(task.window()), a.mask(), region, null));
         }
         TrainingRecipe recipe = recipeFor(settings.recipe(), new ModelStore(settings.modelStore()).latest(task.id()));
         if (!recipe.equals(settings.recipe())) {
@@ -1211,12 +1201,29 @@ public final class TrainerService implements AutoCloseable {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        return taskTrainer.train(task, train, validation, recipe, settings.vesselMethod());
+        return trainHeldOut(taskTrainer, task, scans, recipe, settings.vesselMethod(), this::progress);
+    }
+
+    /**
+     * Trains {@code task} on its labelled {@code scans} (in UID order) divided by {@link HeldOutSplit}:
+     * the selection series choose the kept epoch and the reading, and the quality gate compares
+     * challenger and champion on the gate series alone, which chose nothing. The classifier keeps
+     * the one held-out set it always had: its gate is its effect on the infection Dice of the scans
+     * that choose its threshold.
+     */
+    static TaskTrainer.Outcome trainHeldOut(TaskTrainer trainer, TrainingTask task, List<ScanData> scans,
+                                            TrainingRecipe recipe, TaskTrainer.VesselMethod vesselMethod,
+                                            Consumer<String> progress) throws Exception {
+        HeldOutSplit<ScanData> split = HeldOutSplit.of(scans, ScanData::id, task != TrainingTask.INFECTION_CLASSIFIER);
+        progress.accept(split.describe(task.id()));
+        return trainer.train(task, split.train(), split.choosing(), recipe, vesselMethod,
+                split.gateApart() ? split.gate() : List.of());
     }
 
     /**
      * The archived series a run of {@code task} pretrains on: of its group, named by none of its
-     * labels, not in the fixed validation set; the newest first, at most {@code max}.
+     * labels, not held out for selection or the gate ({@link HeldOutSplit}); the newest first, at
+     * most {@code max}.
      *
      * @param groupOf the group an archived series was windowed for; empty when it is gone
      */
@@ -1230,7 +1237,7 @@ public final class TrainerService implements AutoCloseable {
             if (out.size() == max) {
                 break;
             }
-            if (!labelled.contains(e.seriesUid()) && !isValidation(e.seriesUid())
+            if (!labelled.contains(e.seriesUid()) && !HeldOutSplit.heldOut(e.seriesUid())
                     && groupOf.apply(e.seriesUid()).filter(task.group()::equals).isPresent()) {
                 out.add(e.seriesUid());
             }
@@ -1240,9 +1247,9 @@ public final class TrainerService implements AutoCloseable {
 
     /**
      * What a run of {@code task} pretrains on ({@link ArchivePretraining}): up to the configured number
-     * of archived series of its group that none of its labels names and that are not in the fixed
-     * validation set, the newest first, in the task's window; null when pretraining is off, the task
-     * does not take it (a region or component network), or no such series is archived.
+     * of archived series of its group that none of its labels names and that are not held out for
+     * selection or the gate, the newest first, in the task's window; null when pretraining is off,
+     * the task does not take it (a region or component network), or no such series is archived.
      */
     private SelfSupervisedPretraining.Plan pretrainingPlan(TrainingTask task, List<LabelIntake.Accepted> labels)
             throws IOException {
@@ -1265,7 +1272,7 @@ public final class TrainerService implements AutoCloseable {
             }
         }
         if (scans.isEmpty()) {
-            progress(task.id() + ": not pretrained: no archived " + task.group() + " series outside the validation set "
+            progress(task.id() + ": not pretrained: no archived " + task.group() + " series outside the selection and gate series "
                     + "that no " + task.id() + " label names");
             return null;
         }
@@ -1286,11 +1293,6 @@ public final class TrainerService implements AutoCloseable {
      */
     static TrainingRecipe recipeFor(TrainingRecipe configured, Optional<ModelArtifact> champion) {
         return champion.map(c -> configured.following(c.metadata())).orElse(configured);
-    }
-
-    /** The fixed validation set: series whose UID hashes into bucket 0 of 5. */
-    static boolean isValidation(String seriesUid) {
-        return Math.floorMod(seriesUid.hashCode(), 5) == 0;
     }
 
     /**

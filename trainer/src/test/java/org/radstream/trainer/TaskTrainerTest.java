@@ -387,6 +387,37 @@ class TaskTrainerTest {
     }
 
     @Test
+    void theServiceGatesOnSeriesThatChoseNothing() throws Exception {
+        // by UID: 5.9.5 is a gate series, 5.9.1 a selection series, 5.9.2 and 5.9.3 are trained on (HeldOutSplitTest)
+        List<ScanData> labelled = List.of(disks("5.9.1", 32, 6), disks("5.9.2", 32, 6), disks("5.9.3", 32, 6),
+                disks("5.9.5", 32, 6));
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<String> progress = new ArrayList<>();
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(0.0), p -> { }, progress::add);
+
+        TaskTrainer.Outcome out = TrainerService.trainHeldOut(trainer, TrainingTask.LUNG, labelled, smallRecipe(3),
+                TaskTrainer.VesselMethod.SINGLE, progress::add);
+        assertThat(progress).contains("lung: 4 labelled series: 2 to train on, 1 to choose the kept epoch and the "
+                + "reading, 1 for the quality gate alone");
+        assertThat(out.metrics()).containsEntry("train_scans", 2.0).containsEntry("validation_scans", 1.0)
+                .containsEntry("gate_scans", 1.0);
+        double gateDice = out.metrics().get("gate_dice");
+        assertThat(TaskTrainer.championDice(store.latest("lung").orElseThrow(), List.of(labelled.get(3)), ai.djl.Device.cpu()))
+                .isCloseTo(gateDice, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(out.decision().reason()).isEqualTo(String.format(java.util.Locale.ROOT,
+                "published: no champion; challenger Dice on the 1 gate scans %.4f", gateDice));
+
+        // two labelled series: the held-out one chooses and judges, and the gate says validation Dice
+        TaskTrainer.Outcome few = TrainerService.trainHeldOut(trainer, TrainingTask.LUNG, labelled.subList(1, 3),
+                smallRecipe(1).withSeed(7), TaskTrainer.VesselMethod.SINGLE, progress::add);
+        assertThat(progress).contains("lung: 2 labelled series: 1 to train on, 1 to choose the kept epoch and the "
+                + "reading and for the quality gate (too few to keep the gate's apart)");
+        assertThat(few.metrics()).containsEntry("train_scans", 1.0).containsEntry("validation_scans", 1.0)
+                .doesNotContainKey("gate_scans");
+        assertThat(few.decision().reason()).contains(" validation Dice ");
+    }
+
+    @Test
     void withGateScansTheGateComparesChallengerAndChampionThere() throws Exception {
         TrainingRecipe r = smallRecipe(4);
         List<ScanData> gateScans = List.of(disks("g1", 32, 6), disks("g2", 32, 6));

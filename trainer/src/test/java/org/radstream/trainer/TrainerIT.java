@@ -79,7 +79,7 @@ class TrainerIT {
             producer.flush();
             waitFor(() -> service.pendingLabels() == 4, Duration.ofSeconds(30));
             // series no label names, archived first: a chest one to pretrain on, a chest one of the
-            // validation set and a liver one, which the lung run does not pretrain on
+            // gate's series and a liver one, which the lung run does not pretrain on
             for (String uid : List.of("2.3", "2.6")) {
                 for (TaskSliceEvent e : Fixtures.series(uid, "chest", 32, 6)) {
                     send(producer, topics.tasksChest(), uid, e);
@@ -90,8 +90,8 @@ class TrainerIT {
             }
             producer.flush();
             waitFor(() -> List.of("2.3", "2.6", "3.3").stream().allMatch(service.archive()::contains), Duration.ofSeconds(30));
-            assertThat(TrainerService.isValidation("2.6")).isTrue();
-            assertThat(TrainerService.isValidation("2.3")).isFalse();
+            assertThat(HeldOutSplit.heldOut("2.6")).isTrue();
+            assertThat(HeldOutSplit.heldOut("2.3")).isFalse();
             // images arrive
             for (String uid : List.of("2.1", "2.2")) {
                 for (TaskSliceEvent e : Fixtures.series(uid, "chest", 32, 6)) {
