@@ -120,6 +120,15 @@ record HeldOutSplit<T>(List<T> train, List<T> selection, List<T> gate) {
         return task + ": 1 labelled series, trained on and scored on itself (too few to hold any out)";
     }
 
+    /** What each series of the split is to this run, by {@code uidOf}: trained on, selection or gate. */
+    java.util.Map<String, Role> roles(Function<T, String> uidOf) {
+        java.util.Map<String, Role> out = new java.util.TreeMap<>();
+        train.forEach(t -> out.put(uidOf.apply(t), Role.TRAIN));
+        selection.forEach(t -> out.put(uidOf.apply(t), Role.SELECTION));
+        gate.forEach(t -> out.put(uidOf.apply(t), Role.GATE));
+        return out;
+    }
+
     private int size() {
         return train.size() + selection.size() + gate.size();
     }

@@ -143,6 +143,8 @@ public final class TrainerService implements AutoCloseable {
 
     private record WaitingCancel(int runs, String why) {}
     private final List<TaskTrainer.Outcome> outcomes = new CopyOnWriteArrayList<>();
+    /** The role of each labelled series in a task's run in progress, kept in the ledger when it finishes. */
+    private final Map<String, Map<String, HeldOutSplit.Role>> heldOutInRun = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<Run> runs = new CopyOnWriteArrayList<>();
     private final Map<String, ArchivedSeries.Header> headers = new ConcurrentHashMap<>();
     private final Optional<TrainerHttp> http;
@@ -1129,7 +1131,8 @@ public final class TrainerService implements AutoCloseable {
     private void finished(Run run, List<LabelIntake.Accepted> labels) {
         runs.add(run);
         current.set(null);
-        ledger.finished(run.task(), run.finishedAt(), run.result(), labels);
+        Map<String, HeldOutSplit.Role> heldOut = heldOutInRun.remove(run.task());
+        ledger.finished(run.task(), run.finishedAt(), run.result(), labels, heldOut == null ? Map.of() : heldOut);
         try {
             runLog.append(run.toJson());
         } catch (RuntimeException e) {
@@ -1201,20 +1204,28 @@ public final class TrainerService implements AutoCloseable {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        return trainHeldOut(taskTrainer, task, scans, recipe, settings.vesselMethod(), this::progress);
+        HeldOutSplit<ScanData> split = split(task, scans);
+        heldOutInRun.put(task.id(), split.roles(ScanData::id));
+        return trainHeldOut(taskTrainer, task, split, recipe, settings.vesselMethod(), this::progress);
     }
 
     /**
-     * Trains {@code task} on its labelled {@code scans} (in UID order) divided by {@link HeldOutSplit}:
-     * the selection series choose the kept epoch and the reading, and the quality gate compares
-     * challenger and champion on the gate series alone, which chose nothing. The classifier keeps
-     * the one held-out set it always had: its gate is its effect on the infection Dice of the scans
-     * that choose its threshold.
+     * A task's labelled {@code scans} (in UID order) divided by {@link HeldOutSplit}. The classifier
+     * keeps the one held-out set it always had: its gate is its effect on the infection Dice of the
+     * scans that choose its threshold.
      */
-    static TaskTrainer.Outcome trainHeldOut(TaskTrainer trainer, TrainingTask task, List<ScanData> scans,
+    static HeldOutSplit<ScanData> split(TrainingTask task, List<ScanData> scans) {
+        return HeldOutSplit.of(scans, ScanData::id, task != TrainingTask.INFECTION_CLASSIFIER);
+    }
+
+    /**
+     * Trains {@code task} on a {@link HeldOutSplit} of its labelled scans: the selection series
+     * choose the kept epoch and the reading, and the quality gate compares challenger and champion
+     * on the gate series alone, which chose nothing.
+     */
+    static TaskTrainer.Outcome trainHeldOut(TaskTrainer trainer, TrainingTask task, HeldOutSplit<ScanData> split,
                                             TrainingRecipe recipe, TaskTrainer.VesselMethod vesselMethod,
                                             Consumer<String> progress) throws Exception {
-        HeldOutSplit<ScanData> split = HeldOutSplit.of(scans, ScanData::id, task != TrainingTask.INFECTION_CLASSIFIER);
         progress.accept(split.describe(task.id()));
         return trainer.train(task, split.train(), split.choosing(), recipe, vesselMethod,
                 split.gateApart() ? split.gate() : List.of());
@@ -1312,10 +1323,11 @@ public final class TrainerService implements AutoCloseable {
         }
         Optional<LabelIntake.Accepted> accepted = intake.acceptedLabel(key);
         boolean trained = accepted.flatMap(a -> ledger.task(t).map(s -> s.covers(a))).orElse(false);
+        Optional<HeldOutSplit.Role> heldOut = accepted.flatMap(a -> ledger.task(t).flatMap(s -> s.heldOut(a)));
         Optional<Map.Entry<Instant, String>> lastRun = ledger.lastFinished(t).flatMap(at -> ledger.lastResult(t)
                 .filter(r -> r.equals("published") || r.equals("refused")).map(r -> Map.entry(at, r)));
         return LabelStatus.of(series, t, accepted, intake.waitingLabel(key), Optional.ofNullable(refused),
-                trained, lastRun);
+                trained, heldOut, lastRun);
     }
 
     /** The states {@link #labelStatuses} filters by: a label's state, or accepted and not trained on yet. */

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per task it keeps the labels the last finished run trained on (key → offset on the label
  * topic: a corrected label is a new offset under the same key, so it counts as new; and key → the
- * digest of its mask, so that the same mask sent again, a new offset, does not), when that run
- * finished, and a run started and not finished: a run the previous process did not finish (it
+ * digest of its mask, so that the same mask sent again, a new offset, does not; and which of them
+ * it held out to choose or judge rather than train on), when that run finished, and a run started
+ * and not finished: a run the previous process did not finish (it
  * crashed or was killed) is reported as interrupted, and its labels are still new. It also keeps the
  * label records already dead-lettered (partition and offset), which are not refused twice.
  *
@@ -48,11 +49,23 @@ final class TrainingLedger {
     static final String CANCELLED = "cancelled";
 
     record TaskState(String finishedAt, String result, Map<String, Long> labels, String runningSince,
-                     Map<String, String> digests) {
+                     Map<String, String> digests, Map<String, String> heldOut) {
         TaskState {
             labels = labels == null ? Map.of() : Map.copyOf(labels);
             // a state file written before the digests were kept has none: offsets alone decide
             digests = digests == null ? Map.of() : Map.copyOf(digests);
+            // nor held-out roles, before the runs held series out by role: none is said to be held out
+            heldOut = heldOut == null ? Map.of() : Map.copyOf(heldOut);
+        }
+
+        /**
+         * What the run recorded here held {@code label} out for ({@link HeldOutSplit.Role#GATE}: to
+         * judge it; {@link HeldOutSplit.Role#SELECTION}: to choose its epoch and reading), when it
+         * took the label in ({@link #covers}) without training on it.
+         */
+        Optional<HeldOutSplit.Role> heldOut(LabelIntake.Accepted label) {
+            return covers(label) ? Optional.ofNullable(heldOut.get(label.key())).map(HeldOutSplit.Role::valueOf)
+                    : Optional.empty();
         }
 
         /** Whether the run recorded here trained on {@code label}: its offset, or the same mask under its key. */
@@ -144,33 +157,46 @@ final class TrainingLedger {
     /** A run of the task starts. */
     synchronized void started(String task, Instant at) {
         TaskState s = tasks.get(task);
-        tasks.put(task, s == null ? new TaskState(null, null, Map.of(), at.toString(), Map.of())
-                : new TaskState(s.finishedAt(), s.result(), s.labels(), at.toString(), s.digests()));
+        tasks.put(task, s == null ? new TaskState(null, null, Map.of(), at.toString(), Map.of(), Map.of())
+                : new TaskState(s.finishedAt(), s.result(), s.labels(), at.toString(), s.digests(), s.heldOut()));
         interrupted.remove(task);
         save();
     }
 
-    /**
-     * A run of the task finished with {@code result}, having trained on {@code labels}; a failed
-     * or cancelled run trained on nothing, so its labels stay untrained and are tried again.
-     */
+    /** The same, with no label held out. */
     synchronized void finished(String task, Instant at, String result, Collection<LabelIntake.Accepted> labels) {
+        finished(task, at, result, labels, Map.of());
+    }
+
+    /**
+     * A run of the task finished with {@code result}, having taken in {@code labels}: trained on
+     * them, or held out those {@code heldOut} names (by series UID) to choose or judge; a failed or
+     * cancelled run took in nothing, so its labels stay untrained and are tried again.
+     */
+    synchronized void finished(String task, Instant at, String result, Collection<LabelIntake.Accepted> labels,
+                               Map<String, HeldOutSplit.Role> heldOut) {
         Map<String, Long> covered = new TreeMap<>();
         Map<String, String> digests = new TreeMap<>();
+        Map<String, String> roles = new TreeMap<>();
         if (FAILED.equals(result) || CANCELLED.equals(result)) {
             // it learnt nothing: what the run before it trained on stays what was trained on
             TaskState before = tasks.get(task);
             if (before != null) {
                 covered.putAll(before.labels());
                 digests.putAll(before.digests());
+                roles.putAll(before.heldOut());
             }
         } else {
             for (LabelIntake.Accepted a : labels) {
                 covered.put(a.key(), a.offset());
                 digests.put(a.key(), a.digest());
+                HeldOutSplit.Role role = heldOut.get(a.seriesUid());
+                if (role != null && role != HeldOutSplit.Role.TRAIN) {
+                    roles.put(a.key(), role.name());
+                }
             }
         }
-        tasks.put(task, new TaskState(at.toString(), result, covered, null, digests));
+        tasks.put(task, new TaskState(at.toString(), result, covered, null, digests, roles));
         save();
     }
 

@@ -395,7 +395,8 @@ class TaskTrainerTest {
         List<String> progress = new ArrayList<>();
         TaskTrainer trainer = new TaskTrainer(store, new QualityGate(0.0), p -> { }, progress::add);
 
-        TaskTrainer.Outcome out = TrainerService.trainHeldOut(trainer, TrainingTask.LUNG, labelled, smallRecipe(3),
+        TaskTrainer.Outcome out = TrainerService.trainHeldOut(trainer, TrainingTask.LUNG,
+                TrainerService.split(TrainingTask.LUNG, labelled), smallRecipe(3),
                 TaskTrainer.VesselMethod.SINGLE, progress::add);
         assertThat(progress).contains("lung: 4 labelled series: 2 to train on, 1 to choose the kept epoch and the "
                 + "reading, 1 for the quality gate alone");
@@ -408,7 +409,8 @@ class TaskTrainerTest {
                 "published: no champion; challenger Dice on the 1 gate scans %.4f", gateDice));
 
         // two labelled series: the held-out one chooses and judges, and the gate says validation Dice
-        TaskTrainer.Outcome few = TrainerService.trainHeldOut(trainer, TrainingTask.LUNG, labelled.subList(1, 3),
+        TaskTrainer.Outcome few = TrainerService.trainHeldOut(trainer, TrainingTask.LUNG,
+                TrainerService.split(TrainingTask.LUNG, labelled.subList(1, 3)),
                 smallRecipe(1).withSeed(7), TaskTrainer.VesselMethod.SINGLE, progress::add);
         assertThat(progress).contains("lung: 2 labelled series: 1 to train on, 1 to choose the kept epoch and the "
                 + "reading and for the quality gate (too few to keep the gate's apart)");

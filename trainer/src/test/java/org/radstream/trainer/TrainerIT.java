@@ -153,8 +153,15 @@ class TrainerIT {
             assertThat(lungLabel.get("accepted").get("annotator").asText()).isEqualTo("dr-a");
             assertThat(lungLabel.get("accepted").get("trained").asBoolean()).isTrue();
             assertThat(lungLabel.get("accepted").get("trained_in_run_result").asText()).isEqualTo("published");
-            assertThat(lungLabel.get("summary").asText()).startsWith("accepted (by dr-a, radiologist); trained on by the lung "
-                    + "run that finished at ").endsWith(" (published)");
+            // 2.1 is the gate's series by its UID: with two labelled series it chose the reading and judged the run
+            assertThat(lungLabel.get("accepted").get("held_out").asText()).isEqualTo("gate");
+            assertThat(lungLabel.get("summary").asText()).startsWith("accepted (by dr-a, radiologist); held out of the lung "
+                    + "run that finished at ").endsWith(" (published) for the quality gate, which judged that run's model "
+                    + "against the one in use on such series; the run did not learn from it");
+            com.fasterxml.jackson.databind.JsonNode trainedOn = labelStatus(trainerUri, "2.2", "lung");
+            assertThat(trainedOn.get("accepted").has("held_out")).isFalse();
+            assertThat(trainedOn.get("summary").asText()).contains("; trained on by the lung run that finished at ")
+                    .endsWith(" (published)");
             com.fasterxml.jackson.databind.JsonNode badLabel = labelStatus(trainerUri, "2.1", "infection");
             assertThat(badLabel.get("state").asText()).isEqualTo("refused");
             assertThat(badLabel.get("refused").get("reason").asText()).isEqualTo("mask size 32×32×7 does not match series 2.1 (32×32×6)");

@@ -88,6 +88,29 @@ class TrainingLedgerTest {
         assertThat(TrainingLedger.open(file).fresh("lung", List.of(label("1.1", 8, 7)))).isZero();
     }
 
+    @Test
+    void theSeriesARunHeldOutAreKeptWithTheirRoleAcrossARestart() {
+        Path file = dir.resolve(TrainingLedger.FILE);
+        TrainingLedger ledger = TrainingLedger.open(file);
+        List<LabelIntake.Accepted> labels = List.of(label("1.1", 0, 7), label("1.2", 1, 8), label("1.3", 2, 9));
+        ledger.finished("lung", t0, "published", labels, java.util.Map.of("1.1", HeldOutSplit.Role.TRAIN,
+                "1.2", HeldOutSplit.Role.SELECTION, "1.3", HeldOutSplit.Role.GATE));
+
+        TrainingLedger.TaskState s = TrainingLedger.open(file).task("lung").orElseThrow();
+        assertThat(s.heldOut(labels.get(0))).isEmpty();
+        assertThat(s.heldOut(labels.get(1))).contains(HeldOutSplit.Role.SELECTION);
+        assertThat(s.heldOut(labels.get(2))).contains(HeldOutSplit.Role.GATE);
+        // the same mask sent again is the label the run held out; a correction since is not
+        assertThat(s.heldOut(label("1.3", 5, 9))).contains(HeldOutSplit.Role.GATE);
+        assertThat(s.heldOut(label("1.3", 6, 4))).isEmpty();
+        // a failed run took nothing in: the roles of the run before stand
+        ledger.finished("lung", t0.plusSeconds(60), TrainingLedger.FAILED, labels, java.util.Map.of());
+        assertThat(ledger.task("lung").orElseThrow().heldOut(labels.get(2))).contains(HeldOutSplit.Role.GATE);
+        // a run that held none of them out
+        ledger.finished("lung", t0.plusSeconds(90), "published", labels);
+        assertThat(ledger.task("lung").orElseThrow().heldOut(labels.get(2))).isEmpty();
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {TrainingLedger.FAILED, TrainingLedger.CANCELLED})
     void aFailedOrCancelledRunLeavesItsLabelsUntrainedAndWhatTheRunBeforeTrainedOn(String result) {
