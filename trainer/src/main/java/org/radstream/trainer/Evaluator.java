@@ -132,14 +132,29 @@ final class Evaluator {
 
     /** Mean over scans of the Dice against each scan's label (restricted to its region). */
     static double meanDice(SliceModel model, List<ScanData> scans) throws Exception {
-        if (scans.isEmpty()) {
+        return mean(dicePerScan(model, scans));
+    }
+
+    /** The Dice of each scan, in their order. */
+    static double[] dicePerScan(SliceModel model, List<ScanData> scans) throws Exception {
+        double[] out = new double[scans.size()];
+        for (int i = 0; i < out.length; i++) {
+            ScanData s = scans.get(i);
+            Mask3D label = s.scoredLabel();
+            out[i] = Metrics.dice(segment(model, s), label);
+        }
+        return out;
+    }
+
+    /** The mean of per-scan figures; NaN for none. */
+    static double mean(double[] perScan) {
+        if (perScan.length == 0) {
             return Double.NaN;
         }
         double sum = 0;
-        for (ScanData s : scans) {
-            Mask3D label = s.scoredLabel();
-            sum += Metrics.dice(segment(model, s), label);
+        for (double d : perScan) {
+            sum += d;
         }
-        return sum / scans.size();
+        return sum / perScan.length;
     }
 }

@@ -460,10 +460,16 @@ final class SegmentationRun {
      */
     static double meanDice(Model model, Window window, boolean inRegion, TrainingRecipe r, MaskCut cut,
                            double minComponentMl, TestTimeFlips flips, List<ScanData> scans) throws Exception {
+        return Evaluator.mean(dicePerScan(model, window, inRegion, r, cut, minComponentMl, flips, scans));
+    }
+
+    /** The same, the Dice of each scan in their order. */
+    static double[] dicePerScan(Model model, Window window, boolean inRegion, TrainingRecipe r, MaskCut cut,
+                                double minComponentMl, TestTimeFlips flips, List<ScanData> scans) throws Exception {
         TrainingSettings settings = new TrainingSettings(1, r.batchSize(), r.learningRate(), r.seed());
         try (SegmentationTraining session = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
                 r.inputSize(), settings)) {
-            return Evaluator.meanDice(liveModel(session, window, r, inRegion, cut, minComponentMl, flips), scans);
+            return Evaluator.dicePerScan(liveModel(session, window, r, inRegion, cut, minComponentMl, flips), scans);
         }
     }
 

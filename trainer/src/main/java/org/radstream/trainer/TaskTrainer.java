@@ -103,6 +103,8 @@ public final class TaskTrainer {
     }
 
     private List<ScanData> gateScans = List.of();
+    /** The challenger's Dice on each gate scan, read as it would ship; empty without gate scans. */
+    private double[] challengerGateDice = new double[0];
     private List<ScanData> selectionScans = List.of();
     private SumStart sumStart;
     private java.util.function.Supplier<SelfSupervisedPretraining.Plan> pretraining;
@@ -192,6 +194,7 @@ public final class TaskTrainer {
             throws Exception {
         this.gateScans = List.copyOf(gateScans);
         this.selectionScans = List.copyOf(selectionScans);
+        this.challengerGateDice = new double[0];
         if (train.isEmpty()) {
             throw new IllegalArgumentException("no training scans for " + task.id());
         }
@@ -554,8 +557,9 @@ public final class TaskTrainer {
         if (gateScans.isEmpty()) {
             return validationDice;
         }
-        double dice = SegmentationRun.meanDice(model, task.window(), task.regionInput(), r, cut, minComponentMl, flips,
-                gateScans);
+        challengerGateDice = SegmentationRun.dicePerScan(model, task.window(), task.regionInput(), r, cut, minComponentMl,
+                flips, gateScans);
+        double dice = Evaluator.mean(challengerGateDice);
         metrics.put("gate_dice", dice);
         metrics.put("gate_scans", (double) gateScans.size());
         progress.accept(String.format(Locale.ROOT, "%s: challenger Dice on the %d gate scans %.4f (validation %.4f)",
@@ -568,14 +572,52 @@ public final class TaskTrainer {
                                    List<ScanData> validation, List<Double> losses) throws Exception {
         OptionalDouble championScore = OptionalDouble.empty();
         Map<String, Double> championMetrics = new LinkedHashMap<>();
+        double[] championEach = new double[0];
         if (champion.isPresent()) {
-            double s = championDice(champion.get(), validation, Devices.parse("cpu"));
+            championEach = championDicePerScan(champion.get(), validation, Devices.parse("cpu"));
+            double s = Evaluator.mean(championEach);
             championMetrics.put(gateScans.isEmpty() ? "validation_dice" : "gate_dice", s);
             championScore = Double.isNaN(s) ? OptionalDouble.empty() : OptionalDouble.of(s);
         }
         QualityGate.Decision decision = gate.decide(score, championScore, gateScans.isEmpty() ? "validation Dice"
                 : String.format(Locale.ROOT, "Dice on the %d gate scans", gateScans.size()));
+        if (championScore.isPresent() && !gateScans.isEmpty() && challengerGateDice.length == championEach.length) {
+            ScanByScan each = ScanByScan.of(challengerGateDice, championEach);
+            metrics.put("gate_scans_better", (double) each.better());
+            metrics.put("gate_scans_worse", (double) each.worse());
+            decision = new QualityGate.Decision(decision.publish(), decision.challenger(), decision.champion(),
+                    decision.margin(), decision.reason() + "; " + each);
+        }
         return finish(task, model, window, size, decision, metrics, championMetrics, champion, losses);
+    }
+
+    /**
+     * How challenger and champion compare scan by scan on the gate scans: a mean can hide a model
+     * that is better on one scan and worse on all the others, which ops and radiologists reading the
+     * decision want to know. Differences below {@link #EQUAL_WITHIN} count as equal.
+     */
+    record ScanByScan(int better, int worse, int equal) {
+        static final double EQUAL_WITHIN = 0.001;
+
+        static ScanByScan of(double[] challenger, double[] champion) {
+            int better = 0;
+            int worse = 0;
+            for (int i = 0; i < challenger.length; i++) {
+                double d = challenger[i] - champion[i];
+                if (d >= EQUAL_WITHIN) {
+                    better++;
+                } else if (d <= -EQUAL_WITHIN) {
+                    worse++;
+                }
+            }
+            return new ScanByScan(better, worse, challenger.length - better - worse);
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "scan by scan, the challenger is better on %d, worse on %d and within %.3f "
+                    + "on %d of the %d gate scans", better, worse, EQUAL_WITHIN, equal, better + worse + equal);
+        }
     }
 
     /**
@@ -637,11 +679,17 @@ public final class TaskTrainer {
 
     /** The champion's mean Dice on the validation scans, through the same evaluator as the challenger. */
     static double championDice(ModelArtifact champion, List<ScanData> validation, Device device) throws Exception {
+        return Evaluator.mean(championDicePerScan(champion, validation, device));
+    }
+
+    /** The same, the Dice of each scan in their order. */
+    static double[] championDicePerScan(ModelArtifact champion, List<ScanData> validation, Device device)
+            throws Exception {
         if (validation.isEmpty()) {
-            return Double.NaN;
+            return new double[0];
         }
         try (SegmentationModel m = SegmentationModel.load(champion.location(), device)) {
-            return Evaluator.meanDice(sliceModel(m), validation);
+            return Evaluator.dicePerScan(sliceModel(m), validation);
         }
     }
 

@@ -452,7 +452,21 @@ class TaskTrainerTest {
         assertThat(second.decision().publish()).isEqualTo(second.metrics().get("gate_dice") >= gateDice);
         assertThat(second.decision().publish()).isFalse();
         assertThat(second.decision().reason()).startsWith("refused: challenger Dice on the 2 gate scans ");
+        // and how the two compare scan by scan, which the mean can hide: a fresh network after one step at
+        // lr 1e-5 (about half the champion's Dice) is worse on both
+        assertThat(second.decision().reason()).endsWith("; scan by scan, the challenger is better on 0, worse on 2 and "
+                + "within 0.001 on 0 of the 2 gate scans");
+        assertThat(second.metrics()).containsEntry("gate_scans_better", 0.0).containsEntry("gate_scans_worse", 2.0);
         assertThat(store.versions("lung")).hasSize(1);
+    }
+
+    @Test
+    void scanByScanCountsBetterWorseAndEqualWithinATenthOfADicePoint() {
+        TaskTrainer.ScanByScan each = TaskTrainer.ScanByScan.of(new double[] {0.90, 0.80, 0.7005, 0.60},
+                new double[] {0.85, 0.82, 0.70, 0.60});
+        assertThat(each).isEqualTo(new TaskTrainer.ScanByScan(1, 1, 2));
+        assertThat(each.toString()).isEqualTo("scan by scan, the challenger is better on 1, worse on 1 and within 0.001 "
+                + "on 2 of the 4 gate scans");
     }
     @Test
     void zeroEpochsReReadThePublishedWeightsOnTheSelectionScansAndPublishThemUnchanged() throws Exception {
