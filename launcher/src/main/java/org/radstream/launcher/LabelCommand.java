@@ -559,8 +559,9 @@ final class LabelCommand {
 
         @Option(names = "--series", description = "The series; without it, every label of the task.") String series;
         @Option(names = "--task", required = true, description = "lung, infection, liver or vessel") String task;
-        @Option(names = "--state", description = "Without --series: only the labels accepted, waiting, refused, or "
-                + "untrained (accepted, not trained on yet).") String state;
+        @Option(names = "--state", description = "Without --series: only the labels accepted, waiting, refused, "
+                + "untrained (accepted, not trained on yet), or held_out (accepted, and held out of the last run to choose "
+                + "or judge it).") String state;
         @Option(names = "--limit", description = "Without --series: at most this many lines (then the command for the "
                 + "next ones). Default: all.") Integer limit;
         @Option(names = "--after", description = "Without --series: the lines after this series (as the previous page's "

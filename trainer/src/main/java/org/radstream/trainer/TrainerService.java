@@ -1330,14 +1330,18 @@ public final class TrainerService implements AutoCloseable {
                 trained, heldOut, lastRun);
     }
 
-    /** The states {@link #labelStatuses} filters by: a label's state, or accepted and not trained on yet. */
-    static final List<String> LABEL_STATES = List.of("accepted", "waiting", "refused", "untrained");
+    /**
+     * The states {@link #labelStatuses} filters by: a label's state, accepted and not trained on yet,
+     * or accepted and held out of the last run to choose or judge it.
+     */
+    static final List<String> LABEL_STATES = List.of("accepted", "waiting", "refused", "untrained", "held_out");
 
     /**
      * Every label of {@code task} the trainer holds, waits for or refused (since its start, and as read
      * back from the dead-letter topic), each as {@link #labelStatus} says it, by series; with {@code
-     * state}, only those in it ("untrained": accepted and not yet trained on). Counts of each state
-     * come with the list, whatever the filter.
+     * state}, only those in it ("untrained": accepted and not yet trained on; "held_out": accepted and
+     * held out of the last run, {@link HeldOutSplit}). Counts of each state come with the list,
+     * whatever the filter.
      *
      * <p>A page of them: the first {@code limit} (0: all) whose series sorts after {@code after}
      * (null: from the first); when more follow, {@code next} names the series to pass as {@code
@@ -1367,11 +1371,16 @@ public final class TrainerService implements AutoCloseable {
             Map<String, Object> one = labelStatus(series, t);
             String s = String.valueOf(one.get("state"));
             boolean untrained = one.get("accepted") instanceof Map<?, ?> a && Boolean.FALSE.equals(a.get("trained"));
+            boolean heldOut = one.get("accepted") instanceof Map<?, ?> a && a.containsKey("held_out");
             counts.merge(s, 1, Integer::sum);
             if (untrained) {
                 counts.merge("untrained", 1, Integer::sum);
             }
-            boolean listed = (state == null || state.equals(s) || state.equals("untrained") && untrained)
+            if (heldOut) {
+                counts.merge("held_out", 1, Integer::sum);
+            }
+            boolean listed = (state == null || state.equals(s) || state.equals("untrained") && untrained
+                    || state.equals("held_out") && heldOut)
                     && (after == null || series.compareTo(after) > 0);
             if (listed && limit > 0 && labels.size() == limit) {
                 next = String.valueOf(labels.get(labels.size() - 1).get("series"));

@@ -259,7 +259,11 @@ class TrainerIT {
             java.net.URI restartedUri = java.net.URI.create("http://localhost:" + restarted.httpPort());
             com.fasterxml.jackson.databind.JsonNode lungLabels = labels(restartedUri, "task=lung", 200);
             assertThat(lungLabels.get("counts").toString())
-                    .isEqualTo("{\"accepted\":2,\"waiting\":0,\"refused\":1,\"untrained\":0}");
+                    .isEqualTo("{\"accepted\":2,\"waiting\":0,\"refused\":1,\"untrained\":0,\"held_out\":1}");
+            // the one the run held out (2.1, the gate's), alone
+            assertThat(labels(restartedUri, "task=lung&state=held_out", 200).get("labels"))
+                    .extracting(l -> l.get("series").asText() + " " + l.get("accepted").get("held_out").asText())
+                    .containsExactly("2.1 gate");
             assertThat(lungLabels.get("labels")).extracting(l -> l.get("series").asText() + " " + l.get("state").asText()
                     + " " + l.path("accepted").path("trained").asBoolean())
                     .containsExactly("2.1 accepted true", "2.2 accepted true", "9.9 refused false");
