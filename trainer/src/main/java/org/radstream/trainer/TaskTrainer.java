@@ -103,6 +103,7 @@ public final class TaskTrainer {
     }
 
     private List<ScanData> gateScans = List.of();
+    private boolean championsOnlyOnGateScans;
     /** The challenger's Dice on each gate scan, read as it would ship; empty without gate scans. */
     private double[] challengerGateDice = new double[0];
     private List<ScanData> selectionScans = List.of();
@@ -121,6 +122,18 @@ public final class TaskTrainer {
      */
     public TaskTrainer checkpointsIn(Path dir) {
         this.checkpoints = dir;
+        return this;
+    }
+
+    /**
+     * A challenger of this trainer replaces a published champion only when it was judged on gate
+     * scans that chose nothing of it: one judged on the scans that chose its kept epoch and reading
+     * (a run with too few labelled series to hold any apart) is refused, whatever its score there,
+     * which carries the best of many readings (the trainer service; {@link HeldOutSplit}). The first
+     * version of a task is published as before.
+     */
+    public TaskTrainer replacingChampionsOnlyOnGateScans() {
+        this.championsOnlyOnGateScans = true;
         return this;
     }
 
@@ -581,6 +594,13 @@ public final class TaskTrainer {
         }
         QualityGate.Decision decision = gate.decide(score, championScore, gateScans.isEmpty() ? "validation Dice"
                 : String.format(Locale.ROOT, "Dice on the %d gate scans", gateScans.size()));
+        if (championsOnlyOnGateScans && gateScans.isEmpty() && championScore.isPresent() && decision.publish()) {
+            decision = new QualityGate.Decision(false, decision.challenger(), decision.champion(), decision.margin(),
+                    String.format(Locale.ROOT, "refused: %s v%d stays: the challenger was judged on the %d labelled "
+                            + "series that also chose its epoch and reading (too few to hold any apart for the gate: "
+                            + "3 or more are needed); the gate had said: %s", task.id(),
+                            champion.get().metadata().version(), validation.size(), decision.reason()));
+        }
         if (championScore.isPresent() && !gateScans.isEmpty() && challengerGateDice.length == championEach.length) {
             ScanByScan each = ScanByScan.of(challengerGateDice, championEach);
             metrics.put("gate_scans_better", (double) each.better());

@@ -393,7 +393,9 @@ class TaskTrainerTest {
                 disks("5.9.5", 32, 6));
         ModelStore store = new ModelStore(dir.resolve("store"));
         List<String> progress = new ArrayList<>();
-        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(0.0), p -> { }, progress::add);
+        // as the service's trainer: a champion is replaced only on gate scans that chose nothing
+        TaskTrainer trainer = new TaskTrainer(store, new QualityGate(1.0), p -> { }, progress::add)
+                .replacingChampionsOnlyOnGateScans();
 
         TaskTrainer.Outcome out = TrainerService.trainHeldOut(trainer, TrainingTask.LUNG,
                 TrainerService.split(TrainingTask.LUNG, labelled), smallRecipe(3),
@@ -408,7 +410,8 @@ class TaskTrainerTest {
         assertThat(out.decision().reason()).isEqualTo(String.format(java.util.Locale.ROOT,
                 "published: no champion; challenger Dice on the 1 gate scans %.4f", gateDice));
 
-        // two labelled series: the held-out one chooses and judges, and the gate says validation Dice
+        // two labelled series: the held-out one chooses and judges; the champion is not replaced on it, though
+        // the gate's margin (1) would pass anything
         TaskTrainer.Outcome few = TrainerService.trainHeldOut(trainer, TrainingTask.LUNG,
                 TrainerService.split(TrainingTask.LUNG, labelled.subList(1, 3)),
                 smallRecipe(1).withSeed(7), TaskTrainer.VesselMethod.SINGLE, progress::add);
@@ -416,7 +419,19 @@ class TaskTrainerTest {
                 + "reading and for the quality gate (too few to keep the gate's apart)");
         assertThat(few.metrics()).containsEntry("train_scans", 1.0).containsEntry("validation_scans", 1.0)
                 .doesNotContainKey("gate_scans");
-        assertThat(few.decision().reason()).contains(" validation Dice ");
+        assertThat(few.decision().publish()).isFalse();
+        assertThat(few.decision().reason()).startsWith("refused: lung v1 stays: the challenger was judged on the 1 "
+                + "labelled series that also chose its epoch and reading (too few to hold any apart for the gate: 3 or "
+                + "more are needed); the gate had said: published: challenger validation Dice ");
+        assertThat(store.versions("lung")).hasSize(1);
+
+        // three: judged apart, and the same gate publishes it
+        TaskTrainer.Outcome enough = TrainerService.trainHeldOut(trainer, TrainingTask.LUNG,
+                TrainerService.split(TrainingTask.LUNG, labelled.subList(0, 3)),
+                smallRecipe(1).withSeed(7), TaskTrainer.VesselMethod.SINGLE, progress::add);
+        assertThat(enough.decision().publish()).isTrue();
+        assertThat(enough.decision().reason()).startsWith("published: challenger Dice on the 1 gate scans ");
+        assertThat(store.versions("lung")).hasSize(2);
     }
 
     @Test
