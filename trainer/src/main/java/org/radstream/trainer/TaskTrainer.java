@@ -594,6 +594,11 @@ public final class TaskTrainer {
         }
         QualityGate.Decision decision = gate.decide(score, championScore, gateScans.isEmpty() ? "validation Dice"
                 : String.format(Locale.ROOT, "Dice on the %d gate scans", gateScans.size()));
+        if (!championsOnlyOnGateScans && gateScans.isEmpty() && championScore.isPresent()) {
+            progress.accept(String.format(Locale.ROOT, "%s: the gate judged on the %d scans that also chose the kept "
+                    + "epoch and the reading, which favours the challenger (a gate cohort keeps them apart: "
+                    + "--gate-cohort)", task.id(), validation.size()));
+        }
         if (championsOnlyOnGateScans && gateScans.isEmpty() && championScore.isPresent() && decision.publish()) {
             decision = new QualityGate.Decision(false, decision.challenger(), decision.champion(), decision.margin(),
                     String.format(Locale.ROOT, "refused: %s v%d stays: the challenger was judged on the %d labelled "

@@ -118,6 +118,9 @@ class TaskTrainerTest {
         assertThat(TaskTrainer.championDice(kept, validation, ai.djl.Device.cpu()))
                 .isCloseTo(second.metrics().get("validation_dice"), org.assertj.core.data.Offset.offset(1e-9));
         assertThat(progress).anyMatch(l -> l.startsWith("lung refused challenger kept aside at " + kept.location()));
+        // without gate scans the validation scans chose and judged, and the run says so
+        assertThat(progress).contains("lung: the gate judged on the 1 scans that also chose the kept epoch and the "
+                + "reading, which favours the challenger (a gate cohort keeps them apart: --gate-cohort)");
 
         // a gate that keeps none leaves nothing behind
         TaskTrainer keepsNone = new TaskTrainer(store, new QualityGate(0.0).keepingRefused(0), announced::add, l -> { });
@@ -424,6 +427,7 @@ class TaskTrainerTest {
                 + "labelled series that also chose its epoch and reading (too few to hold any apart for the gate: 3 or "
                 + "more are needed); the gate had said: published: challenger validation Dice ");
         assertThat(store.versions("lung")).hasSize(1);
+        assertThat(progress).noneMatch(l -> l.contains("--gate-cohort"));
 
         // three: judged apart, and the same gate publishes it
         TaskTrainer.Outcome enough = TrainerService.trainHeldOut(trainer, TrainingTask.LUNG,
