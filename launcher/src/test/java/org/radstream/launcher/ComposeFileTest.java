@@ -226,6 +226,42 @@ class ComposeFileTest {
     }
 
     @Test
+    void prometheusScrapesEveryServiceOnItsHttpPortAndLoadsTheAlerts() throws IOException {
+        Map<String, Object> config;
+        try (Reader in = Files.newBufferedReader(root.resolve("compose/prometheus.yml"))) {
+            config = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
+        }
+        assertThat(config.get("rule_files")).isEqualTo(List.of("prometheus-alerts.yml"));
+        Set<String> targets = new TreeSet<>();
+        for (Object j : (List<?>) config.get("scrape_configs")) {
+            Map<String, Object> job = map(j, "a scrape job");
+            for (Object sc : (List<?>) job.getOrDefault("static_configs", List.of())) {
+                ((List<?>) map(sc, "static_configs").get("targets")).forEach(t -> targets.add(String.valueOf(t)));
+            }
+            for (Object dc : (List<?>) job.getOrDefault("dns_sd_configs", List.of())) {
+                Map<String, Object> dns = map(dc, "dns_sd_configs");
+                ((List<?>) dns.get("names")).forEach(n -> targets.add(n + ":" + dns.get("port")));
+            }
+        }
+        Set<String> expected = new TreeSet<>();
+        radstreamServices().forEach((name, command) -> {
+            int i = command.indexOf("--http-port");
+            if (i >= 0) {
+                expected.add(name + ":" + command.get(i + 1));
+            }
+        });
+        assertThat(expected).contains("ingest:8080", "streams:8090", "worker-chest:9100", "trainer:8086");
+        assertThat(targets).as("prometheus.yml's targets: each service with an --http-port, on it").isEqualTo(expected);
+        // scaled workers are found by name, each replica's address a target of its own
+        assertThat(config.toString()).contains("names=[worker-chest, worker-liver]");
+        Map<String, Object> prometheus = services.get("prometheus");
+        assertThat(prometheus).as("service prometheus").isNotNull();
+        assertThat((String) prometheus.get("image")).startsWith("prom/prometheus:");
+        assertThat(((List<?>) prometheus.get("volumes")).stream().map(String::valueOf).toList()).contains("./prometheus.yml:/etc/prometheus/prometheus.yml:ro",
+                "./prometheus-alerts.yml:/etc/prometheus/prometheus-alerts.yml:ro");
+    }
+
+    @Test
     void theAlertRulesNameOnlyMetricsTheServicesServe() throws IOException {
         Set<String> served = new TreeSet<>();
         Pattern literal = Pattern.compile("\"(radstream_[a-z0-9_]+)");

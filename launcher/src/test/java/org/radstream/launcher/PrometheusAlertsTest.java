@@ -36,6 +36,11 @@ class PrometheusAlertsTest {
         Result check = promtool(compose, "check", "rules", "prometheus-alerts.yml");
         assertThat(check.exit()).as(check.output()).isZero();
         assertThat(check.output()).contains("SUCCESS: " + alerts(compose).size() + " rules found");
+        // the Prometheus configuration of the compose deployment, with the rules it loads
+        Result config = promtool(compose, "check", "config", "prometheus.yml");
+        assertThat(config.exit()).as(config.output()).isZero();
+        assertThat(config.output()).contains("SUCCESS: 1 rule files found",
+                "SUCCESS: prometheus.yml is valid prometheus config file syntax");
         for (String file : TESTS) {
             Result test = promtool(compose, "test", "rules", file);
             assertThat(test.exit()).as(test.output()).isZero();
