@@ -3,6 +3,8 @@ package org.radstream.trainer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -121,8 +123,8 @@ record HeldOutSplit<T>(List<T> train, List<T> selection, List<T> gate) {
     }
 
     /** What each series of the split is to this run, by {@code uidOf}: trained on, selection or gate. */
-    java.util.Map<String, Role> roles(Function<T, String> uidOf) {
-        java.util.Map<String, Role> out = new java.util.TreeMap<>();
+    Map<String, Role> roles(Function<T, String> uidOf) {
+        Map<String, Role> out = new TreeMap<>();
         train.forEach(t -> out.put(uidOf.apply(t), Role.TRAIN));
         selection.forEach(t -> out.put(uidOf.apply(t), Role.SELECTION));
         gate.forEach(t -> out.put(uidOf.apply(t), Role.GATE));

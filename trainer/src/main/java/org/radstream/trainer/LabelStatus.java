@@ -8,8 +8,8 @@ import java.util.Optional;
 /**
  * What became of a series' label for a task, for the radiologist who submitted it ({@code GET
  * /labels?series=UID&task=T}, {@code label status}): the label in use (accepted, and whether a
- * finished run has trained on it or held it out to choose or judge), a newer one waiting for the series' images, and the newest one
- * refused with its reason. A correction that was refused leaves the accepted label before it in
+ * finished run has trained on it or held it out to choose or judge), a newer one waiting for the
+ * series' images, and the newest one refused with its reason. A correction that was refused leaves the accepted label before it in
  * use, and the answer says both. Refusals by the trainer's earlier processes are read back from the
  * dead-letter topic at its start.
  */

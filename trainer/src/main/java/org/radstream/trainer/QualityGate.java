@@ -45,7 +45,17 @@ public final class QualityGate {
     }
 
     /** The decision, both scores and a sentence that says why. */
-    public record Decision(boolean publish, double challenger, OptionalDouble champion, double margin, String reason) {}
+    public record Decision(boolean publish, double challenger, OptionalDouble champion, double margin, String reason) {
+        /** The same decision, said with {@code reason}. */
+        Decision withReason(String reason) {
+            return new Decision(publish, challenger, champion, margin, reason);
+        }
+
+        /** The same scores, refused for {@code reason}. */
+        Decision refused(String reason) {
+            return new Decision(false, challenger, champion, margin, reason);
+        }
+    }
 
     public Decision decide(double challenger, OptionalDouble champion) {
         return decide(challenger, champion, "validation Dice");

@@ -600,8 +600,7 @@ public final class TaskTrainer {
                     + "--gate-cohort)", task.id(), validation.size()));
         }
         if (championsOnlyOnGateScans && gateScans.isEmpty() && championScore.isPresent() && decision.publish()) {
-            decision = new QualityGate.Decision(false, decision.challenger(), decision.champion(), decision.margin(),
-                    String.format(Locale.ROOT, "refused: %s v%d stays: the challenger was judged on the %d labelled "
+            decision = decision.refused(String.format(Locale.ROOT, "refused: %s v%d stays: the challenger was judged on the %d labelled "
                             + "series that also chose its epoch and reading (too few to hold any apart for the gate: "
                             + "3 or more are needed); the gate had said: %s", task.id(),
                             champion.get().metadata().version(), validation.size(), decision.reason()));
@@ -610,8 +609,7 @@ public final class TaskTrainer {
             ScanByScan each = ScanByScan.of(challengerGateDice, championEach);
             metrics.put("gate_scans_better", (double) each.better());
             metrics.put("gate_scans_worse", (double) each.worse());
-            decision = new QualityGate.Decision(decision.publish(), decision.challenger(), decision.champion(),
-                    decision.margin(), decision.reason() + "; " + each);
+            decision = decision.withReason(decision.reason() + "; " + each);
         }
         return finish(task, model, window, size, decision, metrics, championMetrics, champion, losses);
     }
@@ -655,8 +653,7 @@ public final class TaskTrainer {
      */
     private static QualityGate.Decision superseded(TrainingTask task, QualityGate.Decision decision,
                                                    Optional<ModelArtifact> champion, int newest) {
-        return new QualityGate.Decision(false, decision.challenger(), decision.champion(), decision.margin(),
-                String.format(Locale.ROOT, "not published: %s v%d was published while this run trained, which was "
+        return decision.refused(String.format(Locale.ROOT, "not published: %s v%d was published while this run trained, which was "
                         + "gated against %s; that version stands, and the next run is gated against it (the gate had "
                         + "said: %s)", task.id(), newest, champion.map(c -> "v" + c.metadata().version())
                         .orElse("no champion"), decision.reason()));
