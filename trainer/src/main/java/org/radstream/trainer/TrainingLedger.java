@@ -64,8 +64,10 @@ final class TrainingLedger {
          * took the label in ({@link #covers}) without training on it.
          */
         Optional<HeldOutSplit.Role> heldOut(LabelIntake.Accepted label) {
-            return covers(label) ? Optional.ofNullable(heldOut.get(label.key())).map(HeldOutSplit.Role::valueOf)
-                    : Optional.empty();
+            String role = covers(label) ? heldOut.get(label.key()) : null;
+            // a role this version does not know (a state file edited by hand, or written by a later
+            // version) says nothing rather than failing every status request
+            return java.util.Arrays.stream(HeldOutSplit.Role.values()).filter(r -> r.name().equals(role)).findFirst();
         }
 
         /** Whether the run recorded here trained on {@code label}: its offset, or the same mask under its key. */

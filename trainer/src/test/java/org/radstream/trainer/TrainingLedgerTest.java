@@ -111,6 +111,18 @@ class TrainingLedgerTest {
         assertThat(ledger.task("lung").orElseThrow().heldOut(labels.get(2))).isEmpty();
     }
 
+    @Test
+    void aHeldOutRoleItDoesNotKnowSaysNothingAndFailsNothing() throws Exception {
+        Path file = dir.resolve(TrainingLedger.FILE);
+        Files.writeString(file, """
+                {"tasks":{"lung":{"finishedAt":"2026-12-06T08:00:00Z","result":"published","labels":{"1.1:lung":0,"1.2:lung":1},
+                "runningSince":null,"heldOut":{"1.1:lung":"AUDIT","1.2:lung":"GATE"}}},"deadLettered":{}}""");
+        TrainingLedger.TaskState s = TrainingLedger.open(file).task("lung").orElseThrow();
+        assertThat(s.heldOut(label("1.1", 0))).isEmpty();
+        assertThat(s.heldOut(label("1.2", 1))).contains(HeldOutSplit.Role.GATE);
+        assertThat(TrainingLedger.open(file).fresh("lung", List.of(label("1.1", 0), label("1.2", 1)))).isZero();
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {TrainingLedger.FAILED, TrainingLedger.CANCELLED})
     void aFailedOrCancelledRunLeavesItsLabelsUntrainedAndWhatTheRunBeforeTrainedOn(String result) {
