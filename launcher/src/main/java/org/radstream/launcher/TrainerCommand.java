@@ -12,6 +12,7 @@ import org.radstream.trainer.QualityGate;
 import org.radstream.trainer.TaskTrainer;
 import org.radstream.trainer.TrainerService;
 import org.radstream.trainer.TrainerSettings;
+import org.radstream.trainer.TrainingRecipe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -113,11 +114,47 @@ final class TrainerCommand implements Callable<Integer> {
                     + "first, outside the selection and gate series (each held in memory during the pretraining)")
     int pretrainSeries;
 
+    @Option(names = "--transfer", description = "Runs of a segmentation U-Net (lung, infection, liver; vessels trained "
+            + "as one network) fine-tune the task's published version instead of training fresh weights shaped like it, "
+            + "and keep its reading (test-time flips, mask thresholds, minimum component) while their own selection "
+            + "series are fewer than those that chose it. Off by default: a run trains fresh weights.")
+    boolean transfer;
+
+    @Option(names = "--freeze", defaultValue = "0",
+            description = "With --transfer: encoder stages kept frozen. Default ${DEFAULT-VALUE}.")
+    int freeze;
+
+    @Option(names = "--epochs", description = "Epochs of a segmentation run (at least 1). Default "
+            + TrainingRecipe.DEFAULT_EPOCHS + ".")
+    Integer epochs;
+
+    @Option(names = "--lr", description = "Learning rate of a segmentation run, in (0, 1). Default 0.002, or "
+            + "0.0002 with --transfer (a champion's weights are fine-tuned, not shaken loose).")
+    Float learningRate;
+
     @Mixin
     TlsOptions tls;
 
     @Mixin
     AuditOptions audit;
+
+    /** The configured recipe with this command's schedule and transfer. */
+    TrainingRecipe recipe(TrainingRecipe configured) {
+        if (epochs != null && epochs < 1) {
+            throw new IllegalArgumentException("--epochs must be 1 or more: the trainer's runs train (0 re-reads "
+                    + "weights, which `train --epochs 0 --transfer --cohort` does); got " + epochs);
+        }
+        if (freeze != 0 && !transfer) {
+            throw new IllegalArgumentException("--freeze keeps encoder stages of the published version: it needs --transfer");
+        }
+        TrainingRecipe r = configured.withTransfer(transfer, freeze);
+        if (epochs != null) {
+            r = r.withEpochs(epochs);
+        }
+        float lr = learningRate != null ? learningRate
+                : transfer ? TrainingRecipe.FINE_TUNING_LEARNING_RATE : configured.learningRate();
+        return r.withLearningRate(lr);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -141,7 +178,7 @@ final class TrainerCommand implements Callable<Integer> {
                     .withAuditRepository(audit.repository);
             // a trainer that would fail every run on a missing GPU is refused at its start
             Devices.requireAvailable(Devices.parse(device));
-            settings = settings.withRecipe(settings.recipe().withDevice(device));
+            settings = settings.withRecipe(recipe(settings.recipe()).withDevice(device));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -7,6 +7,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.radstream.trainer.TrainingRecipe;
 import picocli.CommandLine;
 
 /** {@code radstream trainer} refuses, at its start, a device its runs could not train on and pretraining it cannot do. */
@@ -36,6 +37,42 @@ class TrainerCommandTest {
         assertThat(refusal("--audit-repository", "http://audit.example:514"))
                 .contains("the audit repository must be udp://HOST:PORT or tls://HOST:PORT, got 'http://audit.example:514'");
         assertThat(dir.resolve("work")).doesNotExist();
+    }
+
+    @Test
+    void transferFineTunesThePublishedVersionAtATenthOfTheLearningRateUnlessToldOtherwise() {
+        TrainingRecipe defaults = TrainingRecipe.defaults();
+        TrainingRecipe fresh = recipe();
+        assertThat(fresh.transfer()).isFalse();
+        assertThat(fresh.learningRate()).isEqualTo(0.002f);
+        assertThat(fresh.epochs()).isEqualTo(6);
+
+        TrainingRecipe fineTuning = recipe("--transfer");
+        assertThat(fineTuning.transfer()).isTrue();
+        assertThat(fineTuning.freezeStages()).isZero();
+        assertThat(fineTuning.learningRate()).isEqualTo(0.0002f);
+        assertThat(fineTuning.epochs()).isEqualTo(defaults.epochs());
+
+        TrainingRecipe told = recipe("--transfer", "--freeze", "2", "--lr", "0.001", "--epochs", "3");
+        assertThat(told.freezeStages()).isEqualTo(2);
+        assertThat(told.learningRate()).isEqualTo(0.001f);
+        assertThat(told.epochs()).isEqualTo(3);
+    }
+
+    @Test
+    void aScheduleTheTrainerCannotRunIsRefusedBeforeItStarts() {
+        assertThat(refusal("--epochs", "0")).contains("--epochs must be 1 or more");
+        assertThat(refusal("--freeze", "1")).contains("--freeze keeps encoder stages of the published version: it "
+                + "needs --transfer");
+        assertThat(refusal("--lr", "1.5")).contains("learningRate must lie in (0, 1), got 1.5");
+        assertThat(refusal("--transfer", "--freeze", "9")).contains("freezeStages must be 0..4, got 9");
+        assertThat(dir.resolve("work")).doesNotExist();
+    }
+
+    private TrainingRecipe recipe(String... options) {
+        TrainerCommand command = new TrainerCommand();
+        new CommandLine(command).parseArgs(options);
+        return command.recipe(TrainingRecipe.defaults());
     }
 
     private String refusal(String... options) {

@@ -92,6 +92,24 @@ final class DenseThreshold {
         return new Choice(best, bestScore.dice(), bestScore.volumeError(), one.dice(), one.volumeError());
     }
 
+    /**
+     * A cut fixed beforehand (one kept from a published version: {@link ChampionReading}) judged as a
+     * chosen one is, beside the single threshold of its other pixels.
+     */
+    static Choice of(List<float[][]> probabilities, List<ScanData> scans, Window window, int size, MaskCut cut,
+                     double minMl) {
+        if (scans.isEmpty()) {
+            return new Choice(cut, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        }
+        List<boolean[][]> dense = new ArrayList<>(scans.size());
+        for (ScanData s : scans) {
+            dense.add(Evaluator.dense(s, window, size, cut.splitsDensity() ? cut.denseFromHu() : MaskCut.DENSE_FROM_HU));
+        }
+        Score fixed = score(probabilities, dense, scans, cut, minMl);
+        Score one = cut.splitsDensity() ? score(probabilities, dense, scans, MaskCut.single(cut.threshold()), minMl) : fixed;
+        return new Choice(cut, fixed.dice(), fixed.volumeError(), one.dice(), one.volumeError());
+    }
+
     private static Score score(List<float[][]> probabilities, List<boolean[][]> dense, List<ScanData> scans,
                                MaskCut cut, double minMl) {
         double dice = 0;

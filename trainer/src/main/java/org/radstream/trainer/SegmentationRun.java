@@ -47,6 +47,23 @@ final class SegmentationRun {
      * way), and the epoch kept is not the one the workers would have done best with.
      */
     static EpochDice epochDice(SliceModel live, List<ScanData> validation, boolean pruneComponents) throws Exception {
+        return epochDice(live, validation, pruneComponents, null);
+    }
+
+    /**
+     * The same; with a {@code kept} reading (null: none), the epoch's weights read with its cut and
+     * minimum component (one pass a slice), as the run's weights will ship.
+     */
+    static EpochDice epochDice(SliceModel live, List<ScanData> validation, boolean pruneComponents,
+                               ChampionReading kept) throws Exception {
+        if (kept != null) {
+            List<float[][]> probabilities = new ArrayList<>(validation.size());
+            for (ScanData s : validation) {
+                probabilities.add(Evaluator.probabilities(live, s));
+            }
+            return new EpochDice(kept.meanDice(probabilities, validation, live.window(), live.size(), pruneComponents),
+                    kept.cut().threshold(), pruneComponents ? kept.minComponentMl() : 0, Double.NaN);
+        }
         if (!pruneComponents) {
             return new EpochDice(Evaluator.meanDice(live, validation), 0.5, 0, Double.NaN);
         }
@@ -177,11 +194,23 @@ final class SegmentationRun {
     static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, List<ScanData> train,
                       List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, String name,
                       Consumer<String> progress, Path checkpoint) throws Exception {
+        return run(model, window, inRegion, pruneComponents, train, validation, selection, r, name, progress, checkpoint,
+                null);
+    }
+
+    /**
+     * The same; with a {@code kept} reading (null: none), the weights are read as it says, in the
+     * choice of the kept epoch and at the end, instead of a reading chosen on the selection (else
+     * validation) scans, which then only measure it ({@link ChampionReading}).
+     */
+    static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, List<ScanData> train,
+                      List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, String name,
+                      Consumer<String> progress, Path checkpoint, ChampionReading kept) throws Exception {
         // 0 epochs re-read the weights as they are: no training slice is needed
         Samples data = r.epochs() == 0 ? new Samples(List.of(), List.of()) : samples(train, window, r, inRegion);
         DiceBceLoss loss = new DiceBceLoss(1f, 1f, r.focalGamma(), r.denseTerm());
         return run(model, window, inRegion, pruneComponents, data, validation, selection, r, loss, name, progress,
-                r.epochs() == 0 ? null : checkpoint);
+                r.epochs() == 0 ? null : checkpoint, kept);
     }
 
     /** One optimiser step, with the dense pixels' weights and focus region where the recipe asks for them. */
@@ -206,7 +235,7 @@ final class SegmentationRun {
 
     static Result run(Model model, Window window, boolean inRegion, boolean pruneComponents, Samples data,
                       List<ScanData> validation, List<ScanData> selection, TrainingRecipe r, Loss loss, String name,
-                      Consumer<String> progress, Path checkpoint) throws Exception {
+                      Consumer<String> progress, Path checkpoint, ChampionReading kept) throws Exception {
         if (data.size() == 0 && r.epochs() > 0) {
             throw new IllegalArgumentException("no training slices for " + name);
         }
@@ -318,7 +347,7 @@ final class SegmentationRun {
                     steps++;
                 }
                 losses.add(sum.mean());
-                EpochDice epochDice = validation.isEmpty() ? null : epochDice(live, validation, pruneComponents);
+                EpochDice epochDice = validation.isEmpty() ? null : epochDice(live, validation, pruneComponents, kept);
                 double dice = epochDice == null ? Double.NaN : epochDice.dice();
                 dices.add(dice);
                 if (validation.isEmpty() || dice > bestDice) {
@@ -344,10 +373,13 @@ final class SegmentationRun {
             }
             // a new session: the training one keeps reading the arrays it started with, not the restored ones
             TestTimeFlipChoice.Option inference;
-            try (SegmentationTraining kept = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
+            try (SegmentationTraining keptWeights = SegmentationTraining.start(model, r.sliceChannels(), r.inputSize(),
                     r.inputSize(), settings, loss)) {
-                inference = chooseInference(kept, window, r, inRegion, pruneComponents,
-                        selection.isEmpty() ? validation : selection, scansName(selection), name, progress);
+                List<ScanData> choosing = selection.isEmpty() ? validation : selection;
+                inference = kept == null ? chooseInference(keptWeights, window, r, inRegion, pruneComponents, choosing,
+                        scansName(selection), name, progress)
+                        : readAs(kept, keptWeights, window, r, inRegion, pruneComponents, choosing, scansName(selection),
+                                name, progress);
             }
             if (checkpoint != null) {
                 EpochCheckpoint.delete(checkpoint);
@@ -431,6 +463,28 @@ final class SegmentationRun {
             }
         }
         return chosen;
+    }
+
+    /**
+     * The kept weights judged on {@code scans} read as {@code reading} says, which the run keeps
+     * instead of choosing one there.
+     */
+    static TestTimeFlipChoice.Option readAs(ChampionReading reading, SegmentationTraining keptWeights, Window window,
+                                            TrainingRecipe r, boolean inRegion, boolean pruneComponents,
+                                            List<ScanData> scans, String scansName, String name,
+                                            Consumer<String> progress) throws Exception {
+        SliceModel averaged = liveModel(keptWeights, window, r, inRegion, MaskCut.single(0.5f), 0, reading.flips());
+        List<float[][]> probabilities = new ArrayList<>(scans.size());
+        for (ScanData s : scans) {
+            probabilities.add(Evaluator.probabilities(averaged, s));
+        }
+        TestTimeFlipChoice.Option judged = reading.judge(probabilities, scans, window, r.inputSize(), pruneComponents,
+                pruneComponents && DenseThreshold.applies(window));
+        progress.accept(String.format(Locale.ROOT, "%s reads its weights as v%d does (%s), a reading chosen on %d "
+                        + "scans: its %d %s scans are too few to choose another; %s Dice %.4f there",
+                name, reading.version(), reading.describe(), reading.chosenOn(), scans.size(), scansName, scansName,
+                judged.dice()));
+        return judged;
     }
 
     /** The progress line of a dense threshold choice, against the single {@code threshold} it started from. */

@@ -104,6 +104,7 @@ public final class TaskTrainer {
 
     private List<ScanData> gateScans = List.of();
     private boolean championsOnlyOnGateScans;
+    private boolean keepingChampionReadings;
     /** The challenger's Dice on each gate scan, read as it would ship; empty without gate scans. */
     private double[] challengerGateDice = new double[0];
     private List<ScanData> selectionScans = List.of();
@@ -134,6 +135,17 @@ public final class TaskTrainer {
      */
     public TaskTrainer replacingChampionsOnlyOnGateScans() {
         this.championsOnlyOnGateScans = true;
+        return this;
+    }
+
+    /**
+     * A segmentation run of this trainer that fine-tunes its champion's network keeps the champion's
+     * reading (test-time flips, mask cut, minimum component) while the scans it has to choose one of
+     * its own are fewer than those that chose the champion's ({@link ChampionReading}); the trainer
+     * service, whose runs choose on a tenth of the labelled series.
+     */
+    public TaskTrainer keepingChampionReadings() {
+        this.keepingChampionReadings = true;
         return this;
     }
 
@@ -288,8 +300,10 @@ public final class TaskTrainer {
             } else if (pretraining != null) {
                 progress.accept(task.id() + ": not pretrained: the run starts from a published version's weights");
             }
+            List<ScanData> choosing = selectionScans.isEmpty() ? validation : selectionScans;
+            ChampionReading kept = keptReading(task, holder, champion, r, choosing.size(), device);
             SegmentationRun.Result result = SegmentationRun.run(holder.model(), task.window(), task.regionInput(),
-                    task.prunesComponents(), train, validation, selectionScans, r, task.id(), progress, checkpoint);
+                    task.prunesComponents(), train, validation, selectionScans, r, task.id(), progress, checkpoint, kept);
             if (pretrained != null && checkpoint != null) {
                 EpochCheckpoint.delete(checkpoint, EpochCheckpoint.PRETRAINING_FILE);
             }
@@ -299,6 +313,10 @@ public final class TaskTrainer {
             metrics.put(chosenOn + "_dice", result.finalDice());
             if (!selectionScans.isEmpty()) {
                 metrics.put("selection_scans", (double) selectionScans.size());
+            }
+            metrics.put(ChampionReading.CHOSEN_ON_METRIC, (double) (kept == null ? choosing.size() : kept.chosenOn()));
+            if (kept != null) {
+                metrics.put(ChampionReading.KEPT_FROM_METRIC, (double) kept.version());
             }
             MaskCut cut = result.cut();
             metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) cut.threshold());
@@ -729,6 +747,29 @@ public final class TaskTrainer {
         };
     }
 
+    /**
+     * The reading a run keeps from its champion ({@link #keepingChampionReadings}): null unless the
+     * run fine-tunes the champion's own network and the champion's reading was chosen on more scans
+     * than the run's {@code choosing} ones.
+     */
+    private ChampionReading keptReading(TrainingTask task, Holder holder, Optional<ModelArtifact> champion,
+                                        TrainingRecipe r, int choosing, Device device) throws IOException {
+        if (!keepingChampionReadings || holder.stored() == null || champion.isEmpty() || r.epochs() == 0) {
+            return null;
+        }
+        Optional<ChampionReading> reading = ChampionReading.of(champion.get(), device);
+        if (reading.isPresent() && reading.get().outweighs(choosing)) {
+            return reading.get();
+        }
+        progress.accept(reading.map(c -> String.format(Locale.ROOT, "%s: its reading is chosen again on its %d %s "
+                        + "scans, as many as or more than chose v%d's (%d)", task.id(), choosing, scansChoosing(),
+                        c.version(), c.chosenOn()))
+                .orElse(String.format(Locale.ROOT, "%s: its reading is chosen on its %d %s scans (v%d's metrics name "
+                        + "no reading chosen on a number of scans)", task.id(), choosing, scansChoosing(),
+                        champion.get().metadata().version())));
+        return null;
+    }
+
     /** A fresh model, or (transfer) the champion's weights with the first encoder stages frozen. */
     private Holder start(TrainingTask task, NetworkSpec spec, Optional<ModelArtifact> champion, TrainingRecipe r,
                          Device device) throws IOException {
@@ -854,6 +895,10 @@ public final class TaskTrainer {
         return new Holder(stored.model(), stored, true);
     }
 
+    /**
+     * A run's network: {@code stored} is the champion's artifact when the run fine-tunes the
+     * champion's own network (null for a fresh one, or one started from a champion of another shape).
+     */
     private record Holder(Model model, StoredModel stored, boolean transferred) implements AutoCloseable {
         @Override
         public void close() {

@@ -199,7 +199,8 @@ public final class TrainerService implements AutoCloseable {
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         this.taskTrainer = new TaskTrainer(new ModelStore(settings.modelStore()), settings.gate(),
                 this::announce, this::progress).checkpointsIn(settings.workDir().resolve("checkpoints"))
-                .beforeDecisionKept(this::keepingDecision).replacingChampionsOnlyOnGateScans();
+                .beforeDecisionKept(this::keepingDecision).replacingChampionsOnlyOnGateScans()
+                .keepingChampionReadings();
         this.audit = AuditLog.syslog(settings.auditRepository(), "radstream-trainer");
         this.http = TrainerHttp.bind(this, settings, audit);
         this.resultIndex = new ResultIndex(() -> TopicScan.consumer(settings.bootstrapServers(), settings.kafkaClient()),

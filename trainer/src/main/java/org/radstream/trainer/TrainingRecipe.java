@@ -153,8 +153,18 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
      * 2.5D U-Net, 4 levels, width 8, 128² inputs, 6 epochs, batch 8, lr 2e-3, augmentation on, hard
      * mining on, any test-time flips the validation scans pay for.
      */
+    /** Epochs of the default recipe. */
+    public static final int DEFAULT_EPOCHS = 6;
+    /** Learning rate of the default recipe (fresh weights). */
+    public static final float DEFAULT_LEARNING_RATE = 2e-3f;
+    /**
+     * Learning rate for fine-tuning a published version: a tenth of the default, as the shipped
+     * fine-tuned infection models (5e-4) and the labelling-order runs (2e-4) were made (ACCURACY.md).
+     */
+    public static final float FINE_TUNING_LEARNING_RATE = 2e-4f;
+
     public static TrainingRecipe defaults() {
-        return new TrainingRecipe(128, 3, 4, 8, 6, 8, 2e-3f, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu", UNetVariant.PLAIN,
+        return new TrainingRecipe(128, 3, 4, 8, DEFAULT_EPOCHS, 8, DEFAULT_LEARNING_RATE, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu", UNetVariant.PLAIN,
                 TestTimeFlips.BOTH, SumLoss.PAPER_GAMMA, 0, SumTargets.SOFT, 0f, 1f, 0f, 0);
     }
 

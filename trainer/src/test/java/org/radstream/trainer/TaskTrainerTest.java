@@ -439,6 +439,71 @@ class TaskTrainerTest {
     }
 
     @Test
+    void aServiceRunFineTuningItsChampionKeepsAReadingChosenOnMoreScansThanItsOwn() throws Exception {
+        // by UID: 5.9.5 is the gate series, 5.9.1 chooses, 5.9.2 and 5.9.3 are trained on (HeldOutSplitTest)
+        List<ScanData> labelled = List.of(disks("5.9.1", 32, 6), disks("5.9.2", 32, 6), disks("5.9.3", 32, 6),
+                disks("5.9.5", 32, 6));
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        new TaskTrainer(store, new QualityGate(1.0), p -> { }, p -> { }).train(TrainingTask.LUNG, train, validation,
+                smallRecipe(3));
+        // as if v1's reading had been chosen on 24 scans: two passes and a threshold no run here would choose
+        withMetrics(store.latest("lung").orElseThrow(), java.util.Map.of(SegmentationModel.MASK_THRESHOLD_METRIC, 0.9,
+                SegmentationModel.TEST_TIME_FLIPS_METRIC, 1.0, ChampionReading.CHOSEN_ON_METRIC, 24.0));
+        List<String> progress = new ArrayList<>();
+        TaskTrainer service = new TaskTrainer(store, new QualityGate(1.0), p -> { }, progress::add)
+                .replacingChampionsOnlyOnGateScans().keepingChampionReadings();
+        TrainingRecipe fineTuning = smallRecipe(1).withTransfer(true, 0).withLearningRate(1e-3f).withSeed(7);
+
+        TaskTrainer.Outcome kept = TrainerService.trainHeldOut(service, TrainingTask.LUNG,
+                TrainerService.split(TrainingTask.LUNG, labelled), fineTuning, TaskTrainer.VesselMethod.SINGLE,
+                progress::add);
+        assertThat(kept.decision().publish()).isTrue();
+        assertThat(kept.metrics()).containsEntry(ChampionReading.KEPT_FROM_METRIC, 1.0)
+                .containsEntry(ChampionReading.CHOSEN_ON_METRIC, 24.0)
+                .containsEntry(SegmentationModel.TEST_TIME_FLIPS_METRIC, 1.0);
+        assertThat(kept.metrics().get(SegmentationModel.MASK_THRESHOLD_METRIC)).isCloseTo(0.9,
+                org.assertj.core.data.Offset.offset(1e-6));
+        double chosenOnDice = kept.metrics().get("validation_dice");
+        assertThat(progress).contains(String.format(java.util.Locale.ROOT, "lung reads its weights as v1 does (2 passes "
+                + "a slice, threshold 0.90), a reading chosen on 24 scans: its 1 validation scans are too few to choose "
+                + "another; validation Dice %.4f there", chosenOnDice));
+        assertThat(progress).noneMatch(l -> l.startsWith("lung mask threshold") || l.startsWith("lung test-time flips"));
+        // the published version reads as v1 did, and scores what the run measured, where it measured it
+        ModelArtifact v2 = store.latest("lung").orElseThrow();
+        assertThat(v2.metadata().version()).isEqualTo(2);
+        try (SegmentationModel m = SegmentationModel.load(v2.location(), ai.djl.Device.cpu())) {
+            assertThat(m.maskThreshold()).isEqualTo(0.9f);
+            assertThat(m.testTimeFlips()).isEqualTo(org.radstream.models.TestTimeFlips.LEFT_RIGHT);
+        }
+        assertThat(TaskTrainer.championDice(v2, List.of(labelled.get(0)), ai.djl.Device.cpu()))
+                .isCloseTo(chosenOnDice, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(TaskTrainer.championDice(v2, List.of(labelled.get(3)), ai.djl.Device.cpu()))
+                .isCloseTo(kept.metrics().get("gate_dice"), org.assertj.core.data.Offset.offset(1e-9));
+
+        // a champion whose reading was chosen on as few scans as the run's own: the run chooses again
+        withMetrics(v2, java.util.Map.of(ChampionReading.CHOSEN_ON_METRIC, 1.0));
+        TaskTrainer.Outcome chosen = TrainerService.trainHeldOut(service, TrainingTask.LUNG,
+                TrainerService.split(TrainingTask.LUNG, labelled), fineTuning, TaskTrainer.VesselMethod.SINGLE,
+                progress::add);
+        assertThat(progress).contains("lung: its reading is chosen again on its 1 validation scans, as many as or "
+                + "more than chose v2's (1)");
+        assertThat(chosen.metrics()).containsEntry(ChampionReading.CHOSEN_ON_METRIC, 1.0)
+                .doesNotContainKey(ChampionReading.KEPT_FROM_METRIC);
+        assertThat(progress).anyMatch(l -> l.startsWith("lung mask threshold"));
+    }
+
+    /** Rewrites metrics of a stored version's metadata (its checksum covers only the parameters). */
+    static void withMetrics(ModelArtifact a, java.util.Map<String, Double> metrics) throws java.io.IOException {
+        Path file = Path.of(a.location()).resolve("metadata.json");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(file.toFile());
+        com.fasterxml.jackson.databind.node.ObjectNode m = (com.fasterxml.jackson.databind.node.ObjectNode) root.get("metrics");
+        metrics.forEach(m::put);
+        json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
+    }
+
+    @Test
     void withGateScansTheGateComparesChallengerAndChampionThere() throws Exception {
         TrainingRecipe r = smallRecipe(4);
         List<ScanData> gateScans = List.of(disks("g1", 32, 6), disks("g2", 32, 6));
