@@ -20,17 +20,9 @@ class ChampionReadingTest {
     private static final int SIZE = 8;
     private static final int DEPTH = 4;
 
-    /** A 2×2 lesion on every slice (16 voxels of 0.01 ml: 0.16 ml) and a 2×2 speck on slice 1 (0.04 ml). */
+    /** A 2×2 lesion on every slice: 16 voxels of 0.01 ml, 0.16 ml. */
     private static Mask3D lesion() {
-        Mask3D m = new Mask3D(SIZE, SIZE, DEPTH);
-        for (int z = 0; z < DEPTH; z++) {
-            for (int y = 3; y < 5; y++) {
-                for (int x = 3; x < 5; x++) {
-                    m.set(x, y, z, true);
-                }
-            }
-        }
-        return m;
+        return MinComponentVolumeTest.lesion();
     }
 
     private static ScanData scan(Mask3D label) {

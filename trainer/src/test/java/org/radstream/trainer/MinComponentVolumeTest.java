@@ -27,7 +27,7 @@ class MinComponentVolumeTest {
     }
 
     /** A 2×2 lesion on every slice: 16 voxels, 0.16 ml. */
-    private static Mask3D lesion() {
+    static Mask3D lesion() {
         Mask3D m = new Mask3D(SIZE, SIZE, DEPTH);
         for (int z = 0; z < DEPTH; z++) {
             for (int y = 3; y < 5; y++) {
