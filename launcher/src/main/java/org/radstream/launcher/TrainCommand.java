@@ -194,6 +194,12 @@ final class TrainCommand implements Callable<Integer> {
             + "the few validation scans, which still choose the kept epoch.")
     Path selectCohort;
 
+    @Option(names = "--keep-reading", description = "With --cohort and --transfer, a segmentation U-Net: keep the published "
+            + "version's reading (test-time flips, mask thresholds, minimum component) while the scans that would choose "
+            + "another (the selection cohort's, else the validation scans) are fewer than those that chose it, as the "
+            + "trainer service's --transfer runs do.")
+    boolean keepReading;
+
     @Option(names = "--pretrain-epochs", defaultValue = "0",
             description = "With --cohort, lung, infection or liver from fresh weights: first pretrain the U-Net for this many "
                     + "epochs to restore distorted slices of unlabelled scans (self-supervised, the Universal Model paper's "
@@ -255,6 +261,12 @@ final class TrainCommand implements Callable<Integer> {
                     + "segmentation network: it needs --transfer, and neither the classifier (--classifier-epochs) nor "
                     + "vessel SUM (which learns its labels over its epochs) has weights to re-read that way");
         }
+        if (keepReading && (!transfer || epochs == 0 || t == TrainingTask.INFECTION_CLASSIFIER
+                || (t == TrainingTask.VESSEL && vesselMethod == TaskTrainer.VesselMethod.SUM))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--keep-reading keeps the reading of the network "
+                    + "a run fine-tunes: it needs --transfer and epochs to train, and applies to neither the classifier "
+                    + "nor vessel SUM");
+        }
         if (epochs > 0 && (sumWarmupEpochs < 0 || sumWarmupEpochs >= epochs)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--sum-warmup-epochs must be 0 (half of the epochs) "
                     + "or fewer than --epochs (" + epochs + "), so that SUM has an epoch that updates its labels; got "
@@ -301,7 +313,7 @@ final class TrainCommand implements Callable<Integer> {
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
                 variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
-                new QualityGate(gateMargin).keepingRefused(keepRefused), vesselMethod, gateCohort, selectCohort, sumStart, pretraining, System.out::println);
+                new QualityGate(gateMargin).keepingRefused(keepRefused), vesselMethod, gateCohort, selectCohort, sumStart, pretraining, keepReading, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());
         return outcome.decision().publish() ? EXIT_PUBLISHED : EXIT_REFUSED;
     }

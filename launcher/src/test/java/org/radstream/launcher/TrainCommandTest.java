@@ -101,6 +101,17 @@ class TrainCommandTest {
     }
 
     @Test
+    void keepingTheReadingIsRefusedWhereNoPublishedNetworkIsFineTuned() {
+        String needs = "--keep-reading keeps the reading of the network a run fine-tunes: it needs --transfer and "
+                + "epochs to train, and applies to neither the classifier nor vessel SUM";
+        assertThat(refusal("--task", "infection", "--keep-reading")).contains(needs);
+        assertThat(refusal("--task", "infection", "--keep-reading", "--transfer", "--epochs", "0")).contains(needs);
+        assertThat(refusal("--task", "infection-classifier", "--keep-reading", "--transfer")).contains(needs);
+        assertThat(refusal("--task", "vessel", "--keep-reading", "--transfer")).contains(needs);
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
+    @Test
     void zeroEpochsAreRefusedWithoutTransferAndWhereThereAreNoWeightsToReRead() {
         assertThat(refusal("--task", "infection", "--epochs", "0"))
                 .contains("--epochs 0 re-reads the published weights of a segmentation network: it needs --transfer");

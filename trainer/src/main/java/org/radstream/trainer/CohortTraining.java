@@ -136,6 +136,19 @@ public final class CohortTraining {
                                             QualityGate gate, TaskTrainer.VesselMethod vesselMethod, Path gateCohortDir,
                                             Path selectCohortDir, TaskTrainer.SumStart sumStart, Pretraining pretraining,
                                             Consumer<String> progress) throws Exception {
+        return train(cohortDir, task, recipe, store, gate, vesselMethod, gateCohortDir, selectCohortDir, sumStart,
+                pretraining, false, progress);
+    }
+
+    /**
+     * The same; with {@code keepChampionReading}, a run that fine-tunes the published network keeps
+     * its reading while the scans choosing one are fewer than chose it, as the trainer service's
+     * {@code --transfer} runs do ({@link TaskTrainer#keepingChampionReadings}).
+     */
+    public static TaskTrainer.Outcome train(Path cohortDir, TrainingTask task, TrainingRecipe recipe, ModelStore store,
+                                            QualityGate gate, TaskTrainer.VesselMethod vesselMethod, Path gateCohortDir,
+                                            Path selectCohortDir, TaskTrainer.SumStart sumStart, Pretraining pretraining,
+                                            boolean keepChampionReading, Consumer<String> progress) throws Exception {
         Cohort cohort = Cohort.open(cohortDir);
         Cohort gateCohort = gateCohortDir == null ? null : otherCohort("gate", gateCohortDir, cohort, task);
         Cohort selectCohort = selectCohortDir == null ? null : otherCohort("selection", selectCohortDir, cohort, task);
@@ -159,6 +172,9 @@ public final class CohortTraining {
                 task.id(), cohortDir, cohort.manifest().seed(), train.size(), validation.size()));
         TaskTrainer trainer = new TaskTrainer(store, gate, p -> { }, progress).startingSumFrom(sumStart)
                 .checkpointsIn(store.root().resolve(CHECKPOINTS));
+        if (keepChampionReading) {
+            trainer.keepingChampionReadings();
+        }
         if (pretraining != null) {
             trainer.pretrainingOn(pretrainingPlan(pretraining, cohort, cohortDir, train, task,
                     gateCohort, selectCohort));
