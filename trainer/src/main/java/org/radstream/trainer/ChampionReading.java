@@ -81,7 +81,7 @@ record ChampionReading(int version, TestTimeFlips flips, MaskCut cut, double min
         return scans < chosenOn;
     }
 
-    /** The reading in words: "4 passes a slice, threshold 0.4 (0.05 for the pixels from -250 HU), components from 1.00 ml". */
+    /** The reading in words: "4 passes a slice, threshold 0.40 (0.05 for the pixels from -250 HU), components from 1.00 ml". */
     String describe() {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%d pass%s a slice, threshold %.2f",
                 flips.passes(), flips.passes() == 1 ? "" : "es", cut.threshold()));
