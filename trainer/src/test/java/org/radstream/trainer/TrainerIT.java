@@ -25,6 +25,7 @@ import org.radstream.avro.ModelPublished;
 import org.radstream.avro.TaskSliceEvent;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Rle;
+import org.radstream.models.ModelArtifact;
 import org.radstream.models.ModelStore;
 import org.radstream.schemas.Topic;
 import org.radstream.schemas.Topics;
@@ -297,7 +298,11 @@ class TrainerIT {
         // a run the trainer started and did not finish (it crashed during it) runs again after the restart
         TrainingLedger.open(dir.resolve("work").resolve(TrainingLedger.FILE)).started("lung", java.time.Instant.now());
         java.time.Instant beforeRestart = java.time.Instant.now();
-        try (TrainerService resumed = TrainerService.start(settings.withRecipe(recipe.withEpochs(60)), topics)) {
+        // restarted to fine-tune the published version (`trainer --transfer`), whose reading is as if chosen on 24 series
+        TaskTrainerTest.withMetrics(new ModelStore(dir.resolve("store")).latest("lung").orElseThrow(), Map.of(
+                org.radstream.models.SegmentationModel.MASK_THRESHOLD_METRIC, 0.9, ChampionReading.CHOSEN_ON_METRIC, 24.0));
+        try (TrainerService resumed = TrainerService.start(settings.withRecipe(recipe.withEpochs(60).withTransfer(true, 0)),
+                topics)) {
             // a client follows it from the start of the restart: its epochs, then the gate's decision
             List<String> followed = new java.util.concurrent.CopyOnWriteArrayList<>();
             java.util.concurrent.CompletableFuture<RunFollower.Result> following = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
@@ -349,6 +354,14 @@ class TrainerIT {
             assertThat(followed).anyMatch(l -> l.matches("lung epoch \\d+/60 loss .* ETA .*"));
             assertThat(followed.get(followed.size() - 1)).startsWith(lung.end() == RunFollower.End.PUBLISHED
                     ? "lung published as version 2: " : "lung refused by the quality gate: ");
+            // it fine-tuned v1 and read its weights as v1 is read: its one selection series is too few to choose again
+            ModelStore store = new ModelStore(dir.resolve("store"));
+            ModelArtifact fineTuned = lung.end() == RunFollower.End.PUBLISHED ? store.latest("lung").orElseThrow()
+                    : store.refused("lung").get(store.refused("lung").size() - 1);
+            assertThat(fineTuned.metadata().metrics()).containsEntry("transfer", 1.0)
+                    .containsEntry(ChampionReading.KEPT_FROM_METRIC, 1.0).containsEntry(ChampionReading.CHOSEN_ON_METRIC, 24.0);
+            assertThat(fineTuned.metadata().metrics().get(org.radstream.models.SegmentationModel.MASK_THRESHOLD_METRIC))
+                    .isCloseTo(0.9, org.assertj.core.data.Offset.offset(1e-6));
 
             // a radiologist withdraws a label (DELETE: a tombstone on the label topic, as `label withdraw` sends):
             // no later run trains on it, and it counts as a change
