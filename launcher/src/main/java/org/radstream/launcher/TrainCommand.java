@@ -6,6 +6,8 @@ import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.radstream.models.ModelStore;
 import org.radstream.models.TestTimeFlips;
@@ -228,6 +230,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu[:N]. Default ${DEFAULT-VALUE}.")
     String device;
 
+    /** The options of a request to a running trainer; every other one shapes a run from --cohort. */
+    private static final Set<String> ON_TRAINER = Set.of("--task", "--trainer-url", "--trainer-token", "--detach",
+            "--cancel", "--operator", "--reason", "--help", "--version");
+    /** Those of them that mean nothing to a run from --cohort. */
+    private static final Set<String> ON_TRAINER_ONLY = Set.of("--trainer-url", "--trainer-token", "--detach");
+
     @Override
     public Integer call() throws Exception {
         TrainingTask t;
@@ -242,6 +250,19 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (!cancel && (operator != null || reason != null)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--operator and --reason go with --cancel");
+        }
+        List<String> misplaced = spec.commandLine().getParseResult().matchedOptions().stream()
+                .map(CommandLine.Model.OptionSpec::longestName)
+                .filter(name -> cohort == null ? !ON_TRAINER.contains(name) : ON_TRAINER_ONLY.contains(name))
+                .distinct().toList();
+        if (!misplaced.isEmpty() && cohort == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", misplaced) + " go"
+                    + (misplaced.size() == 1 ? "es" : "") + " with --cohort: a running trainer trains as it was started "
+                    + "(`trainer --transfer`, `--freeze`, `--epochs`, `--lr`, `--gate-margin`, `--device`)");
+        }
+        if (!misplaced.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", misplaced) + " go"
+                    + (misplaced.size() == 1 ? "es" : "") + " with a running trainer, not with --cohort");
         }
         if (cohort == null) {
             return cancel ? cancelOnTrainer(t) : onTrainer(t);

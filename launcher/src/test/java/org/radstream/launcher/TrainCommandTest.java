@@ -101,6 +101,20 @@ class TrainCommandTest {
     }
 
     @Test
+    void optionsOfARunFromACohortAreRefusedForARunningTrainerAndTheOtherWayRound() {
+        // before any request: the trainer at this address does not exist, so one would fail with exit 1
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TrainCommand()).setErr(new PrintWriter(err));
+        assertThat(cli.execute("--task", "infection", "--trainer-url", "http://localhost:1", "--transfer", "--epochs", "3"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--transfer, --epochs go with --cohort: a running trainer trains as it "
+                + "was started (`trainer --transfer`, `--freeze`, `--epochs`, `--lr`, `--gate-margin`, `--device`)");
+        assertThat(refusal("--task", "infection", "--detach")).contains("--detach goes with a running trainer, not with "
+                + "--cohort");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
+    @Test
     void keepingTheReadingIsRefusedWhereNoPublishedNetworkIsFineTuned() {
         String needs = "--keep-reading keeps the reading of the network a run fine-tunes: it needs --transfer and "
                 + "epochs to train, and applies to neither the classifier nor vessel SUM";
