@@ -612,16 +612,19 @@ public final class TaskTrainer {
         }
         QualityGate.Decision decision = gate.decide(score, championScore, gateScans.isEmpty() ? "validation Dice"
                 : String.format(Locale.ROOT, "Dice on the %d gate scans", gateScans.size()));
+        // a run that kept its champion's reading chose only its epoch on them
+        boolean readingKept = metrics.containsKey(ChampionReading.KEPT_FROM_METRIC);
         if (!championsOnlyOnGateScans && gateScans.isEmpty() && championScore.isPresent()) {
             progress.accept(String.format(Locale.ROOT, "%s: the gate judged on the %d scans that also chose the kept "
-                    + "epoch and the reading, which favours the challenger (a gate cohort keeps them apart: "
-                    + "--gate-cohort)", task.id(), validation.size()));
+                    + "%s, which favours the challenger (a gate cohort keeps them apart: --gate-cohort)", task.id(),
+                    validation.size(), readingKept ? "epoch" : "epoch and the reading"));
         }
         if (championsOnlyOnGateScans && gateScans.isEmpty() && championScore.isPresent() && decision.publish()) {
             decision = decision.refused(String.format(Locale.ROOT, "refused: %s v%d stays: the challenger was judged on the %d labelled "
-                            + "series that also chose its epoch and reading (too few to hold any apart for the gate: "
+                            + "series that also chose its %s (too few to hold any apart for the gate: "
                             + "3 or more are needed); the gate had said: %s", task.id(),
-                            champion.get().metadata().version(), validation.size(), decision.reason()));
+                            champion.get().metadata().version(), validation.size(), readingKept ? "epoch" : "epoch and reading",
+                            decision.reason()));
         }
         if (championScore.isPresent() && !gateScans.isEmpty() && challengerGateDice.length == championEach.length) {
             ScanByScan each = ScanByScan.of(challengerGateDice, championEach);

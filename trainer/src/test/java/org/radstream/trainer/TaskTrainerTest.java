@@ -480,6 +480,15 @@ class TaskTrainerTest {
         assertThat(TaskTrainer.championDice(v2, List.of(labelled.get(3)), ai.djl.Device.cpu()))
                 .isCloseTo(kept.metrics().get("gate_dice"), org.assertj.core.data.Offset.offset(1e-9));
 
+        // with two labelled series the held-out one chose only the kept epoch, and still cannot replace the champion
+        TaskTrainer.Outcome few = TrainerService.trainHeldOut(service, TrainingTask.LUNG,
+                TrainerService.split(TrainingTask.LUNG, labelled.subList(1, 3)), fineTuning,
+                TaskTrainer.VesselMethod.SINGLE, progress::add);
+        assertThat(few.metrics()).containsEntry(ChampionReading.KEPT_FROM_METRIC, 2.0);
+        assertThat(few.decision().reason()).startsWith("refused: lung v2 stays: the challenger was judged on the 1 "
+                + "labelled series that also chose its epoch (too few to hold any apart for the gate: 3 or more are "
+                + "needed); the gate had said: ");
+
         // a champion whose reading was chosen on as few scans as the run's own: the run chooses again
         withMetrics(v2, java.util.Map.of(ChampionReading.CHOSEN_ON_METRIC, 1.0));
         TaskTrainer.Outcome chosen = TrainerService.trainHeldOut(service, TrainingTask.LUNG,
