@@ -255,14 +255,11 @@ final class TrainCommand implements Callable<Integer> {
                 .map(CommandLine.Model.OptionSpec::longestName)
                 .filter(name -> cohort == null ? !ON_TRAINER.contains(name) : ON_TRAINER_ONLY.contains(name))
                 .distinct().toList();
-        if (!misplaced.isEmpty() && cohort == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", misplaced) + " go"
-                    + (misplaced.size() == 1 ? "es" : "") + " with --cohort: a running trainer trains as it was started "
-                    + "(`trainer --transfer`, `--freeze`, `--epochs`, `--lr`, `--gate-margin`, `--device`)");
-        }
         if (!misplaced.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", misplaced) + " go"
-                    + (misplaced.size() == 1 ? "es" : "") + " with a running trainer, not with --cohort");
+            throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", misplaced)
+                    + (misplaced.size() == 1 ? " goes" : " go") + (cohort == null ? " with --cohort: a running trainer "
+                    + "trains as it was started (`trainer --transfer`, `--freeze`, `--epochs`, `--lr`, `--gate-margin`, "
+                    + "`--device`)" : " with a running trainer, not with --cohort"));
         }
         if (cohort == null) {
             return cancel ? cancelOnTrainer(t) : onTrainer(t);
