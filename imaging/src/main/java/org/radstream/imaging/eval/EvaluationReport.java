@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.radstream.imaging.Metrics;
 
 /**
  * Figures of one method on one cohort, in the shape of the COVID-19 paper's Table 1: mean lung
@@ -15,21 +14,15 @@ import org.radstream.imaging.Metrics;
 public record EvaluationReport(String method, String cohort, Map<String, Object> parameters, List<ScanScore> chest,
                                String abdomenNote) {
 
-    public double lungDice() { return mean(chest.stream().mapToDouble(ScanScore::lungDice).toArray()); }
-    public double infectionDice() { return mean(chest.stream().mapToDouble(ScanScore::infectionDice).toArray()); }
+    public double lungDice() { return Figure.LUNG_DICE.of(chest); }
+    public double infectionDice() { return Figure.INFECTION_DICE.of(chest); }
     public double lungHd95() { return mean(chest.stream().mapToDouble(ScanScore::lungHd95Mm).toArray()); }
-    public double infectionHd95() { return mean(chest.stream().mapToDouble(ScanScore::infectionHd95Mm).toArray()); }
+    public double infectionHd95() { return Figure.INFECTION_HD95.of(chest); }
 
-    public double poirPearson() {
-        return Metrics.pearson(chest.stream().mapToDouble(ScanScore::predPoir).toArray(),
-                chest.stream().mapToDouble(ScanScore::truthPoir).toArray());
-    }
+    public double poirPearson() { return Figure.POIR_PEARSON.of(chest); }
 
     /** m-APE over scans with truth PoIR > 0 (eq. 3 of the paper divides by the truth). */
-    public double poirMape() {
-        return Metrics.mape(chest.stream().mapToDouble(ScanScore::predPoir).toArray(),
-                chest.stream().mapToDouble(ScanScore::truthPoir).toArray());
-    }
+    public double poirMape() { return Figure.POIR_MAPE.of(chest); }
 
     /** Mean share of the truth consolidation the predicted infection contains (scans that have some). */
     public double consolidationFound() { return mean(chest.stream().mapToDouble(ScanScore::consolidationFound).toArray()); }
@@ -74,6 +67,61 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
                 chest.stream().mapToDouble(ScanScore::infectionDice).toArray());
     }
 
+    /**
+     * Each Table-1 figure's 95% interval over resamples of these chest scans ({@link ScanBootstrap}):
+     * how far the figure could move on another cohort of the same kind and size.
+     */
+    public Map<Figure, ScanBootstrap.Interval> intervals() {
+        Map<Figure, ScanBootstrap.Interval> m = new java.util.EnumMap<>(Figure.class);
+        for (Figure f : Figure.values()) {
+            m.put(f, ScanBootstrap.interval(chest, f, ScanBootstrap.RESAMPLES, ScanBootstrap.SEED));
+        }
+        return m;
+    }
+
+    /**
+     * A report read back from the document {@link #toJson} wrote (as Jackson reads it: numbers, and
+     * NaN written as the string "NaN"). Per-scan fields older reports lack read as NaN.
+     *
+     * @throws IllegalArgumentException a document without the per-scan rows, or a row without its id
+     */
+    @SuppressWarnings("unchecked")
+    public static EvaluationReport fromJson(Map<String, Object> json) {
+        Object rows = json.get("scans");
+        if (!(rows instanceof List<?> list)) {
+            throw new IllegalArgumentException("not a report of `radstream eval --json`: no \"scans\" list");
+        }
+        List<ScanScore> chest = new ArrayList<>();
+        for (Object o : list) {
+            if (!(o instanceof Map<?, ?> row) || !(row.get("scan_id") instanceof String id)) {
+                throw new IllegalArgumentException("a scan row without its scan_id: " + o);
+            }
+            Map<String, Object> r = (Map<String, Object>) row;
+            chest.add(new ScanScore(id, number(r, "lung_dice"), number(r, "infection_dice"), number(r, "lung_hd95_mm"),
+                    number(r, "infection_hd95_mm"), number(r, "truth_lung_ml"), number(r, "truth_infection_ml"),
+                    number(r, "pred_lung_ml"), number(r, "pred_infection_ml"), number(r, "truth_poir"),
+                    number(r, "pred_poir"), number(r, "consolidation_found"), number(r, "ggo_found"),
+                    number(r, "stray_infection_ml"), number(r, "infection_dice_without_stray"),
+                    number(r, "lung_stability"), number(r, "infection_stability")));
+        }
+        Object parameters = json.get("parameters");
+        return new EvaluationReport(String.valueOf(json.getOrDefault("method", "?")),
+                String.valueOf(json.getOrDefault("cohort", "?")),
+                parameters instanceof Map<?, ?> p ? (Map<String, Object>) p : Map.of(), chest,
+                String.valueOf(json.getOrDefault("abdomen", "")));
+    }
+
+    private static double number(Map<String, Object> row, String key) {
+        Object v = row.get(key);
+        if (v instanceof Number n) {
+            return n.doubleValue();
+        }
+        if (v == null || "NaN".equals(v)) {
+            return Double.NaN;
+        }
+        throw new IllegalArgumentException("scan " + row.get("scan_id") + ": " + key + " is not a number: " + v);
+    }
+
     static double mean(double[] v) {
         double s = 0;
         int n = 0;
@@ -113,6 +161,13 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
         m.put("largest_healthy_finding_ml", largestHealthyFindingMl());
         m.put("lung_stability_spearman", lungStabilityRanking().spearman());
         m.put("infection_stability_spearman", infectionStabilityRanking().spearman());
+        Map<String, Object> intervals = new LinkedHashMap<>();
+        for (Map.Entry<Figure, ScanBootstrap.Interval> e : intervals().entrySet()) {
+            intervals.put(e.getKey().key(), List.of(e.getValue().low(), e.getValue().high()));
+        }
+        m.put("ci95", intervals);
+        m.put("ci95_resamples", ScanBootstrap.RESAMPLES);
+        m.put("ci95_seed", ScanBootstrap.SEED);
         m.put("abdomen", abdomenNote);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ScanScore s : chest) {
@@ -122,6 +177,8 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
             r.put("infection_dice", s.infectionDice());
             r.put("lung_hd95_mm", s.lungHd95Mm());
             r.put("infection_hd95_mm", s.infectionHd95Mm());
+            r.put("truth_lung_ml", s.truthLungMl());
+            r.put("pred_lung_ml", s.predLungMl());
             r.put("truth_poir", s.truthPoir());
             r.put("pred_poir", s.predPoir());
             r.put("truth_infection_ml", s.truthInfectionMl());
@@ -148,6 +205,10 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
         b.append(String.format(Locale.ROOT, "%-8s %-10s %6.3f %10.2f %10d%n", "CHEST", "infection", infectionDice(), infectionHd95(), infected));
         b.append(String.format(Locale.ROOT, "PoIR: Pearson r %.3f, m-APE %.1f%% (%d scans, m-APE over %d with truth PoIR > 0)%n",
                 poirPearson(), poirMape(), chest.size(), chest.stream().filter(s -> s.truthPoir() > 0).count()));
+        b.append(String.format(Locale.ROOT, "95%% intervals (%d bootstrap resamples of the chest scans): %s%n",
+                ScanBootstrap.RESAMPLES, intervals().entrySet().stream().map(e -> e.getKey().label() + " ["
+                        + e.getKey().format(e.getValue().low(), false) + ", " + e.getKey().format(e.getValue().high(), false)
+                        + "]").collect(java.util.stream.Collectors.joining(", "))));
         b.append(String.format(Locale.ROOT, "infection found: consolidation (truth > %.0f HU) %.1f%%, ground glass %.1f%%%n",
                 ScanScore.DENSE_HU, 100 * consolidationFound(), 100 * ggoFound()));
         b.append(String.format(Locale.ROOT, "infection touching no true lesion on its slice: %.2f ml in all; without it "
