@@ -60,13 +60,13 @@ class CompareCommandTest {
         Path json = dir.resolve("cmp.json");
         assertThat(run(a.toString(), b.toString(), "--json", json.toString())).as(err.toString()).isZero();
         assertThat(out.toString()).contains("A: models on /cohorts/s12", "B: models-no-classifier on /cohorts/s12")
-                .containsPattern("infection Dice .* \\+0\\.020 +\\[\\+0\\.020, \\+0\\.020\\] +models better")
-                .containsPattern("PoIR m-APE .* -10\\.0% +\\[-10\\.0%, -10\\.0%\\] +models better")
+                .containsPattern("infection Dice .* \\+0\\.020 +\\[\\+0\\.020, \\+0\\.020\\] +A better")
+                .containsPattern("PoIR m-APE .* -10\\.0% +\\[-10\\.0%, -10\\.0%\\] +A better")
                 .containsPattern("lung Dice .* not separated");
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> figures = (Map<String, Map<String, Object>>) new ObjectMapper()
                 .readValue(Files.readString(json), Map.class).get("figures");
-        assertThat(figures.get("poir_mape").get("verdict")).isEqualTo("models better");
+        assertThat(figures.get("poir_mape").get("verdict")).isEqualTo("A better");
         assertThat((Double) figures.get("infection_dice").get("difference")).isCloseTo(0.02, org.assertj.core.data.Offset.offset(1e-9));
     }
 

@@ -76,14 +76,17 @@ public record Comparison(EvaluationReport a, EvaluationReport b, List<String> sc
         return String.join(", ", first) + (ids.size() > first.size() ? " and " + (ids.size() - first.size()) + " more" : "");
     }
 
-    /** What the interval of {@code f}'s difference says: which method is better, or that the scans do not tell. */
+    /**
+     * What the interval of {@code f}'s difference says: "A better" or "B better" (A and B as passed,
+     * which may be one method's two stores), or that the scans do not tell them apart.
+     */
     public String verdict(Figure f) {
         int side = differences.get(f).side();
         if (side == 0) {
             return Double.isNaN(differences.get(f).low()) ? "undefined on too many resamples" : "not separated";
         }
         boolean aBetter = (side > 0) == f.higherIsBetter();
-        return (aBetter ? a.method() : b.method()) + " better";
+        return aBetter ? "A better" : "B better";
     }
 
     /** The table {@code radstream compare} prints. */

@@ -42,16 +42,19 @@ class ComparisonTest {
         assertThat(dice.estimate()).isEqualTo(0.02, within(1e-9));
         assertThat(dice.low()).isEqualTo(0.02, within(1e-9));
         assertThat(dice.high()).isEqualTo(0.02, within(1e-9));
-        assertThat(c.verdict(Figure.INFECTION_DICE)).isEqualTo("challenger better");
+        assertThat(c.verdict(Figure.INFECTION_DICE)).isEqualTo("A better");
         // m-APE 5% against 25% on every infected scan: lower is better.
         assertThat(c.differences().get(Figure.POIR_MAPE).estimate()).isEqualTo(-20.0, within(1e-9));
-        assertThat(c.verdict(Figure.POIR_MAPE)).isEqualTo("challenger better");
+        assertThat(c.verdict(Figure.POIR_MAPE)).isEqualTo("A better");
+        Comparison swapped = Comparison.of(report("champion", b), report("challenger", cohortRead(true)), 1000, 3);
+        assertThat(swapped.verdict(Figure.INFECTION_DICE)).isEqualTo("B better");
+        assertThat(swapped.verdict(Figure.POIR_MAPE)).isEqualTo("B better");
         // The lung masks are the same: nothing to tell them apart.
         assertThat(c.differences().get(Figure.LUNG_DICE).estimate()).isEqualTo(0.0, within(1e-12));
         assertThat(c.verdict(Figure.LUNG_DICE)).isEqualTo("not separated");
         assertThat(c.scans()).hasSize(16).startsWith("scan-0000");
         assertThat(c.toTable()).contains("paired over 16 chest scans (12 with infection)")
-                .containsPattern("infection Dice +0\\.770 +0\\.750 +\\+0\\.020 +\\[\\+0\\.020, \\+0\\.020\\] +challenger better");
+                .containsPattern("infection Dice +0\\.770 +0\\.750 +\\+0\\.020 +\\[\\+0\\.020, \\+0\\.020\\] +A better");
     }
 
     @Test
