@@ -23,6 +23,7 @@ import org.radstream.imaging.Connectivity;
 import org.radstream.imaging.InfectedLung;
 import org.radstream.imaging.Mask3D;
 import org.radstream.imaging.Window;
+import org.radstream.imaging.eval.ScanBootstrap;
 import org.radstream.models.Architectures;
 import org.radstream.models.Devices;
 import org.radstream.models.MaskCut;
@@ -628,8 +629,7 @@ public final class TaskTrainer {
         }
         if (championScore.isPresent() && !gateScans.isEmpty() && challengerGateDice.length == championEach.length) {
             ScanByScan each = ScanByScan.of(challengerGateDice, championEach);
-            metrics.put("gate_scans_better", (double) each.better());
-            metrics.put("gate_scans_worse", (double) each.worse());
+            each.record(metrics);
             decision = decision.withReason(decision.reason() + "; " + each);
         }
         return finish(task, model, window, size, decision, metrics, championMetrics, champion, losses);
@@ -638,9 +638,12 @@ public final class TaskTrainer {
     /**
      * How challenger and champion compare scan by scan on the gate scans: a mean can hide a model
      * that is better on one scan and worse on all the others, which ops and radiologists reading the
-     * decision want to know. Differences below {@link #EQUAL_WITHIN} count as equal.
+     * decision want to know. Differences below {@link #EQUAL_WITHIN} count as equal. With them, the
+     * mean difference's 95% interval over resamples of the gate scans ({@link ScanBootstrap}): whether
+     * other scans of the same kind could have reversed the comparison. The gate's rule stays the margin;
+     * the interval says how much that rule's verdict rests on these particular scans.
      */
-    record ScanByScan(int better, int worse, int equal) {
+    record ScanByScan(int better, int worse, int equal, ScanBootstrap.Interval difference) {
         static final double EQUAL_WITHIN = 0.001;
 
         static ScanByScan of(double[] challenger, double[] champion) {
@@ -654,13 +657,40 @@ public final class TaskTrainer {
                     worse++;
                 }
             }
-            return new ScanByScan(better, worse, challenger.length - better - worse);
+            return new ScanByScan(better, worse, challenger.length - better - worse,
+                    ScanBootstrap.meanDifference(challenger, champion, ScanBootstrap.RESAMPLES, ScanBootstrap.SEED));
+        }
+
+        /** The interval's ends as metrics, where it has them. */
+        void record(Map<String, Double> metrics) {
+            metrics.put("gate_scans_better", (double) better);
+            metrics.put("gate_scans_worse", (double) worse);
+            if (!Double.isNaN(difference.low())) {
+                metrics.put("gate_difference_ci95_low", difference.low());
+                metrics.put("gate_difference_ci95_high", difference.high());
+            }
         }
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "scan by scan, the challenger is better on %d, worse on %d and within %.3f "
-                    + "on %d of the %d gate scans", better, worse, EQUAL_WITHIN, equal, better + worse + equal);
+            int n = better + worse + equal;
+            String each = String.format(Locale.ROOT, "scan by scan, the challenger is better on %d, worse on %d and within "
+                    + "%.3f on %d of the %d gate scans", better, worse, EQUAL_WITHIN, equal, n);
+            if (n < ScanBootstrap.MIN_SCANS) {
+                return String.format(Locale.ROOT, "%s (%d are too few for an interval of the mean difference: %d or "
+                        + "more)", each, n, ScanBootstrap.MIN_SCANS);
+            }
+            if (Double.isNaN(difference.low())) {
+                return each;
+            }
+            String says = switch (difference.side()) {
+                case 1 -> "the challenger is better beyond what other such scans would likely change";
+                case -1 -> "the champion is better beyond what other such scans would likely change";
+                default -> "other such scans could reverse the comparison";
+            };
+            return String.format(Locale.ROOT, "%s; mean difference %+.4f, 95%% interval [%+.4f, %+.4f] over %d resamples "
+                    + "of them: %s", each, difference.estimate(), difference.low(), difference.high(),
+                    difference.resamples(), says);
         }
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.radstream.avro.ModelPublished;
@@ -548,8 +549,9 @@ class TaskTrainerTest {
         // and how the two compare scan by scan, which the mean can hide: a fresh network after one step at
         // lr 1e-5 (about half the champion's Dice) is worse on both
         assertThat(second.decision().reason()).endsWith("; scan by scan, the challenger is better on 0, worse on 2 and "
-                + "within 0.001 on 0 of the 2 gate scans");
-        assertThat(second.metrics()).containsEntry("gate_scans_better", 0.0).containsEntry("gate_scans_worse", 2.0);
+                + "within 0.001 on 0 of the 2 gate scans (2 are too few for an interval of the mean difference: 5 or more)");
+        assertThat(second.metrics()).containsEntry("gate_scans_better", 0.0).containsEntry("gate_scans_worse", 2.0)
+                .doesNotContainKeys("gate_difference_ci95_low", "gate_difference_ci95_high");
         assertThat(store.versions("lung")).hasSize(1);
     }
 
@@ -557,9 +559,35 @@ class TaskTrainerTest {
     void scanByScanCountsBetterWorseAndEqualWithinATenthOfADicePoint() {
         TaskTrainer.ScanByScan each = TaskTrainer.ScanByScan.of(new double[] {0.90, 0.80, 0.7005, 0.60},
                 new double[] {0.85, 0.82, 0.70, 0.60});
-        assertThat(each).isEqualTo(new TaskTrainer.ScanByScan(1, 1, 2));
+        assertThat(List.of(each.better(), each.worse(), each.equal())).containsExactly(1, 1, 2);
         assertThat(each.toString()).isEqualTo("scan by scan, the challenger is better on 1, worse on 1 and within 0.001 "
-                + "on 2 of the 4 gate scans");
+                + "on 2 of the 4 gate scans (4 are too few for an interval of the mean difference: 5 or more)");
+        Map<String, Double> metrics = new java.util.HashMap<>();
+        each.record(metrics);
+        assertThat(metrics).containsOnlyKeys("gate_scans_better", "gate_scans_worse");
+        // the same four differences (+0.05, -0.02, +0.0005, 0; mean +0.0076) on 8 scans: resamples land on either side
+        double[] a = new double[8];
+        double[] b = new double[8];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = new double[] {0.90, 0.80, 0.7005, 0.60}[i % 4];
+            b[i] = new double[] {0.85, 0.82, 0.70, 0.60}[i % 4];
+        }
+        TaskTrainer.ScanByScan eight = TaskTrainer.ScanByScan.of(a, b);
+        assertThat(eight.difference().estimate()).isCloseTo(0.007625, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(eight.difference().low()).isBetween(-0.02, 0.0);
+        assertThat(eight.difference().high()).isBetween(0.007625, 0.05);
+        assertThat(eight.toString()).startsWith("scan by scan, the challenger is better on 2, worse on 2 and within 0.001 "
+                + "on 4 of the 8 gate scans; mean difference +0.0076, 95% interval [").endsWith("] over 2000 resamples of "
+                + "them: other such scans could reverse the comparison");
+        eight.record(metrics);
+        assertThat(metrics).containsEntry("gate_difference_ci95_low", eight.difference().low())
+                .containsEntry("gate_difference_ci95_high", eight.difference().high());
+        // every scan 0.03 better than that: the challenger's lead is no longer in doubt
+        for (int i = 0; i < a.length; i++) {
+            a[i] += 0.03;
+        }
+        assertThat(TaskTrainer.ScanByScan.of(a, b).toString()).endsWith(": the challenger is better beyond what other "
+                + "such scans would likely change");
     }
     @Test
     void zeroEpochsReReadThePublishedWeightsOnTheSelectionScansAndPublishThemUnchanged() throws Exception {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
 
 /**
  * How far a figure could move with other scans of the same kind: the percentile bootstrap over
@@ -20,6 +21,11 @@ public final class ScanBootstrap {
     public static final int RESAMPLES = 2000;
     /** The seed of every reported interval, so that a report is reproducible. */
     public static final long SEED = 20_261_207L;
+    /**
+     * Fewer scans have no interval: resampled, two or three scores mostly redraw themselves, and the
+     * percentiles of those draws understate how far another cohort could move.
+     */
+    public static final int MIN_SCANS = 5;
     /** Resamples whose figure is undefined (e.g. no infected scan drawn) beyond this share void the interval. */
     static final double MAX_UNDEFINED_SHARE = 0.05;
 
@@ -30,7 +36,8 @@ public final class ScanBootstrap {
      * A figure, or a difference of two, with its 95% interval.
      *
      * @param estimate  the figure over the scans as they are
-     * @param low       2.5th percentile of the resamples' figures; NaN when too many were undefined
+     * @param low       2.5th percentile of the resamples' figures; NaN when too many were undefined or
+     *                  the scans are fewer than {@link #MIN_SCANS}
      * @param high      97.5th percentile
      * @param resamples resamples drawn
      */
@@ -65,33 +72,67 @@ public final class ScanBootstrap {
         return paired(a, b, figure, resamples, seed);
     }
 
-    private static Interval paired(List<ScanScore> a, List<ScanScore> b, Figure figure, int resamples, long seed) {
-        if (resamples < 1) {
-            throw new IllegalArgumentException("resamples must be 1 or more, got " + resamples);
+    /**
+     * The interval of the mean of {@code a[i] - b[i]} over the pairs where both are numbers (a
+     * healthy scan's Dice is NaN): two models' scores on the same scans, e.g. a gate's.
+     */
+    public static Interval meanDifference(double[] a, double[] b, int resamples, long seed) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("paired scores differ in number: " + a.length + " vs " + b.length);
         }
-        double estimate = score(a, b, figure);
-        int n = a.size();
-        double[] scores = new double[resamples];
-        int defined = 0;
-        SplittableRandom random = new SplittableRandom(seed);
-        List<ScanScore> ra = new ArrayList<>(n);
-        List<ScanScore> rb = new ArrayList<>(n);
-        for (int r = 0; r < resamples && n > 0; r++) {
+        double[] d = java.util.stream.IntStream.range(0, a.length).mapToDouble(i -> a[i] - b[i])
+                .filter(x -> !Double.isNaN(x)).toArray();
+        return bootstrap(d.length, EvaluationReport.mean(d), drawn -> {
+            double sum = 0;
+            for (int k : drawn) {
+                sum += d[k];
+            }
+            return sum / drawn.length;
+        }, resamples, seed);
+    }
+
+    private static Interval paired(List<ScanScore> a, List<ScanScore> b, Figure figure, int resamples, long seed) {
+        List<ScanScore> ra = new ArrayList<>(a.size());
+        List<ScanScore> rb = new ArrayList<>(a.size());
+        return bootstrap(a.size(), score(a, b, figure), drawn -> {
             ra.clear();
             rb.clear();
-            for (int i = 0; i < n; i++) {
-                int k = random.nextInt(n);
+            for (int k : drawn) {
                 ra.add(a.get(k));
                 if (b != null) {
                     rb.add(b.get(k));
                 }
             }
-            double s = score(ra, b == null ? null : rb, figure);
+            return score(ra, b == null ? null : rb, figure);
+        }, resamples, seed);
+    }
+
+    /**
+     * {@code statistic} over {@code resamples} draws of {@code n} indices with replacement; its
+     * 2.5th and 97.5th percentiles, or NaN when it was undefined on too many draws or {@code n} is
+     * below {@link #MIN_SCANS}.
+     */
+    private static Interval bootstrap(int n, double estimate, ToDoubleFunction<int[]> statistic, int resamples, long seed) {
+        if (resamples < 1) {
+            throw new IllegalArgumentException("resamples must be 1 or more, got " + resamples);
+        }
+        if (n < MIN_SCANS) {
+            return new Interval(estimate, Double.NaN, Double.NaN, resamples);
+        }
+        double[] scores = new double[resamples];
+        int defined = 0;
+        SplittableRandom random = new SplittableRandom(seed);
+        int[] drawn = new int[n];
+        for (int r = 0; r < resamples; r++) {
+            for (int i = 0; i < n; i++) {
+                drawn[i] = random.nextInt(n);
+            }
+            double s = statistic.applyAsDouble(drawn);
             if (!Double.isNaN(s)) {
                 scores[defined++] = s;
             }
         }
-        if (n == 0 || defined < resamples * (1 - MAX_UNDEFINED_SHARE)) {
+        if (defined < resamples * (1 - MAX_UNDEFINED_SHARE)) {
             return new Interval(estimate, Double.NaN, Double.NaN, resamples);
         }
         double[] sorted = Arrays.copyOf(scores, defined);

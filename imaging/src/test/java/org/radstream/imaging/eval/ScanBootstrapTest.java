@@ -121,6 +121,30 @@ class ScanBootstrapTest {
     }
 
     @Test
+    void aMeanDifferenceSkipsThePairsWithoutAScoreAndMatchesTheScansOwn() {
+        double[] a = {0.9, Double.NaN, 0.7, 0.82, 0.64, 0.95, 0.71, 0.88};
+        double[] b = {0.85, Double.NaN, 0.72, 0.8, 0.6, 0.9, 0.75, 0.86};
+        ScanBootstrap.Interval d = ScanBootstrap.meanDifference(a, b, 1000, 9);
+        assertThat(d.estimate()).isEqualTo((0.05 - 0.02 + 0.02 + 0.04 + 0.05 - 0.04 + 0.02) / 7, within(1e-12));
+        assertThat(d.low()).isLessThan(d.estimate());
+        assertThat(d.high()).isGreaterThan(d.estimate());
+        assertThat(d.low()).isGreaterThanOrEqualTo(-0.04);
+        assertThat(d.high()).isLessThanOrEqualTo(0.05);
+        // the same numbers as infection Dice of two reports' scans give the same estimate
+        List<ScanScore> sa = new ArrayList<>();
+        List<ScanScore> sb = new ArrayList<>();
+        for (int i = 0; i < a.length; i++) {
+            sa.add(scan("s" + i, 0.9, a[i], 1, 1));
+            sb.add(scan("s" + i, 0.9, b[i], 1, 1));
+        }
+        assertThat(ScanBootstrap.difference(sa, sb, Figure.INFECTION_DICE, 1000, 9).estimate())
+                .isEqualTo(d.estimate(), within(1e-12));
+        assertThat(ScanBootstrap.meanDifference(new double[] {Double.NaN}, new double[] {0.5}, 100, 1).low()).isNaN();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScanBootstrap.meanDifference(a, new double[2], 10, 1))
+                .hasMessageContaining("8 vs 2");
+    }
+
+    @Test
     void percentilesInterpolateBetweenOrderStatistics() {
         double[] sorted = {1, 2, 3, 4, 5};
         assertThat(ScanBootstrap.percentile(sorted, 0)).isEqualTo(1);
