@@ -1,10 +1,18 @@
 package org.radstream.launcher;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.radstream.models.Devices;
+import org.radstream.models.ModelArtifact;
+import org.radstream.models.ModelStore;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
 import org.radstream.trainer.ArchivePretraining;
@@ -13,6 +21,7 @@ import org.radstream.trainer.TaskTrainer;
 import org.radstream.trainer.TrainerService;
 import org.radstream.trainer.TrainerSettings;
 import org.radstream.trainer.TrainingRecipe;
+import org.radstream.trainer.TrainingTask;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -156,6 +165,31 @@ final class TrainerCommand implements Callable<Integer> {
         return r.withLearningRate(lr);
     }
 
+    /**
+     * Refuses a {@code --freeze} deeper than a published network of the store: every run of that
+     * task would fail on it, as the service fine-tunes each task with the same setting. The check is
+     * against the champions, not the configured recipe, whose levels each run reshapes like them.
+     */
+    void checkFreeze(ModelStore store) throws IOException {
+        if (freeze == 0 || !Files.isDirectory(modelStore)) {
+            return;
+        }
+        List<String> shallower = new ArrayList<>();
+        for (TrainingTask t : TrainingTask.values()) {
+            Optional<ModelArtifact> champion = store.latest(t.id());
+            if (champion.isPresent() && champion.get().metadata().network().isSegmentation()
+                    && champion.get().metadata().network().levels() < freeze) {
+                shallower.add(String.format(Locale.ROOT, "%s v%d has %d", t.id(), champion.get().metadata().version(),
+                        champion.get().metadata().network().levels()));
+            }
+        }
+        if (!shallower.isEmpty()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--freeze %d: more encoder stages than published "
+                    + "networks in %s have (%s); the trainer fine-tunes every task with the same --freeze", freeze,
+                    modelStore, String.join(", ", shallower)));
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         TrainerSettings settings;
@@ -179,6 +213,7 @@ final class TrainerCommand implements Callable<Integer> {
             // a trainer that would fail every run on a missing GPU is refused at its start
             Devices.requireAvailable(Devices.parse(device));
             settings = settings.withRecipe(recipe(settings.recipe()).withDevice(device));
+            checkFreeze(new ModelStore(modelStore));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -65,8 +65,30 @@ class TrainerCommandTest {
         assertThat(refusal("--freeze", "1")).contains("--freeze keeps encoder stages of the published version: it "
                 + "needs --transfer");
         assertThat(refusal("--lr", "1.5")).contains("learningRate must lie in (0, 1), got 1.5");
-        assertThat(refusal("--transfer", "--freeze", "9")).contains("freezeStages must be 0..4, got 9");
+        assertThat(refusal("--transfer", "--freeze", "9")).contains("freezeStages must be 0..6, got 9");
         assertThat(dir.resolve("work")).doesNotExist();
+    }
+
+    @Test
+    void aFreezeDeeperThanAPublishedNetworkIsRefusedNamingItWhileTheDeepestOnesMayFreezeMore() {
+        // the shipped store: infection v9 has 5 levels, the other U-Nets 4; the configured recipe has 4
+        Path shipped = repositoryRoot().resolve("models-default");
+        assertThat(refusal("--transfer", "--freeze", "5", "--model-store", shipped.toString()))
+                .contains("--freeze 5: more encoder stages than published networks in " + shipped + " have (lung v1 has 4, "
+                        + "liver v2 has 4, vessel v1 has 4); the trainer fine-tunes every task with the same --freeze");
+        assertThat(refusal("--transfer", "--freeze", "6", "--model-store", shipped.toString()))
+                .contains("infection v9 has 5");
+        // a recipe freezing 5 stages is valid although the configured one has 4 levels
+        assertThat(recipe("--transfer", "--freeze", "5").freezeStages()).isEqualTo(5);
+    }
+
+    private static Path repositoryRoot() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (java.nio.file.Files.isDirectory(p.resolve("models-default")) && java.nio.file.Files.isRegularFile(p.resolve("mvnw"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no repository root above " + Path.of("").toAbsolutePath());
     }
 
     private TrainingRecipe recipe(String... options) {

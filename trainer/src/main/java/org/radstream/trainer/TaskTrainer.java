@@ -808,6 +808,12 @@ public final class TaskTrainer {
                          Device device) throws IOException {
         if (r.transfer() && champion.isPresent() && champion.get().metadata().network().equals(spec)
                 && champion.get().metadata().inputWidth() == r.inputSize()) {
+            int levels = champion.get().metadata().network().levels();
+            if (r.freezeStages() > levels) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: %d encoder stages to freeze, but "
+                        + "version %d has %d: freeze %d or fewer", task.id(), r.freezeStages(),
+                        champion.get().metadata().version(), levels, levels));
+            }
             StoredModel stored = ModelStore.load(champion.get().location(), device);
             if (r.freezeStages() > 0) {
                 ((UNet) stored.model().getBlock()).freezeEncoder(r.freezeStages(), true);

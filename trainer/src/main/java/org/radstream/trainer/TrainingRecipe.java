@@ -97,9 +97,12 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
     /** The metric a trained model records its {@link #denseBand} under. */
     public static final String DENSE_BAND_METRIC = "dense_band";
 
+    /** The deepest U-Net a recipe trains (levels), and so the most encoder stages it can freeze. */
+    public static final int MAX_LEVELS = 6;
+
     public TrainingRecipe {
-        if (levels < 2 || levels > 6) {
-            throw new IllegalArgumentException("levels must be 2..6, got " + levels);
+        if (levels < 2 || levels > MAX_LEVELS) {
+            throw new IllegalArgumentException("levels must be 2.." + MAX_LEVELS + ", got " + levels);
         }
         if (inputSize < 8 || inputSize % (1 << (levels - 1)) != 0) {
             throw new IllegalArgumentException("inputSize " + inputSize + " must be a multiple of " + (1 << (levels - 1)));
@@ -118,8 +121,10 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         if (!(learningRate > 0 && learningRate < 1)) {
             throw new IllegalArgumentException("learningRate must lie in (0, 1), got " + learningRate);
         }
-        if (freezeStages < 0 || freezeStages > levels) {
-            throw new IllegalArgumentException("freezeStages must be 0.." + levels + ", got " + freezeStages);
+        // checked against the deepest U-Net, not this recipe's levels: a service's configured recipe is
+        // reshaped like each task's champion, whose levels differ (TaskTrainer checks the champion's own)
+        if (freezeStages < 0 || freezeStages > MAX_LEVELS) {
+            throw new IllegalArgumentException("freezeStages must be 0.." + MAX_LEVELS + ", got " + freezeStages);
         }
         if (!(hardDiceThreshold > 0 && hardDiceThreshold <= 1)) {
             throw new IllegalArgumentException("hardDiceThreshold must lie in (0, 1], got " + hardDiceThreshold);

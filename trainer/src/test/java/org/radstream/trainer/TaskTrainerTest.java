@@ -298,6 +298,20 @@ class TaskTrainerTest {
     }
 
     @Test
+    void freezingMoreEncoderStagesThanTheChampionHasIsRefusedBeforeAnythingTrains() throws Exception {
+        TrainingRecipe r = smallRecipe(2);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        List<String> progress = new ArrayList<>();
+        TaskTrainer trainer = withLungChampion(store, progress, r);
+        progress.clear();
+        assertThatThrownBy(() -> trainer.train(TrainingTask.LUNG, train, validation, r.withTransfer(true, 4).withEpochs(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("lung: 4 encoder stages to freeze, but version 1 has 3: freeze 3 or fewer");
+        assertThat(progress).noneMatch(l -> l.startsWith("lung epoch "));
+        assertThat(store.versions("lung")).hasSize(1);
+    }
+
+    @Test
     void transferIntoTheTwoWindowNetworkStartsFromThePlainChampionsWeights() throws Exception {
         TrainingRecipe r = smallRecipe(2);
         ModelStore store = new ModelStore(dir.resolve("store"));
