@@ -279,6 +279,10 @@ final class TrainCommand implements Callable<Integer> {
                     + "segmentation network: it needs --transfer, and neither the classifier (--classifier-epochs) nor "
                     + "vessel SUM (which learns its labels over its epochs) has weights to re-read that way");
         }
+        if (freeze < 0 || freeze > levels) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--freeze must be 0.." + levels + " (the encoder "
+                    + "stages of the " + levels + "-level network --levels trains), got " + freeze);
+        }
         if (keepReading && (!transfer || epochs == 0 || t == TrainingTask.INFECTION_CLASSIFIER
                 || (t == TrainingTask.VESSEL && vesselMethod == TaskTrainer.VesselMethod.SUM))) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--keep-reading keeps the reading of the network "

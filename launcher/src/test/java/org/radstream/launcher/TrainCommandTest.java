@@ -38,6 +38,14 @@ class TrainCommandTest {
     }
 
     @Test
+    void aFreezeDeeperThanTheNetworkIsRefused() {
+        assertThat(refusal("--task", "infection", "--transfer", "--freeze", "5"))
+                .contains("--freeze must be 0..4 (the encoder stages of the 4-level network --levels trains), got 5");
+        assertThat(refusal("--task", "infection", "--transfer", "--levels", "5", "--freeze", "6")).contains("got 6");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
+    @Test
     void sumTargetsAreRefusedOutsideVesselSumAndNamedWhenUnknown() {
         assertThat(refusal("--task", "liver", "--sum-targets", "MAJORITY"))
                 .contains("--sum-targets only applies to --task vessel --vessel-method SUM");
