@@ -84,6 +84,9 @@ final class EvalCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--model: " + e.getMessage());
             }
         }
+        if (m instanceof ModelEvaluation me) {
+            m = me.withProgress(System.err::println);
+        }
         EvaluationReport report = m.evaluate(Cohort.open(cohort), tuneCohort == null ? null : Cohort.open(tuneCohort));
         System.out.print(report.toTable());
         if (json != null) {

@@ -70,10 +70,17 @@ class ModelEvaluationTest {
     @Test
     void aGivenArtifactIsReadInPlaceOfTheStoresNewestVersionOfItsTask() throws Exception {
         Cohort cohort = Cohort.open(dir.resolve("cohort"));
-        ModelEvaluation published = new ModelEvaluation("models-no-classifier", store.root(), false);
+        List<String> progress = new java.util.ArrayList<>();
+        ModelEvaluation published = new ModelEvaluation("models-no-classifier", store.root(), false)
+                .withProgress(progress::add);
         EvaluationReport asPublished = published.evaluate(cohort, null);
+        // one line a scan as it is scored, with its figures and the time left
+        ScanScore only = asPublished.chest().get(0);
+        assertThat(progress).singleElement().asString().startsWith(String.format(java.util.Locale.ROOT,
+                "eval: chest 1 of 1 (%s): lung Dice %.3f, ", only.scanId(), only.lungDice())).endsWith(" s a scan, done");
         EvaluationReport withRefused = published.reading(Map.of("infection", Path.of(refusedInfection.location())))
                 .evaluate(cohort, null);
+        assertThat(progress).hasSize(2);
 
         assertThat(asPublished.chest()).extracting(ScanScore::predInfectionMl).containsOnly(0.0);
         assertThat(withRefused.chest()).extracting(ScanScore::predInfectionMl).allMatch(ml -> ml > 0);
