@@ -64,6 +64,10 @@ final class CompareCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%s on %s: %d chest scans, %d with infection; 95%% intervals from %d bootstrap "
                             + "resamples of the scans (seed %d)%n", ra.method(), ra.cohort(), ra.chest().size(),
                     ra.chest().stream().filter(s -> !Double.isNaN(s.infectionDice())).count(), resamples, ScanBootstrap.SEED);
+            if (ra.chest().size() < ScanBootstrap.MIN_SCANS) {
+                out.printf(Locale.ROOT, "(%d scans are too few for intervals: %d or more)%n", ra.chest().size(),
+                        ScanBootstrap.MIN_SCANS);
+            }
             for (Figure f : Figure.values()) {
                 ScanBootstrap.Interval i = ScanBootstrap.interval(ra.chest(), f, resamples, ScanBootstrap.SEED);
                 out.printf(Locale.ROOT, "%-18s %9s  [%s, %s]%n", f.label(), f.format(i.estimate(), false),

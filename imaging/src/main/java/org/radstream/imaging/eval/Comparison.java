@@ -83,6 +83,9 @@ public record Comparison(EvaluationReport a, EvaluationReport b, List<String> sc
     public String verdict(Figure f) {
         int side = differences.get(f).side();
         if (side == 0) {
+            if (scans.size() < ScanBootstrap.MIN_SCANS) {
+                return "too few scans for an interval (" + ScanBootstrap.MIN_SCANS + " or more)";
+            }
             return Double.isNaN(differences.get(f).low()) ? "undefined on too many resamples" : "not separated";
         }
         boolean aBetter = (side > 0) == f.higherIsBetter();

@@ -205,10 +205,15 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
         b.append(String.format(Locale.ROOT, "%-8s %-10s %6.3f %10.2f %10d%n", "CHEST", "infection", infectionDice(), infectionHd95(), infected));
         b.append(String.format(Locale.ROOT, "PoIR: Pearson r %.3f, m-APE %.1f%% (%d scans, m-APE over %d with truth PoIR > 0)%n",
                 poirPearson(), poirMape(), chest.size(), chest.stream().filter(s -> s.truthPoir() > 0).count()));
-        b.append(String.format(Locale.ROOT, "95%% intervals (%d bootstrap resamples of the chest scans): %s%n",
-                ScanBootstrap.RESAMPLES, intervals().entrySet().stream().map(e -> e.getKey().label() + " ["
-                        + e.getKey().format(e.getValue().low(), false) + ", " + e.getKey().format(e.getValue().high(), false)
-                        + "]").collect(java.util.stream.Collectors.joining(", "))));
+        if (chest.size() < ScanBootstrap.MIN_SCANS) {
+            b.append(String.format(Locale.ROOT, "95%% intervals: none, %d chest scans are too few (%d or more)%n",
+                    chest.size(), ScanBootstrap.MIN_SCANS));
+        } else {
+            b.append(String.format(Locale.ROOT, "95%% intervals (%d bootstrap resamples of the chest scans): %s%n",
+                    ScanBootstrap.RESAMPLES, intervals().entrySet().stream().map(e -> e.getKey().label() + " ["
+                            + e.getKey().format(e.getValue().low(), false) + ", " + e.getKey().format(e.getValue().high(), false)
+                            + "]").collect(java.util.stream.Collectors.joining(", "))));
+        }
         b.append(String.format(Locale.ROOT, "infection found: consolidation (truth > %.0f HU) %.1f%%, ground glass %.1f%%%n",
                 ScanScore.DENSE_HU, 100 * consolidationFound(), 100 * ggoFound()));
         b.append(String.format(Locale.ROOT, "infection touching no true lesion on its slice: %.2f ml in all; without it "

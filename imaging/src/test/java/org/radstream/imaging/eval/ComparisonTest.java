@@ -75,6 +75,17 @@ class ComparisonTest {
     }
 
     @Test
+    void fewerThanFiveScansHaveNoIntervalAndSaySo() {
+        List<ScanScore> a = cohortRead(true).subList(1, 4);
+        List<ScanScore> b = cohortRead(false).subList(1, 4);
+        Comparison c = Comparison.of(report("a", a), report("b", b), 500, 1);
+        assertThat(c.differences().get(Figure.INFECTION_DICE).estimate()).isEqualTo(0.02, within(1e-9));
+        assertThat(c.differences().get(Figure.INFECTION_DICE).low()).isNaN();
+        assertThat(c.verdict(Figure.INFECTION_DICE)).isEqualTo("too few scans for an interval (5 or more)");
+        assertThat(report("a", a).toTable()).contains("95% intervals: none, 3 chest scans are too few (5 or more)");
+    }
+
+    @Test
     void reportsOfDifferentScansAreRefusedWithTheScansNamed() {
         List<ScanScore> a = cohortRead(false);
         List<ScanScore> b = new ArrayList<>(a.subList(0, 15));
