@@ -99,16 +99,14 @@ public record Comparison(EvaluationReport a, EvaluationReport b, List<String> sc
         ScanBootstrap.Interval any = differences.values().iterator().next();
         t.append(String.format(Locale.ROOT, "paired over %d chest scans (%d with infection); 95%% intervals of A - B from "
                         + "%d bootstrap resamples of the scans (seed %d)%n", scans.size(),
-                a.chest().stream().filter(s -> scans.contains(s.scanId()) && !Double.isNaN(s.infectionDice())).count(),
+                a.chest().stream().filter(s -> !Double.isNaN(s.infectionDice())).count(),
                 any.resamples(), ScanBootstrap.SEED));
         t.append(String.format(Locale.ROOT, "%-18s %9s %9s %9s  %-22s %s%n", "figure", "A", "B", "A - B", "95% interval", "verdict"));
         for (Map.Entry<Figure, ScanBootstrap.Interval> e : differences.entrySet()) {
             Figure f = e.getKey();
             ScanBootstrap.Interval i = e.getValue();
-            List<ScanScore> sa = a.chest();
-            List<ScanScore> sb = b.chest();
-            t.append(String.format(Locale.ROOT, "%-18s %9s %9s %9s  %-22s %s%n", f.label(), f.format(f.of(sa), false),
-                    f.format(f.of(sb), false), f.format(i.estimate(), true),
+            t.append(String.format(Locale.ROOT, "%-18s %9s %9s %9s  %-22s %s%n", f.label(), f.format(f.of(a.chest()), false),
+                    f.format(f.of(b.chest()), false), f.format(i.estimate(), true),
                     "[" + f.format(i.low(), true) + ", " + f.format(i.high(), true) + "]", verdict(f)));
         }
         return t.toString();
