@@ -7,13 +7,16 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.radstream.imaging.eval.AbdomenFigure;
 import org.radstream.imaging.eval.Comparison;
 import org.radstream.imaging.eval.EvaluationReport;
 import org.radstream.imaging.eval.Figure;
 import org.radstream.imaging.eval.ScanBootstrap;
+import org.radstream.imaging.eval.ScanFigure;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -64,14 +67,17 @@ final class CompareCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%s on %s: %d chest scans, %d with infection; 95%% intervals from %d bootstrap "
                             + "resamples of the scans (seed %d)%n", ra.method(), ra.cohort(), ra.chest().size(),
                     ra.chest().stream().filter(s -> !Double.isNaN(s.infectionDice())).count(), resamples, ScanBootstrap.SEED);
-            if (ra.chest().size() < ScanBootstrap.MIN_SCANS) {
+            if (!ra.chest().isEmpty() && ra.chest().size() < ScanBootstrap.MIN_SCANS) {
                 out.printf(Locale.ROOT, "(%d scans are too few for intervals: %d or more)%n", ra.chest().size(),
                         ScanBootstrap.MIN_SCANS);
             }
-            for (Figure f : Figure.values()) {
-                ScanBootstrap.Interval i = ScanBootstrap.interval(ra.chest(), f, resamples, ScanBootstrap.SEED);
-                out.printf(Locale.ROOT, "%-18s %9s  [%s, %s]%n", f.label(), f.format(i.estimate(), false),
-                        f.format(i.low(), false), f.format(i.high(), false));
+            if (!ra.chest().isEmpty()) {
+                intervals(out, Figure.values(), ra.chest());
+            }
+            if (!ra.abdomen().isEmpty()) {
+                out.printf(Locale.ROOT, "%d abdominal scans%s%n", ra.abdomen().size(), ra.abdomen().size() < ScanBootstrap.MIN_SCANS
+                        ? String.format(Locale.ROOT, " (too few for intervals: %d or more)", ScanBootstrap.MIN_SCANS) : "");
+                intervals(out, AbdomenFigure.values(), ra.abdomen());
             }
             out.flush();
             return 0;
@@ -89,6 +95,14 @@ final class CompareCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private <T> void intervals(PrintWriter out, ScanFigure<T>[] figures, List<T> scans) {
+        for (ScanFigure<T> f : figures) {
+            ScanBootstrap.Interval i = ScanBootstrap.interval(scans, f, resamples, ScanBootstrap.SEED);
+            out.printf(Locale.ROOT, "%-18s %9s  [%s, %s]%n", f.label(), f.format(i.estimate(), false),
+                    f.format(i.low(), false), f.format(i.high(), false));
+        }
     }
 
     private EvaluationReport read(Path file) {

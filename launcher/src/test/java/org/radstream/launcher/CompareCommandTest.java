@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.radstream.imaging.eval.AbdomenScore;
 import org.radstream.imaging.eval.EvaluationReport;
 import org.radstream.imaging.eval.ScanScore;
 import picocli.CommandLine;
@@ -70,12 +71,41 @@ class CompareCommandTest {
         assertThat((Double) figures.get("infection_dice").get("difference")).isCloseTo(0.02, org.assertj.core.data.Offset.offset(1e-9));
     }
 
+    /** A report of 10 abdominal scans only, vessel Dice {@code vessel} plus a spread, HD95 {@code hd95} mm. */
+    private Path abdomenReport(String name, String method, double vessel, double hd95) throws Exception {
+        List<AbdomenScore> abdomen = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            abdomen.add(new AbdomenScore(String.format("scan-%04d", 21 + i), 1500, 1480, 0.97, 0.9, 20 + i, 20,
+                    vessel + 0.01 * i, hd95, 0.8));
+        }
+        Path file = dir.resolve(name);
+        new ObjectMapper().writeValue(file.toFile(),
+                new EvaluationReport(method, "/cohorts/s12-abdomen", Map.of(), List.of(), abdomen, "vessel v1").toJson());
+        return file;
+    }
+
+    @Test
+    void abdominalReportsGetIntervalsAndTheirVesselNetworksArePaired() throws Exception {
+        Path single = abdomenReport("single.json", "single U-Net", 0.80, 30);
+        Path sum = abdomenReport("sum.json", "SUM", 0.81, 12);
+        assertThat(run(single.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("0 chest scans").contains("10 abdominal scans")
+                .containsPattern("vessel HD95 mm +30\\.00 +\\[30\\.00, 30\\.00\\]")
+                .doesNotContain("too few");
+        assertThat(run(sum.toString(), single.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("paired over 10 abdominal scans")
+                .containsPattern("vessel Dice .* \\+0\\.010 +\\[\\+0\\.010, \\+0\\.010\\] +A better")
+                .containsPattern("vessel HD95 mm .* -18\\.00 +\\[-18\\.00, -18\\.00\\] +A better")
+                .containsPattern("liver Dice .* not separated")
+                .doesNotContain("chest scans (");
+    }
+
     @Test
     void reportsOfDifferentScansAMissingFileAndTooFewResamplesAreRefused() throws Exception {
         Path a = report("a.json", "models", 0.6, 1.2, 12);
         Path b = report("b.json", "hu", 0.3, 2, 11);
         assertThat(run(a.toString(), b.toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("the two reports read different scans: only in models: scan-0012; only in hu: none");
+        assertThat(err.toString()).contains("the two reports read different chest scans: only in models: scan-0012; only in hu: none");
         assertThat(run(dir.resolve("none.json").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("none.json: no such report");
         Files.writeString(dir.resolve("table.json"), "{\"method\": \"hu\"}");

@@ -17,12 +17,13 @@ import org.radstream.imaging.Components;
 import org.radstream.imaging.Connectivity;
 import org.radstream.imaging.InfectedLung;
 import org.radstream.imaging.Mask3D;
-import org.radstream.imaging.Metrics;
 import org.radstream.imaging.Morphology;
 import org.radstream.imaging.Volume;
 import org.radstream.imaging.Window;
 import org.radstream.imaging.cohort.Cohort;
 import org.radstream.imaging.cohort.CohortManifest;
+import org.radstream.imaging.eval.AbdomenFigure;
+import org.radstream.imaging.eval.AbdomenScore;
 import org.radstream.imaging.eval.EvaluationMethod;
 import org.radstream.imaging.eval.EvaluationReport;
 import org.radstream.imaging.eval.RuleAlerts;
@@ -39,8 +40,8 @@ import org.radstream.models.TestTimeFlips;
  * workers run them (lung: two largest components; infection: the components reaching into the
  * lung, optionally filtered by the candidate classifier, the lung grown by them; liver: largest
  * component; vessels inside the dilated liver), scored against the cohort's exact truth. Abdominal
- * figures (liver Dice, vessel Dice and HD95 against the exact vessel truth) go into the report's
- * abdomen note. On a longitudinal cohort the parameters also say which progression alerts the
+ * scans are scored one by one (liver Dice, vessel Dice and HD95 against the exact vessel truth),
+ * and the report's abdomen note names the networks that read them. On a longitudinal cohort the parameters also say which progression alerts the
  * measured volumes would raise ({@link RuleAlerts}).
  */
 public final class ModelEvaluation implements EvaluationMethod {
@@ -150,7 +151,8 @@ public final class ModelEvaluation implements EvaluationMethod {
                     params.putAll(RuleAlerts.of(evaluation.manifest(), chest).asParameters());
                 }
             }
-            return new EvaluationReport(name, evaluation.dir().toString(), params, chest, abdomen(evaluation, s));
+            Abdomen abdomen = abdomen(evaluation, s);
+            return new EvaluationReport(name, evaluation.dir().toString(), params, chest, abdomen.scores(), abdomen.note());
         } catch (IOException e) {
             throw e;
         } catch (Exception e) {
@@ -219,64 +221,55 @@ public final class ModelEvaluation implements EvaluationMethod {
                 : left < 90 ? "about " + left + " s left" : "about " + Math.round(left / 60.0) + " min left");
     }
 
-    private String abdomen(Cohort c, ModelStore s) throws Exception {
+    /** The abdominal scans' scores and the note that names the networks that read them. */
+    private record Abdomen(List<AbdomenScore> scores, String note) {
+    }
+
+    private Abdomen abdomen(Cohort c, ModelStore s) throws Exception {
         List<CohortManifest.Scan> scans = c.scans("abdomen");
         Optional<ModelArtifact> liverA = artifact(s, "liver");
         Optional<ModelArtifact> vesselA = artifact(s, "vessel");
         if (scans.isEmpty() || liverA.isEmpty()) {
-            return "no abdominal scans or no liver model";
+            return new Abdomen(List.of(), "no abdominal scans or no liver model");
         }
-        double liverDice = 0;
-        double vesselDice = 0;
-        double vesselHd = 0;
-        int hdN = 0;
-        int n = scans.size();
-        double[][] liverFigures = new double[2][n];
-        double[][] vesselFigures = new double[2][n];
+        List<AbdomenScore> scores = new ArrayList<>();
         long started = System.nanoTime();
         try (SegmentationModel liverM = SegmentationModel.load(liverA.get().location(), Device.cpu());
              SegmentationModel vesselM = vesselA.isPresent()
                      ? SegmentationModel.load(vesselA.get().location(), Device.cpu()) : null) {
-            for (int i = 0; i < n; i++) {
-                CohortManifest.Scan scan = scans.get(i);
+            for (CohortManifest.Scan scan : scans) {
                 Volume v = c.series(scan).volume();
                 Mask3D liverTruth = c.truth(scan, "liver");
                 Evaluator.Segmented liverRaw = Evaluator.segmentWithStability(TaskTrainer.sliceModel(liverM),
                         new ScanData(scan.scanId(), v, liverTruth, null, null));
                 Mask3D liver = Components.keepLargest(liverRaw.mask(), 1, Connectivity.FACE);
-                liverFigures[0][i] = liverRaw.stability();
-                liverFigures[1][i] = Metrics.dice(liver, liverTruth);
-                liverDice += liverFigures[1][i];
-                if (vesselM == null) {
-                    progress.accept(String.format(Locale.ROOT, "eval: abdomen %d of %d (%s): liver Dice %.3f; %s", i + 1, n,
-                            scan.scanId(), liverFigures[1][i], timeLeft(started, i + 1, n)));
-                    continue;
-                }
                 Mask3D vesselTruth = c.truth(scan, "vessel");
-                Mask3D region = Morphology.dilate3D(liver, CohortTraining.LIVER_DILATION);
-                Evaluator.Segmented vessels = Evaluator.segmentWithStability(TaskTrainer.sliceModel(vesselM),
-                        new ScanData(scan.scanId(), v, vesselTruth, region, null));
-                vesselFigures[0][i] = vessels.stability();
-                vesselFigures[1][i] = Metrics.dice(vessels.mask(), vesselTruth);
-                vesselDice += vesselFigures[1][i];
-                double hd = Metrics.hausdorff95Mm(vessels.mask(), vesselTruth, v.spacingX(), v.spacingY(), v.spacingZ());
-                if (!Double.isNaN(hd)) {
-                    vesselHd += hd;
-                    hdN++;
-                }
-                progress.accept(String.format(Locale.ROOT, "eval: abdomen %d of %d (%s): liver Dice %.3f, vessel Dice %.3f, "
-                        + "HD95 %.2f mm; %s", i + 1, n, scan.scanId(), liverFigures[1][i], vesselFigures[1][i], hd,
-                        timeLeft(started, i + 1, n)));
+                Evaluator.Segmented vessels = vesselM == null ? null
+                        : Evaluator.segmentWithStability(TaskTrainer.sliceModel(vesselM), new ScanData(scan.scanId(), v,
+                                vesselTruth, Morphology.dilate3D(liver, CohortTraining.LIVER_DILATION), null));
+                AbdomenScore score = AbdomenScore.of(scan.scanId(), v.spacingX(), v.spacingY(), v.spacingZ(), liver,
+                        liverTruth, liverRaw.stability(), vessels == null ? null : vessels.mask(), vesselTruth,
+                        vessels == null ? Double.NaN : vessels.stability());
+                scores.add(score);
+                progress.accept(String.format(Locale.ROOT, "eval: abdomen %d of %d (%s): liver Dice %.3f%s; %s", scores.size(),
+                        scans.size(), scan.scanId(), score.liverDice(), vessels == null ? ""
+                                : String.format(Locale.ROOT, ", vessel Dice %.3f, HD95 %.2f mm", score.vesselDice(),
+                                score.vesselHd95Mm()), timeLeft(started, scores.size(), scans.size())));
             }
         }
         String liverText = String.format(Locale.ROOT, "%d scans: liver Dice %.3f (%s; stability against Dice: %s)",
-                scans.size(), liverDice / scans.size(), describe(liverA.get()),
-                StabilityRanking.of(liverFigures[0], liverFigures[1]));
+                scores.size(), AbdomenFigure.LIVER_DICE.of(scores), describe(liverA.get()), StabilityRanking.of(
+                        column(scores, AbdomenScore::liverStability), column(scores, AbdomenScore::liverDice)));
         if (vesselA.isEmpty()) {
-            return liverText + "; no vessel model";
+            return new Abdomen(scores, liverText + "; no vessel model");
         }
-        return liverText + String.format(Locale.ROOT, "; vessel Dice %.3f, HD95 %.2f mm against the exact vessel truth"
-                        + " (%s; stability against Dice: %s)", vesselDice / scans.size(), hdN == 0 ? Double.NaN : vesselHd / hdN,
-                describe(vesselA.get()), StabilityRanking.of(vesselFigures[0], vesselFigures[1]));
+        return new Abdomen(scores, liverText + String.format(Locale.ROOT, "; vessel Dice %.3f, HD95 %.2f mm against the "
+                        + "exact vessel truth (%s; stability against Dice: %s)", AbdomenFigure.VESSEL_DICE.of(scores),
+                AbdomenFigure.VESSEL_HD95.of(scores), describe(vesselA.get()), StabilityRanking.of(
+                        column(scores, AbdomenScore::vesselStability), column(scores, AbdomenScore::vesselDice))));
+    }
+
+    private static double[] column(List<AbdomenScore> scores, java.util.function.ToDoubleFunction<AbdomenScore> value) {
+        return scores.stream().mapToDouble(value).toArray();
     }
 }

@@ -2,6 +2,7 @@ package org.radstream.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import ai.djl.Model;
@@ -14,10 +15,14 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.radstream.imaging.Mask3D;
+import org.radstream.imaging.Metrics;
+import org.radstream.imaging.Volume;
 import org.radstream.imaging.Window;
 import org.radstream.imaging.cohort.Cohort;
 import org.radstream.imaging.cohort.CohortGenerator;
 import org.radstream.imaging.cohort.CohortSpec;
+import org.radstream.imaging.eval.AbdomenScore;
 import org.radstream.imaging.eval.EvaluationReport;
 import org.radstream.imaging.eval.ScanScore;
 import org.radstream.models.Architectures;
@@ -54,6 +59,10 @@ class ModelEvaluationTest {
     }
 
     private static ModelArtifact save(String task, float outputBias, boolean refused) throws Exception {
+        return save(store, task, outputBias, refused);
+    }
+
+    private static ModelArtifact save(ModelStore into, String task, float outputBias, boolean refused) throws Exception {
         try (Model model = Architectures.newModel(NetworkSpec.unet(UNetVariant.PLAIN, 3, 2, 4), Device.cpu());
                 SegmentationTraining ignored = SegmentationTraining.start(model, 3, SIZE, SIZE,
                         TrainingSettings.defaults())) {
@@ -63,7 +72,7 @@ class ModelEvaluationTest {
             NDArray b = bias.getArray();
             b.set(b.onesLike().mul(outputBias).toFloatArray());
             ModelDescriptor d = new ModelDescriptor(task, SIZE, SIZE, Window.LUNG.lower(), Window.LUNG.upper(), Map.of());
-            return refused ? store.keepRefused(model, d) : store.save(model, d);
+            return refused ? into.keepRefused(model, d) : into.save(model, d);
         }
     }
 
@@ -92,6 +101,47 @@ class ModelEvaluationTest {
         assertThat(asPublished.chest()).extracting(ScanScore::lungStability).containsOnly(1.0);
         assertThat(asPublished.chest()).extracting(ScanScore::infectionStability).containsOnly(1.0);
         assertThat(withRefused.chest()).extracting(ScanScore::infectionStability).containsOnly(1.0);
+    }
+
+    @Test
+    void eachAbdominalScanIsScoredOnItsOwnRow() throws Exception {
+        CohortGenerator.generate(new CohortSpec(14, 0, 2, SIZE, false), dir.resolve("abdomen"));
+        Cohort cohort = Cohort.open(dir.resolve("abdomen"));
+        ModelStore abdomenStore = new ModelStore(dir.resolve("abdomen-store"));
+        // a liver network that marks every voxel, and a vessel network that marks every voxel it is shown
+        save(abdomenStore, "liver", 20f, false);
+        save(abdomenStore, "vessel", 20f, false);
+        List<String> progress = new java.util.ArrayList<>();
+        EvaluationReport r = new ModelEvaluation("models-no-classifier", abdomenStore.root(), false)
+                .withProgress(progress::add).evaluate(cohort, null);
+
+        assertThat(r.chest()).isEmpty();
+        assertThat(r.abdomen()).extracting(AbdomenScore::scanId)
+                .containsExactlyElementsOf(cohort.scans("abdomen").stream().map(s -> s.scanId()).toList());
+        for (int i = 0; i < 2; i++) {
+            var scan = cohort.scans("abdomen").get(i);
+            Volume v = cohort.series(scan).volume();
+            boolean[] all = new boolean[v.width() * v.height() * v.depth()];
+            java.util.Arrays.fill(all, true);
+            Mask3D everything = new Mask3D(all, v.width(), v.height(), v.depth());
+            AbdomenScore row = r.abdomen().get(i);
+            assertThat(row.liverDice()).isEqualTo(Metrics.dice(everything, cohort.truth(scan, "liver")));
+            assertThat(row.predLiverMl()).isEqualTo(everything.volumeMl(v.spacingX(), v.spacingY(), v.spacingZ()));
+            // the vessels are read inside the dilated liver, which is here the whole scan
+            assertThat(row.vesselDice()).isEqualTo(Metrics.dice(everything, cohort.truth(scan, "vessel")));
+            assertThat(row.truthVesselMl()).isEqualTo(cohort.truth(scan, "vessel")
+                    .volumeMl(v.spacingX(), v.spacingY(), v.spacingZ())).isPositive();
+            assertThat(row.vesselHd95Mm()).isPositive();
+            assertThat(row.liverStability()).isEqualTo(1.0);
+            assertThat(row.vesselStability()).isEqualTo(1.0);
+        }
+        assertThat(r.vesselDice()).isEqualTo((r.abdomen().get(0).vesselDice() + r.abdomen().get(1).vesselDice()) / 2,
+                within(1e-12));
+        assertThat(r.abdomenNote()).startsWith(String.format(java.util.Locale.ROOT, "2 scans: liver Dice %.3f (v1 ",
+                r.liverDice())).contains(String.format(java.util.Locale.ROOT, "vessel Dice %.3f", r.vesselDice()));
+        assertThat(progress).hasSize(2);
+        assertThat(progress.get(1)).startsWith("eval: abdomen 2 of 2 (" + r.abdomen().get(1).scanId() + "): liver Dice ")
+                .contains(", vessel Dice ").endsWith(" s a scan, done");
     }
 
     @Test

@@ -10,9 +10,22 @@ import java.util.Map;
  * Figures of one method on one cohort, in the shape of the COVID-19 paper's Table 1: mean lung
  * and infection Dice, mean HD95, PoIR Pearson r and m-APE, per body part. Means skip NaN cases and
  * the counts used are reported beside them.
+ *
+ * @param abdomen     the abdominal scans' scores, where the method reads the abdomen
+ * @param abdomenNote what the method did with the abdominal scans, in words (the networks read)
  */
 public record EvaluationReport(String method, String cohort, Map<String, Object> parameters, List<ScanScore> chest,
-                               String abdomenNote) {
+                               List<AbdomenScore> abdomen, String abdomenNote) {
+
+    /** A report of a method that scores no abdominal scan (the note says why). */
+    public EvaluationReport(String method, String cohort, Map<String, Object> parameters, List<ScanScore> chest,
+                            String abdomenNote) {
+        this(method, cohort, parameters, chest, List.of(), abdomenNote);
+    }
+
+    public double liverDice() { return AbdomenFigure.LIVER_DICE.of(abdomen); }
+    public double vesselDice() { return AbdomenFigure.VESSEL_DICE.of(abdomen); }
+    public double vesselHd95() { return AbdomenFigure.VESSEL_HD95.of(abdomen); }
 
     public double lungDice() { return Figure.LUNG_DICE.of(chest); }
     public double infectionDice() { return Figure.INFECTION_DICE.of(chest); }
@@ -79,9 +92,19 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
         return m;
     }
 
+    /** The same for the abdominal figures, over resamples of the abdominal scans. */
+    public Map<AbdomenFigure, ScanBootstrap.Interval> abdomenIntervals() {
+        Map<AbdomenFigure, ScanBootstrap.Interval> m = new java.util.EnumMap<>(AbdomenFigure.class);
+        for (AbdomenFigure f : AbdomenFigure.values()) {
+            m.put(f, ScanBootstrap.interval(abdomen, f, ScanBootstrap.RESAMPLES, ScanBootstrap.SEED));
+        }
+        return m;
+    }
+
     /**
      * A report read back from the document {@link #toJson} wrote (as Jackson reads it: numbers, and
-     * NaN written as the string "NaN"). Per-scan fields older reports lack read as NaN.
+     * NaN written as the string "NaN"). Per-scan fields older reports lack read as NaN, and a report
+     * older than the abdominal rows reads without them.
      *
      * @throws IllegalArgumentException a document without the per-scan rows, or a row without its id
      */
@@ -104,10 +127,25 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
                     number(r, "stray_infection_ml"), number(r, "infection_dice_without_stray"),
                     number(r, "lung_stability"), number(r, "infection_stability")));
         }
+        List<AbdomenScore> abdomen = new ArrayList<>();
+        Object abdomenRows = json.getOrDefault("abdomen_scans", List.of());
+        if (!(abdomenRows instanceof List<?> abdomenList)) {
+            throw new IllegalArgumentException("\"abdomen_scans\" is not a list: " + abdomenRows);
+        }
+        for (Object o : abdomenList) {
+            if (!(o instanceof Map<?, ?> row) || !(row.get("scan_id") instanceof String id)) {
+                throw new IllegalArgumentException("an abdominal scan row without its scan_id: " + o);
+            }
+            Map<String, Object> r = (Map<String, Object>) row;
+            abdomen.add(new AbdomenScore(id, number(r, "truth_liver_ml"), number(r, "pred_liver_ml"),
+                    number(r, "liver_dice"), number(r, "liver_stability"), number(r, "truth_vessel_ml"),
+                    number(r, "pred_vessel_ml"), number(r, "vessel_dice"), number(r, "vessel_hd95_mm"),
+                    number(r, "vessel_stability")));
+        }
         Object parameters = json.get("parameters");
         return new EvaluationReport(String.valueOf(json.getOrDefault("method", "?")),
                 String.valueOf(json.getOrDefault("cohort", "?")),
-                parameters instanceof Map<?, ?> p ? (Map<String, Object>) p : Map.of(), chest,
+                parameters instanceof Map<?, ?> p ? (Map<String, Object>) p : Map.of(), chest, abdomen,
                 String.valueOf(json.getOrDefault("abdomen", "")));
     }
 
@@ -165,10 +203,19 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
         for (Map.Entry<Figure, ScanBootstrap.Interval> e : intervals().entrySet()) {
             intervals.put(e.getKey().key(), List.of(e.getValue().low(), e.getValue().high()));
         }
+        if (!abdomen.isEmpty()) {
+            for (Map.Entry<AbdomenFigure, ScanBootstrap.Interval> e : abdomenIntervals().entrySet()) {
+                intervals.put(e.getKey().key(), List.of(e.getValue().low(), e.getValue().high()));
+            }
+        }
         m.put("ci95", intervals);
         m.put("ci95_resamples", ScanBootstrap.RESAMPLES);
         m.put("ci95_seed", ScanBootstrap.SEED);
         m.put("abdomen", abdomenNote);
+        m.put("abdominal_scans", abdomen.size());
+        m.put("liver_dice", liverDice());
+        m.put("vessel_dice", vesselDice());
+        m.put("vessel_hd95_mm", vesselHd95());
         List<Map<String, Object>> rows = new ArrayList<>();
         for (ScanScore s : chest) {
             Map<String, Object> r = new LinkedHashMap<>();
@@ -192,6 +239,22 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
             rows.add(r);
         }
         m.put("scans", rows);
+        List<Map<String, Object>> abdomenRows = new ArrayList<>();
+        for (AbdomenScore s : abdomen) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("scan_id", s.scanId());
+            r.put("truth_liver_ml", s.truthLiverMl());
+            r.put("pred_liver_ml", s.predLiverMl());
+            r.put("liver_dice", s.liverDice());
+            r.put("liver_stability", s.liverStability());
+            r.put("truth_vessel_ml", s.truthVesselMl());
+            r.put("pred_vessel_ml", s.predVesselMl());
+            r.put("vessel_dice", s.vesselDice());
+            r.put("vessel_hd95_mm", s.vesselHd95Mm());
+            r.put("vessel_stability", s.vesselStability());
+            abdomenRows.add(r);
+        }
+        m.put("abdomen_scans", abdomenRows);
         return m;
     }
 
@@ -225,6 +288,17 @@ public record EvaluationReport(String method, String cohort, Map<String, Object>
                     lungStabilityRanking(), infectionStabilityRanking()));
         }
         b.append(String.format(Locale.ROOT, "ABDOMEN: %s%n", abdomenNote));
+        if (abdomen.size() >= ScanBootstrap.MIN_SCANS) {
+            b.append(String.format(Locale.ROOT, "abdomen 95%% intervals (%d bootstrap resamples of the %d abdominal scans): %s%n",
+                    ScanBootstrap.RESAMPLES, abdomen.size(), abdomenIntervals().entrySet().stream()
+                            .filter(e -> !Double.isNaN(e.getValue().estimate()))
+                            .map(e -> e.getKey().label() + " [" + e.getKey().format(e.getValue().low(), false) + ", "
+                                    + e.getKey().format(e.getValue().high(), false) + "]")
+                            .collect(java.util.stream.Collectors.joining(", "))));
+        } else if (!abdomen.isEmpty()) {
+            b.append(String.format(Locale.ROOT, "abdomen 95%% intervals: none, %d abdominal scans are too few (%d or more)%n",
+                    abdomen.size(), ScanBootstrap.MIN_SCANS));
+        }
         return b.toString();
     }
 }

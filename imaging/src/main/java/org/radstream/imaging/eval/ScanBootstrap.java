@@ -57,7 +57,7 @@ public final class ScanBootstrap {
     }
 
     /** The interval of {@code figure} over {@code scans}. */
-    public static Interval interval(List<ScanScore> scans, Figure figure, int resamples, long seed) {
+    public static <T> Interval interval(List<T> scans, ScanFigure<T> figure, int resamples, long seed) {
         return paired(scans, null, figure, resamples, seed);
     }
 
@@ -65,7 +65,7 @@ public final class ScanBootstrap {
      * The interval of {@code figure} over {@code a} minus over {@code b}, scan {@code i} of one with
      * scan {@code i} of the other (the same scan read by two methods).
      */
-    public static Interval difference(List<ScanScore> a, List<ScanScore> b, Figure figure, int resamples, long seed) {
+    public static <T> Interval difference(List<T> a, List<T> b, ScanFigure<T> figure, int resamples, long seed) {
         if (a.size() != b.size()) {
             throw new IllegalArgumentException("paired scans differ in number: " + a.size() + " vs " + b.size());
         }
@@ -91,9 +91,9 @@ public final class ScanBootstrap {
         }, resamples, seed);
     }
 
-    private static Interval paired(List<ScanScore> a, List<ScanScore> b, Figure figure, int resamples, long seed) {
-        List<ScanScore> ra = new ArrayList<>(a.size());
-        List<ScanScore> rb = new ArrayList<>(a.size());
+    private static <T> Interval paired(List<T> a, List<T> b, ScanFigure<T> figure, int resamples, long seed) {
+        List<T> ra = new ArrayList<>(a.size());
+        List<T> rb = new ArrayList<>(a.size());
         return bootstrap(a.size(), score(a, b, figure), drawn -> {
             ra.clear();
             rb.clear();
@@ -140,7 +140,7 @@ public final class ScanBootstrap {
         return new Interval(estimate, percentile(sorted, 0.025), percentile(sorted, 0.975), resamples);
     }
 
-    private static double score(List<ScanScore> a, List<ScanScore> b, Figure figure) {
+    private static <T> double score(List<T> a, List<T> b, ScanFigure<T> figure) {
         return b == null ? figure.of(a) : figure.of(a) - figure.of(b);
     }
 

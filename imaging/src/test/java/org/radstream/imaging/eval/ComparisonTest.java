@@ -92,7 +92,7 @@ class ComparisonTest {
         b.add(scan("scan-0099", 0.97, 0.8, 3, 3));
         assertThatThrownBy(() -> Comparison.of(report("a", a), report("b", b), 100, 1))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("the two reports read different scans: only in a: scan-0015; only in b: scan-0099");
+                .hasMessageContaining("the two reports read different chest scans: only in a: scan-0015; only in b: scan-0099");
     }
 
     @Test
@@ -107,7 +107,7 @@ class ComparisonTest {
         List<ScanScore> twice = new ArrayList<>(a);
         twice.add(a.get(0));
         assertThatThrownBy(() -> Comparison.of(report("a", a), report("b", twice), 100, 1))
-                .hasMessageContaining("lists scan scan-0000 twice");
+                .hasMessageContaining("lists chest scan scan-0000 twice");
     }
 
     @Test
@@ -128,6 +128,100 @@ class ComparisonTest {
         assertThat(mape.low()).isLessThanOrEqualTo(r.poirMape());
         assertThat(mape.high()).isGreaterThanOrEqualTo(r.poirMape());
         assertThat(r.toTable()).contains("95% intervals (2000 bootstrap resamples of the chest scans): lung Dice [");
+    }
+
+    /** 10 abdominal scans; {@code vesselGain} added to each vessel Dice, HD95 {@code hd95} mm on each. */
+    private static List<AbdomenScore> abdomenRead(double vesselGain, double hd95) {
+        List<AbdomenScore> scans = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            double vesselDice = 0.70 + 0.02 * i + vesselGain;
+            scans.add(new AbdomenScore(String.format("scan-%04d", 21 + i), 1500 + 10 * i, 1490 + 10 * i, 0.96, 0.9,
+                    20 + i, 19 + i, vesselDice, hd95 + i, 0.8));
+        }
+        return scans;
+    }
+
+    private static EvaluationReport withAbdomen(String method, List<ScanScore> chest, List<AbdomenScore> abdomen) {
+        return new EvaluationReport(method, "/cohorts/c", Map.of(), chest, abdomen, "vessel networks");
+    }
+
+    @Test
+    void abdominalScansArePairedApartFromTheChestAndTheVesselNetworksCompared() {
+        List<AbdomenScore> b = new ArrayList<>(abdomenRead(0, 30));
+        Collections.reverse(b);
+        Comparison c = Comparison.of(withAbdomen("sum", cohortRead(false), abdomenRead(0.01, 12)),
+                withAbdomen("single", cohortRead(false), b), 1000, 3);
+        assertThat(c.abdomenScans()).hasSize(10).startsWith("scan-0021");
+        assertThat(c.difference(AbdomenFigure.VESSEL_DICE).estimate()).isEqualTo(0.01, within(1e-9));
+        assertThat(c.verdict(AbdomenFigure.VESSEL_DICE)).isEqualTo("A better");
+        // HD95 12 + i against 30 + i mm: lower is better.
+        assertThat(c.difference(AbdomenFigure.VESSEL_HD95).estimate()).isEqualTo(-18.0, within(1e-9));
+        assertThat(c.verdict(AbdomenFigure.VESSEL_HD95)).isEqualTo("A better");
+        assertThat(c.verdict(AbdomenFigure.LIVER_DICE)).isEqualTo("not separated");
+        assertThat(c.verdict(Figure.INFECTION_DICE)).isEqualTo("not separated");
+        assertThat(c.toTable()).contains("paired over 16 chest scans").contains("paired over 10 abdominal scans")
+                .containsPattern("vessel Dice +0\\.800 +0\\.790 +\\+0\\.010 +\\[\\+0\\.010, \\+0\\.010\\] +A better");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> hd = (Map<String, Object>) ((Map<String, Object>) c.toJson().get("figures")).get("vessel_hd95_mm");
+        assertThat(hd).containsEntry("verdict", "A better").containsEntry("difference", -18.0);
+        assertThat(c.toJson()).containsEntry("abdominal_scans", 10);
+    }
+
+    @Test
+    void abdominalScansOfOneCohortUnderTheOtherCohortsIdsAreRefused() {
+        List<AbdomenScore> a = abdomenRead(0, 30);
+        List<AbdomenScore> b = new ArrayList<>(a);
+        AbdomenScore s = a.get(3);
+        b.set(3, new AbdomenScore(s.scanId(), s.truthLiverMl(), s.predLiverMl(), s.liverDice(), s.liverStability(),
+                s.truthVesselMl() + 4, s.predVesselMl(), s.vesselDice(), s.vesselHd95Mm(), s.vesselStability()));
+        assertThatThrownBy(() -> Comparison.of(withAbdomen("a", List.of(), a), withAbdomen("b", List.of(), b), 100, 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("scan scan-0024 is not the same scan in both: truth liver 1530.000 ml, vessels 23.000 ml")
+                .hasMessageContaining("another cohort?");
+        assertThatThrownBy(() -> Comparison.of(withAbdomen("a", List.of(), a), withAbdomen("b", List.of(), a.subList(0, 9)), 100, 1))
+                .hasMessageContaining("the two reports read different abdominal scans: only in a: scan-0030; only in b: none");
+    }
+
+    @Test
+    void aPartOnlyOneReportScoresIsLeftOutAndSaidSo() {
+        // The HU baseline reads no abdomen: its chest is still compared with the networks'.
+        Comparison c = Comparison.of(report("hu", cohortRead(false)), withAbdomen("models", cohortRead(true),
+                abdomenRead(0, 20)), 500, 1);
+        assertThat(c.abdomenScans()).isEmpty();
+        assertThat(c.abdomenDifferences()).isEmpty();
+        assertThat(c.verdict(AbdomenFigure.VESSEL_DICE)).isEqualTo("no such scans");
+        assertThat(c.verdict(Figure.INFECTION_DICE)).isEqualTo("B better");
+        assertThat(c.toTable()).contains("abdominal scans: only B scores them (10); not compared")
+                .doesNotContain("paired over 10 abdominal");
+        assertThatThrownBy(() -> Comparison.of(report("hu", cohortRead(false)), withAbdomen("vessel only", List.of(),
+                abdomenRead(0, 20)), 100, 1)).hasMessageContaining("the two reports hold no scan to compare");
+    }
+
+    @Test
+    void abdominalRowsSurviveTheJsonAndGetTheirOwnIntervals() throws Exception {
+        EvaluationReport r = withAbdomen("models", cohortRead(false), abdomenRead(0, 20));
+        ObjectMapper mapper = new ObjectMapper();
+        Map<String, Object> doc = mapper.readValue(mapper.writeValueAsString(r.toJson()),
+                new TypeReference<Map<String, Object>>() { });
+        EvaluationReport back = EvaluationReport.fromJson(doc);
+        assertThat(back.abdomen()).isEqualTo(r.abdomen());
+        assertThat(back.abdomenIntervals()).isEqualTo(r.abdomenIntervals());
+        assertThat(doc).containsEntry("abdominal_scans", 10);
+        assertThat(((Number) doc.get("vessel_dice")).doubleValue()).isEqualTo(0.79, within(1e-12));
+        @SuppressWarnings("unchecked")
+        Map<String, List<Double>> ci = (Map<String, List<Double>>) doc.get("ci95");
+        ScanBootstrap.Interval vessel = r.abdomenIntervals().get(AbdomenFigure.VESSEL_DICE);
+        assertThat(ci.get("vessel_dice")).containsExactly(vessel.low(), vessel.high());
+        assertThat(vessel.low()).isLessThan(0.79);
+        assertThat(vessel.high()).isGreaterThan(0.79);
+        assertThat(r.toTable()).contains("abdomen 95% intervals (2000 bootstrap resamples of the 10 abdominal scans): "
+                + "liver Dice [0.960, 0.960], vessel Dice [");
+        // A report written before the abdominal rows reads back without them.
+        doc.remove("abdomen_scans");
+        assertThat(EvaluationReport.fromJson(doc).abdomen()).isEmpty();
+        Map<String, Object> bad = new java.util.HashMap<>(doc);
+        bad.put("abdomen_scans", List.of(Map.of("scan_id", "scan-0021", "vessel_dice", "good")));
+        assertThatThrownBy(() -> EvaluationReport.fromJson(bad)).hasMessageContaining("scan scan-0021: vessel_dice is not a number: good");
     }
 
     @Test

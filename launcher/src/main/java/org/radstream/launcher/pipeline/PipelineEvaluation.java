@@ -12,10 +12,11 @@ import java.util.Locale;
 import java.util.Map;
 import org.radstream.avro.InferenceResult;
 import org.radstream.imaging.Mask3D;
-import org.radstream.imaging.Metrics;
 import org.radstream.imaging.Rle;
 import org.radstream.imaging.cohort.Cohort;
 import org.radstream.imaging.cohort.CohortManifest;
+import org.radstream.imaging.eval.AbdomenFigure;
+import org.radstream.imaging.eval.AbdomenScore;
 import org.radstream.imaging.eval.EvaluationMethod;
 import org.radstream.imaging.eval.EvaluationReport;
 import org.radstream.imaging.eval.ScanScore;
@@ -100,36 +101,34 @@ public final class PipelineEvaluation implements EvaluationMethod {
         params.put("alerts_false", alerts.falseAlerts().size());
         params.put("alerts_missed", alerts.missed().size());
         params.put("alerts_repeated", alerts.duplicates());
-        return new EvaluationReport(name(), cohort.dir().toString(), params, chest, abdomen(cohort, watch));
+        List<AbdomenScore> abdomen = abdomen(cohort, watch);
+        return new EvaluationReport(name(), cohort.dir().toString(), params, chest, abdomen,
+                abdomenNote(cohort, watch, abdomen));
     }
 
-    private static String abdomen(Cohort cohort, PipelineWatch watch) throws IOException {
-        List<CohortManifest.Scan> scans = cohort.scans("abdomen");
-        if (scans.isEmpty()) {
-            return "no abdominal scans";
-        }
-        double liverDice = 0;
-        double vesselDice = 0;
-        double vesselHd = 0;
-        int hdN = 0;
-        String method = "";
-        for (CohortManifest.Scan s : scans) {
+    /** Each abdominal scan's scores from the masks the workers published for it. */
+    private static List<AbdomenScore> abdomen(Cohort cohort, PipelineWatch watch) throws IOException {
+        List<AbdomenScore> scores = new ArrayList<>();
+        for (CohortManifest.Scan s : cohort.scans("abdomen")) {
             PipelineWatch.SeriesTrack t = watch.series(s.seriesUid());
             InferenceResult liver = t.results.get("liver");
             InferenceResult vessel = t.results.get("vessel");
-            method = liver.getMethod() + "/" + vessel.getMethod();
-            Mask3D vesselTruth = cohort.truth(s, "vessel");
-            Mask3D v = mask(vessel);
-            liverDice += Metrics.dice(mask(liver), cohort.truth(s, "liver"));
-            vesselDice += Metrics.dice(v, vesselTruth);
-            double hd = Metrics.hausdorff95Mm(v, vesselTruth, s.spacingX(), s.spacingY(), s.spacingZ());
-            if (!Double.isNaN(hd)) {
-                vesselHd += hd;
-                hdN++;
-            }
+            scores.add(AbdomenScore.of(s.scanId(), s.spacingX(), s.spacingY(), s.spacingZ(), mask(liver),
+                    cohort.truth(s, "liver"), stability(liver), mask(vessel), cohort.truth(s, "vessel"), stability(vessel)));
         }
-        return String.format(Locale.ROOT, "%d scans: liver Dice %.3f; vessel Dice %.3f, HD95 %.2f mm against the exact vessel truth (%s)",
-                scans.size(), liverDice / scans.size(), vesselDice / scans.size(), hdN == 0 ? Double.NaN : vesselHd / hdN, method);
+        return scores;
+    }
+
+    /** The abdomen in words: its figures and the methods the workers named. */
+    private static String abdomenNote(Cohort cohort, PipelineWatch watch, List<AbdomenScore> scores) {
+        if (scores.isEmpty()) {
+            return "no abdominal scans";
+        }
+        PipelineWatch.SeriesTrack first = watch.series(cohort.scans("abdomen").get(0).seriesUid());
+        return String.format(Locale.ROOT, "%d scans: liver Dice %.3f; vessel Dice %.3f, HD95 %.2f mm against the exact "
+                        + "vessel truth (%s/%s)", scores.size(), AbdomenFigure.LIVER_DICE.of(scores),
+                AbdomenFigure.VESSEL_DICE.of(scores), AbdomenFigure.VESSEL_HD95.of(scores),
+                first.results.get("liver").getMethod(), first.results.get("vessel").getMethod());
     }
 
     /** The result's maskStability as the worker measured it; NaN where it has none (the HU baseline). */
