@@ -64,19 +64,21 @@ final class CompareCommand implements Callable<Integer> {
         EvaluationReport ra = read(a);
         PrintWriter out = spec.commandLine().getOut();
         if (b == null) {
-            out.printf(Locale.ROOT, "%s on %s: %d chest scans, %d with infection; 95%% intervals from %d bootstrap "
-                            + "resamples of the scans (seed %d)%n", ra.method(), ra.cohort(), ra.chest().size(),
-                    ra.chest().stream().filter(s -> !Double.isNaN(s.infectionDice())).count(), resamples, ScanBootstrap.SEED);
-            if (!ra.chest().isEmpty() && ra.chest().size() < ScanBootstrap.MIN_SCANS) {
-                out.printf(Locale.ROOT, "(%d scans are too few for intervals: %d or more)%n", ra.chest().size(),
-                        ScanBootstrap.MIN_SCANS);
-            }
+            String scans = ra.chest().isEmpty() ? (ra.abdomen().isEmpty() ? "no scan scored"
+                    : ra.abdomen().size() + " abdominal scans") : String.format(Locale.ROOT,
+                    "%d chest scans, %d with infection", ra.chest().size(),
+                    ra.chest().stream().filter(s -> !Double.isNaN(s.infectionDice())).count());
+            out.printf(Locale.ROOT, "%s on %s: %s; 95%% intervals from %d bootstrap resamples of the scans (seed %d)%n",
+                    ra.method(), ra.cohort(), scans, resamples, ScanBootstrap.SEED);
             if (!ra.chest().isEmpty()) {
+                tooFew(out, ra.chest().size());
                 intervals(out, Figure.values(), ra.chest());
             }
             if (!ra.abdomen().isEmpty()) {
-                out.printf(Locale.ROOT, "%d abdominal scans%s%n", ra.abdomen().size(), ra.abdomen().size() < ScanBootstrap.MIN_SCANS
-                        ? String.format(Locale.ROOT, " (too few for intervals: %d or more)", ScanBootstrap.MIN_SCANS) : "");
+                if (!ra.chest().isEmpty()) {
+                    out.printf(Locale.ROOT, "%d abdominal scans%n", ra.abdomen().size());
+                }
+                tooFew(out, ra.abdomen().size());
                 intervals(out, AbdomenFigure.values(), ra.abdomen());
             }
             out.flush();
@@ -95,6 +97,12 @@ final class CompareCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private static void tooFew(PrintWriter out, int scans) {
+        if (scans < ScanBootstrap.MIN_SCANS) {
+            out.printf(Locale.ROOT, "(%d scans are too few for intervals: %d or more)%n", scans, ScanBootstrap.MIN_SCANS);
+        }
     }
 
     private <T> void intervals(PrintWriter out, ScanFigure<T>[] figures, List<T> scans) {

@@ -89,7 +89,8 @@ class CompareCommandTest {
         Path single = abdomenReport("single.json", "single U-Net", 0.80, 30);
         Path sum = abdomenReport("sum.json", "SUM", 0.81, 12);
         assertThat(run(single.toString())).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("0 chest scans").contains("10 abdominal scans")
+        assertThat(out.toString()).contains("single U-Net on /cohorts/s12-abdomen: 10 abdominal scans; 95% intervals from 2000")
+                .doesNotContain("chest")
                 .containsPattern("vessel HD95 mm +30\\.00 +\\[30\\.00, 30\\.00\\]")
                 .doesNotContain("too few");
         assertThat(run(sum.toString(), single.toString())).as(err.toString()).isZero();
