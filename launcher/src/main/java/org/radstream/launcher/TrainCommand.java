@@ -216,6 +216,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--gate-margin", defaultValue = "0.005", description = "Quality-gate margin. Default ${DEFAULT-VALUE}.")
     double gateMargin;
 
+    @Option(names = "--gate-rule", defaultValue = "MARGIN", description = TrainerCommand.GATE_RULE_HELP)
+    QualityGate.Rule gateRule;
+
     @Option(names = "--keep-refused", defaultValue = "" + QualityGate.KEEP_REFUSED,
             description = "How many challengers the gate refused to keep aside per task, newest first, in "
                     + "<store>/<task>/refused/ with their gate.json (never loaded by workers; `eval --model` reads one). "
@@ -335,7 +338,7 @@ final class TrainCommand implements Callable<Integer> {
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
                 variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
-                new QualityGate(gateMargin).keepingRefused(keepRefused), vesselMethod, gateCohort, selectCohort, sumStart, pretraining, keepReading, System.out::println);
+                new QualityGate(gateMargin).keepingRefused(keepRefused).withRule(gateRule), vesselMethod, gateCohort, selectCohort, sumStart, pretraining, keepReading, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());
         return outcome.decision().publish() ? EXIT_PUBLISHED : EXIT_REFUSED;
     }

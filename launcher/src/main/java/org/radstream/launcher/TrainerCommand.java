@@ -83,6 +83,15 @@ final class TrainerCommand implements Callable<Integer> {
                     + "which choose nothing) a new version may score. Default ${DEFAULT-VALUE}.")
     double gateMargin;
 
+    /** The help of {@code --gate-rule}, which {@code train} shares. */
+    static final String GATE_RULE_HELP = "What a new version must show against the champion: MARGIN (its mean "
+            + "Dice on the gate's series is not below the champion's by more than --gate-margin) or NON_INFERIORITY "
+            + "(that, and the 95%% interval of its paired per-series difference lies above -margin: refuses unless 5 or "
+            + "more gate series show it no worse; the infection classifier stays under MARGIN). Default ${DEFAULT-VALUE}.";
+
+    @Option(names = "--gate-rule", defaultValue = "MARGIN", description = GATE_RULE_HELP)
+    QualityGate.Rule gateRule;
+
     @Option(names = "--keep-refused", defaultValue = "" + QualityGate.KEEP_REFUSED,
             description = "Refused challengers to keep aside per task, newest first, in <store>/<task>/refused/ with their "
                     + "gate.json (never loaded by workers). 0 keeps none. Default ${DEFAULT-VALUE}.")
@@ -201,6 +210,7 @@ final class TrainerCommand implements Callable<Integer> {
                     .withTrainingInterval(Duration.ofSeconds(Math.round(trainingIntervalHours * 3600)))
                     .withPendingTimeout(Duration.ofMillis(Math.round(pendingTimeoutSeconds * 1000)))
                     .withGateMargin(gateMargin)
+                    .withGateRule(gateRule)
                     .withKeepRefused(keepRefused)
                     .withVesselMethod(vesselMethod)
                     .withArchiveRetention(Duration.ofSeconds(Math.round(archiveRetentionDays * 86_400)))

@@ -7,6 +7,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.radstream.trainer.QualityGate;
 import org.radstream.trainer.TrainingRecipe;
 import picocli.CommandLine;
 
@@ -89,6 +90,17 @@ class TrainerCommandTest {
             }
         }
         throw new IllegalStateException("no repository root above " + Path.of("").toAbsolutePath());
+    }
+
+    @Test
+    void theGateRuleIsTheMarginUnlessTheSiteAsksForNonInferiority() {
+        TrainerCommand command = new TrainerCommand();
+        new CommandLine(command).parseArgs();
+        assertThat(command.gateRule).isEqualTo(QualityGate.Rule.MARGIN);
+        new CommandLine(command).parseArgs("--gate-rule", "NON_INFERIORITY");
+        assertThat(command.gateRule).isEqualTo(QualityGate.Rule.NON_INFERIORITY);
+        assertThat(refusal("--gate-rule", "STRICT")).contains("--gate-rule").contains("MARGIN, NON_INFERIORITY");
+        assertThat(dir.resolve("work")).doesNotExist();
     }
 
     private TrainingRecipe recipe(String... options) {

@@ -627,11 +627,14 @@ public final class TaskTrainer {
                             champion.get().metadata().version(), validation.size(), readingKept ? "epoch" : "epoch and reading",
                             decision.reason()));
         }
+        ScanByScan each = null;
         if (championScore.isPresent() && !gateScans.isEmpty() && challengerGateDice.length == championEach.length) {
-            ScanByScan each = ScanByScan.of(challengerGateDice, championEach);
+            each = ScanByScan.of(challengerGateDice, championEach);
             each.record(metrics);
             decision = decision.withReason(decision.reason() + "; " + each);
         }
+        decision = gate.scanByScan(decision, each == null ? null : each.difference(),
+                each == null ? 0 : each.better() + each.worse() + each.equal());
         return finish(task, model, window, size, decision, metrics, championMetrics, champion, losses);
     }
 
@@ -640,8 +643,9 @@ public final class TaskTrainer {
      * that is better on one scan and worse on all the others, which ops and radiologists reading the
      * decision want to know. Differences below {@link #EQUAL_WITHIN} count as equal. With them, the
      * mean difference's 95% interval over resamples of the gate scans ({@link ScanBootstrap}): whether
-     * other scans of the same kind could have reversed the comparison. The gate's rule stays the margin;
-     * the interval says how much that rule's verdict rests on these particular scans.
+     * other scans of the same kind could have reversed the comparison. Under the margin rule the
+     * interval says how much the verdict rests on these particular scans; under {@link
+     * QualityGate.Rule#NON_INFERIORITY} it decides.
      */
     record ScanByScan(int better, int worse, int equal, ScanBootstrap.Interval difference) {
         static final double EQUAL_WITHIN = 0.001;

@@ -142,8 +142,15 @@ public record TrainerSettings(String bootstrapServers, String groupId, Path work
 
     public TrainerSettings withGateMargin(double v) {
         return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
-                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()),
+                trainingInterval, pendingTimeout, new QualityGate(v).keepingRefused(gate.refusedToKeep()).withRule(gate.rule()),
                         recipe, vesselMethod, archive, httpToken, kafkaClient, pretraining, httpTls, auditRepository);
+    }
+
+    /** Publishes by {@code r} (default {@link QualityGate.Rule#MARGIN}). */
+    public TrainerSettings withGateRule(QualityGate.Rule r) {
+        return new TrainerSettings(bootstrapServers, groupId, workDir, modelStore, deidSecret, httpPort, labelsPerTraining,
+                trainingInterval, pendingTimeout, gate.withRule(r), recipe, vesselMethod, archive, httpToken, kafkaClient,
+                pretraining, httpTls, auditRepository);
     }
 
     /** Keeps the newest {@code n} refused challengers per task aside in the model store (0: none). */

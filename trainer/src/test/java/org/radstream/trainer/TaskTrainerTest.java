@@ -567,6 +567,18 @@ class TaskTrainerTest {
         assertThat(second.metrics()).containsEntry("gate_scans_better", 0.0).containsEntry("gate_scans_worse", 2.0)
                 .doesNotContainKeys("gate_difference_ci95_low", "gate_difference_ci95_high");
         assertThat(store.versions("lung")).hasSize(1);
+
+        // a site that asks for non-inferiority: a margin that would pass anything, and two gate series
+        // cannot show the same challenger no worse, so it is refused
+        TaskTrainer strict = new TaskTrainer(store, new QualityGate(1.0).withRule(QualityGate.Rule.NON_INFERIORITY),
+                p -> { }, progress::add);
+        TaskTrainer.Outcome third = strict.train(TrainingTask.LUNG, train, validation,
+                r.withEpochs(1).withLearningRate(1e-5f).withSeed(7), TaskTrainer.VesselMethod.SINGLE, gateScans);
+        assertThat(third.decision().publish()).isFalse();
+        assertThat(third.decision().reason()).startsWith("refused: the gate's rule is non-inferiority, which needs the "
+                + "challenger and the champion scored on 5 gate series or more to bound their difference; 2 were scored "
+                + "(the margin alone would publish it: challenger Dice on the 2 gate scans ");
+        assertThat(store.versions("lung")).hasSize(1);
     }
 
     @Test
