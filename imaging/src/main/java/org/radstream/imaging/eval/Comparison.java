@@ -156,7 +156,7 @@ public record Comparison(EvaluationReport a, EvaluationReport b, List<String> sc
     /** The table {@code radstream compare} prints. */
     public String toTable() {
         StringBuilder t = new StringBuilder();
-        t.append(String.format(Locale.ROOT, "A: %s on %s%nB: %s on %s%n", a.method(), a.cohort(), b.method(), b.cohort()));
+        t.append(String.format(Locale.ROOT, "A: %s on %s%nB: %s on %s%n", named(a), a.cohort(), named(b), b.cohort()));
         if (!scans.isEmpty()) {
             t.append(String.format(Locale.ROOT, "paired over %d chest scans (%d with infection); 95%% intervals of A - B from "
                             + "%d bootstrap resamples of the scans (seed %d)%n", scans.size(),
@@ -173,6 +173,12 @@ public record Comparison(EvaluationReport a, EvaluationReport b, List<String> sc
         unpaired(t, "chest", a.chest().size(), b.chest().size());
         unpaired(t, "abdominal", a.abdomen().size(), b.abdomen().size());
         return t.toString();
+    }
+
+    /** The method, and the model store it read where the report names one: two stores of one method are told apart. */
+    static String named(EvaluationReport r) {
+        Object store = r.parameters().get("store");
+        return store == null ? r.method() : r.method() + " (store " + store + ")";
     }
 
     /** Says so where only one of the two reports scores a body part's scans: they are not compared. */
@@ -197,8 +203,8 @@ public record Comparison(EvaluationReport a, EvaluationReport b, List<String> sc
     /** The document {@code radstream compare --json} writes. */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("a", Map.of("method", a.method(), "cohort", a.cohort()));
-        m.put("b", Map.of("method", b.method(), "cohort", b.cohort()));
+        m.put("a", Map.of("method", named(a), "cohort", a.cohort()));
+        m.put("b", Map.of("method", named(b), "cohort", b.cohort()));
         m.put("scans", scans.size());
         m.put("abdominal_scans", abdomenScans.size());
         ScanBootstrap.Interval any = (scans.isEmpty() ? abdomenDifferences : differences).values().iterator().next();

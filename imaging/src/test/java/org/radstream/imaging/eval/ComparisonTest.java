@@ -53,7 +53,8 @@ class ComparisonTest {
         assertThat(c.differences().get(Figure.LUNG_DICE).estimate()).isEqualTo(0.0, within(1e-12));
         assertThat(c.verdict(Figure.LUNG_DICE)).isEqualTo("not separated");
         assertThat(c.scans()).hasSize(16).startsWith("scan-0000");
-        assertThat(c.toTable()).contains("paired over 16 chest scans (12 with infection)")
+        assertThat(c.toTable()).contains("A: challenger (store s) on /cohorts/c").contains("B: champion (store s)")
+                .contains("paired over 16 chest scans (12 with infection)")
                 .containsPattern("infection Dice +0\\.770 +0\\.750 +\\+0\\.020 +\\[\\+0\\.020, \\+0\\.020\\] +A better");
     }
 
