@@ -114,7 +114,8 @@ public final class PipelineEvaluation implements EvaluationMethod {
             InferenceResult liver = t.results.get("liver");
             InferenceResult vessel = t.results.get("vessel");
             scores.add(AbdomenScore.of(s.scanId(), s.spacingX(), s.spacingY(), s.spacingZ(), mask(liver),
-                    cohort.truth(s, "liver"), stability(liver), mask(vessel), cohort.truth(s, "vessel"), stability(vessel)));
+                    cohort.truth(s, "liver"), stability(liver), vessel == null ? null : mask(vessel),
+                    cohort.truth(s, "vessel"), vessel == null ? Double.NaN : stability(vessel)));
         }
         return scores;
     }
@@ -128,7 +129,8 @@ public final class PipelineEvaluation implements EvaluationMethod {
         return String.format(Locale.ROOT, "%d scans: liver Dice %.3f; vessel Dice %.3f, HD95 %.2f mm against the exact "
                         + "vessel truth (%s/%s)", scores.size(), AbdomenFigure.LIVER_DICE.of(scores),
                 AbdomenFigure.VESSEL_DICE.of(scores), AbdomenFigure.VESSEL_HD95.of(scores),
-                first.results.get("liver").getMethod(), first.results.get("vessel").getMethod());
+                first.results.get("liver").getMethod(), first.results.containsKey("vessel")
+                        ? first.results.get("vessel").getMethod() : "no vessel result");
     }
 
     /** The result's maskStability as the worker measured it; NaN where it has none (the HU baseline). */
