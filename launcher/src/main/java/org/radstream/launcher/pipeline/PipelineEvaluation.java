@@ -110,14 +110,26 @@ public final class PipelineEvaluation implements EvaluationMethod {
     private static List<AbdomenScore> abdomen(Cohort cohort, PipelineWatch watch) throws IOException {
         List<AbdomenScore> scores = new ArrayList<>();
         for (CohortManifest.Scan s : cohort.scans("abdomen")) {
-            PipelineWatch.SeriesTrack t = watch.series(s.seriesUid());
-            InferenceResult liver = t.results.get("liver");
-            InferenceResult vessel = t.results.get("vessel");
-            scores.add(AbdomenScore.of(s.scanId(), s.spacingX(), s.spacingY(), s.spacingZ(), mask(liver),
-                    cohort.truth(s, "liver"), stability(liver), vessel == null ? null : mask(vessel),
-                    cohort.truth(s, "vessel"), vessel == null ? Double.NaN : stability(vessel)));
+            scores.add(abdomenScore(cohort, s, watch.series(s.seriesUid()).results));
         }
         return scores;
+    }
+
+    /**
+     * One abdominal scan scored from its published results (task → result), as {@code --method models} scores the
+     * models run directly. A scan without a vessel result is scored on its liver alone: its vessel figures are NaN,
+     * not 0, so they count in no mean. One without a liver result cannot be scored.
+     */
+    static AbdomenScore abdomenScore(Cohort cohort, CohortManifest.Scan s, Map<String, InferenceResult> results)
+            throws IOException {
+        InferenceResult liver = results.get("liver");
+        if (liver == null) {
+            throw new IOException("abdominal scan " + s.scanId() + " (series " + s.seriesUid() + ") has no liver result");
+        }
+        InferenceResult vessel = results.get("vessel");
+        return AbdomenScore.of(s.scanId(), s.spacingX(), s.spacingY(), s.spacingZ(), mask(liver),
+                cohort.truth(s, "liver"), stability(liver), vessel == null ? null : mask(vessel),
+                cohort.truth(s, "vessel"), vessel == null ? Double.NaN : stability(vessel));
     }
 
     /** The abdomen in words: its figures and the methods the workers named. */
@@ -125,12 +137,16 @@ public final class PipelineEvaluation implements EvaluationMethod {
         if (scores.isEmpty()) {
             return "no abdominal scans";
         }
-        PipelineWatch.SeriesTrack first = watch.series(cohort.scans("abdomen").get(0).seriesUid());
         return String.format(Locale.ROOT, "%d scans: liver Dice %.3f; vessel Dice %.3f, HD95 %.2f mm against the exact "
-                        + "vessel truth (%s/%s)", scores.size(), AbdomenFigure.LIVER_DICE.of(scores),
+                        + "vessel truth (%s)", scores.size(), AbdomenFigure.LIVER_DICE.of(scores),
                 AbdomenFigure.VESSEL_DICE.of(scores), AbdomenFigure.VESSEL_HD95.of(scores),
-                first.results.get("liver").getMethod(), first.results.containsKey("vessel")
-                        ? first.results.get("vessel").getMethod() : "no vessel result");
+                methods(watch.series(cohort.scans("abdomen").get(0).seriesUid()).results));
+    }
+
+    /** The methods that made a scan's liver and vessel results, "liver/vessel"; "no vessel result" where it has none. */
+    static String methods(Map<String, InferenceResult> results) {
+        InferenceResult vessel = results.get("vessel");
+        return results.get("liver").getMethod() + "/" + (vessel == null ? "no vessel result" : vessel.getMethod());
     }
 
     /** The result's maskStability as the worker measured it; NaN where it has none (the HU baseline). */
