@@ -15,6 +15,7 @@ import org.radstream.models.UNetVariant;
 import org.radstream.trainer.CohortTraining;
 import org.radstream.trainer.QualityGate;
 import org.radstream.trainer.RunFollower;
+import org.radstream.trainer.SumNetwork;
 import org.radstream.trainer.SumTargets;
 import org.radstream.trainer.TaskTrainer;
 import org.radstream.trainer.TrainingRecipe;
@@ -173,6 +174,12 @@ final class TrainCommand implements Callable<Integer> {
                     + "three say vessel). Default ${DEFAULT-VALUE}.")
     SumTargets sumTargets;
 
+    @Option(names = "--sum-publish", defaultValue = "BETTER",
+            description = "vessel SUM: which of the two networks the run offers the gate: BETTER (the one with the higher "
+                    + "Dice on the scans that choose how it is read), SE_UNET (the paper's final network) or RES_UNET, "
+                    + "whatever the scores. Default ${DEFAULT-VALUE}.")
+    SumNetwork sumPublish;
+
     @Option(names = "--sum-start-se-unet", paramLabel = "ARTIFACT",
             description = "vessel SUM, with --sum-start-res-unet: a published vessel se-unet (a model version's directory, "
                     + "e.g. from --vessel-method SINGLE --architecture se-unet) already trained on the noisy labels; SUM then "
@@ -301,6 +308,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--sum-targets only applies to --task vessel "
                     + "--vessel-method SUM");
         }
+        if (sumPublish != SumNetwork.BETTER && (t != TrainingTask.VESSEL || vesselMethod != TaskTrainer.VesselMethod.SUM)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sum-publish only applies to --task vessel "
+                    + "--vessel-method SUM");
+        }
         if (!TrainingRecipe.isFocalGamma(focalGamma)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--focal-gamma must lie in [0, 5], got "
                     + focalGamma);
@@ -336,7 +347,7 @@ final class TrainCommand implements Callable<Integer> {
         TaskTrainer.SumStart sumStart = sumStart(t);
         TrainingRecipe recipe = new TrainingRecipe(inputSize, slices, levels, width, epochs, batch, learningRate, seed,
                 !noAugment, !noHardMining, 0.7, transfer, freeze, sliceStride, 32, classifierEpochs, device,
-                variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+                variant, maxFlips, sumFocalGamma, sumWarmupEpochs, sumTargets, focalGamma, denseWeight, denseTerm, denseBand, sumPublish);
         TaskTrainer.Outcome outcome = CohortTraining.train(cohort, t, recipe, new ModelStore(store),
                 new QualityGate(gateMargin).keepingRefused(keepRefused).withRule(gateRule), vesselMethod, gateCohort, selectCohort, sumStart, pretraining, keepReading, System.out::println);
         System.out.println(outcome.task() + ": " + outcome.decision().reason() + "; metrics " + outcome.metrics());

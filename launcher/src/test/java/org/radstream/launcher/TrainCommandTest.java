@@ -56,6 +56,16 @@ class TrainCommandTest {
     }
 
     @Test
+    void aSumNetworkToPublishIsRefusedOutsideVesselSumAndNamedWhenUnknown() {
+        assertThat(refusal("--task", "liver", "--sum-publish", "SE_UNET"))
+                .contains("--sum-publish only applies to --task vessel --vessel-method SUM");
+        assertThat(refusal("--task", "vessel", "--vessel-method", "SINGLE", "--sum-publish", "RES_UNET"))
+                .contains("--sum-publish only applies to --task vessel --vessel-method SUM");
+        assertThat(refusal("--task", "vessel", "--sum-publish", "BOTH")).contains("BETTER, SE_UNET, RES_UNET");
+        assertThat(dir.resolve("store")).doesNotExist();
+    }
+
+    @Test
     void pretrainingIsRefusedForNetworksThatDoNotReadWholeSlicesAndWithoutEpochs() {
         assertThat(refusal("--task", "vessel", "--pretrain-epochs", "3"))
                 .contains("--pretrain-epochs applies to the U-Nets that read whole slices (lung, infection, liver), not to vessel");

@@ -378,7 +378,12 @@ public final class TaskTrainer {
             int warmup = sumStart == null ? SumTraining.warmupEpochs(r) : 0;
             SumTraining.Result result = SumTraining.run(a, b, task.window(), data, noisy, validation, selectionScans,
                     warmup, r, progress, checkpoints == null ? null : checkpoints.resolve(task.id()));
-            boolean pickA = !(result.finalDiceB() > result.finalDiceA());
+            boolean pickA = r.sumPublish().picksSeUnet(result.finalDiceA(), result.finalDiceB());
+            if (r.sumPublish() != SumNetwork.BETTER) {
+                progress.accept(String.format(Locale.ROOT, "vessel SUM: the %s is the challenger (--sum-publish %s; "
+                                + "se-unet %.4f, res-unet %.4f)", pickA ? "se-unet" : "res-unet", r.sumPublish(),
+                        result.finalDiceA(), result.finalDiceB()));
+            }
             Model best = pickA ? a : b;
             double dice = pickA ? result.finalDiceA() : result.finalDiceB();
             Map<String, Double> metrics = new LinkedHashMap<>();
@@ -394,6 +399,7 @@ public final class TaskTrainer {
             metrics.put("started_from_trained_networks", sumStart == null ? 0.0 : 1.0);
             metrics.put("sum_focal_gamma", (double) r.sumFocalGamma());
             metrics.put("sum_majority_targets", r.sumTargets() == SumTargets.MAJORITY ? 1.0 : 0.0);
+            metrics.put("sum_published_se_unet", pickA ? 1.0 : 0.0);
             TestTimeFlipChoice.Option inference = pickA ? result.inferenceA() : result.inferenceB();
             MaskThreshold.Choice threshold = inference.threshold();
             metrics.put(SegmentationModel.MASK_THRESHOLD_METRIC, (double) threshold.threshold());

@@ -54,6 +54,8 @@ import org.radstream.models.UNetVariant;
  *                          network to call every dense pixel infection); n > 0, it reads every dense pixel within n
  *                          input pixels of the target, target or not, so that the chest wall and vessels beside a
  *                          lesion count as much as the consolidation in it. In [0, {@value #MAX_DENSE_BAND}]
+ * @param sumPublish        which of SUM's two networks the run publishes: the better on the scans that choose (the
+ *                          default), or the SE-UNet (the paper's) or the Res-UNet whatever their scores
  */
 public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int baseWidth, int epochs, int batchSize,
                              float learningRate, long seed, boolean augment, boolean hardMining,
@@ -61,7 +63,7 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
                              int classifierPatch, int classifierEpochs, String device, UNetVariant variant,
                              TestTimeFlips maxFlips, float sumFocalGamma, int sumWarmupEpochs,
                              SumTargets sumTargets, float focalGamma, float denseWeight,
-                             float denseTerm, int denseBand) {
+                             float denseTerm, int denseBand, SumNetwork sumPublish) {
 
     /** Whether {@code v} is a focusing parameter a recipe accepts: [0, 5]. */
     public static boolean isFocalGamma(double v) {
@@ -132,6 +134,7 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         java.util.Objects.requireNonNull(variant, "variant");
         java.util.Objects.requireNonNull(maxFlips, "maxFlips");
         java.util.Objects.requireNonNull(sumTargets, "sumTargets");
+        java.util.Objects.requireNonNull(sumPublish, "sumPublish");
         if (!(sumFocalGamma >= 0 && sumFocalGamma <= 5)) {
             throw new IllegalArgumentException("sumFocalGamma must lie in [0, 5], got " + sumFocalGamma);
         }
@@ -170,7 +173,7 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
 
     public static TrainingRecipe defaults() {
         return new TrainingRecipe(128, 3, 4, 8, DEFAULT_EPOCHS, 8, DEFAULT_LEARNING_RATE, 42L, true, true, 0.7, false, 0, 1, 32, 6, "cpu", UNetVariant.PLAIN,
-                TestTimeFlips.BOTH, SumLoss.PAPER_GAMMA, 0, SumTargets.SOFT, 0f, 1f, 0f, 0);
+                TestTimeFlips.BOTH, SumLoss.PAPER_GAMMA, 0, SumTargets.SOFT, 0f, 1f, 0f, 0, SumNetwork.BETTER);
     }
 
     public TrainingRecipe withInputSize(int v) {
@@ -261,6 +264,11 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         return edit(e -> e.sumTargets = v);
     }
 
+    /** Which of SUM's two networks the run publishes ({@link SumNetwork#BETTER} by default). */
+    public TrainingRecipe withSumPublish(SumNetwork v) {
+        return edit(e -> e.sumPublish = v);
+    }
+
     /** The single U-Nets' focal-loss focusing parameter (0: cross-entropy, the paper's). */
     public TrainingRecipe withFocalGamma(float v) {
         return edit(e -> e.focalGamma = v);
@@ -316,6 +324,7 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
         float denseWeight;
         float denseTerm;
         int denseBand;
+        SumNetwork sumPublish;
 
         Edit(TrainingRecipe r) {
             inputSize = r.inputSize;
@@ -344,13 +353,14 @@ public record TrainingRecipe(int inputSize, int sliceChannels, int levels, int b
             denseWeight = r.denseWeight;
             denseTerm = r.denseTerm;
             denseBand = r.denseBand;
+            sumPublish = r.sumPublish;
         }
 
         TrainingRecipe recipe() {
             return new TrainingRecipe(inputSize, sliceChannels, levels, baseWidth, epochs, batchSize, learningRate,
                     seed, augment, hardMining, hardDiceThreshold, transfer, freezeStages, sliceStride,
                     classifierPatch, classifierEpochs, device, variant, maxFlips, sumFocalGamma, sumWarmupEpochs,
-                    sumTargets, focalGamma, denseWeight, denseTerm, denseBand);
+                    sumTargets, focalGamma, denseWeight, denseTerm, denseBand, sumPublish);
         }
     }
 

@@ -380,6 +380,26 @@ class TaskTrainerTest {
                         TaskTrainer.VesselMethod.SUM);
         assertThat(sum.metrics()).containsEntry("warmup_epochs", 0.0).containsEntry("started_from_trained_networks", 1.0)
                 .containsKey("final_soft_label_change");
+        // the network the better Dice did not choose, published on request: its own Dice is the challenger's
+        boolean betterWasSe = sum.metrics().get("sum_published_se_unet") == 1.0;
+        assertThat(sum.metrics().get("validation_dice")).isEqualTo(Math.max(sum.metrics().get("validation_dice_se_unet"),
+                sum.metrics().get("validation_dice_res_unet")));
+        SumNetwork other = betterWasSe ? SumNetwork.RES_UNET : SumNetwork.SE_UNET;
+        List<String> forcedProgress = new ArrayList<>();
+        ModelStore forcedStore = new ModelStore(dir.resolve("sum-" + other));
+        TaskTrainer.Outcome forced = new TaskTrainer(forcedStore, new QualityGate(1.0), p -> { }, forcedProgress::add)
+                .startingSumFrom(new TaskTrainer.SumStart(published.get(UNetVariant.SQUEEZE_EXCITATION),
+                        published.get(UNetVariant.RESIDUAL)))
+                .train(TrainingTask.VESSEL, train, validation, r.withEpochs(1).withLearningRate(1e-7f).withSumPublish(other),
+                        TaskTrainer.VesselMethod.SUM);
+        assertThat(forced.metrics()).containsEntry("sum_published_se_unet", betterWasSe ? 0.0 : 1.0);
+        assertThat(forced.metrics().get("validation_dice")).isEqualTo(forced.metrics().get(
+                betterWasSe ? "validation_dice_res_unet" : "validation_dice_se_unet"));
+        assertThat(ModelStore.readMetadata(forcedStore.latest("vessel").orElseThrow().location()).network().architecture())
+                .isEqualTo(betterWasSe ? "res-unet" : "se-unet");
+        assertThat(forcedProgress).anyMatch(l -> l.startsWith("vessel SUM: the " + (betterWasSe ? "res-unet" : "se-unet")
+                + " is the challenger (--sum-publish " + other + ";"));
+
         // the same epoch from scratch: what the two networks would score without the singles' weights
         TaskTrainer.Outcome fresh = new TaskTrainer(new ModelStore(dir.resolve("fresh")), new QualityGate(0.0), p -> { },
                 p -> { }).train(TrainingTask.VESSEL, train, validation, r.withEpochs(1).withLearningRate(1e-7f),
