@@ -283,8 +283,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--slices must be 1 (2D) or 3, 5 or 7 (2.5D: the segmented slice in the middle), got " + slices);
         }
-        if (epochs == 0 && (!transfer || t == TrainingTask.INFECTION_CLASSIFIER
-                || (t == TrainingTask.VESSEL && vesselMethod == TaskTrainer.VesselMethod.SUM))) {
+        if (epochs == 0 && (!transfer || t == TrainingTask.INFECTION_CLASSIFIER || vesselSum(t))) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--epochs 0 re-reads the published weights of a "
                     + "segmentation network: it needs --transfer, and neither the classifier (--classifier-epochs) nor "
                     + "vessel SUM (which learns its labels over its epochs) has weights to re-read that way");
@@ -293,8 +292,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--freeze must be 0.." + levels + " (the encoder "
                     + "stages of the " + levels + "-level network --levels trains), got " + freeze);
         }
-        if (keepReading && (!transfer || epochs == 0 || t == TrainingTask.INFECTION_CLASSIFIER
-                || (t == TrainingTask.VESSEL && vesselMethod == TaskTrainer.VesselMethod.SUM))) {
+        if (keepReading && (!transfer || epochs == 0 || t == TrainingTask.INFECTION_CLASSIFIER || vesselSum(t))) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--keep-reading keeps the reading of the network "
                     + "a run fine-tunes: it needs --transfer and epochs to train, and applies to neither the classifier "
                     + "nor vessel SUM");
@@ -304,11 +302,11 @@ final class TrainCommand implements Callable<Integer> {
                     + "or fewer than --epochs (" + epochs + "), so that SUM has an epoch that updates its labels; got "
                     + sumWarmupEpochs);
         }
-        if (sumTargets != SumTargets.SOFT && (t != TrainingTask.VESSEL || vesselMethod != TaskTrainer.VesselMethod.SUM)) {
+        if (sumTargets != SumTargets.SOFT && !vesselSum(t)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--sum-targets only applies to --task vessel "
                     + "--vessel-method SUM");
         }
-        if (sumPublish != SumNetwork.BETTER && (t != TrainingTask.VESSEL || vesselMethod != TaskTrainer.VesselMethod.SUM)) {
+        if (sumPublish != SumNetwork.BETTER && !vesselSum(t)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--sum-publish only applies to --task vessel "
                     + "--vessel-method SUM");
         }
@@ -316,8 +314,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--focal-gamma must lie in [0, 5], got "
                     + focalGamma);
         }
-        if (focalGamma != 0 && (t == TrainingTask.INFECTION_CLASSIFIER
-                || (t == TrainingTask.VESSEL && vesselMethod == TaskTrainer.VesselMethod.SUM))) {
+        if (focalGamma != 0 && (t == TrainingTask.INFECTION_CLASSIFIER || vesselSum(t))) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--focal-gamma applies to the single U-Nets "
                     + "(lung, infection, liver, --vessel-method SINGLE); SUM has --sum-focal-gamma, the classifier neither");
         }
@@ -370,6 +367,11 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** Whether the run trains vessel networks with SUM, the only run the --sum-* options apply to. */
+    private boolean vesselSum(TrainingTask t) {
+        return t == TrainingTask.VESSEL && vesselMethod == TaskTrainer.VesselMethod.SUM;
+    }
+
     /** The two trained networks a vessel SUM run starts from, or null; refused where they mean nothing. */
     private TaskTrainer.SumStart sumStart(TrainingTask t) {
         if (sumStartSeUnet == null && sumStartResUnet == null) {
@@ -379,7 +381,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "SUM starts from two networks: give both "
                     + "--sum-start-se-unet and --sum-start-res-unet");
         }
-        if (t != TrainingTask.VESSEL || vesselMethod != TaskTrainer.VesselMethod.SUM) {
+        if (!vesselSum(t)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--sum-start-se-unet and --sum-start-res-unet "
                     + "only apply to --task vessel --vessel-method SUM");
         }
