@@ -11,9 +11,11 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.radstream.delivery.AlertDelivery;
 import org.radstream.delivery.ConsoleSink;
+import org.radstream.delivery.DeliveryHttpServer;
 import org.radstream.delivery.DeliverySettings;
 import org.radstream.ingest.IngestService;
 import org.radstream.ingest.IngestSettings;
+import org.radstream.schemas.HealthMetricsServer;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
 import org.radstream.streams.StreamsApp;
@@ -28,7 +30,8 @@ import org.radstream.workers.WorkerSettings;
  * Every radstream service in this process against one Kafka cluster: the ingest SCP, the stream
  * processors with their timeline API, one inference worker per task group, the trainer and alert
  * delivery to a console. What {@code radstream demo} and {@code eval --method pipeline} run; each
- * service is the same class its own command runs, only wired here. Ports are free ones.
+ * service is the same class its own command runs, only wired here. Ports are free ones; each service
+ * serves its {@code /health} and {@code /metrics} as its own command does.
  */
 public final class LocalPipeline implements AutoCloseable {
 
@@ -55,6 +58,7 @@ public final class LocalPipeline implements AutoCloseable {
     private IngestService ingest;
     private StreamsApp streams;
     private TrainerService trainer;
+    private HealthMetricsServer deliveryHttp;
     private Path models;
 
     private LocalPipeline(Options options) {
@@ -104,6 +108,8 @@ public final class LocalPipeline implements AutoCloseable {
                     List.of(new ConsoleSink(options.alerts())));
             started.add(delivery);
             delivery.start();
+            deliveryHttp = DeliveryHttpServer.start(0, delivery);
+            started.add(deliveryHttp);
         }
 
         ingest = IngestService.start(IngestSettings.defaults(options.bootstrap(), options.registryUrl())
@@ -118,6 +124,11 @@ public final class LocalPipeline implements AutoCloseable {
     public List<InferenceWorker> workers() { return List.copyOf(workers); }
 
     public Optional<TrainerService> trainer() { return Optional.ofNullable(trainer); }
+
+    /** The port of alert delivery's {@code /health} and {@code /metrics}; empty without a delivery service. */
+    public Optional<Integer> deliveryHttpPort() {
+        return Optional.ofNullable(deliveryHttp).map(HealthMetricsServer::port);
+    }
 
     /** The model store the workers and the trainer use (a copy of {@link Options#modelStore()}). */
     public Path models() { return models; }
