@@ -119,12 +119,13 @@ public final class WorkerMetrics {
                 + " published, per task (1: every pixel far from the threshold); a share below 0.8 that grows, at one"
                 + " model version, means series unlike those it was trained on");
         new TreeMap<>(stability).forEach((t, h) -> h.render(b, "radstream_worker_mask_stability", g + ",task=\"" + t + "\""));
-        seriesLatencyMs.render(b, "radstream_worker_series_latency_ms", g,
-                "first slice received to result committed, per series");
-        inferenceMsPerSlice.render(b, "radstream_worker_inference_ms_per_slice", g,
-                "segmentation and classification time per slice, all tasks of the group");
-        header(b, "radstream_worker_forward_ms_total", "counter", "time inside network forward passes");
-        line(b, "radstream_worker_forward_ms_total", g, forwardMs.sum());
+        // times in seconds, Prometheus' base unit (kept in milliseconds here)
+        seriesLatencyMs.render(b, "radstream_worker_series_latency_seconds", g,
+                "first slice received to result committed, per series", 1e-3);
+        inferenceMsPerSlice.render(b, "radstream_worker_slice_inference_seconds", g,
+                "segmentation and classification time per slice, all tasks of the group", 1e-3);
+        header(b, "radstream_worker_forward_seconds_total", "counter", "time inside network forward passes");
+        line(b, "radstream_worker_forward_seconds_total", g, forwardMs.sum() / 1000);
         header(b, "radstream_worker_slice_forward_passes_total", "counter",
                 "slice forward passes of completed series, before (early) and after (completion) the series-complete marker");
         line(b, "radstream_worker_slice_forward_passes_total", g + ",when=\"early\"", forwardEarly.sum());
@@ -161,7 +162,8 @@ public final class WorkerMetrics {
         if (value == Math.rint(value) && !Double.isInfinite(value)) {
             b.append((long) value);
         } else {
-            b.append(String.format(Locale.ROOT, "%.3f", value));
+            // six significant digits: a sub-millisecond time in seconds keeps its value
+            b.append(String.format(Locale.ROOT, "%.6g", value));
         }
         b.append('\n');
     }
@@ -187,12 +189,13 @@ public final class WorkerMetrics {
             return count.sum();
         }
 
-        void render(StringBuilder b, String name, String labels, String help) {
+        /** Renders the observations times {@code scale} (e.g. 1e-3 from milliseconds to seconds). */
+        void render(StringBuilder b, String name, String labels, String help, double scale) {
             header(b, name, "summary", help);
-            line(b, name + "_sum", labels, sum.sum());
+            line(b, name + "_sum", labels, sum.sum() * scale);
             line(b, name + "_count", labels, count.sum());
             header(b, name + "_max", "gauge", "largest observation of " + name);
-            line(b, name + "_max", labels, Double.longBitsToDouble(maxBits.get()));
+            line(b, name + "_max", labels, Double.longBitsToDouble(maxBits.get()) * scale);
         }
     }
 

@@ -250,7 +250,7 @@ class WorkerIT {
                     URI.create("http://127.0.0.1:" + w.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).contains("radstream_worker_dead_letters_total{group=\"chest\",kind=\"missing-marker\"} 1\n");
             assertThat(metrics).contains("radstream_worker_results_total{group=\"chest\",task=\"infection\",method=\"hu-threshold\"} 4\n");
-            assertThat(metrics).contains("radstream_worker_series_latency_ms_count{group=\"chest\"} ");
+            assertThat(metrics).contains("radstream_worker_series_latency_seconds_count{group=\"chest\"} ");
             assertThat(metrics).containsPattern("radstream_worker_consumer_lag\\{group=\"chest\",partition=\"radstream.tasks.chest-[0-3]\"} 0");
         }
     }

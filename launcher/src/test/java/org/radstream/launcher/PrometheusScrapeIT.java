@@ -42,7 +42,8 @@ import org.radstream.workers.TaskGroup;
  * The ops monitoring against a real Prometheus (Debian's {@code prometheus}, installed by
  * {@code bin/setup --test}), as compose/prometheus.yml deploys it: every service of a pipeline that
  * has just measured a small cohort is scraped, and the shipped rules of compose/prometheus-alerts.yml
- * are evaluated on what the services really serve. Prometheus takes every exposition (each target
+ * are evaluated on what the services really serve. Each exposition passes {@code promtool check
+ * metrics} (help and type of every family, base units); Prometheus takes every one (each target
  * up, no scrape error, every metric family a service serves stored), evaluates every rule without
  * an error, and raises no alert while the pipeline is healthy; a worker group that stops makes the
  * two alerts that name it pending, and nothing else. promtool's unit tests (PrometheusAlertsTest)
@@ -50,6 +51,7 @@ import org.radstream.workers.TaskGroup;
  */
 class PrometheusScrapeIT {
     private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
+    private static final Path PROMTOOL = Path.of("/usr/bin/promtool");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -104,7 +106,16 @@ class PrometheusScrapeIT {
                     assertThat(t.path("lastError").asText()).as("scrape error of %s", t.path("scrapeUrl").asText()).isEmpty();
                 }
                 for (Map.Entry<String, String> s : all.entrySet()) {
-                    Set<String> served = families(get(URI.create("http://" + s.getValue() + "/metrics")).body());
+                    String body = get(URI.create("http://" + s.getValue() + "/metrics")).body();
+                    // Prometheus' own linter: each family with its help and type, names in base units
+                    Process lint = new ProcessBuilder(PROMTOOL.toString(), "check", "metrics").redirectErrorStream(true).start();
+                    try (var in = lint.getOutputStream()) {
+                        in.write(body.getBytes(StandardCharsets.UTF_8));
+                    }
+                    String problems = new String(lint.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertThat(lint.waitFor()).as("promtool check metrics of %s: %s", s.getKey(), problems).isZero();
+                    assertThat(problems).as("promtool check metrics of %s", s.getKey()).isBlank();
+                    Set<String> served = families(body);
                     assertThat(served).as("metric families %s serves", s.getKey()).isNotEmpty();
                     await(() -> stored(base, s.getValue()).containsAll(served), () -> s.getKey() + "'s families " + served
                             + " stored; stored: " + stored(base, s.getValue()), prometheus);

@@ -18,6 +18,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -71,6 +72,8 @@ import org.slf4j.LoggerFactory;
 final class TimelineServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TimelineServer.class);
     private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(5);
+    /** The counter family of the records the exception handlers dead-lettered. */
+    private static final String DEAD_LETTERED = "radstream_records_dead_lettered_total";
 
     private final HttpServer http;
     private final ExecutorService executor;
@@ -304,37 +307,57 @@ final class TimelineServer implements AutoCloseable {
      */
     static String prometheus(Map<TopologyName, KafkaStreams> streams) {
         Map<String, Map<String, Double>> families = new TreeMap<>();
+        Map<String, Boolean> running = new LinkedHashMap<>();
         for (Map.Entry<TopologyName, KafkaStreams> e : streams.entrySet()) {
             collect(e.getKey().id(), e.getValue().metrics(), families);
+            running.put(e.getKey().id(), e.getValue().state() == KafkaStreams.State.RUNNING);
         }
+        return exposition(families, running);
+    }
+
+    /**
+     * The text exposition of counter families {@link #collect} gathered, each with its help and
+     * type, and of whether each topology runs (by topology id).
+     */
+    static String exposition(Map<String, Map<String, Double>> families, Map<String, Boolean> running) {
         StringBuilder b = new StringBuilder();
         families.forEach((family, series) -> {
+            b.append("# HELP ").append(family).append(' ').append(help(family)).append('\n');
             b.append("# TYPE ").append(family).append(" counter\n");
             series.forEach((labels, v) -> b.append(family).append(labels).append(' ')
                     .append(v == Math.rint(v) ? Long.toString(v.longValue()) : Double.toString(v)).append('\n'));
         });
-        for (Map.Entry<TopologyName, KafkaStreams> e : streams.entrySet()) {
-            b.append("radstream_streams_running{topology=\"").append(e.getKey().id()).append("\"} ")
-                    .append(e.getValue().state() == KafkaStreams.State.RUNNING ? 1 : 0).append('\n');
-        }
+        b.append("# HELP radstream_streams_running 1 while the topology's Kafka Streams instance is running\n");
+        b.append("# TYPE radstream_streams_running gauge\n");
+        running.forEach((topology, up) -> b.append("radstream_streams_running{topology=\"").append(topology).append("\"} ")
+                .append(up ? 1 : 0).append('\n'));
         return b.toString();
     }
+
+    /** The help text of a counter family {@link #collect} makes. */
+    static String help(String family) {
+        if (DEAD_LETTERED.equals(family)) {
+            return "records the exception handlers set aside on the dead-letter topic";
+        }
+        String operation = family.substring("radstream_".length(), family.length() - "_total".length()).replace('_', '-');
+        return Sensors.HELP.getOrDefault(operation, operation);
+    }
+
 
     static void collect(String topology, Map<MetricName, ? extends Metric> metrics,
                         Map<String, Map<String, Double>> families) {
         for (Map.Entry<MetricName, ? extends Metric> m : metrics.entrySet()) {
             MetricName n = m.getKey();
             String family;
-            String labels;
             if (Sensors.GROUP.equals(n.group()) && n.name().endsWith("-total")) {
                 family = "radstream_" + n.name().replace('-', '_');
-                labels = "{topology=\"" + n.tags().getOrDefault(Sensors.ENTITY_TAG, topology) + "\"}";
             } else if ("stream-task-metrics".equals(n.group()) && "dropped-records-total".equals(n.name())) {
-                family = "radstream_records_dead_lettered_total";
-                labels = "{topology=\"" + topology + "\"}";
+                family = DEAD_LETTERED;
             } else {
                 continue;
             }
+            // every family labelled by the topology's id, as radstream_streams_running is, so that they join
+            String labels = "{topology=\"" + topology + "\"}";
             Object v = m.getValue().metricValue();
             if (v instanceof Number num) {
                 families.computeIfAbsent(family, k -> new TreeMap<>()).merge(labels, num.doubleValue(), Double::sum);

@@ -1,6 +1,7 @@
 package org.radstream.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.radstream.streams.TestData.array;
 import static org.radstream.streams.TestData.bytes;
 import static org.radstream.streams.TestData.event;
@@ -10,6 +11,8 @@ import static org.radstream.streams.TestData.words;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -102,6 +105,35 @@ class WindowAndRouteTest {
         assertThat(liver.isEmpty()).isTrue();
         assertThat(unmatched.isEmpty()).isTrue();
         assertThat(TestData.counter(driver.metrics(), WindowAndRoute.TOPOLOGY, "slices-routed-chest")).isEqualTo(1.0);
+    }
+
+    @Test
+    void metricsAreLabelledByTheTopologyIdAndEachFamilySaysWhatItCounts() {
+        start();
+        slices.pipeInput("1.9.1", event(slice("1.9.1", 1, "CHEST", words(0, 0, 0, 0, 0, 0)).build()));
+        Map<String, Map<String, Double>> families = new TreeMap<>();
+        TimelineServer.collect(TopologyName.WINDOW_AND_ROUTE.id(), driver.metrics(), families);
+        String text = TimelineServer.exposition(families, Map.of(TopologyName.WINDOW_AND_ROUTE.id(), true));
+
+        // the label joins these counters with radstream_streams_running, not the sensors' own name
+        assertThat(text).contains("radstream_slices_routed_chest_total{topology=\"window-route\"} 1\n",
+                "radstream_streams_running{topology=\"window-route\"} 1\n",
+                "# HELP radstream_slices_routed_chest_total " + Sensors.HELP.get("slices-routed-chest") + "\n",
+                "# TYPE radstream_streams_running gauge\n").doesNotContain(WindowAndRoute.TOPOLOGY + "\"");
+        List<String> lines = text.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.startsWith("# TYPE ")) {
+                String family = line.split(" ")[2];
+                assertThat(lines.get(i - 1)).as("help of %s", family).startsWith("# HELP " + family + " ")
+                        .isNotEqualTo("# HELP " + family + " ");
+            }
+        }
+        assertThat(lines.stream().filter(l -> l.startsWith("# TYPE ")).count())
+                .as("families with a type").isEqualTo(families.size() + 1);
+        // a counter registered without a help text is refused where it is made
+        assertThatThrownBy(() -> Sensors.counter(null, WindowAndRoute.TOPOLOGY, "slices-counted-twice"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("slices-counted-twice");
     }
 
     @Test

@@ -185,7 +185,7 @@ public final class WorkerBench {
                     + " %.2f network passes/s while inside them)%n", forwardSeconds / seconds, forwardSeconds, seconds,
                     2.0 * series * slices / forwardSeconds);
             System.out.println(worker.metrics().render().lines()
-                    .filter(l -> l.startsWith("radstream_worker_inference_ms_per_slice") || l.startsWith("radstream_worker_series_latency"))
+                    .filter(l -> l.startsWith("radstream_worker_slice_inference_seconds") || l.startsWith("radstream_worker_series_latency"))
                     .reduce("", (a, b) -> a + b + "\n"));
         }
     }
