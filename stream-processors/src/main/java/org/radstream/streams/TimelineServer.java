@@ -343,7 +343,6 @@ final class TimelineServer implements AutoCloseable {
         return Sensors.HELP.getOrDefault(operation, operation);
     }
 
-
     static void collect(String topology, Map<MetricName, ? extends Metric> metrics,
                         Map<String, Map<String, Double>> families) {
         for (Map.Entry<MetricName, ? extends Metric> m : metrics.entrySet()) {
