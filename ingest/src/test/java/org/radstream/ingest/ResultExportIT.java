@@ -164,7 +164,7 @@ class ResultExportIT {
                     assertThat(metrics.body()).contains("radstream_export_stored_total 2\n")
                             .contains("radstream_export_undelivered_total 1\n")
                             .contains("radstream_export_without_geometry_total 1\n").contains("radstream_export_up 1\n");
-                    PromtoolLint.assertClean(metrics.body());
+                    org.radstream.schemas.PromtoolLint.assertClean("the export", metrics.body());
                 }
             }
             List<Path> files = stored(pacs);

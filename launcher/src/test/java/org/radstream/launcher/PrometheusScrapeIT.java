@@ -33,6 +33,7 @@ import org.radstream.launcher.pipeline.CohortPush;
 import org.radstream.launcher.pipeline.LocalPipeline;
 import org.radstream.launcher.pipeline.PipelineWatch;
 import org.radstream.platform.Platform;
+import org.radstream.schemas.PromtoolLint;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
 import org.radstream.workers.InferenceWorker;
@@ -51,7 +52,6 @@ import org.radstream.workers.TaskGroup;
  */
 class PrometheusScrapeIT {
     private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
-    private static final Path PROMTOOL = Path.of("/usr/bin/promtool");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -108,13 +108,7 @@ class PrometheusScrapeIT {
                 for (Map.Entry<String, String> s : all.entrySet()) {
                     String body = get(URI.create("http://" + s.getValue() + "/metrics")).body();
                     // Prometheus' own linter: each family with its help and type, names in base units
-                    Process lint = new ProcessBuilder(PROMTOOL.toString(), "check", "metrics").redirectErrorStream(true).start();
-                    try (var in = lint.getOutputStream()) {
-                        in.write(body.getBytes(StandardCharsets.UTF_8));
-                    }
-                    String problems = new String(lint.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                    assertThat(lint.waitFor()).as("promtool check metrics of %s: %s", s.getKey(), problems).isZero();
-                    assertThat(problems).as("promtool check metrics of %s", s.getKey()).isBlank();
+                    PromtoolLint.assertClean(s.getKey(), body);
                     Set<String> served = families(body);
                     assertThat(served).as("metric families %s serves", s.getKey()).isNotEmpty();
                     await(() -> stored(base, s.getValue()).containsAll(served), () -> s.getKey() + "'s families " + served

@@ -1,4 +1,4 @@
-package org.radstream.ingest;
+package org.radstream.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,14 +8,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Prometheus' own linter ({@code promtool check metrics}, Debian package prometheus) on a text exposition. */
-final class PromtoolLint {
+/**
+ * Prometheus' own linter ({@code promtool check metrics}, Debian package prometheus) on a text exposition, for the
+ * services' {@code /metrics} tests.
+ */
+public final class PromtoolLint {
     private static final Path PROMTOOL = Path.of("/usr/bin/promtool");
 
     private PromtoolLint() {}
 
-    /** Fails unless promtool finds the exposition valid with nothing to lint (help, type, base units). */
-    static void assertClean(String exposition) throws IOException, InterruptedException {
+    /** Fails unless promtool finds {@code what}'s exposition valid with nothing to lint (help, type, base units). */
+    public static void assertClean(String what, String exposition) throws IOException, InterruptedException {
         assertThat(Files.isExecutable(PROMTOOL)).as("%s (Debian package prometheus) is not installed: bin/setup --test "
                 + "installs it", PROMTOOL).isTrue();
         Process lint = new ProcessBuilder(PROMTOOL.toString(), "check", "metrics").redirectErrorStream(true).start();
@@ -23,7 +26,7 @@ final class PromtoolLint {
             in.write(exposition.getBytes(StandardCharsets.UTF_8));
         }
         String problems = new String(lint.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(lint.waitFor()).as("promtool check metrics: %s", problems).isZero();
-        assertThat(problems).as("promtool check metrics").isBlank();
+        assertThat(lint.waitFor()).as("promtool check metrics of %s: %s", what, problems).isZero();
+        assertThat(problems).as("promtool check metrics of %s", what).isBlank();
     }
 }
