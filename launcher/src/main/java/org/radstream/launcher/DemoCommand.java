@@ -30,6 +30,7 @@ import org.radstream.models.ModelStore;
 import org.radstream.platform.Platform;
 import org.radstream.schemas.RestSchemaRegistryClient;
 import org.radstream.schemas.Topics;
+import org.radstream.workers.TaskGroup.Tasks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -123,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
         say("cohort: %d patients (%s), %d chest scans each, %d abdominal; %d scans at %d², seed %d; truth: %d alert pair(s)",
                 patients, String.join(", ", scenarios), scansPerPatient, abdomen, manifest.scans().size(), size, seed,
                 manifest.alertPairs().size());
-        say("models: %s", describeModels());
+        say("models: %s", describeModels(modelStore));
 
         try (Platform platform = Platform.start(dir.resolve("kafka"), 0)) {
             say("kafka %s, schema registry %s", platform.bootstrap(), platform.registryUrl());
@@ -245,17 +246,25 @@ final class DemoCommand implements Callable<Integer> {
         root.addAppender(appender);
     }
 
-    private String describeModels() {
+    /** Each task's latest model in {@code modelStore}, or what the workers do without one. */
+    static String describeModels(Path modelStore) {
         ModelStore store = new ModelStore(modelStore);
         List<String> parts = new ArrayList<>();
-        for (String task : List.of("lung", "infection", "infection-classifier", "liver", "vessel")) {
+        for (String task : List.of(Tasks.LUNG, Tasks.INFECTION, Tasks.INFECTION_CLASSIFIER, Tasks.LIVER, Tasks.VESSEL)) {
             try {
-                parts.add(task + " " + store.latest(task).map(a -> "v" + a.metadata().version()).orElse("none (HU threshold)"));
+                parts.add(task + " " + store.latest(task).map(a -> "v" + a.metadata().version()).orElse(withoutModel(task)));
             } catch (IOException e) {
                 parts.add(task + " unreadable (" + e.getMessage() + ")");
             }
         }
         return String.join(", ", parts) + " from " + modelStore;
+    }
+
+    /** What the workers do for a task the store holds no model of. */
+    static String withoutModel(String task) {
+        return task.equals(Tasks.INFECTION_CLASSIFIER)
+                ? "none (every infection component kept)"
+                : "none (HU threshold)";
     }
 
     private void show(PipelineWatch.Event e) {
