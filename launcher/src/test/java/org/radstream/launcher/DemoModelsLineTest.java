@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,23 +16,14 @@ class DemoModelsLineTest {
 
     @Test
     void eachTaskShowsItsLatestVersionOrWhatTheWorkersDoWithoutOne() throws IOException {
-        copyTree(Path.of("..", "models-default", "lung"), store.resolve("lung"));
+        Path shipped = Path.of("..", "models-default", "lung", "v0001");
+        Path copy = Files.createDirectories(store.resolve("lung").resolve("v0001"));
+        for (String file : List.of("metadata.json", "model-0000.params", "gate.json")) {
+            Files.copy(shipped.resolve(file), copy.resolve(file));
+        }
 
         assertThat(DemoCommand.describeModels(store)).isEqualTo("lung v1, infection none (HU threshold), "
                 + "infection-classifier none (every infection component kept), liver none (HU threshold), "
                 + "vessel none (HU threshold) from " + store);
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
     }
 }
